@@ -1,0 +1,153 @@
+"""ember: PyTorch's programming model on NumPy.
+
+`import ember as torch` and write PyTorch: tensors, define-by-run autograd, nn, optim,
+utils.data, vision, TensorBoard logging and PyTorch-compatible checkpoints.
+"""
+import importlib as _importlib
+
+__version__ = "0.1.0"
+
+from ember import _dtype
+from ember._device import device
+from ember._dtype import (
+    bfloat16,
+    bool,
+    cdouble,
+    cfloat,
+    complex64,
+    complex128,
+    double,
+    dtype,
+    finfo,
+    float,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    half,
+    iinfo,
+    int,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    promote_types,
+    set_default_dtype,
+    short,
+    uint8,
+    uint16,
+    uint32,
+    uint64,
+)
+from ember._ops import _registry as _ops_registry  # optional op modules added by op families
+from ember._ops.conversion import *
+from ember._ops.creation import *
+from ember._ops.creation import (
+    BFloat16Tensor,
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+)
+
+# op families: importing them binds their Tensor methods
+from ember._ops.elementwise import *
+from ember._ops.linalg import *
+from ember._ops.reduction import *
+from ember._ops.shape import *
+from ember._printing import set_printoptions
+from ember._random import (
+    Generator,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    seed,
+    set_rng_state,
+)
+from ember._size import Size
+from ember._tensor import Tensor, is_tensor
+from ember.autograd.grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+
+strided = "ember.strided"
+contiguous_format = preserve_format = channels_last = "ember.contiguous_format"
+
+
+def is_floating_point(input):
+    return input.is_floating_point()
+
+
+def is_complex(input):
+    return input.is_complex()
+
+
+def numel(input):
+    return input.numel()
+
+
+def result_type(tensor1, tensor2):
+    return _dtype.result_type(tensor1, tensor2)
+
+
+def can_cast(from_, to):
+    return _dtype.can_cast(from_, to)
+
+
+def set_default_device(device):
+    if device is not None and str(device) != "cpu":
+        from ember._device import to_device
+        from ember._ops.conversion import _check_device
+
+        _check_device(to_device(device))
+
+
+def get_default_device():
+    return device("cpu")
+
+
+def compile(model=None, **kwargs):
+    """No compiler in ember: returns the model (or a decorator) unchanged."""
+    if model is None:
+        return lambda m: m
+    return model
+
+
+def set_num_threads(n):
+    """NumPy's BLAS thread count is fixed at import; accepted for compatibility."""
+
+
+def get_num_threads():
+    import os
+
+    return os.cpu_count() or 1
+
+
+def use_deterministic_algorithms(mode, *, warn_only=False):
+    """ember's CPU ops are deterministic already."""
+
+
+_SUBMODULES = {"nn", "optim", "utils", "autograd", "cuda", "backends", "accelerator",
+               "testing", "linalg", "special", "vision", "distributions", "fft", "jit",
+               "serialization", "hub", "onnx", "amp", "multiprocessing", "random"}
+_LAZY_ATTRS = {"save": "ember.serialization", "load": "ember.serialization"}
+
+
+def __getattr__(name):
+    if name in _SUBMODULES:
+        return _importlib.import_module("ember." + name)
+    if name in _LAZY_ATTRS:
+        return getattr(_importlib.import_module(_LAZY_ATTRS[name]), name)
+    raise AttributeError(f"module 'ember' has no attribute '{name}'")

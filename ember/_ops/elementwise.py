@@ -1,0 +1,630 @@
+"""Elementwise math: arithmetic with broadcasting, unary math, comparisons, logic.
+
+Binary ops are full classes (they undo broadcasting); unary math is a rule table, one row
+per function: forward, backward on arrays, and a Tensor-level backward for create_graph.
+"""
+import math
+
+from ember import _dtype
+from ember._ops._helpers import (
+    Tensor,
+    _wrap,
+    bind,
+    promote,
+    public_functions,
+    unbroadcast,
+    write_out,
+    xp,
+)
+from ember.autograd.function import Op
+from ember.autograd.grad_mode import _enabled
+
+
+def _shape(a):
+    return a.shape if type(a) is xp.ndarray else ()
+
+
+def _tshape(t):
+    return t.shape if isinstance(t, Tensor) else ()
+
+
+def _sum_to(g, shape):
+    """Tensor-level unbroadcast (used by create_graph backward)."""
+    from ember._ops.reduction import sum_to_size
+
+    return sum_to_size(g, shape)
+
+
+# -- binary arithmetic ------------------------------------------------------------------------
+class Add(Op):
+    def forward(ctx, a, b):
+        ctx.shapes = (_shape(a), _shape(b))
+        return a + b
+
+    def backward(ctx, g):
+        sa, sb = ctx.shapes
+        n = ctx.needs_input_grad
+        return (unbroadcast(g, sa) if n[0] else None, unbroadcast(g, sb) if n[1] else None)
+
+    def tbackward(ctx, g):
+        a, b = ctx.inputs
+        return _sum_to(g, _tshape(a)), _sum_to(g, _tshape(b))
+
+
+class Sub(Op):
+    def forward(ctx, a, b):
+        ctx.shapes = (_shape(a), _shape(b))
+        return a - b
+
+    def backward(ctx, g):
+        sa, sb = ctx.shapes
+        n = ctx.needs_input_grad
+        return (unbroadcast(g, sa) if n[0] else None, unbroadcast(-g, sb) if n[1] else None)
+
+    def tbackward(ctx, g):
+        a, b = ctx.inputs
+        return _sum_to(g, _tshape(a)), _sum_to(-g, _tshape(b))
+
+
+class Mul(Op):
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    def backward(ctx, g):
+        a, b = ctx.saved
+        n = ctx.needs_input_grad
+        return (unbroadcast(g * b, _shape(a)) if n[0] else None,
+                unbroadcast(g * a, _shape(b)) if n[1] else None)
+
+    def tbackward(ctx, g):
+        a, b = ctx.inputs
+        return _sum_to(g * b, _tshape(a)), _sum_to(g * a, _tshape(b))
+
+
+class Div(Op):
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a / b
+
+    def backward(ctx, g):
+        a, b = ctx.saved
+        n = ctx.needs_input_grad
+        ga = unbroadcast(g / b, _shape(a)) if n[0] else None
+        gb = unbroadcast(-g * a / (b * b), _shape(b)) if n[1] else None
+        return ga, gb
+
+    def tbackward(ctx, g):
+        a, b = ctx.inputs
+        return _sum_to(g / b, _tshape(a)), _sum_to(-g * a / (b * b), _tshape(b))
+
+
+class Pow(Op):
+    def forward(ctx, a, b):
+        out = a ** b
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    def backward(ctx, g):
+        a, b, out = ctx.saved
+        n = ctx.needs_input_grad
+        ga = gb = None
+        if n[0]:
+            # NOTE: b * a**(b-1), written so that b == 0 gives 0 rather than 0 * inf
+            ga = unbroadcast(g * xp.where(b == 0, 0, b * a ** (b - 1)), _shape(a))
+        if n[1]:
+            with xp.errstate(divide="ignore", invalid="ignore"):
+                loga = xp.where((a == 0) & (xp.asarray(b) >= 0), 0, xp.log(a))
+            gb = unbroadcast(g * out * loga, _shape(b))
+        return ga, gb
+
+    def tbackward(ctx, g):
+        a, b = ctx.inputs
+        ga = _sum_to(g * b * a ** (b - 1), _tshape(a))
+        gb = _sum_to(g * a ** b * a.log(), _tshape(b)) if isinstance(b, Tensor) else None
+        return ga, gb
+
+
+class FloorDivide(Op):
+    def forward(ctx, a, b):
+        ctx.shapes = (_shape(a), _shape(b))
+        return xp.floor_divide(a, b)
+
+    def backward(ctx, g):
+        sa, sb = ctx.shapes
+        return xp.zeros(sa, g.dtype), xp.zeros(sb, g.dtype)
+
+
+class Remainder(Op):
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return xp.remainder(a, b)
+
+    def backward(ctx, g):
+        a, b = ctx.saved
+        n = ctx.needs_input_grad
+        ga = unbroadcast(g, _shape(a)) if n[0] else None
+        gb = unbroadcast(-g * xp.floor_divide(a, b), _shape(b)) if n[1] else None
+        return ga, gb
+
+
+class Fmod(Op):
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return xp.fmod(a, b)
+
+    def backward(ctx, g):
+        a, b = ctx.saved
+        n = ctx.needs_input_grad
+        ga = unbroadcast(g, _shape(a)) if n[0] else None
+        gb = unbroadcast(-g * xp.trunc(a / b), _shape(b)) if n[1] else None
+        return ga, gb
+
+
+class Maximum(Op):
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return xp.maximum(a, b)
+
+    def backward(ctx, g):
+        a, b = ctx.saved
+        # NOTE: ties split the gradient evenly, as PyTorch does
+        wa = (a > b) + 0.5 * (a == b)
+        return (unbroadcast(g * wa, _shape(a)), unbroadcast(g * (1 - wa), _shape(b)))
+
+
+class Minimum(Op):
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return xp.minimum(a, b)
+
+    def backward(ctx, g):
+        a, b = ctx.saved
+        wa = (a < b) + 0.5 * (a == b)
+        return (unbroadcast(g * wa, _shape(a)), unbroadcast(g * (1 - wa), _shape(b)))
+
+
+class Atan2(Op):
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return xp.arctan2(a, b)
+
+    def backward(ctx, g):
+        a, b = ctx.saved
+        d = a * a + b * b
+        return unbroadcast(g * b / d, _shape(a)), unbroadcast(-g * a / d, _shape(b))
+
+
+def _check_shapes(op, a, b):
+    try:
+        xp.broadcast_shapes(_tshape(a), _tshape(b))
+    except ValueError:
+        raise RuntimeError(
+            f"{op}: the size of tensor a ({list(_tshape(a))}) must match the size of tensor b "
+            f"({list(_tshape(b))}) or be broadcastable to it") from None
+
+
+def _binary(cls, name):
+    def fn(input, other, *, out=None):
+        a, b = promote(input, other)
+        try:
+            r = cls.apply(a, b)
+        except ValueError:
+            _check_shapes(name, a, b)
+            raise
+        return r if out is None else write_out(r, out)
+
+    fn.__name__ = name
+    return fn
+
+
+def _to_float(t):
+    """Integer/bool inputs of true division and float math become the default dtype."""
+    if isinstance(t, Tensor) and t.dtype.category < _dtype.FLOAT:
+        from ember._ops.conversion import to_dtype
+
+        return to_dtype(t, _dtype.get_default_dtype())
+    return t
+
+
+def add(input, other, *, alpha=1, out=None):
+    """input + alpha * other, with broadcasting and PyTorch's type promotion."""
+    if alpha != 1:
+        other = other * alpha
+    a, b = promote(input, other)
+    try:
+        r = Add.apply(a, b)
+    except ValueError:
+        _check_shapes("add", a, b)
+        raise
+    return r if out is None else write_out(r, out)
+
+
+def sub(input, other, *, alpha=1, out=None):
+    if alpha != 1:
+        other = other * alpha
+    a, b = promote(input, other)
+    if a.dtype is _dtype.bool if isinstance(a, Tensor) else False:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    try:
+        r = Sub.apply(a, b)
+    except ValueError:
+        _check_shapes("sub", a, b)
+        raise
+    return r if out is None else write_out(r, out)
+
+
+mul = _binary(Mul, "mul")
+maximum = _binary(Maximum, "maximum")
+minimum = _binary(Minimum, "minimum")
+fmod = _binary(Fmod, "fmod")
+remainder = _binary(Remainder, "remainder")
+
+
+def div(input, other, *, rounding_mode=None, out=None):
+    """True division (integers give floats); rounding_mode 'trunc' or 'floor'."""
+    if rounding_mode == "floor":
+        return floor_divide(input, other, out=out)
+    a, b = promote(input, other)
+    if rounding_mode == "trunc":
+        r = _wrap(xp.trunc(xp.true_divide(_arr(a), _arr(b))).astype(_res_dtype(a, b)))
+        return write_out(r, out)
+    if rounding_mode is not None:
+        raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                         f"but found '{rounding_mode}'")
+    a, b = _to_float(a), _to_float(b)
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        raise TypeError("div needs at least one Tensor")
+    if isinstance(b, int) and not isinstance(b, bool):
+        b = float(b)
+    if isinstance(a, int) and not isinstance(a, bool):
+        a = float(a)
+    try:
+        r = Div.apply(a, b)
+    except ValueError:
+        _check_shapes("div", a, b)
+        raise
+    return r if out is None else write_out(r, out)
+
+
+def _arr(x):
+    return x._data if isinstance(x, Tensor) else x
+
+
+def _res_dtype(a, b):
+    return _dtype.result_type(a, b).np
+
+
+def floor_divide(input, other, *, out=None):
+    a, b = promote(input, other)
+    return write_out(FloorDivide.apply(a, b), out)
+
+
+def pow(input, exponent, *, out=None):  # noqa: A001
+    a, b = promote(input, exponent)
+    if (isinstance(a, Tensor) and isinstance(b, Tensor) and b.dtype.category == _dtype.INT
+            and a.dtype.category == _dtype.INT and (b._data < 0).any()):
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    if isinstance(b, int) and not isinstance(b, bool) and isinstance(a, Tensor) \
+            and a.dtype.category == _dtype.INT and b < 0:
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    return write_out(Pow.apply(a, b), out)
+
+
+def atan2(input, other, *, out=None):
+    a, b = promote(_to_float(input), _to_float(other))
+    return write_out(Atan2.apply(a, b), out)
+
+
+arctan2 = atan2
+multiply, subtract, divide, true_divide = mul, sub, div, div
+
+
+# -- unary math: one row per function ---------------------------------------------------------
+def _unary_op(name, forward, backward, tbackward=None, saves="x", float_only=True):
+    """Build an Op class for a unary elementwise function from its rule row."""
+
+    def fwd(ctx, x):
+        y = forward(x)
+        if saves == "x":
+            ctx.save_for_backward(x)
+        elif saves == "y":
+            ctx.save_for_backward(y)
+        elif saves == "xy":
+            ctx.save_for_backward(x, y)
+        return y
+
+    def bwd(ctx, g):
+        if saves == "x":
+            return backward(g, ctx.saved[0], None)
+        if saves == "y":
+            return backward(g, None, ctx.saved[0])
+        if saves == "xy":
+            return backward(g, *ctx.saved)
+        return backward(g, None, None)
+
+    attrs = {"forward": fwd, "backward": bwd}
+    if tbackward is not None:
+        attrs["tbackward"] = lambda ctx, g: tbackward(g, ctx.inputs[0])
+    cls = type(name[0].upper() + name[1:], (Op,), attrs)
+    cls.__module__ = __name__
+
+    def fn(input, *, out=None):
+        if float_only and input.dtype.category < _dtype.FLOAT:
+            input = _to_float(input)
+        r = cls.apply(input)
+        return r if out is None else write_out(r, out)
+
+    fn.__name__ = name
+    return cls, fn
+
+
+_LN2, _LN10 = math.log(2.0), math.log(10.0)
+_ZERO = lambda g, x, y: xp.zeros_like(g)  # noqa: E731 - piecewise-constant functions
+_TZERO = lambda g, x: g * 0  # noqa: E731
+
+
+def _sigmoid(x):
+    # NOTE: split by sign so exp never overflows
+    return xp.where(x >= 0, 1 / (1 + xp.exp(-xp.abs(x))), xp.exp(-xp.abs(x))
+                    / (1 + xp.exp(-xp.abs(x)))).astype(x.dtype, copy=False)
+
+
+def _erf(x):
+    from ember._ops.special import erf_array
+
+    return erf_array(x)
+
+
+def _erfinv(x):
+    from ember._ops.special import erfinv_array
+
+    return erfinv_array(x)
+
+
+_UNARY = {
+    # name: (forward, backward(g, x, y), tbackward(g, x), saves, float_only)
+    "exp": (xp.exp, lambda g, x, y: g * y, lambda g, x: g * x.exp(), "y", True),
+    "log": (xp.log, lambda g, x, y: g / x, lambda g, x: g / x, "x", True),
+    "log2": (xp.log2, lambda g, x, y: g / (x * _LN2), lambda g, x: g / (x * _LN2), "x", True),
+    "log10": (xp.log10, lambda g, x, y: g / (x * _LN10), lambda g, x: g / (x * _LN10), "x",
+              True),
+    "log1p": (xp.log1p, lambda g, x, y: g / (1 + x), lambda g, x: g / (1 + x), "x", True),
+    "expm1": (xp.expm1, lambda g, x, y: g * (y + 1), lambda g, x: g * x.exp(), "y", True),
+    "sqrt": (xp.sqrt, lambda g, x, y: g / (2 * y), lambda g, x: g / (2 * x.sqrt()), "y", True),
+    "rsqrt": (lambda x: 1 / xp.sqrt(x), lambda g, x, y: -0.5 * g * y * y * y,
+              lambda g, x: -0.5 * g * x.rsqrt() ** 3, "y", True),
+    "sin": (xp.sin, lambda g, x, y: g * xp.cos(x), lambda g, x: g * x.cos(), "x", True),
+    "cos": (xp.cos, lambda g, x, y: -g * xp.sin(x), lambda g, x: -g * x.sin(), "x", True),
+    "tan": (xp.tan, lambda g, x, y: g * (1 + y * y), lambda g, x: g * (1 + x.tan() ** 2), "y",
+            True),
+    "asin": (xp.arcsin, lambda g, x, y: g / xp.sqrt(1 - x * x),
+             lambda g, x: g / (1 - x * x).sqrt(), "x", True),
+    "acos": (xp.arccos, lambda g, x, y: -g / xp.sqrt(1 - x * x),
+             lambda g, x: -g / (1 - x * x).sqrt(), "x", True),
+    "atan": (xp.arctan, lambda g, x, y: g / (1 + x * x), lambda g, x: g / (1 + x * x), "x",
+             True),
+    "sinh": (xp.sinh, lambda g, x, y: g * xp.cosh(x), lambda g, x: g * x.cosh(), "x", True),
+    "cosh": (xp.cosh, lambda g, x, y: g * xp.sinh(x), lambda g, x: g * x.sinh(), "x", True),
+    "tanh": (xp.tanh, lambda g, x, y: g * (1 - y * y), lambda g, x: g * (1 - x.tanh() ** 2),
+             "y", True),
+    "asinh": (xp.arcsinh, lambda g, x, y: g / xp.sqrt(x * x + 1), None, "x", True),
+    "acosh": (xp.arccosh, lambda g, x, y: g / xp.sqrt(x * x - 1), None, "x", True),
+    "atanh": (xp.arctanh, lambda g, x, y: g / (1 - x * x), None, "x", True),
+    "sigmoid": (_sigmoid, lambda g, x, y: g * y * (1 - y),
+                lambda g, x: g * x.sigmoid() * (1 - x.sigmoid()), "y", True),
+    "erf": (_erf, lambda g, x, y: g * (2 / math.sqrt(math.pi)) * xp.exp(-x * x),
+            lambda g, x: g * (2 / math.sqrt(math.pi)) * (-x * x).exp(), "x", True),
+    "erfinv": (_erfinv, lambda g, x, y: g * (math.sqrt(math.pi) / 2) * xp.exp(y * y), None,
+               "y", True),
+    "reciprocal": (lambda x: 1 / x, lambda g, x, y: -g * y * y, lambda g, x: -g / (x * x), "y",
+                   True),
+    "neg": (xp.negative, lambda g, x, y: -g, lambda g, x: -g, "", False),
+    "abs": (xp.abs, lambda g, x, y: g * xp.sign(x), lambda g, x: g * x.sign(), "x", False),
+    "sign": (xp.sign, _ZERO, _TZERO, "", False),
+    "floor": (xp.floor, _ZERO, _TZERO, "", False),
+    "ceil": (xp.ceil, _ZERO, _TZERO, "", False),
+    "trunc": (xp.trunc, _ZERO, _TZERO, "", False),
+    "frac": (lambda x: x - xp.trunc(x), lambda g, x, y: g, lambda g, x: g, "", False),
+    "square": (xp.square, lambda g, x, y: 2 * g * x, lambda g, x: 2 * g * x, "x", False),
+    "relu": (lambda x: xp.maximum(x, 0, dtype=x.dtype), lambda g, x, y: g * (y > 0),
+             lambda g, x: g * (x > 0), "y", False),
+}
+
+_unary_fns = {}
+for _name, (_f, _b, _tb, _saves, _fo) in _UNARY.items():
+    _cls, _fn = _unary_op(_name, _f, _b, _tb, _saves, _fo)
+    globals()[_cls.__name__] = _cls
+    _unary_fns[_name] = _fn
+    globals()[_name] = _fn
+
+negative, absolute, arcsin, arccos, arctan = neg, abs, asin, acos, atan  # noqa: F821
+arcsinh, arccosh, arctanh, fix = asinh, acosh, atanh, trunc  # noqa: F821
+
+
+class Round(Op):
+    def forward(ctx, x, decimals=0):
+        return xp.round(x, decimals)
+
+    def backward(ctx, g):
+        return xp.zeros_like(g)
+
+
+def round(input, *, decimals=0, out=None):  # noqa: A001
+    """Round half to even, like PyTorch."""
+    return write_out(Round.apply(input, decimals=decimals), out)
+
+
+# -- comparisons and logic (no gradient) ------------------------------------------------------
+def _compare(npfn, name):
+    def fn(input, other, *, out=None):
+        a, b = promote(input, other)
+        try:
+            r = _wrap(npfn(_arr(a), _arr(b)))
+        except ValueError:
+            _check_shapes(name, a, b)
+            raise
+        return write_out(r, out)
+
+    fn.__name__ = name
+    return fn
+
+
+eq = _compare(xp.equal, "eq")
+ne = _compare(xp.not_equal, "ne")
+lt = _compare(xp.less, "lt")
+le = _compare(xp.less_equal, "le")
+gt = _compare(xp.greater, "gt")
+ge = _compare(xp.greater_equal, "ge")
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+logical_and = _compare(xp.logical_and, "logical_and")
+logical_or = _compare(xp.logical_or, "logical_or")
+logical_xor = _compare(xp.logical_xor, "logical_xor")
+
+
+def _bitwise(npfn, name):
+    def fn(input, other, *, out=None):
+        a, b = promote(input, other)
+        da = a.dtype if isinstance(a, Tensor) else b.dtype
+        if da.category > _dtype.INT:
+            raise RuntimeError(f'"{name}_cpu" not implemented for \'{da.name.capitalize()}\'')
+        return write_out(_wrap(npfn(_arr(a), _arr(b))), out)
+
+    fn.__name__ = name
+    return fn
+
+
+bitwise_and = _bitwise(xp.bitwise_and, "bitwise_and")
+bitwise_or = _bitwise(xp.bitwise_or, "bitwise_or")
+bitwise_xor = _bitwise(xp.bitwise_xor, "bitwise_xor")
+
+
+def bitwise_not(input, *, out=None):
+    if input.dtype.category > _dtype.INT:
+        raise RuntimeError(f"\"bitwise_not_cpu\" not implemented for "
+                           f"'{input.dtype.name.capitalize()}'")
+    return write_out(_wrap(xp.invert(input._data)), out)
+
+
+def logical_not(input, *, out=None):
+    return write_out(_wrap(xp.logical_not(input._data)), out)
+
+
+def isnan(input):
+    return _wrap(xp.isnan(input._data))
+
+
+def isinf(input):
+    return _wrap(xp.isinf(input._data))
+
+
+def isfinite(input):
+    return _wrap(xp.isfinite(input._data))
+
+
+def isposinf(input):
+    return _wrap(xp.isposinf(input._data))
+
+
+def isneginf(input):
+    return _wrap(xp.isneginf(input._data))
+
+
+def signbit(input):
+    return _wrap(xp.signbit(input._data))
+
+
+# -- in-place variants ------------------------------------------------------------------------
+_UFUNC_INPLACE = {"add": xp.add, "sub": xp.subtract, "mul": xp.multiply, "div": xp.true_divide}
+
+
+def _check_inplace(self, name):
+    if self.grad_fn is None and self._requires_grad:
+        raise RuntimeError(
+            f"a leaf Variable that requires grad is being used in an in-place operation "
+            f"({name}_).")
+
+
+def _inplace_from(self, result, name):
+    """Write an out-of-place result into `self`'s buffer and take over its history."""
+    if not _dtype.can_cast(result.dtype, self.dtype):
+        raise RuntimeError(f"result type {result.dtype.name.capitalize()} can't be cast to the "
+                           f"desired output type {self.dtype.name.capitalize()}")
+    if result._data.shape != self._data.shape:
+        raise RuntimeError(
+            f"output with shape {list(self.shape)} doesn't match the broadcast shape "
+            f"{list(result.shape)}")
+    self._data[...] = result._data
+    self._bump()
+    if result.grad_fn is not None:
+        self.grad_fn = result.grad_fn
+        self._requires_grad = True
+    return self
+
+
+def _make_inplace(name, fn):
+    ufunc = _UFUNC_INPLACE.get(name)
+
+    def inplace(self, *args, **kwargs):
+        if _enabled[0] and (self._requires_grad or any(
+                isinstance(a, Tensor) and a._requires_grad for a in args)):
+            _check_inplace(self, name)
+            return _inplace_from(self, fn(self, *args, **kwargs), name)
+        if ufunc is not None and not kwargs and len(args) == 1:
+            other = args[0]
+            if isinstance(other, Tensor):
+                if other._data.dtype == self._data.dtype:
+                    ufunc(self._data, other._data, out=self._data)
+                    self._bump()
+                    return self
+            elif type(other) is float and self._data.dtype.kind in "fc":
+                ufunc(self._data, other, out=self._data)
+                self._bump()
+                return self
+        return _inplace_from(self, fn(self, *args, **kwargs), name)
+
+    inplace.__name__ = name + "_"
+    return inplace
+
+
+def _reflect(fn):
+    return lambda self, other: fn(other, self)
+
+
+_methods = {
+    "add": add, "sub": sub, "mul": mul, "div": div, "true_divide": div, "floor_divide":
+    floor_divide, "pow": pow, "remainder": remainder, "fmod": fmod, "maximum": maximum,
+    "minimum": minimum, "atan2": atan2, "arctan2": atan2, "multiply": mul, "subtract": sub,
+    "divide": div, "round": round, "eq": eq, "ne": ne, "lt": lt, "le": le, "gt": gt, "ge": ge,
+    "greater": gt, "less": lt, "greater_equal": ge, "less_equal": le, "not_equal": ne,
+    "logical_and": logical_and, "logical_or": logical_or, "logical_xor": logical_xor,
+    "logical_not": logical_not, "bitwise_and": bitwise_and, "bitwise_or": bitwise_or,
+    "bitwise_xor": bitwise_xor, "bitwise_not": bitwise_not, "isnan": isnan, "isinf": isinf,
+    "isfinite": isfinite, "isposinf": isposinf, "isneginf": isneginf, "signbit": signbit,
+    "negative": neg, "absolute": abs, "arcsin": asin, "arccos": acos, "arctan": atan,  # noqa
+    "fix": trunc,  # noqa: F821
+}
+_methods.update(_unary_fns)
+for _name in ["add", "sub", "mul", "div", "pow", "remainder", "fmod", "floor_divide", "round",
+              "true_divide", "atan2", "multiply", "subtract", "divide", *_unary_fns]:
+    _methods[_name + "_"] = _make_inplace(_name, _methods[_name])
+
+_methods.update({
+    "__add__": add, "__radd__": _reflect(add), "__sub__": sub, "__rsub__": _reflect(sub),
+    "__mul__": mul, "__rmul__": _reflect(mul), "__truediv__": div, "__rtruediv__": _reflect(div),
+    "__floordiv__": floor_divide, "__rfloordiv__": _reflect(floor_divide),
+    "__mod__": remainder, "__rmod__": _reflect(remainder), "__pow__": pow,
+    "__rpow__": _reflect(pow), "__neg__": neg, "__abs__": abs, "__pos__": lambda self: self,  # noqa
+    "__eq__": eq, "__ne__": ne, "__lt__": lt, "__le__": le, "__gt__": gt, "__ge__": ge,
+    "__and__": bitwise_and, "__or__": bitwise_or, "__xor__": bitwise_xor,
+    "__rand__": _reflect(bitwise_and), "__ror__": _reflect(bitwise_or),
+    "__rxor__": _reflect(bitwise_xor), "__invert__": bitwise_not,
+    "__iadd__": _methods["add_"], "__isub__": _methods["sub_"], "__imul__": _methods["mul_"],
+    "__itruediv__": _methods["div_"], "__ipow__": _methods["pow_"],
+    "__imod__": _methods["remainder_"], "__ifloordiv__": _methods["floor_divide_"],
+})
+bind(_methods)
+Tensor.__hash__ = lambda self: id(self)  # defining __eq__ above must not drop hashing
+
+__all__ = public_functions(globals())

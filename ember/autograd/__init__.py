@@ -1,0 +1,26 @@
+"""ember.autograd: the engine, user-defined Functions, grad modes and gradcheck."""
+from ember.autograd.engine import backward, grad
+from ember.autograd.function import Function
+from ember.autograd.grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from ember.autograd.variable import Variable
+
+__all__ = ["backward", "grad", "Function", "Variable", "no_grad", "enable_grad",
+           "set_grad_enabled", "inference_mode", "is_grad_enabled", "gradcheck", "gradgradcheck"]
+
+
+def __getattr__(name):
+    if name in ("gradcheck", "gradgradcheck"):
+        from ember.autograd import gradcheck as _gc
+
+        return getattr(_gc, name)
+    if name == "functional":
+        import importlib
+
+        return importlib.import_module("ember.autograd.functional")
+    raise AttributeError(f"module 'ember.autograd' has no attribute '{name}'")

@@ -1,0 +1,73 @@
+"""Numerical gradient checks (finite differences against autograd), like PyTorch's."""
+from ember._backend import xp
+from ember._tensor import Tensor, _wrap
+from ember.autograd.engine import grad as autograd_grad
+
+
+def _numerical_jacobian_vjp(fn, inputs, i, v, eps):
+    """Directional finite differences of <v, fn(inputs)> with respect to inputs[i]."""
+    x = inputs[i]
+    flat = x._data.reshape(-1)
+    out = xp.zeros(flat.shape, dtype=xp.float64)
+    for k in range(flat.size):
+        orig = flat[k].item()
+        flat[k] = orig + eps
+        plus = _dot(fn(*inputs), v)
+        flat[k] = orig - eps
+        minus = _dot(fn(*inputs), v)
+        flat[k] = orig
+        out[k] = (plus - minus) / (2 * eps)
+    return out.reshape(x._data.shape)
+
+
+def _dot(out, v):
+    outs = out if isinstance(out, (tuple, list)) else (out,)
+    return sum(float((o._data.astype(xp.float64) * vv).sum()) for o, vv in zip(outs, v))
+
+
+def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
+              nondet_tol=0.0, check_undefined_grad=True, fast_mode=False, **kwargs):
+    """Compare autograd's vector-Jacobian product with central finite differences.
+
+    Inputs that require grad should be float64. Returns True, or raises (or returns False
+    with raise_exception=False) naming the input whose gradient disagrees.
+    """
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    out = func(*inputs)
+    outs = out if isinstance(out, (tuple, list)) else (out,)
+    rng = xp.random.default_rng(0)
+    v = [rng.standard_normal(o._data.shape) for o in outs]
+    diff_in = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
+    grads = autograd_grad([o for o in outs], [inputs[i] for i in diff_in],
+                          [_wrap(vv.astype(o._data.dtype)) for o, vv in zip(outs, v)],
+                          allow_unused=True)
+    for i, g in zip(diff_in, grads):
+        numeric = _numerical_jacobian_vjp(func, inputs, i, v, eps)
+        analytic = xp.zeros_like(numeric) if g is None else g._data.astype(xp.float64)
+        if not xp.allclose(analytic, numeric, atol=atol, rtol=rtol):
+            if not raise_exception:
+                return False
+            raise RuntimeError(
+                f"Jacobian mismatch for output 0 with respect to input {i},\n"
+                f"numerical:{numeric}\nanalytical:{analytic}\n")
+    return True
+
+
+def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3,
+                  raise_exception=True, **kwargs):
+    """Check second derivatives: gradcheck of the (create_graph) first derivative."""
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    diff = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
+
+    def first_grad(*xs):
+        out = func(*xs)
+        outs = out if isinstance(out, (tuple, list)) else (out,)
+        rng = xp.random.default_rng(1)
+        gos = [_wrap(rng.standard_normal(o._data.shape).astype(o._data.dtype)) for o in outs]
+        xs_diff = [x for x in xs if isinstance(x, Tensor) and x.requires_grad]
+        gs = autograd_grad(list(outs), xs_diff, gos, create_graph=True, allow_unused=True)
+        return tuple(g for g in gs if g is not None)
+
+    del diff
+    return gradcheck(first_grad, inputs, eps=eps, atol=atol, rtol=rtol,
+                     raise_exception=raise_exception)

@@ -1,0 +1,56 @@
+"""ember.cuda: reports whether a CUDA backend (CuPy + GPU) is usable. On CPU-only machines
+`is_available()` is False and moving tensors to 'cuda' raises a clear error."""
+
+
+def is_available():
+    try:
+        import cupy  # noqa: F401
+    except ImportError:
+        return False
+    try:
+        return cupy.cuda.runtime.getDeviceCount() > 0
+    except Exception:
+        return False
+
+
+def device_count():
+    if not is_available():
+        return 0
+    import cupy
+
+    return cupy.cuda.runtime.getDeviceCount()
+
+
+def current_device():
+    if not is_available():
+        raise RuntimeError("No CUDA GPUs are available")
+    return 0
+
+
+def get_device_name(device=None):
+    if not is_available():
+        raise RuntimeError("Found no NVIDIA driver on your system (ember.cuda.is_available() "
+                           "is False)")
+    import cupy
+
+    return cupy.cuda.runtime.getDeviceProperties(0)["name"].decode()
+
+
+def manual_seed(seed):
+    """No-op without a GPU (seeds the CPU generator, as the GPU shares it here)."""
+
+
+def manual_seed_all(seed):
+    """No-op without a GPU."""
+
+
+def synchronize(device=None):
+    """Nothing to wait for on CPU."""
+
+
+def empty_cache():
+    """Nothing cached on CPU."""
+
+
+def is_initialized():
+    return False
