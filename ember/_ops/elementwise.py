@@ -16,6 +16,7 @@ from ember._ops._helpers import (
     write_out,
     xp,
 )
+from ember.autograd._views import check_view_leaf, protect_saved, rebase_history
 from ember.autograd.function import Op
 from ember.autograd.grad_mode import _enabled
 
@@ -555,11 +556,11 @@ def _inplace_from(self, result, name):
         raise RuntimeError(
             f"output with shape {list(self.shape)} doesn't match the broadcast shape "
             f"{list(result.shape)}")
+    protect_saved(result.grad_fn, self)
     self._data[...] = result._data
     self._bump()
     if result.grad_fn is not None:
-        self.grad_fn = result.grad_fn
-        self._requires_grad = True
+        rebase_history(self, result.grad_fn)
     return self
 
 
@@ -570,6 +571,7 @@ def _make_inplace(name, fn):
         if _enabled[0] and (self._requires_grad or any(
                 isinstance(a, Tensor) and a._requires_grad for a in args)):
             _check_inplace(self, name)
+            check_view_leaf(self)
             return _inplace_from(self, fn(self, *args, **kwargs), name)
         if ufunc is not None and not kwargs and len(args) == 1:
             other = args[0]
