@@ -256,7 +256,9 @@ class BCE(Op):
         if ((x < 0) | (x > 1)).any():
             raise RuntimeError("all elements of input should be between 0 and 1")
         # NOTE: PyTorch clamps each log at -100 so a 0/1 prediction gives a finite loss
-        loss = -(y * xp.maximum(xp.log(x), -100) + (1 - y) * xp.maximum(xp.log1p(-x), -100))
+        with xp.errstate(divide="ignore"):
+            loss = -(y * xp.maximum(xp.log(x), -100)
+                     + (1 - y) * xp.maximum(xp.log1p(-x), -100))
         if w is not None:
             loss = loss * w
         ctx.save_for_backward(x, y)
