@@ -592,7 +592,10 @@ class Attention(Op):
         s *= scale
         if mask is not None:
             s = s + mask
-        s -= s.max(axis=-1, keepdims=True)
+            with xp.errstate(invalid="ignore"):  # fully masked rows give NaN, as in PyTorch
+                s -= s.max(axis=-1, keepdims=True)
+        else:
+            s -= s.max(axis=-1, keepdims=True)
         p = xp.exp(s, out=s)
         p /= p.sum(axis=-1, keepdims=True)
         pd = p if keep is None else p * keep
