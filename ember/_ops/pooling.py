@@ -149,13 +149,20 @@ class MaxPoolNd(Op):
         if ctx.small:
             xpad, y = ctx.saved
             gx = xp.zeros(xpad.shape, dtype=g.dtype)
-            taken = xp.zeros(y.shape, dtype=bool)
+            free = None  # window positions whose maximum has not been routed yet
+            disjoint = all(st[i] >= dl[i] * (ks[i] - 1) + 1 for i in range(d))
             # NOTE: visit offsets in window order so only the first maximum gets the gradient
             for sl in _offset_slices(ks, st, dl, os):
                 hit = xpad[sl] == y
-                hit &= ~taken
-                taken |= hit
-                gx[sl] += xp.where(hit, g, 0)
+                if free is None:
+                    free = ~hit
+                else:
+                    hit &= free
+                    free &= ~hit
+                if disjoint:
+                    xp.multiply(hit, g, out=gx[sl])
+                else:
+                    gx[sl] += hit * g
             if xpad.shape != shape4:
                 gx = xp.ascontiguousarray(gx[(slice(None), slice(None)) + tuple(
                     slice(pad[i], pad[i] + shape4[2 + i]) for i in range(d))])
