@@ -562,7 +562,8 @@ class EmbeddingBag(Op):
         keep = None
         if padding_idx is not None:
             keep = idx != padding_idx
-            rows = rows * keep[:, None]
+            rows = xp.where(keep[:, None], rows, -xp.inf if mode == "max" else 0).astype(
+                w.dtype, copy=False)
         if psw is not None:
             rows = rows * psw[:, None]
         seg = xp.repeat(xp.arange(n_bags), xp.diff(xp.append(starts, idx.size)))
@@ -588,8 +589,14 @@ class EmbeddingBag(Op):
             g = g / xp.maximum(ctx.counts, 1)[:, None]
         gr = g[seg]
         if ctx.mode == "max":
+            # NOTE: only the first row reaching each bag's max gets the gradient
             rows, _, out = ctx.arg
-            gr = gr * (rows == out[seg])
+            hit = rows == out[seg]
+            cs = hit.cumsum(0)
+            first = xp.flatnonzero(xp.concatenate([[True], seg[1:] != seg[:-1]]))
+            base = xp.zeros((len(out), hit.shape[1]), dtype=cs.dtype)
+            base[seg[first]] = cs[first] - hit[first]
+            gr = gr * (hit & (cs - base[seg] == 1))
         if ctx.keep is not None:
             gr = gr * ctx.keep[:, None]
         gpsw = None
