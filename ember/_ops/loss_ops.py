@@ -194,6 +194,17 @@ class MSE(Op):
         return (unbroadcast(gx, xs) if needs[0] else None,
                 unbroadcast(-gx, ys) if needs[1] else None)
 
+    def tbackward(ctx, g):
+        from ember._ops.reduction import sum_to_size
+
+        x, y = ctx.inputs[0], ctx.inputs[1]
+        reduction = ctx.p[0]
+        d = x - y
+        gx = d * g * (2.0 / d.numel() if reduction == "mean" else 2.0)
+        needs = ctx.needs_input_grad
+        return (sum_to_size(gx, *x.shape) if needs[0] else None,
+                sum_to_size(-gx, *y.shape) if needs[1] else None)
+
 
 def _l1(d, p):
     return xp.abs(d)
