@@ -16,6 +16,7 @@ from ember._ops._helpers import (
     write_out,
     xp,
 )
+from ember.autograd._views import check_view_leaf, protect_saved, rebase_history
 from ember.autograd.function import Op
 from ember.autograd.grad_mode import _enabled
 
@@ -1083,33 +1084,22 @@ def _inplace_from(self, result, name):
         raise RuntimeError(
             f"output with shape {list(self.shape)} doesn't match the broadcast shape "
             f"{list(result.shape)}")
+    protect_saved(result.grad_fn, self)
     self._data[...] = result._data
     self._bump()
     if result.grad_fn is not None:
-        self.grad_fn = result.grad_fn
-        self._requires_grad = True
+        rebase_history(self, result.grad_fn)
     return self
-
-
-_NO_SAVE = {"add", "sub", "subtract", "neg", "negative", "floor_divide", "round", "trunc",
-            "floor", "ceil", "sign", "frac", "fix"}
 
 
 def _make_inplace(name, fn):
     ufunc = _UFUNC_INPLACE.get(name)
-    copy_self = name not in _NO_SAVE
 
     def inplace(self, *args, **kwargs):
         if _enabled[0] and (self._requires_grad or any(
                 isinstance(a, Tensor) and a._requires_grad for a in args)):
             _check_inplace(self, name)
-            if copy_self:
-                # NOTE: backward may need the value `self` had before this write: compute
-                # from a copy that carries self's history (PyTorch saves a clone likewise)
-                old = _wrap(self._data.copy())
-                old._requires_grad, old.grad_fn = self._requires_grad, self.grad_fn
-                args = tuple(old if a is self else a for a in args)
-                return _inplace_from(self, fn(old, *args, **kwargs), name)
+            check_view_leaf(self)
             return _inplace_from(self, fn(self, *args, **kwargs), name)
         if ufunc is not None and not kwargs and len(args) == 1 and \
                 self._data.dtype.kind == "f":
