@@ -20,6 +20,10 @@ from ember.autograd._views import check_view_leaf, protect_saved, rebase_history
 from ember.autograd.function import Op
 from ember.autograd.grad_mode import _enabled
 
+# NOTE: PyTorch computes log(0) = -inf, x/0 = inf, sqrt(-1) = nan silently. NumPy warns for
+# each; a per-call errstate would cost ~1 us on every op, so silence these process-wide once.
+xp.seterr(divide="ignore", invalid="ignore", over="ignore", under="ignore")
+
 
 def _shape(a):
     return a.shape if type(a) is xp.ndarray else ()
@@ -296,6 +300,18 @@ class Xlogy(Op):
             gb = unbroadcast(g * a / b, _shape(b))
         return ga, gb
 
+    def tbackward(ctx, g):
+        a, b = ctx.inputs
+        n = ctx.needs_input_grad
+        ga = gb = None
+        if n[0]:
+            keep = _wrap(~((a._data == 0) & ~xp.isnan(_arr(b))))
+            ga = _sum_to(g * where(keep, b.log() if isinstance(b, Tensor) else math.log(b), 0.0),
+                         _tshape(a))
+        if n[1]:
+            gb = _sum_to(g * a / b, _tshape(b))
+        return ga, gb
+
 
 def _res_np(a, b):
     return a.dtype if type(a) is xp.ndarray else b.dtype
@@ -354,6 +370,8 @@ def _binary(cls, name, no_bool=False, tensors_only=False):
             _not_impl(name, _dtype.bool)
         try:
             r = cls.apply(a, b)
+        except OverflowError:
+            r = cls.apply(*_wrapped(a, b))
         except ValueError:
             _check_shapes(name, a, b)
             raise
@@ -382,6 +400,8 @@ def _float_binary(cls, name, ints="float", scalars=False):
                 b = float(b)
         try:
             r = cls.apply(a, b)
+        except OverflowError:
+            r = cls.apply(*_wrapped(a, b))
         except ValueError:
             _check_shapes(name, a, b)
             raise
@@ -389,6 +409,19 @@ def _float_binary(cls, name, ints="float", scalars=False):
 
     fn.__name__ = name
     return fn
+
+
+def _wrapped(a, b):
+    """A Python int out of an integer tensor's range wraps around, as in PyTorch (NumPy
+    raises OverflowError instead)."""
+    if isinstance(a, Tensor):
+        return a, xp.asarray(b).astype(a._data.dtype)
+    return xp.asarray(a).astype(b._data.dtype), b
+
+
+_INT_NAMES = ("uint8", "int8", "int16", "int32", "int64", "uint16", "uint32", "uint64")
+_INT_MIN = {xp.dtype(d): int(xp.iinfo(d).min) for d in _INT_NAMES}
+_INT_MAX = {xp.dtype(d): int(xp.iinfo(d).max) for d in _INT_NAMES}
 
 
 def _to_float(t):
@@ -416,6 +449,8 @@ def add(input, other, *, alpha=1, out=None):
     a, b = promote(input, other)
     try:
         r = Add.apply(a, b)
+    except OverflowError:
+        r = Add.apply(*_wrapped(a, b))
     except ValueError:
         _check_shapes("add", a, b)
         raise
@@ -436,6 +471,8 @@ def sub(input, other, *, alpha=1, out=None):
     a, b = promote(input, other)
     try:
         r = Sub.apply(a, b)
+    except OverflowError:
+        r = Sub.apply(*_wrapped(a, b))
     except ValueError:
         _check_shapes("sub", a, b)
         raise
@@ -498,6 +535,8 @@ def floor_divide(input, other, *, out=None):
         _not_impl("div_floor", _dtype.bool)
     try:
         r = FloorDivide.apply(a, b)
+    except OverflowError:
+        r = FloorDivide.apply(*_wrapped(a, b))
     except ValueError:
         _check_shapes("floor_divide", a, b)
         raise
@@ -718,7 +757,13 @@ def round(input, *, decimals=0, out=None):  # noqa: A001
 def _compare(npfn, name):
     def fn(input, other, *, out=None):
         a, b = promote(input, other)
+        if type(b) is int and a._data.dtype.kind in "iu" and not (
+                _INT_MIN[a._data.dtype] <= b <= _INT_MAX[a._data.dtype]):
+            a, b = _wrapped(a, b)  # PyTorch compares with the wrapped-around value
         try:
+            r = _wrap(npfn(_arr(a), _arr(b)))
+        except OverflowError:
+            a, b = _wrapped(a, b)
             r = _wrap(npfn(_arr(a), _arr(b)))
         except ValueError:
             _check_shapes(name, a, b)
@@ -764,6 +809,9 @@ def _bitwise(npfn, name):
         if da.category > _dtype.INT:
             _not_impl(name, da)
         try:
+            r = _wrap(npfn(_arr(a), _arr(b)))
+        except OverflowError:
+            a, b = _wrapped(a, b)
             r = _wrap(npfn(_arr(a), _arr(b)))
         except ValueError:
             _check_shapes(name, a, b)
@@ -821,7 +869,7 @@ class ClampScalar(Op):
         ctx.save_for_backward(x)
         ctx.lo, ctx.hi = lo, hi
         y = x if lo is None else xp.maximum(x, lo)
-        return y if hi is None else xp.minimum(y, hi, out=y if lo is not None else None)
+        return y if hi is None else xp.minimum(y, hi)
 
     def backward(ctx, g):
         (x,) = ctx.saved
