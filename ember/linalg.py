@@ -1,6 +1,6 @@
 """ember.linalg: PyTorch's torch.linalg namespace (norms, inverse, determinant, solve)."""
 from ember import _dtype
-from ember._ops._helpers import Tensor, write_out, xp
+from ember._ops._helpers import write_out
 from ember._ops.linalg import (
     Det,
     Inv,
@@ -20,6 +20,12 @@ from ember._ops.linalg import (
 from ember._tensor import _wrap_dim
 
 _INF = float("inf")
+_TORCH_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
+                "uint8": "Byte", "bool": "Bool", "float16": "Half", "bfloat16": "BFloat16"}
+
+
+def _tname(t):
+    return _TORCH_NAMES.get(t.dtype.name, t.dtype.name.capitalize())
 
 
 def _float_input(x, op, dtype=None):
@@ -29,7 +35,7 @@ def _float_input(x, op, dtype=None):
         x = cast(x, _dtype.to_dtype(dtype))
     if x.dtype.category < _dtype.FLOAT:
         raise RuntimeError(f"linalg.{op}: Expected a floating point or complex tensor as input. "
-                           f"Got {x.dtype.name.capitalize()}")
+                           f"Got {_tname(x)}")
     return x
 
 
@@ -133,8 +139,7 @@ def solve(A, B, *, left=True, out=None):
     A = _square(A, "solve")
     if A._data.dtype != B._data.dtype:
         raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found "
-                           f"A of type {A.dtype.name.capitalize()} and B of type "
-                           f"{B.dtype.name.capitalize()} instead")
+                           f"A of type {_tname(A)} and B of type {_tname(B)} instead")
     vector = B._data.ndim == 1 or (B._data.ndim == A._data.ndim - 1 and
                                    B._data.shape == A._data.shape[:-1])
     n = A._data.shape[-1]
@@ -171,4 +176,3 @@ def multi_dot(tensors, *, out=None):
 
 __all__ = ["norm", "vector_norm", "matrix_norm", "inv", "det", "solve", "cross", "diagonal",
            "vecdot", "multi_dot", "matmul", "LinAlgError"]
-del Tensor, xp

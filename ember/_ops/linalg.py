@@ -534,10 +534,22 @@ def _diag_index(n1, n2, offset):
     return r - offset, r
 
 
+def _diag_view(x, offset, d1, d2):
+    """A writable strided view of a diagonal (NumPy's own diagonal() is read-only)."""
+    m = xp.moveaxis(x, (d1, d2), (-2, -1))
+    n1, n2 = m.shape[-2:]
+    r, c = (0, offset) if offset >= 0 else (-offset, 0)
+    k = max(min(n1 - r, n2 - c), 0)
+    sub = m[..., min(r, n1):, min(c, n2):]
+    st = sub.strides
+    return xp.lib.stride_tricks.as_strided(sub, sub.shape[:-2] + (k,),
+                                           st[:-2] + (st[-2] + st[-1],))
+
+
 class Diagonal(Op):
     def forward(ctx, x, offset=0, dim1=0, dim2=1):
         ctx.shape, ctx.args = x.shape, (offset, dim1, dim2)
-        return xp.diagonal(x, offset, dim1, dim2)
+        return _diag_view(x, offset, dim1, dim2)
 
     def backward(ctx, g):
         offset, d1, d2 = ctx.args
@@ -555,16 +567,7 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
     from ember._ops.shape import _share_version
 
-    out = Diagonal.apply(input, offset=offset, dim1=d1, dim2=d2)
-    out._data = _writeable(out._data, input._data)
-    return _share_version(out, input)
-
-
-def _writeable(view, base):
-    """NumPy hands out read-only diagonals; PyTorch's are writable views of the base."""
-    if view.flags.writeable or not base.flags.writeable:
-        return view
-    return xp.lib.stride_tricks.as_strided(view, view.shape, view.strides, writeable=True)
+    return _share_version(Diagonal.apply(input, offset=offset, dim1=d1, dim2=d2), input)
 
 
 class DiagEmbed(Op):
