@@ -1,7 +1,7 @@
 """dtype and device conversion, copies: to, type, float/double/..., clone, copy_."""
 from ember import _dtype
 from ember._device import CPU, to_device
-from ember._ops._helpers import Tensor, _wrap, bind, public_functions
+from ember._ops._helpers import Tensor, _wrap, bind
 from ember.autograd.function import Op
 
 
@@ -143,4 +143,5 @@ bind({"to": to, "type": type_, "type_as": type_as, "clone": clone, "cpu": cpu, "
       "cfloat": _cast_method(_dtype.complex64), "cdouble": _cast_method(_dtype.complex128),
       "pin_memory": pin_memory, "is_pinned": is_pinned, "share_memory_": share_memory_})
 
-__all__ = public_functions(globals())
+# methods only, except clone: `ember.cuda` must stay the module, `ember.to` does not exist
+__all__ = ["clone"]
