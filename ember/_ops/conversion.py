@@ -25,6 +25,8 @@ def to_dtype(t, d):
         raise TypeError(f"{d} needs the optional package ml_dtypes: pip install ml_dtypes")
     if t._data.dtype == d.np:
         return t
+    if d.category < _dtype.FLOAT:  # integer/bool results never require grad
+        return _wrap(t._data.astype(d.np))
     return ToCopy.apply(t, np_dtype=d.np)
 
 
@@ -82,9 +84,9 @@ def type_(self, dtype=None, non_blocking=False):
     """With no argument, the legacy type name ('torch.FloatTensor'); else a cast."""
     if dtype is None:
         return _NAME_OF.get(self.dtype, "torch.Tensor")
-    if isinstance(dtype, str) and dtype in _TYPE_NAMES:
-        dtype = _TYPE_NAMES[dtype]
-    elif isinstance(dtype, type) and issubclass(dtype, Tensor):
+    if isinstance(dtype, str) and dtype.replace("ember.", "torch.") in _TYPE_NAMES:
+        dtype = _TYPE_NAMES[dtype.replace("ember.", "torch.")]
+    elif isinstance(dtype, type) and hasattr(dtype, "_legacy_dtype"):
         dtype = dtype._legacy_dtype or _dtype.get_default_dtype()
     return to_dtype(self, dtype)
 
