@@ -4,7 +4,7 @@ import pytest
 
 import ember
 
-SHAPES = [(5, 4), (3,), ()]
+SHAPES = [(5, 4), (3,), (), (2,)]  # the last gets no gradient (must not move)
 
 
 def make_params(lib, arrays):
