@@ -16,6 +16,7 @@ from ember._ops._helpers import (
     write_out,
     xp,
 )
+from ember.autograd._views import check_view_leaf, protect_saved, rebase_history
 from ember.autograd.function import Op
 from ember.autograd.grad_mode import _enabled
 
@@ -36,13 +37,20 @@ def _sum_to(g, shape):
 
 
 # -- binary arithmetic ------------------------------------------------------------------------
+def _in_shapes(ctx):
+    a, b = ctx.inputs
+    return (a._data.shape if isinstance(a, Tensor) else (),
+            b._data.shape if isinstance(b, Tensor) else ())
+
+
 class Add(Op):
+    # NOTE: forward keeps no bookkeeping (the no-grad hot path); backward takes the input
+    # shapes from ctx.inputs, which apply records only when a graph is built
     def forward(ctx, a, b):
-        ctx.shapes = (_shape(a), _shape(b))
         return a + b
 
     def backward(ctx, g):
-        sa, sb = ctx.shapes
+        sa, sb = _in_shapes(ctx)
         n = ctx.needs_input_grad
         return (unbroadcast(g, sa) if n[0] else None, unbroadcast(g, sb) if n[1] else None)
 
@@ -53,11 +61,10 @@ class Add(Op):
 
 class Sub(Op):
     def forward(ctx, a, b):
-        ctx.shapes = (_shape(a), _shape(b))
         return a - b
 
     def backward(ctx, g):
-        sa, sb = ctx.shapes
+        sa, sb = _in_shapes(ctx)
         n = ctx.needs_input_grad
         return (unbroadcast(g, sa) if n[0] else None, unbroadcast(-g, sb) if n[1] else None)
 
@@ -127,16 +134,23 @@ class Pow(Op):
 
 class FloorDivide(Op):
     def forward(ctx, a, b):
-        ctx.shapes = (_shape(a), _shape(b))
+        if _is_int_array(a, b) and _has_zero(b):
+            raise RuntimeError("ZeroDivisionError")
         return xp.floor_divide(a, b)
 
     def backward(ctx, g):
-        sa, sb = ctx.shapes
+        sa, sb = _in_shapes(ctx)
         return xp.zeros(sa, g.dtype), xp.zeros(sb, g.dtype)
+
+    def tbackward(ctx, g):
+        a, b = ctx.inputs
+        return _sum_to(g * 0, _tshape(a)), _sum_to(g * 0, _tshape(b))
 
 
 class Remainder(Op):
     def forward(ctx, a, b):
+        if _is_int_array(a, b) and _has_zero(b):
+            raise RuntimeError("ZeroDivisionError")
         ctx.save_for_backward(a, b)
         return xp.remainder(a, b)
 
@@ -147,9 +161,15 @@ class Remainder(Op):
         gb = unbroadcast(-g * xp.floor_divide(a, b), _shape(b)) if n[1] else None
         return ga, gb
 
+    def tbackward(ctx, g):
+        a, b = ctx.inputs
+        return _sum_to(g, _tshape(a)), _sum_to(-g * floor_divide(a, b), _tshape(b))
+
 
 class Fmod(Op):
     def forward(ctx, a, b):
+        if _is_int_array(a, b) and _has_zero(b):
+            raise RuntimeError("ZeroDivisionError")
         ctx.save_for_backward(a, b)
         return xp.fmod(a, b)
 
@@ -159,6 +179,19 @@ class Fmod(Op):
         ga = unbroadcast(g, _shape(a)) if n[0] else None
         gb = unbroadcast(-g * xp.trunc(a / b), _shape(b)) if n[1] else None
         return ga, gb
+
+    def tbackward(ctx, g):
+        a, b = ctx.inputs
+        return _sum_to(g, _tshape(a)), _sum_to(-g * div(a, b, rounding_mode="trunc"),
+                                               _tshape(b))
+
+
+def _is_int_array(a, b):
+    return getattr(a, "dtype", getattr(b, "dtype", None)).kind in "iu"
+
+
+def _has_zero(b):
+    return not xp.all(b)
 
 
 class Maximum(Op):
@@ -172,6 +205,11 @@ class Maximum(Op):
         wa = (a > b) + 0.5 * (a == b)
         return (unbroadcast(g * wa, _shape(a)), unbroadcast(g * (1 - wa), _shape(b)))
 
+    def tbackward(ctx, g):
+        a, b = ctx.inputs
+        wa = _wrap(((a._data > b._data) + 0.5 * (a._data == b._data)).astype(a._data.dtype))
+        return _sum_to(g * wa, _tshape(a)), _sum_to(g * (1 - wa), _tshape(b))
+
 
 class Minimum(Op):
     def forward(ctx, a, b):
@@ -182,6 +220,11 @@ class Minimum(Op):
         a, b = ctx.saved
         wa = (a < b) + 0.5 * (a == b)
         return (unbroadcast(g * wa, _shape(a)), unbroadcast(g * (1 - wa), _shape(b)))
+
+    def tbackward(ctx, g):
+        a, b = ctx.inputs
+        wa = _wrap(((a._data < b._data) + 0.5 * (a._data == b._data)).astype(a._data.dtype))
+        return _sum_to(g * wa, _tshape(a)), _sum_to(g * (1 - wa), _tshape(b))
 
 
 class Atan2(Op):
@@ -194,19 +237,149 @@ class Atan2(Op):
         d = a * a + b * b
         return unbroadcast(g * b / d, _shape(a)), unbroadcast(-g * a / d, _shape(b))
 
+    def tbackward(ctx, g):
+        a, b = ctx.inputs
+        d = a * a + b * b
+        return _sum_to(g * b / d, _tshape(a)), _sum_to(-g * a / d, _tshape(b))
+
+
+class Hypot(Op):
+    def forward(ctx, a, b):
+        y = xp.hypot(a, b)
+        ctx.save_for_backward(a, b, y)
+        return y
+
+    def backward(ctx, g):
+        a, b, y = ctx.saved
+        n = ctx.needs_input_grad
+        return (unbroadcast(g * a / y, _shape(a)) if n[0] else None,
+                unbroadcast(g * b / y, _shape(b)) if n[1] else None)
+
+    def tbackward(ctx, g):
+        a, b = ctx.inputs
+        y = hypot(a, b)
+        return _sum_to(g * a / y, _tshape(a)), _sum_to(g * b / y, _tshape(b))
+
+
+class Logaddexp(Op):
+    def forward(ctx, a, b):
+        y = xp.logaddexp(a, b)
+        ctx.save_for_backward(a, b, y)
+        return y
+
+    def backward(ctx, g):
+        a, b, y = ctx.saved
+        n = ctx.needs_input_grad
+        return (unbroadcast(g * xp.exp(a - y), _shape(a)) if n[0] else None,
+                unbroadcast(g * xp.exp(b - y), _shape(b)) if n[1] else None)
+
+    def tbackward(ctx, g):
+        a, b = ctx.inputs
+        y = logaddexp(a, b)
+        return _sum_to(g * (a - y).exp(), _tshape(a)), _sum_to(g * (b - y).exp(), _tshape(b))
+
+
+class Xlogy(Op):
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        # NOTE: 0 * log(0) is defined as 0 here, but a NaN in y still propagates
+        return xp.where((a == 0) & ~xp.isnan(b), 0, a * xp.log(b)).astype(
+            _res_np(a, b), copy=False)
+
+    def backward(ctx, g):
+        a, b = ctx.saved
+        n = ctx.needs_input_grad
+        ga = gb = None
+        if n[0]:
+            ga = unbroadcast(g * xp.where((a == 0) & ~xp.isnan(b), 0, xp.log(b)), _shape(a))
+        if n[1]:
+            gb = unbroadcast(g * a / b, _shape(b))
+        return ga, gb
+
+
+def _res_np(a, b):
+    return a.dtype if type(a) is xp.ndarray else b.dtype
+
 
 def _check_shapes(op, a, b):
     try:
         xp.broadcast_shapes(_tshape(a), _tshape(b))
     except ValueError:
         raise RuntimeError(
-            f"{op}: the size of tensor a ({list(_tshape(a))}) must match the size of tensor b "
-            f"({list(_tshape(b))}) or be broadcastable to it") from None
+            f"The size of tensor a ({_mismatch(a, b)[0]}) must match the size of tensor b "
+            f"({_mismatch(a, b)[1]}) at non-singleton dimension {_mismatch(a, b)[2]}; "
+            f"{op}() got shapes {list(_tshape(a))} and {list(_tshape(b))}") from None
 
 
-def _binary(cls, name):
+def _mismatch(a, b):
+    """The first (from the right) pair of sizes that do not broadcast, as PyTorch reports."""
+    sa, sb = _tshape(a), _tshape(b)
+    n = max(len(sa), len(sb))
+    for i in range(1, n + 1):
+        x = sa[-i] if i <= len(sa) else 1
+        y = sb[-i] if i <= len(sb) else 1
+        if x != y and x != 1 and y != 1:
+            return x, y, n - i
+    return sa, sb, 0
+
+
+def _not_impl(name, d):
+    raise NotImplementedError(f'"{name}_cpu" not implemented for \'{_tname(d)}\'')
+
+
+def _tname(d):
+    return {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
+            "int64": "Long", "float16": "Half", "bfloat16": "BFloat16", "float32": "Float",
+            "float64": "Double"}.get(d.name, d.name.capitalize())
+
+
+def _res(a, b):
+    """The dtype of promoted operands (the tensor's: a kept Python scalar is weak)."""
+    return a.dtype if isinstance(a, Tensor) else b.dtype
+
+
+def _need_tensor(name, other, pos=2, argname="other"):
+    if not isinstance(other, Tensor):
+        raise TypeError(f"{name}(): argument '{argname}' (position {pos}) must be Tensor, "
+                        f"not {type(other).__name__}")
+
+
+def _binary(cls, name, no_bool=False, tensors_only=False):
     def fn(input, other, *, out=None):
+        if tensors_only:
+            _need_tensor(name, input, 1, "input")
+            _need_tensor(name, other)
         a, b = promote(input, other)
+        if no_bool and _res(a, b) is _dtype.bool:
+            _not_impl(name, _dtype.bool)
+        try:
+            r = cls.apply(a, b)
+        except ValueError:
+            _check_shapes(name, a, b)
+            raise
+        return r if out is None else write_out(r, out)
+
+    fn.__name__ = name
+    return fn
+
+
+def _float_binary(cls, name, ints="float", scalars=False):
+    """Binary math defined on floats: integer operands become the default float dtype
+    (ints="float") or are refused like PyTorch's CPU kernels (ints="error")."""
+    def fn(input, other, *, out=None):
+        if not scalars:
+            _need_tensor(name, input, 1, "input")
+            _need_tensor(name, other)
+        a, b = promote(input, other)
+        d = _res(a, b)
+        if d.category < _dtype.FLOAT:
+            if ints == "error":
+                _not_impl(name, d)
+            a, b = _to_float(a), _to_float(b)
+            if not isinstance(a, Tensor):
+                a = float(a)
+            if not isinstance(b, Tensor):
+                b = float(b)
         try:
             r = cls.apply(a, b)
         except ValueError:
@@ -227,6 +400,15 @@ def _to_float(t):
     return t
 
 
+_NP_BOOL = xp.dtype(bool)
+
+
+def _is_bool(x):
+    t = type(x)
+    return t is bool or (t is not float and t is not int and isinstance(x, Tensor)
+                         and x._data.dtype is _NP_BOOL)
+
+
 def add(input, other, *, alpha=1, out=None):
     """input + alpha * other, with broadcasting and PyTorch's type promotion."""
     if alpha != 1:
@@ -241,12 +423,17 @@ def add(input, other, *, alpha=1, out=None):
 
 
 def sub(input, other, *, alpha=1, out=None):
+    """input - alpha * other. Bool operands are refused, as in PyTorch."""
+    if _is_bool(other) or _is_bool(input):
+        if _is_bool(other) and _is_bool(input):
+            raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                               "supported. Use the `^` or `logical_xor()` operator instead.")
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
     if alpha != 1:
         other = other * alpha
     a, b = promote(input, other)
-    if a.dtype is _dtype.bool if isinstance(a, Tensor) else False:
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
-                           "supported. Use the `^` or `logical_xor()` operator instead.")
     try:
         r = Sub.apply(a, b)
     except ValueError:
@@ -256,65 +443,96 @@ def sub(input, other, *, alpha=1, out=None):
 
 
 mul = _binary(Mul, "mul")
-maximum = _binary(Maximum, "maximum")
-minimum = _binary(Minimum, "minimum")
-fmod = _binary(Fmod, "fmod")
-remainder = _binary(Remainder, "remainder")
+maximum = _binary(Maximum, "maximum", tensors_only=True)
+minimum = _binary(Minimum, "minimum", tensors_only=True)
+fmod = _binary(Fmod, "fmod", no_bool=True)
+remainder = _binary(Remainder, "remainder", no_bool=True)
+atan2 = _float_binary(Atan2, "atan2")
+hypot = _float_binary(Hypot, "hypot", ints="error")
+logaddexp = _float_binary(Logaddexp, "logaddexp", ints="error")
+xlogy = _float_binary(Xlogy, "xlogy", scalars=True)
 
 
 def div(input, other, *, rounding_mode=None, out=None):
     """True division (integers give floats); rounding_mode 'trunc' or 'floor'."""
+    if rounding_mode is None:
+        a, b = promote(input, other)
+        if _res(a, b).category < _dtype.FLOAT:
+            a, b = _to_float(a), _to_float(b)
+            if type(b) is int or type(b) is bool:
+                b = float(b)
+            if type(a) is int or type(a) is bool:
+                a = float(a)
+        try:
+            r = Div.apply(a, b)
+        except ValueError:
+            _check_shapes("div", a, b)
+            raise
+        return r if out is None else write_out(r, out)
     if rounding_mode == "floor":
         return floor_divide(input, other, out=out)
-    a, b = promote(input, other)
     if rounding_mode == "trunc":
-        r = _wrap(xp.trunc(xp.true_divide(_arr(a), _arr(b))).astype(_res_dtype(a, b)))
-        return write_out(r, out)
-    if rounding_mode is not None:
-        raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
-                         f"but found '{rounding_mode}'")
-    a, b = _to_float(a), _to_float(b)
-    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
-        raise TypeError("div needs at least one Tensor")
-    if isinstance(b, int) and not isinstance(b, bool):
-        b = float(b)
-    if isinstance(a, int) and not isinstance(a, bool):
-        a = float(a)
-    try:
-        r = Div.apply(a, b)
-    except ValueError:
-        _check_shapes("div", a, b)
-        raise
-    return r if out is None else write_out(r, out)
+        a, b = promote(input, other)
+        if _res(a, b).category < _dtype.FLOAT:
+            if _res(a, b) is _dtype.bool:
+                _not_impl("div_trunc", _dtype.bool)
+            if _has_zero(_arr(b)):
+                raise RuntimeError("ZeroDivisionError")
+            # integer truncating division without a float round trip (exact for int64)
+            q = xp.floor_divide(_arr(a), _arr(b))
+            q = q + ((xp.remainder(_arr(a), _arr(b)) != 0) & ((_arr(a) < 0) ^ (_arr(b) < 0)))
+            return write_out(_wrap(q.astype(_res(a, b).np, copy=False)), out)
+        r = Trunc.apply(Div.apply(a, b))  # noqa: F821 - defined by the unary table below
+        return r if out is None else write_out(r, out)
+    raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                     f"but found '{rounding_mode}'")
 
 
 def _arr(x):
     return x._data if isinstance(x, Tensor) else x
 
 
-def _res_dtype(a, b):
-    return _dtype.result_type(a, b).np
-
-
 def floor_divide(input, other, *, out=None):
     a, b = promote(input, other)
-    return write_out(FloorDivide.apply(a, b), out)
+    if _res(a, b) is _dtype.bool:
+        _not_impl("div_floor", _dtype.bool)
+    try:
+        r = FloorDivide.apply(a, b)
+    except ValueError:
+        _check_shapes("floor_divide", a, b)
+        raise
+    return r if out is None else write_out(r, out)
 
 
 def pow(input, exponent, *, out=None):  # noqa: A001
     a, b = promote(input, exponent)
-    if (isinstance(a, Tensor) and isinstance(b, Tensor) and b.dtype.category == _dtype.INT
-            and a.dtype.category == _dtype.INT and (b._data < 0).any()):
-        raise RuntimeError("Integers to negative integer powers are not allowed.")
-    if isinstance(b, int) and not isinstance(b, bool) and isinstance(a, Tensor) \
-            and a.dtype.category == _dtype.INT and b < 0:
-        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    d = _res(a, b)
+    if d.category == _dtype.INT:
+        if isinstance(b, Tensor) and (b._data < 0).any():
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        if type(b) is int and b < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+    elif d is _dtype.bool:
+        if isinstance(a, Tensor) and type(b) is bool:
+            # x ** True is x, x ** False is all True
+            r = _wrap(a._data.copy() if b else xp.ones_like(a._data))
+            return r if out is None else write_out(r, out)
+        _not_impl("pow", _dtype.bool)
+    try:
+        r = Pow.apply(a, b)
+    except ValueError:
+        _check_shapes("pow", a, b)
+        raise
+    return r if out is None else write_out(r, out)
+
+
+def float_power(input, exponent, *, out=None):
+    """pow computed in float64 (complex128 for complex inputs), like PyTorch."""
+    from ember._ops.conversion import to_dtype
+
+    a = to_dtype(input, _dtype.float64) if isinstance(input, Tensor) else float(input)
+    b = to_dtype(exponent, _dtype.float64) if isinstance(exponent, Tensor) else float(exponent)
     return write_out(Pow.apply(a, b), out)
-
-
-def atan2(input, other, *, out=None):
-    a, b = promote(_to_float(input), _to_float(other))
-    return write_out(Atan2.apply(a, b), out)
 
 
 arctan2 = atan2
@@ -322,8 +540,13 @@ multiply, subtract, divide, true_divide = mul, sub, div, div
 
 
 # -- unary math: one row per function ---------------------------------------------------------
-def _unary_op(name, forward, backward, tbackward=None, saves="x", float_only=True):
-    """Build an Op class for a unary elementwise function from its rule row."""
+def _unary_op(name, forward, backward, tbackward=None, saves="x", kind="f"):
+    """Build an Op class for a unary elementwise function from its rule row.
+
+    kind says what integer and bool inputs do, as in PyTorch: "f" computes in the default
+    float dtype, "k" keeps the dtype (bool refused), "i" refuses integers and bool, "a" takes
+    everything; "neg", "sq" and "relu" are the odd ones out.
+    """
 
     def fwd(ctx, x):
         y = forward(x)
@@ -351,13 +574,35 @@ def _unary_op(name, forward, backward, tbackward=None, saves="x", float_only=Tru
     cls.__module__ = __name__
 
     def fn(input, *, out=None):
-        if float_only and input.dtype.category < _dtype.FLOAT:
-            input = _to_float(input)
+        if input._data.dtype.kind in "biu":
+            input = _int_input(name, kind, input)
         r = cls.apply(input)
         return r if out is None else write_out(r, out)
 
     fn.__name__ = name
     return cls, fn
+
+
+def _int_input(name, kind, x):
+    """What a unary op does with an integer or bool tensor (see _unary_op)."""
+    is_bool = x._data.dtype is _NP_BOOL
+    if kind == "f":
+        return _to_float(x)
+    if kind == "a":
+        return x
+    if kind == "neg" and is_bool:
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
+    if kind == "relu" and is_bool:
+        raise RuntimeError("Boolean inputs not supported for relu")
+    if kind == "sq" and is_bool:
+        from ember._ops.conversion import to_dtype
+
+        return to_dtype(x, _dtype.int64)
+    if kind == "i" or (kind == "k" and is_bool):
+        _not_impl(name, x.dtype)
+    return x
 
 
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
@@ -369,6 +614,10 @@ def _sigmoid(x):
     # NOTE: split by sign so exp never overflows
     return xp.where(x >= 0, 1 / (1 + xp.exp(-xp.abs(x))), xp.exp(-xp.abs(x))
                     / (1 + xp.exp(-xp.abs(x)))).astype(x.dtype, copy=False)
+
+
+def _sign(x):
+    return x.copy() if x.dtype is _NP_BOOL else xp.sign(x)
 
 
 def _erf(x):
@@ -384,57 +633,60 @@ def _erfinv(x):
 
 
 _UNARY = {
-    # name: (forward, backward(g, x, y), tbackward(g, x), saves, float_only)
-    "exp": (xp.exp, lambda g, x, y: g * y, lambda g, x: g * x.exp(), "y", True),
-    "log": (xp.log, lambda g, x, y: g / x, lambda g, x: g / x, "x", True),
-    "log2": (xp.log2, lambda g, x, y: g / (x * _LN2), lambda g, x: g / (x * _LN2), "x", True),
+    # name: (forward, backward(g, x, y), tbackward(g, x), saves, int/bool kind)
+    "exp": (xp.exp, lambda g, x, y: g * y, lambda g, x: g * x.exp(), "y", "f"),
+    "log": (xp.log, lambda g, x, y: g / x, lambda g, x: g / x, "x", "f"),
+    "log2": (xp.log2, lambda g, x, y: g / (x * _LN2), lambda g, x: g / (x * _LN2), "x", "f"),
     "log10": (xp.log10, lambda g, x, y: g / (x * _LN10), lambda g, x: g / (x * _LN10), "x",
-              True),
-    "log1p": (xp.log1p, lambda g, x, y: g / (1 + x), lambda g, x: g / (1 + x), "x", True),
-    "expm1": (xp.expm1, lambda g, x, y: g * (y + 1), lambda g, x: g * x.exp(), "y", True),
-    "sqrt": (xp.sqrt, lambda g, x, y: g / (2 * y), lambda g, x: g / (2 * x.sqrt()), "y", True),
+              "f"),
+    "log1p": (xp.log1p, lambda g, x, y: g / (1 + x), lambda g, x: g / (1 + x), "x", "f"),
+    "expm1": (xp.expm1, lambda g, x, y: g * (y + 1), lambda g, x: g * x.exp(), "y", "f"),
+    "sqrt": (xp.sqrt, lambda g, x, y: g / (2 * y), lambda g, x: g / (2 * x.sqrt()), "y", "f"),
     "rsqrt": (lambda x: 1 / xp.sqrt(x), lambda g, x, y: -0.5 * g * y * y * y,
-              lambda g, x: -0.5 * g * x.rsqrt() ** 3, "y", True),
-    "sin": (xp.sin, lambda g, x, y: g * xp.cos(x), lambda g, x: g * x.cos(), "x", True),
-    "cos": (xp.cos, lambda g, x, y: -g * xp.sin(x), lambda g, x: -g * x.sin(), "x", True),
+              lambda g, x: -0.5 * g * x.rsqrt() ** 3, "y", "f"),
+    "sin": (xp.sin, lambda g, x, y: g * xp.cos(x), lambda g, x: g * x.cos(), "x", "f"),
+    "cos": (xp.cos, lambda g, x, y: -g * xp.sin(x), lambda g, x: -g * x.sin(), "x", "f"),
     "tan": (xp.tan, lambda g, x, y: g * (1 + y * y), lambda g, x: g * (1 + x.tan() ** 2), "y",
-            True),
+            "f"),
     "asin": (xp.arcsin, lambda g, x, y: g / xp.sqrt(1 - x * x),
-             lambda g, x: g / (1 - x * x).sqrt(), "x", True),
+             lambda g, x: g / (1 - x * x).sqrt(), "x", "f"),
     "acos": (xp.arccos, lambda g, x, y: -g / xp.sqrt(1 - x * x),
-             lambda g, x: -g / (1 - x * x).sqrt(), "x", True),
+             lambda g, x: -g / (1 - x * x).sqrt(), "x", "f"),
     "atan": (xp.arctan, lambda g, x, y: g / (1 + x * x), lambda g, x: g / (1 + x * x), "x",
-             True),
-    "sinh": (xp.sinh, lambda g, x, y: g * xp.cosh(x), lambda g, x: g * x.cosh(), "x", True),
-    "cosh": (xp.cosh, lambda g, x, y: g * xp.sinh(x), lambda g, x: g * x.sinh(), "x", True),
+             "f"),
+    "sinh": (xp.sinh, lambda g, x, y: g * xp.cosh(x), lambda g, x: g * x.cosh(), "x", "f"),
+    "cosh": (xp.cosh, lambda g, x, y: g * xp.sinh(x), lambda g, x: g * x.sinh(), "x", "f"),
     "tanh": (xp.tanh, lambda g, x, y: g * (1 - y * y), lambda g, x: g * (1 - x.tanh() ** 2),
-             "y", True),
-    "asinh": (xp.arcsinh, lambda g, x, y: g / xp.sqrt(x * x + 1), None, "x", True),
-    "acosh": (xp.arccosh, lambda g, x, y: g / xp.sqrt(x * x - 1), None, "x", True),
-    "atanh": (xp.arctanh, lambda g, x, y: g / (1 - x * x), None, "x", True),
+             "y", "f"),
+    "asinh": (xp.arcsinh, lambda g, x, y: g / xp.sqrt(x * x + 1),
+              lambda g, x: g / (x * x + 1).sqrt(), "x", "f"),
+    "acosh": (xp.arccosh, lambda g, x, y: g / xp.sqrt(x * x - 1),
+              lambda g, x: g / (x * x - 1).sqrt(), "x", "f"),
+    "atanh": (xp.arctanh, lambda g, x, y: g / (1 - x * x), lambda g, x: g / (1 - x * x), "x",
+              "f"),
     "sigmoid": (_sigmoid, lambda g, x, y: g * y * (1 - y),
-                lambda g, x: g * x.sigmoid() * (1 - x.sigmoid()), "y", True),
+                lambda g, x: g * x.sigmoid() * (1 - x.sigmoid()), "y", "f"),
     "erf": (_erf, lambda g, x, y: g * (2 / math.sqrt(math.pi)) * xp.exp(-x * x),
-            lambda g, x: g * (2 / math.sqrt(math.pi)) * (-x * x).exp(), "x", True),
-    "erfinv": (_erfinv, lambda g, x, y: g * (math.sqrt(math.pi) / 2) * xp.exp(y * y), None,
-               "y", True),
+            lambda g, x: g * (2 / math.sqrt(math.pi)) * (-x * x).exp(), "x", "f"),
+    "erfinv": (_erfinv, lambda g, x, y: g * (math.sqrt(math.pi) / 2) * xp.exp(y * y),
+               lambda g, x: g * (math.sqrt(math.pi) / 2) * (x.erfinv() ** 2).exp(), "y", "f"),
     "reciprocal": (lambda x: 1 / x, lambda g, x, y: -g * y * y, lambda g, x: -g / (x * x), "y",
-                   True),
-    "neg": (xp.negative, lambda g, x, y: -g, lambda g, x: -g, "", False),
-    "abs": (xp.abs, lambda g, x, y: g * xp.sign(x), lambda g, x: g * x.sign(), "x", False),
-    "sign": (xp.sign, _ZERO, _TZERO, "", False),
-    "floor": (xp.floor, _ZERO, _TZERO, "", False),
-    "ceil": (xp.ceil, _ZERO, _TZERO, "", False),
-    "trunc": (xp.trunc, _ZERO, _TZERO, "", False),
-    "frac": (lambda x: x - xp.trunc(x), lambda g, x, y: g, lambda g, x: g, "", False),
-    "square": (xp.square, lambda g, x, y: 2 * g * x, lambda g, x: 2 * g * x, "x", False),
+                   "f"),
+    "neg": (xp.negative, lambda g, x, y: -g, lambda g, x: -g, "", "neg"),
+    "abs": (xp.abs, lambda g, x, y: g * xp.sign(x), lambda g, x: g * x.sign(), "x", "k"),
+    "sign": (_sign, _ZERO, _TZERO, "", "a"),
+    "floor": (xp.floor, _ZERO, _TZERO, "", "k"),
+    "ceil": (xp.ceil, _ZERO, _TZERO, "", "k"),
+    "trunc": (xp.trunc, _ZERO, _TZERO, "", "k"),
+    "frac": (lambda x: x - xp.trunc(x), lambda g, x, y: g, lambda g, x: g, "", "i"),
+    "square": (xp.square, lambda g, x, y: 2 * g * x, lambda g, x: 2 * g * x, "x", "sq"),
     "relu": (lambda x: xp.maximum(x, 0, dtype=x.dtype), lambda g, x, y: g * (y > 0),
-             lambda g, x: g * (x > 0), "y", False),
+             lambda g, x: g * (x > 0), "y", "relu"),
 }
 
 _unary_fns = {}
-for _name, (_f, _b, _tb, _saves, _fo) in _UNARY.items():
-    _cls, _fn = _unary_op(_name, _f, _b, _tb, _saves, _fo)
+for _name, (_f, _b, _tb, _saves, _kind) in _UNARY.items():
+    _cls, _fn = _unary_op(_name, _f, _b, _tb, _saves, _kind)
     globals()[_cls.__name__] = _cls
     _unary_fns[_name] = _fn
     globals()[_name] = _fn
@@ -451,8 +703,14 @@ class Round(Op):
         return xp.zeros_like(g)
 
 
+    def tbackward(ctx, g):
+        return g * 0
+
+
 def round(input, *, decimals=0, out=None):  # noqa: A001
     """Round half to even, like PyTorch."""
+    if input._data.dtype is _NP_BOOL:
+        _not_impl("round", _dtype.bool)
     return write_out(Round.apply(input, decimals=decimals), out)
 
 
@@ -478,18 +736,39 @@ le = _compare(xp.less_equal, "le")
 gt = _compare(xp.greater, "gt")
 ge = _compare(xp.greater_equal, "ge")
 greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
-logical_and = _compare(xp.logical_and, "logical_and")
-logical_or = _compare(xp.logical_or, "logical_or")
-logical_xor = _compare(xp.logical_xor, "logical_xor")
+
+
+def _logical(npfn, name):
+    def fn(input, other, *, out=None):
+        _need_tensor(name, other)
+        try:
+            r = _wrap(npfn(input._data, other._data))
+        except ValueError:
+            _check_shapes(name, input, other)
+            raise
+        return write_out(r, out)
+
+    fn.__name__ = name
+    return fn
+
+
+logical_and = _logical(xp.logical_and, "logical_and")
+logical_or = _logical(xp.logical_or, "logical_or")
+logical_xor = _logical(xp.logical_xor, "logical_xor")
 
 
 def _bitwise(npfn, name):
     def fn(input, other, *, out=None):
         a, b = promote(input, other)
-        da = a.dtype if isinstance(a, Tensor) else b.dtype
+        da = _res(a, b)
         if da.category > _dtype.INT:
-            raise RuntimeError(f'"{name}_cpu" not implemented for \'{da.name.capitalize()}\'')
-        return write_out(_wrap(npfn(_arr(a), _arr(b))), out)
+            _not_impl(name, da)
+        try:
+            r = _wrap(npfn(_arr(a), _arr(b)))
+        except ValueError:
+            _check_shapes(name, a, b)
+            raise
+        return write_out(r, out)
 
     fn.__name__ = name
     return fn
@@ -502,8 +781,7 @@ bitwise_xor = _bitwise(xp.bitwise_xor, "bitwise_xor")
 
 def bitwise_not(input, *, out=None):
     if input.dtype.category > _dtype.INT:
-        raise RuntimeError(f"\"bitwise_not_cpu\" not implemented for "
-                           f"'{input.dtype.name.capitalize()}'")
+        _not_impl("bitwise_not", input.dtype)
     return write_out(_wrap(xp.invert(input._data)), out)
 
 
@@ -555,11 +833,11 @@ def _inplace_from(self, result, name):
         raise RuntimeError(
             f"output with shape {list(self.shape)} doesn't match the broadcast shape "
             f"{list(result.shape)}")
+    protect_saved(result.grad_fn, self)
     self._data[...] = result._data
     self._bump()
     if result.grad_fn is not None:
-        self.grad_fn = result.grad_fn
-        self._requires_grad = True
+        rebase_history(self, result.grad_fn)
     return self
 
 
@@ -570,6 +848,7 @@ def _make_inplace(name, fn):
         if _enabled[0] and (self._requires_grad or any(
                 isinstance(a, Tensor) and a._requires_grad for a in args)):
             _check_inplace(self, name)
+            check_view_leaf(self)
             return _inplace_from(self, fn(self, *args, **kwargs), name)
         if ufunc is not None and not kwargs and len(args) == 1:
             other = args[0]

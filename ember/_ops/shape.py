@@ -1,6 +1,6 @@
 """Shape ops: views share the array (and the version counter) with their base."""
 from ember._ops._helpers import Tensor, bind, public_functions, xp
-from ember._tensor import _wrap_dim
+from ember._tensor import _make_view, _wrap_dim
 from ember.autograd.function import Op
 
 
@@ -11,8 +11,7 @@ def _as_shape(shape):
 
 
 def _share_version(out, base):
-    out._vc = base._version_counter()
-    return out
+    return _make_view(out, base)
 
 
 def _infer(shape, numel, op):
@@ -227,10 +226,456 @@ def _mT(self):
     return transpose(self, -2, -1)
 
 
+# -- slicing views (narrow, split, chunk, unbind; also used by indexing) ---------------------
+class Slice(Op):
+    """`x[key]` for a basic key (ints, slices, None, Ellipsis): a view of `x`."""
+
+    _bw_name = "SliceBackward0"
+
+    def forward(ctx, x, key=None):
+        ctx.shape, ctx.dtype, ctx.key = x.shape, x.dtype, key
+        return x[key]
+
+    def backward(ctx, g):
+        out = xp.zeros(ctx.shape, ctx.dtype)
+        out[ctx.key] = g
+        return out
+
+    def tbackward(ctx, g):
+        return SliceGrad.apply(g, key=ctx.key, shape=ctx.shape)
+
+
+class SliceGrad(Op):
+    """The backward of Slice as an op (zeros with `g` written at `key`), for create_graph."""
+
+    def forward(ctx, g, key=None, shape=None):
+        ctx.key = key
+        out = xp.zeros(shape, g.dtype)
+        out[key] = g
+        return out
+
+    def backward(ctx, g):
+        return g[ctx.key]
+
+    def tbackward(ctx, g):
+        return Slice.apply(g, key=ctx.key)
+
+
+def _slice_view(input, key):
+    return _share_version(Slice.apply(input, key=key), input)
+
+
+def narrow(input, dim, start, length):
+    n = input._data.ndim
+    if n == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    d = _wrap_dim(dim, n)
+    size = input._data.shape[d]
+    start, length = int(start), int(length)
+    if not -size <= start <= size:
+        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], "
+                         f"but got {start})")
+    if start < 0:
+        start += size
+    if length < 0 or start + length > size:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size "
+                           f"({size}).")
+    return _slice_view(input, (slice(None),) * d + (slice(start, start + length),))
+
+
+def _sections(input, sizes, d):
+    out, start = [], 0
+    pre = (slice(None),) * d
+    for s in sizes:
+        out.append(_slice_view(input, pre + (slice(start, start + s),)))
+        start += s
+    return tuple(out)
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    """Split into chunks of `split_size` (last one smaller) or of the listed sizes (views)."""
+    n = tensor._data.ndim
+    if n == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
+    d = _wrap_dim(dim, n)
+    size = tensor._data.shape[d]
+    if isinstance(split_size_or_sections, (list, tuple)):
+        sizes = [int(s) for s in split_size_or_sections]
+        if sum(sizes) != size or any(s < 0 for s in sizes):
+            raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {size} "
+                               f"(input tensor's size at dimension {d}), but got split_sizes="
+                               f"{sizes}")
+        return _sections(tensor, sizes, d)
+    step = int(split_size_or_sections)
+    if step < 0:
+        raise RuntimeError(f"split expects split_size be non-negative, but got split_size={step}")
+    if step == 0:
+        if size != 0:
+            raise RuntimeError("split_size can only be 0 if dimension size is 0, but got "
+                               f"dimension size of {size}")
+        return (_slice_view(tensor, (slice(None),) * (d + 1)),)
+    sizes = [step] * (size // step) + ([size % step] if size % step or size == 0 else [])
+    return _sections(tensor, sizes, d)
+
+
+def tensor_split(input, indices_or_sections, dim=0):
+    d = _wrap_dim(dim, input._data.ndim)
+    size = input._data.shape[d]
+    if isinstance(indices_or_sections, int):
+        k = indices_or_sections
+        if k <= 0:
+            raise RuntimeError(f"number of sections must be larger than 0, got {k}")
+        q, r = divmod(size, k)
+        sizes = [q + 1] * r + [q] * (k - r)
+    else:
+        bounds = [0] + [min(max(int(i), 0), size) for i in indices_or_sections] + [size]
+        sizes = [max(b - a, 0) for a, b in zip(bounds, bounds[1:])]
+        starts = bounds[:-1]
+        pre = (slice(None),) * d
+        return tuple(_slice_view(input, pre + (slice(s, s + n),)) for s, n in zip(starts, sizes))
+    return _sections(input, sizes, d)
+
+
+def chunk(input, chunks, dim=0):
+    """Split into `chunks` pieces of equal size ceil(n / chunks) (the last may be smaller)."""
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    n = input._data.ndim
+    if n == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
+    size = input._data.shape[_wrap_dim(dim, n)]
+    if size == 0:
+        return _sections(input, [0] * chunks, _wrap_dim(dim, n))
+    return split(input, -(-size // chunks), dim)
+
+
+def unbind(input, dim=0):
+    n = input._data.ndim
+    if n == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+    d = _wrap_dim(dim, n)
+    pre = (slice(None),) * d
+    return tuple(_slice_view(input, pre + (i,)) for i in range(input._data.shape[d]))
+
+
+def select(input, dim, index):
+    n = input._data.ndim
+    if n == 0:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
+    d = _wrap_dim(dim, n)
+    size = input._data.shape[d]
+    if not -size <= index < size:
+        raise IndexError(f"select(): index {index} out of range for tensor of size "
+                         f"{list(input._data.shape)} at dimension {d}")
+    return _slice_view(input, (slice(None),) * d + (int(index),))
+
+
+def unflatten(input, dim, sizes):
+    shape = input._data.shape
+    d = _wrap_dim(dim, len(shape))
+    sizes = tuple(int(s) for s in sizes)
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    known = 1
+    for s in sizes:
+        if s != -1:
+            known *= s
+    if -1 in sizes:
+        if known == 0 or shape[d] % known:
+            raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to "
+                               f"the size of dim {dim} ({shape[d]}) in the input tensor")
+    elif known != shape[d]:
+        raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the "
+                           f"size of dim {dim} ({shape[d]}) in the input tensor")
+    return view(input, shape[:d] + _infer(sizes, shape[d], "unflatten") + shape[d + 1:])
+
+
+# -- copies: repeat, tile, flip, roll ---------------------------------------------------------
+class Repeat(Op):
+    def forward(ctx, x, reps=None):
+        ctx.in_shape = x.shape
+        return xp.tile(x, reps)
+
+    def backward(ctx, g):
+        # NOTE: output dim i is (repeat r_i, size s_i) flattened: fold it and sum the repeats
+        folded = g.reshape(tuple(v for n, s in zip(g.shape, ctx.in_shape) for v in (n // s, s)))
+        return folded.sum(axis=tuple(range(0, folded.ndim, 2))).reshape(ctx.in_shape)
+
+
+def repeat(input, *sizes):
+    sizes = _as_shape(sizes)
+    if len(sizes) < input._data.ndim:
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
+                           "of dimensions of tensor")
+    if any(s < 0 for s in sizes):
+        raise RuntimeError(f"Trying to create tensor with negative dimension: {list(sizes)}")
+    shape = (1,) * (len(sizes) - input._data.ndim) + input._data.shape
+    x = input if shape == input._data.shape else reshape(input, shape)
+    if 0 in sizes or 0 in shape:
+        from ember._ops.creation import zeros
+
+        return zeros(tuple(a * b for a, b in zip(shape, sizes)), dtype=input.dtype)
+    return Repeat.apply(x, reps=sizes)
+
+
+def tile(input, dims):
+    dims = _as_shape((dims,))
+    if len(dims) < input._data.ndim:
+        dims = (1,) * (input._data.ndim - len(dims)) + dims
+    return repeat(input, dims)
+
+
+class Flip(Op):
+    def forward(ctx, x, axes=None):
+        ctx.axes = axes
+        return xp.flip(x, axes).copy()  # torch's flip copies; a view would alias writes
+
+    def backward(ctx, g):
+        return xp.flip(g, ctx.axes)
+
+    def tbackward(ctx, g):
+        return Flip.apply(g, axes=ctx.axes)
+
+
+def flip(input, *dims):
+    dims = _as_shape(dims)
+    n = input._data.ndim
+    axes = [_wrap_dim(d, n) for d in dims]
+    for a in axes:
+        if axes.count(a) > 1:
+            raise RuntimeError(f"dim {a} appears multiple times in the list of dims")
+    if n == 0:
+        return Flip.apply(input, axes=())
+    return Flip.apply(input, axes=tuple(axes))
+
+
+def fliplr(input):
+    if input._data.ndim < 2:
+        raise RuntimeError("Input must be >= 2-d.")
+    return flip(input, (1,))
+
+
+def flipud(input):
+    if input._data.ndim < 1:
+        raise RuntimeError("Input must be >= 1-d.")
+    return flip(input, (0,))
+
+
+class Roll(Op):
+    def forward(ctx, x, shifts=None, axes=None):
+        ctx.shifts, ctx.axes = shifts, axes
+        return xp.roll(x, shifts, axes)
+
+    def backward(ctx, g):
+        return xp.roll(g, tuple(-s for s in ctx.shifts), ctx.axes)
+
+    def tbackward(ctx, g):
+        return Roll.apply(g, shifts=tuple(-s for s in ctx.shifts), axes=ctx.axes)
+
+
+def roll(input, shifts, dims=None):
+    shifts = (shifts,) if isinstance(shifts, int) else tuple(int(s) for s in shifts)
+    if dims is None:
+        if len(shifts) != 1:
+            raise RuntimeError(f"`shifts` required to be of size 1 when `dims` is None, "
+                               f"but got {len(shifts)}")
+        return view(roll(flatten(input), shifts, 0), input._data.shape)
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    if len(dims) != len(shifts):
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, "
+                           f"dims:{len(dims)}")
+    n = input._data.ndim
+    return Roll.apply(input, shifts=shifts, axes=tuple(_wrap_dim(d, n) for d in dims))
+
+
+def movedim(input, source, destination):
+    n = input._data.ndim
+    src = (source,) if isinstance(source, int) else tuple(source)
+    dst = (destination,) if isinstance(destination, int) else tuple(destination)
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source "
+                           f"({list(src)} dims) should contain the same number of dims as "
+                           f"destination ({list(dst)} dims)")
+    src = [_wrap_dim(d, n) for d in src]
+    dst = [_wrap_dim(d, n) for d in dst]
+    if len(set(src)) != len(src):
+        raise RuntimeError(f"movedim: repeated dim in `source` ({list(src)})")
+    if len(set(dst)) != len(dst):
+        raise RuntimeError(f"movedim: repeated dim in `destination` ({list(dst)})")
+    order = [d for d in range(n) if d not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return permute(input, tuple(order))
+
+
+# -- joining: cat, stack and friends ---------------------------------------------------------
+class Cat(Op):
+    def forward(ctx, *xs, axis=0):
+        ctx.axis = axis
+        ctx.sizes = [x.shape[axis] for x in xs]
+        return xp.concatenate(xs, axis=axis)
+
+    def backward(ctx, g):
+        out, start, pre = [], 0, (slice(None),) * ctx.axis
+        for s, need in zip(ctx.sizes, ctx.needs_input_grad):
+            out.append(g[pre + (slice(start, start + s),)] if need else None)
+            start += s
+        return tuple(out)
+
+    def tbackward(ctx, g):
+        return split(g, ctx.sizes, ctx.axis)
+
+
+class Stack(Op):
+    def forward(ctx, *xs, axis=0):
+        ctx.axis = axis
+        return xp.stack(xs, axis=axis)
+
+    def backward(ctx, g):
+        pre = (slice(None),) * ctx.axis
+        return tuple(g[pre + (i,)] if need else None
+                     for i, need in enumerate(ctx.needs_input_grad))
+
+    def tbackward(ctx, g):
+        return unbind(g, ctx.axis)
+
+
+def _common(tensors, op):
+    from ember import _dtype
+    from ember._ops._helpers import cast
+
+    if isinstance(tensors, Tensor):
+        raise TypeError(f"{op}(): argument 'tensors' (position 1) must be tuple of Tensors, "
+                        "not Tensor")
+    tensors = list(tensors)
+    if not tensors:
+        if op == "cat":
+            raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+        raise RuntimeError("stack expects a non-empty TensorList")
+    d0 = tensors[0]._data.dtype
+    for t in tensors:
+        if t._data.dtype != d0:
+            d = _dtype.result_type(*tensors)
+            return [cast(t, d) for t in tensors]
+    return tensors
+
+
+def cat(tensors, dim=0, *, out=None):
+    """Concatenate along `dim`; 1-D empty tensors are skipped (PyTorch's legacy rule)."""
+    from ember._ops._helpers import write_out
+
+    tensors = _common(tensors, "cat")
+    kept = [t for t in tensors if t._data.shape != (0,)] or tensors[:1]
+    ref = kept[0]._data.shape
+    n = len(ref)
+    if n == 0:
+        raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
+    d = _wrap_dim(dim, n)
+    for i, t in enumerate(tensors):
+        s = t._data.shape
+        if s == (0,) and len(kept) and t is not kept[0]:
+            continue
+        if len(s) != n:
+            if len(s) == 0:
+                raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be "
+                                   "concatenated")
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {n} and "
+                               f"{len(s)}")
+        for k in range(n):
+            if k != d and s[k] != ref[k]:
+                raise RuntimeError(
+                    f"Sizes of tensors must match except in dimension {d}. Expected size "
+                    f"{ref[k]} but got size {s[k]} for tensor number {i} in the list.")
+    if len(kept) == 1:
+        from ember._ops.conversion import clone
+
+        return write_out(clone(kept[0]), out)
+    return write_out(Cat.apply(*kept, axis=d), out)
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim=0, *, out=None):
+    from ember._ops._helpers import write_out
+
+    tensors = _common(tensors, "stack")
+    ref = tensors[0]._data.shape
+    for i, t in enumerate(tensors):
+        if t._data.shape != ref:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got "
+                               f"{list(ref)} at entry 0 and {list(t._data.shape)} at entry {i}")
+    d = _wrap_dim(dim, len(ref) + 1)
+    return write_out(Stack.apply(*tensors, axis=d), out)
+
+
+def atleast_1d(*tensors):
+    if len(tensors) == 1 and not isinstance(tensors[0], Tensor):
+        return tuple(atleast_1d(t) for t in tensors[0])
+    if len(tensors) > 1:
+        return tuple(atleast_1d(t) for t in tensors)
+    t = tensors[0]
+    return reshape(t, (1,)) if t._data.ndim == 0 else t
+
+
+def atleast_2d(*tensors):
+    if len(tensors) == 1 and not isinstance(tensors[0], Tensor):
+        return tuple(atleast_2d(t) for t in tensors[0])
+    if len(tensors) > 1:
+        return tuple(atleast_2d(t) for t in tensors)
+    t = tensors[0]
+    n = t._data.ndim
+    return reshape(t, (1,) * (2 - n) + t._data.shape) if n < 2 else t
+
+
+def atleast_3d(*tensors):
+    if len(tensors) == 1 and not isinstance(tensors[0], Tensor):
+        return tuple(atleast_3d(t) for t in tensors[0])
+    if len(tensors) > 1:
+        return tuple(atleast_3d(t) for t in tensors)
+    t = tensors[0]
+    s = t._data.shape
+    if len(s) == 0:
+        return reshape(t, (1, 1, 1))
+    if len(s) == 1:
+        return reshape(t, (1,) + s + (1,))
+    if len(s) == 2:
+        return reshape(t, s + (1,))
+    return t
+
+
+def hstack(tensors, *, out=None):
+    tensors = [atleast_1d(t) for t in tensors]
+    return cat(tensors, 0 if tensors and tensors[0]._data.ndim == 1 else 1, out=out)
+
+
+def vstack(tensors, *, out=None):
+    return cat([atleast_2d(t) for t in tensors], 0, out=out)
+
+
+row_stack = vstack
+
+
+def dstack(tensors, *, out=None):
+    return cat([atleast_3d(t) for t in tensors], 2, out=out)
+
+
+def column_stack(tensors, *, out=None):
+    cols = [reshape(t, (t._data.size, 1)) if t._data.ndim <= 1 else t for t in tensors]
+    return cat(cols, 1, out=out)
+
+
+bind({"narrow": narrow, "split": split, "tensor_split": tensor_split, "chunk": chunk,
+      "unbind": unbind, "select": select, "unflatten": unflatten, "repeat": repeat,
+      "tile": tile, "flip": flip, "fliplr": fliplr, "flipud": flipud, "roll": roll,
+      "movedim": movedim, "moveaxis": movedim})
+moveaxis = movedim
+
 bind({"reshape": reshape, "view": view, "view_as": view_as, "reshape_as": reshape_as,
       "permute": permute, "transpose": transpose, "t": t, "expand": expand,
       "expand_as": expand_as, "unsqueeze": unsqueeze, "squeeze": squeeze, "flatten": flatten,
       "contiguous": contiguous, "swapaxes": transpose, "swapdims": transpose})
+swapaxes = swapdims = transpose
 Tensor.T = property(_T)
 Tensor.mT = property(_mT)
 Tensor.H = property(lambda self: _T(self).conj() if self.is_complex() else _T(self))
