@@ -88,7 +88,10 @@ class _ExceptionWrapper:
             exc = self.exc_type(msg)
         except Exception:  # a constructor that needs other arguments
             raise RuntimeError(msg) from None
-        raise exc
+        try:
+            raise exc
+        finally:
+            exc = None  # no frame -> exception -> traceback -> frame cycle
 
 
 def make_fetcher(dataset, iterable, auto_collation, collate_fn, drop_last, batch_size):
@@ -238,7 +241,7 @@ class ProcessPool:
         self.closed = False
         self.active = [True] * num_workers
         self.reader, writer = ctx.Pipe(duplex=False)
-        lock = ctx.Lock()
+        self._lock = lock = ctx.Lock()  # keep it alive until the workers have attached to it
         self.index_conns, self.procs = [], []
         try:
             for i in range(num_workers):
@@ -365,8 +368,9 @@ class ThreadPool:
             t.join(max(0.0, deadline - time.monotonic()))
 
 
-def check_picklable(parts, method):
-    """Pickle what a spawn/forkserver worker needs, naming the culprit when that fails."""
+def check_picklable(spec, parts, method):
+    """Pickle `spec` for spawn/forkserver workers; when that fails, name the culprit among
+    `parts` ((name, object) pairs) and say how to fix it."""
     main = sys.modules.get("__main__")
     if main is not None and not getattr(main, "__file__", None):
         for name, obj in parts:
@@ -381,7 +385,7 @@ def check_picklable(parts, method):
                     "multiprocessing_context='fork' (Linux), worker_mode='thread', or "
                     "num_workers=0.")
     try:
-        return pickle.dumps(tuple(obj for _, obj in parts), protocol=pickle.HIGHEST_PROTOCOL)
+        return pickle.dumps(spec, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception as whole:
         culprit, err = "dataset", whole
         for name, obj in parts:
