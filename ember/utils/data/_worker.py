@@ -374,8 +374,8 @@ def check_picklable(spec, parts, method):
     main = sys.modules.get("__main__")
     if main is not None and not getattr(main, "__file__", None):
         for name, obj in parts:
-            target = obj if isinstance(obj, type) or callable(obj) and hasattr(obj, "__qualname__") \
-                else type(obj)
+            named = isinstance(obj, type) or callable(obj) and hasattr(obj, "__qualname__")
+            target = obj if named else type(obj)
             if getattr(target, "__module__", None) == "__main__":
                 raise pickle.PicklingError(
                     f"DataLoader(multiprocessing_context={method!r}) starts fresh worker "
