@@ -6,6 +6,7 @@ lock) with `(epoch, idx, data)`, where data is the batch, an _ExceptionWrapper, 
 IterableDataset worker ran out). The epoch tag lets persistent workers start a new epoch
 without draining stale batches: the main process simply drops answers from older epochs.
 """
+import gc
 import itertools
 import os
 import pickle
@@ -240,27 +241,51 @@ class ProcessPool:
         self.owner = os.getpid()
         self.closed = False
         self.active = [True] * num_workers
-        self.reader, writer = ctx.Pipe(duplex=False)
-        self._lock = lock = ctx.Lock()  # keep it alive until the workers have attached to it
-        self.index_conns, self.procs = [], []
+        self.reader, self._writer = ctx.Pipe(duplex=False)
+        lock = ctx.Lock()
+        self._lock = lock  # keep it alive until the workers have attached to it
+        self.index_conns, self._worker_ends, self.procs = [], [], []
+        for i in range(num_workers):
+            r, w = ctx.Pipe(duplex=False)
+            self._worker_ends.append(r)
+            self.index_conns.append(w)
+            self.procs.append(ctx.Process(
+                target=_process_worker, daemon=True,
+                args=(i, num_workers, spec, r, self.reader, self._writer, lock, base_seed + i,
+                      self.owner, use_shm)))
+        self._started = [False] * num_workers
+        self._queued = [0] * num_workers
+
+    def _start(self, i):
+        # Freeze the GC generations around fork: the child's collector then never walks
+        # (and so never copies) the parent's objects.
+        gc.freeze()
         try:
-            for i in range(num_workers):
-                r, w = ctx.Pipe(duplex=False)
-                p = ctx.Process(target=_process_worker, daemon=True,
-                                args=(i, num_workers, spec, r, self.reader, writer, lock,
-                                      base_seed + i, self.owner, use_shm))
-                p.start()
-                r.close()
-                self.index_conns.append(w)
-                self.procs.append(p)
+            self.procs[i].start()
+        finally:
+            gc.unfreeze()
+        self._worker_ends[i].close()
+        self._started[i] = True
+
+    def start(self):
+        """Start the workers. Tasks sent before this wait in the pipes, so the first worker
+        begins its first batch while the next one is still being forked."""
+        try:
+            for i in range(len(self.procs)):
+                if not self._started[i]:
+                    self._start(i)
         except BaseException:
             self.shutdown()
             raise
-        finally:
-            writer.close()
+        self._writer.close()
 
     def send(self, worker_id, msg):
-        self.index_conns[worker_id].send(msg)
+        payload = pickle.dumps(msg, protocol=pickle.HIGHEST_PROTOCOL)
+        if not self._started[worker_id]:
+            self._queued[worker_id] += len(payload)
+            if self._queued[worker_id] > 32768:  # a pipe holds 64 KiB; don't block on it
+                self._start(worker_id)
+        self.index_conns[worker_id].send_bytes(payload)
 
     def stop(self, worker_id):
         self.active[worker_id] = False
@@ -296,21 +321,23 @@ class ProcessPool:
             except OSError:
                 pass
         self.reader.close()  # a worker blocked writing a batch gets BrokenPipeError
+        self._writer.close()
+        procs = [p for p, started in zip(self.procs, self._started) if started]
         deadline = time.monotonic() + _JOIN_GRACE
-        for p in self.procs:
+        for p in procs:
             p.join(max(0.0, deadline - time.monotonic()))
-        for p in self.procs:
+        for p in procs:
             if p.exitcode is None:
                 p.terminate()
-        for p in self.procs:
+        for p in procs:
             p.join(_JOIN_GRACE)
             if p.exitcode is None:
                 p.kill()
                 p.join()
-        for conn in self.index_conns:
+        for conn in self.index_conns + self._worker_ends:
             conn.close()
-        _shm.sweep(self.owner, [p.pid for p in self.procs])
-        for p in self.procs:
+        _shm.sweep(self.owner, [p.pid for p in procs])
+        for p in procs:
             p.close()
 
 
@@ -338,6 +365,9 @@ class ThreadPool:
 
     def send(self, worker_id, msg):
         self.queues[worker_id].put(msg)
+
+    def start(self):
+        pass
 
     def stop(self, worker_id):
         self.active[worker_id] = False

@@ -273,6 +273,7 @@ class _MultiWorkerIter:
         self._finalizer = weakref.finalize(self, self._pool.shutdown)
         self._epoch = 0
         self._reset(loader)
+        self._pool.start()
 
     def _reset(self, loader):
         self._epoch += 1
