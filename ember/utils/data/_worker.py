@@ -174,7 +174,7 @@ def _serve(worker_id, spec, recv, send, where):
 
 
 def _process_worker(worker_id, num_workers, spec, index_conn, result_reader, result_writer,
-                    lock, seed, main_pid, use_shm):
+                    lock, seed, main_pid, ctl_name, ctl):
     """Entry point of a worker process."""
     global _info
     # Ctrl-C goes to the whole process group; the main process handles it and stops us.
@@ -185,9 +185,8 @@ def _process_worker(worker_id, num_workers, spec, index_conn, result_reader, res
         spec = pickle.loads(spec)
     _seed_worker(seed)
     _info = WorkerInfo(id=worker_id, num_workers=num_workers, seed=seed, dataset=spec[0])
-    shm = _shm.WorkerShm(main_pid)
-    shm.enabled = use_shm
-    if use_shm:
+    shm = _shm.WorkerShm(main_pid, ctl_name, ctl)
+    if shm.enabled:
         _collate._empty = shm.empty
 
     def recv():
@@ -244,15 +243,18 @@ class ProcessPool:
         self.reader, self._writer = ctx.Pipe(duplex=False)
         lock = ctx.Lock()
         self._lock = lock  # keep it alive until the workers have attached to it
-        self.index_conns, self._worker_ends, self.procs = [], [], []
+        self.index_conns, self._worker_ends, self.procs, self.channels = [], [], [], []
+        fork = ctx.get_start_method() == "fork"
         for i in range(num_workers):
             r, w = ctx.Pipe(duplex=False)
             self._worker_ends.append(r)
             self.index_conns.append(w)
+            ch = _shm.MainChannel(self.owner, unlink_now=fork) if use_shm else None
+            self.channels.append(ch)
             self.procs.append(ctx.Process(
                 target=_process_worker, daemon=True,
                 args=(i, num_workers, spec, r, self.reader, self._writer, lock, base_seed + i,
-                      self.owner, use_shm)))
+                      self.owner, ch and ch.name, ch.ctl if ch and fork else None)))
         self._started = [False] * num_workers
         self._queued = [0] * num_workers
 
@@ -337,6 +339,9 @@ class ProcessPool:
         for conn in self.index_conns + self._worker_ends:
             conn.close()
         _shm.sweep(self.owner, [p.pid for p in procs])
+        for ch in self.channels:
+            if ch is not None:
+                ch.close()
         for p in procs:
             p.close()
 
