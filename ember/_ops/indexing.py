@@ -258,22 +258,29 @@ def _setitem(self, key, value):
         k = key
     else:
         k, _ = _convert(key)
-    if isinstance(value, Tensor):
-        if _enabled[0] and (self._requires_grad or value._requires_grad):
-            _check_inplace(self)
-            check_view_leaf(self)
+    is_t = isinstance(value, Tensor)
+    if _enabled[0] and (self._requires_grad or (is_t and value._requires_grad)):
+        if self.grad_fn is None and self._requires_grad:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
+                               "an in-place operation.")
+        check_view_leaf(self)
+        if is_t:
             from ember._ops._helpers import cast
 
             v = cast(value, self.dtype)
-            try:
-                out = IndexPut.apply(self, v, key=k)
-            except ValueError:
-                raise _broadcast_error(self._data[k].shape, value._data.shape) from None
-            except IndexError as e:
-                raise _index_error(e, self._data.ndim) from None
-            self._bump()
-            rebase_history(self, out.grad_fn)
-            return
+        else:
+            v = xp.asarray(value, dtype=self._data.dtype)
+        try:
+            out = IndexPut.apply(self, v, key=k)
+        except ValueError:
+            raise _broadcast_error(self._data[k].shape, xp.shape(v._data if is_t else v)
+                                   ) from None
+        except IndexError as e:
+            raise _index_error(e, self._data.ndim) from None
+        self._bump()
+        rebase_history(self, out.grad_fn)
+        return
+    if is_t:
         value = value._data
     try:
         self._data[k] = value

@@ -62,63 +62,67 @@ class CrossEntropy(Op):
         shape, tshape = x.shape, t.shape
         x2, t2 = _to_rows(x, t)
         m, c = x2.shape
-        _check_targets(t2, c, ignore_index)
         if logits:
+            # NOTE: subtract the row max so exp never overflows
             logp = x2 - x2.max(axis=1, keepdims=True)
             logp -= xp.log(xp.exp(logp).sum(axis=1, keepdims=True))
         else:
             logp = x2
-        valid = t2 != ignore_index
-        all_valid = bool(valid.all())
-        tt = t2 if all_valid else xp.where(valid, t2, 0)
-        rows = xp.arange(m)
-        if w is None:
-            wt = valid.astype(x.dtype)
+        # fast path: every target a valid class (ignore_index can't occur in range)
+        all_valid = m == 0 or (not 0 <= ignore_index < c and t2.min() >= 0 and t2.max() < c)
+        if all_valid:
+            tt, valid = t2, None
         else:
-            wt = w[tt] * valid
-        loss = -logp[rows, tt] * wt
+            _check_targets(t2, c, ignore_index)
+            valid = t2 != ignore_index
+            tt = xp.where(valid, t2, 0)
+        rows = xp.arange(m)
+        picked = logp[rows, tt]
+        if w is None:
+            wt = None if all_valid else valid.astype(x.dtype)
+        else:
+            wt = w[tt] if all_valid else w[tt] * valid
+        loss = -picked if wt is None else -picked * wt
         if smoothing:
             sm = -(logp * w).sum(axis=1) if w is not None else -logp.sum(axis=1)
-            if not all_valid:
+            if valid is not None:
                 sm = sm * valid
             loss = (1 - smoothing) * loss + (smoothing / c) * sm
-        denom = wt.sum()
+        denom = m if wt is None else wt.sum()
         ctx.save_for_backward(logp)
-        ctx.info = (shape, tshape, tt, wt, valid, all_valid, w, denom)
+        ctx.info = (shape, tshape, tt, wt, valid, w, denom)
         ctx.p = (reduction, smoothing, logits)
         if reduction == "none":
             return loss.reshape(tshape).astype(x.dtype, copy=False)
-        return _reduce(loss, reduction, denom)
+        return _reduce(loss.astype(x.dtype, copy=False), reduction, denom)
 
     def backward(ctx, g):
         (logp,) = ctx.saved
-        shape, tshape, tt, wt, valid, all_valid, w, denom = ctx.info
+        shape, tshape, tt, wt, valid, w, denom = ctx.info
         reduction, smoothing, logits = ctx.p
         m, c = logp.shape
         rows = xp.arange(m)
-        if reduction == "none":
-            coef = g.reshape(-1)
-        else:
-            coef = g / denom if reduction == "mean" else g
         # q: target distribution per row; Q: its row sum
         if logits:
             grad = xp.exp(logp)
-            qsum = wt * (1 - smoothing)
-            if smoothing:
-                wsum = w.sum() if w is not None else c
-                qsum = qsum + (smoothing / c) * wsum * valid
-            grad *= qsum[:, None]
+            if wt is not None or smoothing:
+                qsum = (1 - smoothing) * (1 if wt is None else wt)
+                if smoothing:
+                    wsum = w.sum() if w is not None else c
+                    qsum = qsum + (smoothing / c) * wsum * (1 if valid is None else valid)
+                grad *= xp.asarray(qsum, dtype=logp.dtype).reshape(-1, 1)
         else:
             grad = xp.zeros_like(logp)
         if smoothing:
             wrow = (w if w is not None else xp.ones(c, dtype=logp.dtype)) * (smoothing / c)
-            grad -= wrow[None, :] * valid[:, None]
-        grad[rows, tt] -= wt * (1 - smoothing)
-        if reduction == "none" or xp.ndim(coef):
-            grad *= xp.asarray(coef)[:, None] if xp.ndim(coef) else coef
+            grad -= wrow[None, :] if valid is None else wrow[None, :] * valid[:, None]
+        hit = (1 - smoothing) if wt is None else wt * (1 - smoothing)
+        grad[rows, tt] -= hit
+        if reduction == "none":
+            grad *= g.reshape(-1, 1)
         else:
-            grad *= coef
-        return _from_rows(grad.astype(logp.dtype, copy=False), shape), None, None
+            grad *= (g / denom if reduction == "mean" else g).astype(logp.dtype)
+        return _from_rows(grad, shape), None, None
 
 
 class CrossEntropyProbs(Op):
@@ -193,6 +197,17 @@ class MSE(Op):
         needs = ctx.needs_input_grad
         return (unbroadcast(gx, xs) if needs[0] else None,
                 unbroadcast(-gx, ys) if needs[1] else None)
+
+    def tbackward(ctx, g):
+        from ember._ops.reduction import sum_to_size
+
+        x, y = ctx.inputs[0], ctx.inputs[1]
+        reduction = ctx.p[0]
+        d = x - y
+        gx = d * g * (2.0 / d.numel() if reduction == "mean" else 2.0)
+        needs = ctx.needs_input_grad
+        return (sum_to_size(gx, *x.shape) if needs[0] else None,
+                sum_to_size(-gx, *y.shape) if needs[1] else None)
 
 
 def _l1(d, p):

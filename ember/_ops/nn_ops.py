@@ -230,9 +230,29 @@ def _activation(name, fwd, bwd, bw_name):
         x, y = ctx.saved
         return bwd(g, x, y, **ctx.p)
 
-    cls = type(name, (Op,), {"forward": forward, "backward": backward, "_bw_name": bw_name})
+    attrs = {"forward": forward, "backward": backward, "_bw_name": bw_name}
+    tb = _TBACKWARD.get(bw_name)
+    if tb is not None:
+        attrs["tbackward"] = lambda ctx, g: tb(ctx, g, ctx.inputs[0])
+    cls = type(name, (Op,), attrs)
     cls.__module__ = __name__
     return cls
+
+
+def _piecewise_linear_tbackward(ctx, g, x):
+    # NOTE: the derivative is piecewise constant, so it enters the recorded graph as a constant
+    return g * _wrap(type(ctx).backward(ctx, xp.ones_like(x._data)))
+
+
+_TBACKWARD = {
+    "ReluBackward0": _piecewise_linear_tbackward,
+    "LeakyReluBackward0": _piecewise_linear_tbackward,
+    "HardtanhBackward0": _piecewise_linear_tbackward,
+    "ThresholdBackward0": _piecewise_linear_tbackward,
+    "TanhBackward0": lambda ctx, g, x: g * (1 - x.tanh() ** 2),
+    "SigmoidBackward0": lambda ctx, g, x: g * x.sigmoid() * (1 - x.sigmoid()),
+    "SiluBackward0": lambda ctx, g, x: g * x.sigmoid() * (1 + x * (1 - x.sigmoid())),
+}
 
 
 def _sig(x):
@@ -562,7 +582,8 @@ class EmbeddingBag(Op):
         keep = None
         if padding_idx is not None:
             keep = idx != padding_idx
-            rows = rows * keep[:, None]
+            rows = xp.where(keep[:, None], rows, -xp.inf if mode == "max" else 0).astype(
+                w.dtype, copy=False)
         if psw is not None:
             rows = rows * psw[:, None]
         seg = xp.repeat(xp.arange(n_bags), xp.diff(xp.append(starts, idx.size)))
@@ -588,8 +609,14 @@ class EmbeddingBag(Op):
             g = g / xp.maximum(ctx.counts, 1)[:, None]
         gr = g[seg]
         if ctx.mode == "max":
+            # NOTE: only the first row reaching each bag's max gets the gradient
             rows, _, out = ctx.arg
-            gr = gr * (rows == out[seg])
+            hit = rows == out[seg]
+            cs = hit.cumsum(0)
+            first = xp.flatnonzero(xp.concatenate([[True], seg[1:] != seg[:-1]]))
+            base = xp.zeros((len(out), hit.shape[1]), dtype=cs.dtype)
+            base[seg[first]] = cs[first] - hit[first]
+            gr = gr * (hit & (cs - base[seg] == 1))
         if ctx.keep is not None:
             gr = gr * ctx.keep[:, None]
         gpsw = None
