@@ -190,3 +190,16 @@ def test_conv_output_contiguous_and_viewable():
     assert y.is_contiguous()
     assert tuple(y.view(4, -1).shape) == (4, 6 * 28 * 28)
     assert y.grad_fn.name() == "ConvolutionBackward0"
+
+
+@requires_torch
+def test_conv_non_contiguous_float64_and_empty_batch():
+    import torch
+
+    x = RNG.standard_normal((2, 7, 6, 3))  # channels-last memory, permuted to NCHW
+    w = RNG.standard_normal((4, 3, 3, 3))
+    check_parity(lambda m, x, w: m.nn.functional.conv2d(x.permute(0, 3, 1, 2), w, padding=1),
+                 x, w, grad=True)
+    e = F.conv2d(ember.zeros(0, 3, 8, 8), ember.tensor(w))
+    assert tuple(e.shape) == tuple(torch.conv2d(torch.zeros(0, 3, 8, 8, dtype=torch.float64),
+                                                torch.tensor(w)).shape)
