@@ -200,6 +200,6 @@ def test_conv_non_contiguous_float64_and_empty_batch():
     w = RNG.standard_normal((4, 3, 3, 3))
     check_parity(lambda m, x, w: m.nn.functional.conv2d(x.permute(0, 3, 1, 2), w, padding=1),
                  x, w, grad=True)
-    e = F.conv2d(ember.zeros(0, 3, 8, 8), ember.tensor(w))
+    e = F.conv2d(ember.zeros(0, 3, 8, 8, dtype=ember.float64), ember.tensor(w))
     assert tuple(e.shape) == tuple(torch.conv2d(torch.zeros(0, 3, 8, 8, dtype=torch.float64),
                                                 torch.tensor(w)).shape)
