@@ -6,6 +6,8 @@ Otherwise a strided view of the windows of the padded input is reduced. Max pool
 the gradient to the first maximum of each window (PyTorch's rule on ties). Adaptive average
 pooling is separable: one small averaging matrix per spatial axis.
 """
+import functools
+
 from ember._ops._helpers import xp
 from ember._ops.conv import _prod, _windows
 from ember._tensor import _wrap
@@ -89,6 +91,7 @@ def _as4(x, d):
     return x.reshape((-1, x.shape[-d - 1]) + x.shape[-d:]) if x.ndim == d + 1 else x
 
 
+@functools.lru_cache(maxsize=256)
 def _offset_slices(ks, st, dl, os):
     """For each kernel offset, the strided slice of the padded input it sees (N, C, *os)."""
     d = len(ks)
