@@ -514,6 +514,10 @@ __all__ = [n for n, v in list(globals().items())
 # convolution, pooling, normalization, interpolation... (written alongside their layers)
 try:
     from ember.nn._functional_spatial import *  # noqa: F403
+
+    _spatial = __import__("ember.nn._functional_spatial", fromlist=["*"])
+
+    __all__ += [n for n in getattr(_spatial, "__all__", ()) if n not in __all__]
 except ModuleNotFoundError as _e:
     if _e.name != "ember.nn._functional_spatial":
         raise
