@@ -56,6 +56,25 @@ def leaky_relu_(input, negative_slope=0.01):
     return leaky_relu(input, negative_slope, True)
 
 
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    """Leaky ReLU with slopes drawn from U(lower, upper) when training, else their mean."""
+    if not training:
+        return leaky_relu(input, (lower + upper) / 2, inplace)
+    from ember import _random
+    from ember._backend import xp
+    from ember._tensor import _wrap
+
+    x = input._data
+    slopes = _random.rng().uniform(lower, upper, x.shape).astype(x.dtype)
+    factor = _wrap(xp.where(x >= 0, xp.ones((), x.dtype), slopes))
+    out = input * factor
+    return _ops._maybe_inplace(input, out, inplace, "rrelu")
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    return rrelu(input, lower, upper, training, True)
+
+
 def elu(input, alpha=1.0, inplace=False):
     """x if x > 0 else alpha * (exp(x) - 1)."""
     return _act("elu", input, inplace, alpha=alpha)
