@@ -51,8 +51,11 @@ class Hardsigmoid(_Inplace):
     def forward(self, input):
         return F.hardsigmoid(input, self.inplace)
 
+    def extra_repr(self):
+        return ""  # PyTorch prints no arguments for these two
 
-class Hardswish(_Inplace):
+
+class Hardswish(Hardsigmoid):
     def forward(self, input):
         return F.hardswish(input, self.inplace)
 
