@@ -278,6 +278,10 @@ def _promote_pair(input, target):
 def _class_targets(input, target, weight, fname):
     x = input._data
     t = target._data
+    if t.dtype.name not in ("int64", "uint8"):
+        from ember._ops.nn_ops import _dt
+
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_dt(t)}")
     if x.ndim == 0:
         raise ValueError(f"{fname}: expected input of at least 1 dimension (C) or (N, C), got a "
                          "0-d tensor")
@@ -313,9 +317,6 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
             raise RuntimeError("ignore_index is not supported for floating point target")
         return _L.CrossEntropyProbs.apply(input, target, _arr(weight), reduction=reduction,
                                           smoothing=label_smoothing)
-    if t.dtype.kind not in "iu":
-        raise RuntimeError(f"cross_entropy: expected target of dtype Long (class indices) or "
-                           f"floating point (probabilities), got {target.dtype}")
     _class_targets(input, target, weight, "cross_entropy")
     return _L.CrossEntropy.apply(input, t, _arr(weight), reduction=reduction,
                                  ignore_index=ignore_index, smoothing=label_smoothing)
@@ -325,8 +326,6 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
              reduction="mean"):
     """Negative log likelihood of class-index targets given log-probabilities."""
     reduction = _reduction(size_average, reduce, reduction)
-    if target._data.dtype.kind not in "iu":
-        raise RuntimeError(f"expected scalar type Long but found {target.dtype}")
     _class_targets(input, target, weight, "nll_loss")
     return _L.CrossEntropy.apply(input, target._data, _arr(weight), reduction=reduction,
                                  ignore_index=ignore_index, logits=False)

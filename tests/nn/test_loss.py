@@ -166,6 +166,10 @@ def test_cross_entropy_errors():
         F.cross_entropy(x, ember.tensor([0, 1]))
     with pytest.raises(RuntimeError, match="probability.*targets must have the input's shape"):
         F.cross_entropy(x, ember.rand(3, 5))
+    with pytest.raises(RuntimeError, match="expected target dtype to be Long or Byte, but got "
+                                           "Int"):
+        F.cross_entropy(x, ember.tensor([0, 1, 2], dtype=ember.int32))
+    assert F.cross_entropy(x, ember.tensor([0, 1, 2], dtype=ember.uint8)).ndim == 0
     with pytest.raises(RuntimeError, match="weight tensor should be defined"):
         F.cross_entropy(x, ember.tensor([0, 1, 2]), weight=ember.ones(3))
 
