@@ -378,7 +378,10 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input "
                          f"size ({input.shape}) is deprecated. Please ensure they have the same "
                          "size.")
-    input, target = _promote_pair(input, target)
+    if isinstance(target, Tensor) and target._data.dtype != input._data.dtype:
+        from ember._ops.nn_ops import _dt
+
+        raise RuntimeError(f"Found dtype {_dt(target._data)} but expected {_dt(input._data)}")
     return _L.BCE.apply(input, target, _arr(weight), reduction=reduction)
 
 

@@ -179,6 +179,8 @@ def test_bce_range_and_shape_errors():
         F.binary_cross_entropy(ember.tensor([0.5, 1.5]), ember.tensor([1.0, 0.0]))
     with pytest.raises(ValueError, match="different to the input size"):
         F.binary_cross_entropy(ember.tensor([0.5, 0.5]), ember.tensor([[1.0, 0.0]]))
+    with pytest.raises(RuntimeError, match="Found dtype Double but expected Float"):
+        F.binary_cross_entropy(ember.rand(2), ember.rand(2, dtype=ember.float64))
     with pytest.raises(ValueError, match="must be the same as input size"):
         F.binary_cross_entropy_with_logits(ember.ones(2), ember.ones(3))
 
