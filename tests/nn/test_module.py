@@ -371,3 +371,24 @@ def test_call_fast_path_goes_to_forward():
 def test_module_init_rejects_unexpected_args():
     with pytest.raises(TypeError):
         nn.Module(3)
+
+
+@requires_torch
+def test_full_backward_pre_hook_matches_torch():
+    def run(lib):
+        lin = lib.nn.Linear(3, 2)
+        with lib.no_grad():
+            for p in lin.parameters():
+                p.fill_(0.5) if lib is torch else None
+        if lib is ember:
+            for p in lin.parameters():
+                p._data[...] = 0.5
+        seen = []
+        lin.register_full_backward_pre_hook(
+            lambda m, go: (seen.append(go[0].numpy().copy()), (go[0] * 3,))[1])
+        x = lib.ones(2, 3, requires_grad=True)
+        lin(x).sum().backward()
+        return seen[0], x.grad.numpy(), lin.weight.grad.numpy()
+
+    for a, b in zip(run(ember), run(torch)):
+        np.testing.assert_allclose(a, b)

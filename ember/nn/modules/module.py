@@ -132,7 +132,8 @@ class Module:
     def __call__(self, *args, **kwargs):
         # fast path: no hooks anywhere -> straight to forward
         if not (self._forward_hooks or self._forward_pre_hooks or self._backward_hooks
-                or _global_forward_hooks or _global_forward_pre_hooks):
+                or self._backward_pre_hooks or _global_forward_hooks
+                or _global_forward_pre_hooks):
             return self.forward(*args, **kwargs)
         return self._call_with_hooks(args, kwargs)
 
@@ -152,10 +153,11 @@ class Module:
                 if result is not None:
                     args = result if isinstance(result, tuple) else (result,)
         bw = None
-        if self._backward_hooks:
+        if self._backward_hooks or self._backward_pre_hooks:
             from ember.nn.modules._backward_hook import BackwardHook
 
-            bw = BackwardHook(self, list(self._backward_hooks.values()))
+            bw = BackwardHook(self, list(self._backward_hooks.values()),
+                              list(self._backward_pre_hooks.values()))
             args = bw.setup_input(args)
         output = self.forward(*args, **kwargs)
         for hid, hook in (*_global_forward_hooks.items(), *self._forward_hooks.items()):
@@ -205,6 +207,15 @@ class Module:
         return h
 
     register_backward_hook = register_full_backward_hook
+
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        """`hook(module, grad_output)` runs when the gradient of the module's output
+        arrives; it may return a replacement grad_output."""
+        h = RemovableHandle(self._backward_pre_hooks)
+        self._backward_pre_hooks[h.id] = hook
+        if prepend:
+            self._backward_pre_hooks.move_to_end(h.id, last=False)
+        return h
 
     # -- registration ---------------------------------------------------------------------
     def _check_name(self, name, kind, registry):
