@@ -512,6 +512,22 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     return _reduce_t(relu(d_ap - d_an + margin), reduction)
 
 
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None,
+                      reduce=None, reduction="mean"):
+    """Multi-class hinge loss: sum over j != y of max(0, margin - x[y] + x[j])^p / C."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if p not in (1, 2):
+        raise ValueError("only p == 1 and p == 2 supported")
+    return _L.MultiMargin.apply(input, target._data, _arr(weight), p=p, margin=margin,
+                                reduction=reduction)
+
+
+def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """Multi-label hinge loss; `target` holds class indices padded with -1."""
+    reduction = _reduction(size_average, reduce, reduction)
+    return _L.MultiLabelMargin.apply(input, target._data, reduction=reduction)
+
+
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """log(1 + exp(-y x))."""
     reduction = _reduction(size_average, reduce, reduction)

@@ -111,6 +111,11 @@ CASES = [
      [f32(6), np.array([1, -1, 1, -1, -1, 1], np.float32)], (0,)),
     ("soft_margin", "SoftMarginLoss", (), {}, [f32(6), np.array([1, -1, 1, -1, -1, 1],
                                                                  np.float32)], (0,)),
+    ("multi_margin", "MultiMarginLoss", (), {}, [f32(6, 5), LABELS], (0,)),
+    ("multi_margin_p2_w", "MultiMarginLoss", (), {"p": 2, "margin": 0.5, "weight": W5},
+     [f32(6, 5), LABELS], (0,)),
+    ("multilabel_margin", "MultiLabelMarginLoss", (), {},
+     [f32(3, 4), np.array([[3, 0, -1, 1], [0, 1, 2, 3], [1, -1, 0, 0]])], (0,)),
     ("multilabel_soft", "MultiLabelSoftMarginLoss", (), {},
      [f32(4, 3), f32(4, 3, lo=0, hi=1).round()], (0,)),
 ]
