@@ -42,6 +42,9 @@ def _from_rows(g, shape):
     return xp.moveaxis(g.reshape(moved), -1, 1)
 
 
+_UNSIGNED = {1: xp.uint8, 2: xp.uint16, 4: xp.uint32, 8: xp.uint64}
+
+
 def _check_targets(t, c, ignore_index):
     bad = (t != ignore_index) & ((t < 0) | (t >= c))
     if bad.any():
@@ -69,7 +72,9 @@ class CrossEntropy(Op):
         else:
             logp = x2
         # fast path: every target a valid class (ignore_index can't occur in range)
-        all_valid = m == 0 or (not 0 <= ignore_index < c and t2.min() >= 0 and t2.max() < c)
+        # NOTE: viewed as unsigned, a negative index is huge: one max() checks both bounds
+        all_valid = m == 0 or (not 0 <= ignore_index < c
+                               and t2.view(_UNSIGNED[t2.dtype.itemsize]).max() < c)
         if all_valid:
             tt, valid = t2, None
         else:

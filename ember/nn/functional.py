@@ -25,7 +25,10 @@ from ember._ops.nn_ops import (  # noqa: F401
     softmax,
     softmin,
 )
+from ember._backend import xp as _xp
 from ember._tensor import Tensor
+
+_INT64, _UINT8 = _xp.int64, _xp.uint8
 
 
 # -- activations ------------------------------------------------------------------------------
@@ -278,7 +281,7 @@ def _promote_pair(input, target):
 def _class_targets(input, target, weight, fname):
     x = input._data
     t = target._data
-    if t.dtype.name not in ("int64", "uint8"):
+    if t.dtype.type is not _INT64 and t.dtype.type is not _UINT8:
         from ember._ops.nn_ops import _dt
 
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_dt(t)}")
