@@ -7,6 +7,7 @@ Example::
 """
 import warnings
 
+from ember._backend import xp as _xp
 from ember._ops import loss_ops as _L
 from ember._ops import nn_ops as _ops
 from ember._ops.nn_ops import (  # noqa: F401
@@ -25,7 +26,6 @@ from ember._ops.nn_ops import (  # noqa: F401
     softmax,
     softmin,
 )
-from ember._backend import xp as _xp
 from ember._tensor import Tensor
 
 _INT64, _UINT8 = _xp.int64, _xp.uint8

@@ -419,3 +419,11 @@ def test_extra_state_and_load_hooks():
     res = WithState().load_state_dict({k: v for k, v in sd.items() if k != "_extra_state"},
                                       strict=False)
     assert res.missing_keys == ["_extra_state"]
+
+
+def test_modules_utils_helpers():
+    from ember.nn.modules.utils import _pair, _quadruple, _reverse_repeat_tuple, _single, _triple
+
+    assert _single(2) == (2,) and _pair(3) == (3, 3) and _pair((1, 2)) == (1, 2)
+    assert _triple(1) == (1, 1, 1) and _quadruple(0) == (0, 0, 0, 0)
+    assert _reverse_repeat_tuple((1, 2), 2) == (2, 2, 1, 1)
