@@ -42,6 +42,9 @@ def _from_rows(g, shape):
     return xp.moveaxis(g.reshape(moved), -1, 1)
 
 
+_UNSIGNED = {1: xp.uint8, 2: xp.uint16, 4: xp.uint32, 8: xp.uint64}
+
+
 def _check_targets(t, c, ignore_index):
     bad = (t != ignore_index) & ((t < 0) | (t >= c))
     if bad.any():
@@ -69,7 +72,9 @@ class CrossEntropy(Op):
         else:
             logp = x2
         # fast path: every target a valid class (ignore_index can't occur in range)
-        all_valid = m == 0 or (not 0 <= ignore_index < c and t2.min() >= 0 and t2.max() < c)
+        # NOTE: viewed as unsigned, a negative index is huge: one max() checks both bounds
+        all_valid = m == 0 or (not 0 <= ignore_index < c
+                               and t2.view(_UNSIGNED[t2.dtype.itemsize]).max() < c)
         if all_valid:
             tt, valid = t2, None
         else:
@@ -381,3 +386,72 @@ class PoissonNLL(Op):
         g = _grad_scale(g, reduction, x.size)
         gx = (xp.exp(x) - t) if log_input else (1 - t / (x + eps))
         return unbroadcast((gx * g).astype(x.dtype, copy=False), x.shape), None
+
+
+class MultiMargin(Op):
+    """sum over j != y of max(0, margin - x[y] + x[j])^p * w[y] / C for each sample."""
+
+    _bw_name = "MultiMarginLossBackward0"
+
+    def forward(ctx, x, t, w, p=1, margin=1.0, reduction="mean"):
+        x2 = x[None] if x.ndim == 1 else x
+        t2 = t.reshape(-1)
+        n, c = x2.shape
+        if t2.size and (t2.min() < 0 or t2.max() >= c):
+            raise IndexError(f"target out of range: expected class indices in [0, {c - 1}]")
+        rows = xp.arange(n)
+        m = margin - x2[rows, t2][:, None] + x2
+        m[rows, t2] = 0
+        h = xp.maximum(m, 0)
+        scale = (w[t2] if w is not None else xp.ones(n, dtype=x.dtype))[:, None] / c
+        loss = ((h if p == 1 else h * h) * scale).sum(1).astype(x.dtype, copy=False)
+        ctx.save_for_backward(h)
+        ctx.p = (t2, scale, p, reduction, x.shape)
+        if reduction == "none":
+            return loss if x.ndim > 1 else loss.reshape(())
+        return _reduce(loss, reduction)
+
+    def backward(ctx, g):
+        (h,) = ctx.saved
+        t2, scale, p, reduction, shape = ctx.p
+        n = h.shape[0]
+        g = _grad_scale(g, reduction, n)
+        g = g.reshape(-1, 1) if reduction == "none" else g
+        d = ((h > 0) if p == 1 else 2 * h) * scale * g
+        rows = xp.arange(n)
+        d[rows, t2] = 0
+        d[rows, t2] = -d.sum(1)
+        return d.reshape(shape).astype(h.dtype, copy=False), None, None
+
+
+class MultiLabelMargin(Op):
+    """sum over target classes j and non-target classes k of max(0, 1 - (x[j] - x[k])) / C;
+    targets are class indices padded with -1 (the first -1 ends the list)."""
+
+    _bw_name = "MultilabelMarginLossBackward0"
+
+    def forward(ctx, x, t, reduction="mean"):
+        x2 = x[None] if x.ndim == 1 else x
+        t2 = t.reshape(x2.shape)
+        n, c = x2.shape
+        ended = xp.cumsum(t2 < 0, axis=1) > 0
+        is_target = xp.zeros((n, c), dtype=bool)
+        r, k = xp.nonzero(~ended)
+        is_target[r, t2[r, k]] = True
+        pair = is_target[:, :, None] & ~is_target[:, None, :]
+        m = xp.maximum(1 - x2[:, :, None] + x2[:, None, :], 0) * pair
+        loss = (m.sum((1, 2)) / c).astype(x.dtype, copy=False)
+        ctx.save_for_backward(m)
+        ctx.p = (pair, reduction, x.shape, n, c)
+        if reduction == "none":
+            return loss if x.ndim > 1 else loss.reshape(())
+        return _reduce(loss, reduction)
+
+    def backward(ctx, g):
+        (m,) = ctx.saved
+        pair, reduction, shape, n, c = ctx.p
+        g = _grad_scale(g, reduction, n)
+        g = g.reshape(-1, 1, 1) if reduction == "none" else g
+        active = ((m > 0) & pair) * (g / c)
+        gx = active.sum(1) - active.sum(2)
+        return gx.reshape(shape).astype(m.dtype, copy=False), None

@@ -180,3 +180,19 @@ def test_mse_double_backward_matches_torch():
         g.pow(2).sum().backward()
         out.append(t.grad.numpy())
     np.testing.assert_allclose(out[0], out[1], rtol=1e-5, atol=1e-6)
+
+
+@requires_torch
+@pytest.mark.parametrize("name,args,kwargs", [
+    ("Hardtanh", (), {"inplace": True}), ("Threshold", (0.1, 20), {}),
+    ("ELU", (), {"inplace": True}),
+    ("LeakyReLU", (), {"inplace": True}), ("ReLU6", (), {"inplace": True}),
+    ("SiLU", (), {"inplace": True}), ("SELU", (), {"inplace": True}),
+    ("Hardsigmoid", (), {"inplace": True}), ("Hardswish", (), {"inplace": True}),
+    ("Mish", (), {"inplace": True}), ("Softmax", (), {}), ("RReLU", (), {}), ("PReLU", (), {}),
+])
+def test_repr_matches_torch(name, args, kwargs):
+    import torch
+
+    assert repr(getattr(nn, name)(*args, **kwargs)) == repr(getattr(torch.nn, name)(*args,
+                                                                                  **kwargs))
