@@ -386,7 +386,7 @@ def argmin(input, dim=None, keepdim=False, *, out=None):
 
 # -- var / std ----------------------------------------------------------------------------------
 class Var(Op):
-    def forward(ctx, x, axes=None, keepdim=False, correction=1):
+    def forward(ctx, x, axes=None, keepdim=False, correction=1, name="var"):
         mu = xp.mean(x, axis=axes, keepdims=True) if x.size else xp.zeros(
             [1 if axes is None or i in axes else s for i, s in enumerate(x.shape)], x.dtype)
         d = x - mu
@@ -394,8 +394,9 @@ class Var(Op):
         ctx.save_for_backward(d)
         ctx.axes, ctx.keepdim, ctx.denom = axes, keepdim, _denom(n, correction)
         if not ctx.denom:
-            warnings.warn("var(): degrees of freedom is <= 0. Correction should be strictly less "
-                          "than the reduction factor (input numel divided by output numel).",
+            warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly "
+                          "less than the reduction factor (input numel divided by output "
+                          "numel).",
                           UserWarning, stacklevel=4)
         v = xp.sum(d * d, axis=axes, keepdims=keepdim) / ctx.denom
         return v.astype(x.dtype, copy=False)
@@ -416,7 +417,7 @@ class Var(Op):
 
 class Std(Op):
     def forward(ctx, x, axes=None, keepdim=False, correction=1):
-        v = Var.forward(ctx, x, axes, keepdim, correction)
+        v = Var.forward(ctx, x, axes, keepdim, correction, "std")
         y = xp.sqrt(v)
         ctx.y = y
         return y
