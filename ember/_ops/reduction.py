@@ -35,7 +35,7 @@ def _expand_back(g, shape, axes, keepdim):
 class Sum(Op):
     def forward(ctx, x, axes=None, keepdim=False, dtype=None):
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
-        return xp.sum(x, axis=axes, keepdims=keepdim, dtype=dtype)
+        return x.sum(axis=axes, keepdims=keepdim, dtype=dtype)
 
     def backward(ctx, g):
         return _expand_back(g, ctx.shape, ctx.axes, ctx.keepdim)
@@ -79,16 +79,28 @@ def _count(shape, axes):
 
 def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):  # noqa: A001
     """Sum over `dim` (all elements when None). Integer and bool inputs sum as int64."""
-    axes = _axes(dim, input._data.ndim)
+    x = input._data
+    if dim is None and dtype is None and out is None and not keepdim:
+        # the common `loss.sum()` / `x.sum()` call, kept lean
+        if x.dtype.kind in "biu":
+            return _wrap(x.sum(dtype=xp.int64))
+        if not input._requires_grad:
+            return _wrap(x.sum())
+        return Sum.apply(input)
+    axes = _axes(dim, x.ndim)
     if dtype is not None:
         dtype = _dtype.to_dtype(dtype).np
-    elif input._data.dtype.kind in "biu":
+    elif x.dtype.kind in "biu":
         dtype = xp.int64
     return write_out(Sum.apply(input, axes=axes, keepdim=keepdim, dtype=dtype), out)
 
 
 def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """Mean over `dim`. Integer inputs need an explicit floating dtype, as in PyTorch."""
+    x = input._data
+    if dim is None and dtype is None and out is None and not keepdim and x.dtype.kind == "f" \
+            and x.size:
+        return Mean.apply(input) if input._requires_grad else _wrap(x.mean())
     if dtype is not None:
         dtype = _dtype.to_dtype(dtype)
         from ember._ops.conversion import to_dtype
@@ -282,6 +294,8 @@ def _minmax(name, input, dim, keepdim, out, all_cls, dim_cls, argfn, result):
     x = input._data
     fn = xp.max if name == "max" else xp.min
     if dim is None:
+        if x.size and not input._requires_grad:
+            return write_out(_wrap(fn(x)), out)
         if x.size == 0:
             raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
                                "input.numel() == 0. Specify the reduction dim with the 'dim' "
