@@ -32,14 +32,41 @@ class Index(Op):
 
     def backward(ctx, g):
         out = xp.zeros(ctx.shape, ctx.dtype)
+        key = ctx.key
         if ctx.unique:
-            out[ctx.key] = g
+            out[key] = g
+        elif type(key) is _ndarray and key.ndim == 1 and key.dtype.kind in "iu":
+            _add_rows(out, key, g)
         else:
-            xp.add.at(out, ctx.key, g)
+            xp.add.at(out, key, g)
         return out
 
     def tbackward(ctx, g):
         return IndexGrad.apply(g, key=ctx.key, shape=ctx.shape)
+
+
+def _add_rows(out, idx, g):
+    """out[idx] += g for a 1-D index into dim 0 of zeros `out`.
+
+    NOTE: `add.at` is slow on rows (about 20x a plain assignment), so rows seen once are
+    assigned and only the repeats go through `add.at`."""
+    if idx.size < 2:
+        out[idx] = g
+        return
+    order = xp.argsort(idx, kind="stable")
+    si = idx[order]
+    if si[0] < 0:  # -1 and n-1 are the same row
+        idx = xp.where(idx < 0, idx + out.shape[0], idx)
+        order = xp.argsort(idx, kind="stable")
+        si = idx[order]
+    dup = si[1:] == si[:-1]
+    if not dup.any():
+        out[idx] = g
+        return
+    first = order[xp.concatenate(([True], ~dup))]
+    rest = order[1:][dup]
+    out[idx[first]] = g[first]
+    xp.add.at(out, idx[rest], g[rest])
 
 
 class IndexGrad(Op):
@@ -58,7 +85,38 @@ class IndexGrad(Op):
         return Index.apply(g, key=ctx.key)
 
 
-class Gather(Index):
+class Gather(Op):
+    """out[i][j][k] = x[i][idx[i][j][k]][k] along `axis` (idx may be smaller than x)."""
+
+    def forward(ctx, x, idx=None, axis=0):
+        ctx.shape, ctx.idx, ctx.axis = x.shape, idx, axis
+        if idx.shape[:axis] != x.shape[:axis] or idx.shape[axis + 1:] != x.shape[axis + 1:]:
+            x = x[tuple(slice(None) if k == axis else slice(0, n)
+                        for k, n in enumerate(idx.shape))]
+        return xp.take_along_axis(x, idx, axis)
+
+    def backward(ctx, g):
+        out = xp.zeros(ctx.shape, g.dtype)
+        xp.add.at(out, _coords(ctx.idx, ctx.axis), g)
+        return out
+
+    def tbackward(ctx, g):
+        return IndexGrad.apply(g, key=_coords(ctx.idx, ctx.axis), shape=ctx.shape)
+
+
+class Sort(Index):
+    pass
+
+
+class Topk(Index):
+    pass
+
+
+class Kthvalue(Index):
+    pass
+
+
+class TakeAlongDim(Index):
     pass
 
 
@@ -204,14 +262,12 @@ def _getitem(self, key):
     tk = type(key)
     # NOTE: the three hot shapes of key (a batch of indices, a slice, an int) come first
     if tk is Tensor and key._data.dtype == _int64 and key._data.ndim:
-        k = key._data
         try:
-            arr = self._data[k]
+            if _enabled[0] and self._requires_grad:
+                return Index.apply(self, key=key._data)
+            return _wrap(self._data[key._data])
         except IndexError as e:
             raise _index_error(e, self._data.ndim) from None
-        if _enabled[0] and self._requires_grad:
-            return Index.apply(self, key=k)
-        return _wrap(arr)
     if tk is slice or tk is int:
         if tk is slice and key.step is not None and key.step <= 0:
             raise _bad_step(key.step)
@@ -370,12 +426,16 @@ def gather(input, dim, index, *, sparse_grad=False, out=None):
     x = input._data
     d = _wrap_dim(dim, x.ndim)
     _check_scatter_shapes("gather", x, idx, d)
-    _bounds(idx, x.shape[d] if x.ndim else 1, d)
     if x.ndim == 0:
-        idx = idx.reshape(())
-        r = Gather.apply(input, key=())
+        _bounds(idx, 1, d)
+        r = Index.apply(input, key=())
         return r if idx.ndim == 0 else r.reshape(index.shape)
-    r = Gather.apply(input, key=_coords(idx, d))
+    if idx.size and idx.min() < 0:
+        _bounds(idx, x.shape[d], d)
+    try:
+        r = Gather.apply(input, idx=idx, axis=d)
+    except IndexError as e:
+        raise RuntimeError(str(e).replace("for axis", "for dimension")) from None
     return r if out is None else _write(r, out)
 
 
@@ -577,7 +637,7 @@ def take_along_dim(input, indices, dim=None):
 
     if dim is None:
         n = input._data.size
-        return Take.apply(reshape(input, (n,)), key=idx.reshape(-1) % max(n, 1))
+        return TakeAlongDim.apply(reshape(input, (n,)), key=idx.reshape(-1) % max(n, 1))
     x = input._data
     d = _wrap_dim(dim, x.ndim)
     if idx.ndim != x.ndim:
@@ -592,7 +652,7 @@ def take_along_dim(input, indices, dim=None):
         input = expand(input, tuple(shape))
     idx = xp.broadcast_to(idx, tuple(ishape))
     _bounds(xp.where(idx < 0, idx + shape[d], idx), shape[d], d)
-    return Gather.apply(input, key=_coords(idx % max(shape[d], 1), d))
+    return TakeAlongDim.apply(input, key=_coords(idx % max(shape[d], 1), d))
 
 
 def nonzero(input, *, out=None, as_tuple=False):
@@ -631,11 +691,10 @@ def _argsort(x, axis, descending):
     return (n - 1) - xp.flip(r, axis)
 
 
-def _values(input, idx, d, unique=True):
-    x = input._data
-    if x.ndim == 0:
-        return Gather.apply(input, key=())
-    return Gather.apply(input, key=_coords(idx, d), unique=unique)
+def _values(input, idx, d, cls):
+    if input._data.ndim == 0:
+        return cls.apply(input, key=())
+    return cls.apply(input, key=_coords(idx, d), unique=True)
 
 
 def _sort_dim(input, dim):
@@ -648,9 +707,9 @@ def _sort_dim(input, dim):
 def sort(input, dim=-1, descending=False, stable=False, *, out=None):
     d = _sort_dim(input, dim)
     if input._data.ndim == 0:
-        return sort_result(_values(input, None, d), _wrap(xp.zeros((), _int64)))
+        return sort_result(_values(input, None, d, Sort), _wrap(xp.zeros((), _int64)))
     idx = _argsort(input._data, d, descending).astype(_int64, copy=False)
-    return sort_result(_values(input, idx, d), _wrap(idx))
+    return sort_result(_values(input, idx, d, Sort), _wrap(idx))
 
 
 def argsort(input, dim=-1, descending=False, stable=False):
@@ -671,13 +730,13 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):  # noqa: A00
     if not 0 <= k <= size:
         raise RuntimeError("selected index k out of range")
     if x.ndim == 0:
-        return topk_result(_values(input, None, d), _wrap(xp.zeros((), _int64)))
+        return topk_result(_values(input, None, d, Topk), _wrap(xp.zeros((), _int64)))
     if largest or k < size // 8:
         idx = _argsort(x, d, largest)
     else:
         idx = xp.argsort(x, axis=d, kind="stable")
     idx = xp.take(idx, xp.arange(k), axis=d).astype(_int64, copy=False)
-    return topk_result(_values(input, idx, d), _wrap(idx))
+    return topk_result(_values(input, idx, d, Topk), _wrap(idx))
 
 
 def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
@@ -687,9 +746,9 @@ def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
     if not 1 <= k <= size:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
     if x.ndim == 0:
-        return kthvalue_result(_values(input, None, d), _wrap(xp.zeros((), _int64)))
+        return kthvalue_result(_values(input, None, d, Kthvalue), _wrap(xp.zeros((), _int64)))
     idx = xp.take(xp.argsort(x, axis=d, kind="stable"), [k - 1], axis=d).astype(_int64)
-    v = _values(input, idx, d)
+    v = _values(input, idx, d, Kthvalue)
     if not keepdim:
         from ember._ops.shape import squeeze
 

@@ -1,5 +1,6 @@
 """Shape ops: views share the array (and the version counter) with their base."""
-from ember._ops._helpers import Tensor, bind, public_functions, xp
+from ember import _dtype
+from ember._ops._helpers import Tensor, bind, cast, public_functions, write_out, xp
 from ember._tensor import _make_view, _wrap_dim
 from ember.autograd.function import Op
 
@@ -539,7 +540,8 @@ class Cat(Op):
 class Stack(Op):
     def forward(ctx, *xs, axis=0):
         ctx.axis = axis
-        return xp.stack(xs, axis=axis)
+        idx = (slice(None),) * axis + (None,)
+        return xp.concatenate([x[idx] for x in xs], axis=axis)
 
     def backward(ctx, g):
         pre = (slice(None),) * ctx.axis
@@ -551,13 +553,9 @@ class Stack(Op):
 
 
 def _common(tensors, op):
-    from ember import _dtype
-    from ember._ops._helpers import cast
-
     if isinstance(tensors, Tensor):
         raise TypeError(f"{op}(): argument 'tensors' (position 1) must be tuple of Tensors, "
                         "not Tensor")
-    tensors = list(tensors)
     if not tensors:
         if op == "cat":
             raise ValueError("torch.cat(): expected a non-empty list of Tensors")
@@ -570,44 +568,53 @@ def _common(tensors, op):
     return tensors
 
 
-def cat(tensors, dim=0, *, out=None):
-    """Concatenate along `dim`; 1-D empty tensors are skipped (PyTorch's legacy rule)."""
-    from ember._ops._helpers import write_out
-
-    tensors = _common(tensors, "cat")
-    kept = [t for t in tensors if t._data.shape != (0,)] or tensors[:1]
+def _cat_error(tensors, kept, dim):
     ref = kept[0]._data.shape
     n = len(ref)
     if n == 0:
-        raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
+        return RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
     d = _wrap_dim(dim, n)
     for i, t in enumerate(tensors):
         s = t._data.shape
-        if s == (0,) and len(kept) and t is not kept[0]:
+        if s == (0,) and t is not kept[0]:
             continue
         if len(s) != n:
             if len(s) == 0:
-                raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be "
-                                   "concatenated")
-            raise RuntimeError(f"Tensors must have same number of dimensions: got {n} and "
-                               f"{len(s)}")
+                return RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be "
+                                    "concatenated")
+            return RuntimeError(f"Tensors must have same number of dimensions: got {n} and "
+                                f"{len(s)}")
         for k in range(n):
             if k != d and s[k] != ref[k]:
-                raise RuntimeError(
+                return RuntimeError(
                     f"Sizes of tensors must match except in dimension {d}. Expected size "
                     f"{ref[k]} but got size {s[k]} for tensor number {i} in the list.")
-    if len(kept) == len(tensors):
-        return write_out(Cat.apply(*tensors, axis=d), out)
-    skip = tuple(t._data.shape == (0,) and t is not kept[0] for t in tensors)
-    return write_out(Cat.apply(*tensors, axis=d, skip=skip), out)
+    return None
+
+
+def cat(tensors, dim=0, *, out=None):
+    """Concatenate along `dim`; 1-D empty tensors are skipped (PyTorch's legacy rule)."""
+    tensors = _common(tensors, "cat")
+    skip = None
+    for t in tensors:
+        if t._data.shape == (0,):
+            kept = [t for t in tensors if t._data.shape != (0,)] or [tensors[0]]
+            skip = tuple(t._data.shape == (0,) and t is not kept[0] for t in tensors)
+            break
+    else:
+        kept = tensors
+    err = _cat_error(tensors, kept, dim)  # NOTE: cheap; numpy would accept some torch refuses
+    if err is not None:
+        raise err
+    d = dim if dim >= 0 else dim + kept[0]._data.ndim
+    r = Cat.apply(*tensors, axis=d) if skip is None else Cat.apply(*tensors, axis=d, skip=skip)
+    return r if out is None else write_out(r, out)
 
 
 concat = concatenate = cat
 
 
 def stack(tensors, dim=0, *, out=None):
-    from ember._ops._helpers import write_out
-
     tensors = _common(tensors, "stack")
     ref = tensors[0]._data.shape
     for i, t in enumerate(tensors):
@@ -615,7 +622,8 @@ def stack(tensors, dim=0, *, out=None):
             raise RuntimeError(f"stack expects each tensor to be equal size, but got "
                                f"{list(ref)} at entry 0 and {list(t._data.shape)} at entry {i}")
     d = _wrap_dim(dim, len(ref) + 1)
-    return write_out(Stack.apply(*tensors, axis=d), out)
+    r = Stack.apply(*tensors, axis=d)
+    return r if out is None else write_out(r, out)
 
 
 def atleast_1d(*tensors):
