@@ -89,19 +89,20 @@ class Gather(Op):
     """out[i][j][k] = x[i][idx[i][j][k]][k] along `axis` (idx may be smaller than x)."""
 
     def forward(ctx, x, idx=None, axis=0):
-        ctx.shape, ctx.idx, ctx.axis = x.shape, idx, axis
-        if idx.shape[:axis] != x.shape[:axis] or idx.shape[axis + 1:] != x.shape[axis + 1:]:
-            x = x[tuple(slice(None) if k == axis else slice(0, n)
-                        for k, n in enumerate(idx.shape))]
-        return xp.take_along_axis(x, idx, axis)
+        ctx.shape, ctx.key = x.shape, _coords(idx, axis)
+        ctx.unique = idx.shape[axis] == 1  # one pick per line: positions never repeat
+        return x[ctx.key]  # NOTE: plain fancy indexing; take_along_axis is ~3x slower
 
     def backward(ctx, g):
         out = xp.zeros(ctx.shape, g.dtype)
-        xp.add.at(out, _coords(ctx.idx, ctx.axis), g)
+        if ctx.unique:
+            out[ctx.key] = g
+        else:
+            xp.add.at(out, ctx.key, g)
         return out
 
     def tbackward(ctx, g):
-        return IndexGrad.apply(g, key=_coords(ctx.idx, ctx.axis), shape=ctx.shape)
+        return IndexGrad.apply(g, key=ctx.key, shape=ctx.shape)
 
 
 class Sort(Index):
@@ -400,8 +401,15 @@ def _bounds(idx, size, d, exc=RuntimeError):
 
 def _coords(index, axis):
     """Full coordinate tuple selecting, at each position of `index`, entry index along axis."""
-    c = list(xp.indices(index.shape, sparse=True))
-    c[axis] = index
+    nd = index.ndim
+    c = []
+    for k, n in enumerate(index.shape):
+        if k == axis:
+            c.append(index)
+        else:
+            shape = [1] * nd
+            shape[k] = n
+            c.append(xp.arange(n).reshape(shape))
     return tuple(c)
 
 
@@ -731,11 +739,14 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):  # noqa: A00
         raise RuntimeError("selected index k out of range")
     if x.ndim == 0:
         return topk_result(_values(input, None, d, Topk), _wrap(xp.zeros((), _int64)))
-    if largest or k < size // 8:
-        idx = _argsort(x, d, largest)
+    if 0 < k < size and size > 32:
+        # NOTE: select the k winners in linear time, then sort only those
+        part = xp.argpartition(x, size - k if largest else k - 1, axis=d)
+        cand = xp.take(part, xp.arange(size - k, size) if largest else xp.arange(k), axis=d)
+        idx = xp.take_along_axis(cand, _argsort(xp.take_along_axis(x, cand, d), d, largest), d)
     else:
-        idx = xp.argsort(x, axis=d, kind="stable")
-    idx = xp.take(idx, xp.arange(k), axis=d).astype(_int64, copy=False)
+        idx = xp.take(_argsort(x, d, largest), xp.arange(k), axis=d)
+    idx = idx.astype(_int64, copy=False)
     return topk_result(_values(input, idx, d, Topk), _wrap(idx))
 
 
