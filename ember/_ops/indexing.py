@@ -185,6 +185,65 @@ class ScatterAdd(Scatter):
     pass
 
 
+class ScatterReduce(Op):
+    """scatter_reduce: sum/prod/mean/amax/amin of src values into a copy of x."""
+
+    _UFUNC = {"sum": "add", "mean": "add", "prod": "multiply", "amax": "maximum",
+              "amin": "minimum"}
+
+    def forward(ctx, x, src, coords=None, reduce="sum", include_self=True):
+        ctx.coords, ctx.reduce, ctx.include_self = coords, reduce, include_self
+        out = x.copy()
+        if not include_self:
+            out[coords] = _identity(reduce, x.dtype)
+        getattr(xp, ScatterReduce._UFUNC[reduce]).at(out, coords, src)
+        if reduce == "mean":
+            cnt = xp.zeros(x.shape, x.dtype if x.dtype.kind == "f" else xp.int64)
+            xp.add.at(cnt, coords, 1)
+            if include_self:
+                cnt += 1
+            else:
+                cnt[cnt == 0] = 1
+            ctx.cnt = cnt
+            out = out / cnt if x.dtype.kind == "f" else out // cnt
+        ctx.save_for_backward(x, src, out)
+        return out
+
+    def backward(ctx, g):
+        x, src, out = ctx.saved
+        c, r = ctx.coords, ctx.reduce
+        hit = xp.zeros(x.shape, bool)
+        hit[c] = True
+        if r == "sum":
+            gx, gs = g, g[c]
+        elif r == "mean":
+            gx, gs = g / ctx.cnt, (g / ctx.cnt)[c]
+        elif r in ("amax", "amin"):
+            # NOTE: ties (in self and src) share the gradient equally, as in PyTorch
+            sel_x = (x == out) & (ctx.include_self | ~hit)
+            sel_s = src == out[c]
+            n = sel_x.astype(g.dtype)
+            xp.add.at(n, c, sel_s)
+            gx = xp.where(sel_x, g / xp.maximum(n, 1), 0)
+            gs = xp.where(sel_s, (g / xp.maximum(n, 1))[c], 0)
+        else:
+            raise RuntimeError("scatter_reduce(): backward for reduce='prod' is not "
+                               "implemented in ember")
+        if not ctx.include_self and r != "amax" and r != "amin":
+            gx = xp.where(hit, 0, gx)
+        return (gx if ctx.needs_input_grad[0] else None,
+                gs if ctx.needs_input_grad[1] else None)
+
+
+def _identity(reduce, dtype):
+    if reduce in ("sum", "mean"):
+        return 0
+    if reduce == "prod":
+        return 1
+    big = xp.inf if dtype.kind == "f" else xp.iinfo(dtype).max
+    return -big if reduce == "amax" else big
+
+
 class MaskedFill(Op):
     def forward(ctx, x, mask, value):
         ctx.mask, ctx.x_shape = mask, x.shape
@@ -500,6 +559,41 @@ def scatter_add(input, dim, index, src):
                             reduce="add")
 
 
+def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
+    """Reduce (sum, prod, mean, amax, amin) src values into input at index along dim."""
+    if reduce not in ScatterReduce._UFUNC:
+        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got "
+                           f"{reduce}")
+    idx = _check_index(index, "scatter_reduce", allow_int32=False)
+    x = input._data
+    d = _wrap_dim(dim, x.ndim)
+    _check_scatter_shapes("scatter_reduce", x, idx, d, src._data)
+    _bounds(idx, x.shape[d] if x.ndim else 1, d)
+    src_t, a = _src_array(src, idx, x)
+    if a is not src_t._data:
+        src_t = Slice.apply(src_t, key=tuple(slice(0, s) for s in idx.shape))
+    return ScatterReduce.apply(input, src_t, coords=_coords(idx, d) if x.ndim else (),
+                               reduce=reduce, include_self=include_self)
+
+
+def index_put(input, indices, values, accumulate=False):
+    """out-of-place `input[indices] = values` (`+=` with accumulate=True)."""
+    key, _ = _convert(tuple(indices))
+    if not isinstance(values, Tensor):
+        values = xp.asarray(values, dtype=input._data.dtype)
+    elif values._data.dtype != input._data.dtype:
+        raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
+                           f"{input.dtype.name.capitalize()} for the destination and "
+                           f"{values.dtype.name.capitalize()} for the source.")
+    try:
+        return Scatter.apply(input, values, coords=key, reduce="add" if accumulate else None)
+    except IndexError as e:
+        raise _index_error(e, input._data.ndim) from None
+    except ValueError:
+        v = values._data if isinstance(values, Tensor) else values
+        raise _broadcast_error(input._data[key].shape, xp.shape(v)) from None
+
+
 def index_select(input, dim, index, *, out=None):
     if not isinstance(index, Tensor):
         raise TypeError("index_select(): argument 'index' must be Tensor")
@@ -813,6 +907,9 @@ bind({
     "index_add_": _make_inplace(index_add, "index_add_"),
     "index_fill_": _make_inplace(index_fill, "index_fill_"),
     "index_copy_": _make_inplace(index_copy, "index_copy_"),
+    "scatter_reduce": scatter_reduce, "index_put": index_put,
+    "scatter_reduce_": _make_inplace(scatter_reduce, "scatter_reduce_"),
+    "index_put_": _make_inplace(index_put, "index_put_"),
 })
 
 __all__ = public_functions(globals())

@@ -63,7 +63,9 @@ def _view_array(x, shape):
     return v
 
 
-def reshape(input, *shape):
+def reshape(input, *shape, **kw):
+    if kw:
+        shape = (kw.pop("shape"),)
     shape = _infer(_as_shape(shape), input._data.size, "reshape")
     out = Reshape.apply(input, shape=shape)
     if out._data.base is not None:
@@ -104,8 +106,8 @@ class Transpose(Permute):
     pass
 
 
-def permute(input, *dims):
-    dims = _as_shape(dims)
+def permute(input, *dims, **kw):
+    dims = _as_shape(dims or (kw["dims"],))
     n = input._data.ndim
     if len(dims) != n:
         raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does "
@@ -148,8 +150,8 @@ class Expand(Op):
         return sum_to_size(g, ctx.in_shape)
 
 
-def expand(input, *sizes):
-    sizes = _as_shape(sizes)
+def expand(input, *sizes, **kw):
+    sizes = _as_shape(sizes or (kw["size"],))
     shape = input._data.shape
     lead = len(sizes) - len(shape)
     if lead < 0:
@@ -438,8 +440,8 @@ class Flip(Op):
         return Flip.apply(g, axes=ctx.axes)
 
 
-def flip(input, *dims):
-    dims = _as_shape(dims)
+def flip(input, *dims, **kw):
+    dims = _as_shape(dims or (kw["dims"],))
     n = input._data.ndim
     axes = [_wrap_dim(d, n) for d in dims]
     for a in axes:
@@ -592,8 +594,10 @@ def _cat_error(tensors, kept, dim):
     return None
 
 
-def cat(tensors, dim=0, *, out=None):
+def cat(tensors, dim=0, *, axis=None, out=None):
     """Concatenate along `dim`; 1-D empty tensors are skipped (PyTorch's legacy rule)."""
+    if axis is not None:
+        dim = axis
     tensors = _common(tensors, "cat")
     skip = None
     for t in tensors:
@@ -614,7 +618,9 @@ def cat(tensors, dim=0, *, out=None):
 concat = concatenate = cat
 
 
-def stack(tensors, dim=0, *, out=None):
+def stack(tensors, dim=0, *, axis=None, out=None):
+    if axis is not None:
+        dim = axis
     tensors = _common(tensors, "stack")
     ref = tensors[0]._data.shape
     for i, t in enumerate(tensors):
@@ -682,6 +688,91 @@ def column_stack(tensors, *, out=None):
     return cat(cols, 1, out=out)
 
 
+def _split_dim(input, indices_or_sections, dim, name, min_dim):
+    n = input._data.ndim
+    if n < min_dim:
+        raise RuntimeError(f"torch.{name} requires a tensor with at least {min_dim} dimension, "
+                           f"but got a tensor with {n} dimensions!")
+    if isinstance(indices_or_sections, int):
+        size = input._data.shape[dim]
+        if indices_or_sections <= 0 or size % indices_or_sections:
+            raise RuntimeError(f"torch.{name} attempted to split along dimension {dim}, but "
+                               f"the size of the dimension {size} is not divisible by the "
+                               f"split_size {indices_or_sections}!")
+    return tensor_split(input, indices_or_sections, dim)
+
+
+def hsplit(input, indices_or_sections):
+    return _split_dim(input, indices_or_sections, 1 if input._data.ndim > 1 else 0, "hsplit", 1)
+
+
+def vsplit(input, indices_or_sections):
+    return _split_dim(input, indices_or_sections, 0, "vsplit", 2)
+
+
+def dsplit(input, indices_or_sections):
+    return _split_dim(input, indices_or_sections, 2, "dsplit", 3)
+
+
+def ravel(input):
+    return reshape(input, (-1,))
+
+
+def broadcast_to(input, size):
+    return expand(input, size)
+
+
+def broadcast_tensors(*tensors):
+    shape = xp.broadcast_shapes(*[t._data.shape for t in tensors])
+    return tuple(expand(t, shape) for t in tensors)
+
+
+def broadcast_shapes(*shapes):
+    from ember._size import Size
+
+    return Size(xp.broadcast_shapes(*[(s,) if isinstance(s, int) else tuple(s)
+                                      for s in shapes]))
+
+
+def meshgrid(*tensors, indexing="ij"):
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError(f"torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but "
+                           f"received: {indexing}")
+    n = len(tensors)
+    sizes = [t._data.size for t in tensors]
+    if indexing == "xy" and n >= 2:
+        sizes[0], sizes[1] = sizes[1], sizes[0]
+    out = []
+    for k, t in enumerate(tensors):
+        pos = k if indexing == "ij" or n < 2 or k > 1 else 1 - k
+        shape = [1] * n
+        shape[pos] = t._data.size
+        out.append(expand(reshape(t, tuple(shape)), tuple(sizes)))
+    return tuple(out)
+
+
+def rot90(input, k=1, dims=(0, 1)):
+    n = input._data.ndim
+    d0, d1 = (_wrap_dim(d, n) for d in dims)
+    if len(dims) != 2 or d0 == d1:
+        raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {d0} and "
+                           f"dim1 = {d1}")
+    k %= 4
+    if k == 1:
+        return transpose(flip(input, (d1,)), d0, d1)
+    if k == 2:
+        return flip(input, (d0, d1))
+    if k == 3:
+        return flip(transpose(input, d0, d1), (d1,))
+    from ember._ops.conversion import clone
+
+    return clone(input)
+
+
+bind({"ravel": ravel, "broadcast_to": broadcast_to, "hsplit": hsplit, "vsplit": vsplit,
+      "dsplit": dsplit, "rot90": rot90})
 bind({"narrow": narrow, "split": split, "tensor_split": tensor_split, "chunk": chunk,
       "unbind": unbind, "select": select, "unflatten": unflatten, "repeat": repeat,
       "tile": tile, "flip": flip, "fliplr": fliplr, "flipud": flipud, "roll": roll,

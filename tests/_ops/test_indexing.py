@@ -210,7 +210,31 @@ OPS = [
     ("kthvalue", lambda m, x: x.kthvalue(2, 1)[0]),
     ("kthvalue_keepdim", lambda m, x: x.kthvalue(3, keepdim=True).values),
     ("msort", lambda m, x: x.msort()),
+    ("index_put", lambda m, x: x.index_put((m.tensor([0, 2]),), x[1] * 3)),
+    ("index_put_acc", lambda m, x: m.index_put(x, (m.tensor([0, 0, 2]), m.tensor([1, 1, 3])),
+                                               x[0, :3, :1] * 3, accumulate=True)),
 ]
+SR_IDX = np.array([[[0, 1, 0, 4]], [[2, 2, 2, 2]]])
+
+
+@requires_torch
+@pytest.mark.parametrize("include_self", [True, False])
+@pytest.mark.parametrize("reduce", ["sum", "mean", "amax", "amin", "prod"])
+def test_scatter_reduce(reduce, include_self):
+    def fn(m, x):
+        return x.scatter_reduce(2, m.tensor(SR_IDX), x[:2, :1, 1:] * 2, reduce=reduce,
+                                include_self=include_self)
+
+    check_parity(fn, X, grad=reduce != "prod")
+    if reduce != "prod":
+        check_grad(lambda x: fn(ember, x), X)
+
+
+@requires_torch
+def test_scatter_reduce_ties_share_gradient():
+    a = np.array([[1.0, 2.0, 2.0]], np.float32)
+    check_parity(lambda m, x: x.scatter_reduce(1, m.tensor([[1, 1]]), x[:, 1:] * 1,
+                                               reduce="amax"), a, grad=True)
 
 
 @requires_torch
@@ -233,6 +257,10 @@ INPLACE = [
     ("masked_fill_", lambda m, x: x.masked_fill_(x > 0.5, 0.0)),
     ("masked_fill_bcast_", lambda m, x: x.masked_fill_(m.tensor([True, False, True, False,
                                                                  False]), 9.0)),
+    ("index_put_", lambda m, x: x.index_put_((m.tensor([0, 0]),), m.ones(4, 5),
+                                             accumulate=True)),
+    ("scatter_reduce_", lambda m, x: x.scatter_reduce_(0, m.tensor([[[1]]]), m.ones(1, 1, 1),
+                                                       "amin")),
 ]
 
 
