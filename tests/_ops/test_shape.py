@@ -79,6 +79,23 @@ ROWS = [
     ("moveaxis", lambda m, a: m.moveaxis(a, 1, 0), [R(2, 3, 4)]),
     ("atleast_2d", lambda m, a: m.atleast_2d(a), [R(3)]),
     ("atleast_3d", lambda m, a: m.atleast_3d(a), [R(2, 3)]),
+    ("hsplit", lambda m, a: m.hsplit(a, 2)[1], [R(2, 4)]),
+    ("vsplit", lambda m, a: a.vsplit([1])[1], [R(3, 2)]),
+    ("dsplit", lambda m, a: m.dsplit(a, 2)[0], [R(1, 2, 4)]),
+    ("ravel", lambda m, a: a.t().ravel(), [R(2, 3)]),
+    ("broadcast_to", lambda m, a: m.broadcast_to(a, (2, 3, 2)), [R(3, 1)]),
+    ("broadcast_tensors", lambda m, a, b: m.stack(m.broadcast_tensors(a, b)), [R(3, 1), R(2)]),
+    ("meshgrid_ij", lambda m, a, b: m.stack(m.meshgrid(a, b, indexing="ij")), [R(3), R(2)]),
+    ("meshgrid_xy", lambda m, a, b: m.stack(m.meshgrid(a, b, indexing="xy")), [R(3), R(2)]),
+    ("rot90", lambda m, a: m.rot90(a), [R(2, 3)]),
+    ("rot90_k", lambda m, a: a.rot90(3, (1, 0)), [R(2, 3)]),
+    ("rot90_2", lambda m, a: a.rot90(2), [R(2, 3)]),
+    ("kw_reshape", lambda m, a: a.reshape(shape=(3, 2)), [R(2, 3)]),
+    ("kw_permute", lambda m, a: a.permute(dims=(1, 0)), [R(2, 3)]),
+    ("kw_expand", lambda m, a: a.expand(size=(2, 2, 3)), [R(2, 3)]),
+    ("kw_flip", lambda m, a: m.flip(a, dims=(0,)), [R(2, 3)]),
+    ("kw_cat_axis", lambda m, a: m.cat([a, a], axis=1), [R(2, 3)]),
+    ("kw_stack_axis", lambda m, a: m.stack([a, a], axis=1), [R(2, 3)]),
 ]
 
 
@@ -134,6 +151,11 @@ VIEWS = [
     ("movedim", lambda x: x.movedim(0, 1)),
     ("T", lambda x: x.T),
 ]
+
+
+def test_broadcast_shapes():
+    assert ember.broadcast_shapes((2, 1), (3,), 1) == (2, 3)
+    assert repr(ember.broadcast_shapes((2, 1), (3,))) == "ember.Size([2, 3])"
 
 
 @pytest.mark.parametrize("fn", [v[1] for v in VIEWS], ids=[v[0] for v in VIEWS])
