@@ -257,12 +257,11 @@ def _cast(p, value, key=None):
     (`step` stays float32); arrays are copied so two optimizers never share buffers."""
     if isinstance(value, Tensor):
         a = value._data
+        dtype = a.dtype
         if key != "step" and key != "mu_product" and p._data.dtype.kind in "fc" \
-                and a.dtype.kind in "fc":
-            a = a.astype(p._data.dtype, copy=True)
-        else:
-            a = a.copy()
-        return _wrap(xp.ascontiguousarray(a))
+                and dtype.kind in "fc":
+            dtype = p._data.dtype
+        return _wrap(xp.array(a, dtype=dtype, copy=True, order="C"))
     if isinstance(value, dict):
         return {k: _cast(p, v, k) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -325,20 +324,27 @@ def _step_value(state):
     return float(s)
 
 
+def _a(t):
+    """The array behind `t`, as a 1-element view when 0-d: NumPy turns 0-d results into
+    scalars, which in-place updates and `out=` cannot write through."""
+    d = t._data
+    return d if d.ndim else d.reshape(1)
+
+
 def _grad_array(p, maximize, weight_decay):
     """The gradient array to use: negated for maximize, plus weight_decay * p. Returns
     (array, owned): owned arrays are temporaries the update may overwrite."""
-    g = p.grad._data
+    g = _a(p.grad)
     owned = False
     if maximize:
         g = xp.negative(g)
         owned = True
     if weight_decay != 0:
         if owned:
-            g += p._data * weight_decay
+            g += _a(p) * weight_decay
         else:
-            g = p._data * weight_decay
-            g += p.grad._data
+            g = _a(p) * weight_decay
+            g += _a(p.grad)
             owned = True
     return g, owned
 
