@@ -24,9 +24,14 @@ def _infer(shape, numel, op):
     for s in shape:
         if s != -1:
             if s < 0:
-                raise RuntimeError(f"invalid shape dimension {s}")
+                raise RuntimeError(f"invalid shape dimension {s} at index {shape.index(s)} of "
+                                   f"shape {list(shape)}")
             known *= s
     if neg:
+        if known == 0 and numel == 0:
+            raise RuntimeError(f"cannot reshape tensor of 0 elements into shape {list(shape)} "
+                               "because the unspecified dimension size -1 can be any value and "
+                               "is ambiguous")
         if known == 0 or numel % known:
             raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
         shape = shape[:neg[0]] + (numel // known,) + shape[neg[0] + 1:]
@@ -155,16 +160,30 @@ def expand(input, *sizes, **kw):
     shape = input._data.shape
     lead = len(sizes) - len(shape)
     if lead < 0:
-        raise RuntimeError(f"expand(torch.FloatTensor{{{list(shape)}}}, size={list(sizes)}): the "
-                           "number of sizes provided must be greater or equal to the number of "
-                           "dimensions in the tensor")
-    target = tuple(shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
+        raise RuntimeError(f"expand({_legacy_name(input)}{{{list(shape)}}}, size={list(sizes)}): "
+                           f"the number of sizes provided ({len(sizes)}) must be greater or "
+                           f"equal to the number of dimensions in the tensor ({len(shape)})")
+    for i in range(lead):
+        if sizes[i] < 0:
+            raise RuntimeError(f"The expanded size of the tensor ({sizes[i]}) isn't allowed in a "
+                               f"leading, non-existing dimension {i}")
+    target = tuple(shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(sizes))
     try:
         out = Expand.apply(input, shape=target)
     except ValueError:
-        raise RuntimeError(f"The expanded size of the tensor ({list(target)}) must match the "
-                           f"existing size ({list(shape)}) at non-singleton dimensions") from None
+        for i in reversed(range(len(shape))):  # PyTorch reports the last mismatch first
+            if shape[i] != 1 and shape[i] != target[i + lead]:
+                break
+        raise RuntimeError(f"The expanded size of the tensor ({target[i + lead]}) must match the "
+                           f"existing size ({shape[i]}) at non-singleton dimension {i + lead}.  "
+                           f"Target sizes: {list(sizes)}.  Tensor sizes: {list(shape)}") from None
     return _share_version(out, input)
+
+
+def _legacy_name(t):
+    names = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+             "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+    return f"torch.{names.get(t._data.dtype.name, 'Float')}Tensor"
 
 
 def expand_as(input, other):

@@ -83,6 +83,7 @@ BINARY = [
 
 
 @requires_torch
+@pytest.mark.filterwarnings("ignore:torch.chain_matmul is deprecated")
 @pytest.mark.parametrize("fn,a,b", [r[1:] for r in BINARY], ids=[r[0] for r in BINARY])
 def test_binary_parity(fn, a, b):
     check_parity(fn, a, b, grad=True, rtol=1e-4, atol=1e-5)

@@ -243,7 +243,15 @@ ERRORS = [
     (lambda m: m.ones(2, 3).squeeze((0, 5)), IndexError, "Dimension out of range"),
     (lambda m: m.ones(2, 3).permute(0), RuntimeError, "number of dimensions"),
     (lambda m: m.ones(2, 3, 4).t(), RuntimeError, "t\\(\\) expects a tensor with <= 2"),
-    (lambda m: m.ones(2, 3).expand(4, 3, 2), RuntimeError, "expanded size"),
+    (lambda m: m.ones(2, 3).expand(4, 3, 2), RuntimeError,
+     r"The expanded size of the tensor \(2\) must match the existing size \(3\) at "
+     r"non-singleton dimension 2.  Target sizes: \[4, 3, 2\].  Tensor sizes: \[2, 3\]"),
+    (lambda m: m.ones(2, 3).expand(3), RuntimeError,
+     r"the number of sizes provided \(1\) must be greater or equal"),
+    (lambda m: m.ones(2, 3).expand(-1, 2, 3), RuntimeError,
+     "isn't allowed in a leading, non-existing dimension 0"),
+    (lambda m: m.ones(0, 3).reshape(0, -1), RuntimeError, "ambiguous"),
+    (lambda m: m.ones(2, 3).view(-2, 3), RuntimeError, "invalid shape dimension -2"),
     (lambda m: m.ones(2).roll((1, 2)), RuntimeError, "`shifts` required to be of size 1"),
     (lambda m: m.ones(3).fliplr(), RuntimeError, "Input must be >= 2-d."),
 ]
