@@ -285,7 +285,14 @@ def _index_array(k):
 def _convert(key):
     """Translate a PyTorch key to a NumPy key; returns (key, is_basic)."""
     if type(key) is not tuple:
-        key = (key,)
+        # NOTE: like PyTorch (and old NumPy), a short list holding tensors, sequences, slices,
+        # None or Ellipsis means a tuple of indices: x[[rows, cols]] == x[rows, cols]
+        if type(key) is list and len(key) < 32 and any(
+                isinstance(e, (Tensor, list, tuple, slice, _ndarray)) or e is None
+                or e is Ellipsis for e in key):
+            key = tuple(key)
+        else:
+            key = (key,)
     out = []
     basic = True
     for k in key:

@@ -46,6 +46,13 @@ GET = [
     ("bool_mask_then_int", lambda m, x: x[m.tensor([True, False, True]), 2]),
     ("ellipsis_adv", lambda m, x: x[..., [4, 0]]),
     ("noncontig", lambda m, x: x.transpose(0, 2)[[1, 1], 2:]),
+    ("list_of_tensors_is_tuple", lambda m, x: x[[m.tensor([0, 1]), m.tensor([1, 2])]]),
+    ("list_of_lists_is_tuple", lambda m, x: x[[[0, 1], [1, 0]]]),
+    ("list_with_none_is_tuple", lambda m, x: x[[0, 1, None]]),
+    ("numpy_index", lambda m, x: x[np.array([1, 0])]),
+    ("numpy_int", lambda m, x: x[np.int64(1), 2]),
+    ("tensor_slice_bounds", lambda m, x: x[m.tensor(1):m.tensor(3)]),
+    ("bool_0d", lambda m, x: x[m.tensor(True)]),
 ]
 
 
