@@ -257,6 +257,14 @@ class MaskedFill(Op):
             gv = xp.where(ctx.mask, g, 0).sum()
         return gx, None, gv
 
+    def tbackward(ctx, g):
+        gx = gv = None
+        if ctx.needs_input_grad[0]:
+            gx = masked_fill(g, _wrap(ctx.mask), 0.0).sum_to_size(ctx.x_shape)
+        if ctx.needs_input_grad[2]:
+            gv = (g - masked_fill(g, _wrap(ctx.mask), 0.0)).sum()
+        return gx, None, gv
+
 
 # -- key conversion --------------------------------------------------------------------------
 def _bad_step(step):

@@ -419,6 +419,23 @@ class Einsum(Op):
             grads.append(_einsum_grad(g, ops, ctx.ins, ctx.out, i) if need else None)
         return tuple(grads)
 
+    def tbackward(ctx, g):
+        grads = []
+        for i, need in enumerate(ctx.needs_input_grad):
+            if not need:
+                grads.append(None)
+                continue
+            s_i = ctx.ins[i]
+            others = [(s, t) for k, (s, t) in enumerate(zip(ctx.ins, ctx.inputs)) if k != i]
+            avail = set(ctx.out).union(*[set(s) for s, _ in others])
+            if len(set(s_i)) != len(s_i) or not set(s_i) <= avail:
+                raise RuntimeError("ember implements create_graph through einsum only when "
+                                   "each operand's subscripts are distinct and shared")
+            eq = ",".join([ctx.out] + [s for s, _ in others]) + "->" + s_i
+            r = einsum(eq, g, *[t for _, t in others])
+            grads.append(r.sum_to_size(ctx.inputs[i].shape))
+        return tuple(grads)
+
 
 def _einsum_grad(g, ops, ins, out, i):
     """d out / d operand i: contract g with the other operands, then fix up letters only
@@ -747,6 +764,20 @@ class VectorNorm(Op):
         if p == 2:
             return xp.where(rk == 0, 0, gk * x / safe)
         return xp.where(rk == 0, 0, gk * xp.sign(x) * (xp.abs(x) / safe) ** (p - 1))
+
+    def tbackward(ctx, g):
+        from ember._ops.elementwise import where
+        from ember._ops.shape import unsqueeze_dims
+
+        if ctx.ord != 2:
+            raise RuntimeError("ember implements create_graph through linalg.vector_norm for "
+                               "ord=2 only")
+        x = ctx.inputs[0]
+        r = VectorNorm.apply(x, ord=2, axes=ctx.axes, keepdim=True)
+        if ctx.axes is not None and not ctx.keepdim:
+            g = unsqueeze_dims(g, ctx.axes)
+        zero = r == 0
+        return where(zero, 0.0, g * x / where(zero, 1.0, r))
 
 
 class MatrixNormInf(Op):

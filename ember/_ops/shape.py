@@ -423,6 +423,10 @@ class Repeat(Op):
         folded = g.reshape(tuple(v for n, s in zip(g.shape, ctx.in_shape) for v in (n // s, s)))
         return folded.sum(axis=tuple(range(0, folded.ndim, 2))).reshape(ctx.in_shape)
 
+    def tbackward(ctx, g):
+        folded = reshape(g, tuple(v for n, s in zip(g.shape, ctx.in_shape) for v in (n // s, s)))
+        return reshape(folded.sum(tuple(range(0, folded.ndim, 2))), ctx.in_shape)
+
 
 def repeat(input, *sizes):
     sizes = _as_shape(sizes)

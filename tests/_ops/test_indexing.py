@@ -378,3 +378,20 @@ def test_errors_same_type_as_torch(fn, exc, match):
 
     with pytest.raises(exc):
         fn(torch)
+
+
+GRADGRAD = [
+    ("slice", lambda x: x[:, 1:] ** 2),
+    ("index", lambda x: x[ember.tensor([0, 0, 1])] ** 2),
+    ("gather", lambda x: x.gather(1, ember.tensor([[0], [2]])) ** 2),
+    ("masked_fill", lambda x: x.masked_fill(x > 0, 1.0) ** 2),
+    ("sort", lambda x: x.sort(1).values ** 2),
+]
+
+
+@pytest.mark.parametrize("fn", [g[1] for g in GRADGRAD], ids=[g[0] for g in GRADGRAD])
+def test_gradgradcheck(fn):
+    from ember.autograd.gradcheck import gradgradcheck
+
+    x = ember.tensor(R(2, 3), dtype=ember.float64, requires_grad=True)
+    assert gradgradcheck(fn, [x])

@@ -312,3 +312,26 @@ def test_errors_same_type_as_torch(fn, exc, match):
 
     with pytest.raises(exc):
         fn(torch)
+
+
+GRADGRAD = [
+    ("vector_norm", lambda x, y: ember.linalg.vector_norm(x, dim=1)),
+    ("vector_norm_all", lambda x, y: ember.linalg.vector_norm(x)),
+    ("einsum", lambda x, y: ember.einsum("ij,jk->ik", x, y) ** 2),
+    ("tensordot", lambda x, y: ember.tensordot(x, y, 1) ** 2),
+    ("mm", lambda x, y: ember.mm(x, y) ** 2),
+    ("matmul_bcast", lambda x, y: (x.unsqueeze(0).expand(2, 2, 3) @ y) ** 2),
+    ("addmm", lambda x, y: ember.addmm(y[0], x, y) ** 2),
+    ("outer", lambda x, y: ember.outer(x[0], y[0]) ** 2),
+    ("dot", lambda x, y: ember.dot(x[0], y[:, 0]) ** 2),
+    ("tril", lambda x, y: x.tril() ** 2),
+]
+
+
+@pytest.mark.parametrize("fn", [g[1] for g in GRADGRAD], ids=[g[0] for g in GRADGRAD])
+def test_gradgradcheck(fn):
+    from ember.autograd.gradcheck import gradgradcheck
+
+    x = ember.tensor(R(2, 3), dtype=ember.float64, requires_grad=True)
+    y = ember.tensor(R(3, 4), dtype=ember.float64, requires_grad=True)
+    assert gradgradcheck(fn, [x, y])

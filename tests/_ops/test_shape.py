@@ -270,3 +270,22 @@ def test_errors_same_type_as_torch(fn, exc, match):
 
     with pytest.raises(exc):
         fn(torch)
+
+
+GRADGRAD = [
+    ("repeat", lambda x: x.repeat(2, 1, 2) ** 2),
+    ("cat", lambda x: ember.cat([x, x * 2]) ** 2),
+    ("stack", lambda x: ember.stack([x, x * 2], 1) ** 2),
+    ("split", lambda x: x.split([1, 2], 1)[1] ** 2),
+    ("flip", lambda x: x.flip(0) ** 2),
+    ("roll", lambda x: x.roll(1, 1) ** 2),
+    ("expand", lambda x: x[:1].expand(3, 3) ** 2),
+]
+
+
+@pytest.mark.parametrize("fn", [g[1] for g in GRADGRAD], ids=[g[0] for g in GRADGRAD])
+def test_gradgradcheck(fn):
+    from ember.autograd.gradcheck import gradgradcheck
+
+    x = ember.tensor(R(2, 3), dtype=ember.float64, requires_grad=True)
+    assert gradgradcheck(fn, [x])
