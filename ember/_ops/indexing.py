@@ -244,6 +244,30 @@ def _identity(reduce, dtype):
     return -big if reduce == "amax" else big
 
 
+class MaskedScatter(Op):
+    def forward(ctx, x, mask, src):
+        shape = xp.broadcast_shapes(x.shape, mask.shape)
+        m = xp.broadcast_to(mask, shape)
+        n = int(m.sum())
+        if n > src.size:
+            raise RuntimeError("masked_scatter: expected source to have at least as many "
+                               f"elements as ones in mask ({n}), got {src.size}")
+        out = xp.array(xp.broadcast_to(x, shape))
+        out[m] = src.reshape(-1)[:n]
+        ctx.m, ctx.n, ctx.x_shape, ctx.src_shape = m, n, x.shape, src.shape
+        return out
+
+    def backward(ctx, g):
+        gx = gs = None
+        if ctx.needs_input_grad[0]:
+            gx = unbroadcast(xp.where(ctx.m, 0, g), ctx.x_shape)
+        if ctx.needs_input_grad[2]:
+            gs = xp.zeros(int(xp.prod(ctx.src_shape)), g.dtype)
+            gs[:ctx.n] = g[ctx.m]
+            gs = gs.reshape(ctx.src_shape)
+        return gx, None, gs
+
+
 class MaskedFill(Op):
     def forward(ctx, x, mask, value):
         ctx.mask, ctx.x_shape = mask, x.shape
@@ -722,6 +746,15 @@ def _masked_fill_(self, mask, value):
 _masked_fill_grad = _make_inplace(masked_fill, "masked_fill_")
 
 
+def masked_scatter(input, mask, source):
+    """Copy source's elements, in order, into input where mask is True."""
+    m = _mask_array(mask, "masked_scatter_")
+    if source._data.dtype != input._data.dtype:
+        raise RuntimeError(f"masked_scatter: expected self and source to have same dtypes but "
+                           f"got {_dtype_name(input)} and {_dtype_name(source)}")
+    return MaskedScatter.apply(input, m, source)
+
+
 def masked_select(input, mask):
     m = _mask_array(mask, "masked_select")
     x = input._data
@@ -922,7 +955,8 @@ bind({
     "index_add_": _make_inplace(index_add, "index_add_"),
     "index_fill_": _make_inplace(index_fill, "index_fill_"),
     "index_copy_": _make_inplace(index_copy, "index_copy_"),
-    "scatter_reduce": scatter_reduce, "index_put": index_put,
+    "scatter_reduce": scatter_reduce, "index_put": index_put, "masked_scatter": masked_scatter,
+    "masked_scatter_": _make_inplace(masked_scatter, "masked_scatter_"),
     "scatter_reduce_": _make_inplace(scatter_reduce, "scatter_reduce_"),
     "index_put_": _make_inplace(index_put, "index_put_"),
 })

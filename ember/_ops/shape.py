@@ -794,8 +794,45 @@ def rot90(input, k=1, dims=(0, 1)):
     return clone(input)
 
 
-bind({"ravel": ravel, "broadcast_to": broadcast_to, "hsplit": hsplit, "vsplit": vsplit,
-      "dsplit": dsplit, "rot90": rot90})
+class Unfold(Op):
+    """All windows of `size` along `dim`, `step` apart, as a new last dimension (a view)."""
+
+    def forward(ctx, x, dim=0, size=1, step=1):
+        ctx.shape, ctx.args = x.shape, (dim, size, step)
+        w = xp.lib.stride_tricks.sliding_window_view(x, size, axis=dim,
+                                                     writeable=x.flags.writeable)
+        return w[(slice(None),) * dim + (slice(None, None, step),)]
+
+    def backward(ctx, g):
+        dim, size, step = ctx.args
+        out = xp.zeros(ctx.shape, g.dtype)
+        n = g.shape[dim]
+        pre = (slice(None),) * dim
+        for k in range(size):  # NOTE: windows overlap when step < size: accumulate
+            out[pre + (slice(k, k + step * (n - 1) + 1, step),)] += g[..., k]
+        return out
+
+
+def unfold(input, dimension, size, step):
+    """Tensor.unfold: a view with the windows of `size` along `dimension` in a new last dim."""
+    x = input._data
+    if x.ndim == 0:
+        if size != 1 and size != 0:
+            raise RuntimeError(f"maximum size for tensor at dimension 0 is 1 but size is {size}")
+        return unsqueeze(input, 0) if size == 1 else reshape(input, (1, 0))
+    d = _wrap_dim(dimension, x.ndim)
+    if size > x.shape[d]:
+        raise RuntimeError(f"maximum size for tensor at dimension {d} is {x.shape[d]} but size "
+                           f"is {size}")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    if size < 0:
+        raise RuntimeError(f"size is {size} but must be >= 0")
+    return _share_version(Unfold.apply(input, dim=d, size=size, step=step), input)
+
+
+bind({"unfold": unfold, "ravel": ravel, "broadcast_to": broadcast_to, "hsplit": hsplit,
+      "vsplit": vsplit, "dsplit": dsplit, "rot90": rot90})
 bind({"narrow": narrow, "split": split, "tensor_split": tensor_split, "chunk": chunk,
       "unbind": unbind, "select": select, "unflatten": unflatten, "repeat": repeat,
       "tile": tile, "flip": flip, "fliplr": fliplr, "flipud": flipud, "roll": roll,

@@ -218,6 +218,9 @@ OPS = [
     ("kthvalue_keepdim", lambda m, x: x.kthvalue(3, keepdim=True).values),
     ("msort", lambda m, x: x.msort()),
     ("index_put", lambda m, x: x.index_put((m.tensor([0, 2]),), x[1] * 3)),
+    ("masked_scatter", lambda m, x: x.masked_scatter(x > 0, x * 3)),
+    ("masked_scatter_bcast", lambda m, x: x.masked_scatter(m.tensor([True, False, True, False,
+                                                                    False]), x.flip(0))),
     ("index_put_acc", lambda m, x: m.index_put(x, (m.tensor([0, 0, 2]), m.tensor([1, 1, 3])),
                                                x[0, :3, :1] * 3, accumulate=True)),
 ]
@@ -266,6 +269,7 @@ INPLACE = [
                                                                  False]), 9.0)),
     ("index_put_", lambda m, x: x.index_put_((m.tensor([0, 0]),), m.ones(4, 5),
                                              accumulate=True)),
+    ("masked_scatter_", lambda m, x: x.masked_scatter_(x < 0, m.zeros(60))),
     ("scatter_reduce_", lambda m, x: x.scatter_reduce_(0, m.tensor([[[1]]]), m.ones(1, 1, 1),
                                                        "amin")),
 ]

@@ -96,6 +96,11 @@ ROWS = [
     ("kw_flip", lambda m, a: m.flip(a, dims=(0,)), [R(2, 3)]),
     ("kw_cat_axis", lambda m, a: m.cat([a, a], axis=1), [R(2, 3)]),
     ("kw_stack_axis", lambda m, a: m.stack([a, a], axis=1), [R(2, 3)]),
+    ("unfold", lambda m, a: a.unfold(1, 3, 2), [R(3, 7)]),
+    ("unfold_overlap", lambda m, a: a.unfold(0, 2, 1), [R(3, 7)]),
+    ("unfold_gap", lambda m, a: a.unfold(-1, 2, 3), [R(3, 7)]),
+    ("unfold_noncontig", lambda m, a: a.t().unfold(0, 7, 1), [R(3, 7)]),
+    ("unfold_0d", lambda m, a: a.unfold(0, 1, 1), [R()]),
 ]
 
 
@@ -150,6 +155,7 @@ VIEWS = [
     ("expand", lambda x: x[:1].expand(5, 4)),
     ("movedim", lambda x: x.movedim(0, 1)),
     ("T", lambda x: x.T),
+    ("unfold", lambda x: x.unfold(1, 2, 1)),
 ]
 
 
@@ -254,6 +260,9 @@ ERRORS = [
     (lambda m: m.ones(2, 3).view(-2, 3), RuntimeError, "invalid shape dimension -2"),
     (lambda m: m.ones(2).roll((1, 2)), RuntimeError, "`shifts` required to be of size 1"),
     (lambda m: m.ones(3).fliplr(), RuntimeError, "Input must be >= 2-d."),
+    (lambda m: m.ones(2, 3).unfold(1, 4, 1), RuntimeError,
+     "maximum size for tensor at dimension 1 is 3 but size is 4"),
+    (lambda m: m.ones(2, 3).unfold(1, 2, 0), RuntimeError, "step is 0 but must be > 0"),
 ]
 
 
