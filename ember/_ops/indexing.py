@@ -390,7 +390,12 @@ def _getitem(self, key):
         return _make_view(out, self)
     try:
         if _enabled[0] and self._requires_grad:
-            return Index.apply(self, key=k)
+            if len(k) == 1 and type(k[0]) is _ndarray and k[0].ndim == 1 and \
+                    k[0].dtype.kind != "b":
+                return Index.apply(self, key=k[0])  # the row-scatter fast path in backward
+            # bool masks and slices never select a position twice: assign in backward
+            unique = not any(type(i) is _ndarray and i.dtype.kind != "b" for i in k)
+            return Index.apply(self, key=k, unique=unique)
         return _wrap(self._data[k])
     except IndexError as e:
         raise _index_error(e, self._data.ndim) from None
