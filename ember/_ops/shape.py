@@ -1,8 +1,9 @@
 """Shape ops: views share the array (and the version counter) with their base."""
 from ember import _dtype
-from ember._ops._helpers import Tensor, bind, cast, public_functions, write_out, xp
+from ember._ops._helpers import Tensor, _wrap, bind, cast, public_functions, write_out, xp
 from ember._tensor import _make_view, _wrap_dim
 from ember.autograd.function import Op
+from ember.autograd.grad_mode import _enabled
 
 
 def _as_shape(shape):
@@ -630,10 +631,24 @@ def cat(tensors, dim=0, *, axis=None, out=None):
             break
     else:
         kept = tensors
-    err = _cat_error(tensors, kept, dim)  # NOTE: cheap; numpy would accept some torch refuses
-    if err is not None:
-        raise err
-    d = dim if dim >= 0 else dim + kept[0]._data.ndim
+    ref = kept[0]._data.shape
+    n = len(ref)
+    d = dim if 0 <= dim < n else _wrap_dim(dim, n) if n else -1
+    head, tail = ref[:d], ref[d + 1:]
+    for t in kept:  # NOTE: one tuple comparison per input on the hot path; messages on failure
+        s = t._data.shape
+        if len(s) != n or s[:d] != head or s[d + 1:] != tail or n == 0:
+            raise _cat_error(tensors, kept, dim)
+    if skip is None and not (_enabled[0] and any(t._requires_grad for t in tensors)):
+        parts = [t._data for t in tensors]
+        if out is not None and out._data.dtype == parts[0].dtype:
+            shape = head + (sum(p.shape[d] for p in parts),) + tail
+            if out._data.shape == shape and out._data.flags.c_contiguous:
+                xp.concatenate(parts, axis=d, out=out._data)
+                out._bump()
+                return out
+        r = _wrap(xp.concatenate(parts, axis=d))
+        return r if out is None else write_out(r, out)
     r = Cat.apply(*tensors, axis=d) if skip is None else Cat.apply(*tensors, axis=d, skip=skip)
     return r if out is None else write_out(r, out)
 
@@ -644,14 +659,41 @@ concat = concatenate = cat
 def stack(tensors, dim=0, *, axis=None, out=None):
     if axis is not None:
         dim = axis
-    tensors = _common(tensors, "stack")
-    ref = tensors[0]._data.shape
-    for i, t in enumerate(tensors):
-        if t._data.shape != ref:
+    if isinstance(tensors, Tensor) or not tensors:
+        _common(tensors, "stack")  # raises PyTorch's error
+    a0 = tensors[0]._data
+    ref, dt = a0.shape, a0.dtype
+    grad = mixed = False
+    for t in tensors:  # NOTE: one pass: shapes, dtypes and grad (collate stacks many tensors)
+        a = t._data
+        if a.shape != ref:
+            i = next(k for k, u in enumerate(tensors) if u._data.shape != ref)
             raise RuntimeError(f"stack expects each tensor to be equal size, but got "
-                               f"{list(ref)} at entry 0 and {list(t._data.shape)} at entry {i}")
+                               f"{list(ref)} at entry 0 and {list(a.shape)} at entry {i}")
+        if a.dtype != dt:
+            mixed = True
+        if t._requires_grad:
+            grad = True
+    if mixed:
+        tensors = _common(tensors, "stack")
     d = _wrap_dim(dim, len(ref) + 1)
-    r = Stack.apply(*tensors, axis=d)
+    if grad and _enabled[0]:
+        r = Stack.apply(*tensors, axis=d)
+        return r if out is None else write_out(r, out)
+    # NOTE: no graph. Along dim 0 a stack is a concatenation of the flattened inputs (about
+    # 2x faster than np.stack), written straight into `out` when it fits (the DataLoader
+    # collates into shared memory this way)
+    shape = ref[:d] + (len(tensors),) + ref[d:]
+    if d == 0:
+        if out is not None and out._data.shape == shape and out._data.flags.c_contiguous and \
+                out._data.dtype == tensors[0]._data.dtype:
+            xp.concatenate([t._data.reshape(-1) for t in tensors], out=out._data.reshape(-1))
+            out._bump()
+            return out
+        r = _wrap(xp.array([t._data for t in tensors]))
+    else:
+        idx = (slice(None),) * d + (None,)
+        r = _wrap(xp.concatenate([t._data[idx] for t in tensors], axis=d))
     return r if out is None else write_out(r, out)
 
 
