@@ -298,3 +298,27 @@ def test_gradgradcheck(fn):
 
     x = ember.tensor(R(2, 3), dtype=ember.float64, requires_grad=True)
     assert gradgradcheck(fn, [x])
+
+
+@pytest.mark.parametrize("fn,shape", [
+    (lambda ts, o: ember.stack(ts, out=o), (4, 2, 3)),
+    (lambda ts, o: ember.stack(ts, 1, out=o), (2, 4, 3)),
+    (lambda ts, o: ember.cat(ts, out=o), (8, 3)),
+    (lambda ts, o: ember.cat(ts, -1, out=o), (2, 12)),
+])
+def test_out_is_written_in_place(fn, shape):
+    ts = [ember.randn(2, 3) for _ in range(4)]
+    base = ember.zeros(shape)
+    view = base.view(-1)
+    r = fn(ts, base)
+    assert r is base
+    expected = fn(ts, None).numpy()
+    np.testing.assert_array_equal(base.numpy(), expected)
+    np.testing.assert_array_equal(view.numpy(), expected.reshape(-1))  # same memory
+    assert base._version == 1
+
+
+def test_stack_mixed_dtypes_and_grad():
+    a = ember.ones(2, requires_grad=True)
+    r = ember.stack([a, ember.tensor([1, 2])])
+    assert r.dtype is ember.float32 and r.grad_fn.name() == "StackBackward0"
