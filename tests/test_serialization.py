@@ -357,3 +357,13 @@ def test_torch_mmap_load_of_ember_file(tmp_path):
                path)
     r = torch.load(path, mmap=True, weights_only=True)
     assert r["a"].sum().item() == 45.0 and r["b"].tolist() == [1, 1, 1]
+
+
+def test_save_permissions_and_missing_folder(tmp_path):
+    path = tmp_path / "p.pt"
+    ember.save({"x": 1}, path)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (path.stat().st_mode & 0o777) == (0o666 & ~umask)
+    with pytest.raises(RuntimeError, match="Parent directory"):
+        ember.save({"x": 1}, tmp_path / "missing" / "p.pt")
