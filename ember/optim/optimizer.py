@@ -162,6 +162,8 @@ class Optimizer:
 
         def hooked_step(self, *args, **kwargs):
             self._opt_called = True  # read by lr schedulers' call-order warning
+            if type(self).step is not hooked_step:  # a subclass's step calling super().step
+                return step(self, *args, **kwargs)
             if self._step_pre_hooks:
                 for hook in list(self._step_pre_hooks.values()):
                     res = hook(self, args, kwargs)

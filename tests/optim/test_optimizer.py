@@ -278,3 +278,22 @@ def test_named_parameters_give_param_names_like_torch():
             opt.add_param_group({"params": [lib.zeros(1, requires_grad=True)]})
         res.append((opt.state_dict()["param_groups"], repr(opt)))
     assert res[0] == res[1]
+
+
+def test_hooks_run_once_when_subclass_step_calls_super():
+    class Clipped(ember.optim.SGD):
+        def step(self, closure=None):
+            for g in self.param_groups:
+                for p in g["params"]:
+                    np.clip(p.grad._data, -1, 1, out=p.grad._data)
+            return super().step(closure)
+
+    a = ember.zeros(2, requires_grad=True)
+    opt = Clipped([a], lr=1.0)
+    seen = []
+    opt.register_step_pre_hook(lambda o, args, kw: seen.append("pre"))
+    opt.register_step_post_hook(lambda o, args, kw: seen.append("post"))
+    a.grad = ember.tensor([5.0, -0.5])
+    opt.step()
+    assert seen == ["pre", "post"]
+    np.testing.assert_allclose(a.detach().numpy(), [-1.0, 0.5])
