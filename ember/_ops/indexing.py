@@ -9,7 +9,8 @@ from collections import namedtuple
 from ember import _dtype
 from ember._ops._helpers import Tensor, _wrap, bind, public_functions, unbroadcast, xp
 from ember._ops.shape import Slice
-from ember._tensor import _wrap_dim
+from ember._tensor import _make_view, _wrap_dim
+from ember.autograd._views import check_view_leaf, protect_saved, rebase_history
 from ember.autograd.function import Op
 from ember.autograd.grad_mode import _enabled
 
@@ -221,8 +222,7 @@ def _getitem(self, key):
                 out = _wrap(self._data[key])
             except IndexError as e:
                 raise _index_error(e, self._data.ndim) from None
-        out._vc = self._version_counter()
-        return out
+        return _make_view(out, self)
     k, basic = _convert(key)
     if basic:
         if not (_enabled[0] and self._requires_grad):
@@ -232,8 +232,7 @@ def _getitem(self, key):
                 raise _index_error(e, self._data.ndim) from None
         else:
             out = Slice.apply(self, key=k)
-        out._vc = self._version_counter()
-        return out
+        return _make_view(out, self)
     try:
         if _enabled[0] and self._requires_grad:
             return Index.apply(self, key=k)
@@ -259,22 +258,29 @@ def _setitem(self, key, value):
         k = key
     else:
         k, _ = _convert(key)
-    if isinstance(value, Tensor):
-        if _enabled[0] and (self._requires_grad or value._requires_grad):
-            _check_inplace(self)
+    is_t = isinstance(value, Tensor)
+    if _enabled[0] and (self._requires_grad or (is_t and value._requires_grad)):
+        if self.grad_fn is None and self._requires_grad:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
+                               "an in-place operation.")
+        check_view_leaf(self)
+        if is_t:
             from ember._ops._helpers import cast
 
             v = cast(value, self.dtype)
-            try:
-                out = IndexPut.apply(self, v, key=k)
-            except ValueError:
-                raise _broadcast_error(self._data[k].shape, value._data.shape) from None
-            except IndexError as e:
-                raise _index_error(e, self._data.ndim) from None
-            self._bump()
-            self.grad_fn = out.grad_fn
-            self._requires_grad = True
-            return
+        else:
+            v = xp.asarray(value, dtype=self._data.dtype)
+        try:
+            out = IndexPut.apply(self, v, key=k)
+        except ValueError:
+            raise _broadcast_error(self._data[k].shape, xp.shape(v._data if is_t else v)
+                                   ) from None
+        except IndexError as e:
+            raise _index_error(e, self._data.ndim) from None
+        self._bump()
+        rebase_history(self, out.grad_fn)
+        return
+    if is_t:
         value = value._data
     try:
         self._data[k] = value
@@ -301,15 +307,17 @@ def _make_inplace(fn, name):
             isinstance(a, Tensor) and a._requires_grad for a in args))
         if grad:
             _check_inplace(self)
+            check_view_leaf(self)
         r = fn(self, *args, **kwargs)
         if r._data.shape != self._data.shape:
             raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the "
                                f"broadcast shape {list(r._data.shape)}")
+        if grad:
+            protect_saved(r.grad_fn, self)
         self._data[...] = r._data
         self._bump()
         if grad:
-            self.grad_fn = r.grad_fn
-            self._requires_grad = True
+            rebase_history(self, r.grad_fn)
         return self
 
     inplace.__name__ = name

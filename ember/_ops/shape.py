@@ -1,6 +1,6 @@
 """Shape ops: views share the array (and the version counter) with their base."""
 from ember._ops._helpers import Tensor, bind, public_functions, xp
-from ember._tensor import _wrap_dim
+from ember._tensor import _make_view, _wrap_dim
 from ember.autograd.function import Op
 
 
@@ -11,8 +11,7 @@ def _as_shape(shape):
 
 
 def _share_version(out, base):
-    out._vc = base._version_counter()
-    return out
+    return _make_view(out, base)
 
 
 def _infer(shape, numel, op):
@@ -511,19 +510,29 @@ def movedim(input, source, destination):
 
 # -- joining: cat, stack and friends ---------------------------------------------------------
 class Cat(Op):
-    def forward(ctx, *xs, axis=0):
-        ctx.axis = axis
+    def forward(ctx, *xs, axis=0, skip=None):
+        ctx.axis, ctx.skip = axis, skip
+        if skip is not None:  # NOTE: legacy 1-D empty inputs take no part (grad: empty)
+            xs = [x for x, s in zip(xs, skip) if not s]
         ctx.sizes = [x.shape[axis] for x in xs]
         return xp.concatenate(xs, axis=axis)
 
     def backward(ctx, g):
         out, start, pre = [], 0, (slice(None),) * ctx.axis
-        for s, need in zip(ctx.sizes, ctx.needs_input_grad):
+        sizes = iter(ctx.sizes)
+        for k, need in enumerate(ctx.needs_input_grad):
+            if ctx.skip is not None and ctx.skip[k]:
+                out.append(xp.zeros(0, g.dtype) if need else None)
+                continue
+            s = next(sizes)
             out.append(g[pre + (slice(start, start + s),)] if need else None)
             start += s
         return tuple(out)
 
     def tbackward(ctx, g):
+        if ctx.skip is not None:
+            raise RuntimeError("create_graph through cat with skipped empty inputs is not "
+                               "supported")
         return split(g, ctx.sizes, ctx.axis)
 
 
@@ -587,11 +596,10 @@ def cat(tensors, dim=0, *, out=None):
                 raise RuntimeError(
                     f"Sizes of tensors must match except in dimension {d}. Expected size "
                     f"{ref[k]} but got size {s[k]} for tensor number {i} in the list.")
-    if len(kept) == 1:
-        from ember._ops.conversion import clone
-
-        return write_out(clone(kept[0]), out)
-    return write_out(Cat.apply(*kept, axis=d), out)
+    if len(kept) == len(tensors):
+        return write_out(Cat.apply(*tensors, axis=d), out)
+    skip = tuple(t._data.shape == (0,) and t is not kept[0] for t in tensors)
+    return write_out(Cat.apply(*tensors, axis=d, skip=skip), out)
 
 
 concat = concatenate = cat

@@ -1,0 +1,175 @@
+"""Samplers: the order in which a DataLoader visits a map-style dataset's keys."""
+import numpy as np
+
+from ember import _random
+
+__all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
+           "WeightedRandomSampler", "BatchSampler"]
+
+
+class Sampler:
+    """Base class: an iterable over dataset keys (or over lists of keys for batch samplers)."""
+
+    def __init__(self, data_source=None):
+        pass
+
+    def __iter__(self):
+        raise NotImplementedError
+
+
+def _positive_int(name, value):
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise ValueError(f"{name} should be a positive integer value, but got {name}={value}")
+
+
+def _fresh_generator(generator):
+    # PyTorch draws a seed from the global generator per epoch when none is given, so
+    # `ember.manual_seed` makes shuffling reproducible.
+    if generator is not None:
+        return generator
+    seed = int(_random.rng().integers(0, 2 ** 63 - 1))
+    return _random.Generator().manual_seed(seed)
+
+
+class SequentialSampler(Sampler):
+    """0, 1, ..., len(data_source) - 1."""
+
+    def __init__(self, data_source):
+        self.data_source = data_source
+
+    def _index_array(self):
+        return np.arange(len(self.data_source))
+
+    def __iter__(self):
+        return iter(range(len(self.data_source)))
+
+    def __len__(self):
+        return len(self.data_source)
+
+
+class RandomSampler(Sampler):
+    """A random permutation (or, with `replacement=True`, `num_samples` random draws)."""
+
+    def __init__(self, data_source, replacement=False, num_samples=None, generator=None):
+        self.data_source = data_source
+        self.replacement = replacement
+        self._num_samples = num_samples
+        self.generator = generator
+        if not isinstance(replacement, bool):
+            raise TypeError("replacement should be a boolean value, but got "
+                            f"replacement={replacement}")
+        _positive_int("num_samples", self.num_samples)
+
+    @property
+    def num_samples(self):
+        return len(self.data_source) if self._num_samples is None else self._num_samples
+
+    def _index_array(self):
+        """The whole epoch's indices as one int64 array (consumes the generator once)."""
+        n, k = len(self.data_source), self.num_samples
+        rng = _fresh_generator(self.generator)._rng
+        if self.replacement:
+            return rng.integers(0, n, k)
+        parts = [rng.permutation(n) for _ in range(k // n)]
+        if k % n:
+            parts.append(rng.permutation(n)[:k % n])
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+    def __iter__(self):
+        return iter(self._index_array().tolist())
+
+    def __len__(self):
+        return self.num_samples
+
+
+class SubsetRandomSampler(Sampler):
+    """The given indices in random order, without replacement."""
+
+    def __init__(self, indices, generator=None):
+        self.indices = indices
+        self.generator = generator
+
+    def __iter__(self):
+        rng = _random.rng(self.generator)
+        for i in rng.permutation(len(self.indices)).tolist():
+            yield self.indices[i]
+
+    def __len__(self):
+        return len(self.indices)
+
+
+class WeightedRandomSampler(Sampler):
+    """Draws `num_samples` indices in [0, len(weights)) with probabilities ~ weights."""
+
+    def __init__(self, weights, num_samples, replacement=True, generator=None):
+        _positive_int("num_samples", num_samples)
+        if not isinstance(replacement, bool):
+            raise ValueError("replacement should be a boolean value, but got "
+                             f"replacement={replacement}")
+        w = np.asarray(weights._data if hasattr(weights, "_data") else weights,
+                       dtype=np.float64)
+        if w.ndim != 1:
+            raise ValueError("weights should be a 1d sequence but given weights have shape "
+                             f"{tuple(w.shape)}")
+        if (w < 0).any() or not np.isfinite(w).all() or w.sum() <= 0:
+            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0 "
+                               "or a weight negative, inf or nan)")
+        if not replacement and num_samples > int((w > 0).sum()):
+            raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
+                               "replacement")
+        from ember._ops.creation import as_tensor
+
+        self.weights = as_tensor(w)
+        self.num_samples = num_samples
+        self.replacement = replacement
+        self.generator = generator
+
+    def __iter__(self):
+        w = self.weights._data
+        rng = _random.rng(self.generator)
+        idx = rng.choice(len(w), self.num_samples, replace=self.replacement, p=w / w.sum())
+        return iter(idx.tolist())
+
+    def __len__(self):
+        return self.num_samples
+
+
+class BatchSampler(Sampler):
+    """Groups another sampler's indices into lists of `batch_size`.
+
+    >>> list(BatchSampler(SequentialSampler(range(5)), batch_size=2, drop_last=False))
+    [[0, 1], [2, 3], [4]]
+    """
+
+    def __init__(self, sampler, batch_size, drop_last):
+        _positive_int("batch_size", batch_size)
+        if not isinstance(drop_last, bool):
+            raise ValueError(f"drop_last should be a boolean value, but got drop_last={drop_last}")
+        self.sampler = sampler
+        self.batch_size = batch_size
+        self.drop_last = drop_last
+
+    def __iter__(self):
+        batch, size = [], self.batch_size
+        for idx in self.sampler:
+            batch.append(idx)
+            if len(batch) == size:
+                yield batch
+                batch = []
+        if batch and not self.drop_last:
+            yield batch
+
+    def _index_batches(self):
+        """Batches as slices of one index array when the sampler can give one (the
+        DataLoader's fast path: no per-index Python objects)."""
+        if type(self.sampler) not in (SequentialSampler, RandomSampler):
+            return None
+        idx = self.sampler._index_array()
+        size = self.batch_size
+        stop = len(idx) - len(idx) % size if self.drop_last else len(idx)
+        return (idx[i:i + size] for i in range(0, stop, size))
+
+    def __len__(self):
+        if self.drop_last:
+            return len(self.sampler) // self.batch_size
+        return (len(self.sampler) + self.batch_size - 1) // self.batch_size
