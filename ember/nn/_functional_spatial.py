@@ -5,6 +5,7 @@ Normalisations are one fused node each with the closed-form backward; interpolat
 separable matrix product per axis (linear/bicubic) or a gather (nearest).
 """
 import math
+import warnings
 
 from ember import _random
 from ember._ops._helpers import xp
@@ -727,3 +728,129 @@ __all__ = [
     "group_norm", "local_response_norm", "pad", "interpolate", "upsample", "upsample_nearest",
     "upsample_bilinear", "pixel_shuffle", "pixel_unshuffle", "scaled_dot_product_attention",
 ]
+
+
+# -- spatial transformer: affine_grid / grid_sample ----------------------------------------------
+def _base_coords(n, align_corners, dtype):
+    if align_corners:
+        return xp.linspace(-1.0, 1.0, n, dtype=dtype) if n > 1 else xp.zeros(1, dtype=dtype)
+    return ((xp.arange(n, dtype=dtype) * 2 + 1) / n - 1).astype(dtype)
+
+
+_ALIGN_WARNING = ("Default grid_sample and affine_grid behavior has changed to "
+                  "align_corners=False since 1.3.0. Please specify align_corners=True if the old "
+                  "behavior is desired. See the documentation of grid_sample for details.")
+
+
+def affine_grid(theta, size, align_corners=None):
+    """Sampling grid (N, H, W, 2) of normalised (x, y) coordinates from affine matrices theta
+    (N, 2, 3), for grid_sample. Differentiable in theta."""
+    if align_corners is None:
+        warnings.warn(_ALIGN_WARNING, stacklevel=2)
+        align_corners = False
+    if len(size) != 4:
+        raise NotImplementedError("affine_grid only supports 4D sizes, for 2D affine "
+                                  f"transformations. Got size {list(size)}.")
+    n, _, h, w = size
+    if theta.ndim != 3 or tuple(theta.shape[1:]) != (2, 3) or theta.shape[0] != n:
+        raise ValueError(f"Expected a batch of 2D affine matrices of shape Nx2x3 for size "
+                         f"{list(size)}. Got {list(theta.shape)}.")
+    dt = theta._data.dtype
+    base = xp.empty((h, w, 3), dtype=dt)
+    base[..., 0] = _base_coords(w, align_corners, dt)[None, :]
+    base[..., 1] = _base_coords(h, align_corners, dt)[:, None]
+    base[..., 2] = 1
+    grid = _wrap(base.reshape(1, h * w, 3)) @ theta.transpose(1, 2)
+    return grid.reshape(n, h, w, 2)
+
+
+class GridSample(Op):
+    """Bilinear / nearest sampling of (N, C, H, W) at grid points (N, Ho, Wo, 2)."""
+
+    _bw_name = "GridSampler2DBackward0"
+
+    def forward(ctx, x, grid, mode="bilinear", padding_mode="zeros", align_corners=False):
+        n, c, h, w = x.shape
+        ho, wo = grid.shape[1:3]
+        flat = x.reshape(n, c, h * w)
+        taps = []  # (flat index (N, P), weight (N, P)) per tap
+        coords = []
+        for dim, size in ((0, w), (1, h)):
+            g = grid[..., dim].reshape(n, -1)
+            scale = (size - 1) / 2 if align_corners else size / 2
+            i = (g + 1) * scale if align_corners else (g + 1) * scale - 0.5
+            dclip = xp.ones_like(i)
+            if padding_mode == "border":
+                dclip = ((i > 0) & (i < size - 1)).astype(i.dtype)
+                i = xp.clip(i, 0, size - 1)
+            coords.append((i, scale * dclip, size))
+        (ix, sx, _), (iy, sy, _) = coords
+        if mode == "nearest":
+            taps = [(xp.rint(ix), xp.rint(iy), xp.ones_like(ix))]
+        else:
+            x0, y0 = xp.floor(ix), xp.floor(iy)
+            tx, ty = ix - x0, iy - y0
+            taps = [(x0, y0, (1 - tx) * (1 - ty)), (x0 + 1, y0, tx * (1 - ty)),
+                    (x0, y0 + 1, (1 - tx) * ty), (x0 + 1, y0 + 1, tx * ty)]
+        out = xp.zeros((n, c, ho * wo), dtype=x.dtype)
+        saved = []
+        for tx_, ty_, wt in taps:
+            valid = (tx_ >= 0) & (tx_ <= w - 1) & (ty_ >= 0) & (ty_ <= h - 1)
+            idx = (xp.clip(ty_, 0, h - 1) * w + xp.clip(tx_, 0, w - 1)).astype(xp.int64)
+            wv = (wt * valid).astype(x.dtype)
+            vals = xp.take_along_axis(flat, idx[:, None, :], axis=2)
+            out += vals * wv[:, None, :]
+            saved.append((idx, wv, valid, vals))
+        ctx.args = (x.shape, mode, ix - xp.floor(ix), iy - xp.floor(iy), sx, sy)
+        ctx.taps = saved
+        return out.reshape(n, c, ho, wo)
+
+    def backward(ctx, g):
+        shape, mode, tx, ty, sx, sy = ctx.args
+        n, c, h, w = shape
+        g3 = g.reshape(n, c, -1)
+        gx = ggrid = None
+        if ctx.needs_input_grad[0]:
+            gx = xp.zeros((n, c, h * w), dtype=g.dtype)
+            nn_ = xp.arange(n)[:, None, None]
+            cc = xp.arange(c)[None, :, None]
+            for idx, wv, _, _ in ctx.taps:
+                xp.add.at(gx, (nn_, cc, idx[:, None, :]), g3 * wv[:, None, :])
+            gx = gx.reshape(shape)
+        if ctx.needs_input_grad[1]:
+            gg = xp.zeros(g.shape[:1] + g.shape[2:] + (2,), dtype=g.dtype).reshape(n, -1, 2)
+            if mode != "nearest":
+                v = [vals * valid[:, None, :] for _, _, valid, vals in ctx.taps]
+                # d out / d ix and d out / d iy of the bilinear interpolant
+                dx = (v[1] - v[0]) * (1 - ty)[:, None] + (v[3] - v[2]) * ty[:, None]
+                dy = (v[2] - v[0]) * (1 - tx)[:, None] + (v[3] - v[1]) * tx[:, None]
+                gg[..., 0] = (g3 * dx).sum(axis=1) * sx
+                gg[..., 1] = (g3 * dy).sum(axis=1) * sy
+            ggrid = gg.reshape(g.shape[:1] + g.shape[2:] + (2,))
+        return gx, ggrid
+
+
+def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
+    """Sample (N, C, H, W) at the normalised (x, y) locations of grid (N, Ho, Wo, 2), with
+    'bilinear' or 'nearest' interpolation and 'zeros' or 'border' padding."""
+    if align_corners is None:
+        warnings.warn(_ALIGN_WARNING, stacklevel=2)
+        align_corners = False
+    if mode not in ("bilinear", "nearest"):
+        raise NotImplementedError(f"grid_sample: mode '{mode}' is not supported by ember "
+                                  "(bilinear, nearest)")
+    if padding_mode not in ("zeros", "border"):
+        raise NotImplementedError(f"grid_sample: padding_mode '{padding_mode}' is not "
+                                  "supported by ember (zeros, border)")
+    if input.ndim != 4 or grid.ndim != 4 or grid.shape[-1] != 2:
+        raise RuntimeError(f"grid_sampler(): expected 4D input and grid with last dimension 2, "
+                           f"but got input {list(input.shape)} and grid {list(grid.shape)}")
+    if input.shape[0] != grid.shape[0]:
+        raise RuntimeError(f"grid_sampler(): expected grid and input to have same batch size, "
+                           f"but got input with sizes {list(input.shape)} and grid with sizes "
+                           f"{list(grid.shape)}")
+    return GridSample.apply(input, grid, mode=mode, padding_mode=padding_mode,
+                            align_corners=bool(align_corners))
+
+
+__all__ += ["affine_grid", "grid_sample"]
