@@ -121,7 +121,7 @@ def _bmm(a, b):
     return xp.matmul(a, b)
 
 
-_CHUNK_BYTES = 1 << 22  # column buffer per chunk: bounds the memory a big conv holds
+_CHUNK_BYTES = 1 << 25  # columns per chunk: bounds the memory a huge conv holds
 
 
 def _chunk(n, bytes_per_sample):
