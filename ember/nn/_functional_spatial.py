@@ -10,6 +10,7 @@ import warnings
 from ember import _random
 from ember._ops._helpers import xp
 from ember._ops.conv import (
+    _prod,
     conv1d,
     conv2d,
     conv3d,
@@ -85,221 +86,6 @@ def _dropout(x, p, training):
         return x * 0
     keep = _random.rng().random(x.shape) >= p
     return x * _wrap(keep.astype(x._data.dtype) * (1.0 / (1.0 - p)))
-
-
-# -- normalisation -----------------------------------------------------------------------------
-class Normalize(Op):
-    """y = (x - mean) / sqrt(var + eps) * w + b over `axes` of x viewed as `view`.
-
-    Batch statistics (stats=None) or fixed ones (eval-mode batch norm); optional in-place
-    update of running statistics. Backward is the closed form:
-    gx = invstd * (gxhat - mean(gxhat) - xhat * mean(gxhat * xhat)).
-    """
-
-    _bw_name = "NativeBatchNormBackward0"
-
-    def forward(ctx, x, w, b, view=None, axes=None, pshape=None, eps=1e-5, stats=None,
-                update=None):
-        # NOTE: few full-size temporaries (fresh large buffers cost page faults): xc becomes
-        # xhat in place, and one scratch buffer serves for the variance and the output
-        xv = x.reshape(view)
-        if stats is None:
-            mean = xv.mean(axis=axes, keepdims=True)
-            xc = xv - mean
-            buf = xp.multiply(xc, xc)
-            var = buf.mean(axis=axes, keepdims=True)
-            if update is not None:
-                _update_running(update, mean, var, xv.size // mean.size)
-        else:
-            mean, var = stats
-            xc = xv - mean
-            buf = xp.empty_like(xc)
-        invstd = 1.0 / xp.sqrt(var + eps)
-        xc *= invstd
-        xhat = xc
-        if w is not None:
-            y = xp.multiply(xhat, w.reshape(pshape), out=buf)
-            if b is not None:
-                y += b.reshape(pshape)
-        elif b is not None:
-            y = xp.add(xhat, b.reshape(pshape), out=buf)
-        else:
-            buf[...] = xhat
-            y = buf
-        ctx.args = (x.shape, axes, pshape, stats is None)
-        ctx.save_for_backward(xhat, invstd, w)
-        return y.reshape(x.shape).astype(x.dtype, copy=False)
-
-    def backward(ctx, g):
-        xhat, invstd, w = ctx.saved
-        shape, axes, pshape, batch_stats = ctx.args
-        gv = g.reshape(xhat.shape)
-        need = ctx.needs_input_grad
-        gx = gw = gb = None
-        red = tuple(i for i in range(xhat.ndim) if pshape[i] == 1)
-        prod = None
-        if need[1] or (need[0] and batch_stats):
-            prod = gv * xhat  # g * xhat
-            if need[1]:
-                gw = prod.sum(axis=red).reshape(w.shape)
-        if need[2]:
-            gb = gv.sum(axis=red).reshape(ctx.inputs[2].shape)
-        if need[0]:
-            gxhat = gv if w is None else gv * w.reshape(pshape)
-            if batch_stats:
-                if w is not None:
-                    prod *= w.reshape(pshape)  # now gxhat * xhat
-                m2 = prod.mean(axis=axes, keepdims=True)
-                gx = xp.multiply(xhat, m2, out=prod)
-                xp.subtract(gxhat, gx, out=gx)
-                gx -= gxhat.mean(axis=axes, keepdims=True)
-                gx *= invstd
-            else:
-                gx = gxhat * invstd
-            gx = gx.reshape(shape)
-        return gx, gw, gb
-
-
-class LayerNormOp(Normalize):
-    _bw_name = "NativeLayerNormBackward0"
-
-
-class GroupNormOp(Normalize):
-    _bw_name = "NativeGroupNormBackward0"
-
-
-def _update_running(update, mean, var, n):
-    rm, rv, momentum = update
-    # instance norm keeps one running value per channel: average the per-sample statistics
-    m = mean.reshape(-1, rm.shape[0]).mean(axis=0)
-    v = (var * (n / max(n - 1, 1))).reshape(-1, rv.shape[0]).mean(axis=0)
-    rm *= 1 - momentum
-    rm += (momentum * m).astype(rm.dtype, copy=False)
-    rv *= 1 - momentum
-    rv += (momentum * v).astype(rv.dtype, copy=False)
-
-
-def _prod(shape):
-    p = 1
-    for s in shape:
-        p *= s
-    return p
-
-
-def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
-               momentum=0.1, eps=1e-05):
-    """Batch normalisation over (N, C, *): per-channel statistics of the batch (training) or
-    the running statistics (eval). In training, running stats are updated in place with
-    `momentum` and the unbiased batch variance.
-
-    >>> y = ember.nn.functional.batch_norm(ember.randn(8, 3), None, None, training=True)
-    >>> y.shape
-    ember.Size([8, 3])
-    """
-    shape = tuple(input.shape)
-    if len(shape) < 2:
-        raise ValueError(f"Expected 2D or 3D input (got {len(shape)}D input)")
-    c = shape[1]
-    view = (shape[0], c, _prod(shape[2:]))
-    for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
-                    ("running_var", running_var)):
-        if t is not None and t.numel() != c:
-            raise RuntimeError(f"running_mean should contain {c} elements not {t.numel()}"
-                               if name.startswith("running") else
-                               f"{name} should contain {c} elements not {t.numel()}")
-    if training:
-        if view[0] * view[2] <= 1:
-            raise ValueError("Expected more than 1 value per channel when training, got input "
-                             f"size {list(shape)}")
-        update = None
-        if running_mean is not None and running_var is not None:
-            update = (running_mean._data, running_var._data, momentum)
-            running_mean._bump()
-            running_var._bump()
-        return Normalize.apply(input, weight, bias, view=view, axes=(0, 2), pshape=(1, c, 1),
-                               eps=eps, update=update)
-    if running_mean is None or running_var is None:
-        raise RuntimeError("running_mean and running_var must be defined in evaluation mode")
-    dt = input._data.dtype
-    stats = (running_mean._data.astype(dt, copy=False).reshape(1, c, 1),
-             running_var._data.astype(dt, copy=False).reshape(1, c, 1))
-    return Normalize.apply(input, weight, bias, view=view, axes=(0, 2), pshape=(1, c, 1),
-                           eps=eps, stats=stats)
-
-
-def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
-                  use_input_stats=True, momentum=0.1, eps=1e-05):
-    """Instance normalisation: per-sample, per-channel statistics over the spatial dims."""
-    shape = tuple(input.shape)
-    n, c = shape[:2]
-    view = (n, c, _prod(shape[2:]))
-    if use_input_stats:
-        if view[2] <= 1:
-            raise ValueError("Expected more than 1 spatial element when training, got input "
-                             f"size {list(shape)}")
-        update = None
-        if running_mean is not None and running_var is not None:
-            update = (running_mean._data, running_var._data, momentum)
-            running_mean._bump()
-            running_var._bump()
-        return Normalize.apply(input, weight, bias, view=view, axes=(2,), pshape=(1, c, 1),
-                               eps=eps, update=update)
-    dt = input._data.dtype
-    stats = (running_mean._data.astype(dt).reshape(1, c, 1),
-             running_var._data.astype(dt).reshape(1, c, 1))
-    return Normalize.apply(input, weight, bias, view=view, axes=(2,), pshape=(1, c, 1),
-                           eps=eps, stats=stats)
-
-
-def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
-    """Layer normalisation over the trailing `normalized_shape` dims.
-
-    >>> ember.nn.functional.layer_norm(ember.tensor([[1., 3.]]), (2,))
-    tensor([[-1.0000,  1.0000]])
-    """
-    if isinstance(normalized_shape, int):
-        normalized_shape = (normalized_shape,)
-    ns = tuple(normalized_shape)
-    shape = tuple(input.shape)
-    if len(ns) > len(shape) or shape[len(shape) - len(ns):] != ns:
-        raise RuntimeError(f"Given normalized_shape={list(ns)}, expected input with shape "
-                           f"[*, {', '.join(map(str, ns))}], but got input of size"
-                           f"{list(shape)}")
-    k = _prod(ns)
-    view = (_prod(shape[:len(shape) - len(ns)]), k)
-    return LayerNormOp.apply(input, weight, bias, view=view, axes=(1,), pshape=(1, k),
-                             eps=eps)
-
-
-def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
-    """Group normalisation: channels split into `num_groups` groups, statistics per sample and
-    group."""
-    shape = tuple(input.shape)
-    if len(shape) < 2:
-        raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received "
-                           f"{len(shape)}")
-    n, c = shape[:2]
-    if c % num_groups:
-        raise RuntimeError(f"Expected number of channels in input to be divisible by "
-                           f"num_groups, but got input of shape {list(shape)} and "
-                           f"num_groups={num_groups}")
-    view = (n, num_groups, c // num_groups, _prod(shape[2:]))
-    return GroupNormOp.apply(input, weight, bias, view=view, axes=(2, 3),
-                             pshape=(1, num_groups, c // num_groups, 1), eps=eps)
-
-
-def local_response_norm(input, size, alpha=0.0001, beta=0.75, k=1.0):
-    """Local response normalisation across channels (AlexNet)."""
-    if input.ndim < 3:
-        raise ValueError(f"Expected 3D or higher dimensionality input (got {input.ndim} "
-                         "dimensions)")
-    if input.numel() == 0:
-        return input
-    shape = tuple(input.shape)
-    sq = (input * input).reshape(shape[0], 1, shape[1], -1)
-    sq = pad(sq, (0, 0, size // 2, (size - 1) // 2))
-    div = avg_pool2d(sq, (size, 1), stride=1).reshape(shape)
-    return input / (div * alpha + k) ** beta
 
 
 # -- padding -----------------------------------------------------------------------------------
@@ -600,136 +386,6 @@ def pixel_unshuffle(input, downscale_factor):
                            out=tuple(lead) + (c * r * r, h // r, w // r))
 
 
-# -- attention ---------------------------------------------------------------------------------
-class Attention(Op):
-    """softmax(q k^T * scale + mask) [dropout] v in one node; with weights=True the output is
-    [out | attention weights] along the last dim (split by the caller)."""
-
-    _bw_name = "ScaledDotProductAttentionBackward0"
-
-    def forward(ctx, q, k, v, mask, scale=1.0, keep=None, weights=False):
-        s = xp.matmul(q, xp.swapaxes(k, -1, -2))
-        s *= scale
-        if mask is not None:
-            s = s + mask
-            with xp.errstate(invalid="ignore"):  # fully masked rows give NaN, as in PyTorch
-                s -= s.max(axis=-1, keepdims=True)
-        else:
-            s -= s.max(axis=-1, keepdims=True)
-        p = xp.exp(s, out=s)
-        p /= p.sum(axis=-1, keepdims=True)
-        pd = p if keep is None else p * keep
-        out = xp.matmul(pd, v)
-        ctx.args = (scale, keep, weights, v.shape[-1], mask.shape if mask is not None else None)
-        ctx.save_for_backward(q, k, v, p, pd)
-        if weights:
-            pb = xp.broadcast_to(pd, out.shape[:-1] + pd.shape[-1:])
-            return xp.concatenate([out, pb], axis=-1)
-        return out
-
-    def backward(ctx, g):
-        q, k, v, p, pd = ctx.saved
-        scale, keep, weights, ev, mshape = ctx.args
-        need = ctx.needs_input_grad
-        gpd = None
-        if weights:
-            g, gpd = g[..., :ev], g[..., ev:]
-        gq = gk = gv = gm = None
-        if need[2]:
-            gv = _sum_like(xp.matmul(xp.swapaxes(pd, -1, -2), g), v.shape)
-        gp = xp.matmul(g, xp.swapaxes(v, -1, -2))
-        if gpd is not None:
-            gp = gp + gpd
-        if keep is not None:
-            gp = gp * keep
-        gs = p * (gp - (gp * p).sum(axis=-1, keepdims=True))
-        if need[3]:
-            gm = _sum_like(gs, mshape)
-        gs *= scale
-        if need[0]:
-            gq = _sum_like(xp.matmul(gs, k), q.shape)
-        if need[1]:
-            gk = _sum_like(xp.matmul(xp.swapaxes(gs, -1, -2), q), k.shape)
-        return gq, gk, gv, gm
-
-
-def _sum_like(g, shape):
-    if g.shape == tuple(shape):
-        return g
-    lead = g.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape)
-                                      if s == 1 and g.shape[i + lead] != 1)
-    return g.sum(axis=axes, keepdims=True).reshape(shape) if axes else g.reshape(shape)
-
-
-def _attn_mask(attn_mask, is_causal, l, s, dtype):
-    """Turn bool / float / causal masks into one additive float mask (or None)."""
-    mask = None
-    if is_causal:
-        if attn_mask is not None:
-            raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be "
-                               "set when is_causal=True")
-        mask = _wrap(xp.where(xp.tril(xp.ones((l, s), dtype=bool)), 0.0, -xp.inf).astype(dtype))
-    elif attn_mask is not None:
-        if attn_mask.dtype.is_floating_point:
-            mask = attn_mask
-        else:
-            mask = _wrap(xp.where(attn_mask._data, 0.0, -xp.inf).astype(dtype))
-    return mask
-
-
-def _attention(query, key, value, attn_mask, dropout_p, is_causal, scale, weights):
-    if query.ndim < 2 or key.ndim < 2 or value.ndim < 2:
-        raise RuntimeError("scaled_dot_product_attention: query, key and value must be at least "
-                           "2-D")
-    if query.shape[-1] != key.shape[-1]:
-        raise RuntimeError(f"Expected query and key to have the same embedding dim, but got "
-                           f"{query.shape[-1]} and {key.shape[-1]}")
-    if key.shape[-2] != value.shape[-2]:
-        raise RuntimeError(f"Expected key and value to have the same sequence length, but got "
-                           f"{key.shape[-2]} and {value.shape[-2]}")
-    dt = query._data.dtype
-    l, s = query.shape[-2], key.shape[-2]
-    mask = _attn_mask(attn_mask, is_causal, l, s, dt)
-    if scale is None:
-        scale = 1.0 / math.sqrt(query.shape[-1])
-    keep = None
-    if dropout_p > 0.0:
-        shape = xp.broadcast_shapes(query.shape[:-1], key.shape[:-2]) + (s,)
-        keep = (_random.rng().random(shape) >= dropout_p).astype(dt) * (1.0 / (1.0 - dropout_p))
-    return Attention.apply(query, key, value, mask, scale=float(scale), keep=keep,
-                           weights=weights)
-
-
-def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
-                                 is_causal=False, scale=None, enable_gqa=False):
-    """softmax(Q K^T / sqrt(E) + mask) V over (..., L, E) queries and (..., S, E) keys.
-
-    A bool `attn_mask` marks the positions that take part; a float one is added to the scores.
-    """
-    if enable_gqa and query.ndim >= 3 and key.shape[-3] != query.shape[-3]:
-        rep = query.shape[-3] // key.shape[-3]
-        key = _repeat_heads(key, rep)
-        value = _repeat_heads(value, rep)
-    return _attention(query, key, value, attn_mask, dropout_p, is_causal, scale, False)
-
-
-def _repeat_heads(t, rep):
-    shape = tuple(t.shape)
-    x = Stack.apply(*([t] * rep), axis=t.ndim - 2)
-    return x.reshape(*shape[:-3], shape[-3] * rep, *shape[-2:])
-
-
-__all__ = [
-    "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
-    "unfold", "fold", "max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d",
-    "avg_pool3d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
-    "adaptive_max_pool1d", "adaptive_max_pool2d", "batch_norm", "instance_norm", "layer_norm",
-    "group_norm", "local_response_norm", "pad", "interpolate", "upsample", "upsample_nearest",
-    "upsample_bilinear", "pixel_shuffle", "pixel_unshuffle", "scaled_dot_product_attention",
-]
-
-
 # -- spatial transformer: affine_grid / grid_sample ----------------------------------------------
 def _base_coords(n, align_corners, dtype):
     if align_corners:
@@ -853,4 +509,30 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
                             align_corners=bool(align_corners))
 
 
-__all__ += ["affine_grid", "grid_sample"]
+# the normalisation and attention families live in their own files; re-exported here
+from ember.nn._spatial_attention import (  # noqa: E402
+    Attention,
+    _attention,
+    scaled_dot_product_attention,
+)
+from ember.nn._spatial_norm import (  # noqa: E402
+    GroupNormOp,
+    LayerNormOp,
+    Normalize,
+    batch_norm,
+    group_norm,
+    instance_norm,
+    layer_norm,
+    local_response_norm,
+)
+
+__all__ = [
+    "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+    "unfold", "fold", "max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d",
+    "avg_pool3d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
+    "adaptive_max_pool1d", "adaptive_max_pool2d", "batch_norm", "instance_norm", "layer_norm",
+    "group_norm", "local_response_norm", "pad", "interpolate", "upsample", "upsample_nearest",
+    "upsample_bilinear", "pixel_shuffle", "pixel_unshuffle", "scaled_dot_product_attention",
+    "affine_grid", "grid_sample",
+]
+_REEXPORTED = (Attention, _attention, GroupNormOp, LayerNormOp, Normalize)
