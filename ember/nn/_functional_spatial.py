@@ -33,6 +33,8 @@ from ember._ops.pooling import (
     max_pool1d,
     max_pool2d,
     max_pool3d,
+    max_unpool1d,
+    max_unpool2d,
 )
 from ember._tensor import _wrap
 from ember.autograd.function import Op
@@ -533,6 +535,6 @@ __all__ = [
     "adaptive_max_pool1d", "adaptive_max_pool2d", "batch_norm", "instance_norm", "layer_norm",
     "group_norm", "local_response_norm", "pad", "interpolate", "upsample", "upsample_nearest",
     "upsample_bilinear", "pixel_shuffle", "pixel_unshuffle", "scaled_dot_product_attention",
-    "affine_grid", "grid_sample",
+    "affine_grid", "grid_sample", "max_unpool1d", "max_unpool2d",
 ]
 _REEXPORTED = (Attention, _attention, GroupNormOp, LayerNormOp, Normalize)
