@@ -353,6 +353,9 @@ def _conv(name, d, input, weight, bias, stride, padding, dilation, groups):
         raise RuntimeError(f"Given groups={groups}, weight of size {list(weight.shape)}, "
                            f"expected input{list(input.shape)} to have "
                            f"{weight.shape[1] * groups} channels, but got {c} channels instead")
+    if bias is not None and bias._data.dtype != weight._data.dtype:
+        raise RuntimeError(f"Input type ({input.dtype.name}) and bias type ({bias.dtype.name}) "
+                           "should be the same")
     if bias is not None and (bias.ndim != 1 or bias.shape[0] != o):
         raise RuntimeError(f"Given weight of size {list(weight.shape)}, expected bias to be "
                            f"1-dimensional with {o} elements, but got bias of size "
