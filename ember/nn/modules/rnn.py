@@ -130,21 +130,25 @@ class RecurrentLayer(Op):
             cs, tcs = aux
             dc = g[t_len].copy()
             dgates = xp.empty_like(xw)
+            # activation derivatives of every step at once: s(1-s) for i, f, o; 1-g^2 for g
+            slope = xw * (1 - xw)
+            gs = xw[:, :, 2 * h:3 * h]
+            slope[:, :, 2 * h:3 * h] = 1 - gs * gs
+            o_dtc = xw[:, :, 3 * h:] * (1 - tcs * tcs)  # d h / d c through tanh
             for t in range(t_len - 1, -1, -1):
                 dh += gout[t]
                 a = act[t]
                 if a is not None:  # ended rows: state passes through untouched
                     keep_h, keep_c = dh[a:].copy(), dc[a:].copy()
                 gt = xw[t]
-                i, f, gg, o = gt[:, :h], gt[:, h:2 * h], gt[:, 2 * h:3 * h], gt[:, 3 * h:]
-                tc = tcs[t]
-                dc += dh * o * (1 - tc * tc)
+                dc += dh * o_dtc[t]
                 d = dgates[t]
-                xp.multiply(dh * tc, o * (1 - o), out=d[:, 3 * h:])
-                xp.multiply(dc * gg, i * (1 - i), out=d[:, :h])
-                xp.multiply(dc * cs[t], f * (1 - f), out=d[:, h:2 * h])
-                xp.multiply(dc * i, 1 - gg * gg, out=d[:, 2 * h:3 * h])
-                dc *= f
+                xp.multiply(dh, tcs[t], out=d[:, 3 * h:])
+                xp.multiply(dc, gt[:, 2 * h:3 * h], out=d[:, :h])
+                xp.multiply(dc, cs[t], out=d[:, h:2 * h])
+                xp.multiply(dc, gt[:, :h], out=d[:, 2 * h:3 * h])
+                d *= slope[t]
+                dc *= gt[:, h:2 * h]
                 if a is not None:
                     d[a:] = 0
                     dc[a:] = keep_c
