@@ -50,7 +50,8 @@ class RecurrentLayer(Op):
             act = [int(n) if n < b else None for n in sizes]
         ctx.act = act
         h = w_hh.shape[1]
-        xw = xp.matmul(x, w_ih.T)  # (T, B, G*H): the input projection of every step at once
+        # (T, B, G*H): the input projection of every step at once, as one 2-D matmul
+        xw = (x.reshape(t_len * b, -1) @ w_ih.T).reshape(t_len, b, -1)
         if b_ih is not None:
             xw += b_ih
         if b_hh is not None and mode != "GRU":
@@ -209,7 +210,7 @@ class RecurrentLayer(Op):
         gx = gw_ih = gw_hh = gb_ih = gb_hh = None
         flat = dgates.reshape(t_len * b, -1)
         if need[0]:
-            gx = (dgates @ w_ih)
+            gx = (flat @ w_ih).reshape(t_len, b, -1)
             if reverse:
                 gx = xp.ascontiguousarray(gx[::-1])
         if need[3]:
