@@ -427,3 +427,45 @@ def test_modules_utils_helpers():
     assert _single(2) == (2,) and _pair(3) == (3, 3) and _pair((1, 2)) == (1, 2)
     assert _triple(1) == (1, 1, 1) and _quadruple(0) == (0, 0, 0, 0)
     assert _reverse_repeat_tuple((1, 2), 2) == (2, 2, 1, 1)
+
+
+def _apply_random_ops(ops):
+    m = nn.Module()
+    for name, kind in ops:
+        try:
+            if kind == "param":
+                setattr(m, name, nn.Parameter(ember.ones(1)))
+            elif kind == "module":
+                setattr(m, name, nn.Identity())
+            elif kind == "buffer":
+                m.register_buffer(name, ember.zeros(1), persistent=name != "c")
+            elif kind == "tensor":
+                setattr(m, name, ember.zeros(2))
+            elif kind == "none":
+                setattr(m, name, None)
+            elif kind == "plain":
+                setattr(m, name, 3)
+            elif kind == "del":
+                delattr(m, name)
+            elif kind == "load":
+                m.load_state_dict(m.state_dict())
+            elif kind == "half":
+                m.half()
+        except (TypeError, KeyError, AttributeError):
+            pass
+        check_mirror(m)
+        regs = [set(m._parameters), set(m._buffers), set(m._modules)]
+        assert not (regs[0] & regs[1] or regs[0] & regs[2] or regs[1] & regs[2])
+        assert m._non_persistent_buffers_set <= regs[1]
+        for k in set().union(*regs):
+            assert getattr(m, k) is m.__dict__[k]
+
+
+def test_mirror_invariant_under_random_assignment_sequences():
+    import random
+
+    rnd = random.Random(0)
+    kinds = ["param", "module", "buffer", "tensor", "none", "plain", "del", "load", "half"]
+    for _ in range(300):
+        _apply_random_ops([(rnd.choice("abc"), rnd.choice(kinds))
+                           for _ in range(rnd.randint(1, 14))])
