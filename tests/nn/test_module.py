@@ -469,3 +469,13 @@ def test_mirror_invariant_under_random_assignment_sequences():
     for _ in range(300):
         _apply_random_ops([(rnd.choice("abc"), rnd.choice(kinds))
                            for _ in range(rnd.randint(1, 14))])
+
+
+def test_set_submodule_and_compile():
+    m = build(ember)
+    new = nn.Linear(16, 8)
+    m.set_submodule("seq.0", new)
+    assert m.seq[0] is new and m.get_submodule("seq.0") is new
+    with pytest.raises(AttributeError, match="has no attribute `nope`"):
+        m.set_submodule("seq.nope", nn.Identity())
+    assert m.compile() is None and m(ember.ones(1, 4)).shape == (1, 2)
