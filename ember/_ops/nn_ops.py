@@ -59,6 +59,14 @@ class Linear(Op):
         return gx, gw, gb
 
 
+class _LinearMm(Linear):
+    _bw_name = "MmBackward0"  # PyTorch's name for a 2-D input without bias
+
+
+class _LinearView(Linear):
+    _bw_name = "ViewBackward0"  # ... and for inputs of more than 2 dims
+
+
 def _linear_error(x, w):
     xa, wa = x._data, w._data
     if xa.dtype != wa.dtype:
@@ -85,7 +93,9 @@ def linear(input, weight, bias=None):
     if bias is not None and bias._data.dtype != xa.dtype:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
                            f"{_dt(xa)} != {_dt(bias._data)}")
-    return Linear.apply(input, weight, bias)
+    if xa.ndim == 2:
+        return (Linear if bias is not None else _LinearMm).apply(input, weight, bias)
+    return _LinearView.apply(input, weight, bias)
 
 
 class Bilinear(Op):
@@ -479,6 +489,8 @@ def feature_dropout(input, p=0.5, training=True, inplace=False, batched_ndim=2):
 
 class AlphaDropout(Op):
     """SELU-preserving dropout: dropped units take the negative saturation value."""
+
+    _bw_name = "AddBackward0"
 
     def forward(ctx, x, p, mask_shape):
         alpha = 1.7580993408473766
