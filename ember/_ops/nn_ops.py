@@ -7,7 +7,7 @@ import math
 import warnings
 
 from ember import _random
-from ember._ops._helpers import _wrap, bind, xp
+from ember._ops._helpers import Tensor, _wrap, bind, xp
 from ember.autograd.function import Op
 from ember.autograd.grad_mode import _enabled
 
@@ -81,8 +81,13 @@ def _linear_error(x, w):
 
 def linear(input, weight, bias=None):
     """y = input @ weight.T + bias (PyTorch's F.linear), fused into one graph node."""
-    xa = input._data
-    wa = weight._data
+    try:
+        xa = input._data
+        wa = weight._data
+    except AttributeError:
+        bad, name = (input, "input") if not isinstance(input, Tensor) else (weight, "weight")
+        raise TypeError(f"linear(): argument '{name}' (position {1 if name == 'input' else 2}) "
+                        f"must be Tensor, not {type(bad).__name__}") from None
     if xa.dtype != wa.dtype or xa.ndim == 0 or wa.ndim != 2 or xa.shape[-1] != wa.shape[1]:
         if wa.ndim == 1 and xa.ndim and xa.shape[-1] == wa.shape[0] and xa.dtype == wa.dtype:
             from ember._ops.linalg import matmul
