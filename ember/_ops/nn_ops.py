@@ -67,6 +67,12 @@ class _LinearView(Linear):
     _bw_name = "ViewBackward0"  # ... and for inputs of more than 2 dims
 
 
+def _typename(obj):
+    t = type(obj)
+    mod = t.__module__.split(".")[0]
+    return t.__name__ if mod == "builtins" else f"{mod}.{t.__name__}"
+
+
 def _linear_error(x, w):
     xa, wa = x._data, w._data
     if xa.dtype != wa.dtype:
@@ -87,7 +93,7 @@ def linear(input, weight, bias=None):
     except AttributeError:
         bad, name = (input, "input") if not isinstance(input, Tensor) else (weight, "weight")
         raise TypeError(f"linear(): argument '{name}' (position {1 if name == 'input' else 2}) "
-                        f"must be Tensor, not {type(bad).__name__}") from None
+                        f"must be Tensor, not {_typename(bad)}") from None
     if xa.dtype != wa.dtype or xa.ndim == 0 or wa.ndim != 2 or xa.shape[-1] != wa.shape[1]:
         if wa.ndim == 1 and xa.ndim and xa.shape[-1] == wa.shape[0] and xa.dtype == wa.dtype:
             from ember._ops.linalg import matmul

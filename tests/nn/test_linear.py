@@ -168,5 +168,5 @@ def test_linear_grad_fn_names_match_torch(xshape, bias):
 
 def test_linear_rejects_non_tensor_input():
     with pytest.raises(TypeError, match="argument 'input' \\(position 1\\) must be Tensor, not "
-                                        "numpy.ndarray|must be Tensor, not ndarray"):
+                                        "numpy.ndarray"):
         nn.Linear(2, 2)(np.ones((1, 2), np.float32))
