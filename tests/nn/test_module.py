@@ -479,3 +479,25 @@ def test_set_submodule_and_compile():
     with pytest.raises(AttributeError, match="has no attribute `nope`"):
         m.set_submodule("seq.nope", nn.Identity())
     assert m.compile() is None and m(ember.ones(1, 4)).shape == (1, 2)
+
+
+@requires_torch
+def test_state_dict_checkpoint_round_trip_with_torch(tmp_path):
+    if not hasattr(ember, "save"):
+        pytest.skip("ember.save not available")
+    e, t = build(ember), build(torch)
+    path = tmp_path / "ember.pt"
+    ember.save(e.state_dict(), str(path))
+    res = t.load_state_dict(torch.load(str(path), weights_only=True))
+    assert not res.missing_keys and not res.unexpected_keys
+    x = np.random.default_rng(0).standard_normal((2, 4)).astype(np.float32)
+    np.testing.assert_allclose(e(ember.tensor(x)).detach().numpy(),
+                               t(torch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-6)
+    t2 = build(torch)
+    path2 = tmp_path / "torch.pt"
+    torch.save(t2.state_dict(), str(path2))
+    e2 = build(ember)
+    e2.load_state_dict(ember.load(str(path2)))
+    np.testing.assert_allclose(e2(ember.tensor(x)).detach().numpy(),
+                               t2(torch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-6)
+    check_mirror(e2)
