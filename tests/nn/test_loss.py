@@ -263,3 +263,9 @@ def test_ctc_loss_matches_torch(reduction, form):
         outs.append((loss.detach().numpy(), xx.grad.numpy()))
     np.testing.assert_allclose(outs[0][0], outs[1][0], rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(outs[0][1], outs[1][1], rtol=1e-4, atol=1e-5)
+
+
+def test_ctc_loss_gradcheck_through_log_softmax():
+    rng = np.random.default_rng(2)
+    check_grad(lambda x, t: F.ctc_loss(F.log_softmax(x, 2), t, [6, 5], [3, 2]),
+               rng.standard_normal((6, 2, 4)), np.array([[1, 2, 2], [3, 1, 0]]))
