@@ -563,6 +563,21 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     return _reduce_t(loss, reduction)
 
 
+def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None,
+                                      margin=1.0, swap=False, reduction="mean"):
+    """max(d(a, p) - d(a, n) + margin, 0) with a custom distance (default pairwise_distance)."""
+    if margin <= 0:
+        raise ValueError(f"triplet_margin_with_distance_loss: expected margin to be greater "
+                         f"than 0, got {margin} instead")
+    dist = distance_function if distance_function is not None else pairwise_distance
+    d_ap, d_an = dist(anchor, positive), dist(anchor, negative)
+    if swap:
+        from ember._ops.elementwise import minimum
+
+        d_an = minimum(d_an, dist(positive, negative))
+    return _reduce_t(relu(d_ap - d_an + margin), reduction)
+
+
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """log(1 + exp(-y x))."""
     reduction = _reduction(size_average, reduce, reduction)

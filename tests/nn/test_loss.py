@@ -107,6 +107,8 @@ CASES = [
      [f32(4, 3), f32(4, 3), f32(4, 3)], (0, 1, 2)),
     ("triplet_swap_p1", "TripletMarginLoss", (), {"p": 1.0, "swap": True},
      [f32(4, 3), f32(4, 3), f32(4, 3)], (0, 1, 2)),
+    ("triplet_dist", "TripletMarginWithDistanceLoss", (), {"margin": 0.5, "swap": True},
+     [f32(4, 3), f32(4, 3), f32(4, 3)], (0, 1, 2)),
     ("hinge", "HingeEmbeddingLoss", (), {"margin": 0.5},
      [f32(6), np.array([1, -1, 1, -1, -1, 1], np.float32)], (0,)),
     ("soft_margin", "SoftMarginLoss", (), {}, [f32(6), np.array([1, -1, 1, -1, -1, 1],
