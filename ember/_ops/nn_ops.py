@@ -7,7 +7,7 @@ import math
 import warnings
 
 from ember import _random
-from ember._ops._helpers import _wrap, bind, xp
+from ember._ops._helpers import Tensor, _wrap, bind, xp
 from ember.autograd.function import Op
 from ember.autograd.grad_mode import _enabled
 
@@ -59,6 +59,20 @@ class Linear(Op):
         return gx, gw, gb
 
 
+class _LinearMm(Linear):
+    _bw_name = "MmBackward0"  # PyTorch's name for a 2-D input without bias
+
+
+class _LinearView(Linear):
+    _bw_name = "ViewBackward0"  # ... and for inputs of more than 2 dims
+
+
+def _typename(obj):
+    t = type(obj)
+    mod = t.__module__.split(".")[0]
+    return t.__name__ if mod == "builtins" else f"{mod}.{t.__name__}"
+
+
 def _linear_error(x, w):
     xa, wa = x._data, w._data
     if xa.dtype != wa.dtype:
@@ -73,8 +87,13 @@ def _linear_error(x, w):
 
 def linear(input, weight, bias=None):
     """y = input @ weight.T + bias (PyTorch's F.linear), fused into one graph node."""
-    xa = input._data
-    wa = weight._data
+    try:
+        xa = input._data
+        wa = weight._data
+    except AttributeError:
+        bad, name = (input, "input") if not isinstance(input, Tensor) else (weight, "weight")
+        raise TypeError(f"linear(): argument '{name}' (position {1 if name == 'input' else 2}) "
+                        f"must be Tensor, not {_typename(bad)}") from None
     if xa.dtype != wa.dtype or xa.ndim == 0 or wa.ndim != 2 or xa.shape[-1] != wa.shape[1]:
         if wa.ndim == 1 and xa.ndim and xa.shape[-1] == wa.shape[0] and xa.dtype == wa.dtype:
             from ember._ops.linalg import matmul
@@ -85,7 +104,9 @@ def linear(input, weight, bias=None):
     if bias is not None and bias._data.dtype != xa.dtype:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
                            f"{_dt(xa)} != {_dt(bias._data)}")
-    return Linear.apply(input, weight, bias)
+    if xa.ndim == 2:
+        return (Linear if bias is not None else _LinearMm).apply(input, weight, bias)
+    return _LinearView.apply(input, weight, bias)
 
 
 class Bilinear(Op):
@@ -479,6 +500,8 @@ def feature_dropout(input, p=0.5, training=True, inplace=False, batched_ndim=2):
 
 class AlphaDropout(Op):
     """SELU-preserving dropout: dropped units take the negative saturation value."""
+
+    _bw_name = "AddBackward0"
 
     def forward(ctx, x, p, mask_shape):
         alpha = 1.7580993408473766
