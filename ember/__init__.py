@@ -41,7 +41,7 @@ from ember._dtype import (
     uint64,
 )
 from ember._ops import _fast, _registry
-from ember._ops.conversion import *
+from ember._ops.conversion import clone
 from ember._ops.creation import *
 from ember._ops.creation import (
     BFloat16Tensor,

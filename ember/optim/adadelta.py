@@ -2,6 +2,7 @@
 from ember._backend import xp
 from ember.optim.optimizer import (
     Optimizer,
+    _a,
     _addcmul_sq_,
     _bump,
     _check,
@@ -50,8 +51,8 @@ class Adadelta(Optimizer):
                     st["acc_delta"] = _zeros_state(p)
                 _step_value(st)
                 g, _ = _grad_array(p, maximize, wd)
-                v = st["square_avg"]._data
-                u = st["acc_delta"]._data
+                v = _a(st["square_avg"])
+                u = _a(st["acc_delta"])
                 tmp = xp.empty_like(v)
                 v *= rho
                 _addcmul_sq_(v, g, 1.0 - rho, tmp)
@@ -64,6 +65,7 @@ class Adadelta(Optimizer):
                 u *= rho
                 _addcmul_sq_(u, delta, 1.0 - rho, tmp)
                 delta *= -lr
-                p._data += delta
+                pa = _a(p)
+                pa += delta
                 _bump(p)
         return loss

@@ -2,6 +2,7 @@
 from ember._backend import xp
 from ember.optim.optimizer import (
     Optimizer,
+    _a,
     _bump,
     _check,
     _check_common,
@@ -65,13 +66,14 @@ class Adagrad(Optimizer):
                 step = _step_value(st)
                 g, _ = _grad_array(p, maximize, wd)
                 clr = lr / (1 + (step - 1) * lr_decay)
-                s = st["sum"]._data
+                s = _a(st["sum"])
                 std = g * g
                 s += std
                 xp.sqrt(s, out=std)
                 std += eps
                 upd = g * (-clr)
                 upd /= std
-                p._data += upd
+                pa = _a(p)
+                pa += upd
                 _bump(p)
         return loss

@@ -3,6 +3,7 @@
 from ember._backend import xp
 from ember.optim.optimizer import (
     Optimizer,
+    _a,
     _addcmul_sq_,
     _bump,
     _check_common,
@@ -16,8 +17,8 @@ from ember.optim.optimizer import (
 
 def _adam_update(p, g, st, lr, beta1, beta2, eps, amsgrad, step):
     """One Adam step on raw arrays, in place (PyTorch's single-tensor order of operations)."""
-    m = st["exp_avg"]._data
-    v = st["exp_avg_sq"]._data
+    m = _a(st["exp_avg"])
+    v = _a(st["exp_avg_sq"])
     tmp = xp.empty_like(m)
     _lerp_(m, g, 1.0 - beta1, tmp)
     v *= beta2
@@ -26,7 +27,7 @@ def _adam_update(p, g, st, lr, beta1, beta2, eps, amsgrad, step):
     bias_correction2 = 1.0 - beta2 ** step
     step_size = lr / bias_correction1
     if amsgrad:
-        vmax = st["max_exp_avg_sq"]._data
+        vmax = _a(st["max_exp_avg_sq"])
         xp.maximum(vmax, v, out=vmax)
         v = vmax
     # denom = sqrt(v) / sqrt(bc2) + eps;  p += (-step_size * m) / denom
@@ -83,10 +84,11 @@ class Adam(Optimizer):
                 step = _step_value(st)
                 if decoupled:
                     if wd != 0:
-                        p._data *= 1.0 - lr * wd
+                        pa = _a(p)
+                        pa *= 1.0 - lr * wd
                     g, _ = _grad_array(p, maximize, 0.0)
                 else:
                     g, _ = _grad_array(p, maximize, wd)
-                _adam_update(p._data, g, st, lr, beta1, beta2, eps, amsgrad, step)
+                _adam_update(_a(p), g, st, lr, beta1, beta2, eps, amsgrad, step)
                 _bump(p)
         return loss

@@ -2,6 +2,7 @@
 from ember._backend import xp
 from ember.optim.optimizer import (
     Optimizer,
+    _a,
     _bump,
     _check_common,
     _grad_array,
@@ -49,8 +50,8 @@ class Adamax(Optimizer):
                     st["exp_inf"] = _zeros_state(p)
                 step = _step_value(st)
                 g, _ = _grad_array(p, maximize, wd)
-                m = st["exp_avg"]._data
-                u = st["exp_inf"]._data
+                m = _a(st["exp_avg"])
+                u = _a(st["exp_inf"])
                 tmp = xp.empty_like(m)
                 _lerp_(m, g, 1.0 - beta1, tmp)
                 u *= beta2
@@ -60,6 +61,7 @@ class Adamax(Optimizer):
                 clr = lr / (1.0 - beta1 ** step)
                 xp.multiply(m, -clr, out=tmp)
                 tmp /= u
-                p._data += tmp
+                pa = _a(p)
+                pa += tmp
                 _bump(p)
         return loss

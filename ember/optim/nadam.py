@@ -2,6 +2,7 @@
 from ember._backend import xp
 from ember.optim.optimizer import (
     Optimizer,
+    _a,
     _addcmul_sq_,
     _bump,
     _check,
@@ -56,19 +57,20 @@ class NAdam(Optimizer):
                 bias_correction2 = 1.0 - beta2 ** step
                 if decoupled:
                     if wd != 0:
-                        p._data *= 1.0 - lr * wd
+                        pa = _a(p)
+                        pa *= 1.0 - lr * wd
                     g, _ = _grad_array(p, maximize, 0.0)
                 else:
                     g, _ = _grad_array(p, maximize, wd)
                 mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * md)))
                 mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * md)))
                 # mu_product is a float32 tensor in PyTorch: round it the same way
-                mp = st["mu_product"]._data
+                mp = _a(st["mu_product"])
                 mp *= mu
-                mu_product = float(mp)
+                mu_product = float(mp[0])
                 mu_product_next = mu_product * mu_next
-                m = st["exp_avg"]._data
-                v = st["exp_avg_sq"]._data
+                m = _a(st["exp_avg"])
+                v = _a(st["exp_avg_sq"])
                 denom = xp.empty_like(m)
                 _lerp_(m, g, 1.0 - beta1, denom)
                 v *= beta2
@@ -78,9 +80,11 @@ class NAdam(Optimizer):
                 denom += eps
                 upd = g * (-lr * (1.0 - mu) / (1.0 - mu_product))
                 upd /= denom
-                p._data += upd
+                pa = _a(p)
+                pa += upd
                 xp.multiply(m, (-lr * mu_next) / (1.0 - mu_product_next), out=upd)
                 upd /= denom
-                p._data += upd
+                pa = _a(p)
+                pa += upd
                 _bump(p)
         return loss

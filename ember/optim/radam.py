@@ -2,6 +2,7 @@
 from ember._backend import xp
 from ember.optim.optimizer import (
     Optimizer,
+    _a,
     _addcmul_sq_,
     _bump,
     _check_common,
@@ -53,12 +54,13 @@ class RAdam(Optimizer):
                 step = _step_value(st)
                 if decoupled:
                     if wd != 0:
-                        p._data *= 1.0 - lr * wd
+                        pa = _a(p)
+                        pa *= 1.0 - lr * wd
                     g, _ = _grad_array(p, maximize, 0.0)
                 else:
                     g, _ = _grad_array(p, maximize, wd)
-                m = st["exp_avg"]._data
-                v = st["exp_avg_sq"]._data
+                m = _a(st["exp_avg"])
+                v = _a(st["exp_avg_sq"])
                 tmp = xp.empty_like(m)
                 _lerp_(m, g, 1.0 - beta1, tmp)
                 v *= beta2
@@ -76,6 +78,7 @@ class RAdam(Optimizer):
                     xp.divide(bias_correction2 ** 0.5, tmp, out=tmp)
                     upd *= tmp
                     upd *= rect
-                p._data -= upd
+                pa = _a(p)
+                pa -= upd
                 _bump(p)
         return loss

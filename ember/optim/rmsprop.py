@@ -2,6 +2,7 @@
 from ember._backend import xp
 from ember.optim.optimizer import (
     Optimizer,
+    _a,
     _addcmul_sq_,
     _bump,
     _check,
@@ -59,12 +60,12 @@ class RMSprop(Optimizer):
                         st["grad_avg"] = _zeros_state(p)
                 _step_value(st)
                 g, _ = _grad_array(p, maximize, wd)
-                v = st["square_avg"]._data
+                v = _a(st["square_avg"])
                 avg = xp.empty_like(v)
                 v *= alpha
                 _addcmul_sq_(v, g, 1.0 - alpha, avg)
                 if centered:
-                    ga = st["grad_avg"]._data
+                    ga = _a(st["grad_avg"])
                     _lerp_(ga, g, 1.0 - alpha, avg)
                     xp.multiply(ga, ga, out=avg)
                     xp.subtract(v, avg, out=avg)
@@ -73,13 +74,15 @@ class RMSprop(Optimizer):
                     xp.sqrt(v, out=avg)
                 avg += eps
                 if momentum > 0:
-                    buf = st["momentum_buffer"]._data
+                    buf = _a(st["momentum_buffer"])
                     buf *= momentum
                     buf += g / avg
-                    p._data -= buf * lr
+                    pa = _a(p)
+                    pa -= buf * lr
                 else:
                     upd = g * (-lr)
                     upd /= avg
-                    p._data += upd
+                    pa = _a(p)
+                    pa += upd
                 _bump(p)
         return loss

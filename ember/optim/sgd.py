@@ -1,6 +1,6 @@
 """SGD with momentum, dampening, Nesterov momentum, weight decay and maximize."""
 from ember._tensor import _wrap
-from ember.optim.optimizer import Optimizer, _bump, _check, _check_common, _grad_array
+from ember.optim.optimizer import Optimizer, _a, _bump, _check, _check_common, _grad_array
 
 
 class SGD(Optimizer):
@@ -47,9 +47,9 @@ class SGD(Optimizer):
                     if buf is None:
                         # the first step's buffer is the gradient itself (no dampening)
                         b = g.copy()
-                        st["momentum_buffer"] = _wrap(b)
+                        st["momentum_buffer"] = _wrap(b.view(p._data.dtype).reshape(p._data.shape))
                     else:
-                        b = buf._data
+                        b = _a(buf)
                         b *= momentum
                         if dampening != 0:
                             b += g * (1.0 - dampening)
@@ -60,15 +60,17 @@ class SGD(Optimizer):
                             g += b * momentum
                         else:
                             g = b * momentum
-                            g += p.grad._data
+                            g += _a(p.grad)
                             owned = True
                     else:
                         g = b
                         owned = False
                 if owned:
                     g *= lr
-                    p._data -= g
+                    pa = _a(p)
+                    pa -= g
                 else:
-                    p._data -= g * lr
+                    pa = _a(p)
+                    pa -= g * lr
                 _bump(p)
         return loss

@@ -4,7 +4,7 @@ import pytest
 
 import ember
 
-SHAPES = [(5, 4), (3,), ()]
+SHAPES = [(5, 4), (3,), (), (2,)]  # the last gets no gradient (must not move)
 
 
 def make_params(lib, arrays):
@@ -35,14 +35,14 @@ def run_synthetic(lib, name, kwargs, starts, grads, skip_last=False):
     return [p.detach().numpy().copy() for p in params], opt
 
 
-def run_quadratic(lib, name, kwargs, steps=100, seed=3):
+def run_quadratic(lib, name, kwargs, steps=100, seed=3, dtype=np.float32):
     """Minimise sum((A p - b)^2) + sum(q^2 * c) with gradients from autograd."""
     rng = np.random.default_rng(seed)
-    a = rng.standard_normal((6, 4)).astype(np.float32)
-    b = rng.standard_normal(6).astype(np.float32)
-    c = np.abs(rng.standard_normal(3)).astype(np.float32)
-    p = lib.tensor(rng.standard_normal(4).astype(np.float32), requires_grad=True)
-    q = lib.tensor(rng.standard_normal(3).astype(np.float32), requires_grad=True)
+    a = rng.standard_normal((6, 4)).astype(dtype)
+    b = rng.standard_normal(6).astype(dtype)
+    c = np.abs(rng.standard_normal(3)).astype(dtype)
+    p = lib.tensor(rng.standard_normal(4).astype(dtype), requires_grad=True)
+    q = lib.tensor(rng.standard_normal(3).astype(dtype), requires_grad=True)
     at, bt, ct = lib.tensor(a), lib.tensor(b), lib.tensor(c)
     opt = getattr(lib.optim, name)([p, q], **kwargs)
 
