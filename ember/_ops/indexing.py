@@ -105,8 +105,20 @@ class Gather(Op):
         return IndexGrad.apply(g, key=ctx.key, shape=ctx.shape)
 
 
-class Sort(Index):
-    pass
+class Sort(Op):
+    """Sorted values (computed by the caller with xp.sort); backward puts g back in place."""
+
+    def forward(ctx, x, values=None, idx=None, axis=-1):
+        ctx.shape, ctx.idx, ctx.axis = x.shape, idx, axis
+        return values
+
+    def backward(ctx, g):
+        out = xp.zeros(ctx.shape, g.dtype)
+        out[_coords(ctx.idx, ctx.axis)] = g  # a permutation: positions never repeat
+        return out
+
+    def tbackward(ctx, g):
+        return IndexGrad.apply(g, key=_coords(ctx.idx, ctx.axis), shape=ctx.shape)
 
 
 class Topk(Index):
@@ -862,9 +874,16 @@ def _sort_dim(input, dim):
 def sort(input, dim=-1, descending=False, stable=False, *, out=None):
     d = _sort_dim(input, dim)
     if input._data.ndim == 0:
-        return sort_result(_values(input, None, d, Sort), _wrap(xp.zeros((), _int64)))
-    idx = _argsort(input._data, d, descending).astype(_int64, copy=False)
-    return sort_result(_values(input, idx, d, Sort), _wrap(idx))
+        return sort_result(Index.apply(input, key=()), _wrap(xp.zeros((), _int64)))
+    x = input._data
+    idx = _argsort(x, d, descending).astype(_int64, copy=False)
+    # NOTE: xp.sort is ~3x faster than gathering with idx, and gives the same values
+    values = xp.sort(x, axis=d)
+    if descending:
+        values = xp.flip(values, d).copy()
+    if _enabled[0] and input._requires_grad:
+        return sort_result(Sort.apply(input, values=values, idx=idx, axis=d), _wrap(idx))
+    return sort_result(_wrap(values), _wrap(idx))
 
 
 def argsort(input, dim=-1, descending=False, stable=False):
