@@ -207,8 +207,9 @@ OPS = [
     ("masked_select", lambda m, x: x.masked_select(x > 0)),
     ("masked_select_bcast", lambda m, x: m.masked_select(x[0, :, :1], x[0] > 0)),
     ("take", lambda m, x: x.take(m.tensor([[0, 5], [5, -1]]))),
-    ("take_along_dim", lambda m, x: m.take_along_dim(x, m.tensor([[[0, 1], [4, -1]]]), 2)
-     if False else m.take_along_dim(x, m.tensor([[[0, 1]], [[4, 2]], [[1, 1]]]), 2)),
+    ("take_along_dim", lambda m, x: m.take_along_dim(x, m.tensor([[[0, 1]], [[4, 2]], [[1, 1]]]),
+                                                     2)),
+    ("take_along_dim_neg", lambda m, x: m.take_along_dim(x, m.tensor([[[0, -1]]]), -1)),
     ("take_along_dim_flat", lambda m, x: x.take_along_dim(m.tensor([3, 3, 50]))),
     ("sort_values", lambda m, x: x.sort(1)[0]),
     ("sort_desc", lambda m, x: m.sort(x, dim=0, descending=True).values),
