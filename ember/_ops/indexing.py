@@ -321,7 +321,7 @@ def _index_array(k):
         return a.astype(bool)
     if kind == "u":
         return a.astype(xp.int64)
-    if a.size == 0 and kind == "f":  # x[[]] indexes with an empty long tensor
+    if a.size == 0 and kind == "f" and not isinstance(k, Tensor):  # x[[]]: an empty long
         return a.astype(xp.int64)
     raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
 
@@ -400,6 +400,11 @@ def _getitem(self, key):
         else:
             out = Slice.apply(self, key=k)
         return _make_view(out, self)
+    if any(type(e) is int for e in k):
+        # NOTE: PyTorch selects ints first (basic), NumPy would treat them as advanced and
+        # move dims when a slice separates them from the arrays: index in two steps
+        k1, k2 = _split_ints(k)
+        return _getitem(_getitem(self, k1), k2)
     try:
         if _enabled[0] and self._requires_grad:
             if len(k) == 1 and type(k[0]) is _ndarray and k[0].ndim == 1 and \
@@ -411,6 +416,29 @@ def _getitem(self, key):
         return _wrap(self._data[k])
     except IndexError as e:
         raise _index_error(e, self._data.ndim) from None
+
+
+def _split_ints(k):
+    """Split a mixed key into (basic part with the ints, the rest for the selected view)."""
+    k1, k2 = [], []
+    for e in k:
+        if type(e) is int:
+            k1.append(e)
+        elif e is None:
+            k1.append(None)
+            k2.append(slice(None))
+        elif e is Ellipsis:
+            k1.append(e)
+            k2.append(e)
+        elif type(e) is slice:
+            k1.append(e)
+            k2.append(slice(None))
+        elif type(e) is bool:  # consumes no dim
+            k2.append(e)
+        else:  # an index array (a bool mask spans its ndim dims)
+            k1.extend([slice(None)] * (e.ndim if e.dtype.kind == "b" else 1))
+            k2.append(e)
+    return tuple(k1), tuple(k2)
 
 
 def _broadcast_error(target, value):
@@ -429,7 +457,10 @@ def _setitem(self, key, value):
     if type(key) is int and not isinstance(value, Tensor):  # hot: x[i] = scalar
         k = key
     else:
-        k, _ = _convert(key)
+        k, basic = _convert(key)
+        if not basic and any(type(e) is int for e in k):  # ints first, as in _getitem
+            k1, k2 = _split_ints(k)
+            return _setitem(_getitem(self, k1), k2, value)
     is_t = isinstance(value, Tensor)
     if _enabled[0] and (self._requires_grad or (is_t and value._requires_grad)):
         if self.grad_fn is None and self._requires_grad:

@@ -53,6 +53,10 @@ GET = [
     ("numpy_int", lambda m, x: x[np.int64(1), 2]),
     ("tensor_slice_bounds", lambda m, x: x[m.tensor(1):m.tensor(3)]),
     ("bool_0d", lambda m, x: x[m.tensor(True)]),
+    ("int_slice_array", lambda m, x: x[-2, :, m.tensor([0, 2])]),  # ints go first in torch
+    ("int_none_array", lambda m, x: x[1, None, m.tensor([0, 2]), 1:]),
+    ("array_slice_int", lambda m, x: x[m.tensor([0, 2]), :, 1]),
+    ("python_bool", lambda m, x: x[True, 1]),
 ]
 
 
@@ -123,6 +127,8 @@ SET = [
     ("extra_leading_one", lambda x, m: x.__setitem__(0, m.ones(1, 4, 5))),
     ("long_tensor", lambda x, m: x.__setitem__(m.tensor([2, 1]), 0.5)),
     ("int_into_float", lambda x, m: x.__setitem__(1, m.tensor(3))),
+    ("int_slice_array", lambda x, m: x.__setitem__((0, slice(None), m.tensor([0, 2])),
+                                                   m.tensor([[1.0], [2.0], [3.0], [4.0]]))),
 ]
 
 
@@ -172,6 +178,7 @@ def test_setitem_gradcheck():
         h = a * 1.0
         h[ember.tensor([0, 2]), 1:] = v
         h[1] = v[0, 0] * 3
+        h[2, ember.tensor([0, 3])] = v[0, :2] * 2  # int first, then the array: into a view
         return h
 
     check_grad(fn, R(3, 4), R(1, 3))
