@@ -528,12 +528,12 @@ def _make_inplace(fn, name):
 
 
 # -- gather / scatter family -----------------------------------------------------------------
-def _check_index(index, op, allow_int32=True):
+def _check_index(index, op, allow_int32=True, exc=RuntimeError, msg=None):
     if not isinstance(index, Tensor):
         raise TypeError(f"{op}(): argument 'index' must be Tensor, not {type(index).__name__}")
     k = index._data.dtype
     if k != _int64 and not (allow_int32 and k == xp.int32):
-        raise RuntimeError(f"{op}(): Expected dtype int64 for index")
+        raise exc(msg or f"{op}(): Expected dtype int64 for index")
     return index._data
 
 
@@ -619,7 +619,7 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
         src = value
     if reduce not in (None, "add", "multiply"):
         raise RuntimeError(f"reduce argument must be either add or multiply. Got {reduce}")
-    idx = _check_index(index, "scatter", allow_int32=False)
+    idx = _check_index(index, "scatter")
     x = input._data
     d = _wrap_dim(dim, x.ndim)
     _check_scatter_shapes("scatter", x, idx, d,
@@ -634,7 +634,7 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
 
 
 def scatter_add(input, dim, index, src):
-    idx = _check_index(index, "scatter_add", allow_int32=False)
+    idx = _check_index(index, "scatter_add")
     x = input._data
     d = _wrap_dim(dim, x.ndim)
     _check_scatter_shapes("scatter_add", x, idx, d, src._data)
@@ -720,7 +720,8 @@ def index_add(input, dim, index, source, *, alpha=1):
 
 
 def index_fill(input, dim, index, value):
-    idx = _check_index(index, "index_fill")
+    idx = _check_index(index, "index_fill", False, IndexError,
+                       "index_fill_(): Expected dtype int64 for index.")
     x = input._data
     d = _wrap_dim(dim, x.ndim)
     _bounds(idx, x.shape[d] if x.ndim else 1, d, IndexError)
@@ -817,7 +818,9 @@ def masked_select(input, mask):
 
 
 def take(input, index):
-    idx = _check_index(index, "take")
+    idx = _check_index(index, "take", False,
+                       msg="take(): Expected a long tensor for index, but got "
+                       f"{_dtype_name(index).split()[0].capitalize()}")
     n = input._data.size
     if idx.size:
         lo, hi = int(idx.min()), int(idx.max())
@@ -830,7 +833,9 @@ def take(input, index):
 
 
 def take_along_dim(input, indices, dim=None):
-    idx = _check_index(indices, "take_along_dim")
+    idx = _check_index(indices, "take_along_dim", False,
+                       msg="torch.take_along_dim(): dtype of indices should be Long but got "
+                       f"{_dtype_name(indices).split()[0].capitalize()}")
     from ember._ops.shape import expand, reshape
 
     if dim is None:
