@@ -61,6 +61,7 @@ GET = [
 
 
 @requires_torch
+@pytest.mark.filterwarnings("ignore:Using a non-tuple sequence")
 @pytest.mark.parametrize("fn", [r[1] for r in GET], ids=[r[0] for r in GET])
 def test_getitem_parity(fn):
     check_parity(fn, X, grad=True)
