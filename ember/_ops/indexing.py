@@ -969,6 +969,44 @@ def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
     return kthvalue_result(v, _wrap(idx))
 
 
+def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=None,
+                 sorter=None, out=None):
+    """Indices at which `values` would be inserted to keep the last dim sorted."""
+    seq = sorted_sequence._data
+    v = values._data if isinstance(values, Tensor) else xp.asarray(values)
+    if side is not None:
+        right = side == "right"
+    how = "right" if right else "left"
+    if sorter is not None:
+        seq = xp.take_along_axis(seq, sorter._data, -1)
+    if seq.ndim <= 1:
+        r = xp.searchsorted(seq, v, side=how)
+    else:
+        if seq.shape[:-1] != v.shape[:-1]:
+            raise RuntimeError("torch.searchsorted(): boundaries tensor should be 1 dimension or "
+                               "the first N-1 dimensions of boundaries tensor and input value "
+                               "tensor must match, but we got boundaries tensor "
+                               f"{list(seq.shape)} and input value tensor {list(v.shape)}")
+        flat_s = seq.reshape(-1, seq.shape[-1])
+        flat_v = v.reshape(-1, v.shape[-1])
+        r = xp.stack([xp.searchsorted(a, b, side=how) for a, b in zip(flat_s, flat_v)])
+        r = r.reshape(v.shape)
+    r = _wrap(xp.asarray(r, dtype=xp.int32 if out_int32 else _int64))
+    if out is not None:
+        from ember._ops._helpers import write_out
+
+        return write_out(r, out)
+    return r
+
+
+def bucketize(input, boundaries, *, out_int32=False, right=False, out=None):
+    """Bucket index of each element of input given 1-D sorted `boundaries`."""
+    if boundaries._data.ndim != 1:
+        raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim("
+                           f"{boundaries._data.ndim})")
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right, out=out)
+
+
 def unique(input, sorted=True, return_inverse=False, return_counts=False,  # noqa: A002
            dim=None):
     x = input._data
@@ -1015,7 +1053,8 @@ bind({
     "index_add_": _make_inplace(index_add, "index_add_"),
     "index_fill_": _make_inplace(index_fill, "index_fill_"),
     "index_copy_": _make_inplace(index_copy, "index_copy_"),
-    "scatter_reduce": scatter_reduce, "index_put": index_put, "masked_scatter": masked_scatter,
+    "scatter_reduce": scatter_reduce, "index_put": index_put,
+    "masked_scatter": masked_scatter,
     "masked_scatter_": _make_inplace(masked_scatter, "masked_scatter_"),
     "scatter_reduce_": _make_inplace(scatter_reduce, "scatter_reduce_"),
     "index_put_": _make_inplace(index_put, "index_put_"),

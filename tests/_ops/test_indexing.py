@@ -332,6 +332,21 @@ def test_nograd_parity(fn):
     check_parity(fn, INT)
 
 
+SEQ = np.array([1.0, 2.0, 2.0, 5.0], np.float32)
+VALS = np.array([[0.0, 2.0, 6.0], [2.0, 3.0, 5.0]], np.float32)
+
+
+@requires_torch
+@pytest.mark.parametrize("fn", [
+    lambda m, s, x: m.searchsorted(s, x), lambda m, s, x: m.searchsorted(s, x, right=True),
+    lambda m, s, x: m.searchsorted(s, x, side="right", out_int32=True),
+    lambda m, s, x: m.searchsorted(m.stack([s, s * 2]), x[:, :2].contiguous()),
+    lambda m, s, x: m.searchsorted(s, 2.0), lambda m, s, x: m.bucketize(x, s),
+    lambda m, s, x: m.bucketize(x, s, right=True)])
+def test_searchsorted_bucketize(fn):
+    check_parity(fn, SEQ, VALS)
+
+
 @requires_torch
 def test_sort_with_nan_and_ties_parity():
     a = np.array([[3.0, np.nan, 1.0, 3.0, -np.inf, 1.0]], np.float32)
