@@ -43,7 +43,15 @@ def _infer_array(data):
         return data.copy()
     if isinstance(data, xp.generic):
         return xp.array(data)
-    arr = xp.array(data)
+    try:
+        arr = xp.array(data)
+    except OverflowError:
+        raise ValueError("Overflow when unpacking long long") from None
+    if _first_leaf_is_np_scalar(data):  # a list of NumPy scalars keeps their dtype
+        _dtype.from_np(arr.dtype)
+        return arr
+    if arr.dtype == xp.uint64 or arr.dtype == object and _has_big_int(data):
+        raise ValueError("Overflow when unpacking long long")
     if arr.dtype == xp.float64:
         arr = arr.astype(_dtype.get_default_dtype().np)
     elif arr.dtype == xp.complex128:
@@ -51,9 +59,31 @@ def _infer_array(data):
     elif arr.dtype.kind in "iu" and arr.dtype != xp.int64:
         arr = arr.astype(xp.int64)
     elif arr.dtype.kind not in "biufc":
-        raise TypeError(f"Could not infer dtype of {type(data).__name__}: ember.tensor takes "
-                        "numbers, (nested) sequences of numbers, NumPy arrays or Tensors")
+        raise TypeError(f"new(): invalid data type '{_leaf_type(data)}' (ember.tensor takes "
+                        "numbers, nested sequences of numbers, NumPy arrays or Tensors)")
     return arr
+
+
+def _first_leaf_is_np_scalar(data):
+    while isinstance(data, (list, tuple)) and data:
+        data = data[0]
+    return isinstance(data, xp.generic)
+
+
+def _leaf_type(data):
+    if isinstance(data, (list, tuple)):
+        for x in data:
+            t = _leaf_type(x)
+            if t not in ("int", "float", "bool", "complex"):
+                return t
+        return "int"
+    return type(data).__name__
+
+
+def _has_big_int(data):
+    if isinstance(data, (list, tuple)):
+        return builtins.any(_has_big_int(x) for x in data)
+    return isinstance(data, int) and not -2 ** 63 <= data < 2 ** 63
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):

@@ -41,7 +41,8 @@ TENSOR_DATA = [
     3, 2.5, True, 1 + 2j, [], [1, 2, 3], [1.0, 2], [True, False], [1, True], [[1, 2], [3, 4]],
     [[1.5], [2.5]], [1 + 1j, 2], np.array([1, 2], np.int32), np.array([1.5], np.float64),
     np.array([1, 2], np.uint8), np.array(3.0, np.float16), np.float64(2.5), np.int32(4),
-    np.zeros((2, 0)), [[[1]]],
+    np.zeros((2, 0)), [[[1]]], range(4), [np.int32(1), np.int32(2)], [np.float64(1.5)],
+    [[np.float32(1)]], [1, 2 ** 62],
 ]
 
 
@@ -57,6 +58,15 @@ def test_tensor_dtype_inference(i):
                                         (2.5, "int64"), ([1, 2], "complex64")])
 def test_tensor_with_dtype(data, dtype):
     _same_exact(*_both(lambda m: m.tensor(data, dtype=getattr(m, dtype))))
+
+
+@requires_torch
+@pytest.mark.parametrize("data", [2 ** 63, [1, 2 ** 64], [1, "a"]])
+def test_tensor_bad_data_errors_like_torch(data):
+    with pytest.raises(Exception) as te:
+        torch.tensor(data)
+    with pytest.raises(type(te.value)):
+        ember.tensor(data)
 
 
 def test_tensor_default_dtype_follows_set_default_dtype():
