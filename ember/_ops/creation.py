@@ -47,20 +47,26 @@ def _infer_array(data):
         arr = xp.array(data)
     except OverflowError:
         raise ValueError("Overflow when unpacking long long") from None
-    if _first_leaf_is_np_scalar(data):  # a list of NumPy scalars keeps their dtype
-        _dtype.from_np(arr.dtype)
+    ch = arr.dtype.char
+    if ch == "d":  # Python floats -> the default dtype
+        if not _first_leaf_is_np_scalar(data):
+            return arr.astype(_dtype.get_default_dtype().np)
+    elif ch == "l" or ch == "q" or ch == "?":
         return arr
-    if arr.dtype == xp.uint64 or arr.dtype == object and _has_big_int(data):
-        raise ValueError("Overflow when unpacking long long")
-    if arr.dtype == xp.float64:
-        arr = arr.astype(_dtype.get_default_dtype().np)
-    elif arr.dtype == xp.complex128:
-        arr = arr.astype(_dtype.get_default_dtype().to_complex().np)
-    elif arr.dtype.kind in "iu" and arr.dtype != xp.int64:
-        arr = arr.astype(xp.int64)
+    elif ch == "D":
+        if not _first_leaf_is_np_scalar(data):
+            return arr.astype(_dtype.get_default_dtype().to_complex().np)
+    elif ch == "O" or (ch == "Q" or ch == "L") and not _first_leaf_is_np_scalar(data):
+        if ch != "O" or _has_big_int(data):
+            raise ValueError("Overflow when unpacking long long")
+        raise TypeError(f"new(): invalid data type '{_leaf_type(data)}' (ember.tensor takes "
+                        "numbers, nested sequences of numbers, NumPy arrays or Tensors)")
     elif arr.dtype.kind not in "biufc":
         raise TypeError(f"new(): invalid data type '{_leaf_type(data)}' (ember.tensor takes "
                         "numbers, nested sequences of numbers, NumPy arrays or Tensors)")
+    elif not _first_leaf_is_np_scalar(data) and arr.dtype.kind in "iu":
+        return arr.astype(xp.int64)
+    _dtype.from_np(arr.dtype)  # a list of NumPy scalars keeps their dtype
     return arr
 
 
