@@ -367,3 +367,26 @@ def test_save_permissions_and_missing_folder(tmp_path):
     assert (path.stat().st_mode & 0o777) == (0o666 & ~umask)
     with pytest.raises(RuntimeError, match="Parent directory"):
         ember.save({"x": 1}, tmp_path / "missing" / "p.pt")
+
+
+@requires_torch
+def test_ember_optimizer_checkpoint_resumes_in_torch():
+    w0 = np.random.default_rng(0).standard_normal(3).astype(np.float32)
+    p = ember.nn.Parameter(ember.tensor(w0))
+    opt = ember.optim.Adam([p], lr=0.1)
+    for _ in range(3):
+        opt.zero_grad()
+        (p * p).sum().backward()
+        opt.step()
+    buf = io.BytesIO()
+    ember.save({"opt": opt.state_dict(), "p": p}, buf)
+    buf.seek(0)
+    ck = torch.load(buf, weights_only=True)
+    tp = torch.nn.Parameter(ck["p"].detach().clone())
+    topt = torch.optim.Adam([tp], lr=0.1)
+    topt.load_state_dict(ck["opt"])
+    for o, q in ((topt, tp), (opt, p)):
+        o.zero_grad()
+        (q * q).sum().backward()
+        o.step()
+    np.testing.assert_allclose(p.detach().numpy(), tp.detach().numpy(), rtol=1e-6)
