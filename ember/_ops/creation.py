@@ -327,22 +327,27 @@ def range_(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=
 
 def _lin_exponents(start, end, steps, d):
     """PyTorch's linspace values: the first half counts up from start, the second down from
-    end (so both ends are exact)."""
-    i = xp.arange(steps)
+    end (so both ends are exact), each value rounded once as PyTorch's fused kernel does."""
     half = steps // 2
     if d.category <= _dtype.INT:
         start, end = int(start), int(end)
-        step = xp.longdouble((float(end) - float(start)) / (steps - 1) if steps > 1 else 0.0)
-        return xp.where(i < half, start + step * i, end - step * (steps - 1 - i)).astype(
-            xp.float64)
-    if d is _dtype.float64:
-        wide, np_d = xp.longdouble, xp.float64  # long double stands in for the FMA
-    else:
-        wide, np_d = xp.float64, xp.float32
-    s, e = np_d(start), np_d(end)
-    step = np_d((e - s) / np_d(steps - 1)) if steps > 1 else np_d(0)
-    vals = xp.where(i < half, wide(s) + wide(step) * i, wide(e) - wide(step) * (steps - 1 - i))
-    return vals.astype(np_d)
+        wide, s, e = xp.longdouble, start, end
+        step = (float(end) - float(start)) / (steps - 1) if steps > 1 else 0.0
+    elif d is _dtype.float64:
+        wide, s, e = xp.longdouble, float(start), float(end)  # long double stands in for FMA
+        step = (e - s) / (steps - 1) if steps > 1 else 0.0
+    else:  # float32 rounding of start, end and step; float64 then holds each exact product
+        r32 = xp.float32
+        wide, s, e = xp.float64, float(r32(start)), float(r32(end))
+        step = float(r32(float(r32(e - s)) / (steps - 1))) if steps > 1 else 0.0
+    out = xp.arange(steps, dtype=wide)
+    lo, hi = out[:half], out[half:]
+    lo *= step
+    lo += s
+    hi -= steps - 1
+    hi *= step
+    hi += e
+    return out if wide is xp.float64 else out.astype(xp.float64)  # round once to double
 
 
 def linspace(start, end, steps, *, out=None, dtype=None, device=None, requires_grad=False,
