@@ -398,3 +398,20 @@ def test_new_methods_keep_dtype_and_requires_grad():
     assert x.new_tensor([1, 2]).dtype is ember.float64
     assert x.new_full((2,), 3).tolist() == [3.0, 3.0]
     assert math.isnan(ember.full((1,), float("nan")).item())
+
+
+@requires_torch
+def test_seed002_creating_tensors():
+    """Seed 002's 'PyTorch Tensors Explained' snippet: copies vs shared memory, dtypes."""
+    def run(m):
+        data = np.array([1, 2, 3])
+        made = [m.Tensor(), m.Tensor(data), m.tensor(data), m.as_tensor(data),
+                m.from_numpy(data), m.tensor(data, dtype=m.float64), m.eye(2), m.zeros(2, 2),
+                m.ones(2, 2)]
+        data[0] = 0  # only as_tensor and from_numpy see the write
+        return [repr(t).replace("ember.", "torch.") for t in made], m.get_default_dtype()
+
+    (e, ed), (t, td) = run(ember), run(torch)
+    assert e == t and str(ed).split(".")[-1] == str(td).split(".")[-1]
+    x = ember.rand(2, 2)
+    assert x.shape == (2, 2) and x.device == ember.device("cpu") and x.dtype is ember.float32
