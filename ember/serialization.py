@@ -63,6 +63,15 @@ _TORCH_DEVICE = _Global("torch", "device")
 _TORCH_SIZE = _Global("torch", "Size")
 
 
+class _Call:
+    """`fn(*args)` written as a REDUCE (a tensor nested inside a parameter's rebuild)."""
+
+    __slots__ = ("fn", "args")
+
+    def __init__(self, fn, args):
+        self.fn, self.args = fn, args
+
+
 class _Storage:
     """One storage to write: a contiguous 1-D array, referenced by its key."""
 
@@ -122,6 +131,8 @@ class _Pickler(pickle._Pickler):
         t = type(obj)
         if t is _Global:
             return NotImplemented
+        if t is _Call:
+            return (obj.fn, obj.args)
         if isinstance(obj, Tensor):
             return self._reduce_tensor(obj)
         if t is _device_cls:
@@ -142,7 +153,8 @@ class _Pickler(pickle._Pickler):
         st, offset, stride = self._storage_for(a, t.dtype)
         rebuild = (st, offset, Size(a.shape), stride, False, OrderedDict())
         if type(t).__name__ == "Parameter":
-            return (_REBUILD_PARAM, ((_REBUILD_V2, rebuild), t._requires_grad, OrderedDict()))
+            return (_REBUILD_PARAM, (_Call(_REBUILD_V2, rebuild), t._requires_grad,
+                                     OrderedDict()))
         return (_REBUILD_V2, rebuild[:4] + (t._requires_grad, OrderedDict()))
 
     def save_global_ref(self, obj):
@@ -154,22 +166,6 @@ class _Pickler(pickle._Pickler):
 
     dispatch[_Global] = save_global_ref
     dispatch[_dtype.dtype] = save_dtype
-
-    def save_reduce(self, func, args, *rest, **kw):
-        # (rebuild_fn, args) pairs nested inside a parameter's args are saved as a REDUCE
-        if type(args) is tuple and args and type(args[0]) is tuple and len(args[0]) == 2 \
-                and type(args[0][0]) is _Global:
-            inner_fn, inner_args = args[0]
-            self.save(func)
-            self.write(pickle.MARK)
-            self.save_reduce(inner_fn, inner_args)
-            for a in args[1:]:
-                self.save(a)
-            self.write(pickle.TUPLE + pickle.REDUCE)
-            if kw.get("obj") is not None:
-                self.memoize(kw["obj"])
-            return
-        super().save_reduce(func, args, *rest, **kw)
 
 
 def _record_info(zf, name, size):
@@ -506,7 +502,7 @@ def _load_legacy(fp, map_location, weights_only):
     def load_storage(storage_type, key, location, numel):
         if key not in storages:
             d = storage_type.dtype
-            storages[key] = (xp_empty(numel, _np_of(d)), location)
+            storages[key] = (np.empty(int(numel), _np_of(d)), location)
         return storages[key][0]
 
     result = _Unpickler(fp, load_storage, weights_only).load()
@@ -521,10 +517,6 @@ def _load_legacy(fp, map_location, weights_only):
             raise RuntimeError(f"storage {key} is truncated")
         _map_storage(arr, location, map_location)
     return result
-
-
-def xp_empty(n, dtype):
-    return np.empty(int(n), dtype)
 
 
 def _np_of(d):
