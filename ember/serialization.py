@@ -82,7 +82,7 @@ class _Storage:
 
 
 def _root(a):
-    """The ndarray owning `a`'s memory (following views), or None."""
+    """The ndarray owning `a`'s memory (following views back to their base)."""
     r = a
     while isinstance(r.base, np.ndarray):
         r = r.base
