@@ -830,7 +830,7 @@ def legacy_new(cls, dtype, *args, **kwargs):
     elif len(args) == 1:
         data = args[0]
         if isinstance(data, Tensor):
-            if data.dtype is not d:
+            if dtype is not None and data.dtype is not d:  # Tensor(t) aliases any dtype
                 raise TypeError(f"expected {d.name.capitalize()} (got "
                                 f"{data.dtype.name.capitalize()})")
             arr = data._data

@@ -116,6 +116,7 @@ def test_tensor_copies_as_tensor_and_from_numpy_share():
     "m.DoubleTensor([1.5])", "m.IntTensor([1, 2])", "m.ByteTensor([1, 2])",
     "m.BoolTensor([1, 0])", "m.Tensor(m.Size([2, 2])).shape", "m.Tensor(np.ones(2, np.int64))",
     "m.HalfTensor([1, 2])", "m.ShortTensor([3])", "m.CharTensor([-1])",
+    "m.Tensor(m.tensor([1, 2]))", "m.Tensor((1, 2))", "m.Tensor([m.tensor(1), m.tensor(2)])",
 ])
 def test_legacy_constructors(expr):
     e, t = eval(expr, {"m": ember, "np": np}), eval(expr, {"m": torch, "np": np})
@@ -131,7 +132,9 @@ def test_legacy_constructor_errors_and_isinstance():
     assert isinstance(ember.ones(2), ember.FloatTensor)
     assert not isinstance(ember.ones(2), ember.LongTensor)
     x = ember.ones(2)
-    assert ember.Tensor(x)._data is x._data  # same dtype: aliases, as in PyTorch
+    assert ember.Tensor(x)._data is x._data  # aliases, as in PyTorch
+    with pytest.raises(TypeError):
+        ember.FloatTensor(ember.ones(2, dtype=ember.float64))
 
 
 # -- filled -------------------------------------------------------------------------------------
