@@ -390,3 +390,18 @@ def test_ember_optimizer_checkpoint_resumes_in_torch():
         (q * q).sum().backward()
         o.step()
     np.testing.assert_allclose(p.detach().numpy(), tp.detach().numpy(), rtol=1e-6)
+
+
+def test_mmap_load(tmp_path):
+    path = tmp_path / "m.pt"
+    ember.save({"a": ember.arange(1000.0), "v": ember.arange(6).reshape(2, 3).t()}, path)
+    r = ember.load(path, mmap=True)
+    base = r["a"]._data
+    while not isinstance(base, np.memmap) and isinstance(base.base, np.ndarray):
+        base = base.base
+    assert isinstance(base, np.memmap)  # the data is mapped from the file, not read
+    assert r["a"].sum().item() == 499500.0 and r["v"].tolist() == [[0, 3], [1, 4], [2, 5]]
+    r["a"][0] = 7.0  # copy-on-write: the file is untouched
+    assert ember.load(path)["a"][0].item() == 0.0
+    with pytest.raises(ValueError, match="file path"):
+        ember.load(io.BytesIO(path.read_bytes()), mmap=True)
