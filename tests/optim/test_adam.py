@@ -2,7 +2,12 @@ import numpy as np
 import pytest
 
 import ember
-from tests.optim._trajectory import assert_params_close, check_synthetic, run_quadratic
+from tests.optim._trajectory import (
+    assert_params_close,
+    check_synthetic,
+    run_mlp,
+    run_quadratic,
+)
 
 CASES = [
     dict(),
@@ -29,3 +34,14 @@ def test_adam_quadratic_matches_torch():
     assert_params_close(pe, pt)
     np.testing.assert_allclose(le, lt, rtol=1e-5, atol=1e-6)
     assert le[-1] < le[0]
+
+
+@pytest.mark.parametrize("kwargs", [dict(lr=1e-3), dict(lr=1e-3, amsgrad=True,
+                                                        weight_decay=1e-2)])
+def test_adam_mlp_matches_torch(kwargs):
+    torch = pytest.importorskip("torch")
+    pe, le = run_mlp(ember, "Adam", kwargs)
+    pt, lt = run_mlp(torch, "Adam", kwargs)
+    assert_params_close(pe, pt, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(le, lt, rtol=1e-4)
+    assert le[-1] < le[0] / 2
