@@ -10,15 +10,17 @@ from ember.autograd.grad_mode import _enabled
 
 
 def _fast_binary(ufunc, slow, reflected=False):
-    def op(self, other):
+    def op(self, other, *args, **kwargs):
+        if args or kwargs:  # x.add(y, alpha=2), x.sub(y, out=z): the full op handles them
+            return slow(self, other, *args, **kwargs)
         if other.__class__ is Tensor:
             a, b = self._data, other._data
             if a.dtype is b.dtype and not (
                     _enabled[0] and (self._requires_grad or other._requires_grad)):
                 try:
                     return _wrap(ufunc(b, a) if reflected else ufunc(a, b))
-                except ValueError:
-                    pass  # shape mismatch: the full op raises PyTorch's error
+                except (ValueError, TypeError):
+                    pass  # shape mismatch, bool subtract: the full op raises PyTorch's error
         elif other.__class__ is float or other.__class__ is int:
             a = self._data
             if a.dtype.kind == "f" and not (_enabled[0] and self._requires_grad):

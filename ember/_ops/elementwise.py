@@ -20,6 +20,10 @@ from ember.autograd._views import check_view_leaf, protect_saved, rebase_history
 from ember.autograd.function import Op
 from ember.autograd.grad_mode import _enabled
 
+# NOTE: PyTorch computes log(0) = -inf, x/0 = inf, sqrt(-1) = nan silently. NumPy warns for
+# each; a per-call errstate would cost ~1 us on every op, so silence these process-wide once.
+xp.seterr(divide="ignore", invalid="ignore", over="ignore", under="ignore")
+
 
 def _shape(a):
     return a.shape if type(a) is xp.ndarray else ()
@@ -296,6 +300,18 @@ class Xlogy(Op):
             gb = unbroadcast(g * a / b, _shape(b))
         return ga, gb
 
+    def tbackward(ctx, g):
+        a, b = ctx.inputs
+        n = ctx.needs_input_grad
+        ga = gb = None
+        if n[0]:
+            keep = _wrap(~((a._data == 0) & ~xp.isnan(_arr(b))))
+            ga = _sum_to(g * where(keep, b.log() if isinstance(b, Tensor) else math.log(b), 0.0),
+                         _tshape(a))
+        if n[1]:
+            gb = _sum_to(g * a / b, _tshape(b))
+        return ga, gb
+
 
 def _res_np(a, b):
     return a.dtype if type(a) is xp.ndarray else b.dtype
@@ -354,6 +370,8 @@ def _binary(cls, name, no_bool=False, tensors_only=False):
             _not_impl(name, _dtype.bool)
         try:
             r = cls.apply(a, b)
+        except OverflowError:
+            r = cls.apply(*_wrapped(a, b))
         except ValueError:
             _check_shapes(name, a, b)
             raise
@@ -382,6 +400,8 @@ def _float_binary(cls, name, ints="float", scalars=False):
                 b = float(b)
         try:
             r = cls.apply(a, b)
+        except OverflowError:
+            r = cls.apply(*_wrapped(a, b))
         except ValueError:
             _check_shapes(name, a, b)
             raise
@@ -389,6 +409,19 @@ def _float_binary(cls, name, ints="float", scalars=False):
 
     fn.__name__ = name
     return fn
+
+
+def _wrapped(a, b):
+    """A Python int out of an integer tensor's range wraps around, as in PyTorch (NumPy
+    raises OverflowError instead)."""
+    if isinstance(a, Tensor):
+        return a, xp.asarray(b).astype(a._data.dtype)
+    return xp.asarray(a).astype(b._data.dtype), b
+
+
+_INT_NAMES = ("uint8", "int8", "int16", "int32", "int64", "uint16", "uint32", "uint64")
+_INT_MIN = {xp.dtype(d): int(xp.iinfo(d).min) for d in _INT_NAMES}
+_INT_MAX = {xp.dtype(d): int(xp.iinfo(d).max) for d in _INT_NAMES}
 
 
 def _to_float(t):
@@ -416,6 +449,8 @@ def add(input, other, *, alpha=1, out=None):
     a, b = promote(input, other)
     try:
         r = Add.apply(a, b)
+    except OverflowError:
+        r = Add.apply(*_wrapped(a, b))
     except ValueError:
         _check_shapes("add", a, b)
         raise
@@ -436,6 +471,8 @@ def sub(input, other, *, alpha=1, out=None):
     a, b = promote(input, other)
     try:
         r = Sub.apply(a, b)
+    except OverflowError:
+        r = Sub.apply(*_wrapped(a, b))
     except ValueError:
         _check_shapes("sub", a, b)
         raise
@@ -498,6 +535,8 @@ def floor_divide(input, other, *, out=None):
         _not_impl("div_floor", _dtype.bool)
     try:
         r = FloorDivide.apply(a, b)
+    except OverflowError:
+        r = FloorDivide.apply(*_wrapped(a, b))
     except ValueError:
         _check_shapes("floor_divide", a, b)
         raise
@@ -718,7 +757,13 @@ def round(input, *, decimals=0, out=None):  # noqa: A001
 def _compare(npfn, name):
     def fn(input, other, *, out=None):
         a, b = promote(input, other)
+        if type(b) is int and a._data.dtype.kind in "iu" and not (
+                _INT_MIN[a._data.dtype] <= b <= _INT_MAX[a._data.dtype]):
+            a, b = _wrapped(a, b)  # PyTorch compares with the wrapped-around value
         try:
+            r = _wrap(npfn(_arr(a), _arr(b)))
+        except OverflowError:
+            a, b = _wrapped(a, b)
             r = _wrap(npfn(_arr(a), _arr(b)))
         except ValueError:
             _check_shapes(name, a, b)
@@ -764,6 +809,9 @@ def _bitwise(npfn, name):
         if da.category > _dtype.INT:
             _not_impl(name, da)
         try:
+            r = _wrap(npfn(_arr(a), _arr(b)))
+        except OverflowError:
+            a, b = _wrapped(a, b)
             r = _wrap(npfn(_arr(a), _arr(b)))
         except ValueError:
             _check_shapes(name, a, b)
@@ -813,6 +861,265 @@ def signbit(input):
     return _wrap(xp.signbit(input._data))
 
 
+# -- clamp, where, lerp, nan_to_num, closeness -------------------------------------------------
+class ClampScalar(Op):
+    _bw_name = "ClampBackward1"
+
+    def forward(ctx, x, lo=None, hi=None):
+        ctx.save_for_backward(x)
+        ctx.lo, ctx.hi = lo, hi
+        y = x if lo is None else xp.maximum(x, lo)
+        if hi is None:
+            return y
+        return xp.minimum(y, hi, out=y) if lo is not None and y.ndim else xp.minimum(y, hi)
+
+    def backward(ctx, g):
+        (x,) = ctx.saved
+        return g * _clamp_mask(x, ctx.lo, ctx.hi)
+
+    def tbackward(ctx, g):
+        x = ctx.inputs[0]._data
+        return g * _wrap(_clamp_mask(x, ctx.lo, ctx.hi).astype(x.dtype))
+
+
+class ClampMin(ClampScalar):
+    pass
+
+
+class ClampMax(ClampScalar):
+    pass
+
+
+def _clamp_mask(x, lo, hi):
+    # NOTE: the bounds themselves pass the gradient (x == min or x == max), as in PyTorch
+    if lo is None:
+        return x <= hi
+    if hi is None:
+        return x >= lo
+    return (x >= lo) & (x <= hi)
+
+
+class ClampTensor(Op):
+    _bw_name = "ClampBackward0"
+
+    def forward(ctx, x, lo, hi):
+        ctx.save_for_backward(x, lo, hi)
+        m = x if lo is None else xp.maximum(x, lo)
+        return m if hi is None else xp.minimum(m, hi)
+
+    def backward(ctx, g):
+        x, lo, hi = ctx.saved
+        n = ctx.needs_input_grad
+        m = x if lo is None else xp.maximum(x, lo)
+        keep = (m <= hi) if hi is not None else True  # where the max bound is not active
+        gx = unbroadcast(g * (keep & ((x >= lo) if lo is not None else True)), x.shape)
+        glo = unbroadcast(g * (keep & (x < lo)), lo.shape) if n[1] else None
+        ghi = unbroadcast(g * (m > hi), hi.shape) if n[2] else None
+        return gx, glo, ghi
+
+
+def _bound_dtype(input, lo, hi):
+    ops = [input] + [v for v in (lo, hi) if v is not None]
+    return _dtype.result_type(*ops)
+
+
+def clamp(input, min=None, max=None, *, out=None):  # noqa: A002
+    """Limit values to [min, max]; either bound may be None, a number or a Tensor."""
+    tlo, thi = type(min), type(max)
+    if (tlo is float or tlo is int) and (thi is float or thi is int) and \
+            input._data.dtype.kind == "f":
+        # two Python numbers on a float tensor: no promotion possible, the lean path
+        r = ClampScalar.apply(input, lo=min, hi=max)
+        return r if out is None else write_out(r, out)
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    d = _bound_dtype(input, min, max)
+    if input.dtype is not d:
+        input = _cast(input, d)
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        lo = _cast(_as_t(min, d), d) if min is not None else None
+        hi = _cast(_as_t(max, d), d) if max is not None else None
+        r = ClampTensor.apply(input, lo, hi)
+    else:
+        cls = ClampScalar if (min is not None and max is not None) else (
+            ClampMin if max is None else ClampMax)
+        if d is _dtype.bool:
+            _not_impl("clamp", d)
+        r = cls.apply(input, lo=min, hi=max)
+    return r if out is None else write_out(r, out)
+
+
+def _cast(t, d):
+    from ember._ops._helpers import cast
+
+    return cast(t, d)
+
+
+def _as_t(v, d):
+    if isinstance(v, Tensor):
+        return v
+    return _wrap(xp.asarray(v, dtype=d.np))
+
+
+def clamp_min(input, min, *, out=None):  # noqa: A002
+    return clamp(input, min, None, out=out)
+
+
+def clamp_max(input, max, *, out=None):  # noqa: A002
+    return clamp(input, None, max, out=out)
+
+
+clip = clamp
+
+
+class Where(Op):
+    def forward(ctx, cond, a, b):
+        ctx.cond = cond
+        return xp.where(cond, a, b)
+
+    def backward(ctx, g):
+        c = ctx.cond
+        a, b = ctx.inputs[1], ctx.inputs[2]
+        n = ctx.needs_input_grad
+        ga = unbroadcast(xp.where(c, g, 0), a._data.shape) if n[1] else None
+        gb = unbroadcast(xp.where(c, 0, g), b._data.shape) if n[2] else None
+        return None, ga, gb
+
+    def tbackward(ctx, g):
+        c, a, b = ctx.inputs
+        zero = g * 0
+        n = ctx.needs_input_grad
+        return (None, _sum_to(where(c, g, zero), a.shape) if n[1] else None,
+                _sum_to(where(c, zero, g), b.shape) if n[2] else None)
+
+
+def where(condition, input=None, other=None, *, out=None):
+    """Elements of `input` where `condition` holds, else of `other` (numbers allowed).
+    With only `condition`, the indices of its non-zero elements (like nonzero(as_tuple=True))."""
+    if input is None and other is None:
+        return tuple(_wrap(i) for i in xp.nonzero(condition._data))
+    if condition._data.dtype is not _NP_BOOL:
+        raise RuntimeError("where expected condition to be a boolean tensor, but got a tensor "
+                           f"with dtype {_tname(condition.dtype)}")
+    d = _dtype.result_type(input, other)
+    a = _cast(input, d) if isinstance(input, Tensor) else _as_t(input, d)
+    b = _cast(other, d) if isinstance(other, Tensor) else _as_t(other, d)
+    try:
+        r = Where.apply(condition, a, b)
+    except ValueError:
+        shapes = [list(_tshape(t)) for t in (condition, input, other)]
+        raise RuntimeError(f"where(): shapes {shapes[0]}, {shapes[1]} and {shapes[2]} are not "
+                           "broadcastable") from None
+    return r if out is None else write_out(r, out)
+
+
+def _where_method(self, condition, other):
+    return where(condition, self, other)
+
+
+class Lerp(Op):
+    def forward(ctx, a, b, w):
+        ctx.save_for_backward(a, b, w)
+        # NOTE: PyTorch's two-sided formula, exact at both ends (w == 0 and w == 1)
+        return xp.where(xp.abs(w) < 0.5, a + w * (b - a), b - (b - a) * (1 - w)).astype(
+            a.dtype, copy=False)
+
+    def backward(ctx, g):
+        a, b, w = ctx.saved
+        n = ctx.needs_input_grad
+        return (unbroadcast(g * (1 - w), a.shape) if n[0] else None,
+                unbroadcast(g * w, b.shape) if n[1] else None,
+                unbroadcast(g * (b - a), _shape(w)) if n[2] else None)
+
+    def tbackward(ctx, g):
+        a, b, w = ctx.inputs
+        n = ctx.needs_input_grad
+        return (_sum_to(g * (1 - w), a.shape) if n[0] else None,
+                _sum_to(g * w, b.shape) if n[1] else None,
+                _sum_to(g * (b - a), _tshape(w)) if n[2] else None)
+
+
+class LerpScalar(Lerp):
+    _bw_name = "LerpBackward0"
+
+
+class LerpTensor(Lerp):
+    _bw_name = "LerpBackward1"
+
+
+def lerp(input, end, weight, *, out=None):
+    """input + weight * (end - input)."""
+    _need_tensor("lerp", end, 2, "end")
+    if end.dtype is not input.dtype:
+        raise RuntimeError(f"expected dtype {_cname(input.dtype)} for `end` but got dtype "
+                           f"{_cname(end.dtype)}")
+    if input.dtype.category < _dtype.FLOAT:
+        _not_impl("lerp_kernel_scalar", input.dtype)
+    if isinstance(weight, Tensor):
+        if weight.dtype is not input.dtype and weight.ndim:
+            raise RuntimeError(f"expected dtype {_cname(input.dtype)} for `weight` but got "
+                               f"dtype {_cname(weight.dtype)}")
+        if weight.dtype is not input.dtype:
+            weight = _cast(weight, input.dtype)
+        r = LerpTensor.apply(input, end, weight)
+    else:
+        r = LerpScalar.apply(input, end, float(weight))
+    return r if out is None else write_out(r, out)
+
+
+def _cname(d):
+    """The C++ scalar type name PyTorch's dtype-check messages use."""
+    return {"float32": "float", "float64": "double", "float16": "c10::Half",
+            "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int"}.get(d.name, d.name)
+
+
+class NanToNum(Op):
+    def forward(ctx, x, nan=0.0, posinf=None, neginf=None):
+        ctx.save_for_backward(x)
+        return xp.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+
+    def backward(ctx, g):
+        (x,) = ctx.saved
+        return g * xp.isfinite(x)
+
+    def tbackward(ctx, g):
+        return g * _wrap(xp.isfinite(ctx.inputs[0]._data).astype(g._data.dtype))
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
+    """Replace NaN by `nan` and infinities by `posinf`/`neginf` (default: dtype's extremes)."""
+    if input.dtype.category < _dtype.FLOAT:
+        r = _wrap(input._data.copy())
+    else:
+        r = NanToNum.apply(input, nan=nan, posinf=posinf, neginf=neginf)
+    return r if out is None else write_out(r, out)
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """|input - other| <= atol + rtol * |other|, elementwise (no broadcasting of dtypes)."""
+    _need_tensor("isclose", other)
+    if input.dtype is not other.dtype:
+        raise RuntimeError(f"{_tname(input.dtype)} did not match {_tname(other.dtype)}")
+    a, b = input._data, other._data
+    if a.dtype is _NP_BOOL:
+        return _wrap(xp.equal(a, b))
+    try:
+        return _wrap(xp.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    except ValueError:
+        _check_shapes("isclose", input, other)
+        raise
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
+
+
+def equal(input, other):
+    """True when both tensors have the same shape and elements."""
+    _need_tensor("equal", other)
+    return input._data.shape == other._data.shape and bool((input._data == other._data).all())
+
+
 # -- in-place variants ------------------------------------------------------------------------
 _UFUNC_INPLACE = {"add": xp.add, "sub": xp.subtract, "mul": xp.multiply, "div": xp.true_divide}
 
@@ -827,8 +1134,8 @@ def _check_inplace(self, name):
 def _inplace_from(self, result, name):
     """Write an out-of-place result into `self`'s buffer and take over its history."""
     if not _dtype.can_cast(result.dtype, self.dtype):
-        raise RuntimeError(f"result type {result.dtype.name.capitalize()} can't be cast to the "
-                           f"desired output type {self.dtype.name.capitalize()}")
+        raise RuntimeError(f"result type {_tname(result.dtype)} can't be cast to the "
+                           f"desired output type {_tname(self.dtype)}")
     if result._data.shape != self._data.shape:
         raise RuntimeError(
             f"output with shape {list(self.shape)} doesn't match the broadcast shape "
@@ -850,17 +1157,23 @@ def _make_inplace(name, fn):
             _check_inplace(self, name)
             check_view_leaf(self)
             return _inplace_from(self, fn(self, *args, **kwargs), name)
-        if ufunc is not None and not kwargs and len(args) == 1:
+        if ufunc is not None and not kwargs and len(args) == 1 and \
+                self._data.dtype.kind == "f":
             other = args[0]
-            if isinstance(other, Tensor):
-                if other._data.dtype == self._data.dtype:
-                    ufunc(self._data, other._data, out=self._data)
-                    self._bump()
-                    return self
-            elif type(other) is float and self._data.dtype.kind in "fc":
+            t = type(other)
+            if t is float or t is int:
                 ufunc(self._data, other, out=self._data)
                 self._bump()
                 return self
+            if isinstance(other, Tensor) and other._data.dtype == self._data.dtype and \
+                    other._data.ndim <= self._data.ndim:
+                try:
+                    ufunc(self._data, other._data, out=self._data)
+                except ValueError:
+                    pass  # not broadcastable into self: the slow path says so like PyTorch
+                else:
+                    self._bump()
+                    return self
         return _inplace_from(self, fn(self, *args, **kwargs), name)
 
     inplace.__name__ = name + "_"
@@ -883,10 +1196,18 @@ _methods = {
     "isfinite": isfinite, "isposinf": isposinf, "isneginf": isneginf, "signbit": signbit,
     "negative": neg, "absolute": abs, "arcsin": asin, "arccos": acos, "arctan": atan,  # noqa
     "fix": trunc,  # noqa: F821
+    "hypot": hypot, "logaddexp": logaddexp, "xlogy": xlogy, "float_power": float_power,
+    "clamp": clamp, "clip": clamp, "clamp_min": clamp_min, "clamp_max": clamp_max,
+    "where": _where_method, "lerp": lerp, "nan_to_num": nan_to_num, "isclose": isclose,
+    "allclose": allclose, "equal": equal, "arccosh": acosh, "arcsinh": asinh,  # noqa: F821
+    "arctanh": atanh,  # noqa: F821
 }
 _methods.update(_unary_fns)
 for _name in ["add", "sub", "mul", "div", "pow", "remainder", "fmod", "floor_divide", "round",
-              "true_divide", "atan2", "multiply", "subtract", "divide", *_unary_fns]:
+              "true_divide", "atan2", "multiply", "subtract", "divide", "hypot", "xlogy",
+              "float_power", "clamp", "clip", "clamp_min", "clamp_max", "lerp", "nan_to_num",
+              "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "logical_and",
+              "logical_or", "logical_xor", "logical_not", "arctan2", *_unary_fns]:
     _methods[_name + "_"] = _make_inplace(_name, _methods[_name])
 
 _methods.update({
@@ -902,6 +1223,8 @@ _methods.update({
     "__iadd__": _methods["add_"], "__isub__": _methods["sub_"], "__imul__": _methods["mul_"],
     "__itruediv__": _methods["div_"], "__ipow__": _methods["pow_"],
     "__imod__": _methods["remainder_"], "__ifloordiv__": _methods["floor_divide_"],
+    "__iand__": _methods["bitwise_and_"], "__ior__": _methods["bitwise_or_"],
+    "__ixor__": _methods["bitwise_xor_"],
 })
 bind(_methods)
 Tensor.__hash__ = lambda self: id(self)  # defining __eq__ above must not drop hashing

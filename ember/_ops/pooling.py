@@ -89,7 +89,22 @@ def _as4(x, d):
     return x.reshape((-1, x.shape[-d - 1]) + x.shape[-d:]) if x.ndim == d + 1 else x
 
 
+def _offset_slices(ks, st, dl, os):
+    """For each kernel offset, the strided slice of the padded input it sees (N, C, *os)."""
+    d = len(ks)
+    return [(slice(None), slice(None)) + tuple(
+        slice(k[i] * dl[i], k[i] * dl[i] + st[i] * (os[i] - 1) + 1, st[i]) for i in range(d))
+        for k in xp.ndindex(*ks)]
+
+
+_SMALL_KERNEL = 25  # up to this many offsets, pool by looping over strided slices
+
+
 class MaxPoolNd(Op):
+    """Small kernels: a running maximum over the kernel offsets' strided slices (no window
+    copy; NumPy's multi-axis max reduction is ~50x slower). Large kernels: argmax over a copy
+    of the windows."""
+
     _bw_name = "MaxPool2DWithIndicesBackward0"
 
     def forward(ctx, x, ks=None, st=None, pad=None, dl=None, os=None, indices=None):
@@ -97,42 +112,60 @@ class MaxPoolNd(Op):
         x4 = _as4(x, d)
         s = x4.shape[2:]
         n, c = x4.shape[:2]
-        if _is_fast(s, ks, st, pad, dl, os):
-            y = _blocks(x4, ks, os).max(axis=tuple(range(3, 3 + 2 * d, 2)))
-            ctx.fast = True
-            ctx.save_for_backward(x4, y)
+        xpad = _pad_for(x4, ks, st, pad, dl, os, -xp.inf)
+        ctx.geom = (x.shape, x4.shape, ks, st, pad, dl, os)
+        if _prod(ks) <= _SMALL_KERNEL:
+            sls = _offset_slices(ks, st, dl, os)
+            y = xpad[sls[0]].copy()
+            for sl in sls[1:]:
+                xp.maximum(y, xpad[sl], out=y)
+            ctx.small = True
+            ctx.save_for_backward(xpad, y)
             if indices is not None:
-                indices.append(_flat_index(_first_max_offsets(x4, y, ks, os), ks, st, pad, dl,
-                                           os, s).reshape(x.shape[:-d] + os))
+                arg = xp.zeros(y.shape, dtype=xp.int64)
+                taken = xp.zeros(y.shape, dtype=bool)
+                for j, sl in enumerate(sls):
+                    hit = xpad[sl] == y
+                    hit &= ~taken
+                    taken |= hit
+                    arg[hit] = j
+                indices.append(_flat_index(arg, ks, st, pad, dl, os, s).reshape(
+                    x.shape[:-d] + os))
         else:
-            xpad = _pad_for(x4, ks, st, pad, dl, os, -xp.inf)
             win = _windows(xpad, ks, st, dl, os).reshape(n, c, *os, _prod(ks))
             arg = win.argmax(axis=-1)
             y = xp.take_along_axis(win, arg[..., None], axis=-1)[..., 0]
             idx = _flat_index(arg, ks, st, pad, dl, os, s)
-            ctx.fast = False
+            ctx.small = False
             ctx.save_for_backward(idx)
             if indices is not None:
                 indices.append(idx.reshape(x.shape[:-d] + os))
-        ctx.geom = (x.shape, x4.shape, ks, os)
         return y.reshape(x.shape[:-d] + os)
 
     def backward(ctx, g):
-        shape, shape4, ks, os = ctx.geom
+        shape, shape4, ks, st, pad, dl, os = ctx.geom
         d = len(ks)
         g = g.reshape(shape4[:2] + os)
-        if ctx.fast:
-            x4, y = ctx.saved
-            blocks = _blocks(x4, ks, os)
-            gx = xp.zeros(blocks.shape, dtype=g.dtype)
-            taken = xp.zeros(y.shape, dtype=bool)
-            # NOTE: walk the window in order so only the first maximum gets the gradient
-            for k in xp.ndindex(*ks):
-                sel = _block_index(k, d)
-                hit = blocks[sel] == y
-                hit &= ~taken
-                taken |= hit
-                gx[sel] = xp.where(hit, g, 0)
+        if ctx.small:
+            xpad, y = ctx.saved
+            gx = xp.zeros(xpad.shape, dtype=g.dtype)
+            free = None  # window positions whose maximum has not been routed yet
+            disjoint = all(st[i] >= dl[i] * (ks[i] - 1) + 1 for i in range(d))
+            # NOTE: visit offsets in window order so only the first maximum gets the gradient
+            for sl in _offset_slices(ks, st, dl, os):
+                hit = xpad[sl] == y
+                if free is None:
+                    free = ~hit
+                else:
+                    hit &= free
+                    free &= ~hit
+                if disjoint:
+                    xp.multiply(hit, g, out=gx[sl])
+                else:
+                    gx[sl] += hit * g
+            if xpad.shape != shape4:
+                gx = xp.ascontiguousarray(gx[(slice(None), slice(None)) + tuple(
+                    slice(pad[i], pad[i] + shape4[2 + i]) for i in range(d))])
             return (gx.reshape(shape),)
         (idx,) = ctx.saved
         n, c = shape4[:2]
@@ -141,26 +174,6 @@ class MaxPoolNd(Op):
         xp.add.at(gx.reshape(-1), (idx.reshape((n * c,) + os) + rows).reshape(-1),
                   g.reshape(-1))
         return (gx.reshape(shape),)
-
-
-def _block_index(k, d):
-    """Index selecting kernel offset k in a (N, C, O0, k0, O1, k1, ...) block view."""
-    sel = (slice(None), slice(None))
-    for i in range(d):
-        sel = sel + (slice(None), k[i])
-    return sel
-
-
-def _first_max_offsets(x4, y, ks, os):
-    blocks = _blocks(x4, ks, os)
-    arg = xp.zeros(y.shape, dtype=xp.int64)
-    taken = xp.zeros(y.shape, dtype=bool)
-    for j, k in enumerate(xp.ndindex(*ks)):
-        hit = blocks[_block_index(k, len(ks))] == y
-        hit &= ~taken
-        taken |= hit
-        arg[hit] = j
-    return arg
 
 
 def _flat_index(arg, ks, st, pad, dl, os, s):
@@ -180,15 +193,20 @@ class AvgPoolNd(Op):
     def forward(ctx, x, ks=None, st=None, pad=None, os=None, divisor=None):
         d = len(ks)
         x4 = _as4(x, d)
-        s = x4.shape[2:]
         one = (1,) * d
         ctx.geom = (x.shape, x4.shape, ks, st, pad, os)
-        if divisor is None and _is_fast(s, ks, st, pad, one, os):
-            ctx.div = None
-            y = _blocks(x4, ks, os).mean(axis=tuple(range(3, 3 + 2 * d, 2)))
+        xpad = _pad_for(x4, ks, st, pad, one, os, 0)
+        if _prod(ks) <= _SMALL_KERNEL:
+            sls = _offset_slices(ks, st, one, os)
+            y = xpad[sls[0]].copy()
+            for sl in sls[1:]:
+                y += xpad[sl]
         else:
-            xpad = _pad_for(x4, ks, st, pad, one, os, 0)
-            y = _windows(xpad, ks, st, one, os).sum(axis=tuple(range(-d, 0)))
+            y = _windows(xpad, ks, st, one, os).reshape(x4.shape[:2] + os + (-1,)).sum(-1)
+        if divisor is None:
+            y *= 1.0 / _prod(ks)
+            ctx.div = None
+        else:
             y /= divisor
             ctx.div = divisor
         return y.reshape(x.shape[:-d] + os).astype(x.dtype, copy=False)

@@ -309,14 +309,10 @@ class ParameterList(Module):
             if isinstance(p, Tensor):
                 size = "x".join(str(s) for s in p.size())
                 kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
-                lines.append(f"  ({i}): {kind} containing: [{p.type()} of size {size}]")
+                lines.append(f"  ({i}): {kind} containing: [{p.dtype} of size {size}]")
             else:
                 lines.append(f"  ({i}): Object of type: {type(p).__name__}")
         return "\n".join(lines)
-
-    def __repr__(self):
-        return self._get_name() + "(\n" + self.extra_repr() + "\n)" if len(self) else \
-            self._get_name() + "()"
 
     def __dir__(self):
         return [k for k in super().__dir__() if not k.isdigit()]
@@ -375,7 +371,12 @@ class ParameterDict(Module):
             del self[k]
 
     def update(self, parameters):
-        items = parameters.items() if hasattr(parameters, "items") else parameters
+        if isinstance(parameters, (OrderedDict, ParameterDict)):
+            items = parameters.items()
+        elif hasattr(parameters, "items"):
+            items = sorted(parameters.items())  # a plain dict is sorted, as in PyTorch
+        else:
+            items = parameters
         for k, v in items:
             self[k] = v
 
@@ -389,10 +390,6 @@ class ParameterDict(Module):
             else:
                 lines.append(f"  ({k}): Object of type: {type(p).__name__}")
         return "\n".join(lines)
-
-    def __repr__(self):
-        return self._get_name() + "(\n" + self.extra_repr() + "\n)" if len(self) else \
-            self._get_name() + "()"
 
 
 __all__ = ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]

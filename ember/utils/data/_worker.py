@@ -6,6 +6,7 @@ lock) with `(epoch, idx, data)`, where data is the batch, an _ExceptionWrapper, 
 IterableDataset worker ran out). The epoch tag lets persistent workers start a new epoch
 without draining stale batches: the main process simply drops answers from older epochs.
 """
+import gc
 import itertools
 import os
 import pickle
@@ -88,7 +89,10 @@ class _ExceptionWrapper:
             exc = self.exc_type(msg)
         except Exception:  # a constructor that needs other arguments
             raise RuntimeError(msg) from None
-        raise exc
+        try:
+            raise exc
+        finally:
+            exc = None  # no frame -> exception -> traceback -> frame cycle
 
 
 def make_fetcher(dataset, iterable, auto_collation, collate_fn, drop_last, batch_size):
@@ -170,7 +174,7 @@ def _serve(worker_id, spec, recv, send, where):
 
 
 def _process_worker(worker_id, num_workers, spec, index_conn, result_reader, result_writer,
-                    lock, seed, main_pid, use_shm):
+                    lock, seed, main_pid, ctl_name, ctl):
     """Entry point of a worker process."""
     global _info
     # Ctrl-C goes to the whole process group; the main process handles it and stops us.
@@ -181,9 +185,8 @@ def _process_worker(worker_id, num_workers, spec, index_conn, result_reader, res
         spec = pickle.loads(spec)
     _seed_worker(seed)
     _info = WorkerInfo(id=worker_id, num_workers=num_workers, seed=seed, dataset=spec[0])
-    shm = _shm.WorkerShm(main_pid)
-    shm.enabled = use_shm
-    if use_shm:
+    shm = _shm.WorkerShm(main_pid, ctl_name, ctl)
+    if shm.enabled:
         _collate._empty = shm.empty
 
     def recv():
@@ -209,6 +212,8 @@ def _process_worker(worker_id, num_workers, spec, index_conn, result_reader, res
         pass  # the main process went away
     finally:
         shm.release()
+        if os.getppid() != main_pid:  # nobody is left to sweep our segments
+            _shm.sweep(main_pid, [os.getpid()])
 
 
 def _describe_death(worker_id, proc):
@@ -237,27 +242,54 @@ class ProcessPool:
         self.owner = os.getpid()
         self.closed = False
         self.active = [True] * num_workers
-        self.reader, writer = ctx.Pipe(duplex=False)
+        self.reader, self._writer = ctx.Pipe(duplex=False)
         lock = ctx.Lock()
-        self.index_conns, self.procs = [], []
+        self._lock = lock  # keep it alive until the workers have attached to it
+        self.index_conns, self._worker_ends, self.procs, self.channels = [], [], [], []
+        fork = ctx.get_start_method() == "fork"
+        for i in range(num_workers):
+            r, w = ctx.Pipe(duplex=False)
+            self._worker_ends.append(r)
+            self.index_conns.append(w)
+            ch = _shm.MainChannel(self.owner, unlink_now=fork) if use_shm else None
+            self.channels.append(ch)
+            self.procs.append(ctx.Process(
+                target=_process_worker, daemon=True,
+                args=(i, num_workers, spec, r, self.reader, self._writer, lock, base_seed + i,
+                      self.owner, ch and ch.name, ch.ctl if ch and fork else None)))
+        self._started = [False] * num_workers
+        self._queued = [0] * num_workers
+
+    def _start(self, i):
+        # Freeze the GC generations around fork: the child's collector then never walks
+        # (and so never copies) the parent's objects.
+        gc.freeze()
         try:
-            for i in range(num_workers):
-                r, w = ctx.Pipe(duplex=False)
-                p = ctx.Process(target=_process_worker, daemon=True,
-                                args=(i, num_workers, spec, r, self.reader, writer, lock,
-                                      base_seed + i, self.owner, use_shm))
-                p.start()
-                r.close()
-                self.index_conns.append(w)
-                self.procs.append(p)
+            self.procs[i].start()
+        finally:
+            gc.unfreeze()
+        self._worker_ends[i].close()
+        self._started[i] = True
+
+    def start(self):
+        """Start the workers. Tasks sent before this wait in the pipes, so the first worker
+        begins its first batch while the next one is still being forked."""
+        try:
+            for i in range(len(self.procs)):
+                if not self._started[i]:
+                    self._start(i)
         except BaseException:
             self.shutdown()
             raise
-        finally:
-            writer.close()
+        self._writer.close()
 
     def send(self, worker_id, msg):
-        self.index_conns[worker_id].send(msg)
+        payload = pickle.dumps(msg, protocol=pickle.HIGHEST_PROTOCOL)
+        if not self._started[worker_id]:
+            self._queued[worker_id] += len(payload)
+            if self._queued[worker_id] > 32768:  # a pipe holds 64 KiB; don't block on it
+                self._start(worker_id)
+        self.index_conns[worker_id].send_bytes(payload)
 
     def stop(self, worker_id):
         self.active[worker_id] = False
@@ -293,21 +325,26 @@ class ProcessPool:
             except OSError:
                 pass
         self.reader.close()  # a worker blocked writing a batch gets BrokenPipeError
+        self._writer.close()
+        procs = [p for p, started in zip(self.procs, self._started) if started]
         deadline = time.monotonic() + _JOIN_GRACE
-        for p in self.procs:
+        for p in procs:
             p.join(max(0.0, deadline - time.monotonic()))
-        for p in self.procs:
+        for p in procs:
             if p.exitcode is None:
                 p.terminate()
-        for p in self.procs:
+        for p in procs:
             p.join(_JOIN_GRACE)
             if p.exitcode is None:
                 p.kill()
                 p.join()
-        for conn in self.index_conns:
+        for conn in self.index_conns + self._worker_ends:
             conn.close()
-        _shm.sweep(self.owner, [p.pid for p in self.procs])
-        for p in self.procs:
+        _shm.sweep(self.owner, [p.pid for p in procs])
+        for ch in self.channels:
+            if ch is not None:
+                ch.close()
+        for p in procs:
             p.close()
 
 
@@ -335,6 +372,9 @@ class ThreadPool:
 
     def send(self, worker_id, msg):
         self.queues[worker_id].put(msg)
+
+    def start(self):
+        pass
 
     def stop(self, worker_id):
         self.active[worker_id] = False
@@ -365,13 +405,14 @@ class ThreadPool:
             t.join(max(0.0, deadline - time.monotonic()))
 
 
-def check_picklable(parts, method):
-    """Pickle what a spawn/forkserver worker needs, naming the culprit when that fails."""
+def check_picklable(spec, parts, method):
+    """Pickle `spec` for spawn/forkserver workers; when that fails, name the culprit among
+    `parts` ((name, object) pairs) and say how to fix it."""
     main = sys.modules.get("__main__")
     if main is not None and not getattr(main, "__file__", None):
         for name, obj in parts:
-            target = obj if isinstance(obj, type) or callable(obj) and hasattr(obj, "__qualname__") \
-                else type(obj)
+            named = isinstance(obj, type) or callable(obj) and hasattr(obj, "__qualname__")
+            target = obj if named else type(obj)
             if getattr(target, "__module__", None) == "__main__":
                 raise pickle.PicklingError(
                     f"DataLoader(multiprocessing_context={method!r}) starts fresh worker "
@@ -381,7 +422,7 @@ def check_picklable(parts, method):
                     "multiprocessing_context='fork' (Linux), worker_mode='thread', or "
                     "num_workers=0.")
     try:
-        return pickle.dumps(tuple(obj for _, obj in parts), protocol=pickle.HIGHEST_PROTOCOL)
+        return pickle.dumps(spec, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception as whole:
         culprit, err = "dataset", whole
         for name, obj in parts:

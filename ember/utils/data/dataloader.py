@@ -220,8 +220,7 @@ class DataLoader:
 class _SingleProcessIter:
     def __init__(self, loader):
         loader._base_seed()  # PyTorch draws a base seed per epoch even without workers
-        self._len = len(loader) if not loader._iterable else None
-        self._loader = loader
+        self._len = _length(loader)
         self._index_iter = loader._sampler_iter()
         self._fetch = _worker.make_fetcher(loader.dataset, loader._iterable,
                                            loader._auto_collation, loader.collate_fn,
@@ -234,7 +233,16 @@ class _SingleProcessIter:
         return self._fetch(next(self._index_iter))
 
     def __len__(self):
-        return len(self._loader)
+        if self._len is None:
+            raise TypeError("the dataset has no len()")
+        return self._len
+
+
+def _length(loader):
+    try:
+        return len(loader)
+    except TypeError:
+        return None
 
 
 class _MultiWorkerIter:
@@ -242,7 +250,9 @@ class _MultiWorkerIter:
     and yields batches in the sampler's order (or as they come with in_order=False)."""
 
     def __init__(self, loader):
-        self._loader = loader
+        # No reference to the loader: with persistent workers the loader holds this
+        # iterator, and a cycle would keep the workers alive until the next gc pass.
+        self._len = _length(loader)
         self._nw = loader.num_workers
         self._prefetch = loader.prefetch_factor
         self._timeout = loader.timeout
@@ -257,12 +267,13 @@ class _MultiWorkerIter:
             spec = loader._spec()
             if method != "fork":
                 spec = _worker.check_picklable(
-                    [("dataset", spec[0]), ("collate_fn", spec[3]),
-                     ("worker_init_fn", spec[6])], method)
+                    spec, [("dataset", spec[0]), ("collate_fn", spec[3]),
+                           ("worker_init_fn", spec[6])], method)
             self._pool = _worker.ProcessPool(self._nw, spec, ctx, seed, _use_shm())
         self._finalizer = weakref.finalize(self, self._pool.shutdown)
         self._epoch = 0
         self._reset(loader)
+        self._pool.start()
 
     def _reset(self, loader):
         self._epoch += 1
@@ -295,7 +306,9 @@ class _MultiWorkerIter:
         return self
 
     def __len__(self):
-        return len(self._loader)
+        if self._len is None:
+            raise TypeError("the dataset has no len()")
+        return self._len
 
     def _shutdown(self):
         self._finalizer()
@@ -354,7 +367,11 @@ class _MultiWorkerIter:
         """(task idx, batch) from the workers, or (None, None) for a bookkeeping message."""
         if self._pool.closed:
             raise RuntimeError("DataLoader iterator used after its workers were shut down")
-        epoch, idx, data = self._pool.get(self._timeout)
+        try:
+            epoch, idx, data = self._pool.get(self._timeout)
+        except RuntimeError:  # a dead worker or a timeout: the pool is no use any more
+            self._shutdown()
+            raise
         if epoch != self._epoch:
             return None, None  # a stale answer from an abandoned epoch
         if type(data) is _worker._Done:
