@@ -580,3 +580,31 @@ def test_class_from_notebook_main_under_spawn(monkeypatch):
     with pytest.raises(pickle.PicklingError, match="defined in __main__ of an interactive "
                                                    "session or notebook"):
         iter(loader)
+
+
+class DictSamples(Indices):
+    def __getitem__(self, i):
+        return {"x": np.full((2,), i, np.float32), "y": i, "name": f"s{i}", "w": float(i)}
+
+
+@pytest.mark.parametrize("kwargs", [dict(batch_size=3), dict(batch_size=3, drop_last=True),
+                                    dict(batch_size=None), dict(batch_size=10)])
+def test_batches_match_torch(kwargs):
+    torch = pytest.importorskip("torch")
+    ours = list(DataLoader(DictSamples(7), **kwargs))
+    theirs = list(torch.utils.data.DataLoader(DictSamples(7), **kwargs))
+    assert len(ours) == len(theirs) == len(DataLoader(DictSamples(7), **kwargs))
+    for a, b in zip(ours, theirs):
+        assert list(a) == list(b)
+        assert a["name"] == b["name"]
+        for k in ("x", "y", "w"):
+            if not isinstance(b[k], torch.Tensor):  # batch_size=None keeps Python numbers
+                assert type(a[k]) is type(b[k]) and a[k] == b[k]
+                continue
+            assert str(a[k].dtype).split(".")[1] == str(b[k].dtype).split(".")[1]
+            np.testing.assert_array_equal(a[k].numpy(), b[k].numpy())
+
+
+def test_prefetch_factor_must_be_positive():
+    with pytest.raises(ValueError, match="prefetch_factor should be a positive integer"):
+        DataLoader(Indices(4), num_workers=1, prefetch_factor=0)
