@@ -40,8 +40,8 @@ from ember._dtype import (
     uint32,
     uint64,
 )
-from ember._ops import _registry as _ops_registry  # optional op modules added by op families
-from ember._ops.conversion import *
+from ember._ops import _fast, _registry
+from ember._ops.conversion import clone
 from ember._ops.creation import *
 from ember._ops.creation import (
     BFloat16Tensor,
@@ -81,6 +81,10 @@ from ember.autograd.grad_mode import (
     no_grad,
     set_grad_enabled,
 )
+
+# after every op family is imported (order matters: these patch Tensor and ember)
+_registry.load_families()
+_fast.install()
 
 strided = "ember.strided"
 contiguous_format = preserve_format = channels_last = "ember.contiguous_format"

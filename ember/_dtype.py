@@ -3,6 +3,8 @@
 One place computes result dtypes (`result_type`); ops never rely on NumPy's promotion,
 which differs from PyTorch's for 0-d arrays and mixed int/float operands.
 """
+from math import log10 as _log10
+
 from ember._backend import xp
 
 try:  # bfloat16 is an optional extra
@@ -164,6 +166,7 @@ def _scalar_category(value):
 
 
 builtins_bool, builtins_int, builtins_complex = type(True), type(1), type(1j)
+builtins_float = type(1.0)
 
 
 def result_type(*operands):
@@ -211,8 +214,9 @@ class _Info:
     def __init__(self, **kw):
         self.__dict__.update(kw)
 
-    def __repr__(self):
-        items = ", ".join(f"{k}={v}" for k, v in self.__dict__.items())
+    def __repr__(self):  # PyTorch's layout: numbers as %g (ints too), no `bits`
+        items = ", ".join(f"{k}={v}" if type(v) is str else f"{k}={v:g}"
+                          for k, v in self.__dict__.items() if k != "bits")
         return f"{type(self).__name__}({items})"
 
 
@@ -222,13 +226,16 @@ class finfo(_Info):
     def __init__(self, type=None):  # noqa: A002
         d = to_dtype(type) if type is not None else get_default_dtype()
         if d.category not in (FLOAT, COMPLEX):
-            raise TypeError(f"finfo is not supported for {d}")
+            raise TypeError("ember.finfo() requires a floating point input type. Use "
+                            "ember.iinfo to handle 'ember.finfo'")
         d = d.to_real()
         info = (_ml_dtypes.finfo(d.np) if d is bfloat16 else xp.finfo(d.np))
-        super().__init__(resolution=float(info.resolution), min=float(info.min),
-                         max=float(info.max), eps=float(info.eps),
-                         smallest_normal=float(info.smallest_normal),
-                         tiny=float(info.smallest_normal), bits=int(info.bits), dtype=d.name)
+        eps = builtins_float(info.eps)  # resolution = 10**-precision (ml_dtypes differs)
+        super().__init__(resolution=10.0 ** -builtins_int(-_log10(eps)),
+                         min=builtins_float(info.min), max=builtins_float(info.max), eps=eps,
+                         smallest_normal=builtins_float(info.smallest_normal),
+                         tiny=builtins_float(info.smallest_normal),
+                         bits=builtins_int(info.bits), dtype=d.name)
 
 
 class iinfo(_Info):
@@ -236,7 +243,11 @@ class iinfo(_Info):
 
     def __init__(self, type):  # noqa: A002
         d = to_dtype(type)
-        if d.category not in (INT, BOOL):
-            raise TypeError(f"iinfo is not supported for {d}")
+        if d.category == BOOL:
+            raise TypeError(f"{d} is not supported by ember.iinfo")
+        if d.category != INT:
+            raise TypeError("ember.iinfo() requires an integer input type. Use ember.finfo to "
+                            "handle 'ember.iinfo'")
         info = xp.iinfo(d.np)
-        super().__init__(bits=int(info.bits), min=int(info.min), max=int(info.max), dtype=d.name)
+        super().__init__(bits=builtins_int(info.bits), min=builtins_int(info.min),
+                         max=builtins_int(info.max), dtype=d.name)

@@ -1,4 +1,10 @@
-"""Tensor repr/str formatted exactly as PyTorch formats them."""
+"""Tensor repr/str formatted exactly as PyTorch formats them.
+
+The rules follow PyTorch's printing: one formatter (fixed, integer-valued or scientific)
+chosen from the nonzero finite values of the (summarised) tensor, every element padded to
+the widest of them, rows wrapped at `linewidth`, large tensors summarised with `...`.
+"""
+import contextlib
 import math
 
 from ember import _dtype
@@ -15,19 +21,21 @@ class _Options:
 
 PRINT_OPTS = _Options()
 
+_PROFILES = {"default": (4, 1000, 3, 80), "short": (2, 1000, 2, 80),
+             "full": (4, math.inf, 3, 80)}
+
 
 def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None,
                      profile=None, sci_mode=None):
-    """Set printing options (same names and profiles as PyTorch)."""
-    if profile == "default":
-        PRINT_OPTS.precision, PRINT_OPTS.threshold = 4, 1000
-        PRINT_OPTS.edgeitems, PRINT_OPTS.linewidth = 3, 80
-    elif profile == "short":
-        PRINT_OPTS.precision, PRINT_OPTS.threshold = 2, 1000
-        PRINT_OPTS.edgeitems, PRINT_OPTS.linewidth = 2, 80
-    elif profile == "full":
-        PRINT_OPTS.precision, PRINT_OPTS.threshold = 4, math.inf
-        PRINT_OPTS.edgeitems, PRINT_OPTS.linewidth = 3, 80
+    """Set printing options (same names, profiles and defaults as PyTorch).
+
+    >>> set_printoptions(precision=2)
+    >>> set_printoptions(profile="default")
+    """
+    if profile is not None:
+        if profile in _PROFILES:  # PyTorch ignores unknown profiles
+            (PRINT_OPTS.precision, PRINT_OPTS.threshold, PRINT_OPTS.edgeitems,
+             PRINT_OPTS.linewidth) = _PROFILES[profile]
     for name, value in (("precision", precision), ("threshold", threshold),
                         ("edgeitems", edgeitems), ("linewidth", linewidth)):
         if value is not None:
@@ -35,149 +43,198 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
     PRINT_OPTS.sci_mode = sci_mode
 
 
+def get_printoptions():
+    """The current print options as a dict."""
+    return {k: getattr(PRINT_OPTS, k)
+            for k in ("precision", "threshold", "edgeitems", "linewidth", "sci_mode")}
+
+
+@contextlib.contextmanager
+def printoptions(**kwargs):
+    """Temporarily change print options (a context manager)."""
+    old = get_printoptions()
+    set_printoptions(**kwargs)
+    try:
+        yield
+    finally:
+        set_printoptions(**old)
+
+
 class _Formatter:
     """Chooses one format (fixed, integer-valued or scientific) and width for all elements."""
 
     def __init__(self, values):
-        self.floating = values.dtype.kind in "f" or values.dtype.name == "bfloat16"
+        self.floating = values.dtype.kind == "f"
         self.int_mode = True
         self.sci_mode = False
         self.max_width = 1
-        p = PRINT_OPTS.precision
         if not self.floating:
-            for v in values.reshape(-1).tolist():
-                self.max_width = max(self.max_width, len(str(v)))
+            flat = values.reshape(-1)
+            if flat.size:
+                if values.dtype.kind == "b":
+                    self.max_width = 5 if not flat.all() else 4
+                else:
+                    self.max_width = max(len(str(int(flat.max()))), len(str(int(flat.min()))))
             return
-        v64 = values.astype(xp.float64).reshape(-1)
-        finite = v64[xp.isfinite(v64)]
-        if finite.size == 0:
-            self.max_width = max((len(self._fmt_special(v)) for v in v64.tolist()), default=1)
+        v = values.reshape(-1)
+        # NOTE: only nonzero finite values decide the format and the width (as in PyTorch)
+        v = v[xp.isfinite(v) & (v != 0)]
+        if v.size == 0:
             return
-        nonzero = xp.abs(finite[finite != 0])
-        self.int_mode = bool((finite == xp.ceil(finite)).all())
-        if nonzero.size:
-            lo, hi = float(nonzero.min()), float(nonzero.max())
-        else:
-            lo = hi = 0.0
-        if self.int_mode:
-            if nonzero.size and (hi / lo > 1000.0 or hi > 1.0e8):
-                self.sci_mode = True
-        elif nonzero.size and (hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4):
-            self.sci_mode = True
-        if PRINT_OPTS.sci_mode is not None:
-            self.sci_mode = PRINT_OPTS.sci_mode
-        self.max_width = max(len(self.format(v)) for v in v64.tolist())
-        del p
-
-    @staticmethod
-    def _fmt_special(v):
-        if math.isnan(v):
-            return "nan"
-        return "inf" if v > 0 else "-inf"
-
-    def format(self, v):
-        if not self.floating:
-            return str(v)
-        if not math.isfinite(v):
-            return self._fmt_special(v)
+        a = xp.abs(v)
+        lo, hi = float(a.min()), float(a.max())
         p = PRINT_OPTS.precision
+        self.int_mode = bool((v == xp.ceil(v)).all())
+        self.sci_mode = (hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4
+                         if PRINT_OPTS.sci_mode is None else PRINT_OPTS.sci_mode)
+        vals = v.tolist()
         if self.sci_mode:
-            return f"{v:.{p}e}"
-        if self.int_mode:
-            return f"{v:.0f}."
-        return f"{v:.{p}f}"
+            self.max_width = max(len(f"{x:.{p}e}") for x in vals)
+        elif self.int_mode:
+            self.max_width = max(len(f"{x:.0f}") for x in vals) + 1
+        else:
+            self.max_width = max(len(f"{x:.{p}f}") for x in vals)
 
-    def pad(self, v):
-        return self.format(v).rjust(self.max_width)
+    def width(self):
+        return self.max_width
+
+    def format(self, value):
+        if self.floating:
+            p = PRINT_OPTS.precision
+            if self.sci_mode:
+                s = f"{value:{self.max_width}.{p}e}"
+            elif self.int_mode:
+                s = f"{value:.0f}"
+                if math.isfinite(value):
+                    s += "."
+            else:
+                s = f"{value:.{p}f}"
+        else:
+            s = f"{value}"
+        return (self.max_width - len(s)) * " " + s
 
 
-def _fmt_complex(values):
-    real, imag = _Formatter(values.real), _Formatter(values.imag)
+def _val_formatter(f1, f2):
+    if f2 is None:
+        return f1.format
 
-    def fmt(v):
-        im = imag.format(abs(v.imag)).rjust(imag.max_width)
-        sign = "-" if v.imag < 0 or (v.imag == 0 and math.copysign(1, v.imag) < 0) else "+"
-        return f"{real.pad(v.real)}{sign}{im.strip()}j"
+    def fmt(val):
+        real = f1.format(val.real)
+        imag = (f2.format(val.imag) + "j").lstrip()
+        return real + imag if imag[0] in "+-" else real + "+" + imag
 
     return fmt
 
 
-def _summarize(a, edge):
-    if a.ndim == 0:
-        return a
-    if a.shape[0] > 2 * edge:
-        a = xp.concatenate([a[:edge], a[-edge:]])
-    return xp.stack([_summarize(x, edge) for x in a]) if a.ndim > 1 else a
+def _vector_str(a, indent, summarize, f1, f2):
+    edge = PRINT_OPTS.edgeitems
+    element_length = f1.width() + 2
+    if f2 is not None:
+        element_length += f2.width() + 1
+    per_line = max(1, int(math.floor((PRINT_OPTS.linewidth - indent) / element_length)))
+    fmt = _val_formatter(f1, f2)
+    if summarize and not edge:
+        data = ["..."]
+    elif summarize and a.shape[0] > 2 * edge:
+        data = ([fmt(v) for v in a[:edge].tolist()] + [" ..."]
+                + [fmt(v) for v in a[-edge:].tolist()])
+    else:
+        data = [fmt(v) for v in a.tolist()]
+    lines = [", ".join(data[i:i + per_line]) for i in range(0, len(data), per_line)]
+    return "[" + ("," + "\n" + " " * (indent + 1)).join(lines) + "]"
 
 
-def _body(a, fmt, indent, summarize):
+def _tensor_str_with_formatter(a, indent, summarize, f1, f2=None):
+    ndim = a.ndim
+    if ndim == 0:
+        return _val_formatter(f1, f2)(a.item())
+    if ndim == 1:
+        return _vector_str(a, indent, summarize, f1, f2)
+    edge = PRINT_OPTS.edgeitems
+    n = a.shape[0]
+    if summarize and n > 2 * edge:
+        idx = list(range(edge)) + [None] + list(range(n - edge, n))
+    else:
+        idx = range(n)
+    slices = ["..." if i is None else
+              _tensor_str_with_formatter(a[i], indent + 1, summarize, f1, f2) for i in idx]
+    return "[" + ("," + "\n" * (ndim - 1) + " " * (indent + 1)).join(slices) + "]"
+
+
+def _summarized(a):
+    """The elements that will be shown (the edges of every dim) for choosing the format."""
     edge = PRINT_OPTS.edgeitems
     if a.ndim == 0:
-        return fmt(a.item())
+        return a
     if a.ndim == 1:
-        items = [fmt(v) for v in a.tolist()]
-        if summarize and a.shape[0] > 2 * edge:
-            items = items[:edge] + ["..."] + items[-edge:]
-        width = max((len(s) for s in items), default=1) + 2
-        per_line = max(1, math.floor((PRINT_OPTS.linewidth - indent) / width))
-        lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
-        return "[" + ("," + "\n" + " " * (indent + 1)).join(lines) + "]"
-    rows = [_body(a[i], fmt, indent + 1, summarize) for i in range(a.shape[0])]
-    if summarize and a.shape[0] > 2 * edge:
-        rows = rows[:edge] + ["..."] + rows[-edge:]
-    sep = "," + "\n" * (a.ndim - 1) + " " * (indent + 1)
-    return "[" + sep.join(rows) + "]"
+        return xp.concatenate((a[:edge], a[-edge:])) if a.shape[0] > 2 * edge else a
+    if not edge:
+        return a[(slice(0, 0),) * a.ndim]
+    rows = list(range(edge)) + list(range(a.shape[0] - edge, a.shape[0])) \
+        if a.shape[0] > 2 * edge else range(a.shape[0])
+    return xp.stack([_summarized(a[i]) for i in rows])
 
 
-def _data_str(a, indent):
+def _tensor_str(a, indent):
+    if a.size == 0:
+        return "[]"
     summarize = a.size > PRINT_OPTS.threshold
-    shown = _summarize(a, PRINT_OPTS.edgeitems) if summarize else a
+    if a.dtype.kind == "f" and a.dtype.itemsize < 4 or a.dtype.kind == "V" or \
+            a.dtype.name == "bfloat16":
+        a = a.astype(xp.float32)
     if a.dtype.kind == "c":
-        fmt = _fmt_complex(shown)
-    else:
-        if a.dtype.kind == "b":
-            return _body(a if not summarize else shown, lambda v: str(v), indent, summarize)
-        f = _Formatter(shown)
-        fmt = f.pad
-        if f.floating:
-            shown = shown.astype(xp.float64)
-    return _body(shown, fmt, indent, summarize)
+        shown = _summarized(a) if summarize else a
+        return _tensor_str_with_formatter(a, indent, summarize, _Formatter(shown.real),
+                                          _Formatter(shown.imag))
+    return _tensor_str_with_formatter(
+        a, indent, summarize, _Formatter(_summarized(a) if summarize else a))
 
 
-def tensor_repr(t, prefix="tensor("):
+def _add_suffixes(text, suffixes, indent):
+    parts = [text]
+    # NOTE: PyTorch's own measure of the last line (2 more than its length); kept for parity
+    last_line_len = len(text) - text.rfind("\n") + 1
+    for suffix in suffixes:
+        if last_line_len + len(suffix) + 2 > PRINT_OPTS.linewidth:
+            parts.append(",\n" + " " * indent + suffix)
+            last_line_len = indent + len(suffix)
+        else:
+            parts.append(", " + suffix)
+            last_line_len += len(suffix) + 2
+    parts.append(")")
+    return "".join(parts)
+
+
+def tensor_repr(t, prefix=None):
+    """The repr (and str) of a Tensor, character for character PyTorch's."""
+    if prefix is None:
+        name = type(t).__name__
+        prefix = "tensor(" if name in ("Tensor", "Parameter") else name + "("
     a = t._data
     if type(a) is not xp.ndarray:
         a = a.get()
     indent = len(prefix)
     suffixes = []
+    dev = t.device
+    if dev.type != "cpu":
+        suffixes.append(f"device='{dev}'")
     d = t.dtype
     default = _dtype.get_default_dtype()
-    hide_dtype = d in (default, _dtype.int64, _dtype.bool) or (
-        d is _dtype.complex64 and default is _dtype.float32) or (
-        d is _dtype.complex128 and default is _dtype.float64)
-    if a.size == 0 and a.shape != (0,):
-        body = "[]"
-        suffixes.append(f"size={tuple(a.shape)}")
-    elif a.size == 0:
+    default_complex = _dtype.complex128 if default is _dtype.float64 else _dtype.complex64
+    if a.size == 0:
+        if a.ndim != 1:
+            suffixes.append(f"size={tuple(a.shape)}")
+        if d is not default:
+            suffixes.append(f"dtype={d}")
         body = "[]"
     else:
-        body = _data_str(a, indent)
-    if t.device.type != "cpu":
-        suffixes.append(f"device='{t.device}'")
-    if not hide_dtype or (a.size == 0 and d is not default and d is not _dtype.int64
-                          and d is not _dtype.bool):
-        suffixes.append(f"dtype={d}")
+        if not PRINT_OPTS.edgeitems:
+            suffixes.append(f"size={tuple(a.shape)}")
+        if d not in (default, default_complex, _dtype.int64, _dtype.bool):
+            suffixes.append(f"dtype={d}")
+        body = _tensor_str(a, indent)
     if t.grad_fn is not None:
         suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")
     elif t._requires_grad:
         suffixes.append("requires_grad=True")
-    out = prefix + body
-    last_line = len(out) - out.rfind("\n") - 1 if "\n" in out else len(out)
-    for suffix in suffixes:
-        if last_line + len(suffix) + 2 > PRINT_OPTS.linewidth:
-            out += ",\n" + " " * indent + suffix
-            last_line = indent + len(suffix)
-        else:
-            out += ", " + suffix
-            last_line += len(suffix) + 2
-    return out + ")"
+    return _add_suffixes(prefix + body, suffixes, indent)

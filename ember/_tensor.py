@@ -308,6 +308,16 @@ class _HookHandle:
         self._hooks.pop(self._key, None)
 
 
+def _make_view(out, base):
+    """Mark `out` as a view of `base`: shared version counter, and the root base recorded
+    so an in-place write into the view can rebase autograd history (see autograd/_views)."""
+    out._vc = base._version_counter()
+    extra = base._extra
+    root = extra.get("base") if extra else None
+    out._extra = {"base": root if root is not None else base}
+    return out
+
+
 def _rebuild(array, requires_grad):
     t = _wrap(array)
     t._requires_grad = requires_grad

@@ -36,9 +36,13 @@ def assert_same(e_out, t_out, rtol=1e-5, atol=1e-6):
     assert tuple(e_out.shape) == tuple(t_out.shape), (e_out.shape, t_out.shape)
     assert str(e_out.dtype).split(".")[-1] == str(t_out.dtype).split(".")[-1], (
         e_out.dtype, t_out.dtype)
-    np.testing.assert_allclose(e_out.detach().numpy().astype(np.float64) if e_out.dtype.is_floating_point else e_out.detach().numpy(),
-                               t_out.detach().numpy().astype(np.float64) if t_out.dtype.is_floating_point else t_out.detach().numpy(),
-                               rtol=rtol, atol=atol, equal_nan=True)
+    np.testing.assert_allclose(_np(e_out), _np(t_out), rtol=rtol, atol=atol, equal_nan=True)
+
+
+def _np(t):
+    """A tensor's values as NumPy (floats widened to float64 so bfloat16/half compare)."""
+    a = t.detach().numpy()
+    return a.astype(np.float64) if t.dtype.is_floating_point else a
 
 
 def check_parity(fn, *arrays, grad=False, rtol=1e-5, atol=1e-6):

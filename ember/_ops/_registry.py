@@ -4,16 +4,18 @@ Each family module lists its public functions in `__all__`; they become `ember.<
 """
 import importlib
 
-import ember
-
 FAMILIES = ["indexing", "nn_ops", "pooling", "conv", "special_fns"]
 
-for _name in FAMILIES:
-    try:
-        _mod = importlib.import_module("ember._ops." + _name)
-    except ModuleNotFoundError as e:
-        if e.name != "ember._ops." + _name:
-            raise
-        continue
-    for _fn in getattr(_mod, "__all__", []):
-        setattr(ember, _fn, getattr(_mod, _fn))
+
+def load_families():
+    import ember
+
+    for name in FAMILIES:
+        try:
+            mod = importlib.import_module("ember._ops." + name)
+        except ModuleNotFoundError as e:
+            if e.name != "ember._ops." + name:
+                raise
+            continue
+        for fn in getattr(mod, "__all__", []):
+            setattr(ember, fn, getattr(mod, fn))

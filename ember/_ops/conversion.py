@@ -1,7 +1,7 @@
 """dtype and device conversion, copies: to, type, float/double/..., clone, copy_."""
 from ember import _dtype
 from ember._device import CPU, to_device
-from ember._ops._helpers import Tensor, _wrap, bind, public_functions
+from ember._ops._helpers import Tensor, _wrap, bind
 from ember.autograd.function import Op
 
 
@@ -11,8 +11,10 @@ class ToCopy(Op):
         return x.astype(np_dtype)
 
     def backward(ctx, g):
-        if ctx.in_dtype.kind not in "fc":
+        if ctx.in_dtype.kind not in "fcV":
             return None
+        if g.dtype.kind == "c" and ctx.in_dtype.kind != "c":
+            g = g.real  # the gradient of a real -> complex cast is the real part
         return g.astype(ctx.in_dtype)
 
     def tbackward(ctx, g):
@@ -25,6 +27,8 @@ def to_dtype(t, d):
         raise TypeError(f"{d} needs the optional package ml_dtypes: pip install ml_dtypes")
     if t._data.dtype == d.np:
         return t
+    if d.category < _dtype.FLOAT:  # integer/bool results never require grad
+        return _wrap(t._data.astype(d.np))
     return ToCopy.apply(t, np_dtype=d.np)
 
 
@@ -82,9 +86,9 @@ def type_(self, dtype=None, non_blocking=False):
     """With no argument, the legacy type name ('torch.FloatTensor'); else a cast."""
     if dtype is None:
         return _NAME_OF.get(self.dtype, "torch.Tensor")
-    if isinstance(dtype, str) and dtype in _TYPE_NAMES:
-        dtype = _TYPE_NAMES[dtype]
-    elif isinstance(dtype, type) and issubclass(dtype, Tensor):
+    if isinstance(dtype, str) and dtype.replace("ember.", "torch.") in _TYPE_NAMES:
+        dtype = _TYPE_NAMES[dtype.replace("ember.", "torch.")]
+    elif isinstance(dtype, type) and hasattr(dtype, "_legacy_dtype"):
         dtype = dtype._legacy_dtype or _dtype.get_default_dtype()
     return to_dtype(self, dtype)
 
@@ -143,4 +147,5 @@ bind({"to": to, "type": type_, "type_as": type_as, "clone": clone, "cpu": cpu, "
       "cfloat": _cast_method(_dtype.complex64), "cdouble": _cast_method(_dtype.complex128),
       "pin_memory": pin_memory, "is_pinned": is_pinned, "share_memory_": share_memory_})
 
-__all__ = public_functions(globals())
+# methods only, except clone: `ember.cuda` must stay the module, `ember.to` does not exist
+__all__ = ["clone"]

@@ -1,15 +1,26 @@
-"""Tensor creation: from data, filled, ranges and random."""
+"""Tensor creation: from data, filled, ranges and random; in-place fills and copies."""
 import builtins
+import math
 
 from ember import _dtype, _random
 from ember._device import to_device
-from ember._ops._helpers import Tensor, _wrap, bind, public_functions, xp
+from ember._ops._helpers import Tensor, _wrap, bind, unbroadcast, xp
 from ember._size import Size
+from ember.autograd.function import Op
+from ember.autograd.grad_mode import _enabled
+
+
+def _check_requires_grad(d):
+    if d.category < _dtype.FLOAT:
+        raise RuntimeError("Only Tensors of floating point and complex dtype can require "
+                           "gradients")
 
 
 def _finish(array, dtype=None, device=None, requires_grad=False):
     if dtype is not None:
         d = _dtype.to_dtype(dtype)
+        if d.np is None:
+            raise TypeError(f"{d} needs the optional package ml_dtypes: pip install ml_dtypes")
         if array.dtype != d.np:
             array = array.astype(d.np)
     if device is not None:
@@ -18,7 +29,8 @@ def _finish(array, dtype=None, device=None, requires_grad=False):
         _check_device(to_device(device))
     t = _wrap(array)
     if requires_grad:
-        t.requires_grad = True
+        _check_requires_grad(t.dtype)
+        t._requires_grad = True
     return t
 
 
@@ -27,6 +39,7 @@ def _infer_array(data):
     if isinstance(data, Tensor):
         return data._data.copy()
     if isinstance(data, xp.ndarray):
+        _dtype.from_np(data.dtype)
         return data.copy()
     if isinstance(data, xp.generic):
         return xp.array(data)
@@ -35,7 +48,7 @@ def _infer_array(data):
         arr = arr.astype(_dtype.get_default_dtype().np)
     elif arr.dtype == xp.complex128:
         arr = arr.astype(_dtype.get_default_dtype().to_complex().np)
-    elif arr.dtype.kind in "iu" and arr.dtype != xp.int64 and not _has_np_scalars(data):
+    elif arr.dtype.kind in "iu" and arr.dtype != xp.int64:
         arr = arr.astype(xp.int64)
     elif arr.dtype.kind not in "biufc":
         raise TypeError(f"Could not infer dtype of {type(data).__name__}: ember.tensor takes "
@@ -43,12 +56,17 @@ def _infer_array(data):
     return arr
 
 
-def _has_np_scalars(data):
-    return isinstance(data, xp.generic)
-
-
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
-    """Build a tensor by copying `data` (a number, nested sequence, array or tensor)."""
+    """Build a tensor by copying `data` (a number, nested sequence, array or tensor).
+
+    >>> ember.tensor([[1, 2], [3, 4]])
+    tensor([[1, 2],
+            [3, 4]])
+    """
+    if dtype is not None and not isinstance(data, (Tensor, xp.ndarray)):
+        d = _dtype.to_dtype(dtype)
+        if d.np is not None:
+            return _finish(xp.array(data, dtype=d.np), None, device, requires_grad)
     return _finish(_infer_array(data), dtype, device, requires_grad)
 
 
@@ -78,57 +96,123 @@ def from_numpy(ndarray):
 
 
 def _size_args(size):
-    if len(size) == 1 and isinstance(size[0], (tuple, list, Size)):
-        size = tuple(size[0])
+    """Normalise `f(2, 3)` / `f((2, 3))` / `f([2, 3])` / `f(Size)` to a tuple of ints."""
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = size[0]
+    for s in size:  # fast path: plain non-negative Python ints
+        if type(s) is not int or s < 0:
+            break
+    else:
+        return tuple(size)
+    out = []
     for s in size:
-        if not isinstance(s, (int, xp.integer)) and not (isinstance(s, Tensor) and s.ndim == 0):
-            raise TypeError(f"expected a sequence of integers for the size, but got "
-                            f"{type(s).__name__}")
-        if int(s) < 0:
-            raise RuntimeError(f"Trying to create tensor with negative dimension {int(s)}: "
-                               f"{[int(x) for x in size]}")
-    return tuple(int(s) for s in size)
+        if isinstance(s, Tensor) and s.ndim == 0 and s.dtype.category <= _dtype.INT:
+            s = s.item()
+        if not isinstance(s, (int, xp.integer)) or isinstance(s, builtins.bool):
+            raise TypeError(f"expected a sequence of integers for the size, but got an element "
+                            f"of type {type(s).__name__}")
+        out.append(int(s))
+    for s in out:
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {out}")
+    return tuple(out)
 
 
-def _float_dtype(dtype):
-    return (_dtype.to_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()).np
+def _size_kw(size, kw):
+    """Accept `size=` as a keyword, as PyTorch does (`ember.zeros(size=(2, 3))`)."""
+    if kw:
+        if set(kw) != {"size"} or size:
+            raise TypeError(f"got unexpected keyword arguments {sorted(kw)}")
+        return (kw["size"],)
+    return size
 
 
-def _filled(fill):
+def _dtype_or_default(dtype):
+    return _dtype.to_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
+
+
+def _np_dtype(d):
+    if d.np is None:
+        raise TypeError(f"{d} needs the optional package ml_dtypes: pip install ml_dtypes")
+    return d.np
+
+
+def _filled(fill, name):
     def creator(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
-                pin_memory=False, memory_format=None):
-        shape = _size_args(size)
-        return _finish(fill(shape, _float_dtype(dtype)), None, device, requires_grad)
+                pin_memory=False, memory_format=None, **kw):
+        shape = _size_args(_size_kw(size, kw) if kw else size)
+        d = _dtype.get_default_dtype() if dtype is None else _dtype.to_dtype(dtype)
+        arr = fill(shape, _np_dtype(d))
+        if device is None and not requires_grad and out is None:
+            return _wrap(arr)
+        return _out(_finish(arr, None, device, requires_grad), out)
 
+    creator.__name__ = name
+    creator.__doc__ = f"A tensor of the given size filled with {name} (default dtype float32)."
     return creator
 
 
-zeros = _filled(xp.zeros)
-ones = _filled(xp.ones)
-empty = _filled(xp.empty)
+def _ones(shape, dtype):
+    a = xp.empty(shape, dtype)
+    a.fill(1)  # NOTE: faster than np.ones, which is a Python-level wrapper
+    return a
 
 
-def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=None, layout=None):
+def _out(result, out):
+    if out is None:
+        return result
+    from ember._ops._helpers import write_out
+
+    return write_out(result, out)
+
+
+zeros = _filled(xp.zeros, "zeros")
+ones = _filled(_ones, "ones")
+empty = _filled(xp.empty, "empty")
+
+
+def _scalar(v):
+    return v.item() if isinstance(v, Tensor) else v
+
+
+def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=None, layout=None,
+         pin_memory=False):
+    """A tensor of `size` filled with `fill_value` (dtype inferred from the value)."""
+    fill_value = _scalar(fill_value)
     if dtype is None:
         if isinstance(fill_value, builtins.bool):
             dtype = _dtype.bool
-        elif isinstance(fill_value, int):
+        elif isinstance(fill_value, (int, xp.integer)):
             dtype = _dtype.int64
         elif isinstance(fill_value, complex):
             dtype = _dtype.get_default_dtype().to_complex()
         else:
             dtype = _dtype.get_default_dtype()
     d = _dtype.to_dtype(dtype)
-    return _finish(xp.full(_size_args((size,)), fill_value, dtype=d.np), None, device,
-                   requires_grad)
+    shape = _size_args((size,)) if isinstance(size, (int, xp.integer)) else _size_args(tuple(size))
+    arr = xp.empty(shape, _np_dtype(d))
+    arr.fill(fill_value)
+    return _out(_finish(arr, None, device, requires_grad), out)
+
+
+def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False, layout=None,
+                  pin_memory=False):
+    d = _np_dtype(_dtype_or_default(dtype))
+    return _finish(xp.array(s, dtype=d), None, device, requires_grad)
+
+
+def empty_strided(size, stride, *, dtype=None, device=None, requires_grad=False, layout=None,
+                  pin_memory=False):
+    return empty(tuple(size), dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def _like(creator):
     def like(input, *, dtype=None, device=None, requires_grad=False, layout=None,
-             memory_format=None):
-        return creator(tuple(input.shape), dtype=dtype or input.dtype, device=device,
+             memory_format=None, pin_memory=False):
+        return creator(input._data.shape, dtype=dtype or input.dtype, device=device,
                        requires_grad=requires_grad)
 
+    like.__name__ = creator.__name__ + "_like"
     return like
 
 
@@ -136,136 +220,552 @@ zeros_like, ones_like, empty_like = _like(zeros), _like(ones), _like(empty)
 
 
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False,
-              memory_format=None):
+              memory_format=None, layout=None, pin_memory=False):
     return full(tuple(input.shape), fill_value, dtype=dtype or input.dtype, device=device,
                 requires_grad=requires_grad)
 
 
+# -- ranges ---------------------------------------------------------------------------------------
+def _is_float_arg(v):
+    return isinstance(v, (float, xp.floating)) or (
+        isinstance(v, Tensor) and v.dtype.category >= _dtype.FLOAT)
+
+
 def arange(start, end=None, step=1, *, out=None, dtype=None, device=None, requires_grad=False,
-           layout=None):
-    """Values in [start, end) with `step`; int64 for integer arguments, else default float."""
+           layout=None, pin_memory=False):
+    """Values in [start, end) spaced by `step`: int64 for integer arguments, else the default
+    float dtype. Element count and values match PyTorch's (`arange(0, 1, 0.1)` has 10)."""
     if end is None:
         start, end = 0, start
-    args = [a.item() if isinstance(a, Tensor) else a for a in (start, end, step)]
+    if dtype is None:
+        is_float = _is_float_arg(start) or _is_float_arg(end) or _is_float_arg(step)
+        d = _dtype.get_default_dtype() if is_float else _dtype.int64
+    else:
+        d = _dtype.to_dtype(dtype)
+    start, end, step = _scalar(start), _scalar(end), _scalar(step)
     if step == 0:
         raise RuntimeError("step must be nonzero")
-    if dtype is None:
-        is_int = all(isinstance(a, (int, xp.integer)) for a in args)
-        dtype = _dtype.int64 if is_int else _dtype.get_default_dtype()
-    d = _dtype.to_dtype(dtype)
-    # NOTE: compute in float64/int64 first so the element count matches PyTorch's
-    return _finish(xp.arange(*args).astype(d.np), None, device, requires_grad)
+    if not all(math.isfinite(v) for v in (start, end)):
+        raise RuntimeError(f"unsupported range: {start} -> {end}")
+    if (step > 0 and end < start) or (step < 0 and end > start):
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    if d.category <= _dtype.INT:  # PyTorch truncates float arguments to integers first
+        start, end, step = int(start), int(end), int(step)
+        if step == 0:
+            raise ValueError("step must be nonzero")
+        vals = xp.arange(start, end, step, dtype=xp.int64)
+        return _out(_finish(vals, d, device, requires_grad), out)
+    n = int(math.ceil((float(end) - float(start)) / float(step)))
+    vals = _arange_values(float(start), float(step), n, d)
+    return _out(_finish(vals, d, device, requires_grad), out)
 
 
-def range_(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
-    n = int((end - start) // step) + 1
-    vals = start + step * xp.arange(n)
-    return _finish(vals.astype(_float_dtype(dtype)), None, device, requires_grad)
+def _arange_values(start, step, n, d):
+    """start + step * i rounded the way PyTorch's vectorised CPU kernel rounds: each chunk of
+    `lanes` elements starts from a base rounded to the dtype, then adds i * step (fused)."""
+    idx = xp.arange(n)
+    if d is _dtype.float64:
+        lanes, wide = 4, xp.longdouble  # NOTE: long double stands in for the FMA
+    elif d.category == _dtype.FLOAT:
+        lanes, wide = 8, xp.float64
+    else:  # integer dtype with float arguments: computed in double, truncated
+        return (start + step * idx).astype(d.np)
+    np_d = xp.float32 if d.np is None or d.itemsize < 4 else d.np.type
+    vec_end = n - n % (2 * lanes)
+    chunk = xp.where(idx < vec_end, idx // lanes * lanes, idx)
+    base = (wide(start) + wide(step) * chunk.astype(wide)).astype(np_d).astype(wide)
+    vals = (base + wide(step) * (idx - chunk).astype(wide)).astype(np_d)
+    return vals
+
+
+def range_(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False,
+           out=None, layout=None):
+    """Deprecated in PyTorch: like arange but includes `end` and is always floating point."""
+    if end is None:
+        start, end = 0, start
+    n = int(math.floor((end - start) / step)) + 1
+    d = _dtype_or_default(dtype)
+    vals = (start + step * xp.arange(builtins.max(n, 0))).astype(_np_dtype(d))
+    return _finish(vals, None, device, requires_grad)
+
+
+def _lin_exponents(start, end, steps, d):
+    """PyTorch's linspace values: the first half counts up from start, the second down from
+    end (so both ends are exact)."""
+    i = xp.arange(steps)
+    half = steps // 2
+    if d.category <= _dtype.INT:
+        start, end = int(start), int(end)
+        step = xp.longdouble((float(end) - float(start)) / (steps - 1) if steps > 1 else 0.0)
+        return xp.where(i < half, start + step * i, end - step * (steps - 1 - i)).astype(
+            xp.float64)
+    if d is _dtype.float64:
+        wide, np_d = xp.longdouble, xp.float64  # long double stands in for the FMA
+    else:
+        wide, np_d = xp.float64, xp.float32
+    s, e = np_d(start), np_d(end)
+    step = np_d((e - s) / np_d(steps - 1)) if steps > 1 else np_d(0)
+    vals = xp.where(i < half, wide(s) + wide(step) * i, wide(e) - wide(step) * (steps - 1 - i))
+    return vals.astype(np_d)
 
 
 def linspace(start, end, steps, *, out=None, dtype=None, device=None, requires_grad=False,
-             layout=None):
-    return _finish(xp.linspace(start, end, steps).astype(_float_dtype(dtype)), None, device,
-                   requires_grad)
+             layout=None, pin_memory=False):
+    """`steps` evenly spaced values from start to end inclusive (same rounding as PyTorch)."""
+    start, end = _scalar(start), _scalar(end)
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    d = _dtype_or_default(dtype)
+    if d.category == _dtype.COMPLEX:
+        vals = xp.linspace(start, end, steps)
+    else:
+        vals = _lin_exponents(start, end, steps, d) if steps else xp.zeros(0)
+    return _out(_finish(vals.astype(_np_dtype(d)), None, device, requires_grad), out)
 
 
-def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
-    return _finish(xp.logspace(start, end, steps, base=base).astype(_float_dtype(dtype)), None,
-                   device, requires_grad)
+def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, device=None,
+             requires_grad=False, layout=None, pin_memory=False):
+    """`base ** linspace(start, end, steps)`, rounded as PyTorch rounds it."""
+    start, end = _scalar(start), _scalar(end)
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    d = _dtype_or_default(dtype)
+    np_d = xp.float32 if d.np is None or (d.category == _dtype.FLOAT and d.itemsize < 4) \
+        else d.np.type
+    if d.category == _dtype.FLOAT:
+        s, e = np_d(start), np_d(end)
+        step = float(np_d(e - s)) / (steps - 1) if steps > 1 else 0.0
+    else:
+        s, e = start, end
+        step = (float(end) - float(start)) / (steps - 1) if steps > 1 else 0.0
+    i = xp.arange(steps)
+    expo = xp.where(i < steps // 2, float(s) + step * i, float(e) - step * (steps - 1 - i))
+    if d is _dtype.float64:  # libm's pow, correctly matching PyTorch to the last bit
+        vals = xp.array([math.pow(base, x) for x in expo.tolist()], dtype=xp.float64)
+    else:
+        vals = xp.power(float(base), expo)
+    return _out(_finish(vals.astype(_np_dtype(d)), None, device, requires_grad), out)
 
 
-def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, out=None, layout=None):
-    return _finish(xp.eye(n, m, dtype=_float_dtype(dtype)), None, device, requires_grad)
+def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, out=None, layout=None,
+        pin_memory=False):
+    """A 2-D tensor with ones on the diagonal."""
+    if n < 0 or (m is not None and m < 0):
+        raise RuntimeError(f"n must be greater or equal to 0, got {n if n < 0 else m}")
+    d = _np_dtype(_dtype_or_default(dtype))
+    return _out(_finish(xp.eye(n, m, dtype=d), None, device, requires_grad), out)
 
 
 # -- random ---------------------------------------------------------------------------------
+_NATIVE = {}  # ember float dtypes NumPy's Generator samples directly (float32/float64)
+
+
+def _draw(kind, rng, shape, d):
+    """Uniform [0, 1) or standard normal samples of ember dtype `d` from a NumPy Generator."""
+    np_d = _NATIVE.get(d)
+    if np_d is not None:
+        return rng.random(shape, np_d) if kind == "uniform" else rng.standard_normal(shape, np_d)
+    np_d = _np_dtype(d)
+    if d.category == _dtype.COMPLEX:  # real and imaginary parts each carry half the variance
+        real = d.to_real().np
+        if kind == "uniform":
+            return (rng.random(shape, real) + 1j * rng.random(shape, real)).astype(np_d)
+        scale = math.sqrt(0.5)
+        return (rng.standard_normal(shape, real) * scale
+                + 1j * rng.standard_normal(shape, real) * scale).astype(np_d)
+    if d.category != _dtype.FLOAT:
+        kernel = "check_uniform_bounds" if kind == "uniform" else "normal_kernel_cpu"
+        raise RuntimeError(f"\"{kernel}\" not implemented for '{d.name.capitalize()}'")
+    out = rng.random(shape, xp.float32) if kind == "uniform" else \
+        rng.standard_normal(shape, xp.float32)
+    return out.astype(np_d)
+
+
+_NATIVE.update({_dtype.float32: xp.float32, _dtype.float64: xp.float64})
+
+
+def _fill_random(self, kind, generator):
+    """Draw into self's own buffer when NumPy can write there directly (no temporary)."""
+    a = self._data
+    if _NATIVE.get(self.dtype) is not None and a.flags.c_contiguous:
+        rng = _random.rng(generator)
+        if kind == "uniform":
+            rng.random(dtype=a.dtype, out=a)
+        else:
+            rng.standard_normal(dtype=a.dtype, out=a)
+        return a
+    vals = _draw(kind, _random.rng(generator), a.shape, self.dtype)
+    a[...] = vals
+    return a
+
+
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None,
-         layout=None, pin_memory=False):
+         layout=None, pin_memory=False, **kw):
     """Uniform samples in [0, 1)."""
-    d = _float_dtype(dtype)
-    arr = _random.rng(generator).random(_size_args(size), dtype=d if d in (
-        xp.float32, xp.float64) else xp.float64)
-    return _finish(arr.astype(d, copy=False), None, device, requires_grad)
+    shape = _size_args(_size_kw(size, kw) if kw else size)
+    arr = _draw("uniform", _random.rng(generator), shape, _dtype_or_default(dtype))
+    if device is None and not requires_grad and out is None:
+        return _wrap(arr)
+    return _out(_finish(arr, None, device, requires_grad), out)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None,
-          layout=None, pin_memory=False):
+          layout=None, pin_memory=False, **kw):
     """Standard normal samples."""
-    d = _float_dtype(dtype)
-    arr = _random.rng(generator).standard_normal(_size_args(size), dtype=d if d in (
-        xp.float32, xp.float64) else xp.float64)
-    return _finish(arr.astype(d, copy=False), None, device, requires_grad)
+    shape = _size_args(_size_kw(size, kw) if kw else size)
+    arr = _draw("normal", _random.rng(generator), shape, _dtype_or_default(dtype))
+    if device is None and not requires_grad and out is None:
+        return _wrap(arr)
+    return _out(_finish(arr, None, device, requires_grad), out)
 
 
 def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None,
-            requires_grad=False, out=None, layout=None):
-    """Integers in [low, high) (int64 by default)."""
+            requires_grad=False, out=None, layout=None, pin_memory=False):
+    """Integers in [low, high) (int64 by default): randint(high, size) or randint(low, high,
+    size)."""
     if size is None:  # randint(high, size)
         low, high, size = 0, low, high
     if high is None:
         low, high = 0, low
+    if size is None:
+        raise TypeError("randint() missing required argument 'size'")
+    low, high = int(_scalar(low)), int(_scalar(high))
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= "
+                           f"to={high}")
     d = _dtype.to_dtype(dtype) if dtype is not None else _dtype.int64
-    arr = _random.rng(generator).integers(low, high, _size_args((size,)))
-    return _finish(arr.astype(d.np), None, device, requires_grad)
+    shape = _size_args((size,)) if isinstance(size, (int, xp.integer)) else _size_args(size)
+    arr = _random.rng(generator).integers(low, high, shape)
+    return _out(_finish(arr.astype(_np_dtype(d)), None, device, requires_grad), out)
 
 
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False, out=None,
              layout=None, pin_memory=False):
+    """A random permutation of 0..n-1 (int64)."""
+    if n < 0:
+        raise RuntimeError(f"n must be non-negative, got{n}")
     d = _dtype.to_dtype(dtype) if dtype is not None else _dtype.int64
-    return _finish(_random.rng(generator).permutation(n).astype(d.np), None, device,
-                   requires_grad)
+    return _out(_finish(_random.rng(generator).permutation(n).astype(_np_dtype(d)), None,
+                        device, requires_grad), out)
 
 
-def rand_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return rand(tuple(input.shape), dtype=dtype or input.dtype, requires_grad=requires_grad)
+def rand_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None,
+              layout=None, pin_memory=False, generator=None):
+    return rand(tuple(input.shape), dtype=dtype or input.dtype, device=device,
+                requires_grad=requires_grad, generator=generator)
 
 
-def randn_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return randn(tuple(input.shape), dtype=dtype or input.dtype, requires_grad=requires_grad)
+def randn_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None,
+               layout=None, pin_memory=False, generator=None):
+    return randn(tuple(input.shape), dtype=dtype or input.dtype, device=device,
+                 requires_grad=requires_grad, generator=generator)
 
 
 def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False,
-                 memory_format=None):
-    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype)
+                 memory_format=None, layout=None, pin_memory=False, generator=None):
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype, device=device,
+                   generator=generator)
 
 
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None,
-           device=None, requires_grad=False):
-    """Normal samples; mean/std may be tensors (broadcast) or floats with `size`."""
+           device=None, requires_grad=False, layout=None, pin_memory=False):
+    """Normal samples: mean/std tensors (broadcast), or floats with `size`."""
     g = _random.rng(generator)
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        ref = mean if isinstance(mean, Tensor) else std
+        if ref.dtype.category < _dtype.FLOAT:
+            raise RuntimeError(f"\"normal_kernel_cpu\" not implemented for "
+                               f"'{ref.dtype.name.capitalize()}'")
         m = mean._data if isinstance(mean, Tensor) else mean
         s = std._data if isinstance(std, Tensor) else std
-        ref = mean if isinstance(mean, Tensor) else std
+        if (xp.asarray(s) < 0).any():
+            raise RuntimeError("normal expects all elements of std >= 0.0")
         shape = xp.broadcast_shapes(xp.shape(m), xp.shape(s))
-        return _wrap((m + s * g.standard_normal(shape)).astype(ref._data.dtype))
-    shape = _size_args((size,)) if size is not None else ()
-    return _finish((mean + std * g.standard_normal(shape)).astype(_float_dtype(dtype)), None,
-                   device, requires_grad)
+        return _out(_wrap((m + s * _draw("normal", g, shape, ref.dtype)).astype(
+            ref._data.dtype)), out)
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    shape = _size_args((size,) if isinstance(size, int) else tuple(size)) if size is not None \
+        else ()
+    d = _dtype_or_default(dtype)
+    arr = _draw("normal", g, shape, d)
+    arr *= std
+    arr += mean
+    return _out(_finish(arr, None, device, requires_grad), out)
+
+
+def poisson(input, generator=None):
+    """Poisson samples with rates `input`."""
+    return _wrap(_random.rng(generator).poisson(input._data).astype(input._data.dtype))
 
 
 def bernoulli(input, p=None, *, generator=None, out=None):
-    probs = input._data if p is None else xp.full(input._data.shape, p)
+    """0/1 samples: 1 with probability `input` (or `p`), in input's dtype."""
+    probs = input._data if p is None else p
+    if p is None and ((probs < 0).any() or (probs > 1).any()):
+        raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
     draws = _random.rng(generator).random(input._data.shape) < probs
-    return _wrap(draws.astype(input._data.dtype))
+    return _out(_wrap(draws.astype(input._data.dtype)), out)
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
     """Sample category indices from rows of (unnormalised) probabilities."""
-    probs = input._data.astype(xp.float64)
-    rows = probs.reshape(-1, probs.shape[-1])
-    if (rows < 0).any() or not xp.isfinite(rows).all():
-        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
-    if not replacement and num_samples > rows.shape[1]:
+    probs = input._data
+    if probs.ndim not in (1, 2):
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
+    if probs.dtype.kind != "f" and probs.dtype.name != "bfloat16":
+        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
+                           f"{input.dtype.name.capitalize()}")
+    if num_samples <= 0:
+        raise RuntimeError("cannot sample n_sample <= 0 samples")
+    rows = probs.reshape(-1, probs.shape[-1]).astype(xp.float64)
+    k = rows.shape[1]
+    if not replacement and num_samples > k:
         raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
                            "replacement")
+    if (rows < 0).any() or not xp.isfinite(rows).all():
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    totals = rows.sum(axis=1)
+    if (totals <= 0).any():
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
     g = _random.rng(generator)
-    out = xp.empty((rows.shape[0], num_samples), dtype=xp.int64)
-    for i, r in enumerate(rows):
-        if r.sum() <= 0:
-            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-        out[i] = g.choice(r.shape[0], size=num_samples, replace=replacement, p=r / r.sum())
-    return _wrap(out.reshape(probs.shape[:-1] + (num_samples,)))
+    r = rows.shape[0]
+    if replacement:  # inverse CDF, all rows in one searchsorted (row i shifted by i)
+        cdf = xp.cumsum(rows, axis=1) / totals[:, None]
+        shift = xp.arange(r, dtype=xp.float64)[:, None]
+        u = g.random((r, num_samples))
+        pos = xp.searchsorted((cdf + shift).ravel(), (u + shift).ravel(), side="right")
+        idx = xp.minimum(pos.reshape(r, num_samples) - xp.arange(r)[:, None] * k, k - 1)
+    else:  # exponential race: the num_samples smallest E_i / p_i win (zero p never first)
+        with xp.errstate(divide="ignore"):
+            keys = g.standard_exponential((r, k)) / rows
+        idx = xp.argsort(keys, axis=1, kind="stable")[:, :num_samples]
+    result = idx.astype(xp.int64).reshape(probs.shape[:-1] + (num_samples,))
+    return _out(_wrap(result), out)
+
+
+# -- in-place random fills (Tensor methods) -----------------------------------------------------
+def _check_inplace_leaf(self):
+    if self._requires_grad and self.grad_fn is None and _enabled[0]:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                           "operation.")
+
+
+def _write(self, values):
+    self._data[...] = values
+    self._bump()
+    return self
+
+
+def uniform_(self, a=0.0, b=1.0, *, generator=None, **kw):
+    """Fill in place with uniform samples from [a, b)."""
+    _check_inplace_leaf(self)
+    if kw:
+        a, b = kw.get("from", a), kw.get("to", b)
+    if a > b:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} "
+                           f"> to={b}")
+    u = _fill_random(self, "uniform", generator)
+    if b - a != 1.0:
+        u *= b - a
+    if a:
+        u += a
+    self._bump()
+    return self
+
+
+def normal_(self, mean=0.0, std=1.0, *, generator=None):
+    """Fill in place with normal samples."""
+    _check_inplace_leaf(self)
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    v = _fill_random(self, "normal", generator)
+    if std != 1.0:
+        v *= std
+    if mean:
+        v += mean
+    self._bump()
+    return self
+
+
+def random_(self, from_=0, to=None, *, generator=None, **kw):
+    """Fill in place with integers from [from, to); `random_(to)` means [0, to)."""
+    _check_inplace_leaf(self)
+    from_ = kw.get("from", from_)
+    if to is None and "from" not in kw and from_ != 0:
+        from_, to = 0, from_
+    if to is None:
+        d = self.dtype
+        if d.category == _dtype.FLOAT:
+            to = 2 ** (xp.finfo(xp.float32 if d.np is None else d.np).nmant + 1) + 1
+        elif d.category == _dtype.BOOL:
+            to = 2
+        else:
+            to = int(xp.iinfo(d.np).max) + 1
+    if from_ >= to:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={from_} "
+                           f">= to={to}")
+    return _write(self, _random.rng(generator).integers(from_, to, self._data.shape))
+
+
+def exponential_(self, lambd=1.0, *, generator=None):
+    _check_inplace_leaf(self)
+    return _write(self, _random.rng(generator).exponential(1.0 / lambd, self._data.shape))
+
+
+def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
+    _check_inplace_leaf(self)
+    return _write(self, median + sigma * _random.rng(generator).standard_cauchy(self._data.shape))
+
+
+def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
+    _check_inplace_leaf(self)
+    return _write(self, _random.rng(generator).lognormal(mean, std, self._data.shape))
+
+
+def geometric_(self, p, *, generator=None):
+    _check_inplace_leaf(self)
+    return _write(self, _random.rng(generator).geometric(p, self._data.shape))
+
+
+def bernoulli_(self, p=0.5, *, generator=None):
+    _check_inplace_leaf(self)
+    probs = p._data if isinstance(p, Tensor) else p
+    return _write(self, _random.rng(generator).random(self._data.shape) < probs)
+
+
+# -- fill_, zero_, copy_ ------------------------------------------------------------------------
+class Fill(Op):
+    """fill_ recorded for autograd: self's old values get no gradient; a tensor value gets
+    the sum of the gradient."""
+
+    def forward(ctx, x, value=None):
+        return xp.full(x.shape, value, dtype=x.dtype)
+
+    def backward(ctx, g):
+        return xp.zeros_like(g), None
+
+
+class FillTensor(Op):
+    _bw_name = "FillBackward1"
+
+    def forward(ctx, x, v):
+        ctx.v_dtype = v.dtype
+        return xp.full(x.shape, v, dtype=x.dtype)
+
+    def backward(ctx, g):
+        return xp.zeros_like(g), g.sum().astype(ctx.v_dtype)
+
+
+class Zero(Op):
+    def forward(ctx, x):
+        return xp.zeros_like(x)
+
+    def backward(ctx, g):
+        return xp.zeros_like(g)
+
+
+class Copy(Op):
+    _bw_name = "CopyBackwards"
+
+    def forward(ctx, x, src):
+        ctx.src_shape, ctx.src_dtype = src.shape, src.dtype
+        out = xp.empty_like(x)
+        out[...] = src
+        return out
+
+    def backward(ctx, g):
+        gs = None
+        if ctx.needs_input_grad[1]:
+            gs = unbroadcast(g, ctx.src_shape)
+            if ctx.src_dtype.kind in "fcV":
+                gs = gs.astype(ctx.src_dtype, copy=False)
+        return (xp.zeros_like(g) if ctx.needs_input_grad[0] else None), gs
+
+
+def _adopt(self, result):
+    """Write an autograd-recorded result into self's buffer and take over its history."""
+    self._data[...] = result._data
+    self._bump()
+    self.grad_fn = result.grad_fn
+    self._requires_grad = result._requires_grad
+    return self
+
+
+def _records(self, *others):
+    return _enabled[0] and (self._requires_grad or builtins.any(
+        isinstance(o, Tensor) and o._requires_grad for o in others))
+
+
+def fill_(self, value):
+    """Fill self with `value` (a number or a 0-d tensor), in place."""
+    if isinstance(value, Tensor):
+        if value.ndim:
+            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor "
+                               f"with {value.ndim} dimensions.")
+        if _records(self, value):
+            _check_inplace_leaf(self)
+            return _adopt(self, FillTensor.apply(self, value))
+        value = value._data
+    elif _records(self):
+        _check_inplace_leaf(self)
+        return _adopt(self, Fill.apply(self, value=value))
+    self._data.fill(value)
+    self._bump()
+    return self
+
+
+def zero_(self):
+    """Fill self with zeros, in place."""
+    if _records(self):
+        _check_inplace_leaf(self)
+        return _adopt(self, Zero.apply(self))
+    self._data.fill(0)
+    self._bump()
+    return self
+
+
+def _broadcast_error(dst_shape, src_shape):
+    """PyTorch's message for a copy_ source that does not broadcast to the destination."""
+    a, b = list(dst_shape), list(src_shape)
+    for i in builtins.range(1, builtins.min(len(a), len(b)) + 1):
+        if a[-i] != b[-i] and a[-i] != 1 and b[-i] != 1:
+            dim = builtins.max(len(a), len(b)) - i
+            return RuntimeError(f"The size of tensor a ({a[-i]}) must match the size of tensor "
+                                f"b ({b[-i]}) at non-singleton dimension {dim}")
+    shape = list(xp.broadcast_shapes(tuple(a), tuple(b)))
+    return RuntimeError(f"output with shape {a} doesn't match the broadcast shape {shape}")
+
+
+def copy_(self, src, non_blocking=False):
+    """Copy `src` into self (broadcasting, casting to self's dtype), in place."""
+    if not isinstance(src, Tensor):
+        raise TypeError(f"copy_(): argument 'src' (position 1) must be Tensor, not "
+                        f"{type(src).__name__}")
+    s = src._data
+    if _enabled[0] and (self._requires_grad or src._requires_grad):
+        _copy_check_shapes(self._data.shape, s.shape)
+        _check_inplace_leaf(self)
+        return _adopt(self, Copy.apply(self, src))
+    if s.dtype.kind == "c" and self._data.dtype.kind != "c":
+        s = s.real  # PyTorch discards the imaginary part (with a warning)
+    try:
+        self._data[...] = s
+    except ValueError:
+        raise _broadcast_error(self._data.shape, s.shape) from None
+    self._bump()
+    return self
+
+
+def _copy_check_shapes(dst, src):
+    if src != dst:
+        try:
+            if xp.broadcast_shapes(dst, src) != dst:
+                raise ValueError
+        except ValueError:
+            raise _broadcast_error(dst, src) from None
 
 
 # -- legacy constructors and new_* methods ------------------------------------------------------
@@ -278,19 +778,25 @@ def legacy_new(cls, dtype, *args, **kwargs):
         from ember._ops.conversion import _check_device
 
         _check_device(to_device(kwargs["device"]))
+    np_d = _np_dtype(d)
     if not args:
-        arr = xp.empty((0,), dtype=d.np)
+        arr = xp.empty((0,), dtype=np_d)
     elif builtins.all(isinstance(a, (int, xp.integer)) and not isinstance(a, builtins.bool)
                       for a in args):
-        arr = xp.zeros(tuple(int(a) for a in args), dtype=d.np)
+        arr = xp.zeros(tuple(int(a) for a in args), dtype=np_d)
     elif len(args) == 1 and isinstance(args[0], Size):
-        arr = xp.zeros(tuple(args[0]), dtype=d.np)
+        arr = xp.zeros(tuple(args[0]), dtype=np_d)
     elif len(args) == 1:
         data = args[0]
         if isinstance(data, Tensor):
-            arr = data._data if data._data.dtype == d.np else data._data.astype(d.np)
+            if data.dtype is not d:
+                raise TypeError(f"expected {d.name.capitalize()} (got "
+                                f"{data.dtype.name.capitalize()})")
+            arr = data._data
+        elif isinstance(data, (list, tuple, xp.ndarray)):
+            arr = xp.array(data).astype(np_d)
         else:
-            arr = xp.array(data._data if isinstance(data, Tensor) else data).astype(d.np)
+            raise TypeError(f"new(): data must be a sequence (got {type(data).__name__})")
     else:
         raise TypeError(f"new() received an invalid combination of arguments: {args!r}")
     t = object.__new__(cls) if cls is not Tensor else None
@@ -303,23 +809,41 @@ def legacy_new(cls, dtype, *args, **kwargs):
 
 
 def _new_method(creator):
-    def method(self, *size, dtype=None, device=None, requires_grad=False, **kw):
+    def method(self, *size, dtype=None, device=None, requires_grad=False, layout=None,
+               pin_memory=False):
         return creator(*size, dtype=dtype or self.dtype, device=device,
                        requires_grad=requires_grad)
 
+    method.__name__ = "new_" + creator.__name__
     return method
 
 
-def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
-    return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False, layout=None,
+               pin_memory=False):
+    if isinstance(data, Tensor):
+        arr = data._data.copy()
+    else:
+        arr = xp.array(data)
+    return _finish(arr, dtype or self.dtype, device, requires_grad)
 
 
-def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
-    return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
+def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False,
+             layout=None, pin_memory=False):
+    return full(size, fill_value, dtype=dtype or self.dtype, device=device,
+                requires_grad=requires_grad)
+
+
+def _method_bernoulli(self, p=None, *, generator=None):
+    return bernoulli(self, p, generator=generator)
 
 
 bind({"new_zeros": _new_method(zeros), "new_ones": _new_method(ones),
-      "new_empty": _new_method(empty), "new_tensor": new_tensor, "new_full": new_full})
+      "new_empty": _new_method(empty), "new_tensor": new_tensor, "new_full": new_full,
+      "fill_": fill_, "zero_": zero_, "copy_": copy_, "uniform_": uniform_,
+      "normal_": normal_, "random_": random_, "exponential_": exponential_,
+      "cauchy_": cauchy_, "log_normal_": log_normal_, "geometric_": geometric_,
+      "bernoulli_": bernoulli_, "bernoulli": _method_bernoulli,
+      "multinomial": multinomial})
 
 
 def _typed_tensor_class(name, d):
@@ -344,4 +868,9 @@ CharTensor = _typed_tensor_class("CharTensor", _dtype.int8)
 ByteTensor = _typed_tensor_class("ByteTensor", _dtype.uint8)
 BoolTensor = _typed_tensor_class("BoolTensor", _dtype.bool)
 
-__all__ = public_functions(globals())
+# `range_` (torch.range) is not exported: as `range` it would shadow the builtin in ember
+__all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "empty", "full",
+           "scalar_tensor", "empty_strided", "zeros_like", "ones_like", "empty_like",
+           "full_like", "arange", "linspace", "logspace", "eye", "rand", "randn", "randint",
+           "randperm", "rand_like", "randn_like", "randint_like", "normal", "poisson",
+           "bernoulli", "multinomial"]

@@ -16,8 +16,13 @@ from ember._ops._helpers import (
     write_out,
     xp,
 )
+from ember.autograd._views import check_view_leaf, protect_saved, rebase_history
 from ember.autograd.function import Op
 from ember.autograd.grad_mode import _enabled
+
+# NOTE: PyTorch computes log(0) = -inf, x/0 = inf, sqrt(-1) = nan silently. NumPy warns for
+# each; a per-call errstate would cost ~1 us on every op, so silence these process-wide once.
+xp.seterr(divide="ignore", invalid="ignore", over="ignore", under="ignore")
 
 
 def _shape(a):
@@ -36,13 +41,20 @@ def _sum_to(g, shape):
 
 
 # -- binary arithmetic ------------------------------------------------------------------------
+def _in_shapes(ctx):
+    a, b = ctx.inputs
+    return (a._data.shape if isinstance(a, Tensor) else (),
+            b._data.shape if isinstance(b, Tensor) else ())
+
+
 class Add(Op):
+    # NOTE: forward keeps no bookkeeping (the no-grad hot path); backward takes the input
+    # shapes from ctx.inputs, which apply records only when a graph is built
     def forward(ctx, a, b):
-        ctx.shapes = (_shape(a), _shape(b))
         return a + b
 
     def backward(ctx, g):
-        sa, sb = ctx.shapes
+        sa, sb = _in_shapes(ctx)
         n = ctx.needs_input_grad
         return (unbroadcast(g, sa) if n[0] else None, unbroadcast(g, sb) if n[1] else None)
 
@@ -53,11 +65,10 @@ class Add(Op):
 
 class Sub(Op):
     def forward(ctx, a, b):
-        ctx.shapes = (_shape(a), _shape(b))
         return a - b
 
     def backward(ctx, g):
-        sa, sb = ctx.shapes
+        sa, sb = _in_shapes(ctx)
         n = ctx.needs_input_grad
         return (unbroadcast(g, sa) if n[0] else None, unbroadcast(-g, sb) if n[1] else None)
 
@@ -127,16 +138,23 @@ class Pow(Op):
 
 class FloorDivide(Op):
     def forward(ctx, a, b):
-        ctx.shapes = (_shape(a), _shape(b))
+        if _is_int_array(a, b) and _has_zero(b):
+            raise RuntimeError("ZeroDivisionError")
         return xp.floor_divide(a, b)
 
     def backward(ctx, g):
-        sa, sb = ctx.shapes
+        sa, sb = _in_shapes(ctx)
         return xp.zeros(sa, g.dtype), xp.zeros(sb, g.dtype)
+
+    def tbackward(ctx, g):
+        a, b = ctx.inputs
+        return _sum_to(g * 0, _tshape(a)), _sum_to(g * 0, _tshape(b))
 
 
 class Remainder(Op):
     def forward(ctx, a, b):
+        if _is_int_array(a, b) and _has_zero(b):
+            raise RuntimeError("ZeroDivisionError")
         ctx.save_for_backward(a, b)
         return xp.remainder(a, b)
 
@@ -147,9 +165,15 @@ class Remainder(Op):
         gb = unbroadcast(-g * xp.floor_divide(a, b), _shape(b)) if n[1] else None
         return ga, gb
 
+    def tbackward(ctx, g):
+        a, b = ctx.inputs
+        return _sum_to(g, _tshape(a)), _sum_to(-g * floor_divide(a, b), _tshape(b))
+
 
 class Fmod(Op):
     def forward(ctx, a, b):
+        if _is_int_array(a, b) and _has_zero(b):
+            raise RuntimeError("ZeroDivisionError")
         ctx.save_for_backward(a, b)
         return xp.fmod(a, b)
 
@@ -159,6 +183,19 @@ class Fmod(Op):
         ga = unbroadcast(g, _shape(a)) if n[0] else None
         gb = unbroadcast(-g * xp.trunc(a / b), _shape(b)) if n[1] else None
         return ga, gb
+
+    def tbackward(ctx, g):
+        a, b = ctx.inputs
+        return _sum_to(g, _tshape(a)), _sum_to(-g * div(a, b, rounding_mode="trunc"),
+                                               _tshape(b))
+
+
+def _is_int_array(a, b):
+    return getattr(a, "dtype", getattr(b, "dtype", None)).kind in "iu"
+
+
+def _has_zero(b):
+    return not xp.all(b)
 
 
 class Maximum(Op):
@@ -172,6 +209,11 @@ class Maximum(Op):
         wa = (a > b) + 0.5 * (a == b)
         return (unbroadcast(g * wa, _shape(a)), unbroadcast(g * (1 - wa), _shape(b)))
 
+    def tbackward(ctx, g):
+        a, b = ctx.inputs
+        wa = _wrap(((a._data > b._data) + 0.5 * (a._data == b._data)).astype(a._data.dtype))
+        return _sum_to(g * wa, _tshape(a)), _sum_to(g * (1 - wa), _tshape(b))
+
 
 class Minimum(Op):
     def forward(ctx, a, b):
@@ -182,6 +224,11 @@ class Minimum(Op):
         a, b = ctx.saved
         wa = (a < b) + 0.5 * (a == b)
         return (unbroadcast(g * wa, _shape(a)), unbroadcast(g * (1 - wa), _shape(b)))
+
+    def tbackward(ctx, g):
+        a, b = ctx.inputs
+        wa = _wrap(((a._data < b._data) + 0.5 * (a._data == b._data)).astype(a._data.dtype))
+        return _sum_to(g * wa, _tshape(a)), _sum_to(g * (1 - wa), _tshape(b))
 
 
 class Atan2(Op):
@@ -194,21 +241,137 @@ class Atan2(Op):
         d = a * a + b * b
         return unbroadcast(g * b / d, _shape(a)), unbroadcast(-g * a / d, _shape(b))
 
+    def tbackward(ctx, g):
+        a, b = ctx.inputs
+        d = a * a + b * b
+        return _sum_to(g * b / d, _tshape(a)), _sum_to(-g * a / d, _tshape(b))
+
+
+class Hypot(Op):
+    def forward(ctx, a, b):
+        y = xp.hypot(a, b)
+        ctx.save_for_backward(a, b, y)
+        return y
+
+    def backward(ctx, g):
+        a, b, y = ctx.saved
+        n = ctx.needs_input_grad
+        return (unbroadcast(g * a / y, _shape(a)) if n[0] else None,
+                unbroadcast(g * b / y, _shape(b)) if n[1] else None)
+
+    def tbackward(ctx, g):
+        a, b = ctx.inputs
+        y = hypot(a, b)
+        return _sum_to(g * a / y, _tshape(a)), _sum_to(g * b / y, _tshape(b))
+
+
+class Logaddexp(Op):
+    def forward(ctx, a, b):
+        y = xp.logaddexp(a, b)
+        ctx.save_for_backward(a, b, y)
+        return y
+
+    def backward(ctx, g):
+        a, b, y = ctx.saved
+        n = ctx.needs_input_grad
+        return (unbroadcast(g * xp.exp(a - y), _shape(a)) if n[0] else None,
+                unbroadcast(g * xp.exp(b - y), _shape(b)) if n[1] else None)
+
+    def tbackward(ctx, g):
+        a, b = ctx.inputs
+        y = logaddexp(a, b)
+        return _sum_to(g * (a - y).exp(), _tshape(a)), _sum_to(g * (b - y).exp(), _tshape(b))
+
+
+class Xlogy(Op):
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        # NOTE: 0 * log(0) is defined as 0 here, but a NaN in y still propagates
+        return xp.where((a == 0) & ~xp.isnan(b), 0, a * xp.log(b)).astype(
+            _res_np(a, b), copy=False)
+
+    def backward(ctx, g):
+        a, b = ctx.saved
+        n = ctx.needs_input_grad
+        ga = gb = None
+        if n[0]:
+            ga = unbroadcast(g * xp.where((a == 0) & ~xp.isnan(b), 0, xp.log(b)), _shape(a))
+        if n[1]:
+            gb = unbroadcast(g * a / b, _shape(b))
+        return ga, gb
+
+    def tbackward(ctx, g):
+        a, b = ctx.inputs
+        n = ctx.needs_input_grad
+        ga = gb = None
+        if n[0]:
+            keep = _wrap(~((a._data == 0) & ~xp.isnan(_arr(b))))
+            ga = _sum_to(g * where(keep, b.log() if isinstance(b, Tensor) else math.log(b), 0.0),
+                         _tshape(a))
+        if n[1]:
+            gb = _sum_to(g * a / b, _tshape(b))
+        return ga, gb
+
+
+def _res_np(a, b):
+    return a.dtype if type(a) is xp.ndarray else b.dtype
+
 
 def _check_shapes(op, a, b):
     try:
         xp.broadcast_shapes(_tshape(a), _tshape(b))
     except ValueError:
         raise RuntimeError(
-            f"{op}: the size of tensor a ({list(_tshape(a))}) must match the size of tensor b "
-            f"({list(_tshape(b))}) or be broadcastable to it") from None
+            f"The size of tensor a ({_mismatch(a, b)[0]}) must match the size of tensor b "
+            f"({_mismatch(a, b)[1]}) at non-singleton dimension {_mismatch(a, b)[2]}; "
+            f"{op}() got shapes {list(_tshape(a))} and {list(_tshape(b))}") from None
 
 
-def _binary(cls, name):
+def _mismatch(a, b):
+    """The first (from the right) pair of sizes that do not broadcast, as PyTorch reports."""
+    sa, sb = _tshape(a), _tshape(b)
+    n = max(len(sa), len(sb))
+    for i in range(1, n + 1):
+        x = sa[-i] if i <= len(sa) else 1
+        y = sb[-i] if i <= len(sb) else 1
+        if x != y and x != 1 and y != 1:
+            return x, y, n - i
+    return sa, sb, 0
+
+
+def _not_impl(name, d):
+    raise NotImplementedError(f'"{name}_cpu" not implemented for \'{_tname(d)}\'')
+
+
+def _tname(d):
+    return {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
+            "int64": "Long", "float16": "Half", "bfloat16": "BFloat16", "float32": "Float",
+            "float64": "Double"}.get(d.name, d.name.capitalize())
+
+
+def _res(a, b):
+    """The dtype of promoted operands (the tensor's: a kept Python scalar is weak)."""
+    return a.dtype if isinstance(a, Tensor) else b.dtype
+
+
+def _need_tensor(name, other, pos=2, argname="other"):
+    if not isinstance(other, Tensor):
+        raise TypeError(f"{name}(): argument '{argname}' (position {pos}) must be Tensor, "
+                        f"not {type(other).__name__}")
+
+
+def _binary(cls, name, no_bool=False, tensors_only=False):
     def fn(input, other, *, out=None):
+        if tensors_only:
+            _need_tensor(name, input, 1, "input")
+            _need_tensor(name, other)
         a, b = promote(input, other)
+        if no_bool and _res(a, b) is _dtype.bool:
+            _not_impl(name, _dtype.bool)
         try:
             r = cls.apply(a, b)
+        except OverflowError:
+            r = cls.apply(*_wrapped(a, b))
         except ValueError:
             _check_shapes(name, a, b)
             raise
@@ -216,6 +379,49 @@ def _binary(cls, name):
 
     fn.__name__ = name
     return fn
+
+
+def _float_binary(cls, name, ints="float", scalars=False):
+    """Binary math defined on floats: integer operands become the default float dtype
+    (ints="float") or are refused like PyTorch's CPU kernels (ints="error")."""
+    def fn(input, other, *, out=None):
+        if not scalars:
+            _need_tensor(name, input, 1, "input")
+            _need_tensor(name, other)
+        a, b = promote(input, other)
+        d = _res(a, b)
+        if d.category < _dtype.FLOAT:
+            if ints == "error":
+                _not_impl(name, d)
+            a, b = _to_float(a), _to_float(b)
+            if not isinstance(a, Tensor):
+                a = float(a)
+            if not isinstance(b, Tensor):
+                b = float(b)
+        try:
+            r = cls.apply(a, b)
+        except OverflowError:
+            r = cls.apply(*_wrapped(a, b))
+        except ValueError:
+            _check_shapes(name, a, b)
+            raise
+        return r if out is None else write_out(r, out)
+
+    fn.__name__ = name
+    return fn
+
+
+def _wrapped(a, b):
+    """A Python int out of an integer tensor's range wraps around, as in PyTorch (NumPy
+    raises OverflowError instead)."""
+    if isinstance(a, Tensor):
+        return a, xp.asarray(b).astype(a._data.dtype)
+    return xp.asarray(a).astype(b._data.dtype), b
+
+
+_INT_NAMES = ("uint8", "int8", "int16", "int32", "int64", "uint16", "uint32", "uint64")
+_INT_MIN = {xp.dtype(d): int(xp.iinfo(d).min) for d in _INT_NAMES}
+_INT_MAX = {xp.dtype(d): int(xp.iinfo(d).max) for d in _INT_NAMES}
 
 
 def _to_float(t):
@@ -227,6 +433,15 @@ def _to_float(t):
     return t
 
 
+_NP_BOOL = xp.dtype(bool)
+
+
+def _is_bool(x):
+    t = type(x)
+    return t is bool or (t is not float and t is not int and isinstance(x, Tensor)
+                         and x._data.dtype is _NP_BOOL)
+
+
 def add(input, other, *, alpha=1, out=None):
     """input + alpha * other, with broadcasting and PyTorch's type promotion."""
     if alpha != 1:
@@ -234,6 +449,8 @@ def add(input, other, *, alpha=1, out=None):
     a, b = promote(input, other)
     try:
         r = Add.apply(a, b)
+    except OverflowError:
+        r = Add.apply(*_wrapped(a, b))
     except ValueError:
         _check_shapes("add", a, b)
         raise
@@ -241,14 +458,21 @@ def add(input, other, *, alpha=1, out=None):
 
 
 def sub(input, other, *, alpha=1, out=None):
+    """input - alpha * other. Bool operands are refused, as in PyTorch."""
+    if _is_bool(other) or _is_bool(input):
+        if _is_bool(other) and _is_bool(input):
+            raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                               "supported. Use the `^` or `logical_xor()` operator instead.")
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
     if alpha != 1:
         other = other * alpha
     a, b = promote(input, other)
-    if a.dtype is _dtype.bool if isinstance(a, Tensor) else False:
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
-                           "supported. Use the `^` or `logical_xor()` operator instead.")
     try:
         r = Sub.apply(a, b)
+    except OverflowError:
+        r = Sub.apply(*_wrapped(a, b))
     except ValueError:
         _check_shapes("sub", a, b)
         raise
@@ -256,65 +480,98 @@ def sub(input, other, *, alpha=1, out=None):
 
 
 mul = _binary(Mul, "mul")
-maximum = _binary(Maximum, "maximum")
-minimum = _binary(Minimum, "minimum")
-fmod = _binary(Fmod, "fmod")
-remainder = _binary(Remainder, "remainder")
+maximum = _binary(Maximum, "maximum", tensors_only=True)
+minimum = _binary(Minimum, "minimum", tensors_only=True)
+fmod = _binary(Fmod, "fmod", no_bool=True)
+remainder = _binary(Remainder, "remainder", no_bool=True)
+atan2 = _float_binary(Atan2, "atan2")
+hypot = _float_binary(Hypot, "hypot", ints="error")
+logaddexp = _float_binary(Logaddexp, "logaddexp", ints="error")
+xlogy = _float_binary(Xlogy, "xlogy", scalars=True)
 
 
 def div(input, other, *, rounding_mode=None, out=None):
     """True division (integers give floats); rounding_mode 'trunc' or 'floor'."""
+    if rounding_mode is None:
+        a, b = promote(input, other)
+        if _res(a, b).category < _dtype.FLOAT:
+            a, b = _to_float(a), _to_float(b)
+            if type(b) is int or type(b) is bool:
+                b = float(b)
+            if type(a) is int or type(a) is bool:
+                a = float(a)
+        try:
+            r = Div.apply(a, b)
+        except ValueError:
+            _check_shapes("div", a, b)
+            raise
+        return r if out is None else write_out(r, out)
     if rounding_mode == "floor":
         return floor_divide(input, other, out=out)
-    a, b = promote(input, other)
     if rounding_mode == "trunc":
-        r = _wrap(xp.trunc(xp.true_divide(_arr(a), _arr(b))).astype(_res_dtype(a, b)))
-        return write_out(r, out)
-    if rounding_mode is not None:
-        raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
-                         f"but found '{rounding_mode}'")
-    a, b = _to_float(a), _to_float(b)
-    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
-        raise TypeError("div needs at least one Tensor")
-    if isinstance(b, int) and not isinstance(b, bool):
-        b = float(b)
-    if isinstance(a, int) and not isinstance(a, bool):
-        a = float(a)
-    try:
-        r = Div.apply(a, b)
-    except ValueError:
-        _check_shapes("div", a, b)
-        raise
-    return r if out is None else write_out(r, out)
+        a, b = promote(input, other)
+        if _res(a, b).category < _dtype.FLOAT:
+            if _res(a, b) is _dtype.bool:
+                _not_impl("div_trunc", _dtype.bool)
+            if _has_zero(_arr(b)):
+                raise RuntimeError("ZeroDivisionError")
+            # integer truncating division without a float round trip (exact for int64)
+            q = xp.floor_divide(_arr(a), _arr(b))
+            q = q + ((xp.remainder(_arr(a), _arr(b)) != 0) & ((_arr(a) < 0) ^ (_arr(b) < 0)))
+            return write_out(_wrap(q.astype(_res(a, b).np, copy=False)), out)
+        r = Trunc.apply(Div.apply(a, b))  # noqa: F821 - defined by the unary table below
+        return r if out is None else write_out(r, out)
+    raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                     f"but found '{rounding_mode}'")
 
 
 def _arr(x):
     return x._data if isinstance(x, Tensor) else x
 
 
-def _res_dtype(a, b):
-    return _dtype.result_type(a, b).np
-
-
 def floor_divide(input, other, *, out=None):
     a, b = promote(input, other)
-    return write_out(FloorDivide.apply(a, b), out)
+    if _res(a, b) is _dtype.bool:
+        _not_impl("div_floor", _dtype.bool)
+    try:
+        r = FloorDivide.apply(a, b)
+    except OverflowError:
+        r = FloorDivide.apply(*_wrapped(a, b))
+    except ValueError:
+        _check_shapes("floor_divide", a, b)
+        raise
+    return r if out is None else write_out(r, out)
 
 
 def pow(input, exponent, *, out=None):  # noqa: A001
     a, b = promote(input, exponent)
-    if (isinstance(a, Tensor) and isinstance(b, Tensor) and b.dtype.category == _dtype.INT
-            and a.dtype.category == _dtype.INT and (b._data < 0).any()):
-        raise RuntimeError("Integers to negative integer powers are not allowed.")
-    if isinstance(b, int) and not isinstance(b, bool) and isinstance(a, Tensor) \
-            and a.dtype.category == _dtype.INT and b < 0:
-        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    d = _res(a, b)
+    if d.category == _dtype.INT:
+        if isinstance(b, Tensor) and (b._data < 0).any():
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        if type(b) is int and b < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+    elif d is _dtype.bool:
+        if isinstance(a, Tensor) and type(b) is bool:
+            # x ** True is x, x ** False is all True
+            r = _wrap(a._data.copy() if b else xp.ones_like(a._data))
+            return r if out is None else write_out(r, out)
+        _not_impl("pow", _dtype.bool)
+    try:
+        r = Pow.apply(a, b)
+    except ValueError:
+        _check_shapes("pow", a, b)
+        raise
+    return r if out is None else write_out(r, out)
+
+
+def float_power(input, exponent, *, out=None):
+    """pow computed in float64 (complex128 for complex inputs), like PyTorch."""
+    from ember._ops.conversion import to_dtype
+
+    a = to_dtype(input, _dtype.float64) if isinstance(input, Tensor) else float(input)
+    b = to_dtype(exponent, _dtype.float64) if isinstance(exponent, Tensor) else float(exponent)
     return write_out(Pow.apply(a, b), out)
-
-
-def atan2(input, other, *, out=None):
-    a, b = promote(_to_float(input), _to_float(other))
-    return write_out(Atan2.apply(a, b), out)
 
 
 arctan2 = atan2
@@ -322,8 +579,13 @@ multiply, subtract, divide, true_divide = mul, sub, div, div
 
 
 # -- unary math: one row per function ---------------------------------------------------------
-def _unary_op(name, forward, backward, tbackward=None, saves="x", float_only=True):
-    """Build an Op class for a unary elementwise function from its rule row."""
+def _unary_op(name, forward, backward, tbackward=None, saves="x", kind="f"):
+    """Build an Op class for a unary elementwise function from its rule row.
+
+    kind says what integer and bool inputs do, as in PyTorch: "f" computes in the default
+    float dtype, "k" keeps the dtype (bool refused), "i" refuses integers and bool, "a" takes
+    everything; "neg", "sq" and "relu" are the odd ones out.
+    """
 
     def fwd(ctx, x):
         y = forward(x)
@@ -351,13 +613,35 @@ def _unary_op(name, forward, backward, tbackward=None, saves="x", float_only=Tru
     cls.__module__ = __name__
 
     def fn(input, *, out=None):
-        if float_only and input.dtype.category < _dtype.FLOAT:
-            input = _to_float(input)
+        if input._data.dtype.kind in "biu":
+            input = _int_input(name, kind, input)
         r = cls.apply(input)
         return r if out is None else write_out(r, out)
 
     fn.__name__ = name
     return cls, fn
+
+
+def _int_input(name, kind, x):
+    """What a unary op does with an integer or bool tensor (see _unary_op)."""
+    is_bool = x._data.dtype is _NP_BOOL
+    if kind == "f":
+        return _to_float(x)
+    if kind == "a":
+        return x
+    if kind == "neg" and is_bool:
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
+    if kind == "relu" and is_bool:
+        raise RuntimeError("Boolean inputs not supported for relu")
+    if kind == "sq" and is_bool:
+        from ember._ops.conversion import to_dtype
+
+        return to_dtype(x, _dtype.int64)
+    if kind == "i" or (kind == "k" and is_bool):
+        _not_impl(name, x.dtype)
+    return x
 
 
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
@@ -369,6 +653,10 @@ def _sigmoid(x):
     # NOTE: split by sign so exp never overflows
     return xp.where(x >= 0, 1 / (1 + xp.exp(-xp.abs(x))), xp.exp(-xp.abs(x))
                     / (1 + xp.exp(-xp.abs(x)))).astype(x.dtype, copy=False)
+
+
+def _sign(x):
+    return x.copy() if x.dtype is _NP_BOOL else xp.sign(x)
 
 
 def _erf(x):
@@ -384,57 +672,60 @@ def _erfinv(x):
 
 
 _UNARY = {
-    # name: (forward, backward(g, x, y), tbackward(g, x), saves, float_only)
-    "exp": (xp.exp, lambda g, x, y: g * y, lambda g, x: g * x.exp(), "y", True),
-    "log": (xp.log, lambda g, x, y: g / x, lambda g, x: g / x, "x", True),
-    "log2": (xp.log2, lambda g, x, y: g / (x * _LN2), lambda g, x: g / (x * _LN2), "x", True),
+    # name: (forward, backward(g, x, y), tbackward(g, x), saves, int/bool kind)
+    "exp": (xp.exp, lambda g, x, y: g * y, lambda g, x: g * x.exp(), "y", "f"),
+    "log": (xp.log, lambda g, x, y: g / x, lambda g, x: g / x, "x", "f"),
+    "log2": (xp.log2, lambda g, x, y: g / (x * _LN2), lambda g, x: g / (x * _LN2), "x", "f"),
     "log10": (xp.log10, lambda g, x, y: g / (x * _LN10), lambda g, x: g / (x * _LN10), "x",
-              True),
-    "log1p": (xp.log1p, lambda g, x, y: g / (1 + x), lambda g, x: g / (1 + x), "x", True),
-    "expm1": (xp.expm1, lambda g, x, y: g * (y + 1), lambda g, x: g * x.exp(), "y", True),
-    "sqrt": (xp.sqrt, lambda g, x, y: g / (2 * y), lambda g, x: g / (2 * x.sqrt()), "y", True),
+              "f"),
+    "log1p": (xp.log1p, lambda g, x, y: g / (1 + x), lambda g, x: g / (1 + x), "x", "f"),
+    "expm1": (xp.expm1, lambda g, x, y: g * (y + 1), lambda g, x: g * x.exp(), "y", "f"),
+    "sqrt": (xp.sqrt, lambda g, x, y: g / (2 * y), lambda g, x: g / (2 * x.sqrt()), "y", "f"),
     "rsqrt": (lambda x: 1 / xp.sqrt(x), lambda g, x, y: -0.5 * g * y * y * y,
-              lambda g, x: -0.5 * g * x.rsqrt() ** 3, "y", True),
-    "sin": (xp.sin, lambda g, x, y: g * xp.cos(x), lambda g, x: g * x.cos(), "x", True),
-    "cos": (xp.cos, lambda g, x, y: -g * xp.sin(x), lambda g, x: -g * x.sin(), "x", True),
+              lambda g, x: -0.5 * g * x.rsqrt() ** 3, "y", "f"),
+    "sin": (xp.sin, lambda g, x, y: g * xp.cos(x), lambda g, x: g * x.cos(), "x", "f"),
+    "cos": (xp.cos, lambda g, x, y: -g * xp.sin(x), lambda g, x: -g * x.sin(), "x", "f"),
     "tan": (xp.tan, lambda g, x, y: g * (1 + y * y), lambda g, x: g * (1 + x.tan() ** 2), "y",
-            True),
+            "f"),
     "asin": (xp.arcsin, lambda g, x, y: g / xp.sqrt(1 - x * x),
-             lambda g, x: g / (1 - x * x).sqrt(), "x", True),
+             lambda g, x: g / (1 - x * x).sqrt(), "x", "f"),
     "acos": (xp.arccos, lambda g, x, y: -g / xp.sqrt(1 - x * x),
-             lambda g, x: -g / (1 - x * x).sqrt(), "x", True),
+             lambda g, x: -g / (1 - x * x).sqrt(), "x", "f"),
     "atan": (xp.arctan, lambda g, x, y: g / (1 + x * x), lambda g, x: g / (1 + x * x), "x",
-             True),
-    "sinh": (xp.sinh, lambda g, x, y: g * xp.cosh(x), lambda g, x: g * x.cosh(), "x", True),
-    "cosh": (xp.cosh, lambda g, x, y: g * xp.sinh(x), lambda g, x: g * x.sinh(), "x", True),
+             "f"),
+    "sinh": (xp.sinh, lambda g, x, y: g * xp.cosh(x), lambda g, x: g * x.cosh(), "x", "f"),
+    "cosh": (xp.cosh, lambda g, x, y: g * xp.sinh(x), lambda g, x: g * x.sinh(), "x", "f"),
     "tanh": (xp.tanh, lambda g, x, y: g * (1 - y * y), lambda g, x: g * (1 - x.tanh() ** 2),
-             "y", True),
-    "asinh": (xp.arcsinh, lambda g, x, y: g / xp.sqrt(x * x + 1), None, "x", True),
-    "acosh": (xp.arccosh, lambda g, x, y: g / xp.sqrt(x * x - 1), None, "x", True),
-    "atanh": (xp.arctanh, lambda g, x, y: g / (1 - x * x), None, "x", True),
+             "y", "f"),
+    "asinh": (xp.arcsinh, lambda g, x, y: g / xp.sqrt(x * x + 1),
+              lambda g, x: g / (x * x + 1).sqrt(), "x", "f"),
+    "acosh": (xp.arccosh, lambda g, x, y: g / xp.sqrt(x * x - 1),
+              lambda g, x: g / (x * x - 1).sqrt(), "x", "f"),
+    "atanh": (xp.arctanh, lambda g, x, y: g / (1 - x * x), lambda g, x: g / (1 - x * x), "x",
+              "f"),
     "sigmoid": (_sigmoid, lambda g, x, y: g * y * (1 - y),
-                lambda g, x: g * x.sigmoid() * (1 - x.sigmoid()), "y", True),
+                lambda g, x: g * x.sigmoid() * (1 - x.sigmoid()), "y", "f"),
     "erf": (_erf, lambda g, x, y: g * (2 / math.sqrt(math.pi)) * xp.exp(-x * x),
-            lambda g, x: g * (2 / math.sqrt(math.pi)) * (-x * x).exp(), "x", True),
-    "erfinv": (_erfinv, lambda g, x, y: g * (math.sqrt(math.pi) / 2) * xp.exp(y * y), None,
-               "y", True),
+            lambda g, x: g * (2 / math.sqrt(math.pi)) * (-x * x).exp(), "x", "f"),
+    "erfinv": (_erfinv, lambda g, x, y: g * (math.sqrt(math.pi) / 2) * xp.exp(y * y),
+               lambda g, x: g * (math.sqrt(math.pi) / 2) * (x.erfinv() ** 2).exp(), "y", "f"),
     "reciprocal": (lambda x: 1 / x, lambda g, x, y: -g * y * y, lambda g, x: -g / (x * x), "y",
-                   True),
-    "neg": (xp.negative, lambda g, x, y: -g, lambda g, x: -g, "", False),
-    "abs": (xp.abs, lambda g, x, y: g * xp.sign(x), lambda g, x: g * x.sign(), "x", False),
-    "sign": (xp.sign, _ZERO, _TZERO, "", False),
-    "floor": (xp.floor, _ZERO, _TZERO, "", False),
-    "ceil": (xp.ceil, _ZERO, _TZERO, "", False),
-    "trunc": (xp.trunc, _ZERO, _TZERO, "", False),
-    "frac": (lambda x: x - xp.trunc(x), lambda g, x, y: g, lambda g, x: g, "", False),
-    "square": (xp.square, lambda g, x, y: 2 * g * x, lambda g, x: 2 * g * x, "x", False),
+                   "f"),
+    "neg": (xp.negative, lambda g, x, y: -g, lambda g, x: -g, "", "neg"),
+    "abs": (xp.abs, lambda g, x, y: g * xp.sign(x), lambda g, x: g * x.sign(), "x", "k"),
+    "sign": (_sign, _ZERO, _TZERO, "", "a"),
+    "floor": (xp.floor, _ZERO, _TZERO, "", "k"),
+    "ceil": (xp.ceil, _ZERO, _TZERO, "", "k"),
+    "trunc": (xp.trunc, _ZERO, _TZERO, "", "k"),
+    "frac": (lambda x: x - xp.trunc(x), lambda g, x, y: g, lambda g, x: g, "", "i"),
+    "square": (xp.square, lambda g, x, y: 2 * g * x, lambda g, x: 2 * g * x, "x", "sq"),
     "relu": (lambda x: xp.maximum(x, 0, dtype=x.dtype), lambda g, x, y: g * (y > 0),
-             lambda g, x: g * (x > 0), "y", False),
+             lambda g, x: g * (x > 0), "y", "relu"),
 }
 
 _unary_fns = {}
-for _name, (_f, _b, _tb, _saves, _fo) in _UNARY.items():
-    _cls, _fn = _unary_op(_name, _f, _b, _tb, _saves, _fo)
+for _name, (_f, _b, _tb, _saves, _kind) in _UNARY.items():
+    _cls, _fn = _unary_op(_name, _f, _b, _tb, _saves, _kind)
     globals()[_cls.__name__] = _cls
     _unary_fns[_name] = _fn
     globals()[_name] = _fn
@@ -451,8 +742,14 @@ class Round(Op):
         return xp.zeros_like(g)
 
 
+    def tbackward(ctx, g):
+        return g * 0
+
+
 def round(input, *, decimals=0, out=None):  # noqa: A001
     """Round half to even, like PyTorch."""
+    if input._data.dtype is _NP_BOOL:
+        _not_impl("round", _dtype.bool)
     return write_out(Round.apply(input, decimals=decimals), out)
 
 
@@ -460,7 +757,13 @@ def round(input, *, decimals=0, out=None):  # noqa: A001
 def _compare(npfn, name):
     def fn(input, other, *, out=None):
         a, b = promote(input, other)
+        if type(b) is int and a._data.dtype.kind in "iu" and not (
+                _INT_MIN[a._data.dtype] <= b <= _INT_MAX[a._data.dtype]):
+            a, b = _wrapped(a, b)  # PyTorch compares with the wrapped-around value
         try:
+            r = _wrap(npfn(_arr(a), _arr(b)))
+        except OverflowError:
+            a, b = _wrapped(a, b)
             r = _wrap(npfn(_arr(a), _arr(b)))
         except ValueError:
             _check_shapes(name, a, b)
@@ -478,18 +781,42 @@ le = _compare(xp.less_equal, "le")
 gt = _compare(xp.greater, "gt")
 ge = _compare(xp.greater_equal, "ge")
 greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
-logical_and = _compare(xp.logical_and, "logical_and")
-logical_or = _compare(xp.logical_or, "logical_or")
-logical_xor = _compare(xp.logical_xor, "logical_xor")
+
+
+def _logical(npfn, name):
+    def fn(input, other, *, out=None):
+        _need_tensor(name, other)
+        try:
+            r = _wrap(npfn(input._data, other._data))
+        except ValueError:
+            _check_shapes(name, input, other)
+            raise
+        return write_out(r, out)
+
+    fn.__name__ = name
+    return fn
+
+
+logical_and = _logical(xp.logical_and, "logical_and")
+logical_or = _logical(xp.logical_or, "logical_or")
+logical_xor = _logical(xp.logical_xor, "logical_xor")
 
 
 def _bitwise(npfn, name):
     def fn(input, other, *, out=None):
         a, b = promote(input, other)
-        da = a.dtype if isinstance(a, Tensor) else b.dtype
+        da = _res(a, b)
         if da.category > _dtype.INT:
-            raise RuntimeError(f'"{name}_cpu" not implemented for \'{da.name.capitalize()}\'')
-        return write_out(_wrap(npfn(_arr(a), _arr(b))), out)
+            _not_impl(name, da)
+        try:
+            r = _wrap(npfn(_arr(a), _arr(b)))
+        except OverflowError:
+            a, b = _wrapped(a, b)
+            r = _wrap(npfn(_arr(a), _arr(b)))
+        except ValueError:
+            _check_shapes(name, a, b)
+            raise
+        return write_out(r, out)
 
     fn.__name__ = name
     return fn
@@ -502,8 +829,7 @@ bitwise_xor = _bitwise(xp.bitwise_xor, "bitwise_xor")
 
 def bitwise_not(input, *, out=None):
     if input.dtype.category > _dtype.INT:
-        raise RuntimeError(f"\"bitwise_not_cpu\" not implemented for "
-                           f"'{input.dtype.name.capitalize()}'")
+        _not_impl("bitwise_not", input.dtype)
     return write_out(_wrap(xp.invert(input._data)), out)
 
 
@@ -535,6 +861,265 @@ def signbit(input):
     return _wrap(xp.signbit(input._data))
 
 
+# -- clamp, where, lerp, nan_to_num, closeness -------------------------------------------------
+class ClampScalar(Op):
+    _bw_name = "ClampBackward1"
+
+    def forward(ctx, x, lo=None, hi=None):
+        ctx.save_for_backward(x)
+        ctx.lo, ctx.hi = lo, hi
+        y = x if lo is None else xp.maximum(x, lo)
+        if hi is None:
+            return y
+        return xp.minimum(y, hi, out=y) if lo is not None and y.ndim else xp.minimum(y, hi)
+
+    def backward(ctx, g):
+        (x,) = ctx.saved
+        return g * _clamp_mask(x, ctx.lo, ctx.hi)
+
+    def tbackward(ctx, g):
+        x = ctx.inputs[0]._data
+        return g * _wrap(_clamp_mask(x, ctx.lo, ctx.hi).astype(x.dtype))
+
+
+class ClampMin(ClampScalar):
+    pass
+
+
+class ClampMax(ClampScalar):
+    pass
+
+
+def _clamp_mask(x, lo, hi):
+    # NOTE: the bounds themselves pass the gradient (x == min or x == max), as in PyTorch
+    if lo is None:
+        return x <= hi
+    if hi is None:
+        return x >= lo
+    return (x >= lo) & (x <= hi)
+
+
+class ClampTensor(Op):
+    _bw_name = "ClampBackward0"
+
+    def forward(ctx, x, lo, hi):
+        ctx.save_for_backward(x, lo, hi)
+        m = x if lo is None else xp.maximum(x, lo)
+        return m if hi is None else xp.minimum(m, hi)
+
+    def backward(ctx, g):
+        x, lo, hi = ctx.saved
+        n = ctx.needs_input_grad
+        m = x if lo is None else xp.maximum(x, lo)
+        keep = (m <= hi) if hi is not None else True  # where the max bound is not active
+        gx = unbroadcast(g * (keep & ((x >= lo) if lo is not None else True)), x.shape)
+        glo = unbroadcast(g * (keep & (x < lo)), lo.shape) if n[1] else None
+        ghi = unbroadcast(g * (m > hi), hi.shape) if n[2] else None
+        return gx, glo, ghi
+
+
+def _bound_dtype(input, lo, hi):
+    ops = [input] + [v for v in (lo, hi) if v is not None]
+    return _dtype.result_type(*ops)
+
+
+def clamp(input, min=None, max=None, *, out=None):  # noqa: A002
+    """Limit values to [min, max]; either bound may be None, a number or a Tensor."""
+    tlo, thi = type(min), type(max)
+    if (tlo is float or tlo is int) and (thi is float or thi is int) and \
+            input._data.dtype.kind == "f":
+        # two Python numbers on a float tensor: no promotion possible, the lean path
+        r = ClampScalar.apply(input, lo=min, hi=max)
+        return r if out is None else write_out(r, out)
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    d = _bound_dtype(input, min, max)
+    if input.dtype is not d:
+        input = _cast(input, d)
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        lo = _cast(_as_t(min, d), d) if min is not None else None
+        hi = _cast(_as_t(max, d), d) if max is not None else None
+        r = ClampTensor.apply(input, lo, hi)
+    else:
+        cls = ClampScalar if (min is not None and max is not None) else (
+            ClampMin if max is None else ClampMax)
+        if d is _dtype.bool:
+            _not_impl("clamp", d)
+        r = cls.apply(input, lo=min, hi=max)
+    return r if out is None else write_out(r, out)
+
+
+def _cast(t, d):
+    from ember._ops._helpers import cast
+
+    return cast(t, d)
+
+
+def _as_t(v, d):
+    if isinstance(v, Tensor):
+        return v
+    return _wrap(xp.asarray(v, dtype=d.np))
+
+
+def clamp_min(input, min, *, out=None):  # noqa: A002
+    return clamp(input, min, None, out=out)
+
+
+def clamp_max(input, max, *, out=None):  # noqa: A002
+    return clamp(input, None, max, out=out)
+
+
+clip = clamp
+
+
+class Where(Op):
+    def forward(ctx, cond, a, b):
+        ctx.cond = cond
+        return xp.where(cond, a, b)
+
+    def backward(ctx, g):
+        c = ctx.cond
+        a, b = ctx.inputs[1], ctx.inputs[2]
+        n = ctx.needs_input_grad
+        ga = unbroadcast(xp.where(c, g, 0), a._data.shape) if n[1] else None
+        gb = unbroadcast(xp.where(c, 0, g), b._data.shape) if n[2] else None
+        return None, ga, gb
+
+    def tbackward(ctx, g):
+        c, a, b = ctx.inputs
+        zero = g * 0
+        n = ctx.needs_input_grad
+        return (None, _sum_to(where(c, g, zero), a.shape) if n[1] else None,
+                _sum_to(where(c, zero, g), b.shape) if n[2] else None)
+
+
+def where(condition, input=None, other=None, *, out=None):
+    """Elements of `input` where `condition` holds, else of `other` (numbers allowed).
+    With only `condition`, the indices of its non-zero elements (like nonzero(as_tuple=True))."""
+    if input is None and other is None:
+        return tuple(_wrap(i) for i in xp.nonzero(condition._data))
+    if condition._data.dtype is not _NP_BOOL:
+        raise RuntimeError("where expected condition to be a boolean tensor, but got a tensor "
+                           f"with dtype {_tname(condition.dtype)}")
+    d = _dtype.result_type(input, other)
+    a = _cast(input, d) if isinstance(input, Tensor) else _as_t(input, d)
+    b = _cast(other, d) if isinstance(other, Tensor) else _as_t(other, d)
+    try:
+        r = Where.apply(condition, a, b)
+    except ValueError:
+        shapes = [list(_tshape(t)) for t in (condition, input, other)]
+        raise RuntimeError(f"where(): shapes {shapes[0]}, {shapes[1]} and {shapes[2]} are not "
+                           "broadcastable") from None
+    return r if out is None else write_out(r, out)
+
+
+def _where_method(self, condition, other):
+    return where(condition, self, other)
+
+
+class Lerp(Op):
+    def forward(ctx, a, b, w):
+        ctx.save_for_backward(a, b, w)
+        # NOTE: PyTorch's two-sided formula, exact at both ends (w == 0 and w == 1)
+        return xp.where(xp.abs(w) < 0.5, a + w * (b - a), b - (b - a) * (1 - w)).astype(
+            a.dtype, copy=False)
+
+    def backward(ctx, g):
+        a, b, w = ctx.saved
+        n = ctx.needs_input_grad
+        return (unbroadcast(g * (1 - w), a.shape) if n[0] else None,
+                unbroadcast(g * w, b.shape) if n[1] else None,
+                unbroadcast(g * (b - a), _shape(w)) if n[2] else None)
+
+    def tbackward(ctx, g):
+        a, b, w = ctx.inputs
+        n = ctx.needs_input_grad
+        return (_sum_to(g * (1 - w), a.shape) if n[0] else None,
+                _sum_to(g * w, b.shape) if n[1] else None,
+                _sum_to(g * (b - a), _tshape(w)) if n[2] else None)
+
+
+class LerpScalar(Lerp):
+    _bw_name = "LerpBackward0"
+
+
+class LerpTensor(Lerp):
+    _bw_name = "LerpBackward1"
+
+
+def lerp(input, end, weight, *, out=None):
+    """input + weight * (end - input)."""
+    _need_tensor("lerp", end, 2, "end")
+    if end.dtype is not input.dtype:
+        raise RuntimeError(f"expected dtype {_cname(input.dtype)} for `end` but got dtype "
+                           f"{_cname(end.dtype)}")
+    if input.dtype.category < _dtype.FLOAT:
+        _not_impl("lerp_kernel_scalar", input.dtype)
+    if isinstance(weight, Tensor):
+        if weight.dtype is not input.dtype and weight.ndim:
+            raise RuntimeError(f"expected dtype {_cname(input.dtype)} for `weight` but got "
+                               f"dtype {_cname(weight.dtype)}")
+        if weight.dtype is not input.dtype:
+            weight = _cast(weight, input.dtype)
+        r = LerpTensor.apply(input, end, weight)
+    else:
+        r = LerpScalar.apply(input, end, float(weight))
+    return r if out is None else write_out(r, out)
+
+
+def _cname(d):
+    """The C++ scalar type name PyTorch's dtype-check messages use."""
+    return {"float32": "float", "float64": "double", "float16": "c10::Half",
+            "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int"}.get(d.name, d.name)
+
+
+class NanToNum(Op):
+    def forward(ctx, x, nan=0.0, posinf=None, neginf=None):
+        ctx.save_for_backward(x)
+        return xp.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+
+    def backward(ctx, g):
+        (x,) = ctx.saved
+        return g * xp.isfinite(x)
+
+    def tbackward(ctx, g):
+        return g * _wrap(xp.isfinite(ctx.inputs[0]._data).astype(g._data.dtype))
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
+    """Replace NaN by `nan` and infinities by `posinf`/`neginf` (default: dtype's extremes)."""
+    if input.dtype.category < _dtype.FLOAT:
+        r = _wrap(input._data.copy())
+    else:
+        r = NanToNum.apply(input, nan=nan, posinf=posinf, neginf=neginf)
+    return r if out is None else write_out(r, out)
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """|input - other| <= atol + rtol * |other|, elementwise (no broadcasting of dtypes)."""
+    _need_tensor("isclose", other)
+    if input.dtype is not other.dtype:
+        raise RuntimeError(f"{_tname(input.dtype)} did not match {_tname(other.dtype)}")
+    a, b = input._data, other._data
+    if a.dtype is _NP_BOOL:
+        return _wrap(xp.equal(a, b))
+    try:
+        return _wrap(xp.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    except ValueError:
+        _check_shapes("isclose", input, other)
+        raise
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
+
+
+def equal(input, other):
+    """True when both tensors have the same shape and elements."""
+    _need_tensor("equal", other)
+    return input._data.shape == other._data.shape and bool((input._data == other._data).all())
+
+
 # -- in-place variants ------------------------------------------------------------------------
 _UFUNC_INPLACE = {"add": xp.add, "sub": xp.subtract, "mul": xp.multiply, "div": xp.true_divide}
 
@@ -549,17 +1134,17 @@ def _check_inplace(self, name):
 def _inplace_from(self, result, name):
     """Write an out-of-place result into `self`'s buffer and take over its history."""
     if not _dtype.can_cast(result.dtype, self.dtype):
-        raise RuntimeError(f"result type {result.dtype.name.capitalize()} can't be cast to the "
-                           f"desired output type {self.dtype.name.capitalize()}")
+        raise RuntimeError(f"result type {_tname(result.dtype)} can't be cast to the "
+                           f"desired output type {_tname(self.dtype)}")
     if result._data.shape != self._data.shape:
         raise RuntimeError(
             f"output with shape {list(self.shape)} doesn't match the broadcast shape "
             f"{list(result.shape)}")
+    protect_saved(result.grad_fn, self)
     self._data[...] = result._data
     self._bump()
     if result.grad_fn is not None:
-        self.grad_fn = result.grad_fn
-        self._requires_grad = True
+        rebase_history(self, result.grad_fn)
     return self
 
 
@@ -570,18 +1155,25 @@ def _make_inplace(name, fn):
         if _enabled[0] and (self._requires_grad or any(
                 isinstance(a, Tensor) and a._requires_grad for a in args)):
             _check_inplace(self, name)
+            check_view_leaf(self)
             return _inplace_from(self, fn(self, *args, **kwargs), name)
-        if ufunc is not None and not kwargs and len(args) == 1:
+        if ufunc is not None and not kwargs and len(args) == 1 and \
+                self._data.dtype.kind == "f":
             other = args[0]
-            if isinstance(other, Tensor):
-                if other._data.dtype == self._data.dtype:
-                    ufunc(self._data, other._data, out=self._data)
-                    self._bump()
-                    return self
-            elif type(other) is float and self._data.dtype.kind in "fc":
+            t = type(other)
+            if t is float or t is int:
                 ufunc(self._data, other, out=self._data)
                 self._bump()
                 return self
+            if isinstance(other, Tensor) and other._data.dtype == self._data.dtype and \
+                    other._data.ndim <= self._data.ndim:
+                try:
+                    ufunc(self._data, other._data, out=self._data)
+                except ValueError:
+                    pass  # not broadcastable into self: the slow path says so like PyTorch
+                else:
+                    self._bump()
+                    return self
         return _inplace_from(self, fn(self, *args, **kwargs), name)
 
     inplace.__name__ = name + "_"
@@ -604,10 +1196,18 @@ _methods = {
     "isfinite": isfinite, "isposinf": isposinf, "isneginf": isneginf, "signbit": signbit,
     "negative": neg, "absolute": abs, "arcsin": asin, "arccos": acos, "arctan": atan,  # noqa
     "fix": trunc,  # noqa: F821
+    "hypot": hypot, "logaddexp": logaddexp, "xlogy": xlogy, "float_power": float_power,
+    "clamp": clamp, "clip": clamp, "clamp_min": clamp_min, "clamp_max": clamp_max,
+    "where": _where_method, "lerp": lerp, "nan_to_num": nan_to_num, "isclose": isclose,
+    "allclose": allclose, "equal": equal, "arccosh": acosh, "arcsinh": asinh,  # noqa: F821
+    "arctanh": atanh,  # noqa: F821
 }
 _methods.update(_unary_fns)
 for _name in ["add", "sub", "mul", "div", "pow", "remainder", "fmod", "floor_divide", "round",
-              "true_divide", "atan2", "multiply", "subtract", "divide", *_unary_fns]:
+              "true_divide", "atan2", "multiply", "subtract", "divide", "hypot", "xlogy",
+              "float_power", "clamp", "clip", "clamp_min", "clamp_max", "lerp", "nan_to_num",
+              "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "logical_and",
+              "logical_or", "logical_xor", "logical_not", "arctan2", *_unary_fns]:
     _methods[_name + "_"] = _make_inplace(_name, _methods[_name])
 
 _methods.update({
@@ -623,6 +1223,8 @@ _methods.update({
     "__iadd__": _methods["add_"], "__isub__": _methods["sub_"], "__imul__": _methods["mul_"],
     "__itruediv__": _methods["div_"], "__ipow__": _methods["pow_"],
     "__imod__": _methods["remainder_"], "__ifloordiv__": _methods["floor_divide_"],
+    "__iand__": _methods["bitwise_and_"], "__ior__": _methods["bitwise_or_"],
+    "__ixor__": _methods["bitwise_xor_"],
 })
 bind(_methods)
 Tensor.__hash__ = lambda self: id(self)  # defining __eq__ above must not drop hashing

@@ -1,6 +1,30 @@
 """Linear algebra: matmul in every rank combination, and the products built on it."""
-from ember._ops._helpers import bind, promote, public_functions, unbroadcast, write_out, xp
+from ember import _dtype
+from ember._ops._helpers import (
+    Tensor,
+    bind,
+    promote,
+    public_functions,
+    unbroadcast,
+    write_out,
+    xp,
+)
+from ember._tensor import _wrap_dim
 from ember.autograd.function import Op
+
+_C_NAMES = {"int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
+            "uint8": "unsigned char", "float32": "float", "float64": "double",
+            "float16": "c10::Half", "bfloat16": "c10::BFloat16", "bool": "bool",
+            "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
+
+
+def _cname(t):
+    return _C_NAMES.get(t._data.dtype.name, t._data.dtype.name)
+
+
+def _same_dtype(a, b, what="expected m1 and m2 to have the same dtype, but got: "):
+    if a._data.dtype != b._data.dtype:
+        raise RuntimeError(f"{what}{_cname(a)} != {_cname(b)}")
 
 
 class MatMul(Op):
@@ -44,6 +68,10 @@ def _matmul_error(a, b):
     if a.ndim == 0 or b.ndim == 0:
         return RuntimeError("both arguments to matmul need to be at least 1D, but they are "
                             f"{a.ndim}D and {b.ndim}D")
+    if a.ndim == 1 and b.ndim == 1:
+        return RuntimeError(f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src "
+                            f"[{b.shape[0]}] to have the same number of elements, but got "
+                            f"{a.shape[0]} and {b.shape[0]} elements respectively")
     if a.ndim <= 2 and b.ndim <= 2:
         return RuntimeError(f"mat1 and mat2 shapes cannot be multiplied "
                             f"({'x'.join(map(str, sa if a.ndim == 2 else [1] + sa))} and "
@@ -55,12 +83,16 @@ def _matmul_error(a, b):
 def matmul(input, other, *, out=None):
     """Matrix product with NumPy/PyTorch broadcasting over batch dims."""
     if input._data.dtype != other._data.dtype:
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                           f"{input.dtype.name} != {other.dtype.name}")
+        _same_dtype(input, other)
     if input._data.ndim == 0 or other._data.ndim == 0:
         raise _matmul_error(input, other)
     try:
-        r = MatMul.apply(input, other)
+        if input._data.ndim == 1 and other._data.ndim == 1:
+            if input._data.shape != other._data.shape:
+                raise ValueError
+            r = Dot.apply(input, other)
+        else:
+            r = MatMul.apply(input, other)
     except ValueError:
         raise _matmul_error(input, other) from None
     return write_out(r, out)
@@ -71,6 +103,1044 @@ def _rmatmul(self, other):
     return matmul(a, b)
 
 
-bind({"matmul": matmul, "__matmul__": matmul, "__rmatmul__": _rmatmul})
+# -- strict-rank products: mm, bmm, mv, dot, outer ------------------------------------------
+class Mm(MatMul):
+    _bw_name = "MmBackward0"
+
+
+class Bmm(MatMul):
+    _bw_name = "BmmBackward0"
+
+
+class Mv(MatMul):
+    _bw_name = "MvBackward0"
+
+
+class Dot(Op):
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return xp.asarray(a @ b)
+
+    def backward(ctx, g):
+        a, b = ctx.saved
+        n = ctx.needs_input_grad
+        return (g * b if n[0] else None), (g * a if n[1] else None)
+
+    def tbackward(ctx, g):
+        a, b = ctx.inputs
+        return g * b, g * a
+
+
+def _shape_x(t):
+    return "x".join(map(str, t._data.shape))
+
+
+def mm(input, mat2, *, out=None):
+    if input._data.ndim != 2:
+        raise RuntimeError("self must be a matrix")
+    if mat2._data.ndim != 2:
+        raise RuntimeError("mat2 must be a matrix")
+    if input._data.shape[1] != mat2._data.shape[0]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_x(input)} and "
+                           f"{_shape_x(mat2)})")
+    _same_dtype(input, mat2)
+    return write_out(Mm.apply(input, mat2), out)
+
+
+def bmm(input, mat2, *, out=None):
+    if input._data.ndim != 3:
+        raise RuntimeError("batch1 must be a 3D tensor")
+    if mat2._data.ndim != 3:
+        raise RuntimeError("batch2 must be a 3D tensor")
+    b, n, k = input._data.shape
+    if mat2._data.shape[:2] != (b, k):
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{b}, {k}] but got: [{mat2._data.shape[0]}, {mat2._data.shape[1]}].")
+    _same_dtype(input, mat2)
+    return write_out(Bmm.apply(input, mat2), out)
+
+
+def mv(input, vec, *, out=None):
+    if input._data.ndim != 2 or vec._data.ndim != 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input._data.ndim}, "
+                           f"{vec._data.ndim}")
+    if input._data.shape[1] != vec._data.shape[0]:
+        raise RuntimeError(f"size mismatch, got input ({input._data.shape[0]}), mat "
+                           f"({_shape_x(input)}), vec ({vec._data.shape[0]})")
+    _same_dtype(input, vec)
+    return write_out(Mv.apply(input, vec), out)
+
+
+def dot(input, tensor, *, out=None):
+    a, b = input._data, tensor._data
+    if a.ndim != 1 or b.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
+                           f"{input.dtype.name.capitalize()} and {tensor.dtype.name.capitalize()}")
+    if a.shape != b.shape:
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{a.size}] and src "
+                           f"[{b.size}] to have the same number of elements, but got {a.size} "
+                           f"and {b.size} elements respectively")
+    return write_out(Dot.apply(input, tensor), out)
+
+
+def vdot(input, other, *, out=None):
+    if input.is_complex():
+        input = input.conj()
+    return dot(input, other, out=out)
+
+
+class Outer(Op):
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return xp.multiply.outer(a, b)
+
+    def backward(ctx, g):
+        a, b = ctx.saved
+        n = ctx.needs_input_grad
+        return (g @ b if n[0] else None), (a @ g if n[1] else None)
+
+    def tbackward(ctx, g):
+        a, b = ctx.inputs
+        return mv(g, b), mv(g.t(), a)
+
+
+def outer(input, vec2, *, out=None):
+    for name, t in (("self", input), ("vec2", vec2)):
+        if t._data.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got "
+                               f"{t._data.ndim}-D")
+    input, vec2 = promote(input, vec2)
+    return write_out(Outer.apply(input, vec2), out)
+
+
+ger = outer
+
+
+# -- fused multiply-adds: addmm, addmv, baddbmm, addbmm --------------------------------------
+class Addmm(Op):
+    """beta * input + alpha * (m1 @ m2), one node (nn.Linear's hot path)."""
+
+    def forward(ctx, c, a, b, beta=1, alpha=1):
+        ctx.save_for_backward(a, b)
+        ctx.beta, ctx.alpha, ctx.c_shape = beta, alpha, xp.shape(c)
+        p = a @ b
+        if alpha != 1:
+            p *= alpha
+        if beta == 0:
+            return xp.broadcast_to(p, xp.broadcast_shapes(p.shape, ctx.c_shape)).copy()
+        p += c if beta == 1 else beta * c
+        return p
+
+    def backward(ctx, g):
+        a, b = ctx.saved
+        n = ctx.needs_input_grad
+        gc = ga = gb = None
+        if n[0]:
+            gc = unbroadcast(g if ctx.beta == 1 else g * ctx.beta, ctx.c_shape)
+        if n[1] or n[2]:
+            ga_g = g if ctx.alpha == 1 else g * ctx.alpha
+            if n[1]:
+                ga = ga_g @ xp.swapaxes(b, -1, -2)
+            if n[2]:
+                gb = xp.swapaxes(a, -1, -2) @ ga_g
+        return gc, ga, gb
+
+    def tbackward(ctx, g):
+        c, a, b = ctx.inputs
+        gc = (g * ctx.beta).sum_to_size(c.shape) if ctx.needs_input_grad[0] else None
+        ga = (g @ b.mT) * ctx.alpha if ctx.needs_input_grad[1] else None
+        gb = (a.mT @ g) * ctx.alpha if ctx.needs_input_grad[2] else None
+        return gc, ga, gb
+
+
+class Baddbmm(Addmm):
+    pass
+
+
+class Addmv(Op):
+    def forward(ctx, c, a, v, beta=1, alpha=1):
+        ctx.save_for_backward(a, v)
+        ctx.beta, ctx.alpha, ctx.c_shape = beta, alpha, xp.shape(c)
+        p = alpha * (a @ v)
+        return p + beta * c if beta != 0 else xp.broadcast_to(
+            p, xp.broadcast_shapes(p.shape, ctx.c_shape)).copy()
+
+    def backward(ctx, g):
+        a, v = ctx.saved
+        n = ctx.needs_input_grad
+        return (unbroadcast(g * ctx.beta, ctx.c_shape) if n[0] else None,
+                xp.multiply.outer(g, v) * ctx.alpha if n[1] else None,
+                (g @ a) * ctx.alpha if n[2] else None)
+
+
+class Addbmm(Op):
+    def forward(ctx, c, a, b, beta=1, alpha=1):
+        ctx.save_for_backward(a, b)
+        ctx.beta, ctx.alpha, ctx.c_shape = beta, alpha, xp.shape(c)
+        p = alpha * xp.einsum("bij,bjk->ik", a, b, optimize=True)
+        return p + beta * c if beta != 0 else xp.broadcast_to(
+            p, xp.broadcast_shapes(p.shape, ctx.c_shape)).copy()
+
+    def backward(ctx, g):
+        a, b = ctx.saved
+        n = ctx.needs_input_grad
+        ga = g * ctx.alpha
+        return (unbroadcast(g * ctx.beta, ctx.c_shape) if n[0] else None,
+                ga @ xp.swapaxes(b, -1, -2) if n[1] else None,
+                xp.swapaxes(a, -1, -2) @ ga if n[2] else None)
+
+
+def _fused(cls, input, a, b, beta, alpha, out):
+    c = input if isinstance(input, Tensor) else input
+    if isinstance(c, Tensor) and c._data.dtype != a._data.dtype:
+        _same_dtype(c, a, "self and mat2 must have the same dtype, but got ")
+    try:
+        shape = xp.broadcast_shapes(xp.shape(c._data if isinstance(c, Tensor) else c),
+                                    _out_shape(cls, a, b))
+    except ValueError:
+        raise RuntimeError(f"The expanded size of the tensor must match: got input "
+                           f"{list(c.shape)} for result {list(_out_shape(cls, a, b))}") from None
+    if shape != _out_shape(cls, a, b):
+        raise RuntimeError(f"The expanded size of the tensor ({list(_out_shape(cls, a, b))}) "
+                           f"must match the existing size ({list(c.shape)})")
+    return write_out(cls.apply(c, a, b, beta=beta, alpha=alpha), out)
+
+
+def _out_shape(cls, a, b):
+    sa, sb = a._data.shape, b._data.shape
+    if cls is Addmv:
+        return sa[:1]
+    if cls is Addbmm:
+        return (sa[1], sb[2])
+    if cls is Baddbmm:
+        return (sa[0], sa[1], sb[2])
+    return (sa[0], sb[1])
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
+    if mat1._data.ndim != 2 or mat2._data.ndim != 2:
+        raise RuntimeError(f"{'mat1' if mat1._data.ndim != 2 else 'mat2'} must be a matrix, got "
+                           f"{(mat1 if mat1._data.ndim != 2 else mat2)._data.ndim}-D tensor")
+    if mat1._data.shape[1] != mat2._data.shape[0]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_x(mat1)} and "
+                           f"{_shape_x(mat2)})")
+    _same_dtype(mat1, mat2)
+    return _fused(Addmm, input, mat1, mat2, beta, alpha, out)
+
+
+def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
+    if mat._data.ndim != 2 or vec._data.ndim != 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got {input._data.ndim}, "
+                           f"{mat._data.ndim}, {vec._data.ndim}")
+    if mat._data.shape[1] != vec._data.shape[0]:
+        raise RuntimeError(f"size mismatch, got input ({input._data.shape[0] if input.ndim else 1}"
+                           f"), mat ({_shape_x(mat)}), vec ({vec._data.shape[0]})")
+    _same_dtype(mat, vec)
+    return _fused(Addmv, input, mat, vec, beta, alpha, out)
+
+
+def _check_batches(b1, b2):
+    if b1._data.ndim != 3:
+        raise RuntimeError("batch1 must be a 3D tensor")
+    if b2._data.ndim != 3:
+        raise RuntimeError("batch2 must be a 3D tensor")
+    b, n, k = b1._data.shape
+    if b2._data.shape[:2] != (b, k):
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{b}, {k}] but got: [{b2._data.shape[0]}, {b2._data.shape[1]}].")
+    _same_dtype(b1, b2)
+
+
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
+    _check_batches(batch1, batch2)
+    return _fused(Baddbmm, input, batch1, batch2, beta, alpha, out)
+
+
+def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
+    _check_batches(batch1, batch2)
+    return _fused(Addbmm, input, batch1, batch2, beta, alpha, out)
+
+
+# -- einsum / tensordot ----------------------------------------------------------------------
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _parse_einsum(eq, shapes):
+    """Expand '...' and the implicit output: returns (list of input subscripts, output)."""
+    eq = eq.replace(" ", "")
+    lhs, arrow, rhs = eq.partition("->")
+    ins = lhs.split(",")
+    if len(ins) != len(shapes):
+        raise RuntimeError("einsum(): more operands were provided than specified in the "
+                           "equation" if len(shapes) > len(ins) else
+                           "einsum(): fewer operands were provided than specified in the "
+                           "equation")
+    used = set(c for c in eq if c.isalpha())
+    pool = [c for c in _LETTERS if c not in used]
+    ell_n = 0
+    for s, shape in zip(ins, shapes):
+        if "..." in s:
+            ell_n = max(ell_n, len(shape) - (len(s) - 3))
+    ell = "".join(pool[:ell_n])
+    out_ins = []
+    for s, shape in zip(ins, shapes):
+        if "..." in s:
+            k = len(shape) - (len(s) - 3)
+            s = s.replace("...", ell[ell_n - k:] if k else "")
+        if len(s) != len(shape):
+            raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(s)}) "
+                               f"does not match the number of dimensions ({len(shape)}) for "
+                               f"operand {len(out_ins)}"
+                               f"{' and no ellipsis was given' if '...' not in s else ''}")
+        out_ins.append(s)
+    if arrow:
+        out = rhs.replace("...", ell)
+    else:
+        counts = {}
+        for s in out_ins:
+            for c in s:
+                counts[c] = counts.get(c, 0) + 1
+        out = ell + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in ell))
+    return out_ins, out
+
+
+class Einsum(Op):
+    def forward(ctx, *ops, eq=None, ins=None, out=None):
+        ctx.save_for_backward(*ops)
+        ctx.ins, ctx.out = ins, out
+        return xp.asarray(xp.einsum(eq, *ops, optimize=len(ops) > 1))
+
+    def backward(ctx, g):
+        ops = ctx.saved
+        grads = []
+        for i, need in enumerate(ctx.needs_input_grad):
+            grads.append(_einsum_grad(g, ops, ctx.ins, ctx.out, i) if need else None)
+        return tuple(grads)
+
+    def tbackward(ctx, g):
+        grads = []
+        for i, need in enumerate(ctx.needs_input_grad):
+            if not need:
+                grads.append(None)
+                continue
+            s_i = ctx.ins[i]
+            others = [(s, t) for k, (s, t) in enumerate(zip(ctx.ins, ctx.inputs)) if k != i]
+            avail = set(ctx.out).union(*[set(s) for s, _ in others])
+            if len(set(s_i)) != len(s_i) or not set(s_i) <= avail:
+                raise RuntimeError("ember implements create_graph through einsum only when "
+                                   "each operand's subscripts are distinct and shared")
+            eq = ",".join([ctx.out] + [s for s, _ in others]) + "->" + s_i
+            r = einsum(eq, g, *[t for _, t in others])
+            grads.append(r.sum_to_size(ctx.inputs[i].shape))
+        return tuple(grads)
+
+
+def _einsum_grad(g, ops, ins, out, i):
+    """d out / d operand i: contract g with the other operands, then fix up letters only
+    operand i has (broadcast), repeated letters (diagonals) and size-1 broadcasting."""
+    s_i, shape = ins[i], ops[i].shape
+    uniq = "".join(dict.fromkeys(s_i))
+    others = [(s, o) for k, (s, o) in enumerate(zip(ins, ops)) if k != i]
+    avail = set(out).union(*[set(s) for s, _ in others])
+    target = "".join(c for c in uniq if c in avail)
+    terms = [out] + [s for s, _ in others]
+    r = xp.einsum(",".join(terms) + "->" + target, g, *[o for _, o in others],
+                  optimize=len(terms) > 2)
+    sizes = {}
+    for s, o in zip(ins, ops):
+        for c, n in zip(s, o.shape):
+            sizes[c] = n if sizes.get(c, 1) == 1 else sizes[c]
+    if target != uniq:
+        r = xp.expand_dims(r, tuple(k for k, c in enumerate(uniq) if c not in avail))
+        r = xp.broadcast_to(r, tuple(sizes[c] for c in uniq))
+    own = {c: n for c, n in zip(s_i, shape)}
+    axes = tuple(k for k, c in enumerate(uniq) if own[c] == 1 and r.shape[k] != 1)
+    if axes:
+        r = r.sum(axis=axes, keepdims=True)
+    if len(uniq) == len(s_i):
+        return r if uniq == s_i else xp.einsum(uniq + "->" + s_i, r)
+    full = xp.zeros(shape, g.dtype)
+    xp.einsum(s_i + "->" + uniq, full)[...] = r  # NOTE: a writeable diagonal view of full
+    return full
+
+
+def einsum(equation, *operands):
+    """Einstein summation (PyTorch's einsum), differentiable in every operand."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    if not operands:
+        raise RuntimeError("einsum(): must provide at least one operand")
+    d = operands[0]._data.dtype
+    if any(o._data.dtype != d for o in operands):
+        dt = _dtype.result_type(*operands)
+        from ember._ops._helpers import cast
+
+        operands = tuple(cast(o, dt) for o in operands)
+    ins, out = _parse_einsum(equation, [o._data.shape for o in operands])
+    sizes = {}
+    for k, (s, o) in enumerate(zip(ins, operands)):
+        for c, n in zip(s, o._data.shape):
+            if n != 1 and sizes.get(c, 1) not in (1, n):
+                raise RuntimeError(f"einsum(): subscript {c} has size {n} for operand {k} which "
+                                   f"does not broadcast with previously seen size {sizes[c]}")
+            if c not in sizes or sizes[c] == 1:
+                sizes[c] = n
+    eq = ",".join(ins) + "->" + out
+    return Einsum.apply(*operands, eq=eq, ins=ins, out=out)
+
+
+class Tensordot(Einsum):
+    pass
+
+
+def tensordot(a, b, dims=2, out=None):
+    na, nb = a._data.ndim, b._data.ndim
+    if isinstance(dims, Tensor):
+        dims = dims.tolist()
+    if isinstance(dims, int):
+        if dims < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        if dims > min(na, nb):
+            raise RuntimeError(f"tensordot expects dims < ndim_a or ndim_b, but got dims={dims}")
+        da, db = list(range(na - dims, na)), list(range(dims))
+    else:
+        da, db = dims
+        da = [da] if isinstance(da, int) else list(da)
+        db = [db] if isinstance(db, int) else list(db)
+        if len(da) != len(db):
+            raise RuntimeError("both dimension lists should have same length")
+    da = [_wrap_dim(d, na) for d in da]
+    db = [_wrap_dim(d, nb) for d in db]
+    for x, y in zip(da, db):
+        sa, sb = a._data.shape[x], b._data.shape[y]
+        if sa != sb:
+            raise RuntimeError(f"contracted dimensions need to match, but first has size {sa} "
+                               f"in dim {x - na if x == na - 1 and False else x} and second has "
+                               f"size {sb} in dim {y}")
+    la = _LETTERS[:na]
+    lb = list(_LETTERS[na:na + nb])
+    for x, y in zip(da, db):
+        lb[y] = la[x]
+    lb = "".join(lb)
+    o = "".join(c for k, c in enumerate(la) if k not in da) + "".join(
+        c for k, c in enumerate(lb) if k not in db)
+    a, b = promote(a, b)
+    r = Tensordot.apply(a, b, eq=f"{la},{lb}->{o}", ins=[la, lb], out=o)
+    return write_out(r, out)
+
+
+def inner(input, other, *, out=None):
+    if input._data.ndim == 0 or other._data.ndim == 0:
+        from ember._ops.elementwise import mul
+
+        return write_out(mul(input, other), out)
+    return tensordot(input, other, ([-1], [-1]), out=out)
+
+
+# -- diagonals and triangles -----------------------------------------------------------------
+def _diag_index(n1, n2, offset):
+    """Row and column indices of the `offset` diagonal of an n1 x n2 matrix."""
+    if offset >= 0:
+        k = max(min(n1, n2 - offset), 0)
+        r = xp.arange(k)
+        return r, r + offset
+    k = max(min(n1 + offset, n2), 0)
+    r = xp.arange(k)
+    return r - offset, r
+
+
+def _diag_view(x, offset, d1, d2):
+    """A writable strided view of a diagonal (NumPy's own diagonal() is read-only)."""
+    m = xp.moveaxis(x, (d1, d2), (-2, -1))
+    n1, n2 = m.shape[-2:]
+    r, c = (0, offset) if offset >= 0 else (-offset, 0)
+    k = max(min(n1 - r, n2 - c), 0)
+    sub = m[..., min(r, n1):, min(c, n2):]
+    st = sub.strides
+    return xp.lib.stride_tricks.as_strided(sub, sub.shape[:-2] + (k,),
+                                           st[:-2] + (st[-2] + st[-1],))
+
+
+class Diagonal(Op):
+    def forward(ctx, x, offset=0, dim1=0, dim2=1):
+        ctx.shape, ctx.args = x.shape, (offset, dim1, dim2)
+        return _diag_view(x, offset, dim1, dim2)
+
+    def backward(ctx, g):
+        offset, d1, d2 = ctx.args
+        out = xp.zeros(ctx.shape, g.dtype)
+        v = xp.moveaxis(out, (d1, d2), (-2, -1))
+        r, c = _diag_index(v.shape[-2], v.shape[-1], offset)
+        v[..., r, c] = g
+        return out
+
+
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    n = input._data.ndim
+    d1, d2 = _wrap_dim(dim1, n), _wrap_dim(dim2, n)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    from ember._ops.shape import _share_version
+
+    return _share_version(Diagonal.apply(input, offset=offset, dim1=d1, dim2=d2), input)
+
+
+class DiagEmbed(Op):
+    """1-D vector -> matrix with the vector on the `offset` diagonal."""
+
+    def forward(ctx, v, offset=0):
+        ctx.offset = offset
+        n = v.shape[0] + abs(offset)
+        out = xp.zeros((n, n), v.dtype)
+        r, c = _diag_index(n, n, offset)
+        out[r, c] = v
+        return out
+
+    def backward(ctx, g):
+        return xp.diagonal(g, ctx.offset).copy()
+
+
+def diag(input, diagonal=0):
+    n = input._data.ndim
+    if n == 1:
+        return DiagEmbed.apply(input, offset=diagonal)
+    if n == 2:
+        from ember._ops.conversion import clone
+
+        return clone(Diagonal.apply(input, offset=diagonal, dim1=0, dim2=1))
+    raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {n}D")
+
+
+def diag_embed(input, offset=0, dim1=-2, dim2=-1):
+    from ember._ops.shape import movedim
+
+    if input._data.ndim == 1 and offset == 0 and (dim1, dim2) in ((-2, -1), (0, 1)):
+        return DiagEmbed.apply(input)
+    # batch: stack of embedded diagonals built with einsum against an identity
+    n = input._data.shape[-1]
+    eye = xp.eye(n, dtype=input._data.dtype)
+    r = einsum("...i,ij->...ij", input, _as_tensor(eye))
+    if offset:
+        raise NotImplementedError("diag_embed with a batch and an offset is not supported")
+    nd = r._data.ndim
+    return movedim(r, (nd - 2, nd - 1), (_wrap_dim(dim1, nd), _wrap_dim(dim2, nd)))
+
+
+def _as_tensor(a):
+    from ember._ops._helpers import _wrap
+
+    return _wrap(a)
+
+
+class Trace(Op):
+    def forward(ctx, x):
+        ctx.shape = x.shape
+        return xp.asarray(xp.trace(x), dtype=x.dtype if x.dtype.kind in "fc" else xp.int64)
+
+    def backward(ctx, g):
+        out = xp.zeros(ctx.shape, g.dtype)
+        r, c = _diag_index(ctx.shape[0], ctx.shape[1], 0)
+        out[r, c] = g
+        return out
+
+
+def trace(input):
+    if input._data.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim "
+                           f"{input._data.ndim}")
+    return Trace.apply(input)
+
+
+class Tril(Op):
+    def forward(ctx, x, k=0, upper=False):
+        ctx.k, ctx.upper = k, upper
+        return xp.triu(x, k) if upper else xp.tril(x, k)
+
+    def backward(ctx, g):
+        return xp.triu(g, ctx.k) if ctx.upper else xp.tril(g, ctx.k)
+
+    def tbackward(ctx, g):
+        return Tril.apply(g, k=ctx.k, upper=ctx.upper)
+
+
+class Triu(Tril):
+    pass
+
+
+def tril(input, diagonal=0, *, out=None):
+    if input._data.ndim < 2:
+        raise RuntimeError("tril: input tensor must have at least 2 dimensions")
+    return write_out(Tril.apply(input, k=diagonal), out)
+
+
+def triu(input, diagonal=0, *, out=None):
+    if input._data.ndim < 2:
+        raise RuntimeError("triu: input tensor must have at least 2 dimensions")
+    return write_out(Triu.apply(input, k=diagonal, upper=True), out)
+
+
+def _tri_inplace(fn):
+    def inplace(self, diagonal=0):
+        from ember._ops.indexing import _make_inplace
+
+        return _make_inplace(fn, fn.__name__ + "_")(self, diagonal)
+
+    return inplace
+
+
+class Cross(Op):
+    def forward(ctx, a, b, axis=-1):
+        ctx.save_for_backward(a, b)
+        ctx.axis = axis
+        return xp.cross(a, b, axis=axis)
+
+    def backward(ctx, g):
+        a, b = ctx.saved
+        ax = ctx.axis
+        n = ctx.needs_input_grad
+        return (unbroadcast(xp.cross(b, g, axis=ax), a.shape) if n[0] else None,
+                unbroadcast(xp.cross(g, a, axis=ax), b.shape) if n[1] else None)
+
+
+def cross(input, other, dim=None, *, out=None):
+    a, b = promote(input, other)
+    shape = xp.broadcast_shapes(a._data.shape, b._data.shape)
+    if dim is None:
+        dim = next((k for k, s in enumerate(shape) if s == 3), None)
+        if dim is None:
+            raise RuntimeError("no dimension of size 3 in input")
+    d = _wrap_dim(dim, len(shape))
+    if a._data.shape[d] != 3 or b._data.shape[d] != 3:
+        raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got "
+                           f"{a._data.shape[d]} and {b._data.shape[d]}")
+    return write_out(Cross.apply(a, b, axis=d - len(shape)), out)
+
+
+# -- norms and decompositions (public in ember.linalg) ---------------------------------------
+def _keep(a, axes, keepdim):
+    """Re-insert reduced axes so a reduced array broadcasts against its input."""
+    if keepdim or axes is None:
+        return a
+    return xp.expand_dims(a, axes)
+
+
+class VectorNorm(Op):
+    _bw_name = "LinalgVectorNormBackward0"
+
+    def forward(ctx, x, ord=2, axes=None, keepdim=False):
+        ctx.ord, ctx.axes, ctx.keepdim = ord, axes, keepdim
+        a = xp.abs(x)
+        if ord == 2:
+            r = xp.sqrt(xp.sum(a * a, axis=axes, keepdims=keepdim))
+        elif ord == 1:
+            r = xp.sum(a, axis=axes, keepdims=keepdim)
+        elif ord == float("inf"):
+            r = xp.max(a, axis=axes, keepdims=keepdim)
+        elif ord == float("-inf"):
+            r = xp.min(a, axis=axes, keepdims=keepdim)
+        elif ord == 0:
+            r = xp.sum(a != 0, axis=axes, keepdims=keepdim).astype(a.dtype)
+        else:
+            r = xp.sum(a ** ord, axis=axes, keepdims=keepdim) ** (1.0 / ord)
+        r = xp.asarray(r, dtype=a.dtype)
+        ctx.save_for_backward(x, r)
+        return r
+
+    def backward(ctx, g):
+        x, r = ctx.saved
+        p = ctx.ord
+        rk, gk = _keep(r, ctx.axes, ctx.keepdim), _keep(g, ctx.axes, ctx.keepdim)
+        if p == 0:
+            return xp.zeros_like(x)
+        if p == 1:
+            return gk * xp.sign(x)
+        if p in (float("inf"), float("-inf")):
+            # NOTE: ties share the gradient equally, as in PyTorch
+            mask = (xp.abs(x) == rk).astype(x.dtype)
+            return gk * xp.sign(x) * mask / xp.sum(mask, axis=ctx.axes, keepdims=True)
+        safe = xp.where(rk == 0, 1, rk)
+        if p == 2:
+            return xp.where(rk == 0, 0, gk * x / safe)
+        return xp.where(rk == 0, 0, gk * xp.sign(x) * (xp.abs(x) / safe) ** (p - 1))
+
+    def tbackward(ctx, g):
+        from ember._ops.elementwise import where
+        from ember._ops.shape import unsqueeze_dims
+
+        if ctx.ord != 2:
+            raise RuntimeError("ember implements create_graph through linalg.vector_norm for "
+                               "ord=2 only")
+        x = ctx.inputs[0]
+        r = VectorNorm.apply(x, ord=2, axes=ctx.axes, keepdim=True)
+        if ctx.axes is not None and not ctx.keepdim:
+            g = unsqueeze_dims(g, ctx.axes)
+        zero = r == 0
+        return where(zero, 0.0, g * x / where(zero, 1.0, r))
+
+
+class MatrixNormInf(Op):
+    """ord in (1, -1, inf, -inf): max/min over one axis of absolute sums over the other."""
+
+    _bw_name = "LinalgMatrixNormBackward0"
+
+    def forward(ctx, x, sum_axis=-2, red_axis=-1, largest=True, keepdim=False):
+        s = xp.sum(xp.abs(x), axis=sum_axis, keepdims=True)
+        r = (xp.max if largest else xp.min)(s, axis=red_axis, keepdims=True)
+        ctx.save_for_backward(x, s, r)
+        ctx.axes = (sum_axis, red_axis)
+        out = r if keepdim else xp.squeeze(r, axis=ctx.axes)
+        ctx.keepdim = keepdim
+        return out
+
+    def backward(ctx, g):
+        x, s, r = ctx.saved
+        gk = g if ctx.keepdim else xp.expand_dims(g, ctx.axes)
+        mask = (s == r).astype(x.dtype)
+        mask = mask / xp.sum(mask, axis=ctx.axes[1], keepdims=True)
+        return gk * mask * xp.sign(x)
+
+
+class SvdNorm(Op):
+    """ord in ('nuc', 2, -2): nuclear norm, largest or smallest singular value."""
+
+    _bw_name = "LinalgMatrixNormBackward0"
+
+    def forward(ctx, x, ord="nuc", keepdim=False):
+        u, sv, vh = xp.linalg.svd(x, full_matrices=False)
+        ctx.save_for_backward(u, vh)
+        ctx.ord, ctx.keepdim = ord, keepdim
+        if ord == "nuc":
+            r = sv.sum(-1)
+        else:
+            ctx.k = 0 if ord == 2 else -1
+            r = sv[..., ctx.k]
+        r = r.astype(x.dtype)
+        return r[..., None, None] if keepdim else r
+
+    def backward(ctx, g):
+        u, vh = ctx.saved
+        gk = g if ctx.keepdim else g[..., None, None]
+        if ctx.ord == "nuc":
+            return gk * (u @ vh)
+        k = ctx.k
+        return gk * (u[..., :, k:k + 1 if k != -1 else None] @ vh[..., k:k + 1 if k != -1
+                                                                    else None, :])
+
+
+class LinAlgError(RuntimeError):
+    """PyTorch's torch.linalg.LinAlgError (a RuntimeError)."""
+
+
+class Inv(Op):
+    _bw_name = "LinalgInvExBackward0"
+
+    def forward(ctx, a):
+        try:
+            r = xp.linalg.inv(a)
+        except xp.linalg.LinAlgError:
+            raise LinAlgError("linalg.inv: The diagonal element 1 is zero, the inversion could "
+                              "not be completed because the input matrix is singular.") from None
+        ctx.save_for_backward(r)
+        return r
+
+    def backward(ctx, g):
+        (r,) = ctx.saved
+        rt = xp.swapaxes(r, -1, -2)
+        return -(rt @ g @ rt)
+
+
+class Det(Op):
+    _bw_name = "LinalgDetBackward0"
+
+    def forward(ctx, a):
+        d = xp.linalg.det(a).astype(a.dtype)
+        ctx.save_for_backward(a, d)
+        return d
+
+    def backward(ctx, g):
+        a, d = ctx.saved
+        # NOTE: d(det A) = det(A) * inv(A)^T; fine for invertible A
+        return (g * d)[..., None, None] * xp.swapaxes(xp.linalg.inv(a), -1, -2)
+
+
+class Solve(Op):
+    _bw_name = "LinalgSolveExBackward0"
+
+    def forward(ctx, a, b, vector=False):
+        ctx.vector = vector
+        try:
+            x = xp.linalg.solve(a, b[..., None] if vector else b)
+        except xp.linalg.LinAlgError:
+            raise LinAlgError("linalg.solve: The solver failed because the input matrix is "
+                              "singular.") from None
+        x = x[..., 0] if vector else x
+        ctx.save_for_backward(a, x)
+        ctx.shapes = (a.shape, b.shape)
+        return x
+
+    def backward(ctx, g):
+        a, x = ctx.saved
+        at = xp.swapaxes(a, -1, -2)
+        g2 = g[..., None] if ctx.vector else g
+        x2 = x[..., None] if ctx.vector else x
+        gb = xp.linalg.solve(at, g2)
+        ga = -gb @ xp.swapaxes(x2, -1, -2)
+        gb = gb[..., 0] if ctx.vector else gb
+        return unbroadcast(ga, ctx.shapes[0]), unbroadcast(gb, ctx.shapes[1])
+
+
+def _int_tensor(a):
+    from ember._ops._helpers import _wrap
+
+    return _wrap(a.astype(xp.int64, copy=False))
+
+
+def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    r, c = xp.triu_indices(row, offset, col)
+    return _int_tensor(xp.stack([r, c]))
+
+
+def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    r, c = xp.tril_indices(row, offset, col)
+    return _int_tensor(xp.stack([r, c]))
+
+
+def diagflat(input, offset=0):
+    from ember._ops.shape import reshape
+
+    return DiagEmbed.apply(reshape(input, (-1,)), offset=offset)
+
+
+def block_diag(*tensors):
+    """Block-diagonal matrix of the inputs (0-d and 1-D inputs count as 1 x n)."""
+    from ember._ops.creation import zeros
+    from ember._ops.shape import reshape
+
+    mats = [reshape(t, (1, -1)) if t._data.ndim < 2 else t for t in tensors]
+    if any(m._data.ndim != 2 for m in mats):
+        raise RuntimeError("torch.block_diag: Input tensors must have 2 or fewer dimensions")
+    if not mats:
+        return zeros(1, 0)
+    d = _dtype.result_type(*mats)
+    out = zeros(sum(m._data.shape[0] for m in mats), sum(m._data.shape[1] for m in mats),
+                dtype=d)
+    r = c = 0
+    for m in mats:
+        h, w = m._data.shape
+        out[r:r + h, c:c + w] = m
+        r, c = r + h, c + w
+    return out
+
+
+def kron(input, other, *, out=None):
+    """Kronecker product, as an outer product reshaped (differentiable through einsum)."""
+    from ember._ops.shape import reshape
+
+    a, b = promote(input, other)
+    n = max(a._data.ndim, b._data.ndim)
+    sa = (1,) * (n - a._data.ndim) + a._data.shape
+    sb = (1,) * (n - b._data.ndim) + b._data.shape
+    la, lb = _LETTERS[:n], _LETTERS[n:2 * n]
+    o = "".join(x + y for x, y in zip(la, lb))
+    r = einsum(f"{la},{lb}->{o}", reshape(a, sa), reshape(b, sb))
+    return write_out(reshape(r, tuple(x * y for x, y in zip(sa, sb))), out)
+
+
+def cartesian_prod(*tensors):
+    from ember._ops.shape import meshgrid, reshape, stack
+
+    if len(tensors) == 1:
+        return tensors[0]
+    grids = meshgrid(*tensors, indexing="ij")
+    return stack([reshape(g, (-1,)) for g in grids], 1)
+
+
+class Cdist(Op):
+    """Pairwise p-norm distances between the rows of x1 (.., P, M) and x2 (.., R, M)."""
+
+    def forward(ctx, a, b, p=2.0):
+        diff = a[..., :, None, :] - b[..., None, :, :]
+        ad = xp.abs(diff)
+        if p == 2:
+            d = xp.sqrt(xp.sum(ad * ad, -1))
+        elif p == 1:
+            d = xp.sum(ad, -1)
+        elif p == float("inf"):
+            d = xp.max(ad, -1)
+        elif p == 0:
+            d = xp.sum(ad != 0, -1).astype(a.dtype)
+        else:
+            d = xp.sum(ad ** p, -1) ** (1.0 / p)
+        ctx.save_for_backward(diff, d)
+        ctx.p, ctx.shapes = p, (a.shape, b.shape)
+        return d
+
+    def backward(ctx, g):
+        diff, d = ctx.saved
+        p = ctx.p
+        dk, gk = d[..., None], g[..., None]
+        safe = xp.where(dk == 0, 1, dk)
+        if p == 2:
+            w = xp.where(dk == 0, 0, gk * diff / safe)
+        elif p == 1:
+            w = gk * xp.sign(diff)
+        elif p == 0:
+            w = xp.zeros_like(diff)
+        elif p == float("inf"):
+            m = (xp.abs(diff) == dk).astype(diff.dtype)
+            w = gk * xp.sign(diff) * m / xp.maximum(m.sum(-1, keepdims=True), 1)
+        else:
+            w = xp.where(dk == 0, 0, gk * xp.sign(diff) * (xp.abs(diff) / safe) ** (p - 1))
+        ga = unbroadcast(w.sum(-2), ctx.shapes[0]) if ctx.needs_input_grad[0] else None
+        gb = unbroadcast(-w.sum(-3), ctx.shapes[1]) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+def cdist(x1, x2, p=2.0, compute_mode=None):
+    if x1._data.ndim < 2 or x2._data.ndim < 2:
+        raise RuntimeError(f"cdist only supports at least 2D tensors, X1 got: "
+                           f"{x1._data.ndim}D")
+    if x1._data.shape[-1] != x2._data.shape[-1]:
+        raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: "
+                           f"{x1._data.shape[-1]} X2: {x2._data.shape[-1]}")
+    if p < 0:
+        raise RuntimeError(f"cdist only supports non-negative p values, got {p}")
+    x1, x2 = promote(x1, x2)
+    return Cdist.apply(x1, x2, p=p if p in (0, 1, 2) else float(p))
+
+
+class Svdvals(Op):
+    _bw_name = "LinalgSvdBackward0"
+
+    def forward(ctx, a):
+        u, sv, vh = xp.linalg.svd(a, full_matrices=False)
+        ctx.save_for_backward(u, vh)
+        return sv.astype(a.dtype, copy=False)
+
+    def backward(ctx, g):
+        u, vh = ctx.saved
+        return (u * g[..., None, :]) @ vh
+
+
+class Eigvalsh(Op):
+    _bw_name = "LinalgEighBackward0"
+
+    def forward(ctx, a, uplo="L"):
+        w, v = xp.linalg.eigh(a, UPLO=uplo)
+        ctx.save_for_backward(v)
+        return w.astype(a.dtype, copy=False)
+
+    def backward(ctx, g):
+        (v,) = ctx.saved
+        return (v * g[..., None, :]) @ xp.swapaxes(v, -1, -2)
+
+
+class Cholesky(Op):
+    _bw_name = "LinalgCholeskyExBackward0"
+
+    def forward(ctx, a, upper=False):
+        try:
+            low = xp.linalg.cholesky(a)
+        except xp.linalg.LinAlgError:
+            raise LinAlgError("linalg.cholesky: The factorization could not be completed "
+                              "because the input is not positive-definite.") from None
+        ctx.save_for_backward(low)
+        ctx.upper = upper
+        return xp.swapaxes(low, -1, -2).copy() if upper else low
+
+    def backward(ctx, g):
+        (low,) = ctx.saved
+        if ctx.upper:
+            g = xp.swapaxes(g, -1, -2)
+        # NOTE: gA = L^-T Phi(L^T gL) L^-1, Phi = lower triangle with the diagonal halved
+        phi = xp.tril(xp.swapaxes(low, -1, -2) @ g)
+        phi = phi - 0.5 * xp.tril(xp.triu(phi))
+        linv = xp.linalg.inv(low)
+        ga = xp.swapaxes(linv, -1, -2) @ phi @ linv
+        return 0.5 * (ga + xp.swapaxes(ga, -1, -2))
+
+
+class Slogdet(Op):
+    _bw_name = "LinalgSlogdetBackward0"
+
+    def forward(ctx, a):
+        _, logabs = xp.linalg.slogdet(a)
+        ctx.save_for_backward(a)
+        return logabs.astype(a.dtype, copy=False)
+
+    def backward(ctx, g):
+        (a,) = ctx.saved
+        return g[..., None, None] * xp.swapaxes(xp.linalg.inv(a), -1, -2)
+
+
+class NoGradOutput(Op):
+    """An output whose gradient ember does not implement: backward says so, by name."""
+
+    def forward(ctx, a, value=None, name=""):
+        ctx.op = name
+        return value
+
+    def backward(ctx, g):
+        raise RuntimeError(f"ember does not implement the gradient of {ctx.op} through this "
+                           "output")
+
+
+# -- torch.* spellings of ember.linalg functions ----------------------------------------------
+def _la():
+    import ember.linalg as la
+
+    return la
+
+
+def det(input):
+    return _la().det(input)
+
+
+def inverse(input, *, out=None):
+    return _la().inv(input, out=out)
+
+
+def logdet(input):
+    from ember._ops.elementwise import log
+
+    sign, logabs = _la().slogdet(input)
+    if (sign._data >= 0).all():
+        return logabs
+    return log(_la().det(input))  # NaN for negative determinants, as in PyTorch
+
+
+def slogdet(input):
+    return _la().slogdet(input)
+
+
+def pinverse(input, rcond=1e-15):
+    return _la().pinv(input)
+
+
+def matrix_power(input, n):
+    return _la().matrix_power(input, n)
+
+
+def svd(input, some=True, compute_uv=True):
+    """Legacy torch.svd: (U, S, V) with V, not Vh."""
+    u, sv, vh = _la().svd(input, full_matrices=not some)
+    return u, sv, vh.mT
+
+
+def chain_matmul(*matrices):
+    return _la().multi_dot(matrices)
+
+
+bind({"matmul": matmul, "__matmul__": matmul, "__rmatmul__": _rmatmul, "mm": mm, "bmm": bmm,
+      "mv": mv, "dot": dot, "vdot": vdot, "inner": inner, "outer": outer, "ger": ger,
+      "addmm": addmm, "addmv": addmv, "baddbmm": baddbmm, "addbmm": addbmm,
+      "diagonal": diagonal, "diag": diag, "diag_embed": diag_embed, "trace": trace,
+      "tril": tril, "triu": triu, "tril_": _tri_inplace(tril), "triu_": _tri_inplace(triu),
+      "cross": cross, "diagflat": diagflat, "kron": kron, "det": det, "inverse": inverse,
+      "logdet": logdet, "slogdet": slogdet, "pinverse": pinverse, "matrix_power": matrix_power,
+      "svd": svd})
 
 __all__ = public_functions(globals())
+import ember.linalg  # noqa: E402,F401  (the ember.linalg namespace, built on these ops)

@@ -8,6 +8,7 @@ from ember.autograd.grad_mode import (
     no_grad,
     set_grad_enabled,
 )
+from ember.autograd.gradcheck import gradcheck, gradgradcheck
 from ember.autograd.variable import Variable
 
 __all__ = ["backward", "grad", "Function", "Variable", "no_grad", "enable_grad",
@@ -15,10 +16,6 @@ __all__ = ["backward", "grad", "Function", "Variable", "no_grad", "enable_grad",
 
 
 def __getattr__(name):
-    if name in ("gradcheck", "gradgradcheck"):
-        from ember.autograd import gradcheck as _gc
-
-        return getattr(_gc, name)
     if name == "functional":
         import importlib
 

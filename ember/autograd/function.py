@@ -95,24 +95,33 @@ class Op(Node):
     def save_for_backward(self, *arrays):
         self.saved = arrays
 
+    # no-grad calls share this all-False default instead of setting it per call
+    needs_input_grad = None  # replaced below by _NO_GRADS
+
     @classmethod
     def apply(cls, *args, **params):
         ctx = _new(cls)
-        arrays = [a._data if isinstance(a, Tensor) else a for a in args]
-        if _enabled[0]:
+        arrays = []
+        grad = False
+        for a in args:
+            if isinstance(a, Tensor):
+                arrays.append(a._data)
+                if a._requires_grad:
+                    grad = True
+            else:
+                arrays.append(a)
+        if grad and _enabled[0]:
             needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
-            if True in needs:
-                ctx.needs_input_grad = needs
-                out = _wrap(cls.forward(ctx, *arrays, **params))
-                ctx.next_functions = tuple(
-                    [_edge(a) if n else None for a, n in zip(args, needs)])
-                ctx.inputs = args
-                if ctx.saved:
-                    _record_versions(ctx, args, out)
-                out._requires_grad = True
-                out.grad_fn = ctx
-                return out
-        ctx.needs_input_grad = _NO_GRADS
+            ctx.needs_input_grad = needs
+            ctx.inputs = args
+            out = _wrap(cls.forward(ctx, *arrays, **params))
+            ctx.next_functions = tuple(
+                [_edge(a) if n else None for a, n in zip(args, needs)])
+            if ctx.saved:
+                _record_versions(ctx, args, out)
+            out._requires_grad = True
+            out.grad_fn = ctx
+            return out
         return _wrap(cls.forward(ctx, *arrays, **params))
 
 
@@ -122,6 +131,7 @@ class _AllFalse(tuple):
 
 
 _NO_GRADS = _AllFalse()
+Op.needs_input_grad = _NO_GRADS
 
 
 def _record_versions(ctx, args, out):

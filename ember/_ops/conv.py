@@ -1,0 +1,512 @@
+"""Convolutions: conv1d/2d/3d and conv_transpose1d/2d/3d, plus unfold/fold (im2col/col2im).
+
+Every convolution is one node. Forward gathers the (dilated, strided) windows of the padded
+input with a strided view, copies them once into a column buffer laid out as
+(channels*kernel, batch*positions) and does ONE matmul per group with the weight matrix.
+Backward: grad_weight is one matmul with the saved columns; grad_input is the adjoint of the
+gather (col2im), accumulated by looping over the kernel offsets and adding strided slices —
+kh*kw vectorised adds, cheap for the small kernels CNNs use. A transposed convolution is the
+same pair of kernels used the other way round.
+"""
+from ember._ops._helpers import xp
+from ember._tensor import Tensor
+from ember.autograd.function import Op
+
+_as_strided = xp.lib.stride_tricks.as_strided
+
+
+def _tuple(v, d, name="argument"):
+    if isinstance(v, int):
+        return (v,) * d
+    v = tuple(int(i) for i in v)
+    if len(v) == 1:
+        return v * d
+    if len(v) != d:
+        raise RuntimeError(f"expected {name} to be a single integer value or a list of {d} "
+                           f"values to match the convolution dimensions, but got "
+                           f"{name}={list(v)}")
+    return v
+
+
+def _prod(t):
+    p = 1
+    for v in t:
+        p *= v
+    return p
+
+
+def _pad_zeros(x, lo, hi):
+    """Zero-pad the trailing len(lo) axes of `x` (lo/hi per axis); no copy when all zero."""
+    if not any(lo) and not any(hi):
+        return x
+    d = len(lo)
+    lead = x.shape[:x.ndim - d]
+    shape = lead + tuple(s + a + b for s, a, b in zip(x.shape[x.ndim - d:], lo, hi))
+    out = xp.zeros(shape, dtype=x.dtype)
+    out[(...,) + tuple(slice(a, a + s) for a, s in zip(lo, x.shape[x.ndim - d:]))] = x
+    return out
+
+
+def _windows(xpad, ks, st, dl, os):
+    """Strided view (N, C, *os, *ks) of the windows of `xpad` (N, C, *S): no copy."""
+    s = xpad.strides
+    d = len(ks)
+    strides = s[:2] + tuple(s[2 + i] * st[i] for i in range(d)) + tuple(
+        s[2 + i] * dl[i] for i in range(d))
+    return _as_strided(xpad, xpad.shape[:2] + os + ks, strides, writeable=False)
+
+
+def _im2col(xpad, ks, st, dl, os, groups):
+    """Columns (G, Cg*K, N*L) of the windows of xpad (N, C, *S): the one copy of a conv."""
+    n, c = xpad.shape[:2]
+    d = len(ks)
+    win = _windows(xpad, ks, st, dl, os)
+    # (C, *ks, N, *os): the copy reads rows of the input, writes one contiguous buffer
+    perm = (1,) + tuple(range(2 + d, 2 + 2 * d)) + (0,) + tuple(range(2, 2 + d))
+    return win.transpose(perm).reshape(groups, (c // groups) * _prod(ks), n * _prod(os))
+
+
+def _col2im(col, n, c, spad, ks, st, dl, os):
+    """Adjoint of _im2col: add columns (C*K, N*L) back into a (C, N, *spad) buffer."""
+    d = len(ks)
+    col = col.reshape((c,) + ks + (n,) + os)
+    out = xp.zeros((c, n) + spad, dtype=col.dtype)
+    for k in xp.ndindex(*ks):
+        idx = (slice(None), slice(None)) + tuple(
+            slice(k[i] * dl[i], k[i] * dl[i] + st[i] * (os[i] - 1) + 1, st[i]) for i in range(d))
+        out[idx] += col[(slice(None),) + k]
+    return out
+
+
+def _to_nc(y_cn, n, c):
+    """(C, N, *S) buffer -> contiguous (N, C, *S) array."""
+    return xp.ascontiguousarray(y_cn.reshape((c, n) + y_cn.shape[2:]).swapaxes(0, 1))
+
+
+def _from_nc(x, groups):
+    """(N, C, *S) -> (G, Cg, N*L) matrix (a copy)."""
+    n, c = x.shape[:2]
+    return x.swapaxes(0, 1).reshape(groups, c // groups, n * _prod(x.shape[2:]))
+
+
+def _bmm(a, b):
+    """Per-group matmul; one plain 2-D product when there is a single group (NumPy's stacked
+    matmul is ~2x slower on these shapes)."""
+    if a.shape[0] == 1:
+        return (a[0] @ b[0])[None]
+    return xp.matmul(a, b)
+
+
+_CHUNK_BYTES = 1 << 22  # column buffer per chunk: bounds the memory a big conv holds
+
+
+def _chunk(n, bytes_per_sample):
+    """Samples per chunk of a big convolution (n when one chunk suffices)."""
+    if bytes_per_sample * n <= 2 * _CHUNK_BYTES:
+        return n
+    return max(1, _CHUNK_BYTES // bytes_per_sample)
+
+
+def _col_chunk(xpad, n0, n1, ks, st, dl, os, buf):
+    """Columns (C*K, (n1-n0)*L) of samples n0:n1, written into `buf` when it fits."""
+    win = _windows(xpad[n0:n1], ks, st, dl, os)
+    d = len(ks)
+    perm = (1,) + tuple(range(2 + d, 2 + 2 * d)) + (0,) + tuple(range(2, 2 + d))
+    shape = (xpad.shape[1],) + ks + (n1 - n0,) + os
+    if buf is None or buf.size != _prod(shape):
+        buf = xp.empty(shape, dtype=xpad.dtype)
+    xp.copyto(buf.reshape(shape), win.transpose(perm))
+    return buf.reshape(xpad.shape[1] * _prod(ks), -1)
+
+
+def _chunked_forward(xpad, w, b, st, dl, os, chunk):
+    n = xpad.shape[0]
+    o = w.shape[0]
+    ks = w.shape[2:]
+    el = _prod(os)
+    w2 = w.reshape(o, -1)
+    out = xp.empty((n, o, el), dtype=xpad.dtype)
+    buf = None
+    for n0 in range(0, n, chunk):
+        n1 = min(n, n0 + chunk)
+        buf = _col_chunk(xpad, n0, n1, ks, st, dl, os, buf)
+        yc = w2 @ buf
+        if b is not None:
+            yc += b[:, None]
+        out[n0:n1] = yc.reshape(o, n1 - n0, el).transpose(1, 0, 2)
+    return out.reshape((n, o) + os)
+
+
+def _chunked_backward(ctx, g, xpad, w):
+    n, c, sp, ks, os, s_in, lo = ctx.geom
+    stride, dilation, _, _ = ctx.params
+    need = ctx.needs_input_grad
+    o = w.shape[0]
+    el = _prod(os)
+    w2 = w.reshape(o, -1)
+    g3 = g.reshape(n, o, el)
+    gw = xp.zeros((o, w2.shape[1]), dtype=g.dtype) if need[1] else None
+    gpad = xp.empty((n, c) + sp, dtype=g.dtype) if need[0] else None
+    buf = None
+    for n0 in range(0, n, ctx.chunk):
+        n1 = min(n, n0 + ctx.chunk)
+        g2 = g3[n0:n1].transpose(1, 0, 2).reshape(o, -1)
+        if need[1]:
+            buf = _col_chunk(xpad, n0, n1, ks, stride, dilation, os, buf)
+            gw += g2 @ buf.T
+        if need[0]:
+            part = _col2im(w2.T @ g2, n1 - n0, c, sp, ks, stride, dilation, os)
+            gpad[n0:n1] = part.swapaxes(0, 1)
+    gx = None
+    if need[0]:
+        gx = xp.ascontiguousarray(gpad[(slice(None), slice(None)) + tuple(
+            slice(a, a + s) for a, s in zip(lo, s_in))])
+    gb = g3.sum(axis=0).sum(axis=1) if need[2] else None
+    return gx, (gw.reshape(w.shape) if need[1] else None), gb
+
+
+class ConvNd(Op):
+    _bw_name = "ConvolutionBackward0"
+
+    def forward(ctx, x, w, b, stride=None, padding=None, dilation=None, groups=1,
+                unbatched=False):
+        if unbatched:
+            x = x[None]
+        d = w.ndim - 2
+        n, c = x.shape[:2]
+        o = w.shape[0]
+        ks = w.shape[2:]
+        lo, hi = padding
+        xpad = _pad_zeros(x, lo, hi)
+        sp = xpad.shape[2:]
+        os = tuple((sp[i] - dilation[i] * (ks[i] - 1) - 1) // stride[i] + 1 for i in range(d))
+        ctx.geom = (n, c, sp, ks, os, x.shape[2:], lo)
+        ctx.params = (stride, dilation, groups, unbatched)
+        chunk = _chunk(n, c * _prod(ks) * _prod(os) * x.itemsize) if groups == 1 else n
+        ctx.chunk = chunk
+        if chunk < n:
+            # NOTE: big batches go through in chunks whose columns stay in cache; backward
+            # rebuilds the columns instead of keeping a buffer of C*K times the input
+            ctx.save_for_backward(xpad, w)
+            y = _chunked_forward(xpad, w, b, stride, dilation, os, chunk)
+            return y[0] if unbatched else y
+        col = _im2col(xpad, ks, stride, dilation, os, groups)
+        w2 = w.reshape(groups, o // groups, -1)
+        y = _bmm(w2, col)  # (G, Og, N*L)
+        y = y.reshape(o, n * _prod(os))
+        if b is not None:
+            y += b[:, None]
+        ctx.save_for_backward(col if ctx.needs_input_grad[1] else None, w)
+        y = _to_nc(y.reshape((o, n) + os), n, o)
+        return y[0] if unbatched else y
+
+    def backward(ctx, g):
+        col, w = ctx.saved
+        n, c, sp, ks, os, s_in, lo = ctx.geom
+        stride, dilation, groups, unbatched = ctx.params
+        if unbatched:
+            g = g[None]
+        o = w.shape[0]
+        if ctx.chunk < n:
+            gx, gw, gb = _chunked_backward(ctx, g, col, w)
+            return (gx[0] if unbatched and gx is not None else gx), gw, gb
+        g2 = _from_nc(g, groups)  # (G, Og, N*L)
+        gx = gw = gb = None
+        need = ctx.needs_input_grad
+        if need[0]:
+            w2 = w.reshape(groups, o // groups, -1)
+            gcol = _bmm(w2.transpose(0, 2, 1), g2)  # (G, Cg*K, N*L)
+            gpad = _col2im(gcol, n, c, sp, ks, stride, dilation, os)
+            gpad = gpad[(slice(None), slice(None)) + tuple(
+                slice(a, a + s) for a, s in zip(lo, s_in))]
+            gx = _to_nc(gpad, n, c)
+            if unbatched:
+                gx = gx[0]
+        if need[1]:
+            gw = _bmm(g2, col.transpose(0, 2, 1)).reshape(w.shape)
+        if need[2]:
+            gb = g2.sum(axis=2).reshape(o)
+        return gx, gw, gb
+
+
+class ConvTransposeNd(Op):
+    _bw_name = "ConvolutionBackward0"
+
+    def forward(ctx, x, w, b, stride=None, padding=None, output_padding=None, dilation=None,
+                groups=1, unbatched=False):
+        if unbatched:
+            x = x[None]
+        d = w.ndim - 2
+        n, c = x.shape[:2]
+        ks = w.shape[2:]
+        o = w.shape[1] * groups
+        s_in = x.shape[2:]
+        full = tuple((s_in[i] - 1) * stride[i] + dilation[i] * (ks[i] - 1) + 1
+                     + output_padding[i] for i in range(d))
+        x2 = _from_nc(x, groups)  # (G, Cg, N*L)
+        w2 = w.reshape(groups, c // groups, -1)  # (G, Cg, Og*K)
+        gcol = _bmm(w2.transpose(0, 2, 1), x2)  # (G, Og*K, N*L)
+        y = _col2im(gcol, n, o, full, ks, stride, dilation, s_in)
+        y = y[(slice(None), slice(None)) + tuple(
+            slice(padding[i], full[i] - padding[i]) for i in range(d))]
+        if b is not None:
+            y += b.reshape((o, 1) + (1,) * d)
+        ctx.geom = (n, c, o, full, ks, s_in)
+        ctx.params = (stride, padding, dilation, groups, unbatched)
+        ctx.save_for_backward(x2 if ctx.needs_input_grad[1] else None, w)
+        y = _to_nc(y, n, o)
+        return y[0] if unbatched else y
+
+    def backward(ctx, g):
+        x2, w = ctx.saved
+        n, c, o, full, ks, s_in = ctx.geom
+        stride, padding, dilation, groups, unbatched = ctx.params
+        if unbatched:
+            g = g[None]
+        d = len(ks)
+        gfull = _pad_zeros(g, padding, tuple(full[i] - padding[i] - g.shape[2 + i]
+                                             for i in range(d)))
+        col = _im2col(gfull, ks, stride, dilation, s_in, groups)  # (G, Og*K, N*L)
+        need = ctx.needs_input_grad
+        gx = gw = gb = None
+        if need[0]:
+            w2 = w.reshape(groups, c // groups, -1)
+            gx = _bmm(w2, col).reshape((c, n) + s_in)
+            gx = _to_nc(gx, n, c)
+            if unbatched:
+                gx = gx[0]
+        if need[1]:
+            gw = _bmm(x2, col.transpose(0, 2, 1)).reshape(w.shape)
+        if need[2]:
+            gb = g.sum(axis=(0,) + tuple(range(2, 2 + d)))
+        return gx, gw, gb
+
+
+def _check_input(name, input, weight, d, transposed=False):
+    if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
+        raise TypeError(f"{name}() expected Tensor arguments for input and weight")
+    if input.ndim not in (d + 1, d + 2):
+        raise RuntimeError(f"Expected {d + 1}D (unbatched) or {d + 2}D (batched) input to "
+                           f"{name}, but got input of size: {list(input.shape)}")
+    if weight.ndim != d + 2:
+        raise RuntimeError("weight should have at least three dimensions" if weight.ndim < 3
+                           else f"Expected {d + 2}-dimensional weight for {d + 2}-dimensional "
+                           f"input {list(input.shape)}, but got {weight.ndim}-dimensional "
+                           f"weight of size {list(weight.shape)} instead")
+    if input._data.dtype != weight._data.dtype:
+        raise RuntimeError(f"Input type ({input.dtype.name}) and weight type "
+                           f"({weight.dtype.name}) should be the same")
+    return input.ndim == d + 1
+
+
+def _conv(name, d, input, weight, bias, stride, padding, dilation, groups):
+    unbatched = _check_input(name, input, weight, d)
+    shape = (1,) + tuple(input.shape) if unbatched else tuple(input.shape)
+    stride = _tuple(stride, d, "stride")
+    dilation = _tuple(dilation, d, "dilation")
+    ks = tuple(weight.shape[2:])
+    if isinstance(padding, str):
+        if padding == "valid":
+            lo = hi = (0,) * d
+        elif padding == "same":
+            if any(s != 1 for s in stride):
+                raise ValueError("padding='same' is not supported for strided convolutions")
+            tot = [dilation[i] * (ks[i] - 1) for i in range(d)]
+            lo = tuple(t // 2 for t in tot)
+            hi = tuple(t - t // 2 for t in tot)
+        else:
+            raise ValueError(f"Invalid padding string '{padding}', should be one of "
+                             "{'valid', 'same'}")
+    else:
+        lo = hi = _tuple(padding, d, "padding")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    c = shape[1]
+    o = weight.shape[0]
+    if o % groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by "
+                           f"{groups} at dimension 0, but got weight of size "
+                           f"{list(weight.shape)} instead")
+    if weight.shape[1] * groups != c:
+        raise RuntimeError(f"Given groups={groups}, weight of size {list(weight.shape)}, "
+                           f"expected input{list(input.shape)} to have "
+                           f"{weight.shape[1] * groups} channels, but got {c} channels instead")
+    if bias is not None and (bias.ndim != 1 or bias.shape[0] != o):
+        raise RuntimeError(f"Given weight of size {list(weight.shape)}, expected bias to be "
+                           f"1-dimensional with {o} elements, but got bias of size "
+                           f"{list(bias.shape)} instead")
+    padded = [shape[2 + i] + lo[i] + hi[i] for i in range(d)]
+    eff = [dilation[i] * (ks[i] - 1) + 1 for i in range(d)]
+    if any(p < e for p, e in zip(padded, eff)):
+        raise RuntimeError(
+            f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). "
+            f"Kernel size: ({' x '.join(map(str, eff))}). Kernel size can't be greater than "
+            "actual input size")
+    return ConvNd.apply(input, weight, bias, stride=stride, padding=(lo, hi),
+                        dilation=dilation, groups=groups, unbatched=unbatched)
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-D convolution over an input of shape (N, C_in, L) or (C_in, L)."""
+    return _conv("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D convolution over an input of shape (N, C_in, H, W) or (C_in, H, W).
+
+    >>> ember.conv2d(ember.ones(1, 1, 3, 3), ember.ones(1, 1, 2, 2)).shape
+    ember.Size([1, 1, 2, 2])
+    """
+    return _conv("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """3-D convolution over an input of shape (N, C_in, D, H, W) or (C_in, D, H, W)."""
+    return _conv("conv3d", 3, input, weight, bias, stride, padding, dilation, groups)
+
+
+def _conv_transpose(name, d, input, weight, bias, stride, padding, output_padding, groups,
+                    dilation):
+    unbatched = _check_input(name, input, weight, d, transposed=True)
+    c = input.shape[0 if unbatched else 1]
+    stride = _tuple(stride, d, "stride")
+    padding = _tuple(padding, d, "padding")
+    output_padding = _tuple(output_padding, d, "output_padding")
+    dilation = _tuple(dilation, d, "dilation")
+    if weight.shape[0] != c:
+        raise RuntimeError(f"Given transposed=1, weight of size {list(weight.shape)}, expected "
+                           f"input{list(input.shape)} to have {weight.shape[0]} channels, but "
+                           f"got {c} channels instead")
+    if c % groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by "
+                           f"{groups} at dimension 0, but got weight of size "
+                           f"{list(weight.shape)} instead")
+    for i in range(d):
+        if output_padding[i] >= max(stride[i], dilation[i]):
+            raise RuntimeError("output padding must be smaller than either stride or dilation, "
+                               f"but got output_padding_height: {output_padding[i]} "
+                               f"stride: {stride[i]} dilation: {dilation[i]}")
+    s_in = input.shape[-d:]
+    out = [(s_in[i] - 1) * stride[i] - 2 * padding[i] + dilation[i] * (weight.shape[2 + i] - 1)
+           + output_padding[i] + 1 for i in range(d)]
+    if any(v <= 0 for v in out):
+        raise RuntimeError(f"Given input size per channel: ({' x '.join(map(str, s_in))}). "
+                           f"Calculated output size per channel: "
+                           f"({' x '.join(map(str, out))}). Output size is too small")
+    return ConvTransposeNd.apply(input, weight, bias, stride=stride, padding=padding,
+                                 output_padding=output_padding, dilation=dilation,
+                                 groups=groups, unbatched=unbatched)
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+                     groups=1, dilation=1):
+    """1-D transposed convolution ("deconvolution"); weight is (C_in, C_out/groups, k)."""
+    return _conv_transpose("conv_transpose1d", 1, input, weight, bias, stride, padding,
+                           output_padding, groups, dilation)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+                     groups=1, dilation=1):
+    """2-D transposed convolution; weight is (C_in, C_out/groups, kH, kW)."""
+    return _conv_transpose("conv_transpose2d", 2, input, weight, bias, stride, padding,
+                           output_padding, groups, dilation)
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+                     groups=1, dilation=1):
+    """3-D transposed convolution; weight is (C_in, C_out/groups, kD, kH, kW)."""
+    return _conv_transpose("conv_transpose3d", 3, input, weight, bias, stride, padding,
+                           output_padding, groups, dilation)
+
+
+class Unfold(Op):
+    _bw_name = "Im2ColBackward0"
+
+    def forward(ctx, x, ks=None, st=None, dl=None, pad=None):
+        n, c = x.shape[:2]
+        xpad = _pad_zeros(x, pad, pad)
+        sp = xpad.shape[2:]
+        os = tuple((sp[i] - dl[i] * (ks[i] - 1) - 1) // st[i] + 1 for i in range(len(ks)))
+        ctx.geom = (n, c, sp, ks, st, dl, os, x.shape[2:], pad)
+        col = _im2col(xpad, ks, st, dl, os, 1).reshape(c * _prod(ks), n, _prod(os))
+        return xp.ascontiguousarray(col.transpose(1, 0, 2))
+
+    def backward(ctx, g):
+        n, c, sp, ks, st, dl, os, s_in, pad = ctx.geom
+        gcol = g.transpose(1, 0, 2).reshape(c * _prod(ks), -1)
+        gpad = _col2im(gcol, n, c, sp, ks, st, dl, os)
+        gpad = gpad[(slice(None), slice(None)) + tuple(
+            slice(p, p + s) for p, s in zip(pad, s_in))]
+        return (_to_nc(gpad, n, c),)
+
+
+class Fold(Op):
+    _bw_name = "Col2ImBackward0"
+
+    def forward(ctx, x, out=None, ks=None, st=None, dl=None, pad=None):
+        n, ck, _ = x.shape
+        c = ck // _prod(ks)
+        sp = tuple(o + 2 * p for o, p in zip(out, pad))
+        os = tuple((sp[i] - dl[i] * (ks[i] - 1) - 1) // st[i] + 1 for i in range(len(ks)))
+        ctx.geom = (n, c, ks, st, dl, os, out, pad)
+        y = _col2im(x.transpose(1, 0, 2).reshape(ck, -1), n, c, sp, ks, st, dl, os)
+        y = y[(slice(None), slice(None)) + tuple(slice(p, p + o) for p, o in zip(pad, out))]
+        return _to_nc(y, n, c)
+
+    def backward(ctx, g):
+        n, c, ks, st, dl, os, out, pad = ctx.geom
+        gpad = _pad_zeros(g, pad, pad)
+        col = _im2col(gpad, ks, st, dl, os, 1).reshape(c * _prod(ks), n, _prod(os))
+        return (xp.ascontiguousarray(col.transpose(1, 0, 2)),)
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """Extract sliding local blocks: (N, C, H, W) -> (N, C*kh*kw, L) (PyTorch's F.unfold)."""
+    if input.ndim not in (3, 4):
+        raise RuntimeError("Input Error: Only 3D or 4D input Tensors are supported "
+                           f"(got {input.ndim}D)")
+    unbatched = input.ndim == 3
+    x = input.unsqueeze(0) if unbatched else input
+    ks, dl = _tuple(kernel_size, 2, "kernel_size"), _tuple(dilation, 2, "dilation")
+    pad, st = _tuple(padding, 2, "padding"), _tuple(stride, 2, "stride")
+    for i in range(2):
+        if x.shape[2 + i] + 2 * pad[i] < dl[i] * (ks[i] - 1) + 1:
+            raise RuntimeError(
+                f"Given input with spatial size ({x.shape[2]}, {x.shape[3]}), kernel_size="
+                f"({ks[0]}, {ks[1]}), dilation=({dl[0]}, {dl[1]}), padding=({pad[0]}, "
+                f"{pad[1]}), calculated shape of the array of sliding blocks as non-positive")
+    y = Unfold.apply(x, ks=ks, st=st, dl=dl, pad=pad)
+    return y.squeeze(0) if unbatched else y
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """Combine sliding local blocks into a tensor: inverse layout of `unfold`, summing
+    overlaps. (N, C*kh*kw, L) -> (N, C, *output_size)."""
+    if input.ndim not in (2, 3):
+        raise RuntimeError("Input Error: Only unbatched (2D) or batched (3D) input Tensors are "
+                           f"supported (got {input.ndim}D)")
+    unbatched = input.ndim == 2
+    x = input.unsqueeze(0) if unbatched else input
+    out, ks = _tuple(output_size, 2, "output_size"), _tuple(kernel_size, 2, "kernel_size")
+    dl, pad = _tuple(dilation, 2, "dilation"), _tuple(padding, 2, "padding")
+    st = _tuple(stride, 2, "stride")
+    k = _prod(ks)
+    if x.shape[1] % k:
+        raise RuntimeError("Expected size of input's dimension 1 to be divisible by the product "
+                           f"of kernel_size, but got input.size(1)={x.shape[1]} and "
+                           f"kernel_size=({ks[0]}, {ks[1]})")
+    blocks = _prod((out[i] + 2 * pad[i] - dl[i] * (ks[i] - 1) - 1) // st[i] + 1
+                   for i in range(2))
+    if x.shape[2] != blocks:
+        raise RuntimeError(f"Given output_size=({out[0]}, {out[1]}), kernel_size=({ks[0]}, "
+                           f"{ks[1]}), dilation=({dl[0]}, {dl[1]}), padding=({pad[0]}, "
+                           f"{pad[1]}), stride=({st[0]}, {st[1]}), expected size of input's "
+                           f"dimension 2 to match the calculated number of sliding blocks "
+                           f"{blocks}, but got input.size(2)={x.shape[2]}.")
+    y = Fold.apply(x, out=out, ks=ks, st=st, dl=dl, pad=pad)
+    return y.squeeze(0) if unbatched else y
+
+
+# torch.<name> exports (unfold/fold live in nn.functional only)
+__all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+           "conv_transpose3d"]

@@ -1,0 +1,778 @@
+"""Fused neural-network ops: linear, softmax family, losses, dropout, activations.
+
+Each is ONE graph node with a hand-written backward, so a training step builds a short
+graph and does few NumPy calls.
+"""
+import math
+import warnings
+
+from ember import _random
+from ember._ops._helpers import _wrap, bind, xp
+from ember.autograd.function import Op
+from ember.autograd.grad_mode import _enabled
+
+_DT_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+             "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
+             "bfloat16": "BFloat16", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+
+
+def _dt(a):
+    return _DT_NAMES.get(a.dtype.name, a.dtype.name)
+
+
+# -- linear -----------------------------------------------------------------------------------
+class Linear(Op):
+    """y = x @ W.T + b in one node; backward gives grad_x, grad_W, grad_b directly."""
+
+    _bw_name = "AddmmBackward0"
+
+    def forward(ctx, x, w, b):
+        y = x @ w.T
+        if b is not None:
+            y += b
+        ctx.save_for_backward(x, w)
+        return y
+
+    def backward(ctx, g):
+        x, w = ctx.saved
+        needs = ctx.needs_input_grad
+        gx = gw = gb = None
+        if needs[0]:
+            gx = g @ w
+        if x.ndim > 2:  # fold leading dims into one batch dim
+            g = g.reshape(-1, g.shape[-1])
+            x = x.reshape(-1, x.shape[-1])
+        if needs[1]:
+            gw = g.T @ x if x.ndim == 2 else xp.multiply.outer(g, x)
+        if needs[2]:
+            gb = g.sum(0) if g.ndim == 2 else g
+        return gx, gw, gb
+
+    def tbackward(ctx, g):
+        x, w, b = ctx.inputs
+        needs = ctx.needs_input_grad
+        gx = g.matmul(w) if needs[0] else None
+        g2 = g.reshape(-1, g.shape[-1]) if g.ndim != 2 else g
+        x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
+        gw = g2.t().matmul(x2) if needs[1] else None
+        gb = g2.sum(0) if needs[2] else None
+        return gx, gw, gb
+
+
+def _linear_error(x, w):
+    xa, wa = x._data, w._data
+    if xa.dtype != wa.dtype:
+        return RuntimeError(f"mat1 and mat2 must have the same dtype, but got {_dt(xa)} and "
+                            f"{_dt(wa)}")
+    rows = xa.size // xa.shape[-1] if xa.ndim and xa.shape[-1] else (
+        xa.shape[0] if xa.ndim > 1 else 1)
+    cols = xa.shape[-1] if xa.ndim else 1
+    return RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{cols} and "
+                        f"{wa.shape[1] if wa.ndim > 1 else wa.shape[0]}x{wa.shape[0]})")
+
+
+def linear(input, weight, bias=None):
+    """y = input @ weight.T + bias (PyTorch's F.linear), fused into one graph node."""
+    xa = input._data
+    wa = weight._data
+    if xa.dtype != wa.dtype or xa.ndim == 0 or wa.ndim != 2 or xa.shape[-1] != wa.shape[1]:
+        if wa.ndim == 1 and xa.ndim and xa.shape[-1] == wa.shape[0] and xa.dtype == wa.dtype:
+            from ember._ops.linalg import matmul
+
+            out = matmul(input, weight)
+            return out if bias is None else out + bias
+        raise _linear_error(input, weight)
+    if bias is not None and bias._data.dtype != xa.dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
+                           f"{_dt(xa)} != {_dt(bias._data)}")
+    return Linear.apply(input, weight, bias)
+
+
+class Bilinear(Op):
+    """y[n, o] = x1[n, i] W[o, i, j] x2[n, j] + b[o]."""
+
+    def forward(ctx, x1, x2, w, b):
+        t = xp.matmul(x1[:, None, None, :], w[None]).squeeze(-2)  # (N, O, J)
+        y = xp.einsum("noj,nj->no", t, x2, optimize=True)
+        if b is not None:
+            y = y + b
+        ctx.save_for_backward(x1, x2, w, t)
+        return y
+
+    def backward(ctx, g):
+        x1, x2, w, t = ctx.saved
+        needs = ctx.needs_input_grad
+        g1 = g2 = gw = gb = None
+        if needs[0]:
+            g1 = xp.einsum("no,oij,nj->ni", g, w, x2, optimize=True)
+        if needs[1]:
+            g2 = xp.einsum("no,noj->nj", g, t, optimize=True)
+        if needs[2]:
+            gw = xp.einsum("no,ni,nj->oij", g, x1, x2, optimize=True)
+        if needs[3]:
+            gb = g.sum(0)
+        return g1, g2, gw, gb
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """y = x1^T W x2 + b over the last dims (PyTorch's F.bilinear)."""
+    lead = input1.shape[:-1]
+    x1 = input1.reshape(-1, input1.shape[-1]) if input1.ndim != 2 else input1
+    x2 = input2.reshape(-1, input2.shape[-1]) if input2.ndim != 2 else input2
+    if weight.ndim != 3 or x1.shape[-1] != weight.shape[1] or x2.shape[-1] != weight.shape[2]:
+        raise RuntimeError(f"bilinear(): input sizes {list(input1.shape)} and "
+                           f"{list(input2.shape)} do not match weight of shape "
+                           f"{list(weight.shape)}")
+    y = Bilinear.apply(x1, x2, weight, bias)
+    return y.reshape(*lead, weight.shape[0]) if input1.ndim != 2 else y
+
+
+
+
+# -- softmax family ---------------------------------------------------------------------------
+class Softmax(Op):
+    def forward(ctx, x, dim):
+        # NOTE: subtract the max so exp never overflows
+        e = x - x.max(axis=dim, keepdims=True)
+        xp.exp(e, out=e)
+        e /= e.sum(axis=dim, keepdims=True)
+        ctx.dim = dim
+        ctx.save_for_backward(e)
+        return e
+
+    def backward(ctx, g):
+        (y,) = ctx.saved
+        gy = g * y
+        gy -= y * gy.sum(axis=ctx.dim, keepdims=True)
+        return gy
+
+    def tbackward(ctx, g):
+        y = softmax(ctx.inputs[0], ctx.dim)
+        gy = g * y
+        return gy - y * gy.sum(ctx.dim, keepdim=True)
+
+
+class LogSoftmax(Op):
+    def forward(ctx, x, dim):
+        s = x - x.max(axis=dim, keepdims=True)
+        s -= xp.log(xp.exp(s).sum(axis=dim, keepdims=True))
+        ctx.dim = dim
+        ctx.save_for_backward(s)
+        return s
+
+    def backward(ctx, g):
+        (y,) = ctx.saved
+        return g - xp.exp(y) * g.sum(axis=ctx.dim, keepdims=True)
+
+    def tbackward(ctx, g):
+        p = softmax(ctx.inputs[0], ctx.dim)
+        return g - p * g.sum(ctx.dim, keepdim=True)
+
+
+def _softmax_dim(name, ndim, stacklevel):
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
+                  "to include dim=X as an argument.", UserWarning, stacklevel=stacklevel)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def _softmax_prep(input, dim, dtype, name):
+    if dim is None:
+        dim = _softmax_dim(name, input._data.ndim, 4)
+    if dtype is not None:
+        from ember._ops.conversion import to_dtype
+
+        input = to_dtype(input, dtype)
+    elif input._data.dtype.kind not in "fc":
+        raise RuntimeError(f'"{name}_lastdim_kernel_impl" not implemented for '
+                           f"'{_dt(input._data)}'")
+    nd = input._data.ndim
+    n = nd if nd else 1
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                         f"but got {dim})")
+    return input, (dim + n if dim < 0 else dim) if nd else None
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """exp(x) / sum(exp(x)) along `dim`."""
+    input, dim = _softmax_prep(input, dim, dtype, "softmax")
+    if input._data.size == 0:
+        return _wrap(input._data.copy())
+    return Softmax.apply(input, dim=dim)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """log(softmax(x)) along `dim`, computed stably as x - max - log(sum(exp(x - max)))."""
+    input, dim = _softmax_prep(input, dim, dtype, "log_softmax")
+    if input._data.size == 0:
+        return _wrap(input._data.copy())
+    return LogSoftmax.apply(input, dim=dim)
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    """softmax(-x) along `dim`."""
+    if dim is None:
+        dim = _softmax_dim("softmin", input._data.ndim, 3)
+    return softmax(-input, dim, dtype=dtype)
+
+
+# -- pointwise activations --------------------------------------------------------------------
+def _activation(name, fwd, bwd, bw_name):
+    """An Op for y = fwd(x, **params) with grad_x = bwd(g, x, y, **params)."""
+
+    def forward(ctx, x, **p):
+        y = fwd(x, **p)
+        ctx.p = p
+        ctx.save_for_backward(x, y)
+        return y
+
+    def backward(ctx, g):
+        x, y = ctx.saved
+        return bwd(g, x, y, **ctx.p)
+
+    attrs = {"forward": forward, "backward": backward, "_bw_name": bw_name}
+    tb = _TBACKWARD.get(bw_name)
+    if tb is not None:
+        attrs["tbackward"] = lambda ctx, g: tb(ctx, g, ctx.inputs[0])
+    cls = type(name, (Op,), attrs)
+    cls.__module__ = __name__
+    return cls
+
+
+def _piecewise_linear_tbackward(ctx, g, x):
+    # NOTE: the derivative is piecewise constant, so it enters the recorded graph as a constant
+    return g * _wrap(type(ctx).backward(ctx, xp.ones_like(x._data)))
+
+
+_TBACKWARD = {
+    "ReluBackward0": _piecewise_linear_tbackward,
+    "LeakyReluBackward0": _piecewise_linear_tbackward,
+    "HardtanhBackward0": _piecewise_linear_tbackward,
+    "ThresholdBackward0": _piecewise_linear_tbackward,
+    "TanhBackward0": lambda ctx, g, x: g * (1 - x.tanh() ** 2),
+    "SigmoidBackward0": lambda ctx, g, x: g * x.sigmoid() * (1 - x.sigmoid()),
+    "SiluBackward0": lambda ctx, g, x: g * x.sigmoid() * (1 + x * (1 - x.sigmoid())),
+}
+
+
+def _sig(x):
+    # NOTE: stable for large |x|: exp only ever sees -|x|
+    e = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+def _softplus(x, beta=1.0, threshold=20.0):
+    bx = x * beta if beta != 1 else x
+    y = xp.logaddexp(bx, 0).astype(x.dtype, copy=False)
+    if beta != 1:
+        y /= beta
+    return xp.where(bx > threshold, x, y)
+
+
+_SQRT_2_PI = math.sqrt(2 / math.pi)
+_INV_SQRT2 = 1 / math.sqrt(2)
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _gelu(x, approximate="none"):
+    if approximate == "tanh":
+        return 0.5 * x * (1 + xp.tanh(_SQRT_2_PI * (x + 0.044715 * x * x * x)))
+    from ember._ops.special import erf_array
+
+    return 0.5 * x * (1 + erf_array(x * _INV_SQRT2))
+
+
+def _gelu_grad(g, x, y, approximate="none"):
+    if approximate == "tanh":
+        inner = _SQRT_2_PI * (x + 0.044715 * x * x * x)
+        t = xp.tanh(inner)
+        return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _SQRT_2_PI * (1 + 0.134145 * x * x))
+    from ember._ops.special import erf_array
+
+    cdf = 0.5 * (1 + erf_array(x * _INV_SQRT2))
+    pdf = xp.exp(-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))
+    return g * (cdf + x * pdf)
+
+
+def _mish_grad(g, x, y):
+    t = xp.tanh(_softplus(x))
+    return g * (t + x * _sig(x) * (1 - t * t))
+
+
+def _hardswish_grad(g, x, y):
+    return xp.where(x < -3, 0, xp.where(x <= 3, g * (x / 3 + 0.5), g)).astype(g.dtype)
+
+
+_ACTS = {
+    # name: (forward(x, **p), backward(g, x, y, **p), torch's backward node name)
+    "relu": (lambda x: xp.maximum(x, 0, dtype=x.dtype), lambda g, x, y: g * (y > 0),
+             "ReluBackward0"),
+    "leaky_relu": (lambda x, negative_slope=0.01: xp.where(x > 0, x, x * negative_slope),
+                   lambda g, x, y, negative_slope=0.01: xp.where(x > 0, g, g * negative_slope),
+                   "LeakyReluBackward0"),
+    "elu": (lambda x, alpha=1.0, scale=1.0: scale * xp.where(x > 0, x, alpha * xp.expm1(x)),
+            lambda g, x, y, alpha=1.0, scale=1.0: g * xp.where(x > 0, scale, y + scale * alpha),
+            "EluBackward0"),
+    "celu": (lambda x, alpha=1.0: xp.where(x > 0, x, alpha * xp.expm1(x / alpha)),
+             lambda g, x, y, alpha=1.0: g * xp.where(x > 0, 1, xp.exp(x / alpha)),
+             "CeluBackward0"),
+    "gelu": (_gelu, _gelu_grad, "GeluBackward0"),
+    "silu": (lambda x: x * _sig(x), lambda g, x, y: g * _sig(x) * (1 + x * (1 - _sig(x))),
+             "SiluBackward0"),
+    "mish": (lambda x: x * xp.tanh(_softplus(x)), _mish_grad, "MishBackward0"),
+    "hardtanh": (lambda x, min_val=-1.0, max_val=1.0: xp.clip(x, min_val, max_val),
+                 lambda g, x, y, min_val=-1.0, max_val=1.0: g * ((x > min_val) & (x < max_val)),
+                 "HardtanhBackward0"),
+    "hardsigmoid": (lambda x: xp.clip(x / 6 + 0.5, 0, 1),
+                    lambda g, x, y: g * ((x > -3) & (x < 3)) / 6, "HardsigmoidBackward0"),
+    "hardswish": (lambda x: x * xp.clip(x + 3, 0, 6) / 6, _hardswish_grad,
+                  "HardswishBackward0"),
+    "softplus": (_softplus,
+                 lambda g, x, y, beta=1.0, threshold=20.0: xp.where(
+                     x * beta > threshold, g, g * _sig(x * beta)), "SoftplusBackward0"),
+    "softsign": (lambda x: x / (1 + xp.abs(x)), lambda g, x, y: g / (1 + xp.abs(x)) ** 2,
+                 "DivBackward0"),
+    "threshold": (lambda x, threshold=0.0, value=0.0: xp.where(x > threshold, x, value).astype(
+        x.dtype), lambda g, x, y, threshold=0.0, value=0.0: g * (x > threshold),
+        "ThresholdBackward0"),
+    "logsigmoid": (lambda x: -_softplus(-x), lambda g, x, y: g * _sig(-x),
+                   "LogSigmoidBackward0"),
+    "tanhshrink": (lambda x: x - xp.tanh(x), lambda g, x, y: g * xp.tanh(x) ** 2,
+                   "SubBackward0"),
+    "softshrink": (lambda x, lambd=0.5: xp.where(x > lambd, x - lambd, xp.where(
+        x < -lambd, x + lambd, 0)).astype(x.dtype),
+        lambda g, x, y, lambd=0.5: g * (xp.abs(x) > lambd), "SoftshrinkBackward0"),
+    "hardshrink": (lambda x, lambd=0.5: xp.where(xp.abs(x) > lambd, x, 0).astype(x.dtype),
+                   lambda g, x, y, lambd=0.5: g * (xp.abs(x) > lambd), "HardshrinkBackward0"),
+    "sigmoid": (_sig, lambda g, x, y: g * y * (1 - y), "SigmoidBackward0"),
+    "tanh": (xp.tanh, lambda g, x, y: g * (1 - y * y), "TanhBackward0"),
+}
+ACT_OPS = {name: _activation(bw[:-len("Backward0")] if name not in ("softsign", "tanhshrink")
+                             else name.capitalize(), f, b, bw)
+           for name, (f, b, bw) in _ACTS.items()}
+
+
+def _check_float(x, name):
+    if x._data.dtype.kind not in "fc":
+        raise RuntimeError(f'"{name}" not implemented for \'{_dt(x._data)}\'')
+
+
+def activation(name, input, inplace=False, **params):
+    """Apply the activation `name` (a row of _ACTS), optionally in place."""
+    _check_float(input, name)
+    op = ACT_OPS[name]
+    if not inplace:
+        return op.apply(input, **params)
+    if _enabled[0] and input._requires_grad:
+        from ember._ops.conversion import clone
+        from ember._ops.elementwise import _check_inplace, _inplace_from
+
+        _check_inplace(input, name)
+        # NOTE: run on a copy so backward's saved input is not the overwritten buffer
+        return _inplace_from(input, op.apply(clone(input), **params), name)
+    input._data[...] = _ACTS[name][0](input._data, **params)
+    input._bump()
+    return input
+
+
+class PRelu(Op):
+    """y = x if x > 0 else a * x, one slope per channel (dim 1) or one shared slope."""
+
+    _bw_name = "PreluKernelBackward0"
+
+    def forward(ctx, x, w):
+        ws = _prelu_shape(x, w)
+        ctx.save_for_backward(x, w)
+        ctx.ws = ws
+        return xp.where(x > 0, x, x * ws)
+
+    def backward(ctx, g):
+        x, w = ctx.saved
+        gx = xp.where(x > 0, g, g * ctx.ws) if ctx.needs_input_grad[0] else None
+        gw = None
+        if ctx.needs_input_grad[1]:
+            gneg = xp.where(x > 0, 0, g * x)
+            if w.size == 1:
+                gw = gneg.sum().reshape(w.shape).astype(w.dtype)
+            else:
+                axes = tuple(i for i in range(x.ndim) if i != (1 if x.ndim > 1 else 0))
+                gw = gneg.sum(axis=axes).reshape(w.shape)
+        return gx, gw
+
+
+def _prelu_shape(x, w):
+    if w.size == 1 or x.ndim == 0:
+        return w.reshape(())
+    ch = 1 if x.ndim > 1 else 0
+    if x.shape[ch] != w.size:
+        raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found "
+                           f"parameter numbers = {w.size} and channel size = {x.shape[ch]}.")
+    shape = [1] * x.ndim
+    shape[ch] = w.size
+    return w.reshape(shape)
+
+
+def prelu(input, weight):
+    """PReLU with learnable slope(s) `weight` (one, or one per channel)."""
+    return PRelu.apply(input, weight)
+
+
+# -- dropout ----------------------------------------------------------------------------------
+class Dropout(Op):
+    """y = x * mask / (1 - p): the mask is kept (as bool) for backward."""
+
+    _bw_name = "MulBackward0"
+
+    def forward(ctx, x, p, mask_shape):
+        r = _random.rng().random(mask_shape, dtype=xp.float32)
+        keep = r >= p
+        scale = 1.0 / (1.0 - p)
+        y = xp.multiply(x, keep)
+        y *= scale
+        ctx.keep, ctx.scale = keep, scale
+        return y
+
+    def backward(ctx, g):
+        gx = xp.multiply(g, ctx.keep)
+        gx *= ctx.scale
+        return gx
+
+
+def _check_p(p):
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Zero each element with probability p and scale the rest by 1/(1-p) (training only)."""
+    _check_p(p)
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        out = input * 0.0
+    else:
+        out = Dropout.apply(input, p=p, mask_shape=input._data.shape)
+    return _maybe_inplace(input, out, inplace, "dropout")
+
+
+def _maybe_inplace(input, out, inplace, name):
+    if not inplace:
+        return out
+    from ember._ops.elementwise import _inplace_from
+
+    return _inplace_from(input, out, name)
+
+
+def feature_dropout(input, p=0.5, training=True, inplace=False, batched_ndim=2):
+    """Dropout of whole channels (dim 1 of a batched input, dim 0 of an unbatched one)."""
+    _check_p(p)
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return _maybe_inplace(input, input * 0.0, inplace, "dropout")
+    x = input._data
+    lead = 2 if x.ndim > batched_ndim else 1
+    shape = x.shape[:lead] + (1,) * (x.ndim - lead)
+    return _maybe_inplace(input, Dropout.apply(input, p=p, mask_shape=shape), inplace, "dropout")
+
+
+class AlphaDropout(Op):
+    """SELU-preserving dropout: dropped units take the negative saturation value."""
+
+    def forward(ctx, x, p, mask_shape):
+        alpha = 1.7580993408473766
+        a = 1.0 / math.sqrt((alpha * alpha * p + 1) * (1 - p))
+        keep = (_random.rng().random(mask_shape, dtype=xp.float32) >= p).astype(x.dtype)
+        b = (keep - 1) * (alpha * a) + alpha * a * p
+        ka = keep * a
+        ctx.ka = ka
+        return x * ka + b
+
+    def backward(ctx, g):
+        return g * ctx.ka
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False):
+    _check_p(p)
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return _maybe_inplace(input, input * 0.0, inplace, "alpha_dropout")
+    out = AlphaDropout.apply(input, p=p, mask_shape=input._data.shape)
+    return _maybe_inplace(input, out, inplace, "alpha_dropout")
+
+
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
+    _check_p(p)
+    if not training or p == 0.0:
+        return input
+    x = input._data
+    shape = x.shape[:2] + (1,) * (x.ndim - 2)
+    out = AlphaDropout.apply(input, p=p, mask_shape=shape)
+    return _maybe_inplace(input, out, inplace, "feature_alpha_dropout")
+
+
+# -- embedding --------------------------------------------------------------------------------
+class Embedding(Op):
+    def forward(ctx, w, idx, padding_idx=None, scale_grad_by_freq=False):
+        ctx.idx, ctx.n = idx, w.shape[0]
+        ctx.padding_idx, ctx.freq = padding_idx, scale_grad_by_freq
+        ctx.wdtype = w.dtype
+        return w[idx]
+
+    def backward(ctx, g):
+        idx = ctx.idx.reshape(-1)
+        g = g.reshape(idx.size, -1)
+        if ctx.freq:
+            counts = xp.bincount(idx, minlength=ctx.n)
+            g = g / counts[idx][:, None].astype(g.dtype)
+        gw = xp.zeros((ctx.n, g.shape[1]), dtype=ctx.wdtype)
+        xp.add.at(gw, idx, g)
+        if ctx.padding_idx is not None:
+            gw[ctx.padding_idx] = 0
+        return gw, None
+
+
+def _check_indices(idx, n, name="embedding"):
+    a = idx._data
+    if a.dtype.kind not in "iu":
+        raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the "
+                           f"following scalar types: Long, Int; but got {idx.type()} instead "
+                           f"(while checking arguments for {name})")
+    if a.size and (a.min() < 0 or a.max() >= n):
+        bad = int(a.max()) if a.max() >= n else int(a.min())
+        raise IndexError(f"index {bad} is out of range for {name} with {n} rows "
+                         "(index out of range in self)")
+    return a
+
+
+def _renorm_rows(weight, idx, max_norm, norm_type):
+    """Rescale (in place, without grad) the rows of `weight` used by `idx` whose norm
+    exceeds max_norm."""
+    w = weight._data
+    rows = xp.unique(idx.reshape(-1))
+    norms = (xp.abs(w[rows]) ** norm_type).sum(1) ** (1.0 / norm_type)
+    big = norms > max_norm
+    if big.any():
+        r = rows[big]
+        w[r] *= (max_norm / (norms[big] + 1e-7))[:, None].astype(w.dtype)
+        weight._bump()
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
+              scale_grad_by_freq=False, sparse=False):
+    """Look up rows of `weight` at the integer indices `input`."""
+    n = weight._data.shape[0]
+    idx = _check_indices(input, n)
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx += n
+    if max_norm is not None:
+        _renorm_rows(weight, idx, max_norm, norm_type)
+    return Embedding.apply(weight, idx, padding_idx=padding_idx,
+                           scale_grad_by_freq=scale_grad_by_freq)
+
+
+class EmbeddingBag(Op):
+    """Sum / mean / max of the embedding rows of each bag (bags given by offsets)."""
+
+    def forward(ctx, w, idx, psw, starts, mode, padding_idx):
+        n_bags = starts.size
+        rows = w[idx]
+        keep = None
+        if padding_idx is not None:
+            keep = idx != padding_idx
+            rows = xp.where(keep[:, None], rows, -xp.inf if mode == "max" else 0).astype(
+                w.dtype, copy=False)
+        if psw is not None:
+            rows = rows * psw[:, None]
+        seg = xp.repeat(xp.arange(n_bags), xp.diff(xp.append(starts, idx.size)))
+        counts = xp.bincount(seg, weights=None if keep is None else keep,
+                             minlength=n_bags).astype(w.dtype)
+        out = xp.zeros((n_bags, w.shape[1]), dtype=w.dtype)
+        if mode == "max":
+            out[...] = -xp.inf
+            xp.maximum.at(out, seg, rows)
+            out[counts == 0] = 0
+            ctx.arg = (rows, seg, out)
+        else:
+            xp.add.at(out, seg, rows)
+            if mode == "mean":
+                out /= xp.maximum(counts, 1)[:, None]
+        ctx.idx, ctx.seg, ctx.counts, ctx.keep = idx, seg, counts, keep
+        ctx.w, ctx.psw, ctx.mode = w, psw, mode
+        return out
+
+    def backward(ctx, g):
+        w, idx, seg = ctx.w, ctx.idx, ctx.seg
+        if ctx.mode == "mean":
+            g = g / xp.maximum(ctx.counts, 1)[:, None]
+        gr = g[seg]
+        if ctx.mode == "max":
+            # NOTE: only the first row reaching each bag's max gets the gradient
+            rows, _, out = ctx.arg
+            hit = rows == out[seg]
+            cs = hit.cumsum(0)
+            first = xp.flatnonzero(xp.concatenate([[True], seg[1:] != seg[:-1]]))
+            base = xp.zeros((len(out), hit.shape[1]), dtype=cs.dtype)
+            base[seg[first]] = cs[first] - hit[first]
+            gr = gr * (hit & (cs - base[seg] == 1))
+        if ctx.keep is not None:
+            gr = gr * ctx.keep[:, None]
+        gpsw = None
+        if ctx.psw is not None:
+            if ctx.needs_input_grad[2]:
+                gpsw = (gr * w[idx]).sum(1)
+            gr = gr * ctx.psw[:, None]
+        gw = xp.zeros_like(w)
+        xp.add.at(gw, idx, gr)
+        return gw, None, gpsw, None
+
+
+def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale_grad_by_freq=False,
+                  mode="mean", sparse=False, per_sample_weights=None, include_last_offset=False,
+                  padding_idx=None):
+    """Sum/mean/max of bags of embeddings: `input` 2-D (one bag per row) or 1-D with
+    `offsets` (bag starts)."""
+    if mode not in ("sum", "mean", "max"):
+        raise ValueError(f"mode has to be one of sum, mean or max, got {mode}")
+    if per_sample_weights is not None and mode != "sum":
+        raise NotImplementedError("embedding_bag: per_sample_weights was not None. "
+                                  "per_sample_weights is only supported for mode='sum' "
+                                  f"(got mode='{mode}'). Please open a feature request on GitHub.")
+    n = weight._data.shape[0]
+    idx = _check_indices(input, n, "embedding_bag")
+    psw = per_sample_weights
+    if idx.ndim == 2:
+        if offsets is not None:
+            raise ValueError("if input is 2D, then offsets has to be None, as input is treated "
+                             "is a mini-batch of fixed length sequences.")
+        b, length = idx.shape
+        starts = xp.arange(0, b * length, length, dtype=xp.int64)
+        idx = idx.reshape(-1)
+        if psw is not None:
+            psw = psw.reshape(-1)
+    elif idx.ndim == 1:
+        if offsets is None:
+            raise ValueError("offsets has to be a 1D Tensor but got None")
+        starts = offsets._data.astype(xp.int64)
+        if include_last_offset:
+            starts = starts[:-1]
+    else:
+        raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension "
+                         f"{idx.ndim}")
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx += n
+    if max_norm is not None:
+        _renorm_rows(weight, idx, max_norm, norm_type)
+    return EmbeddingBag.apply(weight, idx, psw, starts=starts, mode=mode,
+                              padding_idx=padding_idx)
+
+
+def one_hot(tensor, num_classes=-1):
+    """int64 one-hot encoding with a new last dim of size num_classes."""
+    a = tensor._data
+    if a.dtype != xp.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    if num_classes == -1:
+        if a.size == 0:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = int(a.max()) + 1
+    if a.size and (a.min() < 0):
+        raise RuntimeError("Class values must be non-negative.")
+    if a.size and a.max() >= num_classes:
+        raise RuntimeError("Class values must be smaller than num_classes.")
+    out = xp.zeros(a.shape + (num_classes,), dtype=xp.int64)
+    xp.put_along_axis(out, a[..., None], 1, axis=-1)
+    return _wrap(out)
+
+
+# -- norms and distances ----------------------------------------------------------------------
+class VectorNorm(Op):
+    """p-norm along axes; the gradient at a zero vector is 0 (as PyTorch's)."""
+
+    _bw_name = "LinalgVectorNormBackward0"
+
+    def forward(ctx, x, p=2.0, axis=-1, keepdim=False):
+        ax = xp.abs(x)
+        if p == 2:
+            n = xp.sqrt((x * x).sum(axis=axis, keepdims=True))
+        elif p == 1:
+            n = ax.sum(axis=axis, keepdims=True)
+        elif p == math.inf:
+            n = ax.max(axis=axis, keepdims=True)
+        else:
+            n = (ax ** p).sum(axis=axis, keepdims=True) ** (1.0 / p)
+        ctx.p, ctx.axis, ctx.keepdim = p, axis, keepdim
+        ctx.save_for_backward(x, n)
+        return n if keepdim else n.squeeze(axis)
+
+    def backward(ctx, g):
+        x, n = ctx.saved
+        p = ctx.p
+        if not ctx.keepdim:
+            g = xp.expand_dims(g, ctx.axis)
+        safe = xp.where(n == 0, 1, n)
+        if p == 2:
+            gx = x * (g / safe)
+        elif p == 1:
+            gx = xp.sign(x) * g
+        elif p == math.inf:
+            hit = xp.abs(x) == n
+            gx = xp.sign(x) * hit * g / hit.sum(axis=ctx.axis, keepdims=True)
+        else:
+            gx = xp.sign(x) * xp.abs(x) ** (p - 1) * g / safe ** (p - 1)
+        return xp.where(n == 0, 0, gx).astype(x.dtype)
+
+
+def _norm(x, p, dim, keepdim=False):
+    nd = x._data.ndim
+    return VectorNorm.apply(x, p=float(p), axis=dim + nd if dim < 0 else dim, keepdim=keepdim)
+
+
+class ClampMin(Op):
+    _bw_name = "ClampMinBackward0"
+
+    def forward(ctx, x, lo):
+        ctx.save_for_backward(x)
+        ctx.lo = lo
+        return xp.maximum(x, lo).astype(x.dtype, copy=False)
+
+    def backward(ctx, g):
+        return g * (ctx.saved[0] >= ctx.lo)
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    """input / max(||input||_p along dim, eps)."""
+    denom = ClampMin.apply(_norm(input, p, dim, keepdim=True), lo=eps)
+    return input / denom
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    """||x1 - x2 + eps||_p along the last dim."""
+    d = x1 - x2 + eps
+    return _norm(d, p, -1, keepdim=keepdim) if d.ndim else _norm(d.reshape(1), p, -1)
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """sum(x1 * x2) / max(||x1|| * ||x2||, eps) along `dim`."""
+    w12 = (x1 * x2).sum(dim)
+    n1 = ((x1 * x1).sum(dim))
+    n2 = ((x2 * x2).sum(dim))
+    denom = ClampMin.apply(n1 * n2, lo=eps * eps) ** 0.5
+    return w12 / denom
+
+
+def _t_softmax(self, dim=None, dtype=None):
+    return softmax(self, dim, dtype=dtype)
+
+
+def _t_log_softmax(self, dim=None, dtype=None):
+    return log_softmax(self, dim, dtype=dtype)
+
+
+bind({"softmax": _t_softmax, "log_softmax": _t_log_softmax})
+
+__all__ = ["softmax", "log_softmax", "dropout", "alpha_dropout", "feature_alpha_dropout",
+           "feature_dropout", "prelu", "embedding", "embedding_bag", "pairwise_distance",
+           "cosine_similarity", "bilinear"]

@@ -1,0 +1,560 @@
+"""ember.nn.functional: the functional forms of layers, activations and losses.
+
+Example::
+
+    >>> import ember.nn.functional as F
+    >>> F.cross_entropy(ember.randn(4, 3), ember.tensor([0, 2, 1, 0]))
+"""
+import warnings
+
+from ember._ops import loss_ops as _L
+from ember._ops import nn_ops as _ops
+from ember._ops.nn_ops import (  # noqa: F401
+    alpha_dropout,
+    bilinear,
+    cosine_similarity,
+    embedding,
+    embedding_bag,
+    feature_alpha_dropout,
+    linear,
+    log_softmax,
+    normalize,
+    one_hot,
+    pairwise_distance,
+    prelu,
+    softmax,
+    softmin,
+)
+from ember._tensor import Tensor
+
+
+# -- activations ------------------------------------------------------------------------------
+def _act(name, input, inplace=False, **params):
+    return _ops.activation(name, input, inplace, **params)
+
+
+def relu(input, inplace=False):
+    """max(x, 0)."""
+    return _act("relu", input, inplace)
+
+
+def relu_(input):
+    return _act("relu", input, True)
+
+
+def relu6(input, inplace=False):
+    """min(max(x, 0), 6)."""
+    return _act("hardtanh", input, inplace, min_val=0.0, max_val=6.0)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """x if x > 0 else negative_slope * x."""
+    return _act("leaky_relu", input, inplace, negative_slope=negative_slope)
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    return leaky_relu(input, negative_slope, True)
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    """Leaky ReLU with slopes drawn from U(lower, upper) when training, else their mean."""
+    if not training:
+        return leaky_relu(input, (lower + upper) / 2, inplace)
+    from ember import _random
+    from ember._backend import xp
+    from ember._tensor import _wrap
+
+    x = input._data
+    slopes = _random.rng().uniform(lower, upper, x.shape).astype(x.dtype)
+    factor = _wrap(xp.where(x >= 0, xp.ones((), x.dtype), slopes))
+    out = input * factor
+    return _ops._maybe_inplace(input, out, inplace, "rrelu")
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    return rrelu(input, lower, upper, training, True)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    """x if x > 0 else alpha * (exp(x) - 1)."""
+    return _act("elu", input, inplace, alpha=alpha)
+
+
+def elu_(input, alpha=1.0):
+    return elu(input, alpha, True)
+
+
+def selu(input, inplace=False):
+    """scale * elu(x, alpha) with the self-normalising constants."""
+    return _act("elu", input, inplace, alpha=_ops._SELU_ALPHA, scale=_ops._SELU_SCALE)
+
+
+def celu(input, alpha=1.0, inplace=False):
+    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
+    return _act("celu", input, inplace, alpha=alpha)
+
+
+def gelu(input, approximate="none"):
+    """x * Phi(x); approximate='tanh' uses the tanh formula."""
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    return _act("gelu", input, False, approximate=approximate)
+
+
+def silu(input, inplace=False):
+    """x * sigmoid(x)."""
+    return _act("silu", input, inplace)
+
+
+def mish(input, inplace=False):
+    """x * tanh(softplus(x))."""
+    return _act("mish", input, inplace)
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    """clamp(x, min_val, max_val)."""
+    return _act("hardtanh", input, inplace, min_val=min_val, max_val=max_val)
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    return hardtanh(input, min_val, max_val, True)
+
+
+def hardsigmoid(input, inplace=False):
+    """relu6(x + 3) / 6."""
+    return _act("hardsigmoid", input, inplace)
+
+
+def hardswish(input, inplace=False):
+    """x * relu6(x + 3) / 6."""
+    return _act("hardswish", input, inplace)
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """log(1 + exp(beta x)) / beta (linear above threshold)."""
+    return _act("softplus", input, False, beta=beta, threshold=threshold)
+
+
+def softsign(input):
+    """x / (1 + |x|)."""
+    return _act("softsign", input)
+
+
+def threshold(input, threshold, value, inplace=False):
+    """x if x > threshold else value."""
+    return _act("threshold", input, inplace, threshold=threshold, value=value)
+
+
+def threshold_(input, threshold, value):
+    return _act("threshold", input, True, threshold=threshold, value=value)
+
+
+def logsigmoid(input):
+    """log(sigmoid(x)), computed stably."""
+    return _act("logsigmoid", input)
+
+
+def tanhshrink(input):
+    return _act("tanhshrink", input)
+
+
+def softshrink(input, lambd=0.5):
+    return _act("softshrink", input, lambd=lambd)
+
+
+def hardshrink(input, lambd=0.5):
+    return _act("hardshrink", input, lambd=lambd)
+
+
+def sigmoid(input):
+    return _act("sigmoid", input)
+
+
+def tanh(input):
+    return _act("tanh", input)
+
+
+def glu(input, dim=-1):
+    """a * sigmoid(b) where a, b are the halves of `input` along `dim`."""
+    n = input.shape[dim]
+    if n % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {dim % input.ndim} "
+                           f"is size {n}")
+    from ember._ops.shape import permute
+
+    nd = input.ndim
+    d = dim % nd
+    order = [i for i in range(nd) if i != d] + [d]
+    x = permute(input, *order) if d != nd - 1 else input
+    a = linear(x, _eye_half(n, 0, x))
+    b = linear(x, _eye_half(n, 1, x))
+    out = a * sigmoid(b)
+    if d != nd - 1:
+        back = list(range(nd - 1))
+        back.insert(d, nd - 1)
+        out = permute(out, *back)
+    return out
+
+
+def _eye_half(n, half, like):
+    from ember._backend import xp
+    from ember._tensor import _wrap
+
+    e = xp.eye(n, dtype=like._data.dtype)[half * (n // 2):(half + 1) * (n // 2)]
+    return _wrap(e)
+
+
+# -- dropout ----------------------------------------------------------------------------------
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Zero elements with probability p, scale the rest by 1/(1-p) (training only)."""
+    return _ops.dropout(input, p, training, inplace)
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    if input.ndim not in (2, 3):
+        raise RuntimeError("dropout1d: Expected 2D or 3D input, but received a "
+                           f"{input.ndim}D input. Note that dropout1d exists to provide "
+                           "channel-wise dropout on inputs with 1 spatial dimension, a channel "
+                           "dimension, and an optional batch dimension (i.e. 2D or 3D inputs).")
+    return _ops.feature_dropout(input, p, training, inplace, batched_ndim=2)
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    if input.ndim not in (3, 4):
+        warnings.warn(f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is "
+                      "deprecated and will result in an error in a future release.",
+                      stacklevel=2)
+    return _ops.feature_dropout(input, p, training, inplace, batched_ndim=3)
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False):
+    return _ops.feature_dropout(input, p, training, inplace, batched_ndim=4)
+
+
+# -- losses -----------------------------------------------------------------------------------
+_LEGACY_WARNING = ("size_average and reduce args will be deprecated, please use "
+                   "reduction='{}' instead.")
+
+
+def _reduction(size_average, reduce, reduction, stacklevel=4):
+    """Resolve the legacy size_average/reduce pair into a reduction string."""
+    if size_average is None and reduce is None:
+        if reduction not in ("none", "mean", "sum") and reduction != "batchmean":
+            raise ValueError(f"{reduction} is not a valid value for reduction")
+        return reduction
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    ret = "mean" if (size_average and reduce) else "sum" if reduce else "none"
+    warnings.warn(_LEGACY_WARNING.format(ret), UserWarning, stacklevel=stacklevel)
+    return ret
+
+
+def _arr(t):
+    return None if t is None else t._data
+
+
+def _check_same_size(input, target, name):
+    if input.shape != target.shape:
+        warnings.warn(f"Using a target size ({target.shape}) that is different to the input "
+                      f"size ({input.shape}). This will likely lead to incorrect results due "
+                      "to broadcasting. Please ensure they have the same size.", UserWarning,
+                      stacklevel=3)
+
+
+def _promote_pair(input, target):
+    if not isinstance(target, Tensor):
+        from ember._ops.creation import tensor
+
+        target = tensor(target, dtype=input.dtype)
+    if input._data.dtype != target._data.dtype:
+        from ember import _dtype
+        from ember._ops._helpers import cast
+
+        d = _dtype.result_type(input, target)
+        input, target = cast(input, d), cast(target, d)
+    return input, target
+
+
+def _class_targets(input, target, weight, fname):
+    x = input._data
+    t = target._data
+    if t.dtype.name not in ("int64", "uint8"):
+        from ember._ops.nn_ops import _dt
+
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_dt(t)}")
+    if x.ndim == 0:
+        raise ValueError(f"{fname}: expected input of at least 1 dimension (C) or (N, C), got a "
+                         "0-d tensor")
+    c = x.shape[1] if x.ndim > 1 else x.shape[0]
+    expected = (x.shape[0],) + x.shape[2:] if x.ndim > 1 else ()
+    if t.shape != expected:
+        if x.ndim > 1 and (t.ndim == 0 or t.shape[0] != x.shape[0]):
+            raise ValueError(f"Expected input batch_size ({x.shape[0]}) to match target "
+                             f"batch_size ({t.shape[0] if t.ndim else 0}).")
+        raise RuntimeError(f"{fname}: expected target of shape {list(expected)} for input of "
+                           f"shape {list(x.shape)}, got {list(t.shape)}")
+    if weight is not None and weight._data.shape != (c,):
+        raise RuntimeError(f"weight tensor should be defined either for all {c} classes or no "
+                           f"classes but got weight tensor of shape: {list(weight.shape)}")
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
+                  reduce=None, reduction="mean", label_smoothing=0.0):
+    """log_softmax + nll_loss in one fused op. `target` holds class indices (int64, shape
+    (N,) or (N, d1, ...)) or class probabilities (float, same shape as input)."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: "
+                           f"{label_smoothing}")
+    t = target._data
+    if t.dtype.kind == "f":
+        if t.shape != input._data.shape:
+            raise RuntimeError(
+                f"cross_entropy: float (probability) targets must have the input's shape "
+                f"{list(input.shape)}, got {list(target.shape)}; for class indices pass an "
+                "int64 tensor of shape (N,)")
+        if ignore_index != -100:
+            raise RuntimeError("ignore_index is not supported for floating point target")
+        return _L.CrossEntropyProbs.apply(input, target, _arr(weight), reduction=reduction,
+                                          smoothing=label_smoothing)
+    _class_targets(input, target, weight, "cross_entropy")
+    return _L.CrossEntropy.apply(input, t, _arr(weight), reduction=reduction,
+                                 ignore_index=ignore_index, smoothing=label_smoothing)
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
+    """Negative log likelihood of class-index targets given log-probabilities."""
+    reduction = _reduction(size_average, reduce, reduction)
+    _class_targets(input, target, weight, "nll_loss")
+    return _L.CrossEntropy.apply(input, target._data, _arr(weight), reduction=reduction,
+                                 ignore_index=ignore_index, logits=False)
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """Mean squared error, fused into one node."""
+    reduction = _reduction(size_average, reduce, reduction)
+    _check_same_size(input, target, "mse_loss")
+    input, target = _promote_pair(input, target)
+    out = _L.MSE.apply(input, target, reduction=reduction)
+    return out if weight is None else _weighted(out, weight, reduction)
+
+
+def _weighted(out, weight, reduction):
+    raise NotImplementedError("weight= for regression losses is not supported")
+
+
+def _pointwise(kind, param, input, target, reduction):
+    _check_same_size(input, target, kind)
+    input, target = _promote_pair(input, target)
+    return _L.PointwiseLoss.apply(input, target, kind=kind, param=param, reduction=reduction)
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """Mean absolute error."""
+    return _pointwise("l1", 0.0, input, target, _reduction(size_average, reduce, reduction))
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta."""
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    return _pointwise("smooth_l1", beta, input, target,
+                      _reduction(size_average, reduce, reduction))
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta)."""
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    return _pointwise("huber", delta, input, target, _reduction(None, None, reduction))
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
+                         reduction="mean"):
+    """-(y log x + (1 - y) log(1 - x)); inputs must be probabilities in [0, 1]."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if target.shape != input.shape:
+        raise ValueError(f"Using a target size ({target.shape}) that is different to the input "
+                         f"size ({input.shape}) is deprecated. Please ensure they have the same "
+                         "size.")
+    if isinstance(target, Tensor) and target._data.dtype != input._data.dtype:
+        from ember._ops.nn_ops import _dt
+
+        raise RuntimeError(f"Found dtype {_dt(target._data)} but expected {_dt(input._data)}")
+    return _L.BCE.apply(input, target, _arr(weight), reduction=reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None,
+                                     reduce=None, reduction="mean", pos_weight=None):
+    """Sigmoid + binary cross entropy, computed stably from logits."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if target.shape != input.shape:
+        raise ValueError(f"Target size ({target.shape}) must be the same as input size "
+                         f"({input.shape})")
+    input, target = _promote_pair(input, target)
+    return _L.BCEWithLogits.apply(input, target, _arr(weight), _arr(pos_weight),
+                                  reduction=reduction)
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """KL(target || exp(input)): `input` holds log-probabilities."""
+    if size_average is not None or reduce is not None:
+        reduction = _reduction(size_average, reduce, reduction)
+    elif reduction == "mean":
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the "
+                      "support size.'batchmean' divides only by the batch size, and aligns with "
+                      "the KL div math definition.'mean' will be changed to behave the same as "
+                      "'batchmean' in the next major release.", UserWarning, stacklevel=2)
+    elif reduction not in ("none", "sum", "batchmean"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    input, target = _promote_pair(input, target)
+    return _L.KLDiv.apply(input, target, reduction=reduction, log_target=log_target)
+
+
+def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8,
+                     reduce=None, reduction="mean"):
+    """Poisson negative log likelihood: exp(x) - y x (log_input) or x - y log(x + eps)."""
+    reduction = _reduction(size_average, reduce, reduction)
+    input, target = _promote_pair(input, target)
+    return _L.PoissonNLL.apply(input, target, log_input=log_input, full=full, eps=eps,
+                               reduction=reduction)
+
+
+def _reduce_t(loss, reduction):
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return loss.sum()
+    return loss.mean()
+
+
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
+    """0.5 (log var + (x - y)^2 / var) (+ 0.5 log 2 pi when full)."""
+    import math
+
+    from ember._ops.shape import unsqueeze
+
+    if not isinstance(var, Tensor):
+        from ember._ops.creation import full_like
+
+        if var < 0:
+            raise ValueError("var has negative entry/entries")
+        var = full_like(input, var)
+    if var.shape != input.shape:
+        if input.shape[:-1] == var.shape:
+            var = unsqueeze(var, -1)
+        elif not (input.shape[:-1] == var.shape[:-1] and var.shape[-1] == 1):
+            raise ValueError("var is of incorrect size")
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(reduction + " is not valid")
+    if (var._data < 0).any():
+        raise ValueError("var has negative entry/entries")
+    # NOTE: clamp without recording, as PyTorch does: the gradient passes straight through
+    v = var.clone() if hasattr(var, "clone") else var
+    from ember._backend import xp
+
+    v._data = xp.maximum(v._data, eps).astype(v._data.dtype)
+    d = input - target
+    loss = 0.5 * (v.log() + d * d / v)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce_t(loss, reduction)
+
+
+def margin_ranking_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None,
+                        reduction="mean"):
+    """max(0, -y (x1 - x2) + margin)."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if not (input1.ndim == input2.ndim == target.ndim):
+        raise RuntimeError(f"margin_ranking_loss : All input tensors should have same dimension "
+                           f"but got sizes: input1: {input1.shape}, input2: {input2.shape}, "
+                           f"target: {target.shape} ")
+    return _reduce_t(relu(-target * (input1 - input2) + margin), reduction)
+
+
+def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
+                         reduction="mean"):
+    """x where y == 1, max(0, margin - x) where y == -1."""
+    reduction = _reduction(size_average, reduce, reduction)
+    pos = (target == 1).to(input.dtype)
+    neg = (target == -1).to(input.dtype)
+    loss = pos * input + neg * relu(margin - input)
+    return _reduce_t(loss, reduction)
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None,
+                          reduction="mean"):
+    """1 - cos(x1, x2) where y == 1, max(0, cos(x1, x2) - margin) where y == -1."""
+    reduction = _reduction(size_average, reduce, reduction)
+    eps = 1e-12
+    dim = input1.ndim - 1
+    prod = (input1 * input2).sum(dim)
+    m1 = (input1 * input1).sum(dim) + eps
+    m2 = (input2 * input2).sum(dim) + eps
+    cos = prod / (m1 * m2).sqrt()
+    pos = (target == 1).to(input1.dtype)
+    neg = (target == -1).to(input1.dtype)
+    loss = pos * (1 - cos) + neg * relu(cos - margin)
+    return _reduce_t(loss, reduction)
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
+                        size_average=None, reduce=None, reduction="mean"):
+    """max(d(a, p) - d(a, n) + margin, 0) with d the p-norm distance."""
+    reduction = _reduction(size_average, reduce, reduction)
+    d_ap = pairwise_distance(anchor, positive, p, eps)
+    d_an = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        from ember._ops.elementwise import minimum
+
+        d_an = minimum(d_an, pairwise_distance(positive, negative, p, eps))
+    return _reduce_t(relu(d_ap - d_an + margin), reduction)
+
+
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None,
+                      reduce=None, reduction="mean"):
+    """Multi-class hinge loss: sum over j != y of max(0, margin - x[y] + x[j])^p / C."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if p not in (1, 2):
+        raise ValueError("only p == 1 and p == 2 supported")
+    return _L.MultiMargin.apply(input, target._data, _arr(weight), p=p, margin=margin,
+                                reduction=reduction)
+
+
+def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """Multi-label hinge loss; `target` holds class indices padded with -1."""
+    reduction = _reduction(size_average, reduce, reduction)
+    return _L.MultiLabelMargin.apply(input, target._data, reduction=reduction)
+
+
+def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """log(1 + exp(-y x))."""
+    reduction = _reduction(size_average, reduce, reduction)
+    return _reduce_t(softplus(-target * input), reduction)
+
+
+def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None,
+                                reduction="mean"):
+    reduction = _reduction(size_average, reduce, reduction)
+    loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    loss = loss.mean(input.ndim - 1)
+    return _reduce_t(loss, reduction)
+
+
+__all__ = [n for n, v in list(globals().items())
+           if not n.startswith("_") and callable(v) and not isinstance(v, type)
+           and n not in ("warnings", "Tensor")]
+
+# convolution, pooling, normalization, interpolation... (written alongside their layers)
+try:
+    from ember.nn._functional_spatial import *  # noqa: F403
+
+    _spatial = __import__("ember.nn._functional_spatial", fromlist=["*"])
+
+    __all__ += [n for n in getattr(_spatial, "__all__", ()) if n not in __all__]
+except ModuleNotFoundError as _e:
+    if _e.name != "ember.nn._functional_spatial":
+        raise

@@ -1,0 +1,148 @@
+"""Identity, Linear, Bilinear, LazyLinear."""
+import math
+
+from ember._ops import nn_ops
+from ember._ops.creation import empty
+from ember.nn import init
+from ember.nn.modules.module import Module
+from ember.nn.parameter import Parameter
+
+
+class Identity(Module):
+    """Returns its input unchanged (arguments are ignored)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
+    def forward(self, input):
+        return input
+
+
+class Linear(Module):
+    """y = x A^T + b.
+
+    Args:
+        in_features: size of each input sample.
+        out_features: size of each output sample.
+        bias: learn an additive bias. Default: True.
+
+    Shape: input (*, in_features) -> output (*, out_features).
+
+    Example::
+
+        >>> m = nn.Linear(20, 30)
+        >>> m(ember.randn(128, 20)).shape
+        ember.Size([128, 30])
+    """
+
+    def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
+        super().__init__()
+        self.in_features = in_features
+        self.out_features = out_features
+        self.weight = Parameter(empty((out_features, in_features), dtype=dtype, device=device))
+        if bias:
+            self.bias = Parameter(empty(out_features, dtype=dtype, device=device))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        # kaiming_uniform(a=sqrt(5)) == U(-1/sqrt(fan_in), 1/sqrt(fan_in)), as in PyTorch
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in = self.weight.shape[1]
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input):
+        try:
+            return nn_ops.linear(input, self.weight, self.bias)
+        except RuntimeError as e:
+            raise _shape_error(self, input, e) from None
+
+    def extra_repr(self):
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None}")
+
+
+def _shape_error(layer, input, err):
+    shape = list(getattr(input, "shape", ()))
+    if "shapes cannot be multiplied" not in str(err):
+        return err
+    name = type(layer).__name__
+    return RuntimeError(
+        f"{name}(in_features={layer.in_features}, out_features={layer.out_features}) got input "
+        f"of shape {shape} (expected last dim {layer.in_features}): {err}")
+
+
+class Bilinear(Module):
+    """y = x1^T A x2 + b.
+
+    Args:
+        in1_features, in2_features: sizes of the two inputs.
+        out_features: size of the output.
+        bias: learn an additive bias. Default: True.
+    """
+
+    def __init__(self, in1_features, in2_features, out_features, bias=True, device=None,
+                 dtype=None):
+        super().__init__()
+        self.in1_features = in1_features
+        self.in2_features = in2_features
+        self.out_features = out_features
+        self.weight = Parameter(empty((out_features, in1_features, in2_features), dtype=dtype))
+        if bias:
+            self.bias = Parameter(empty(out_features, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        bound = 1 / math.sqrt(self.weight.shape[1])
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1, input2):
+        return nn_ops.bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self):
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")
+
+
+class LazyLinear(Linear):
+    """A Linear whose in_features is inferred from the first input."""
+
+    def __init__(self, out_features, bias=True, device=None, dtype=None):
+        Module.__init__(self)
+        self.in_features = 0
+        self.out_features = out_features
+        self._dtype = dtype
+        self.weight = Parameter(empty(0, dtype=dtype))
+        if bias:
+            self.bias = Parameter(empty(0, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self):
+        if self.in_features:
+            super().reset_parameters()
+
+    def has_uninitialized_params(self):
+        return self.in_features == 0
+
+    def forward(self, input):
+        if self.in_features == 0:
+            self.in_features = input.shape[-1]
+            d = self._dtype or input.dtype
+            # NOTE: keep the Parameter objects (optimisers may already hold them)
+            self.weight._data = empty((self.out_features, self.in_features), dtype=d)._data
+            if self.bias is not None:
+                self.bias._data = empty(self.out_features, dtype=d)._data
+            self.reset_parameters()
+            self.__class__ = Linear
+        return Linear.forward(self, input)
+
+
+__all__ = ["Identity", "Linear", "Bilinear", "LazyLinear"]

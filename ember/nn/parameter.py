@@ -1,0 +1,92 @@
+"""Parameter: a Tensor that a Module registers as one of its learnable weights."""
+from ember import _dtype
+from ember._backend import xp
+from ember._tensor import Tensor
+
+_new = object.__new__
+
+
+class Parameter(Tensor):
+    """A Tensor that is a module parameter (PyTorch's nn.Parameter).
+
+    Assigning a Parameter as a Module attribute registers it, so it appears in
+    `parameters()` and `state_dict()`. `Parameter(t)` shares `t`'s memory.
+
+    Args:
+        data (Tensor): the parameter's value (an empty tensor when omitted).
+        requires_grad (bool): whether it needs gradients. Default: True.
+
+    Example::
+
+        >>> p = Parameter(ember.zeros(2))
+        >>> p
+        Parameter containing:
+        tensor([0., 0.], requires_grad=True)
+    """
+
+    def __new__(cls, data=None, requires_grad=True):
+        p = _new(cls)
+        if data is None:
+            p._data = xp.empty((0,), dtype=_dtype.get_default_dtype().np)
+            p._vc = None
+        elif isinstance(data, Tensor):
+            p._data = data._data
+            p._vc = data._version_counter()
+        else:
+            raise TypeError(f"Parameter(): data must be a Tensor, got {type(data).__name__}")
+        p._requires_grad = False
+        p.grad = None
+        p.grad_fn = None
+        p._extra = None
+        if requires_grad:
+            p.requires_grad = True
+        return p
+
+    def __init__(self, data=None, requires_grad=True):
+        pass
+
+    def __repr__(self):
+        return "Parameter containing:\n" + super().__repr__()
+
+    def __reduce_ex__(self, protocol):
+        return (_rebuild_parameter, (self._data, self._requires_grad))
+
+    def __deepcopy__(self, memo):
+        if id(self) in memo:
+            return memo[id(self)]
+        p = Parameter(Tensor.__new__(Tensor, 0), self._requires_grad)
+        p._data = self._data.copy()
+        p._vc = None
+        if self.grad is not None:
+            p.grad = self.grad.__deepcopy__(memo)
+        memo[id(self)] = p
+        return p
+
+
+def _rebuild_parameter(array, requires_grad):
+    from ember._tensor import _wrap
+
+    return Parameter(_wrap(array), requires_grad)
+
+
+class Buffer(Tensor):
+    """Marks a tensor to be registered as a buffer when assigned to a Module
+    (PyTorch's nn.Buffer). The module stores a plain Tensor sharing its memory."""
+
+    def __new__(cls, data=None, *, persistent=True):
+        b = _new(cls)
+        arr = data._data if isinstance(data, Tensor) else xp.empty((0,), dtype="float32")
+        b._data = arr
+        b._requires_grad = False
+        b.grad = None
+        b.grad_fn = None
+        b._vc = data._version_counter() if isinstance(data, Tensor) else None
+        b._extra = None
+        b.persistent = persistent
+        return b
+
+    def __init__(self, data=None, *, persistent=True):
+        pass
+
+
+__all__ = ["Parameter", "Buffer"]

@@ -1,0 +1,171 @@
+"""SummaryWriter: torch.utils.tensorboard's writer over tensorboardX, taking ember tensors."""
+import os
+import tempfile
+
+import numpy as np
+
+try:
+    import tensorboardX as _tbx
+except ImportError:  # pragma: no cover - exercised by the missing-extra test via monkeypatch
+    _tbx = None
+
+
+def _require():
+    if _tbx is None:
+        raise ImportError("ember.utils.tensorboard needs tensorboardX: "
+                          "pip install ember[logging]  (or: pip install tensorboardX)")
+    return _tbx
+
+
+def _np(x):
+    """ember Tensor (or anything array-like) -> NumPy array, detached."""
+    data = getattr(x, "_data", None)
+    if data is not None and hasattr(x, "grad_fn"):
+        return np.asarray(data)
+    return np.asarray(x)
+
+
+def _scalar(x):
+    if hasattr(x, "_data") and hasattr(x, "grad_fn"):
+        a = np.asarray(x._data)
+        if a.size != 1:
+            raise ValueError(f"add_scalar expects a single value, got a tensor of shape "
+                             f"{tuple(a.shape)}")
+        return a.reshape(()).item()
+    if isinstance(x, np.ndarray):
+        return x.reshape(()).item()
+    return x
+
+
+def _step(step):
+    return None if step is None else int(_scalar(step))
+
+
+def _check_writable(log_dir):
+    try:
+        os.makedirs(log_dir, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".ember_probe", dir=log_dir)
+        os.close(fd)
+        os.remove(probe)
+    except OSError as e:
+        # keep the OSError subclass (PermissionError, NotADirectoryError...) but say what failed
+        raise type(e)(
+            f"SummaryWriter: cannot write event files to log directory {log_dir!r} "
+            f"({e.strerror or e}). Choose a writable log_dir.") from e
+
+
+class SummaryWriter:
+    """Write TensorBoard event files (torch.utils.tensorboard.SummaryWriter).
+
+    Args:
+        log_dir: directory for the event files; default ``runs/CURRENT_DATETIME_HOSTNAME``.
+        comment: suffix added to the default log_dir.
+        purge_step, max_queue, flush_secs, filename_suffix: as in PyTorch.
+
+    Values may be ember tensors, NumPy arrays or Python numbers. Use as a context manager or
+    call ``close()``.
+
+    Example::
+
+        >>> with SummaryWriter("runs/exp1") as w:
+        ...     for step in range(3):
+        ...         w.add_scalar("loss", 1.0 / (step + 1), step)
+    """
+
+    def __init__(self, log_dir=None, comment="", purge_step=None, max_queue=10, flush_secs=120,
+                 filename_suffix=""):
+        tbx = _require()
+        if log_dir is None:
+            import socket
+            from datetime import datetime
+
+            stamp = datetime.now().strftime("%b%d_%H-%M-%S")
+            log_dir = os.path.join("runs", f"{stamp}_{socket.gethostname()}{comment}")
+        self.log_dir = os.fspath(log_dir)
+        _check_writable(self.log_dir)
+        self._writer = tbx.SummaryWriter(self.log_dir, purge_step=purge_step,
+                                         max_queue=max_queue, flush_secs=flush_secs,
+                                         filename_suffix=filename_suffix)
+        self._closed = False
+
+    def get_logdir(self):
+        return self.log_dir
+
+    def _w(self):
+        if self._closed:
+            raise RuntimeError("SummaryWriter is closed; create a new one to keep logging")
+        return self._writer
+
+    def add_scalar(self, tag, scalar_value, global_step=None, walltime=None,
+                   new_style=False, double_precision=False):
+        self._w().add_scalar(tag, float(_scalar(scalar_value)), _step(global_step), walltime)
+
+    def add_scalars(self, main_tag, tag_scalar_dict, global_step=None, walltime=None):
+        vals = {k: float(_scalar(v)) for k, v in tag_scalar_dict.items()}
+        self._w().add_scalars(main_tag, vals, _step(global_step), walltime)
+
+    def add_histogram(self, tag, values, global_step=None, bins="tensorflow", walltime=None,
+                      max_bins=None):
+        arr = _np(values).astype(np.float64, copy=False).reshape(-1)
+        if arr.size == 0:
+            raise ValueError(f"add_histogram({tag!r}): the input has no values")
+        self._w().add_histogram(tag, arr, _step(global_step), bins, walltime, max_bins)
+
+    def add_image(self, tag, img_tensor, global_step=None, walltime=None, dataformats="CHW"):
+        self._w().add_image(tag, _np(img_tensor), _step(global_step), walltime,
+                            dataformats=dataformats)
+
+    def add_images(self, tag, img_tensor, global_step=None, walltime=None, dataformats="NCHW"):
+        self._w().add_images(tag, _np(img_tensor), _step(global_step), walltime,
+                             dataformats=dataformats)
+
+    def add_figure(self, tag, figure, global_step=None, close=True, walltime=None):
+        self._w().add_figure(tag, figure, _step(global_step), close, walltime)
+
+    def add_text(self, tag, text_string, global_step=None, walltime=None):
+        self._w().add_text(tag, text_string, _step(global_step), walltime)
+
+    def add_hparams(self, hparam_dict, metric_dict, hparam_domain_discrete=None, run_name=None,
+                    global_step=None):
+        if not isinstance(hparam_dict, dict) or not isinstance(metric_dict, dict):
+            raise TypeError("hparam_dict and metric_dict should be dictionary.")
+        hp = {k: _scalar(v) for k, v in hparam_dict.items()}
+        metrics = {k: float(_scalar(v)) for k, v in metric_dict.items()}
+        # NOTE: tensorboardX infers the domains itself; hparam_domain_discrete is accepted
+        # for PyTorch compatibility. Like PyTorch, the run goes to a sub-directory.
+        self._w().add_hparams(hp, metrics, name=run_name, global_step=_step(global_step))
+
+    def add_graph(self, model, input_to_model=None, verbose=False, use_strict_trace=True):
+        raise NotImplementedError(
+            "SummaryWriter.add_graph is not supported in ember: it needs torch.jit tracing. "
+            "Log the model's structure with add_text(tag, str(model)) instead.")
+
+    def add_embedding(self, mat, metadata=None, label_img=None, global_step=None, tag="default",
+                      metadata_header=None):
+        self._w().add_embedding(_np(mat), metadata,
+                                None if label_img is None else _np(label_img),
+                                _step(global_step), tag, metadata_header)
+
+    def add_pr_curve(self, tag, labels, predictions, global_step=None, num_thresholds=127,
+                     weights=None, walltime=None):
+        self._w().add_pr_curve(tag, _np(labels), _np(predictions), _step(global_step),
+                               num_thresholds, None if weights is None else _np(weights),
+                               walltime)
+
+    def flush(self):
+        if not self._closed:
+            self._writer.flush()
+
+    def close(self):
+        if not self._closed:
+            self._writer.close()
+            self._closed = True
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc_val, exc_tb):
+        self.close()
+
+    def __repr__(self):
+        return f"SummaryWriter(log_dir={self.log_dir!r})"

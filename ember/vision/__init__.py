@@ -1,0 +1,20 @@
+"""ember.vision: torchvision's API on ember (`import ember.vision as torchvision`).
+
+datasets, transforms, models, io and utils (make_grid, save_image). Needs Pillow for images
+(`pip install ember[vision]`).
+"""
+import importlib as _importlib
+
+__version__ = "0.1.0"
+
+_SUBMODULES = ("datasets", "transforms", "models", "io", "utils")
+
+
+def __getattr__(name):
+    if name in _SUBMODULES:
+        return _importlib.import_module("ember.vision." + name)
+    raise AttributeError(f"module 'ember.vision' has no attribute '{name}'")
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_SUBMODULES))

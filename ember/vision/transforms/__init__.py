@@ -1,0 +1,6 @@
+"""Image transforms (torchvision.transforms) for PIL images and ember tensor images."""
+from ember.vision.transforms import functional
+from ember.vision.transforms.transforms import *
+from ember.vision.transforms.transforms import __all__ as _all
+
+__all__ = list(_all) + ["functional"]
