@@ -1,6 +1,9 @@
 """conv2d forward+backward: ember vs torch on the tutorial networks' conv shapes.
 
-    python benchmarks/conv.py [--threads N] [--repeat R]
+    python benchmarks/conv.py [--threads N] [--repeat R] [--cpu]
+
+--cpu times with process CPU time instead of wall time: on a loaded machine, with
+--threads 1 (and OPENBLAS_NUM_THREADS=1), it measures the work each library does.
 
 Prints, per shape, the best-of-R time of one forward+backward for each library and the
 ember/torch ratio (below 1 means ember is faster).
@@ -25,7 +28,7 @@ CASES = [
 ]
 
 
-def bench(lib, case, repeat):
+def make_step(lib, case):
     _, xs, ws, pad, xgrad = case
     rng = np.random.default_rng(0)
     x = lib.tensor(rng.standard_normal(xs).astype(np.float32), requires_grad=xgrad)
@@ -35,17 +38,25 @@ def bench(lib, case, repeat):
     g = lib.ones(conv(x, w, b, padding=pad).shape)
 
     def step():
-        y = conv(x, w, b, padding=pad)
-        y.backward(g)
+        conv(x, w, b, padding=pad).backward(g)
 
     step()
-    best = float("inf")
-    n = max(1, int(0.05 / max(1e-6, _time(step))))
+    return step
+
+
+CLOCK = [time.perf_counter]
+
+
+def bench(steps, repeat):
+    """Best-of-`repeat` time per call of each step, alternating so both see the same load."""
+    n = [max(1, int(0.05 / max(1e-6, _time(s)))) for s in steps]
+    best = [float("inf")] * len(steps)
     for _ in range(repeat):
-        t = time.perf_counter()
-        for _ in range(n):
-            step()
-        best = min(best, (time.perf_counter() - t) / n)
+        for i, s in enumerate(steps):
+            t = CLOCK[0]()
+            for _ in range(n[i]):
+                s()
+            best[i] = min(best[i], (CLOCK[0]() - t) / n[i])
     return best
 
 
@@ -59,7 +70,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--cpu", action="store_true")
     args = ap.parse_args()
+    if args.cpu:
+        CLOCK[0] = time.process_time
     import torch
 
     import ember
@@ -68,7 +82,7 @@ def main():
         torch.set_num_threads(args.threads)
     print(f"{'shape':<18}{'ember ms':>10}{'torch ms':>10}{'ratio':>8}")
     for case in CASES:
-        te, tt = bench(ember, case, args.repeat), bench(torch, case, args.repeat)
+        te, tt = bench([make_step(ember, case), make_step(torch, case)], args.repeat)
         print(f"{case[0]:<18}{te * 1e3:>10.3f}{tt * 1e3:>10.3f}{te / tt:>8.2f}")
 
 

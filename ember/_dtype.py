@@ -214,8 +214,8 @@ class _Info:
     def __init__(self, **kw):
         self.__dict__.update(kw)
 
-    def __repr__(self):  # PyTorch's layout: %g floats, no `bits`
-        items = ", ".join(f"{k}={v:g}" if type(v) is builtins_float else f"{k}={v}"
+    def __repr__(self):  # PyTorch's layout: numbers as %g (ints too), no `bits`
+        items = ", ".join(f"{k}={v}" if type(v) is str else f"{k}={v:g}"
                           for k, v in self.__dict__.items() if k != "bits")
         return f"{type(self).__name__}({items})"
 

@@ -10,7 +10,9 @@ class Generator:
     """A source of random numbers (PyTorch's torch.Generator)."""
 
     def __init__(self, device="cpu"):
-        self.device = device
+        from ember._device import to_device
+
+        self.device = to_device(device)
         self._seed = 67280421310721
         self._rng = xp.random.Generator(xp.random.PCG64(self._seed))
 

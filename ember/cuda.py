@@ -54,3 +54,29 @@ def empty_cache():
 
 def is_initialized():
     return False
+
+
+def is_bf16_supported(including_emulation=True):
+    return False
+
+
+def set_device(device):
+    raise RuntimeError("ember.cuda.set_device: no CUDA GPU is available "
+                       "(ember.cuda.is_available() is False)")
+
+
+def memory_allocated(device=None):
+    """Bytes held by tensors on the GPU: 0 without one."""
+    return 0
+
+
+def max_memory_allocated(device=None):
+    return 0
+
+
+def memory_reserved(device=None):
+    return 0
+
+
+def reset_peak_memory_stats(device=None):
+    """Nothing to reset without a GPU."""

@@ -1,13 +1,20 @@
 """ember.linalg: PyTorch's torch.linalg namespace (norms, inverse, determinant, solve)."""
+from collections import namedtuple
+
 from ember import _dtype
-from ember._ops._helpers import write_out
+from ember._ops._helpers import write_out, xp
 from ember._ops.linalg import (
+    Cholesky,
     Det,
+    Eigvalsh,
     Inv,
     LinAlgError,
     MatrixNormInf,
+    NoGradOutput,
+    Slogdet,
     Solve,
     SvdNorm,
+    Svdvals,
     VectorNorm,
     matmul,
 )
@@ -174,5 +181,100 @@ def multi_dot(tensors, *, out=None):
     return write_out(r, out)
 
 
+def _result(name, fields):
+    cls = namedtuple(name, fields)
+    cls.__module__ = "ember.return_types"
+    return cls
+
+
+_svd_result = _result("linalg_svd", ["U", "S", "Vh"])
+_qr_result = _result("linalg_qr", ["Q", "R"])
+_eigh_result = _result("linalg_eigh", ["eigenvalues", "eigenvectors"])
+_slogdet_result = _result("linalg_slogdet", ["sign", "logabsdet"])
+
+
+def _no_grad_out(A, array, name):
+    """Wrap an output ember cannot differentiate: fine without grad, clear error with it."""
+    return NoGradOutput.apply(A, value=array.astype(A._data.dtype, copy=False), name=name)
+
+
+def svdvals(A, *, driver=None, out=None):
+    A = _float_input(A, "svdvals")
+    return write_out(Svdvals.apply(A), out)
+
+
+def svd(A, full_matrices=True, *, driver=None, out=None):
+    """(U, S, Vh); gradients flow through S only."""
+    A = _float_input(A, "svd")
+    u, _, vh = xp.linalg.svd(A._data, full_matrices=full_matrices)
+    return _svd_result(_no_grad_out(A, u, "linalg.svd (U)"), Svdvals.apply(A),
+                       _no_grad_out(A, vh, "linalg.svd (Vh)"))
+
+
+def qr(A, mode="reduced", *, out=None):
+    A = _float_input(A, "qr")
+    q, r = xp.linalg.qr(A._data, mode="complete" if mode == "complete" else "reduced")
+    if mode == "r":
+        return _qr_result(_no_grad_out(A, xp.zeros(0), "linalg.qr"), _no_grad_out(A, r, "qr"))
+    return _qr_result(_no_grad_out(A, q, "linalg.qr (Q)"), _no_grad_out(A, r, "linalg.qr (R)"))
+
+
+def eigvalsh(A, UPLO="L", *, out=None):
+    return write_out(Eigvalsh.apply(_square(A, "eigvalsh"), uplo=UPLO), out)
+
+
+def eigh(A, UPLO="L", *, out=None):
+    """(eigenvalues, eigenvectors) of a symmetric matrix; gradients flow through the
+    eigenvalues only."""
+    A = _square(A, "eigh")
+    _, v = xp.linalg.eigh(A._data, UPLO=UPLO)
+    return _eigh_result(Eigvalsh.apply(A, uplo=UPLO), _no_grad_out(A, v, "linalg.eigh (vectors)"))
+
+
+def cholesky(A, *, upper=False, out=None):
+    return write_out(Cholesky.apply(_square(A, "cholesky"), upper=upper), out)
+
+
+def slogdet(A, *, out=None):
+    from ember._ops._helpers import _wrap
+
+    A = _square(A, "slogdet")
+    sign = xp.linalg.slogdet(A._data)[0].astype(A._data.dtype, copy=False)
+    return _slogdet_result(_wrap(sign), Slogdet.apply(A))
+
+
+def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
+    A = _float_input(A, "pinv")
+    return write_out(_no_grad_out(A, xp.linalg.pinv(A._data, hermitian=hermitian), "pinv"), out)
+
+
+def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, out=None):
+    from ember._ops._helpers import _wrap
+
+    r = xp.linalg.matrix_rank(_float_input(A, "matrix_rank")._data, hermitian=hermitian)
+    return write_out(_wrap(xp.asarray(r, dtype=xp.int64)), out)
+
+
+def matrix_power(A, n, *, out=None):
+    """A @ A @ ... (n times); negative n inverts first. Differentiable through matmul."""
+    A = _square(A, "matrix_power") if A.dtype.category >= _dtype.FLOAT else A
+    if n == 0:
+        from ember._ops.creation import eye
+
+        e = eye(A._data.shape[-1], dtype=A.dtype)
+        return write_out(e.expand(A._data.shape).clone(), out)
+    if n < 0:
+        A, n = inv(A), -n
+    result, base = None, A
+    while n:  # square-and-multiply
+        if n & 1:
+            result = base if result is None else matmul(result, base)
+        n >>= 1
+        if n:
+            base = matmul(base, base)
+    return write_out(result, out)
+
+
 __all__ = ["norm", "vector_norm", "matrix_norm", "inv", "det", "solve", "cross", "diagonal",
-           "vecdot", "multi_dot", "matmul", "LinAlgError"]
+           "vecdot", "multi_dot", "matmul", "LinAlgError", "svd", "svdvals", "qr", "eigh",
+           "eigvalsh", "cholesky", "slogdet", "pinv", "matrix_rank", "matrix_power"]

@@ -14,7 +14,6 @@ import os
 import pickle
 import struct
 import sys
-import tempfile
 import zipfile
 import zlib
 from collections import OrderedDict
@@ -227,8 +226,9 @@ def save(obj, f, pickle_module=None, pickle_protocol=DEFAULT_PROTOCOL,
         return
     path = os.fspath(f)
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
-                               dir=folder)
+    if not os.path.isdir(folder):
+        raise RuntimeError(f"Parent directory {folder} does not exist.")
+    fd, tmp = _create_temp(folder, os.path.basename(path))
     try:
         with os.fdopen(fd, "wb") as out:
             _write_archive(obj, out, pickle_protocol)
@@ -249,6 +249,19 @@ def save(obj, f, pickle_module=None, pickle_protocol=DEFAULT_PROTOCOL,
             os.close(dfd)
     except OSError:
         pass
+
+
+def _create_temp(folder, base):
+    """A new temporary file beside the target. Unlike mkstemp (mode 0600) it gets the usual
+    permissions (0666 less the umask), like a file opened with open(path, 'wb')."""
+    for _ in range(100):
+        tmp = os.path.join(folder, f".{base}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                           0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"could not create a temporary file in {folder}")
 
 
 # -- reading --------------------------------------------------------------------------------
@@ -474,6 +487,53 @@ def _load_zip(zf, fp, map_location, weights_only):
 _LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
 
 
+def _load_legacy(fp, map_location, weights_only):
+    """Read PyTorch's pre-1.6 format (`_use_new_zipfile_serialization=False`): pickled magic
+    number, protocol, system info, the object, the storage keys, then each storage's raw
+    bytes preceded by its element count."""
+    def header():
+        return _Unpickler(fp, None, True).load()
+
+    if header() != _LEGACY_MAGIC:
+        raise RuntimeError("invalid magic number; corrupt file?")
+    if header() != 1001:
+        raise RuntimeError("unsupported legacy checkpoint protocol")
+    sys_info = header()
+    if not sys_info.get("little_endian", True):
+        raise RuntimeError("big-endian legacy checkpoints are not supported")
+    storages = {}
+
+    def load_storage(storage_type, key, location, numel):
+        if key not in storages:
+            d = storage_type.dtype
+            storages[key] = (xp_empty(numel, _np_of(d)), location)
+        return storages[key][0]
+
+    result = _Unpickler(fp, load_storage, weights_only).load()
+    keys = _Unpickler(fp, None, True).load()
+    for key in keys:
+        arr, location = storages[str(key)]
+        (count,) = struct.unpack("<q", fp.read(8))
+        if count != arr.size:
+            raise RuntimeError(f"storage {key} has {count} elements, expected {arr.size}")
+        got = fp.readinto(memoryview(arr.view(np.uint8)))
+        if got != arr.nbytes:
+            raise RuntimeError(f"storage {key} is truncated")
+        _map_storage(arr, location, map_location)
+    return result
+
+
+def xp_empty(n, dtype):
+    return np.empty(int(n), dtype)
+
+
+def _np_of(d):
+    if d.np is None:
+        raise RuntimeError(f"{d} storage needs the optional package ml_dtypes: "
+                           "pip install ml_dtypes")
+    return d.np
+
+
 def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None,
          **pickle_load_args):
     """Load an object saved by `ember.save` or `torch.save` (no PyTorch needed).
@@ -497,13 +557,13 @@ def _load_file(fp, name, map_location, weights_only):
     start = fp.tell() if hasattr(fp, "tell") else 0
     head = fp.read(4)
     fp.seek(start)
-    if head[:2] != b"PK":
+    if head[:2] != b"PK" and head[:1] != pickle.PROTO:
         raise RuntimeError(
-            f"ember.load: {name!r} is not a PyTorch/ember zip checkpoint (it does not start "
-            "with a zip header). Files saved with _use_new_zipfile_serialization=False "
-            "(PyTorch < 1.6 format) are not supported; it may also be truncated or "
-            "corrupted.")
+            f"ember.load: {name!r} is not a PyTorch/ember checkpoint (it starts with neither "
+            "a zip header nor a pickle); it may be truncated or corrupted.")
     try:
+        if head[:2] != b"PK":
+            return _load_legacy(fp, map_location, weights_only)
         with zipfile.ZipFile(fp) as zf:
             return _load_zip(zf, fp, map_location, weights_only)
     except pickle.UnpicklingError as e:
@@ -511,7 +571,7 @@ def _load_file(fp, name, map_location, weights_only):
             raise pickle.UnpicklingError(f"{e} (file {name!r})") from None
         raise RuntimeError(f"ember.load: {name!r} is corrupted: {e}") from e
     except (zipfile.BadZipFile, KeyError, EOFError, ValueError, struct.error, OSError,
-            zlib.error) as e:
+            zlib.error, IndexError, TypeError) as e:
         raise RuntimeError(f"ember.load: {name!r} is truncated or corrupted and cannot be "
                            f"read ({type(e).__name__}: {e})") from e
     except RuntimeError as e:

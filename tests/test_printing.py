@@ -186,3 +186,51 @@ def test_known_strings():
     assert repr(ember.tensor([1e-5, 1.0])) == "tensor([1.0000e-05, 1.0000e+00])"
     assert repr(ember.tensor([1.0], requires_grad=True)) == "tensor([1.], requires_grad=True)"
     assert str(ember.arange(2000)) == "tensor([   0,    1,    2,  ..., 1997, 1998, 1999])"
+
+
+def _fuzz_array(rng, k):
+    nd = rng.integers(0, 4)
+    shape = tuple(int(s) for s in rng.integers(0, 6 if k % 3 else 40, nd))
+    dt = str(rng.choice(["float32", "float64", "float16", "int64", "int32", "bool",
+                         "complex64", "uint8"]))
+    scale = 10.0 ** rng.integers(-6, 10)
+    base = rng.standard_normal(shape) * scale
+    if rng.random() < 0.3:
+        base = np.round(base)
+    if rng.random() < 0.1 and base.size:
+        base.flat[0] = np.nan
+    if rng.random() < 0.1 and base.size:
+        base.flat[-1] = -np.inf
+    if rng.random() < 0.2:
+        base = np.where(rng.random(shape) < 0.5, base, 0.0)
+    if dt == "bool":
+        return base > 0
+    if dt.startswith("complex"):
+        return (base + 1j * rng.standard_normal(shape) * scale).astype(dt)
+    if dt in ("int64", "int32", "uint8"):
+        return np.nan_to_num(base, posinf=0, neginf=0).clip(-1e9, 1e9).astype(dt)
+    with np.errstate(over="ignore"):
+        return base.astype(dt)
+
+
+@requires_torch
+def test_fuzz_parity_with_random_options():
+    rng = np.random.default_rng(1)
+    for k in range(300):
+        arr = _fuzz_array(rng, k)
+        opts = {}
+        if k % 5 == 0:
+            opts["precision"] = int(rng.integers(0, 8))
+        if k % 7 == 0:
+            opts["linewidth"] = int(rng.integers(20, 150))
+        if k % 11 == 0:
+            opts.update(threshold=int(rng.integers(1, 50)), edgeitems=int(rng.integers(0, 4)))
+        if k % 13 == 0:
+            opts["sci_mode"] = bool(rng.integers(0, 2))
+        try:
+            ember.set_printoptions(**opts)
+            torch.set_printoptions(**opts)
+            _same(*_pair(arr))
+        finally:
+            ember.set_printoptions(profile="default")
+            torch.set_printoptions(profile="default")

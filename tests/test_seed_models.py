@@ -155,3 +155,81 @@ def test_seed001_net_trains_like_torch():
         results.append(losses)
     np.testing.assert_allclose(results[0], results[1], rtol=1e-4)
     assert results[0][-1] < results[0][0]
+
+
+def _seed003_mlp(lib):
+    nn = lib.nn
+    return nn.Sequential(nn.Flatten(), nn.Linear(28 * 28, 64), nn.ReLU(), nn.Linear(64, 10))
+
+
+@requires_torch
+def test_seed003_train_and_test_epoch_match_torch():
+    """Seed 003's train_epoch / test_epoch over a DataLoader, one-hot targets made with
+    F.one_hot, CrossEntropyLoss on class probabilities."""
+    rng = np.random.default_rng(0)
+    images = rng.random((96, 1, 28, 28)).astype(np.float32)
+    digits = rng.integers(0, 10, 96)
+    results = []
+    e_model, t_model = _seed003_mlp(ember), _seed003_mlp(torch)
+    with torch.no_grad():
+        for pe, pt in zip(e_model.parameters(), t_model.parameters()):
+            pt.copy_(torch.tensor(pe.detach().numpy()))
+    for lib, model in ((ember, e_model), (torch, t_model)):
+        F = lib.nn.functional
+        targets = F.one_hot(lib.tensor(digits), 10).float()
+        dataset = lib.utils.data.TensorDataset(lib.tensor(images), targets)
+        dataloader = lib.utils.data.DataLoader(dataset, batch_size=32, shuffle=False)
+        criterion = lib.nn.CrossEntropyLoss()
+        optimizer = lib.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+
+        def train_epoch(model, optimizer, dataloader):
+            model.train()
+            losses = []
+            for input, labels in dataloader:
+                optimizer.zero_grad()
+                output = model(input)
+                loss = criterion(output, labels)
+                losses.append(loss.item())
+                loss.backward()
+                optimizer.step()
+            return losses
+
+        def test_epoch(model, dataloader):
+            model.eval()
+            losses = []
+            with lib.no_grad():
+                for input, labels in dataloader:
+                    output = model(input)
+                    loss = criterion(output, labels)
+                    losses.append(loss.item())
+            return losses
+
+        train = train_epoch(model, optimizer, dataloader) + train_epoch(model, optimizer,
+                                                                        dataloader)
+        results.append((train, test_epoch(model, dataloader)))
+    np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-4)
+    np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-4)
+    assert not e_model.training
+
+
+def test_seed003_custom_model_with_implicit_softmax():
+    if not hasattr(ember.nn, "Conv2d"):
+        pytest.skip("ember.nn.Conv2d not merged yet")
+    nn, F = ember.nn, ember.nn.functional
+
+    class CustomModel(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.convolutional_layer = nn.Conv2d(1, 4, 5)
+            self.linear_layer = nn.Linear(4 * 14 * 14, 10)
+
+        def forward(self, x):
+            x = F.max_pool2d(F.relu(self.convolutional_layer(x)), 2)
+            x = self.linear_layer(x.flatten(1))
+            return F.softmax(x)
+
+    net = CustomModel()
+    with pytest.warns(UserWarning, match="Implicit dimension choice for softmax"):
+        output = net(ember.rand(1, 1, 32, 32))
+    assert output.shape == (1, 10)
+    assert output.sum().item() == pytest.approx(1.0, rel=1e-5)

@@ -329,3 +329,41 @@ def test_process_killed_mid_write_keeps_old_file(tmp_path):
                          timeout=60)
     assert out.returncode == 3
     assert ember.load(path)["version"] == 1
+
+
+@requires_torch
+def test_torch_legacy_format_loads(tmp_path):
+    a = torch.arange(12.0).reshape(3, 4)
+    path = tmp_path / "legacy.pt"
+    torch.save({"a": a, "v": a[:, 1], "i": torch.tensor([1, 2]), "n": 5}, path,
+               _use_new_zipfile_serialization=False)
+    r = ember.load(path)
+    _assert_tensor_equal(r["a"], a)
+    _assert_tensor_equal(r["v"], a[:, 1])
+    _assert_tensor_equal(r["i"], torch.tensor([1, 2]))
+    assert r["n"] == 5
+    r["a"][0, 1] = 100.0  # the view still shares its storage
+    assert r["v"][0].item() == 100.0
+    raw = path.read_bytes()
+    path.write_bytes(raw[:-20])
+    with pytest.raises(RuntimeError, match="legacy.pt"):
+        ember.load(path)
+
+
+@requires_torch
+def test_torch_mmap_load_of_ember_file(tmp_path):
+    path = tmp_path / "m.pt"
+    ember.save({"a": ember.arange(10.0).reshape(2, 5), "b": ember.ones(3, dtype=ember.int64)},
+               path)
+    r = torch.load(path, mmap=True, weights_only=True)
+    assert r["a"].sum().item() == 45.0 and r["b"].tolist() == [1, 1, 1]
+
+
+def test_save_permissions_and_missing_folder(tmp_path):
+    path = tmp_path / "p.pt"
+    ember.save({"x": 1}, path)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (path.stat().st_mode & 0o777) == (0o666 & ~umask)
+    with pytest.raises(RuntimeError, match="Parent directory"):
+        ember.save({"x": 1}, tmp_path / "missing" / "p.pt")

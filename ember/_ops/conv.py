@@ -97,6 +97,74 @@ def _bmm(a, b):
     return xp.matmul(a, b)
 
 
+_CHUNK_BYTES = 1 << 22  # column buffer per chunk: bounds the memory a big conv holds
+
+
+def _chunk(n, bytes_per_sample):
+    """Samples per chunk of a big convolution (n when one chunk suffices)."""
+    if bytes_per_sample * n <= 2 * _CHUNK_BYTES:
+        return n
+    return max(1, _CHUNK_BYTES // bytes_per_sample)
+
+
+def _col_chunk(xpad, n0, n1, ks, st, dl, os, buf):
+    """Columns (C*K, (n1-n0)*L) of samples n0:n1, written into `buf` when it fits."""
+    win = _windows(xpad[n0:n1], ks, st, dl, os)
+    d = len(ks)
+    perm = (1,) + tuple(range(2 + d, 2 + 2 * d)) + (0,) + tuple(range(2, 2 + d))
+    shape = (xpad.shape[1],) + ks + (n1 - n0,) + os
+    if buf is None or buf.size != _prod(shape):
+        buf = xp.empty(shape, dtype=xpad.dtype)
+    xp.copyto(buf.reshape(shape), win.transpose(perm))
+    return buf.reshape(xpad.shape[1] * _prod(ks), -1)
+
+
+def _chunked_forward(xpad, w, b, st, dl, os, chunk):
+    n = xpad.shape[0]
+    o = w.shape[0]
+    ks = w.shape[2:]
+    el = _prod(os)
+    w2 = w.reshape(o, -1)
+    out = xp.empty((n, o, el), dtype=xpad.dtype)
+    buf = None
+    for n0 in range(0, n, chunk):
+        n1 = min(n, n0 + chunk)
+        buf = _col_chunk(xpad, n0, n1, ks, st, dl, os, buf)
+        yc = w2 @ buf
+        if b is not None:
+            yc += b[:, None]
+        out[n0:n1] = yc.reshape(o, n1 - n0, el).transpose(1, 0, 2)
+    return out.reshape((n, o) + os)
+
+
+def _chunked_backward(ctx, g, xpad, w):
+    n, c, sp, ks, os, s_in, lo = ctx.geom
+    stride, dilation, _, _ = ctx.params
+    need = ctx.needs_input_grad
+    o = w.shape[0]
+    el = _prod(os)
+    w2 = w.reshape(o, -1)
+    g3 = g.reshape(n, o, el)
+    gw = xp.zeros((o, w2.shape[1]), dtype=g.dtype) if need[1] else None
+    gpad = xp.empty((n, c) + sp, dtype=g.dtype) if need[0] else None
+    buf = None
+    for n0 in range(0, n, ctx.chunk):
+        n1 = min(n, n0 + ctx.chunk)
+        g2 = g3[n0:n1].transpose(1, 0, 2).reshape(o, -1)
+        if need[1]:
+            buf = _col_chunk(xpad, n0, n1, ks, stride, dilation, os, buf)
+            gw += g2 @ buf.T
+        if need[0]:
+            part = _col2im(w2.T @ g2, n1 - n0, c, sp, ks, stride, dilation, os)
+            gpad[n0:n1] = part.swapaxes(0, 1)
+    gx = None
+    if need[0]:
+        gx = xp.ascontiguousarray(gpad[(slice(None), slice(None)) + tuple(
+            slice(a, a + s) for a, s in zip(lo, s_in))])
+    gb = g3.sum(axis=0).sum(axis=1) if need[2] else None
+    return gx, (gw.reshape(w.shape) if need[1] else None), gb
+
+
 class ConvNd(Op):
     _bw_name = "ConvolutionBackward0"
 
@@ -112,14 +180,22 @@ class ConvNd(Op):
         xpad = _pad_zeros(x, lo, hi)
         sp = xpad.shape[2:]
         os = tuple((sp[i] - dilation[i] * (ks[i] - 1) - 1) // stride[i] + 1 for i in range(d))
+        ctx.geom = (n, c, sp, ks, os, x.shape[2:], lo)
+        ctx.params = (stride, dilation, groups, unbatched)
+        chunk = _chunk(n, c * _prod(ks) * _prod(os) * x.itemsize) if groups == 1 else n
+        ctx.chunk = chunk
+        if chunk < n:
+            # NOTE: big batches go through in chunks whose columns stay in cache; backward
+            # rebuilds the columns instead of keeping a buffer of C*K times the input
+            ctx.save_for_backward(xpad, w)
+            y = _chunked_forward(xpad, w, b, stride, dilation, os, chunk)
+            return y[0] if unbatched else y
         col = _im2col(xpad, ks, stride, dilation, os, groups)
         w2 = w.reshape(groups, o // groups, -1)
         y = _bmm(w2, col)  # (G, Og, N*L)
         y = y.reshape(o, n * _prod(os))
         if b is not None:
             y += b[:, None]
-        ctx.geom = (n, c, sp, ks, os, x.shape[2:], lo)
-        ctx.params = (stride, dilation, groups, unbatched)
         ctx.save_for_backward(col if ctx.needs_input_grad[1] else None, w)
         y = _to_nc(y.reshape((o, n) + os), n, o)
         return y[0] if unbatched else y
@@ -131,6 +207,9 @@ class ConvNd(Op):
         if unbatched:
             g = g[None]
         o = w.shape[0]
+        if ctx.chunk < n:
+            gx, gw, gb = _chunked_backward(ctx, g, col, w)
+            return (gx[0] if unbatched and gx is not None else gx), gw, gb
         g2 = _from_nc(g, groups)  # (G, Og, N*L)
         gx = gw = gb = None
         need = ctx.needs_input_grad

@@ -11,8 +11,10 @@ class ToCopy(Op):
         return x.astype(np_dtype)
 
     def backward(ctx, g):
-        if ctx.in_dtype.kind not in "fc":
+        if ctx.in_dtype.kind not in "fcV":
             return None
+        if g.dtype.kind == "c" and ctx.in_dtype.kind != "c":
+            g = g.real  # the gradient of a real -> complex cast is the real part
         return g.astype(ctx.in_dtype)
 
     def tbackward(ctx, g):

@@ -99,6 +99,11 @@ def _size_args(size):
     """Normalise `f(2, 3)` / `f((2, 3))` / `f([2, 3])` / `f(Size)` to a tuple of ints."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = size[0]
+    for s in size:  # fast path: plain non-negative Python ints
+        if type(s) is not int or s < 0:
+            break
+    else:
+        return tuple(size)
     out = []
     for s in size:
         if isinstance(s, Tensor) and s.ndim == 0 and s.dtype.category <= _dtype.INT:
@@ -135,13 +140,22 @@ def _np_dtype(d):
 def _filled(fill, name):
     def creator(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
                 pin_memory=False, memory_format=None, **kw):
-        shape = _size_args(_size_kw(size, kw))
-        d = _np_dtype(_dtype_or_default(dtype))
-        return _out(_finish(fill(shape, d), None, device, requires_grad), out)
+        shape = _size_args(_size_kw(size, kw) if kw else size)
+        d = _dtype.get_default_dtype() if dtype is None else _dtype.to_dtype(dtype)
+        arr = fill(shape, _np_dtype(d))
+        if device is None and not requires_grad and out is None:
+            return _wrap(arr)
+        return _out(_finish(arr, None, device, requires_grad), out)
 
     creator.__name__ = name
     creator.__doc__ = f"A tensor of the given size filled with {name} (default dtype float32)."
     return creator
+
+
+def _ones(shape, dtype):
+    a = xp.empty(shape, dtype)
+    a.fill(1)  # NOTE: faster than np.ones, which is a Python-level wrapper
+    return a
 
 
 def _out(result, out):
@@ -153,7 +167,7 @@ def _out(result, out):
 
 
 zeros = _filled(xp.zeros, "zeros")
-ones = _filled(xp.ones, "ones")
+ones = _filled(_ones, "ones")
 empty = _filled(xp.empty, "empty")
 
 
@@ -176,8 +190,9 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=
             dtype = _dtype.get_default_dtype()
     d = _dtype.to_dtype(dtype)
     shape = _size_args((size,)) if isinstance(size, (int, xp.integer)) else _size_args(tuple(size))
-    return _out(_finish(xp.full(shape, fill_value, dtype=_np_dtype(d)), None, device,
-                        requires_grad), out)
+    arr = xp.empty(shape, _np_dtype(d))
+    arr.fill(fill_value)
+    return _out(_finish(arr, None, device, requires_grad), out)
 
 
 def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False, layout=None,
@@ -194,7 +209,7 @@ def empty_strided(size, stride, *, dtype=None, device=None, requires_grad=False,
 def _like(creator):
     def like(input, *, dtype=None, device=None, requires_grad=False, layout=None,
              memory_format=None, pin_memory=False):
-        return creator(tuple(input.shape), dtype=dtype or input.dtype, device=device,
+        return creator(input._data.shape, dtype=dtype or input.dtype, device=device,
                        requires_grad=requires_grad)
 
     like.__name__ = creator.__name__ + "_like"
@@ -342,8 +357,14 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, out=None, la
 
 
 # -- random ---------------------------------------------------------------------------------
+_NATIVE = {}  # ember float dtypes NumPy's Generator samples directly (float32/float64)
+
+
 def _draw(kind, rng, shape, d):
     """Uniform [0, 1) or standard normal samples of ember dtype `d` from a NumPy Generator."""
+    np_d = _NATIVE.get(d)
+    if np_d is not None:
+        return rng.random(shape, np_d) if kind == "uniform" else rng.standard_normal(shape, np_d)
     np_d = _np_dtype(d)
     if d.category == _dtype.COMPLEX:  # real and imaginary parts each carry half the variance
         real = d.to_real().np
@@ -355,24 +376,46 @@ def _draw(kind, rng, shape, d):
     if d.category != _dtype.FLOAT:
         kernel = "check_uniform_bounds" if kind == "uniform" else "normal_kernel_cpu"
         raise RuntimeError(f"\"{kernel}\" not implemented for '{d.name.capitalize()}'")
-    gen_d = np_d if np_d in (xp.float32, xp.float64) else xp.float32
-    out = rng.random(shape, gen_d) if kind == "uniform" else rng.standard_normal(shape, gen_d)
-    return out if gen_d is np_d else out.astype(np_d)
+    out = rng.random(shape, xp.float32) if kind == "uniform" else \
+        rng.standard_normal(shape, xp.float32)
+    return out.astype(np_d)
+
+
+_NATIVE.update({_dtype.float32: xp.float32, _dtype.float64: xp.float64})
+
+
+def _fill_random(self, kind, generator):
+    """Draw into self's own buffer when NumPy can write there directly (no temporary)."""
+    a = self._data
+    if _NATIVE.get(self.dtype) is not None and a.flags.c_contiguous:
+        rng = _random.rng(generator)
+        if kind == "uniform":
+            rng.random(dtype=a.dtype, out=a)
+        else:
+            rng.standard_normal(dtype=a.dtype, out=a)
+        return a
+    vals = _draw(kind, _random.rng(generator), a.shape, self.dtype)
+    a[...] = vals
+    return a
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None,
          layout=None, pin_memory=False, **kw):
     """Uniform samples in [0, 1)."""
-    shape = _size_args(_size_kw(size, kw))
+    shape = _size_args(_size_kw(size, kw) if kw else size)
     arr = _draw("uniform", _random.rng(generator), shape, _dtype_or_default(dtype))
+    if device is None and not requires_grad and out is None:
+        return _wrap(arr)
     return _out(_finish(arr, None, device, requires_grad), out)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None,
           layout=None, pin_memory=False, **kw):
     """Standard normal samples."""
-    shape = _size_args(_size_kw(size, kw))
+    shape = _size_args(_size_kw(size, kw) if kw else size)
     arr = _draw("normal", _random.rng(generator), shape, _dtype_or_default(dtype))
+    if device is None and not requires_grad and out is None:
+        return _wrap(arr)
     return _out(_finish(arr, None, device, requires_grad), out)
 
 
@@ -519,14 +562,18 @@ def _write(self, values):
 def uniform_(self, a=0.0, b=1.0, *, generator=None, **kw):
     """Fill in place with uniform samples from [a, b)."""
     _check_inplace_leaf(self)
-    a, b = kw.get("from", a), kw.get("to", b)
+    if kw:
+        a, b = kw.get("from", a), kw.get("to", b)
     if a > b:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} "
                            f"> to={b}")
-    u = _draw("uniform", _random.rng(generator), self._data.shape, self.dtype)
-    u *= b - a
-    u += a
-    return _write(self, u)
+    u = _fill_random(self, "uniform", generator)
+    if b - a != 1.0:
+        u *= b - a
+    if a:
+        u += a
+    self._bump()
+    return self
 
 
 def normal_(self, mean=0.0, std=1.0, *, generator=None):
@@ -534,10 +581,13 @@ def normal_(self, mean=0.0, std=1.0, *, generator=None):
     _check_inplace_leaf(self)
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-    v = _draw("normal", _random.rng(generator), self._data.shape, self.dtype)
-    v *= std
-    v += mean
-    return _write(self, v)
+    v = _fill_random(self, "normal", generator)
+    if std != 1.0:
+        v *= std
+    if mean:
+        v += mean
+    self._bump()
+    return self
 
 
 def random_(self, from_=0, to=None, *, generator=None, **kw):
@@ -695,20 +745,27 @@ def copy_(self, src, non_blocking=False):
         raise TypeError(f"copy_(): argument 'src' (position 1) must be Tensor, not "
                         f"{type(src).__name__}")
     s = src._data
-    if s.shape != self._data.shape:
-        try:
-            if xp.broadcast_shapes(self._data.shape, s.shape) != self._data.shape:
-                raise ValueError
-        except ValueError:
-            raise _broadcast_error(self._data.shape, s.shape) from None
-    if _records(self, src):
+    if _enabled[0] and (self._requires_grad or src._requires_grad):
+        _copy_check_shapes(self._data.shape, s.shape)
         _check_inplace_leaf(self)
         return _adopt(self, Copy.apply(self, src))
     if s.dtype.kind == "c" and self._data.dtype.kind != "c":
         s = s.real  # PyTorch discards the imaginary part (with a warning)
-    self._data[...] = s
+    try:
+        self._data[...] = s
+    except ValueError:
+        raise _broadcast_error(self._data.shape, s.shape) from None
     self._bump()
     return self
+
+
+def _copy_check_shapes(dst, src):
+    if src != dst:
+        try:
+            if xp.broadcast_shapes(dst, src) != dst:
+                raise ValueError
+        except ValueError:
+            raise _broadcast_error(dst, src) from None
 
 
 # -- legacy constructors and new_* methods ------------------------------------------------------

@@ -869,7 +869,9 @@ class ClampScalar(Op):
         ctx.save_for_backward(x)
         ctx.lo, ctx.hi = lo, hi
         y = x if lo is None else xp.maximum(x, lo)
-        return y if hi is None else xp.minimum(y, hi)
+        if hi is None:
+            return y
+        return xp.minimum(y, hi, out=y) if lo is not None and y.ndim else xp.minimum(y, hi)
 
     def backward(ctx, g):
         (x,) = ctx.saved
@@ -923,6 +925,12 @@ def _bound_dtype(input, lo, hi):
 
 def clamp(input, min=None, max=None, *, out=None):  # noqa: A002
     """Limit values to [min, max]; either bound may be None, a number or a Tensor."""
+    tlo, thi = type(min), type(max)
+    if (tlo is float or tlo is int) and (thi is float or thi is int) and \
+            input._data.dtype.kind == "f":
+        # two Python numbers on a float tensor: no promotion possible, the lean path
+        r = ClampScalar.apply(input, lo=min, hi=max)
+        return r if out is None else write_out(r, out)
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     d = _bound_dtype(input, min, max)

@@ -32,14 +32,41 @@ class Index(Op):
 
     def backward(ctx, g):
         out = xp.zeros(ctx.shape, ctx.dtype)
+        key = ctx.key
         if ctx.unique:
-            out[ctx.key] = g
+            out[key] = g
+        elif type(key) is _ndarray and key.ndim == 1 and key.dtype.kind in "iu":
+            _add_rows(out, key, g)
         else:
-            xp.add.at(out, ctx.key, g)
+            xp.add.at(out, key, g)
         return out
 
     def tbackward(ctx, g):
         return IndexGrad.apply(g, key=ctx.key, shape=ctx.shape)
+
+
+def _add_rows(out, idx, g):
+    """out[idx] += g for a 1-D index into dim 0 of zeros `out`.
+
+    NOTE: `add.at` is slow on rows (about 20x a plain assignment), so rows seen once are
+    assigned and only the repeats go through `add.at`."""
+    if idx.size < 2:
+        out[idx] = g
+        return
+    order = xp.argsort(idx, kind="stable")
+    si = idx[order]
+    if si[0] < 0:  # -1 and n-1 are the same row
+        idx = xp.where(idx < 0, idx + out.shape[0], idx)
+        order = xp.argsort(idx, kind="stable")
+        si = idx[order]
+    dup = si[1:] == si[:-1]
+    if not dup.any():
+        out[idx] = g
+        return
+    first = order[xp.concatenate(([True], ~dup))]
+    rest = order[1:][dup]
+    out[idx[first]] = g[first]
+    xp.add.at(out, idx[rest], g[rest])
 
 
 class IndexGrad(Op):
@@ -58,7 +85,39 @@ class IndexGrad(Op):
         return Index.apply(g, key=ctx.key)
 
 
-class Gather(Index):
+class Gather(Op):
+    """out[i][j][k] = x[i][idx[i][j][k]][k] along `axis` (idx may be smaller than x)."""
+
+    def forward(ctx, x, idx=None, axis=0):
+        ctx.shape, ctx.key = x.shape, _coords(idx, axis)
+        ctx.unique = idx.shape[axis] == 1  # one pick per line: positions never repeat
+        return x[ctx.key]  # NOTE: plain fancy indexing; take_along_axis is ~3x slower
+
+    def backward(ctx, g):
+        out = xp.zeros(ctx.shape, g.dtype)
+        if ctx.unique:
+            out[ctx.key] = g
+        else:
+            xp.add.at(out, ctx.key, g)
+        return out
+
+    def tbackward(ctx, g):
+        return IndexGrad.apply(g, key=ctx.key, shape=ctx.shape)
+
+
+class Sort(Index):
+    pass
+
+
+class Topk(Index):
+    pass
+
+
+class Kthvalue(Index):
+    pass
+
+
+class TakeAlongDim(Index):
     pass
 
 
@@ -126,6 +185,89 @@ class ScatterAdd(Scatter):
     pass
 
 
+class ScatterReduce(Op):
+    """scatter_reduce: sum/prod/mean/amax/amin of src values into a copy of x."""
+
+    _UFUNC = {"sum": "add", "mean": "add", "prod": "multiply", "amax": "maximum",
+              "amin": "minimum"}
+
+    def forward(ctx, x, src, coords=None, reduce="sum", include_self=True):
+        ctx.coords, ctx.reduce, ctx.include_self = coords, reduce, include_self
+        out = x.copy()
+        if not include_self:
+            out[coords] = _identity(reduce, x.dtype)
+        getattr(xp, ScatterReduce._UFUNC[reduce]).at(out, coords, src)
+        if reduce == "mean":
+            cnt = xp.zeros(x.shape, x.dtype if x.dtype.kind == "f" else xp.int64)
+            xp.add.at(cnt, coords, 1)
+            if include_self:
+                cnt += 1
+            else:
+                cnt[cnt == 0] = 1
+            ctx.cnt = cnt
+            out = out / cnt if x.dtype.kind == "f" else out // cnt
+        ctx.save_for_backward(x, src, out)
+        return out
+
+    def backward(ctx, g):
+        x, src, out = ctx.saved
+        c, r = ctx.coords, ctx.reduce
+        hit = xp.zeros(x.shape, bool)
+        hit[c] = True
+        if r == "sum":
+            gx, gs = g, g[c]
+        elif r == "mean":
+            gx, gs = g / ctx.cnt, (g / ctx.cnt)[c]
+        elif r in ("amax", "amin"):
+            # NOTE: ties (in self and src) share the gradient equally, as in PyTorch
+            sel_x = (x == out) & (ctx.include_self | ~hit)
+            sel_s = src == out[c]
+            n = sel_x.astype(g.dtype)
+            xp.add.at(n, c, sel_s)
+            gx = xp.where(sel_x, g / xp.maximum(n, 1), 0)
+            gs = xp.where(sel_s, (g / xp.maximum(n, 1))[c], 0)
+        else:
+            raise RuntimeError("scatter_reduce(): backward for reduce='prod' is not "
+                               "implemented in ember")
+        if not ctx.include_self and r != "amax" and r != "amin":
+            gx = xp.where(hit, 0, gx)
+        return (gx if ctx.needs_input_grad[0] else None,
+                gs if ctx.needs_input_grad[1] else None)
+
+
+def _identity(reduce, dtype):
+    if reduce in ("sum", "mean"):
+        return 0
+    if reduce == "prod":
+        return 1
+    big = xp.inf if dtype.kind == "f" else xp.iinfo(dtype).max
+    return -big if reduce == "amax" else big
+
+
+class MaskedScatter(Op):
+    def forward(ctx, x, mask, src):
+        shape = xp.broadcast_shapes(x.shape, mask.shape)
+        m = xp.broadcast_to(mask, shape)
+        n = int(m.sum())
+        if n > src.size:
+            raise RuntimeError("masked_scatter: expected source to have at least as many "
+                               f"elements as ones in mask ({n}), got {src.size}")
+        out = xp.array(xp.broadcast_to(x, shape))
+        out[m] = src.reshape(-1)[:n]
+        ctx.m, ctx.n, ctx.x_shape, ctx.src_shape = m, n, x.shape, src.shape
+        return out
+
+    def backward(ctx, g):
+        gx = gs = None
+        if ctx.needs_input_grad[0]:
+            gx = unbroadcast(xp.where(ctx.m, 0, g), ctx.x_shape)
+        if ctx.needs_input_grad[2]:
+            gs = xp.zeros(int(xp.prod(ctx.src_shape)), g.dtype)
+            gs[:ctx.n] = g[ctx.m]
+            gs = gs.reshape(ctx.src_shape)
+        return gx, None, gs
+
+
 class MaskedFill(Op):
     def forward(ctx, x, mask, value):
         ctx.mask, ctx.x_shape = mask, x.shape
@@ -137,6 +279,14 @@ class MaskedFill(Op):
             gx = unbroadcast(xp.where(ctx.mask, 0, g), ctx.x_shape)
         if ctx.needs_input_grad[2]:
             gv = xp.where(ctx.mask, g, 0).sum()
+        return gx, None, gv
+
+    def tbackward(ctx, g):
+        gx = gv = None
+        if ctx.needs_input_grad[0]:
+            gx = masked_fill(g, _wrap(ctx.mask), 0.0).sum_to_size(ctx.x_shape)
+        if ctx.needs_input_grad[2]:
+            gv = (g - masked_fill(g, _wrap(ctx.mask), 0.0)).sum()
         return gx, None, gv
 
 
@@ -167,7 +317,14 @@ def _index_array(k):
 def _convert(key):
     """Translate a PyTorch key to a NumPy key; returns (key, is_basic)."""
     if type(key) is not tuple:
-        key = (key,)
+        # NOTE: like PyTorch (and old NumPy), a short list holding tensors, sequences, slices,
+        # None or Ellipsis means a tuple of indices: x[[rows, cols]] == x[rows, cols]
+        if type(key) is list and len(key) < 32 and any(
+                isinstance(e, (Tensor, list, tuple, slice, _ndarray)) or e is None
+                or e is Ellipsis for e in key):
+            key = tuple(key)
+        else:
+            key = (key,)
     out = []
     basic = True
     for k in key:
@@ -204,14 +361,12 @@ def _getitem(self, key):
     tk = type(key)
     # NOTE: the three hot shapes of key (a batch of indices, a slice, an int) come first
     if tk is Tensor and key._data.dtype == _int64 and key._data.ndim:
-        k = key._data
         try:
-            arr = self._data[k]
+            if _enabled[0] and self._requires_grad:
+                return Index.apply(self, key=key._data)
+            return _wrap(self._data[key._data])
         except IndexError as e:
             raise _index_error(e, self._data.ndim) from None
-        if _enabled[0] and self._requires_grad:
-            return Index.apply(self, key=k)
-        return _wrap(arr)
     if tk is slice or tk is int:
         if tk is slice and key.step is not None and key.step <= 0:
             raise _bad_step(key.step)
@@ -235,7 +390,12 @@ def _getitem(self, key):
         return _make_view(out, self)
     try:
         if _enabled[0] and self._requires_grad:
-            return Index.apply(self, key=k)
+            if len(k) == 1 and type(k[0]) is _ndarray and k[0].ndim == 1 and \
+                    k[0].dtype.kind != "b":
+                return Index.apply(self, key=k[0])  # the row-scatter fast path in backward
+            # bool masks and slices never select a position twice: assign in backward
+            unique = not any(type(i) is _ndarray and i.dtype.kind != "b" for i in k)
+            return Index.apply(self, key=k, unique=unique)
         return _wrap(self._data[k])
     except IndexError as e:
         raise _index_error(e, self._data.ndim) from None
@@ -344,8 +504,15 @@ def _bounds(idx, size, d, exc=RuntimeError):
 
 def _coords(index, axis):
     """Full coordinate tuple selecting, at each position of `index`, entry index along axis."""
-    c = list(xp.indices(index.shape, sparse=True))
-    c[axis] = index
+    nd = index.ndim
+    c = []
+    for k, n in enumerate(index.shape):
+        if k == axis:
+            c.append(index)
+        else:
+            shape = [1] * nd
+            shape[k] = n
+            c.append(xp.arange(n).reshape(shape))
     return tuple(c)
 
 
@@ -370,12 +537,16 @@ def gather(input, dim, index, *, sparse_grad=False, out=None):
     x = input._data
     d = _wrap_dim(dim, x.ndim)
     _check_scatter_shapes("gather", x, idx, d)
-    _bounds(idx, x.shape[d] if x.ndim else 1, d)
     if x.ndim == 0:
-        idx = idx.reshape(())
-        r = Gather.apply(input, key=())
+        _bounds(idx, 1, d)
+        r = Index.apply(input, key=())
         return r if idx.ndim == 0 else r.reshape(index.shape)
-    r = Gather.apply(input, key=_coords(idx, d))
+    if idx.size and idx.min() < 0:
+        _bounds(idx, x.shape[d], d)
+    try:
+        r = Gather.apply(input, idx=idx, axis=d)
+    except IndexError as e:
+        raise RuntimeError(str(e).replace("for axis", "for dimension")) from None
     return r if out is None else _write(r, out)
 
 
@@ -430,6 +601,41 @@ def scatter_add(input, dim, index, src):
         src_t = Slice.apply(src_t, key=tuple(slice(0, s) for s in idx.shape))
     return ScatterAdd.apply(input, src_t, coords=_coords(idx, d) if x.ndim else (),
                             reduce="add")
+
+
+def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
+    """Reduce (sum, prod, mean, amax, amin) src values into input at index along dim."""
+    if reduce not in ScatterReduce._UFUNC:
+        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got "
+                           f"{reduce}")
+    idx = _check_index(index, "scatter_reduce", allow_int32=False)
+    x = input._data
+    d = _wrap_dim(dim, x.ndim)
+    _check_scatter_shapes("scatter_reduce", x, idx, d, src._data)
+    _bounds(idx, x.shape[d] if x.ndim else 1, d)
+    src_t, a = _src_array(src, idx, x)
+    if a is not src_t._data:
+        src_t = Slice.apply(src_t, key=tuple(slice(0, s) for s in idx.shape))
+    return ScatterReduce.apply(input, src_t, coords=_coords(idx, d) if x.ndim else (),
+                               reduce=reduce, include_self=include_self)
+
+
+def index_put(input, indices, values, accumulate=False):
+    """out-of-place `input[indices] = values` (`+=` with accumulate=True)."""
+    key, _ = _convert(tuple(indices))
+    if not isinstance(values, Tensor):
+        values = xp.asarray(values, dtype=input._data.dtype)
+    elif values._data.dtype != input._data.dtype:
+        raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
+                           f"{input.dtype.name.capitalize()} for the destination and "
+                           f"{values.dtype.name.capitalize()} for the source.")
+    try:
+        return Scatter.apply(input, values, coords=key, reduce="add" if accumulate else None)
+    except IndexError as e:
+        raise _index_error(e, input._data.ndim) from None
+    except ValueError:
+        v = values._data if isinstance(values, Tensor) else values
+        raise _broadcast_error(input._data[key].shape, xp.shape(v)) from None
 
 
 def index_select(input, dim, index, *, out=None):
@@ -545,6 +751,15 @@ def _masked_fill_(self, mask, value):
 _masked_fill_grad = _make_inplace(masked_fill, "masked_fill_")
 
 
+def masked_scatter(input, mask, source):
+    """Copy source's elements, in order, into input where mask is True."""
+    m = _mask_array(mask, "masked_scatter_")
+    if source._data.dtype != input._data.dtype:
+        raise RuntimeError(f"masked_scatter: expected self and source to have same dtypes but "
+                           f"got {_dtype_name(input)} and {_dtype_name(source)}")
+    return MaskedScatter.apply(input, m, source)
+
+
 def masked_select(input, mask):
     m = _mask_array(mask, "masked_select")
     x = input._data
@@ -577,7 +792,7 @@ def take_along_dim(input, indices, dim=None):
 
     if dim is None:
         n = input._data.size
-        return Take.apply(reshape(input, (n,)), key=idx.reshape(-1) % max(n, 1))
+        return TakeAlongDim.apply(reshape(input, (n,)), key=idx.reshape(-1) % max(n, 1))
     x = input._data
     d = _wrap_dim(dim, x.ndim)
     if idx.ndim != x.ndim:
@@ -592,7 +807,7 @@ def take_along_dim(input, indices, dim=None):
         input = expand(input, tuple(shape))
     idx = xp.broadcast_to(idx, tuple(ishape))
     _bounds(xp.where(idx < 0, idx + shape[d], idx), shape[d], d)
-    return Gather.apply(input, key=_coords(idx % max(shape[d], 1), d))
+    return TakeAlongDim.apply(input, key=_coords(idx % max(shape[d], 1), d))
 
 
 def nonzero(input, *, out=None, as_tuple=False):
@@ -631,11 +846,10 @@ def _argsort(x, axis, descending):
     return (n - 1) - xp.flip(r, axis)
 
 
-def _values(input, idx, d, unique=True):
-    x = input._data
-    if x.ndim == 0:
-        return Gather.apply(input, key=())
-    return Gather.apply(input, key=_coords(idx, d), unique=unique)
+def _values(input, idx, d, cls):
+    if input._data.ndim == 0:
+        return cls.apply(input, key=())
+    return cls.apply(input, key=_coords(idx, d), unique=True)
 
 
 def _sort_dim(input, dim):
@@ -648,9 +862,9 @@ def _sort_dim(input, dim):
 def sort(input, dim=-1, descending=False, stable=False, *, out=None):
     d = _sort_dim(input, dim)
     if input._data.ndim == 0:
-        return sort_result(_values(input, None, d), _wrap(xp.zeros((), _int64)))
+        return sort_result(_values(input, None, d, Sort), _wrap(xp.zeros((), _int64)))
     idx = _argsort(input._data, d, descending).astype(_int64, copy=False)
-    return sort_result(_values(input, idx, d), _wrap(idx))
+    return sort_result(_values(input, idx, d, Sort), _wrap(idx))
 
 
 def argsort(input, dim=-1, descending=False, stable=False):
@@ -671,13 +885,16 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):  # noqa: A00
     if not 0 <= k <= size:
         raise RuntimeError("selected index k out of range")
     if x.ndim == 0:
-        return topk_result(_values(input, None, d), _wrap(xp.zeros((), _int64)))
-    if largest or k < size // 8:
-        idx = _argsort(x, d, largest)
+        return topk_result(_values(input, None, d, Topk), _wrap(xp.zeros((), _int64)))
+    if 0 < k < size and size > 32:
+        # NOTE: select the k winners in linear time, then sort only those
+        part = xp.argpartition(x, size - k if largest else k - 1, axis=d)
+        cand = xp.take(part, xp.arange(size - k, size) if largest else xp.arange(k), axis=d)
+        idx = xp.take_along_axis(cand, _argsort(xp.take_along_axis(x, cand, d), d, largest), d)
     else:
-        idx = xp.argsort(x, axis=d, kind="stable")
-    idx = xp.take(idx, xp.arange(k), axis=d).astype(_int64, copy=False)
-    return topk_result(_values(input, idx, d), _wrap(idx))
+        idx = xp.take(_argsort(x, d, largest), xp.arange(k), axis=d)
+    idx = idx.astype(_int64, copy=False)
+    return topk_result(_values(input, idx, d, Topk), _wrap(idx))
 
 
 def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
@@ -687,9 +904,9 @@ def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
     if not 1 <= k <= size:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
     if x.ndim == 0:
-        return kthvalue_result(_values(input, None, d), _wrap(xp.zeros((), _int64)))
+        return kthvalue_result(_values(input, None, d, Kthvalue), _wrap(xp.zeros((), _int64)))
     idx = xp.take(xp.argsort(x, axis=d, kind="stable"), [k - 1], axis=d).astype(_int64)
-    v = _values(input, idx, d)
+    v = _values(input, idx, d, Kthvalue)
     if not keepdim:
         from ember._ops.shape import squeeze
 
@@ -743,6 +960,10 @@ bind({
     "index_add_": _make_inplace(index_add, "index_add_"),
     "index_fill_": _make_inplace(index_fill, "index_fill_"),
     "index_copy_": _make_inplace(index_copy, "index_copy_"),
+    "scatter_reduce": scatter_reduce, "index_put": index_put, "masked_scatter": masked_scatter,
+    "masked_scatter_": _make_inplace(masked_scatter, "masked_scatter_"),
+    "scatter_reduce_": _make_inplace(scatter_reduce, "scatter_reduce_"),
+    "index_put_": _make_inplace(index_put, "index_put_"),
 })
 
 __all__ = public_functions(globals())

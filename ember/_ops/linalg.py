@@ -419,6 +419,23 @@ class Einsum(Op):
             grads.append(_einsum_grad(g, ops, ctx.ins, ctx.out, i) if need else None)
         return tuple(grads)
 
+    def tbackward(ctx, g):
+        grads = []
+        for i, need in enumerate(ctx.needs_input_grad):
+            if not need:
+                grads.append(None)
+                continue
+            s_i = ctx.ins[i]
+            others = [(s, t) for k, (s, t) in enumerate(zip(ctx.ins, ctx.inputs)) if k != i]
+            avail = set(ctx.out).union(*[set(s) for s, _ in others])
+            if len(set(s_i)) != len(s_i) or not set(s_i) <= avail:
+                raise RuntimeError("ember implements create_graph through einsum only when "
+                                   "each operand's subscripts are distinct and shared")
+            eq = ",".join([ctx.out] + [s for s, _ in others]) + "->" + s_i
+            r = einsum(eq, g, *[t for _, t in others])
+            grads.append(r.sum_to_size(ctx.inputs[i].shape))
+        return tuple(grads)
+
 
 def _einsum_grad(g, ops, ins, out, i):
     """d out / d operand i: contract g with the other operands, then fix up letters only
@@ -748,6 +765,20 @@ class VectorNorm(Op):
             return xp.where(rk == 0, 0, gk * x / safe)
         return xp.where(rk == 0, 0, gk * xp.sign(x) * (xp.abs(x) / safe) ** (p - 1))
 
+    def tbackward(ctx, g):
+        from ember._ops.elementwise import where
+        from ember._ops.shape import unsqueeze_dims
+
+        if ctx.ord != 2:
+            raise RuntimeError("ember implements create_graph through linalg.vector_norm for "
+                               "ord=2 only")
+        x = ctx.inputs[0]
+        r = VectorNorm.apply(x, ord=2, axes=ctx.axes, keepdim=True)
+        if ctx.axes is not None and not ctx.keepdim:
+            g = unsqueeze_dims(g, ctx.axes)
+        zero = r == 0
+        return where(zero, 0.0, g * x / where(zero, 1.0, r))
+
 
 class MatrixNormInf(Op):
     """ord in (1, -1, inf, -inf): max/min over one axis of absolute sums over the other."""
@@ -860,12 +891,256 @@ class Solve(Op):
         return unbroadcast(ga, ctx.shapes[0]), unbroadcast(gb, ctx.shapes[1])
 
 
+def _int_tensor(a):
+    from ember._ops._helpers import _wrap
+
+    return _wrap(a.astype(xp.int64, copy=False))
+
+
+def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    r, c = xp.triu_indices(row, offset, col)
+    return _int_tensor(xp.stack([r, c]))
+
+
+def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    r, c = xp.tril_indices(row, offset, col)
+    return _int_tensor(xp.stack([r, c]))
+
+
+def diagflat(input, offset=0):
+    from ember._ops.shape import reshape
+
+    return DiagEmbed.apply(reshape(input, (-1,)), offset=offset)
+
+
+def block_diag(*tensors):
+    """Block-diagonal matrix of the inputs (0-d and 1-D inputs count as 1 x n)."""
+    from ember._ops.creation import zeros
+    from ember._ops.shape import reshape
+
+    mats = [reshape(t, (1, -1)) if t._data.ndim < 2 else t for t in tensors]
+    if any(m._data.ndim != 2 for m in mats):
+        raise RuntimeError("torch.block_diag: Input tensors must have 2 or fewer dimensions")
+    if not mats:
+        return zeros(1, 0)
+    d = _dtype.result_type(*mats)
+    out = zeros(sum(m._data.shape[0] for m in mats), sum(m._data.shape[1] for m in mats),
+                dtype=d)
+    r = c = 0
+    for m in mats:
+        h, w = m._data.shape
+        out[r:r + h, c:c + w] = m
+        r, c = r + h, c + w
+    return out
+
+
+def kron(input, other, *, out=None):
+    """Kronecker product, as an outer product reshaped (differentiable through einsum)."""
+    from ember._ops.shape import reshape
+
+    a, b = promote(input, other)
+    n = max(a._data.ndim, b._data.ndim)
+    sa = (1,) * (n - a._data.ndim) + a._data.shape
+    sb = (1,) * (n - b._data.ndim) + b._data.shape
+    la, lb = _LETTERS[:n], _LETTERS[n:2 * n]
+    o = "".join(x + y for x, y in zip(la, lb))
+    r = einsum(f"{la},{lb}->{o}", reshape(a, sa), reshape(b, sb))
+    return write_out(reshape(r, tuple(x * y for x, y in zip(sa, sb))), out)
+
+
+def cartesian_prod(*tensors):
+    from ember._ops.shape import meshgrid, reshape, stack
+
+    if len(tensors) == 1:
+        return tensors[0]
+    grids = meshgrid(*tensors, indexing="ij")
+    return stack([reshape(g, (-1,)) for g in grids], 1)
+
+
+class Cdist(Op):
+    """Pairwise p-norm distances between the rows of x1 (.., P, M) and x2 (.., R, M)."""
+
+    def forward(ctx, a, b, p=2.0):
+        diff = a[..., :, None, :] - b[..., None, :, :]
+        ad = xp.abs(diff)
+        if p == 2:
+            d = xp.sqrt(xp.sum(ad * ad, -1))
+        elif p == 1:
+            d = xp.sum(ad, -1)
+        elif p == float("inf"):
+            d = xp.max(ad, -1)
+        elif p == 0:
+            d = xp.sum(ad != 0, -1).astype(a.dtype)
+        else:
+            d = xp.sum(ad ** p, -1) ** (1.0 / p)
+        ctx.save_for_backward(diff, d)
+        ctx.p, ctx.shapes = p, (a.shape, b.shape)
+        return d
+
+    def backward(ctx, g):
+        diff, d = ctx.saved
+        p = ctx.p
+        dk, gk = d[..., None], g[..., None]
+        safe = xp.where(dk == 0, 1, dk)
+        if p == 2:
+            w = xp.where(dk == 0, 0, gk * diff / safe)
+        elif p == 1:
+            w = gk * xp.sign(diff)
+        elif p == 0:
+            w = xp.zeros_like(diff)
+        elif p == float("inf"):
+            m = (xp.abs(diff) == dk).astype(diff.dtype)
+            w = gk * xp.sign(diff) * m / xp.maximum(m.sum(-1, keepdims=True), 1)
+        else:
+            w = xp.where(dk == 0, 0, gk * xp.sign(diff) * (xp.abs(diff) / safe) ** (p - 1))
+        ga = unbroadcast(w.sum(-2), ctx.shapes[0]) if ctx.needs_input_grad[0] else None
+        gb = unbroadcast(-w.sum(-3), ctx.shapes[1]) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+def cdist(x1, x2, p=2.0, compute_mode=None):
+    if x1._data.ndim < 2 or x2._data.ndim < 2:
+        raise RuntimeError(f"cdist only supports at least 2D tensors, X1 got: "
+                           f"{x1._data.ndim}D")
+    if x1._data.shape[-1] != x2._data.shape[-1]:
+        raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: "
+                           f"{x1._data.shape[-1]} X2: {x2._data.shape[-1]}")
+    if p < 0:
+        raise RuntimeError(f"cdist only supports non-negative p values, got {p}")
+    x1, x2 = promote(x1, x2)
+    return Cdist.apply(x1, x2, p=p if p in (0, 1, 2) else float(p))
+
+
+class Svdvals(Op):
+    _bw_name = "LinalgSvdBackward0"
+
+    def forward(ctx, a):
+        u, sv, vh = xp.linalg.svd(a, full_matrices=False)
+        ctx.save_for_backward(u, vh)
+        return sv.astype(a.dtype, copy=False)
+
+    def backward(ctx, g):
+        u, vh = ctx.saved
+        return (u * g[..., None, :]) @ vh
+
+
+class Eigvalsh(Op):
+    _bw_name = "LinalgEighBackward0"
+
+    def forward(ctx, a, uplo="L"):
+        w, v = xp.linalg.eigh(a, UPLO=uplo)
+        ctx.save_for_backward(v)
+        return w.astype(a.dtype, copy=False)
+
+    def backward(ctx, g):
+        (v,) = ctx.saved
+        return (v * g[..., None, :]) @ xp.swapaxes(v, -1, -2)
+
+
+class Cholesky(Op):
+    _bw_name = "LinalgCholeskyExBackward0"
+
+    def forward(ctx, a, upper=False):
+        try:
+            low = xp.linalg.cholesky(a)
+        except xp.linalg.LinAlgError:
+            raise LinAlgError("linalg.cholesky: The factorization could not be completed "
+                              "because the input is not positive-definite.") from None
+        ctx.save_for_backward(low)
+        ctx.upper = upper
+        return xp.swapaxes(low, -1, -2).copy() if upper else low
+
+    def backward(ctx, g):
+        (low,) = ctx.saved
+        if ctx.upper:
+            g = xp.swapaxes(g, -1, -2)
+        # NOTE: gA = L^-T Phi(L^T gL) L^-1, Phi = lower triangle with the diagonal halved
+        phi = xp.tril(xp.swapaxes(low, -1, -2) @ g)
+        phi = phi - 0.5 * xp.tril(xp.triu(phi))
+        linv = xp.linalg.inv(low)
+        ga = xp.swapaxes(linv, -1, -2) @ phi @ linv
+        return 0.5 * (ga + xp.swapaxes(ga, -1, -2))
+
+
+class Slogdet(Op):
+    _bw_name = "LinalgSlogdetBackward0"
+
+    def forward(ctx, a):
+        _, logabs = xp.linalg.slogdet(a)
+        ctx.save_for_backward(a)
+        return logabs.astype(a.dtype, copy=False)
+
+    def backward(ctx, g):
+        (a,) = ctx.saved
+        return g[..., None, None] * xp.swapaxes(xp.linalg.inv(a), -1, -2)
+
+
+class NoGradOutput(Op):
+    """An output whose gradient ember does not implement: backward says so, by name."""
+
+    def forward(ctx, a, value=None, name=""):
+        ctx.op = name
+        return value
+
+    def backward(ctx, g):
+        raise RuntimeError(f"ember does not implement the gradient of {ctx.op} through this "
+                           "output")
+
+
+# -- torch.* spellings of ember.linalg functions ----------------------------------------------
+def _la():
+    import ember.linalg as la
+
+    return la
+
+
+def det(input):
+    return _la().det(input)
+
+
+def inverse(input, *, out=None):
+    return _la().inv(input, out=out)
+
+
+def logdet(input):
+    from ember._ops.elementwise import log
+
+    sign, logabs = _la().slogdet(input)
+    if (sign._data >= 0).all():
+        return logabs
+    return log(_la().det(input))  # NaN for negative determinants, as in PyTorch
+
+
+def slogdet(input):
+    return _la().slogdet(input)
+
+
+def pinverse(input, rcond=1e-15):
+    return _la().pinv(input)
+
+
+def matrix_power(input, n):
+    return _la().matrix_power(input, n)
+
+
+def svd(input, some=True, compute_uv=True):
+    """Legacy torch.svd: (U, S, V) with V, not Vh."""
+    u, sv, vh = _la().svd(input, full_matrices=not some)
+    return u, sv, vh.mT
+
+
+def chain_matmul(*matrices):
+    return _la().multi_dot(matrices)
+
+
 bind({"matmul": matmul, "__matmul__": matmul, "__rmatmul__": _rmatmul, "mm": mm, "bmm": bmm,
       "mv": mv, "dot": dot, "vdot": vdot, "inner": inner, "outer": outer, "ger": ger,
       "addmm": addmm, "addmv": addmv, "baddbmm": baddbmm, "addbmm": addbmm,
       "diagonal": diagonal, "diag": diag, "diag_embed": diag_embed, "trace": trace,
       "tril": tril, "triu": triu, "tril_": _tri_inplace(tril), "triu_": _tri_inplace(triu),
-      "cross": cross})
+      "cross": cross, "diagflat": diagflat, "kron": kron, "det": det, "inverse": inverse,
+      "logdet": logdet, "slogdet": slogdet, "pinverse": pinverse, "matrix_power": matrix_power,
+      "svd": svd})
 
 __all__ = public_functions(globals())
 import ember.linalg  # noqa: E402,F401  (the ember.linalg namespace, built on these ops)

@@ -62,63 +62,67 @@ class CrossEntropy(Op):
         shape, tshape = x.shape, t.shape
         x2, t2 = _to_rows(x, t)
         m, c = x2.shape
-        _check_targets(t2, c, ignore_index)
         if logits:
+            # NOTE: subtract the row max so exp never overflows
             logp = x2 - x2.max(axis=1, keepdims=True)
             logp -= xp.log(xp.exp(logp).sum(axis=1, keepdims=True))
         else:
             logp = x2
-        valid = t2 != ignore_index
-        all_valid = bool(valid.all())
-        tt = t2 if all_valid else xp.where(valid, t2, 0)
-        rows = xp.arange(m)
-        if w is None:
-            wt = valid.astype(x.dtype)
+        # fast path: every target a valid class (ignore_index can't occur in range)
+        all_valid = m == 0 or (not 0 <= ignore_index < c and t2.min() >= 0 and t2.max() < c)
+        if all_valid:
+            tt, valid = t2, None
         else:
-            wt = w[tt] * valid
-        loss = -logp[rows, tt] * wt
+            _check_targets(t2, c, ignore_index)
+            valid = t2 != ignore_index
+            tt = xp.where(valid, t2, 0)
+        rows = xp.arange(m)
+        picked = logp[rows, tt]
+        if w is None:
+            wt = None if all_valid else valid.astype(x.dtype)
+        else:
+            wt = w[tt] if all_valid else w[tt] * valid
+        loss = -picked if wt is None else -picked * wt
         if smoothing:
             sm = -(logp * w).sum(axis=1) if w is not None else -logp.sum(axis=1)
-            if not all_valid:
+            if valid is not None:
                 sm = sm * valid
             loss = (1 - smoothing) * loss + (smoothing / c) * sm
-        denom = wt.sum()
+        denom = m if wt is None else wt.sum()
         ctx.save_for_backward(logp)
-        ctx.info = (shape, tshape, tt, wt, valid, all_valid, w, denom)
+        ctx.info = (shape, tshape, tt, wt, valid, w, denom)
         ctx.p = (reduction, smoothing, logits)
         if reduction == "none":
             return loss.reshape(tshape).astype(x.dtype, copy=False)
-        return _reduce(loss, reduction, denom)
+        return _reduce(loss.astype(x.dtype, copy=False), reduction, denom)
 
     def backward(ctx, g):
         (logp,) = ctx.saved
-        shape, tshape, tt, wt, valid, all_valid, w, denom = ctx.info
+        shape, tshape, tt, wt, valid, w, denom = ctx.info
         reduction, smoothing, logits = ctx.p
         m, c = logp.shape
         rows = xp.arange(m)
-        if reduction == "none":
-            coef = g.reshape(-1)
-        else:
-            coef = g / denom if reduction == "mean" else g
         # q: target distribution per row; Q: its row sum
         if logits:
             grad = xp.exp(logp)
-            qsum = wt * (1 - smoothing)
-            if smoothing:
-                wsum = w.sum() if w is not None else c
-                qsum = qsum + (smoothing / c) * wsum * valid
-            grad *= qsum[:, None]
+            if wt is not None or smoothing:
+                qsum = (1 - smoothing) * (1 if wt is None else wt)
+                if smoothing:
+                    wsum = w.sum() if w is not None else c
+                    qsum = qsum + (smoothing / c) * wsum * (1 if valid is None else valid)
+                grad *= xp.asarray(qsum, dtype=logp.dtype).reshape(-1, 1)
         else:
             grad = xp.zeros_like(logp)
         if smoothing:
             wrow = (w if w is not None else xp.ones(c, dtype=logp.dtype)) * (smoothing / c)
-            grad -= wrow[None, :] * valid[:, None]
-        grad[rows, tt] -= wt * (1 - smoothing)
-        if reduction == "none" or xp.ndim(coef):
-            grad *= xp.asarray(coef)[:, None] if xp.ndim(coef) else coef
+            grad -= wrow[None, :] if valid is None else wrow[None, :] * valid[:, None]
+        hit = (1 - smoothing) if wt is None else wt * (1 - smoothing)
+        grad[rows, tt] -= hit
+        if reduction == "none":
+            grad *= g.reshape(-1, 1)
         else:
-            grad *= coef
-        return _from_rows(grad.astype(logp.dtype, copy=False), shape), None, None
+            grad *= (g / denom if reduction == "mean" else g).astype(logp.dtype)
+        return _from_rows(grad, shape), None, None
 
 
 class CrossEntropyProbs(Op):
@@ -193,6 +197,17 @@ class MSE(Op):
         needs = ctx.needs_input_grad
         return (unbroadcast(gx, xs) if needs[0] else None,
                 unbroadcast(-gx, ys) if needs[1] else None)
+
+    def tbackward(ctx, g):
+        from ember._ops.reduction import sum_to_size
+
+        x, y = ctx.inputs[0], ctx.inputs[1]
+        reduction = ctx.p[0]
+        d = x - y
+        gx = d * g * (2.0 / d.numel() if reduction == "mean" else 2.0)
+        needs = ctx.needs_input_grad
+        return (sum_to_size(gx, *x.shape) if needs[0] else None,
+                sum_to_size(-gx, *y.shape) if needs[1] else None)
 
 
 def _l1(d, p):
@@ -366,3 +381,72 @@ class PoissonNLL(Op):
         g = _grad_scale(g, reduction, x.size)
         gx = (xp.exp(x) - t) if log_input else (1 - t / (x + eps))
         return unbroadcast((gx * g).astype(x.dtype, copy=False), x.shape), None
+
+
+class MultiMargin(Op):
+    """sum over j != y of max(0, margin - x[y] + x[j])^p * w[y] / C for each sample."""
+
+    _bw_name = "MultiMarginLossBackward0"
+
+    def forward(ctx, x, t, w, p=1, margin=1.0, reduction="mean"):
+        x2 = x[None] if x.ndim == 1 else x
+        t2 = t.reshape(-1)
+        n, c = x2.shape
+        if t2.size and (t2.min() < 0 or t2.max() >= c):
+            raise IndexError(f"target out of range: expected class indices in [0, {c - 1}]")
+        rows = xp.arange(n)
+        m = margin - x2[rows, t2][:, None] + x2
+        m[rows, t2] = 0
+        h = xp.maximum(m, 0)
+        scale = (w[t2] if w is not None else xp.ones(n, dtype=x.dtype))[:, None] / c
+        loss = ((h if p == 1 else h * h) * scale).sum(1).astype(x.dtype, copy=False)
+        ctx.save_for_backward(h)
+        ctx.p = (t2, scale, p, reduction, x.shape)
+        if reduction == "none":
+            return loss if x.ndim > 1 else loss.reshape(())
+        return _reduce(loss, reduction)
+
+    def backward(ctx, g):
+        (h,) = ctx.saved
+        t2, scale, p, reduction, shape = ctx.p
+        n = h.shape[0]
+        g = _grad_scale(g, reduction, n)
+        g = g.reshape(-1, 1) if reduction == "none" else g
+        d = ((h > 0) if p == 1 else 2 * h) * scale * g
+        rows = xp.arange(n)
+        d[rows, t2] = 0
+        d[rows, t2] = -d.sum(1)
+        return d.reshape(shape).astype(h.dtype, copy=False), None, None
+
+
+class MultiLabelMargin(Op):
+    """sum over target classes j and non-target classes k of max(0, 1 - (x[j] - x[k])) / C;
+    targets are class indices padded with -1 (the first -1 ends the list)."""
+
+    _bw_name = "MultilabelMarginLossBackward0"
+
+    def forward(ctx, x, t, reduction="mean"):
+        x2 = x[None] if x.ndim == 1 else x
+        t2 = t.reshape(x2.shape)
+        n, c = x2.shape
+        ended = xp.cumsum(t2 < 0, axis=1) > 0
+        is_target = xp.zeros((n, c), dtype=bool)
+        r, k = xp.nonzero(~ended)
+        is_target[r, t2[r, k]] = True
+        pair = is_target[:, :, None] & ~is_target[:, None, :]
+        m = xp.maximum(1 - x2[:, :, None] + x2[:, None, :], 0) * pair
+        loss = (m.sum((1, 2)) / c).astype(x.dtype, copy=False)
+        ctx.save_for_backward(m)
+        ctx.p = (pair, reduction, x.shape, n, c)
+        if reduction == "none":
+            return loss if x.ndim > 1 else loss.reshape(())
+        return _reduce(loss, reduction)
+
+    def backward(ctx, g):
+        (m,) = ctx.saved
+        pair, reduction, shape, n, c = ctx.p
+        g = _grad_scale(g, reduction, n)
+        g = g.reshape(-1, 1, 1) if reduction == "none" else g
+        active = ((m > 0) & pair) * (g / c)
+        gx = active.sum(1) - active.sum(2)
+        return gx.reshape(shape).astype(m.dtype, copy=False), None

@@ -230,9 +230,29 @@ def _activation(name, fwd, bwd, bw_name):
         x, y = ctx.saved
         return bwd(g, x, y, **ctx.p)
 
-    cls = type(name, (Op,), {"forward": forward, "backward": backward, "_bw_name": bw_name})
+    attrs = {"forward": forward, "backward": backward, "_bw_name": bw_name}
+    tb = _TBACKWARD.get(bw_name)
+    if tb is not None:
+        attrs["tbackward"] = lambda ctx, g: tb(ctx, g, ctx.inputs[0])
+    cls = type(name, (Op,), attrs)
     cls.__module__ = __name__
     return cls
+
+
+def _piecewise_linear_tbackward(ctx, g, x):
+    # NOTE: the derivative is piecewise constant, so it enters the recorded graph as a constant
+    return g * _wrap(type(ctx).backward(ctx, xp.ones_like(x._data)))
+
+
+_TBACKWARD = {
+    "ReluBackward0": _piecewise_linear_tbackward,
+    "LeakyReluBackward0": _piecewise_linear_tbackward,
+    "HardtanhBackward0": _piecewise_linear_tbackward,
+    "ThresholdBackward0": _piecewise_linear_tbackward,
+    "TanhBackward0": lambda ctx, g, x: g * (1 - x.tanh() ** 2),
+    "SigmoidBackward0": lambda ctx, g, x: g * x.sigmoid() * (1 - x.sigmoid()),
+    "SiluBackward0": lambda ctx, g, x: g * x.sigmoid() * (1 + x * (1 - x.sigmoid())),
+}
 
 
 def _sig(x):

@@ -1,7 +1,28 @@
 """Reductions: sum, mean and friends, with `dim` as int/tuple/negative and `keepdim`."""
+import warnings
+from collections import namedtuple
+
 from ember import _dtype
-from ember._ops._helpers import bind, dims, public_functions, write_out, xp
+from ember._ops._helpers import Tensor, _wrap, bind, public_functions, write_out, xp
+from ember._tensor import _wrap_dim
 from ember.autograd.function import Op
+
+
+def _axes(dim, ndim):
+    """Normalise `dim` (None, int, or sequence) to sorted axes, None meaning all of them.
+    A 0-d tensor accepts dim 0/-1 and reduces over nothing."""
+    if dim is None:
+        return None
+    if isinstance(dim, (list, tuple)):
+        if len(dim) == 0:
+            return None
+        ax = [_wrap_dim(d, ndim) for d in dim]
+        for a in ax:
+            if ax.count(a) > 1:
+                raise RuntimeError(f"dim {a} appears multiple times in the list of dims")
+        return tuple(sorted(ax)) if ndim else None
+    a = _wrap_dim(dim, ndim)
+    return (a,) if ndim else None
 
 
 def _expand_back(g, shape, axes, keepdim):
@@ -14,7 +35,7 @@ def _expand_back(g, shape, axes, keepdim):
 class Sum(Op):
     def forward(ctx, x, axes=None, keepdim=False, dtype=None):
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
-        return xp.sum(x, axis=axes, keepdims=keepdim, dtype=dtype)
+        return x.sum(axis=axes, keepdims=keepdim, dtype=dtype)
 
     def backward(ctx, g):
         return _expand_back(g, ctx.shape, ctx.axes, ctx.keepdim)
@@ -33,6 +54,8 @@ class Mean(Op):
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
         n = x.size if axes is None else _count(x.shape, axes)
         ctx.n = n
+        if n == 0:  # NaN like PyTorch, without NumPy's "mean of empty slice" warning
+            return xp.sum(x, axis=axes, keepdims=keepdim, dtype=dtype) / n
         return xp.mean(x, axis=axes, keepdims=keepdim, dtype=dtype)
 
     def backward(ctx, g):
@@ -56,16 +79,28 @@ def _count(shape, axes):
 
 def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):  # noqa: A001
     """Sum over `dim` (all elements when None). Integer and bool inputs sum as int64."""
-    axes = dims(dim, input._data.ndim)
+    x = input._data
+    if dim is None and dtype is None and out is None and not keepdim:
+        # the common `loss.sum()` / `x.sum()` call, kept lean
+        if x.dtype.kind in "biu":
+            return _wrap(x.sum(dtype=xp.int64))
+        if not input._requires_grad:
+            return _wrap(x.sum())
+        return Sum.apply(input)
+    axes = _axes(dim, x.ndim)
     if dtype is not None:
         dtype = _dtype.to_dtype(dtype).np
-    elif input._data.dtype.kind in "biu":
+    elif x.dtype.kind in "biu":
         dtype = xp.int64
     return write_out(Sum.apply(input, axes=axes, keepdim=keepdim, dtype=dtype), out)
 
 
 def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """Mean over `dim`. Integer inputs need an explicit floating dtype, as in PyTorch."""
+    x = input._data
+    if dim is None and dtype is None and out is None and not keepdim and x.dtype.kind == "f" \
+            and x.size:
+        return Mean.apply(input) if input._requires_grad else _wrap(x.mean())
     if dtype is not None:
         dtype = _dtype.to_dtype(dtype)
         from ember._ops.conversion import to_dtype
@@ -75,7 +110,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point "
             f"or complex dtype. Got: {input.dtype.name.capitalize()}")
-    axes = dims(dim, input._data.ndim)
+    axes = _axes(dim, input._data.ndim)
     return write_out(Mean.apply(input, axes=axes, keepdim=keepdim), out)
 
 
@@ -93,6 +128,679 @@ def sum_to_size(input, *size):
     return r.reshape(size)
 
 
-bind({"sum": sum, "mean": mean, "sum_to_size": sum_to_size})
+# -- helpers ------------------------------------------------------------------------------------
+def _return_type(name, fields):
+    """A named tuple printed like PyTorch's torch.return_types.<name>."""
+    cls = namedtuple(name, fields)
+    cls.__repr__ = lambda self: (f"ember.return_types.{name}(\n" + ",\n".join(
+        f"{f}={v!r}" for f, v in zip(fields, self)) + ")")
+    cls.__module__ = "ember.return_types"
+    return cls
+
+
+max_result = _return_type("max", ["values", "indices"])
+min_result = _return_type("min", ["values", "indices"])
+median_result = _return_type("median", ["values", "indices"])
+mode_result = _return_type("mode", ["values", "indices"])
+aminmax_result = _return_type("aminmax", ["min", "max"])
+
+
+def _one_dim(dim, ndim):
+    return _wrap_dim(dim, ndim)
+
+
+def _keep(arr, axes, keepdim):
+    """Re-insert reduced axes (size 1) when keepdim is False, for broadcasting back."""
+    if axes is None or keepdim:
+        return arr
+    return xp.expand_dims(arr, axes)
+
+
+# -- prod ---------------------------------------------------------------------------------------
+class Prod(Op):
+    def forward(ctx, x, axis=None, keepdim=False, dtype=None):
+        ctx.save_for_backward(x)
+        ctx.axis, ctx.keepdim = axis, keepdim
+        return xp.prod(x, axis=axis, keepdims=keepdim, dtype=dtype)
+
+    def backward(ctx, g):
+        (x,) = ctx.saved
+        axis = ctx.axis
+        if axis is None:
+            flat = x.reshape(-1)
+            return (g * _prod_others(flat, 0)).reshape(x.shape)
+        g = g if ctx.keepdim else xp.expand_dims(g, axis)
+        return g * _prod_others(x, axis)
+
+
+def _prod_others(x, axis):
+    """Product of all other elements along `axis`, exact with zeros (no division)."""
+    if x.shape[axis] == 0:
+        return x.copy()
+    ones = xp.ones_like(xp.take(x, [0], axis=axis))
+    head = range(x.shape[axis] - 1)
+    # exclusive cumulative products from the left and from the right
+    left = xp.cumprod(xp.concatenate([ones, xp.take(x, head, axis=axis)], axis=axis), axis=axis)
+    rev = xp.flip(x, axis)
+    right = xp.cumprod(xp.concatenate([ones, xp.take(rev, head, axis=axis)], axis=axis),
+                       axis=axis)
+    return left * xp.flip(right, axis)
+
+
+def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    """Product of elements (over one `dim`). Integer and bool inputs give int64."""
+    if dtype is not None:
+        dtype = _dtype.to_dtype(dtype).np
+    elif input._data.dtype.kind in "biu":
+        dtype = xp.int64
+    axis = None if dim is None else _one_dim(dim, input._data.ndim)
+    if input._data.ndim == 0:
+        axis = None
+    return write_out(Prod.apply(input, axis=axis, keepdim=keepdim, dtype=dtype), out)
+
+
+# -- max / min / amax / amin / argmax / argmin -------------------------------------------------
+class SelectDim(Op):
+    """Values picked at `idx` along `axis` (max/min/median/mode with dim): gradient flows to
+    exactly the selected element of each slice."""
+
+    def forward(ctx, x, idx, axis=0, keepdim=False):
+        ctx.shape, ctx.axis, ctx.keepdim = x.shape, axis, keepdim
+        ctx.idx = idx
+        v = xp.take_along_axis(x, xp.expand_dims(idx, axis), axis)
+        return v if keepdim else xp.squeeze(v, axis)
+
+    def backward(ctx, g):
+        gx = xp.zeros(ctx.shape, dtype=g.dtype)
+        if not ctx.keepdim:
+            g = xp.expand_dims(g, ctx.axis)
+        xp.put_along_axis(gx, xp.expand_dims(ctx.idx, ctx.axis), g, ctx.axis)
+        return gx
+
+    def tbackward(ctx, g):
+        from ember._ops.shape import unsqueeze
+
+        mask = xp.zeros(ctx.shape, dtype=bool)
+        xp.put_along_axis(mask, xp.expand_dims(ctx.idx, ctx.axis), True, ctx.axis)
+        if not ctx.keepdim:
+            g = unsqueeze(g, ctx.axis)
+        return _where(_wrap(mask), g, 0.0)
+
+
+class MaxBackward1(SelectDim):
+    _bw_name = "MaxBackward0"
+
+
+class MinBackward1(SelectDim):
+    _bw_name = "MinBackward0"
+
+
+class MedianSelect(SelectDim):
+    _bw_name = "MedianBackward1"
+
+
+class ModeSelect(SelectDim):
+    _bw_name = "ModeBackward0"
+
+
+class Extreme(Op):
+    """amax/amin (and max()/min() without dim): the gradient is split evenly among ties."""
+
+    def forward(ctx, x, axes=None, keepdim=False, fn=None):
+        y = fn(x, axis=axes, keepdims=keepdim)
+        ctx.save_for_backward(x, y)
+        ctx.axes, ctx.keepdim = axes, keepdim
+        return y
+
+    def backward(ctx, g):
+        x, y = ctx.saved
+        mask = x == _keep(y, ctx.axes, ctx.keepdim)
+        mask = mask / mask.sum(axis=ctx.axes, keepdims=True)
+        return mask * _keep(g, ctx.axes, ctx.keepdim)
+
+    def tbackward(ctx, g):
+        from ember._ops.shape import unsqueeze_dims
+
+        x, y = ctx.saved
+        mask = x == _keep(y, ctx.axes, ctx.keepdim)
+        w = _wrap((mask / mask.sum(axis=ctx.axes, keepdims=True)).astype(x.dtype))
+        if ctx.axes is not None and not ctx.keepdim:
+            g = unsqueeze_dims(g, ctx.axes)
+        return w * g
+
+
+class Amax(Extreme):
+    pass
+
+
+class Amin(Extreme):
+    pass
+
+
+class MaxAll(Extreme):
+    _bw_name = "MaxBackward1"
+
+
+class MinAll(Extreme):
+    _bw_name = "MinBackward1"
+
+
+def _minmax(name, input, dim, keepdim, out, all_cls, dim_cls, argfn, result):
+    if isinstance(dim, Tensor):  # max(a, b): the binary form
+        from ember._ops import elementwise
+
+        return getattr(elementwise, "maximum" if name == "max" else "minimum")(input, dim,
+                                                                               out=out)
+    x = input._data
+    fn = xp.max if name == "max" else xp.min
+    if dim is None:
+        if x.size and not input._requires_grad:
+            return write_out(_wrap(fn(x)), out)
+        if x.size == 0:
+            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
+                               "input.numel() == 0. Specify the reduction dim with the 'dim' "
+                               "argument.")
+        return write_out(all_cls.apply(input, axes=None, keepdim=False, fn=fn), out)
+    axis = _one_dim(dim, x.ndim)
+    if x.ndim == 0:
+        v = _wrap(x.copy()) if not input._requires_grad else all_cls.apply(input, fn=fn)
+        return result(v, _wrap(xp.zeros((), dtype=xp.int64)))
+    if x.shape[axis] == 0:
+        raise IndexError(f"{name}(): Expected reduction dim {axis} to have non-zero size.")
+    idx = _nan_aware_arg(x, axis, argfn)
+    values = dim_cls.apply(input, idx, axis=axis, keepdim=keepdim)
+    indices = _wrap(xp.expand_dims(idx, axis) if keepdim else idx)
+    r = result(values, indices)
+    if out is not None:
+        write_out(values, out[0])
+        write_out(indices, out[1])
+        return result(out[0], out[1])
+    return r
+
+
+def _nan_aware_arg(x, axis, argfn):
+    """argmax/argmin whose answer is the first NaN when a slice has one (as in PyTorch)."""
+    idx = argfn(x, axis=axis)
+    if x.dtype.kind == "f":
+        nan = xp.isnan(x)
+        has = nan.any(axis=axis)
+        if has.any():
+            idx = xp.where(has, xp.argmax(nan, axis=axis), idx)
+    return idx.astype(xp.int64, copy=False)
+
+
+def max(input, dim=None, keepdim=False, *, out=None):  # noqa: A001
+    """max(input) -> value; max(input, dim) -> (values, indices); max(a, b) = maximum."""
+    return _minmax("max", input, dim, keepdim, out, MaxAll, MaxBackward1, xp.argmax, max_result)
+
+
+def min(input, dim=None, keepdim=False, *, out=None):  # noqa: A001
+    """min(input) -> value; min(input, dim) -> (values, indices); min(a, b) = minimum."""
+    return _minmax("min", input, dim, keepdim, out, MinAll, MinBackward1, xp.argmin, min_result)
+
+
+def _amaxmin(name, cls, fn, input, dim, keepdim, out):
+    x = input._data
+    axes = _axes(dim, x.ndim)
+    if x.size == 0:
+        if axes is None:
+            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
+                               "input.numel() == 0. Specify the reduction dim with the 'dim' "
+                               "argument.")
+        for a in axes:
+            if x.shape[a] == 0:
+                raise IndexError(f"{name}(): Expected reduction dim {a} to have non-zero size.")
+    return write_out(cls.apply(input, axes=axes, keepdim=keepdim, fn=fn), out)
+
+
+def amax(input, dim=(), keepdim=False, *, out=None):
+    """Maximum over `dim` (all dims by default); ties share the gradient evenly."""
+    return _amaxmin("amax", Amax, xp.max, input, dim, keepdim, out)
+
+
+def amin(input, dim=(), keepdim=False, *, out=None):
+    """Minimum over `dim` (all dims by default); ties share the gradient evenly."""
+    return _amaxmin("amin", Amin, xp.min, input, dim, keepdim, out)
+
+
+def aminmax(input, *, dim=None, keepdim=False):
+    if dim is None and input._data.size == 0:
+        raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the "
+                           "operation has no identity.")
+    d = () if dim is None else dim
+    return aminmax_result(amin(input, d, keepdim), amax(input, d, keepdim))
+
+
+def _arg(name, argfn, input, dim, keepdim):
+    x = input._data
+    if dim is None:
+        if x.size == 0:
+            raise IndexError(f"{name}(): Expected reduction dim to be specified for "
+                             "input.numel() == 0.")
+        idx = _nan_aware_arg(x.reshape(-1), 0, argfn)
+        return _wrap(idx.reshape((1,) * x.ndim) if keepdim else idx)
+    axis = _one_dim(dim, x.ndim)
+    if x.ndim == 0:
+        return _wrap(xp.zeros((), dtype=xp.int64))
+    if x.shape[axis] == 0:
+        raise IndexError(f"{name}(): Expected reduction dim {axis} to have non-zero size.")
+    idx = _nan_aware_arg(x, axis, argfn)
+    return _wrap(xp.expand_dims(idx, axis) if keepdim else idx)
+
+
+def argmax(input, dim=None, keepdim=False, *, out=None):
+    """Index of the maximum (of the flattened input when dim is None)."""
+    return write_out(_arg("argmax", xp.argmax, input, dim, keepdim), out)
+
+
+def argmin(input, dim=None, keepdim=False, *, out=None):
+    """Index of the minimum (of the flattened input when dim is None)."""
+    return write_out(_arg("argmin", xp.argmin, input, dim, keepdim), out)
+
+
+# -- var / std ----------------------------------------------------------------------------------
+class Var(Op):
+    def forward(ctx, x, axes=None, keepdim=False, correction=1, name="var"):
+        mu = xp.mean(x, axis=axes, keepdims=True) if x.size else xp.zeros(
+            [1 if axes is None or i in axes else s for i, s in enumerate(x.shape)], x.dtype)
+        d = x - mu
+        n = x.size if axes is None else _count(x.shape, axes)
+        ctx.save_for_backward(d)
+        ctx.axes, ctx.keepdim, ctx.denom = axes, keepdim, _denom(n, correction)
+        if not ctx.denom:
+            warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly "
+                          "less than the reduction factor (input numel divided by output "
+                          "numel).",
+                          UserWarning, stacklevel=4)
+        v = xp.sum(d * d, axis=axes, keepdims=keepdim) / ctx.denom
+        return v.astype(x.dtype, copy=False)
+
+    def backward(ctx, g):
+        (d,) = ctx.saved
+        return _keep(g, ctx.axes, ctx.keepdim) * (2.0 * _inv(ctx.denom)) * d
+
+    def tbackward(ctx, g):
+        from ember._ops.shape import unsqueeze_dims
+
+        x = ctx.inputs[0]
+        d = x - mean(x, ctx.axes, keepdim=True)
+        if ctx.axes is not None and not ctx.keepdim:
+            g = unsqueeze_dims(g, ctx.axes)
+        return g * d * (2.0 * _inv(ctx.denom))
+
+
+class Std(Op):
+    def forward(ctx, x, axes=None, keepdim=False, correction=1):
+        v = Var.forward(ctx, x, axes, keepdim, correction, "std")
+        y = xp.sqrt(v)
+        ctx.y = y
+        return y
+
+    def backward(ctx, g):
+        (d,) = ctx.saved
+        y = _keep(ctx.y, ctx.axes, ctx.keepdim)
+        # NOTE: zero gradient where the std is 0 (constant slices), as PyTorch masks it
+        gy = xp.where(y == 0, 0, _keep(g, ctx.axes, ctx.keepdim) * _inv(ctx.denom)
+                      / xp.where(y == 0, 1, y))
+        return gy * d
+
+    def tbackward(ctx, g):
+        from ember._ops.shape import unsqueeze_dims
+
+        x = ctx.inputs[0]
+        d = x - mean(x, ctx.axes, keepdim=True)
+        y = std(x, ctx.axes, keepdim=True, correction=ctx.denom_c)
+        if ctx.axes is not None and not ctx.keepdim:
+            g = unsqueeze_dims(g, ctx.axes)
+        return g * d * _inv(ctx.denom) / y
+
+
+def _denom(n, correction):
+    d = n - correction
+    return float(d) if d > 0 else 0.0
+
+
+def _inv(d):
+    return 1.0 / d if d else float("inf")
+
+
+def _var_args(name, input, dim, unbiased, keepdim, correction):
+    if isinstance(dim, bool):  # legacy var(input, unbiased)
+        dim, unbiased = None, dim
+    if unbiased is not None and correction is not None:
+        raise RuntimeError(f"{name}: can't pass both unbiased and correction")
+    if correction is None:
+        correction = 1 if unbiased is None or unbiased else 0
+    if input.dtype.category < _dtype.FLOAT:
+        raise RuntimeError("std and var only support floating point and complex dtypes")
+    return _axes(dim, input._data.ndim), correction
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
+    """Variance over `dim` with Bessel's `correction` (1 by default; unbiased=False -> 0)."""
+    axes, c = _var_args("var", input, dim, unbiased, keepdim, correction)
+    return write_out(Var.apply(input, axes=axes, keepdim=keepdim, correction=c), out)
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
+    """Standard deviation over `dim` (see var)."""
+    axes, c = _var_args("std", input, dim, unbiased, keepdim, correction)
+    r = Std.apply(input, axes=axes, keepdim=keepdim, correction=c)
+    if r.grad_fn is not None:
+        r.grad_fn.denom_c = c
+    return write_out(r, out)
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return (var(input, dim, unbiased, keepdim, correction=correction),
+            mean(input, _mean_dim(input, dim), keepdim))
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return (std(input, dim, unbiased, keepdim, correction=correction),
+            mean(input, _mean_dim(input, dim), keepdim))
+
+
+def _mean_dim(input, dim):
+    return None if isinstance(dim, bool) else dim
+
+
+# -- norm / logsumexp ---------------------------------------------------------------------------
+class Norm2(Op):
+    _bw_name = "LinalgVectorNormBackward0"
+
+    def forward(ctx, x, axes=None, keepdim=False):
+        y = xp.sqrt(xp.sum(x * x, axis=axes, keepdims=keepdim))
+        ctx.save_for_backward(x, y)
+        ctx.axes, ctx.keepdim = axes, keepdim
+        return y.astype(x.dtype, copy=False)
+
+    def backward(ctx, g):
+        x, y = ctx.saved
+        y = _keep(y, ctx.axes, ctx.keepdim)
+        # NOTE: the subgradient 0 at the zero vector, as PyTorch does (not 0/0)
+        scale = xp.where(y == 0, 0, _keep(g, ctx.axes, ctx.keepdim) / xp.where(y == 0, 1, y))
+        return scale * x
+
+    def tbackward(ctx, g):
+        from ember._ops.shape import unsqueeze_dims
+
+        x = ctx.inputs[0]
+        y = norm(x, 2, ctx.axes, keepdim=True)
+        if ctx.axes is not None and not ctx.keepdim:
+            g = unsqueeze_dims(g, ctx.axes)
+        return g * x / y
+
+
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+    """Vector p-norm over `dim` (all elements by default): p = 2/'fro', 1, inf, -inf, 0, any
+    real number."""
+    if dtype is not None:
+        from ember._ops.conversion import to_dtype
+
+        input = to_dtype(input, _dtype.to_dtype(dtype))
+    if input.dtype.category < _dtype.FLOAT:
+        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as "
+                           f"input. Got {input.dtype.name.capitalize()}")
+    if p is None:
+        p = 2
+    if p == "nuc":
+        raise NotImplementedError("norm(p='nuc') is not supported in ember")
+    axes = _axes(dim, input._data.ndim)
+    if p == "fro" or p == 2:
+        return Norm2.apply(input, axes=axes, keepdim=keepdim)
+    d = () if axes is None else axes
+    a = input.abs()
+    if p == float("inf"):
+        return amax(a, d, keepdim)
+    if p == -float("inf"):
+        return amin(a, d, keepdim)
+    if p == 0:
+        return sum((input != 0).to(input.dtype), dim=axes, keepdim=keepdim)
+    if p == 1:
+        return sum(a, dim=axes, keepdim=keepdim)
+    return sum(a ** p, dim=axes, keepdim=keepdim) ** (1.0 / p)
+
+
+class Logsumexp(Op):
+    def forward(ctx, x, axes=None, keepdim=False):
+        m = xp.max(x, axis=axes, keepdims=True) if x.size else xp.zeros(
+            [1 if i in axes else s for i, s in enumerate(x.shape)], x.dtype)
+        # NOTE: subtract the max so exp never overflows; an all -inf slice keeps m = 0
+        m = xp.where(xp.isfinite(m), m, 0)
+        y = xp.log(xp.sum(xp.exp(x - m), axis=axes, keepdims=True)) + m
+        ctx.save_for_backward(x, y)
+        ctx.axes, ctx.keepdim = axes, keepdim
+        return (y if keepdim else xp.squeeze(y, axes)).astype(x.dtype, copy=False)
+
+    def backward(ctx, g):
+        x, y = ctx.saved
+        return _keep(g, ctx.axes, ctx.keepdim) * xp.exp(x - y)
+
+    def tbackward(ctx, g):
+        from ember._ops.shape import unsqueeze_dims
+
+        x = ctx.inputs[0]
+        y = logsumexp(x, ctx.axes, keepdim=True)
+        if not ctx.keepdim:
+            g = unsqueeze_dims(g, ctx.axes)
+        return g * (x - y).exp()
+
+
+def logsumexp(input, dim, keepdim=False, *, out=None):
+    """log(sum(exp(input))) over `dim`, computed stably."""
+    if input.dtype.category < _dtype.FLOAT:
+        from ember._ops.conversion import to_dtype
+
+        input = to_dtype(input, _dtype.get_default_dtype())
+    axes = _axes(dim, input._data.ndim) or tuple(range(input._data.ndim))
+    if input._data.ndim == 0:
+        return write_out(input * 1, out)
+    return write_out(Logsumexp.apply(input, axes=axes, keepdim=keepdim), out)
+
+
+# -- logical reductions, counting ---------------------------------------------------------------
+def _logical(npfn, input, dim, keepdim, out):
+    x = input._data
+    axes = _axes(dim, x.ndim)
+    r = npfn(x, axis=axes, keepdims=keepdim)
+    if x.dtype == xp.uint8:  # PyTorch keeps uint8 for uint8 inputs
+        r = r.astype(xp.uint8)
+    return write_out(_wrap(xp.asarray(r)), out)
+
+
+def all(input, dim=None, keepdim=False, *, out=None):  # noqa: A001
+    return _logical(xp.all, input, dim, keepdim, out)
+
+
+def any(input, dim=None, keepdim=False, *, out=None):  # noqa: A001
+    return _logical(xp.any, input, dim, keepdim, out)
+
+
+def count_nonzero(input, dim=None):
+    x = input._data
+    axes = _axes(dim, x.ndim)
+    return _wrap(xp.asarray(xp.count_nonzero(x, axis=axes), dtype=xp.int64))
+
+
+def nansum(input, dim=None, keepdim=False, *, dtype=None):
+    from ember._ops.elementwise import isnan, where
+
+    if input.dtype.category < _dtype.FLOAT:
+        return sum(input, dim, keepdim, dtype=dtype)
+    return sum(where(isnan(input), 0.0, input), dim, keepdim, dtype=dtype)
+
+
+def nanmean(input, dim=None, keepdim=False, *, dtype=None):
+    from ember._ops.elementwise import isnan
+
+    if input.dtype.category < _dtype.FLOAT:
+        raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype "
+                           f"but got {input.dtype.name.capitalize()}")
+    n = sum(~isnan(input), dim, keepdim)
+    return nansum(input, dim, keepdim, dtype=dtype) / n
+
+
+# -- cumulative ---------------------------------------------------------------------------------
+class Cumsum(Op):
+    def forward(ctx, x, axis=0, dtype=None):
+        ctx.axis = axis
+        return xp.cumsum(x, axis=axis, dtype=dtype)
+
+    def backward(ctx, g):
+        a = ctx.axis
+        return xp.flip(xp.cumsum(xp.flip(g, a), axis=a), a)
+
+    def tbackward(ctx, g):
+        from ember._ops.shape import flip
+
+        return flip(cumsum(flip(g, ctx.axis), ctx.axis), ctx.axis)
+
+
+class Cumprod(Op):
+    def forward(ctx, x, axis=0, dtype=None):
+        y = xp.cumprod(x, axis=axis, dtype=dtype)
+        ctx.save_for_backward(x, y)
+        ctx.axis = axis
+        return y
+
+    def backward(ctx, g):
+        x, y = ctx.saved
+        a = ctx.axis
+        if (x != 0).all():
+            return xp.flip(xp.cumsum(xp.flip(g * y, a), axis=a), a) / x
+        # NOTE: with zeros, d y_j / d x_k = prod_{i <= j, i != k} x_i: one cumprod per k
+        n = x.shape[a]
+        gx = xp.empty_like(x, dtype=g.dtype)
+        for k in range(n):
+            xk = x.copy()
+            xp.put_along_axis(xk, xp.full([1 if i == a else s for i, s in
+                                           enumerate(x.shape)], k), 1, a)
+            cp = xp.cumprod(xk, axis=a)
+            tail = xp.take(g * cp, range(k, n), axis=a).sum(axis=a, keepdims=True)
+            xp.put_along_axis(gx, xp.full(tail.shape, k), tail, a)
+        return gx
+
+
+def _cum_args(input, dim, dtype):
+    if dtype is not None:
+        dtype = _dtype.to_dtype(dtype).np
+    elif input._data.dtype.kind in "biu":
+        dtype = xp.int64
+    axis = _one_dim(dim, input._data.ndim)
+    return (0 if input._data.ndim == 0 else axis), dtype
+
+
+def cumsum(input, dim, *, dtype=None, out=None):
+    """Cumulative sum along `dim` (integer and bool inputs give int64)."""
+    axis, dtype = _cum_args(input, dim, dtype)
+    if input._data.ndim == 0:
+        return write_out(Sum.apply(input, dtype=dtype), out)
+    return write_out(Cumsum.apply(input, axis=axis, dtype=dtype), out)
+
+
+def cumprod(input, dim, *, dtype=None, out=None):
+    """Cumulative product along `dim` (integer and bool inputs give int64)."""
+    axis, dtype = _cum_args(input, dim, dtype)
+    if input._data.ndim == 0:
+        return write_out(Prod.apply(input, dtype=dtype), out)
+    return write_out(Cumprod.apply(input, axis=axis, dtype=dtype), out)
+
+
+def _cumsum_(self, dim, *, dtype=None):
+    from ember._ops.elementwise import _inplace_from
+
+    return _inplace_from(self, cumsum(self, dim, dtype=dtype), "cumsum")
+
+
+def _cumprod_(self, dim, *, dtype=None):
+    from ember._ops.elementwise import _inplace_from
+
+    return _inplace_from(self, cumprod(self, dim, dtype=dtype), "cumprod")
+
+
+# -- median / mode ------------------------------------------------------------------------------
+def _median_index(x, axis):
+    """Index of the lower median along `axis`; a slice with NaN answers its first NaN."""
+    n = x.shape[axis]
+    order = xp.argsort(x, axis=axis, kind="stable")
+    k = (n - 1) // 2
+    idx = xp.take(order, k, axis=axis)
+    if x.dtype.kind == "f":
+        nan = xp.isnan(x)
+        has = nan.any(axis=axis)
+        if has.any():
+            idx = xp.where(has, xp.argmax(nan, axis=axis), idx)
+    return idx.astype(xp.int64, copy=False)
+
+
+class MedianAll(Extreme):
+    _bw_name = "MedianBackward0"
+
+
+def median(input, dim=None, keepdim=False, *, out=None):
+    """median(input) -> lower median value; median(input, dim) -> (values, indices)."""
+    x = input._data
+    if dim is None:
+        if x.size == 0:
+            return _wrap(xp.asarray(xp.nan, dtype=x.dtype))
+        flat = x.reshape(-1)
+        i = int(_median_index(flat, 0))
+        return MedianAll.apply(input, fn=lambda a, axis=None, keepdims=False: a.reshape(-1)[i])
+    axis = _one_dim(dim, x.ndim)
+    if x.ndim == 0:
+        return median_result(input * 1 if input._requires_grad else _wrap(x.copy()),
+                             _wrap(xp.zeros((), xp.int64)))
+    if x.shape[axis] == 0:
+        raise IndexError(f"median(): Expected reduction dim {axis} to have non-zero size.")
+    idx = _median_index(x, axis)
+    values = MedianSelect.apply(input, idx, axis=axis, keepdim=keepdim)
+    return median_result(values, _wrap(xp.expand_dims(idx, axis) if keepdim else idx))
+
+
+def _mode_index(x, axis):
+    """Index (the last occurrence, as PyTorch's CPU kernel) of the most frequent value of each
+    slice along `axis`; ties between values go to the smallest value."""
+    moved = xp.moveaxis(x, axis, -1)
+    rows = moved.reshape(-1, moved.shape[-1])
+    n = rows.shape[1]
+    order = xp.argsort(rows, axis=1, kind="stable")
+    s = xp.take_along_axis(rows, order, 1)
+    out = xp.empty(rows.shape[0], dtype=xp.int64)
+    for r in range(rows.shape[0]):
+        starts = xp.flatnonzero(xp.concatenate([[True], s[r, 1:] != s[r, :-1]]))
+        lengths = xp.diff(xp.append(starts, n))
+        best = starts[xp.argmax(lengths)]
+        val = s[r, best]
+        out[r] = xp.flatnonzero(rows[r] == val)[-1]
+    return out.reshape(moved.shape[:-1])
+
+
+def mode(input, dim=-1, keepdim=False):
+    """Most frequent value along `dim` -> (values, indices)."""
+    x = input._data
+    axis = _one_dim(dim, x.ndim)
+    if x.ndim == 0:
+        return mode_result(input * 1 if input._requires_grad else _wrap(x.copy()),
+                           _wrap(xp.zeros((), xp.int64)))
+    if x.shape[axis] == 0:
+        raise IndexError(f"mode(): Expected reduction dim {axis} to have non-zero size.")
+    idx = _mode_index(x, axis)
+    values = ModeSelect.apply(input, idx, axis=axis, keepdim=keepdim)
+    return mode_result(values, _wrap(xp.expand_dims(idx, axis) if keepdim else idx))
+
+
+def _where(cond, a, b):
+    from ember._ops.elementwise import where
+
+    return where(cond, a, b)
+
+
+bind({"sum": sum, "mean": mean, "sum_to_size": sum_to_size, "prod": prod, "max": max,
+      "min": min, "amax": amax, "amin": amin, "aminmax": aminmax, "argmax": argmax,
+      "argmin": argmin, "var": var, "std": std, "norm": norm, "logsumexp": logsumexp,
+      "all": all, "any": any, "count_nonzero": count_nonzero, "nansum": nansum,
+      "nanmean": nanmean, "cumsum": cumsum, "cumprod": cumprod, "cumsum_": _cumsum_,
+      "cumprod_": _cumprod_, "median": median, "mode": mode})
 
 __all__ = public_functions(globals())

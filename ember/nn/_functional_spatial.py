@@ -99,23 +99,32 @@ class Normalize(Op):
 
     def forward(ctx, x, w, b, view=None, axes=None, pshape=None, eps=1e-5, stats=None,
                 update=None):
+        # NOTE: few full-size temporaries (fresh large buffers cost page faults): xc becomes
+        # xhat in place, and one scratch buffer serves for the variance and the output
         xv = x.reshape(view)
         if stats is None:
             mean = xv.mean(axis=axes, keepdims=True)
             xc = xv - mean
-            var = xp.mean(xc * xc, axis=axes, keepdims=True)
+            buf = xp.multiply(xc, xc)
+            var = buf.mean(axis=axes, keepdims=True)
             if update is not None:
                 _update_running(update, mean, var, xv.size // mean.size)
         else:
             mean, var = stats
             xc = xv - mean
+            buf = xp.empty_like(xc)
         invstd = 1.0 / xp.sqrt(var + eps)
-        xhat = xc * invstd
-        y = xhat
+        xc *= invstd
+        xhat = xc
         if w is not None:
-            y = y * w.reshape(pshape)
-        if b is not None:
-            y = y + b.reshape(pshape)
+            y = xp.multiply(xhat, w.reshape(pshape), out=buf)
+            if b is not None:
+                y += b.reshape(pshape)
+        elif b is not None:
+            y = xp.add(xhat, b.reshape(pshape), out=buf)
+        else:
+            buf[...] = xhat
+            y = buf
         ctx.args = (x.shape, axes, pshape, stats is None)
         ctx.save_for_backward(xhat, invstd, w)
         return y.reshape(x.shape).astype(x.dtype, copy=False)
@@ -127,15 +136,22 @@ class Normalize(Op):
         need = ctx.needs_input_grad
         gx = gw = gb = None
         red = tuple(i for i in range(xhat.ndim) if pshape[i] == 1)
-        if need[1]:
-            gw = (gv * xhat).sum(axis=red).reshape(w.shape)
+        prod = None
+        if need[1] or (need[0] and batch_stats):
+            prod = gv * xhat  # g * xhat
+            if need[1]:
+                gw = prod.sum(axis=red).reshape(w.shape)
         if need[2]:
             gb = gv.sum(axis=red).reshape(ctx.inputs[2].shape)
         if need[0]:
             gxhat = gv if w is None else gv * w.reshape(pshape)
             if batch_stats:
-                gx = gxhat - gxhat.mean(axis=axes, keepdims=True)
-                gx -= xhat * (gxhat * xhat).mean(axis=axes, keepdims=True)
+                if w is not None:
+                    prod *= w.reshape(pshape)  # now gxhat * xhat
+                m2 = prod.mean(axis=axes, keepdims=True)
+                gx = xp.multiply(xhat, m2, out=prod)
+                xp.subtract(gxhat, gx, out=gx)
+                gx -= gxhat.mean(axis=axes, keepdims=True)
                 gx *= invstd
             else:
                 gx = gxhat * invstd

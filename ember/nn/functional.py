@@ -56,6 +56,25 @@ def leaky_relu_(input, negative_slope=0.01):
     return leaky_relu(input, negative_slope, True)
 
 
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    """Leaky ReLU with slopes drawn from U(lower, upper) when training, else their mean."""
+    if not training:
+        return leaky_relu(input, (lower + upper) / 2, inplace)
+    from ember import _random
+    from ember._backend import xp
+    from ember._tensor import _wrap
+
+    x = input._data
+    slopes = _random.rng().uniform(lower, upper, x.shape).astype(x.dtype)
+    factor = _wrap(xp.where(x >= 0, xp.ones((), x.dtype), slopes))
+    out = input * factor
+    return _ops._maybe_inplace(input, out, inplace, "rrelu")
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    return rrelu(input, lower, upper, training, True)
+
+
 def elu(input, alpha=1.0, inplace=False):
     """x if x > 0 else alpha * (exp(x) - 1)."""
     return _act("elu", input, inplace, alpha=alpha)
@@ -259,6 +278,10 @@ def _promote_pair(input, target):
 def _class_targets(input, target, weight, fname):
     x = input._data
     t = target._data
+    if t.dtype.name not in ("int64", "uint8"):
+        from ember._ops.nn_ops import _dt
+
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_dt(t)}")
     if x.ndim == 0:
         raise ValueError(f"{fname}: expected input of at least 1 dimension (C) or (N, C), got a "
                          "0-d tensor")
@@ -294,9 +317,6 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
             raise RuntimeError("ignore_index is not supported for floating point target")
         return _L.CrossEntropyProbs.apply(input, target, _arr(weight), reduction=reduction,
                                           smoothing=label_smoothing)
-    if t.dtype.kind not in "iu":
-        raise RuntimeError(f"cross_entropy: expected target of dtype Long (class indices) or "
-                           f"floating point (probabilities), got {target.dtype}")
     _class_targets(input, target, weight, "cross_entropy")
     return _L.CrossEntropy.apply(input, t, _arr(weight), reduction=reduction,
                                  ignore_index=ignore_index, smoothing=label_smoothing)
@@ -306,8 +326,6 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
              reduction="mean"):
     """Negative log likelihood of class-index targets given log-probabilities."""
     reduction = _reduction(size_average, reduce, reduction)
-    if target._data.dtype.kind not in "iu":
-        raise RuntimeError(f"expected scalar type Long but found {target.dtype}")
     _class_targets(input, target, weight, "nll_loss")
     return _L.CrossEntropy.apply(input, target._data, _arr(weight), reduction=reduction,
                                  ignore_index=ignore_index, logits=False)
@@ -360,7 +378,10 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input "
                          f"size ({input.shape}) is deprecated. Please ensure they have the same "
                          "size.")
-    input, target = _promote_pair(input, target)
+    if isinstance(target, Tensor) and target._data.dtype != input._data.dtype:
+        from ember._ops.nn_ops import _dt
+
+        raise RuntimeError(f"Found dtype {_dt(target._data)} but expected {_dt(input._data)}")
     return _L.BCE.apply(input, target, _arr(weight), reduction=reduction)
 
 
@@ -491,6 +512,22 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     return _reduce_t(relu(d_ap - d_an + margin), reduction)
 
 
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None,
+                      reduce=None, reduction="mean"):
+    """Multi-class hinge loss: sum over j != y of max(0, margin - x[y] + x[j])^p / C."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if p not in (1, 2):
+        raise ValueError("only p == 1 and p == 2 supported")
+    return _L.MultiMargin.apply(input, target._data, _arr(weight), p=p, margin=margin,
+                                reduction=reduction)
+
+
+def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """Multi-label hinge loss; `target` holds class indices padded with -1."""
+    reduction = _reduction(size_average, reduce, reduction)
+    return _L.MultiLabelMargin.apply(input, target._data, reduction=reduction)
+
+
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """log(1 + exp(-y x))."""
     reduction = _reduction(size_average, reduce, reduction)
@@ -514,6 +551,10 @@ __all__ = [n for n, v in list(globals().items())
 # convolution, pooling, normalization, interpolation... (written alongside their layers)
 try:
     from ember.nn._functional_spatial import *  # noqa: F403
+
+    _spatial = __import__("ember.nn._functional_spatial", fromlist=["*"])
+
+    __all__ += [n for n in getattr(_spatial, "__all__", ()) if n not in __all__]
 except ModuleNotFoundError as _e:
     if _e.name != "ember.nn._functional_spatial":
         raise

@@ -44,13 +44,6 @@ def _zeros_state(p, fill=0.0):
     return _wrap(a)
 
 
-def _real(a):
-    """Complex arrays are updated as pairs of reals (as torch's view_as_real)."""
-    if a.dtype.kind == "c":
-        return a.view(a.real.dtype)
-    return a
-
-
 class Optimizer:
     """Base class for all optimizers.
 
@@ -92,6 +85,14 @@ class Optimizer:
         else:
             param_group["params"] = list(params)
         params = param_group["params"]
+        if params and isinstance(params[0], tuple):  # named parameters: (name, tensor)
+            param_group["param_names"] = [name for name, _ in params]
+            param_group["params"] = params = [p for _, p in params]
+        if self.param_groups and ("param_names" in self.param_groups[0]) != (
+                "param_names" in param_group):
+            which = "with" if "param_names" in param_group else "without"
+            raise ValueError("all optimizer param groups should be with/without names. "
+                             f"cannot add param group {which} names to the optimizer")
         for p in params:
             if not isinstance(p, Tensor):
                 raise TypeError("optimizer can only optimize Tensors, but one of the params is "
@@ -161,6 +162,8 @@ class Optimizer:
 
         def hooked_step(self, *args, **kwargs):
             self._opt_called = True  # read by lr schedulers' call-order warning
+            if type(self).step is not hooked_step:  # a subclass's step calling super().step
+                return step(self, *args, **kwargs)
             if self._step_pre_hooks:
                 for hook in list(self._step_pre_hooks.values()):
                     res = hook(self, args, kwargs)
@@ -325,10 +328,15 @@ def _step_value(state):
 
 
 def _a(t):
-    """The array behind `t`, as a 1-element view when 0-d: NumPy turns 0-d results into
-    scalars, which in-place updates and `out=` cannot write through."""
+    """The array behind `t` as the update functions see it: a 1-element view when 0-d
+    (NumPy turns 0-d results into scalars, which in-place updates and `out=` cannot write
+    through), and complex arrays as pairs of reals (as PyTorch's view_as_real)."""
     d = t._data
-    return d if d.ndim else d.reshape(1)
+    if not d.ndim:
+        d = d.reshape(1)
+    if d.dtype.kind == "c":
+        d = d.view(d.real.dtype)
+    return d
 
 
 def _grad_array(p, maximize, weight_decay):

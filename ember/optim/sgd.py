@@ -47,7 +47,7 @@ class SGD(Optimizer):
                     if buf is None:
                         # the first step's buffer is the gradient itself (no dampening)
                         b = g.copy()
-                        st["momentum_buffer"] = _wrap(b.reshape(p._data.shape))
+                        st["momentum_buffer"] = _wrap(b.view(p._data.dtype).reshape(p._data.shape))
                     else:
                         b = _a(buf)
                         b *= momentum

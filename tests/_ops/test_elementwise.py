@@ -149,7 +149,7 @@ BINARY = [
     ("fmod", lambda m, x, y: m.fmod(x, y), ANY, NONZERO, True),
     ("maximum", lambda m, x, y: m.maximum(x, y), ANY, ANY, True),
     ("minimum", lambda m, x, y: m.minimum(x, y), ANY, ANY, True),
-    # ("max_binary", lambda m, x, y: m.max(x, y), ANY, ANY, True),
+    ("max_binary", lambda m, x, y: m.max(x, y), ANY, ANY, True),
     ("atan2", lambda m, x, y: m.atan2(x, y), ANY, ANY, True),
     ("hypot", lambda m, x, y: m.hypot(x, y), ANY, ANY, True),
     ("logaddexp", lambda m, x, y: m.logaddexp(x, y), ANY, ANY, True),

@@ -46,6 +46,13 @@ GET = [
     ("bool_mask_then_int", lambda m, x: x[m.tensor([True, False, True]), 2]),
     ("ellipsis_adv", lambda m, x: x[..., [4, 0]]),
     ("noncontig", lambda m, x: x.transpose(0, 2)[[1, 1], 2:]),
+    ("list_of_tensors_is_tuple", lambda m, x: x[[m.tensor([0, 1]), m.tensor([1, 2])]]),
+    ("list_of_lists_is_tuple", lambda m, x: x[[[0, 1], [1, 0]]]),
+    ("list_with_none_is_tuple", lambda m, x: x[[0, 1, None]]),
+    ("numpy_index", lambda m, x: x[np.array([1, 0])]),
+    ("numpy_int", lambda m, x: x[np.int64(1), 2]),
+    ("tensor_slice_bounds", lambda m, x: x[m.tensor(1):m.tensor(3)]),
+    ("bool_0d", lambda m, x: x[m.tensor(True)]),
 ]
 
 
@@ -210,7 +217,34 @@ OPS = [
     ("kthvalue", lambda m, x: x.kthvalue(2, 1)[0]),
     ("kthvalue_keepdim", lambda m, x: x.kthvalue(3, keepdim=True).values),
     ("msort", lambda m, x: x.msort()),
+    ("index_put", lambda m, x: x.index_put((m.tensor([0, 2]),), x[1] * 3)),
+    ("masked_scatter", lambda m, x: x.masked_scatter(x > 0, x * 3)),
+    ("masked_scatter_bcast", lambda m, x: x.masked_scatter(m.tensor([True, False, True, False,
+                                                                    False]), x.flip(0))),
+    ("index_put_acc", lambda m, x: m.index_put(x, (m.tensor([0, 0, 2]), m.tensor([1, 1, 3])),
+                                               x[0, :3, :1] * 3, accumulate=True)),
 ]
+SR_IDX = np.array([[[0, 1, 0, 4]], [[2, 2, 2, 2]]])
+
+
+@requires_torch
+@pytest.mark.parametrize("include_self", [True, False])
+@pytest.mark.parametrize("reduce", ["sum", "mean", "amax", "amin", "prod"])
+def test_scatter_reduce(reduce, include_self):
+    def fn(m, x):
+        return x.scatter_reduce(2, m.tensor(SR_IDX), x[:2, :1, 1:] * 2, reduce=reduce,
+                                include_self=include_self)
+
+    check_parity(fn, X, grad=reduce != "prod")
+    if reduce != "prod":
+        check_grad(lambda x: fn(ember, x), X)
+
+
+@requires_torch
+def test_scatter_reduce_ties_share_gradient():
+    a = np.array([[1.0, 2.0, 2.0]], np.float32)
+    check_parity(lambda m, x: x.scatter_reduce(1, m.tensor([[1, 1]]), x[:, 1:] * 1,
+                                               reduce="amax"), a, grad=True)
 
 
 @requires_torch
@@ -233,6 +267,11 @@ INPLACE = [
     ("masked_fill_", lambda m, x: x.masked_fill_(x > 0.5, 0.0)),
     ("masked_fill_bcast_", lambda m, x: x.masked_fill_(m.tensor([True, False, True, False,
                                                                  False]), 9.0)),
+    ("index_put_", lambda m, x: x.index_put_((m.tensor([0, 0]),), m.ones(4, 5),
+                                             accumulate=True)),
+    ("masked_scatter_", lambda m, x: x.masked_scatter_(x < 0, m.zeros(60))),
+    ("scatter_reduce_", lambda m, x: x.scatter_reduce_(0, m.tensor([[[1]]]), m.ones(1, 1, 1),
+                                                       "amin")),
 ]
 
 
@@ -343,3 +382,20 @@ def test_errors_same_type_as_torch(fn, exc, match):
 
     with pytest.raises(exc):
         fn(torch)
+
+
+GRADGRAD = [
+    ("slice", lambda x: x[:, 1:] ** 2),
+    ("index", lambda x: x[ember.tensor([0, 0, 1])] ** 2),
+    ("gather", lambda x: x.gather(1, ember.tensor([[0], [2]])) ** 2),
+    ("masked_fill", lambda x: x.masked_fill(x > 0, 1.0) ** 2),
+    ("sort", lambda x: x.sort(1).values ** 2),
+]
+
+
+@pytest.mark.parametrize("fn", [g[1] for g in GRADGRAD], ids=[g[0] for g in GRADGRAD])
+def test_gradgradcheck(fn):
+    from ember.autograd.gradcheck import gradgradcheck
+
+    x = ember.tensor(R(2, 3), dtype=ember.float64, requires_grad=True)
+    assert gradgradcheck(fn, [x])

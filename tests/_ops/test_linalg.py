@@ -69,10 +69,21 @@ BINARY = [
     ("solve_vec", lambda m, a, b: m.linalg.solve(a, b), R(3, 3) + EYE3, R(3)),
     ("multi_dot", lambda m, a, b: m.linalg.multi_dot([a, b, b.t()]), R(2, 3), R(3, 4)),
     ("vecdot", lambda m, a, b: m.linalg.vecdot(a, b), R(2, 3), R(3)),
+    ("kron", lambda m, a, b: m.kron(a, b), R(2, 3), R(3, 2)),
+    ("kron_mixed_rank", lambda m, a, b: a[0].kron(b), R(2, 3), R(3, 2)),
+    ("block_diag", lambda m, a, b: m.block_diag(a, b, a[0, 0]), R(2, 3), R(3, 2)),
+    ("cartesian_prod", lambda m, a, b: m.cartesian_prod(a, b), R(2), R(3)),
+    ("cdist", lambda m, a, b: m.cdist(a, b), R(2, 3), R(4, 3)),
+    ("cdist_p1", lambda m, a, b: m.cdist(a, b, p=1), R(2, 3), R(4, 3)),
+    ("cdist_p3", lambda m, a, b: m.cdist(a, b, p=3.0), R(2, 3), R(4, 3)),
+    ("cdist_inf", lambda m, a, b: m.cdist(a, b, p=float("inf")), R(2, 3), R(4, 3)),
+    ("cdist_batch", lambda m, a, b: m.cdist(a, b), R(2, 2, 3), R(1, 4, 3)),
+    ("chain_matmul", lambda m, a, b: m.chain_matmul(a, b, b.t()), R(2, 3), R(3, 4)),
 ]
 
 
 @requires_torch
+@pytest.mark.filterwarnings("ignore:torch.chain_matmul is deprecated")
 @pytest.mark.parametrize("fn,a,b", [r[1:] for r in BINARY], ids=[r[0] for r in BINARY])
 def test_binary_parity(fn, a, b):
     check_parity(fn, a, b, grad=True, rtol=1e-4, atol=1e-5)
@@ -124,7 +135,60 @@ UNARY = [
     ("triu", lambda m, a: m.triu(a, 1)),
     ("tril_neg", lambda m, a: a.tril(-1)),
     ("triu_batch", lambda m, a: m.stack([a, a]).triu(-1)),
+    ("diagflat", lambda m, a: m.diagflat(a[:2], 1)),
+    ("svdvals", lambda m, a: m.linalg.svdvals(a)),
+    ("svd_S", lambda m, a: m.linalg.svd(a).S),
+    ("slogdet", lambda m, a: m.linalg.slogdet(a).logabsdet),
+    ("torch_slogdet", lambda m, a: m.slogdet(a)[1]),
+    ("det_method", lambda m, a: a.det()),
+    ("inverse", lambda m, a: m.inverse(a)),
+    ("matrix_power", lambda m, a: m.linalg.matrix_power(a, 3)),
+    ("matrix_power_neg", lambda m, a: a.matrix_power(-2)),
+    ("legacy_svd_S", lambda m, a: m.svd(a)[1]),
 ]
+
+SYM = (A @ A.T + 3 * np.eye(3)).astype(np.float32)
+SYMMETRIC = [
+    ("eigvalsh", lambda m, a: m.linalg.eigvalsh(a)),
+    ("eigh_values", lambda m, a: m.linalg.eigh(a).eigenvalues),
+    ("eigvalsh_upper", lambda m, a: m.linalg.eigvalsh(a, UPLO="U")),
+    ("cholesky", lambda m, a: m.linalg.cholesky(a)),
+    ("cholesky_upper", lambda m, a: m.linalg.cholesky(a, upper=True)),
+    ("logdet", lambda m, a: m.logdet(a)),
+]
+
+
+@requires_torch
+@pytest.mark.parametrize("fn", [r[1] for r in SYMMETRIC], ids=[r[0] for r in SYMMETRIC])
+def test_symmetric_parity(fn):
+    check_parity(fn, SYM, grad=True, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("fn", [r[1] for r in SYMMETRIC], ids=[r[0] for r in SYMMETRIC])
+def test_symmetric_gradcheck(fn):
+    # perturb symmetrically: these read one triangle of their input
+    check_grad(lambda x: fn(ember, (x + x.mT) * 0.5), SYM)
+
+
+@requires_torch
+@pytest.mark.parametrize("fn", [
+    lambda m, a: m.linalg.slogdet(a).sign, lambda m, a: m.linalg.matrix_rank(a),
+    lambda m, a: m.linalg.pinv(a), lambda m, a: m.linalg.qr(a).R.abs(),
+    lambda m, a: m.linalg.svd(a, full_matrices=False).U.abs(),
+    lambda m, a: m.linalg.eigh(a @ a.mT).eigenvectors.abs(),
+    lambda m, a: m.triu_indices(3, 4, 1), lambda m, a: m.tril_indices(4, 3, -1),
+    lambda m, a: m.linalg.matrix_power(a, 0)])
+def test_forward_only_parity(fn):
+    check_parity(fn, A, rtol=1e-4, atol=1e-4)
+
+
+def test_gradient_through_unsupported_output_is_a_clear_error():
+    x = ember.tensor(A, requires_grad=True)
+    u, s, vh = ember.linalg.svd(x)
+    s.sum().backward()  # singular values are differentiable
+    assert x.grad is not None
+    with pytest.raises(RuntimeError, match="linalg.svd"):
+        u.sum().backward()
 
 
 @requires_torch
@@ -248,3 +312,26 @@ def test_errors_same_type_as_torch(fn, exc, match):
 
     with pytest.raises(exc):
         fn(torch)
+
+
+GRADGRAD = [
+    ("vector_norm", lambda x, y: ember.linalg.vector_norm(x, dim=1)),
+    ("vector_norm_all", lambda x, y: ember.linalg.vector_norm(x)),
+    ("einsum", lambda x, y: ember.einsum("ij,jk->ik", x, y) ** 2),
+    ("tensordot", lambda x, y: ember.tensordot(x, y, 1) ** 2),
+    ("mm", lambda x, y: ember.mm(x, y) ** 2),
+    ("matmul_bcast", lambda x, y: (x.unsqueeze(0).expand(2, 2, 3) @ y) ** 2),
+    ("addmm", lambda x, y: ember.addmm(y[0], x, y) ** 2),
+    ("outer", lambda x, y: ember.outer(x[0], y[0]) ** 2),
+    ("dot", lambda x, y: ember.dot(x[0], y[:, 0]) ** 2),
+    ("tril", lambda x, y: x.tril() ** 2),
+]
+
+
+@pytest.mark.parametrize("fn", [g[1] for g in GRADGRAD], ids=[g[0] for g in GRADGRAD])
+def test_gradgradcheck(fn):
+    from ember.autograd.gradcheck import gradgradcheck
+
+    x = ember.tensor(R(2, 3), dtype=ember.float64, requires_grad=True)
+    y = ember.tensor(R(3, 4), dtype=ember.float64, requires_grad=True)
+    assert gradgradcheck(fn, [x, y])

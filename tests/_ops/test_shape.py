@@ -79,6 +79,28 @@ ROWS = [
     ("moveaxis", lambda m, a: m.moveaxis(a, 1, 0), [R(2, 3, 4)]),
     ("atleast_2d", lambda m, a: m.atleast_2d(a), [R(3)]),
     ("atleast_3d", lambda m, a: m.atleast_3d(a), [R(2, 3)]),
+    ("hsplit", lambda m, a: m.hsplit(a, 2)[1], [R(2, 4)]),
+    ("vsplit", lambda m, a: a.vsplit([1])[1], [R(3, 2)]),
+    ("dsplit", lambda m, a: m.dsplit(a, 2)[0], [R(1, 2, 4)]),
+    ("ravel", lambda m, a: a.t().ravel(), [R(2, 3)]),
+    ("broadcast_to", lambda m, a: m.broadcast_to(a, (2, 3, 2)), [R(3, 1)]),
+    ("broadcast_tensors", lambda m, a, b: m.stack(m.broadcast_tensors(a, b)), [R(3, 1), R(2)]),
+    ("meshgrid_ij", lambda m, a, b: m.stack(m.meshgrid(a, b, indexing="ij")), [R(3), R(2)]),
+    ("meshgrid_xy", lambda m, a, b: m.stack(m.meshgrid(a, b, indexing="xy")), [R(3), R(2)]),
+    ("rot90", lambda m, a: m.rot90(a), [R(2, 3)]),
+    ("rot90_k", lambda m, a: a.rot90(3, (1, 0)), [R(2, 3)]),
+    ("rot90_2", lambda m, a: a.rot90(2), [R(2, 3)]),
+    ("kw_reshape", lambda m, a: a.reshape(shape=(3, 2)), [R(2, 3)]),
+    ("kw_permute", lambda m, a: a.permute(dims=(1, 0)), [R(2, 3)]),
+    ("kw_expand", lambda m, a: a.expand(size=(2, 2, 3)), [R(2, 3)]),
+    ("kw_flip", lambda m, a: m.flip(a, dims=(0,)), [R(2, 3)]),
+    ("kw_cat_axis", lambda m, a: m.cat([a, a], axis=1), [R(2, 3)]),
+    ("kw_stack_axis", lambda m, a: m.stack([a, a], axis=1), [R(2, 3)]),
+    ("unfold", lambda m, a: a.unfold(1, 3, 2), [R(3, 7)]),
+    ("unfold_overlap", lambda m, a: a.unfold(0, 2, 1), [R(3, 7)]),
+    ("unfold_gap", lambda m, a: a.unfold(-1, 2, 3), [R(3, 7)]),
+    ("unfold_noncontig", lambda m, a: a.t().unfold(0, 7, 1), [R(3, 7)]),
+    ("unfold_0d", lambda m, a: a.unfold(0, 1, 1), [R()]),
 ]
 
 
@@ -133,7 +155,13 @@ VIEWS = [
     ("expand", lambda x: x[:1].expand(5, 4)),
     ("movedim", lambda x: x.movedim(0, 1)),
     ("T", lambda x: x.T),
+    ("unfold", lambda x: x.unfold(1, 2, 1)),
 ]
+
+
+def test_broadcast_shapes():
+    assert ember.broadcast_shapes((2, 1), (3,), 1) == (2, 3)
+    assert repr(ember.broadcast_shapes((2, 1), (3,))) == "ember.Size([2, 3])"
 
 
 @pytest.mark.parametrize("fn", [v[1] for v in VIEWS], ids=[v[0] for v in VIEWS])
@@ -221,9 +249,20 @@ ERRORS = [
     (lambda m: m.ones(2, 3).squeeze((0, 5)), IndexError, "Dimension out of range"),
     (lambda m: m.ones(2, 3).permute(0), RuntimeError, "number of dimensions"),
     (lambda m: m.ones(2, 3, 4).t(), RuntimeError, "t\\(\\) expects a tensor with <= 2"),
-    (lambda m: m.ones(2, 3).expand(4, 3, 2), RuntimeError, "expanded size"),
+    (lambda m: m.ones(2, 3).expand(4, 3, 2), RuntimeError,
+     r"The expanded size of the tensor \(2\) must match the existing size \(3\) at "
+     r"non-singleton dimension 2.  Target sizes: \[4, 3, 2\].  Tensor sizes: \[2, 3\]"),
+    (lambda m: m.ones(2, 3).expand(3), RuntimeError,
+     r"the number of sizes provided \(1\) must be greater or equal"),
+    (lambda m: m.ones(2, 3).expand(-1, 2, 3), RuntimeError,
+     "isn't allowed in a leading, non-existing dimension 0"),
+    (lambda m: m.ones(0, 3).reshape(0, -1), RuntimeError, "ambiguous"),
+    (lambda m: m.ones(2, 3).view(-2, 3), RuntimeError, "invalid shape dimension -2"),
     (lambda m: m.ones(2).roll((1, 2)), RuntimeError, "`shifts` required to be of size 1"),
     (lambda m: m.ones(3).fliplr(), RuntimeError, "Input must be >= 2-d."),
+    (lambda m: m.ones(2, 3).unfold(1, 4, 1), RuntimeError,
+     "maximum size for tensor at dimension 1 is 3 but size is 4"),
+    (lambda m: m.ones(2, 3).unfold(1, 2, 0), RuntimeError, "step is 0 but must be > 0"),
 ]
 
 
@@ -240,3 +279,46 @@ def test_errors_same_type_as_torch(fn, exc, match):
 
     with pytest.raises(exc):
         fn(torch)
+
+
+GRADGRAD = [
+    ("repeat", lambda x: x.repeat(2, 1, 2) ** 2),
+    ("cat", lambda x: ember.cat([x, x * 2]) ** 2),
+    ("stack", lambda x: ember.stack([x, x * 2], 1) ** 2),
+    ("split", lambda x: x.split([1, 2], 1)[1] ** 2),
+    ("flip", lambda x: x.flip(0) ** 2),
+    ("roll", lambda x: x.roll(1, 1) ** 2),
+    ("expand", lambda x: x[:1].expand(3, 3) ** 2),
+]
+
+
+@pytest.mark.parametrize("fn", [g[1] for g in GRADGRAD], ids=[g[0] for g in GRADGRAD])
+def test_gradgradcheck(fn):
+    from ember.autograd.gradcheck import gradgradcheck
+
+    x = ember.tensor(R(2, 3), dtype=ember.float64, requires_grad=True)
+    assert gradgradcheck(fn, [x])
+
+
+@pytest.mark.parametrize("fn,shape", [
+    (lambda ts, o: ember.stack(ts, out=o), (4, 2, 3)),
+    (lambda ts, o: ember.stack(ts, 1, out=o), (2, 4, 3)),
+    (lambda ts, o: ember.cat(ts, out=o), (8, 3)),
+    (lambda ts, o: ember.cat(ts, -1, out=o), (2, 12)),
+])
+def test_out_is_written_in_place(fn, shape):
+    ts = [ember.randn(2, 3) for _ in range(4)]
+    base = ember.zeros(shape)
+    view = base.view(-1)
+    r = fn(ts, base)
+    assert r is base
+    expected = fn(ts, None).numpy()
+    np.testing.assert_array_equal(base.numpy(), expected)
+    np.testing.assert_array_equal(view.numpy(), expected.reshape(-1))  # same memory
+    assert base._version == 1
+
+
+def test_stack_mixed_dtypes_and_grad():
+    a = ember.ones(2, requires_grad=True)
+    r = ember.stack([a, ember.tensor([1, 2])])
+    assert r.dtype is ember.float32 and r.grad_fn.name() == "StackBackward0"

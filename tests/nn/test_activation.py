@@ -148,3 +148,51 @@ def test_activation_grad_fn_names():
     assert F.relu(x).grad_fn.name() == "ReluBackward0"
     assert F.gelu(x).grad_fn.name() == "GeluBackward0"
     assert F.log_softmax(x, 0).grad_fn.name() == "LogSoftmaxBackward0"
+
+
+@requires_torch
+@pytest.mark.parametrize("fn", ["relu", "tanh", "sigmoid", "silu", "leaky_relu", "hardtanh"])
+def test_double_backward_matches_torch(fn):
+    import torch
+
+    x = np.array([-1.3, 0.4, 2.2], np.float32)
+    out = []
+    for lib in (ember, torch):
+        t = lib.tensor(x, requires_grad=True)
+        (g,) = lib.autograd.grad(getattr(lib.nn.functional, fn)(t).pow(2).sum(), [t],
+                                 create_graph=True)
+        (g * g).sum().backward()
+        out.append(t.grad.numpy())
+    np.testing.assert_allclose(out[0], out[1], rtol=1e-5, atol=1e-6)
+
+
+@requires_torch
+def test_mse_double_backward_matches_torch():
+    import torch
+
+    x = np.array([[0.3, -1.0], [2.0, 0.5]], np.float32)
+    y = np.array([[0.0, 1.0], [1.0, 1.0]], np.float32)
+    out = []
+    for lib in (ember, torch):
+        t = lib.tensor(x, requires_grad=True)
+        (g,) = lib.autograd.grad(lib.nn.functional.mse_loss(t.tanh(), lib.tensor(y)), [t],
+                                 create_graph=True)
+        g.pow(2).sum().backward()
+        out.append(t.grad.numpy())
+    np.testing.assert_allclose(out[0], out[1], rtol=1e-5, atol=1e-6)
+
+
+@requires_torch
+@pytest.mark.parametrize("name,args,kwargs", [
+    ("Hardtanh", (), {"inplace": True}), ("Threshold", (0.1, 20), {}),
+    ("ELU", (), {"inplace": True}),
+    ("LeakyReLU", (), {"inplace": True}), ("ReLU6", (), {"inplace": True}),
+    ("SiLU", (), {"inplace": True}), ("SELU", (), {"inplace": True}),
+    ("Hardsigmoid", (), {"inplace": True}), ("Hardswish", (), {"inplace": True}),
+    ("Mish", (), {"inplace": True}), ("Softmax", (), {}), ("RReLU", (), {}), ("PReLU", (), {}),
+])
+def test_repr_matches_torch(name, args, kwargs):
+    import torch
+
+    assert repr(getattr(nn, name)(*args, **kwargs)) == repr(getattr(torch.nn, name)(*args,
+                                                                                  **kwargs))

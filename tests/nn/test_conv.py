@@ -190,3 +190,29 @@ def test_conv_output_contiguous_and_viewable():
     assert y.is_contiguous()
     assert tuple(y.view(4, -1).shape) == (4, 6 * 28 * 28)
     assert y.grad_fn.name() == "ConvolutionBackward0"
+
+
+@requires_torch
+def test_conv_non_contiguous_float64_and_empty_batch():
+    import torch
+
+    x = RNG.standard_normal((2, 7, 6, 3))  # channels-last memory, permuted to NCHW
+    w = RNG.standard_normal((4, 3, 3, 3))
+    check_parity(lambda m, x, w: m.nn.functional.conv2d(x.permute(0, 3, 1, 2), w, padding=1),
+                 x, w, grad=True)
+    e = F.conv2d(ember.zeros(0, 3, 8, 8, dtype=ember.float64), ember.tensor(w))
+    assert tuple(e.shape) == tuple(torch.conv2d(torch.zeros(0, 3, 8, 8, dtype=torch.float64),
+                                                torch.tensor(w)).shape)
+
+
+@requires_torch
+@pytest.mark.parametrize("xs,ws,kw", [((9, 3, 10, 10), (4, 3, 3, 3), {"padding": 1, "stride": 2}),
+                                      ((7, 2, 8, 9), (5, 2, 2, 3), {"dilation": 2})])
+def test_conv_chunked_big_batch_path(monkeypatch, xs, ws, kw):
+    from ember._ops import conv as conv_ops
+
+    monkeypatch.setattr(conv_ops, "_CHUNK_BYTES", 2048)  # force several chunks
+    check_parity(lambda m, x, w, b: m.nn.functional.conv2d(x, w, b, **kw), _r(*xs), _r(*ws),
+                 _r(ws[0]), grad=True, rtol=1e-4, atol=1e-5)
+    y = F.conv2d(ember.randn(*xs, requires_grad=True), ember.randn(*ws), **kw)
+    assert y.grad_fn.chunk < xs[0]

@@ -200,3 +200,49 @@ def test_flatten_unflatten_glu():
     check_parity(lambda m, t: m.nn.functional.glu(t, 1), x[:, :2], grad=True)
     assert repr(nn.Flatten()) == "Flatten(start_dim=1, end_dim=-1)"
     assert repr(nn.Unflatten(1, (2, 3))) == "Unflatten(dim=1, unflattened_size=(2, 3))"
+
+
+@pytest.mark.parametrize("fn", [
+    lambda x: F.softmax(x, 1), lambda x: F.log_softmax(x, 0), lambda x: F.softmin(x, -1),
+    lambda x: F.log_softmax(x.reshape(2, 3, 2), 1),
+])
+def test_softmax_family_gradcheck(fn):
+    check_grad(fn, RNG.standard_normal((4, 3)))
+
+
+@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
+def test_embedding_gradchecks(mode):
+    idx = np.array([0, 2, 2, 4, 1])
+    off = np.array([0, 2, 2])
+    check_grad(lambda w, i: F.embedding(i, w), RNG.standard_normal((5, 3)), idx)
+    check_grad(lambda w, i, o: F.embedding_bag(i, w, o, mode=mode),
+               RNG.standard_normal((5, 3)), idx, off)
+
+
+def test_prelu_bilinear_gradcheck():
+    check_grad(lambda x, w: F.prelu(x, w), RNG.standard_normal((2, 3, 4)),
+               np.array([0.1, 0.2, 0.3]))
+    check_grad(lambda x, w: F.prelu(x, w), RNG.standard_normal((2, 3)), np.array([0.25]))
+
+
+@requires_torch
+def test_distance_modules_and_softmax2d():
+    a, b = RNG.standard_normal((3, 5)).astype(np.float32), RNG.standard_normal((3, 5)).astype(
+        np.float32)
+    check_parity(lambda m, x, y: m.nn.CosineSimilarity(dim=1)(x, y), a, b, grad=True)
+    check_parity(lambda m, x, y: m.nn.PairwiseDistance(p=1.0, keepdim=True)(x, y), a, b,
+                 grad=True)
+    check_parity(lambda m, x: m.nn.Softmax2d()(x), RNG.standard_normal((2, 3, 2, 2)).astype(
+        np.float32), grad=True)
+
+
+@requires_torch
+def test_rrelu_eval_matches_torch_and_training_slopes_in_range():
+    check_parity(lambda m, x: m.nn.RReLU(0.1, 0.3).eval()(x), X, grad=True)
+    x = ember.tensor(-np.ones((100, 10), np.float32), requires_grad=True)
+    y = nn.RReLU(0.1, 0.3)(x)
+    slopes = -y.detach().numpy()
+    assert slopes.min() >= 0.1 and slopes.max() <= 0.3 and slopes.std() > 0.01
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), slopes, rtol=1e-6)
+    assert repr(nn.RReLU(0.1, 0.3)) == "RReLU(lower=0.1, upper=0.3)"

@@ -111,6 +111,11 @@ CASES = [
      [f32(6), np.array([1, -1, 1, -1, -1, 1], np.float32)], (0,)),
     ("soft_margin", "SoftMarginLoss", (), {}, [f32(6), np.array([1, -1, 1, -1, -1, 1],
                                                                  np.float32)], (0,)),
+    ("multi_margin", "MultiMarginLoss", (), {}, [f32(6, 5), LABELS], (0,)),
+    ("multi_margin_p2_w", "MultiMarginLoss", (), {"p": 2, "margin": 0.5, "weight": W5},
+     [f32(6, 5), LABELS], (0,)),
+    ("multilabel_margin", "MultiLabelMarginLoss", (), {},
+     [f32(3, 4), np.array([[3, 0, -1, 1], [0, 1, 2, 3], [1, -1, 0, 0]])], (0,)),
     ("multilabel_soft", "MultiLabelSoftMarginLoss", (), {},
      [f32(4, 3), f32(4, 3, lo=0, hi=1).round()], (0,)),
 ]
@@ -166,6 +171,10 @@ def test_cross_entropy_errors():
         F.cross_entropy(x, ember.tensor([0, 1]))
     with pytest.raises(RuntimeError, match="probability.*targets must have the input's shape"):
         F.cross_entropy(x, ember.rand(3, 5))
+    with pytest.raises(RuntimeError, match="expected target dtype to be Long or Byte, but got "
+                                           "Int"):
+        F.cross_entropy(x, ember.tensor([0, 1, 2], dtype=ember.int32))
+    assert F.cross_entropy(x, ember.tensor([0, 1, 2], dtype=ember.uint8)).ndim == 0
     with pytest.raises(RuntimeError, match="weight tensor should be defined"):
         F.cross_entropy(x, ember.tensor([0, 1, 2]), weight=ember.ones(3))
 
@@ -175,6 +184,8 @@ def test_bce_range_and_shape_errors():
         F.binary_cross_entropy(ember.tensor([0.5, 1.5]), ember.tensor([1.0, 0.0]))
     with pytest.raises(ValueError, match="different to the input size"):
         F.binary_cross_entropy(ember.tensor([0.5, 0.5]), ember.tensor([[1.0, 0.0]]))
+    with pytest.raises(RuntimeError, match="Found dtype Double but expected Float"):
+        F.binary_cross_entropy(ember.rand(2), ember.rand(2, dtype=ember.float64))
     with pytest.raises(ValueError, match="must be the same as input size"):
         F.binary_cross_entropy_with_logits(ember.ones(2), ember.ones(3))
 

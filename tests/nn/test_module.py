@@ -371,3 +371,51 @@ def test_call_fast_path_goes_to_forward():
 def test_module_init_rejects_unexpected_args():
     with pytest.raises(TypeError):
         nn.Module(3)
+
+
+@requires_torch
+def test_full_backward_pre_hook_matches_torch():
+    def run(lib):
+        lin = lib.nn.Linear(3, 2)
+        with lib.no_grad():
+            for p in lin.parameters():
+                p.fill_(0.5) if lib is torch else None
+        if lib is ember:
+            for p in lin.parameters():
+                p._data[...] = 0.5
+        seen = []
+        lin.register_full_backward_pre_hook(
+            lambda m, go: (seen.append(go[0].numpy().copy()), (go[0] * 3,))[1])
+        x = lib.ones(2, 3, requires_grad=True)
+        lin(x).sum().backward()
+        return seen[0], x.grad.numpy(), lin.weight.grad.numpy()
+
+    for a, b in zip(run(ember), run(torch)):
+        np.testing.assert_allclose(a, b)
+
+
+def test_extra_state_and_load_hooks():
+    class WithState(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(2, 2)
+            self.step = 0
+
+        def get_extra_state(self):
+            return {"step": self.step}
+
+        def set_extra_state(self, state):
+            self.step = state["step"]
+
+    a, b = WithState(), WithState()
+    a.step = 7
+    sd = a.state_dict()
+    assert list(sd) == ["_extra_state", "fc.weight", "fc.bias"]  # own entries first
+    calls = []
+    b.register_load_state_dict_pre_hook(lambda m, sd_, prefix, *rest: calls.append(prefix))
+    b.register_load_state_dict_post_hook(lambda m, keys: calls.append(tuple(keys.missing_keys)))
+    b.load_state_dict(sd)
+    assert b.step == 7 and calls == ["", ()]
+    res = WithState().load_state_dict({k: v for k, v in sd.items() if k != "_extra_state"},
+                                      strict=False)
+    assert res.missing_keys == ["_extra_state"]

@@ -140,3 +140,12 @@ def test_pool_errors():
 def test_pool_output_contiguous_for_view():
     y = F.max_pool2d(F.relu(ember.randn(4, 16, 10, 10)), 2)
     assert y.is_contiguous() and tuple(y.view(-1, 16 * 5 * 5).shape) == (4, 400)
+
+
+@requires_torch
+def test_pool_non_contiguous_input():
+    x = RNG.standard_normal((2, 8, 9, 3)).astype(np.float32)
+    check_parity(lambda m, x: m.nn.functional.max_pool2d(x.permute(0, 3, 1, 2), 3, 2, 1), x,
+                 grad=True)
+    check_parity(lambda m, x: m.nn.functional.avg_pool2d(x.permute(0, 3, 1, 2), 2), x,
+                 grad=True)

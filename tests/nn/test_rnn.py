@@ -157,3 +157,43 @@ def test_rnn_state_dict_round_trip():
     b.load_state_dict(a.state_dict())
     x = ember.randn(4, 1, 3)
     np.testing.assert_array_equal(a(x)[0].detach().numpy(), b(x)[0].detach().numpy())
+
+
+@requires_torch
+@pytest.mark.parametrize("cls", ["RNN", "LSTM", "GRU"])
+@pytest.mark.parametrize("kw", [{}, {"num_layers": 2, "bidirectional": True}])
+def test_packed_sequence_parity(cls, kw):
+    import torch
+    from torch.nn.utils.rnn import pack_padded_sequence as tpack
+    from torch.nn.utils.rnn import pad_packed_sequence as tpad
+
+    from ember.nn.utils.rnn import pack_padded_sequence as epack
+    from ember.nn.utils.rnn import pad_packed_sequence as epad
+
+    e, t = getattr(nn, cls)(3, 4, **kw), getattr(torch.nn, cls)(3, 4, **kw)
+    layers = kw.get("num_layers", 1) * (2 if kw.get("bidirectional") else 1)
+    lens = [3, 5, 2, 4]
+
+    def call(m, x, h):
+        lib = ember if m is e else torch
+        pack, pad = (epack, epad) if m is e else (tpack, tpad)
+        packed = pack(x, lib.tensor(lens), enforce_sorted=False)
+        out, hn = m(packed, (h, h * 2) if cls == "LSTM" else h)
+        return pad(out)[0], hn
+
+    module_parity(e, t, _r(5, 4, 3), _r(layers, 4, 4), call=call)
+
+
+@pytest.mark.parametrize("mode,gates", [("LSTM", 4), ("GRU", 3), ("RNN_TANH", 1)])
+@pytest.mark.parametrize("reverse", [False, True])
+def test_recurrent_node_gradcheck_packed(mode, gates, reverse):
+    sizes = np.array([3, 3, 2, 1])
+
+    def fn(x, h0, c0, w_ih, w_hh):
+        out, hn, cn = _run_layer(mode, x, h0, c0 if mode == "LSTM" else None, w_ih, w_hh,
+                                 None, None, reverse, batch_sizes=sizes)
+        return (out, hn, cn) if mode == "LSTM" else (out, hn)
+
+    arrays = [RNG.standard_normal(s) * 0.7 for s in
+              [(4, 3, 2), (3, 2), (3, 2), (gates * 2, 2), (gates * 2, 2)]]
+    check_grad(fn, *arrays)

@@ -241,3 +241,59 @@ def test_custom_optimizer_subclass():
     opt.step()
     np.testing.assert_allclose(a.detach().numpy(), [-0.1, 0.1])
     assert repr(opt) == "Sign (\nParameter Group 0\n    lr: 0.1\n)"
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_complex_params_match_torch(name):
+    # PyTorch updates complex parameters as pairs of reals (view_as_real)
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(5)
+    start = (rng.standard_normal(3) + 1j * rng.standard_normal(3)).astype(np.complex64)
+    grads = [(rng.standard_normal(3) + 1j * rng.standard_normal(3)).astype(np.complex64)
+             for _ in range(30)]
+    out = []
+    for lib in (ember, torch):
+        p = lib.tensor(start.copy(), requires_grad=True)
+        s = lib.tensor(np.complex64(1 + 2j), requires_grad=True)  # 0-d complex
+        kw = {"lr": 0.05, "momentum": 0.9} if name == "SGD" else {}
+        opt = getattr(lib.optim, name)([p, s], **kw)
+        for g in grads:
+            p.grad, s.grad = lib.tensor(g), lib.tensor(g[0])
+            opt.step()
+        out.append((p.detach().numpy().copy(), s.detach().numpy().copy()))
+        assert all(v.dtype == start.dtype for v in out[-1])
+    for a, b in zip(*out):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_named_parameters_give_param_names_like_torch():
+    torch = pytest.importorskip("torch")
+    res = []
+    for lib in (ember, torch):
+        w, b = lib.zeros(2, requires_grad=True), lib.zeros(1, requires_grad=True)
+        opt = lib.optim.SGD([("weight", w), ("bias", b)], lr=0.1)
+        assert opt.param_groups[0]["params"][0] is w
+        with pytest.raises(ValueError, match="all optimizer param groups should be "
+                                             "with/without names"):
+            opt.add_param_group({"params": [lib.zeros(1, requires_grad=True)]})
+        res.append((opt.state_dict()["param_groups"], repr(opt)))
+    assert res[0] == res[1]
+
+
+def test_hooks_run_once_when_subclass_step_calls_super():
+    class Clipped(ember.optim.SGD):
+        def step(self, closure=None):
+            for g in self.param_groups:
+                for p in g["params"]:
+                    np.clip(p.grad._data, -1, 1, out=p.grad._data)
+            return super().step(closure)
+
+    a = ember.zeros(2, requires_grad=True)
+    opt = Clipped([a], lr=1.0)
+    seen = []
+    opt.register_step_pre_hook(lambda o, args, kw: seen.append("pre"))
+    opt.register_step_post_hook(lambda o, args, kw: seen.append("post"))
+    a.grad = ember.tensor([5.0, -0.5])
+    opt.step()
+    assert seen == ["pre", "post"]
+    np.testing.assert_allclose(a.detach().numpy(), [-1.0, 0.5])

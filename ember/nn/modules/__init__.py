@@ -12,7 +12,7 @@ from ember.nn.modules.container import (
 from ember.nn.modules.linear import Bilinear, Identity, LazyLinear, Linear
 from ember.nn.modules.module import Module
 
-_OPTIONAL = ["activation", "loss", "dropout", "sparse", "flatten",
+_OPTIONAL = ["activation", "loss", "dropout", "sparse", "flatten", "distance",
              "conv", "pooling", "normalization", "rnn", "transformer", "upsampling",
              "pixelshuffle", "padding"]
 

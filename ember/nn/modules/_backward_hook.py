@@ -17,8 +17,12 @@ class _HookOut(Function):
     @staticmethod
     def backward(ctx, g):
         st = ctx.state
+        for hook in st.pre_hooks:
+            r = hook(st.module, (g,))
+            if r is not None:
+                g = r[0] if isinstance(r, tuple) else r
         st.grad_output = (g,)
-        if st.n_inputs == 0:  # no input needs a gradient: hooks see grad_input of Nones
+        if st.n_inputs == 0 and st.hooks:  # no input needs a gradient: grad_input is Nones
             st.call_hooks((None,) * max(st.n_args, 1))
         return g, None
 
@@ -41,9 +45,10 @@ class _HookIn(Function):
 
 
 class BackwardHook:
-    def __init__(self, module, hooks):
+    def __init__(self, module, hooks, pre_hooks=()):
         self.module = module
         self.hooks = hooks
+        self.pre_hooks = pre_hooks
         self.grad_output = (None,)
         self.n_inputs = 0
         self.n_args = 0

@@ -51,8 +51,11 @@ class Hardsigmoid(_Inplace):
     def forward(self, input):
         return F.hardsigmoid(input, self.inplace)
 
+    def extra_repr(self):
+        return ""  # PyTorch prints no arguments for these two
 
-class Hardswish(_Inplace):
+
+class Hardswish(Hardsigmoid):
     def forward(self, input):
         return F.hardswish(input, self.inplace)
 
@@ -253,6 +256,32 @@ class Softmin(_DimModule):
         return F.softmin(input, self.dim, _stacklevel=5)
 
 
+class Softmax2d(Module):
+    """softmax over the channel dim of (N, C, H, W) or (C, H, W) inputs."""
+
+    def forward(self, input):
+        if input.ndim not in (3, 4):
+            raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {input.ndim}D "
+                             "instead")
+        return F.softmax(input, -3)
+
+
+class RReLU(Module):
+    """Leaky ReLU with a random slope in [lower, upper] per element while training
+    ((lower + upper) / 2 in eval mode)."""
+
+    def __init__(self, lower=1.0 / 8, upper=1.0 / 3, inplace=False):
+        super().__init__()
+        self.lower, self.upper, self.inplace = lower, upper, inplace
+
+    def forward(self, input):
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self):
+        return f"lower={self.lower}, upper={self.upper}" + (", inplace=True" if self.inplace
+                                                            else "")
+
+
 class GLU(Module):
     def __init__(self, dim=-1):
         super().__init__()
@@ -268,4 +297,4 @@ class GLU(Module):
 __all__ = ["ReLU", "ReLU6", "LeakyReLU", "PReLU", "ELU", "SELU", "CELU", "GELU", "SiLU", "Mish",
            "Sigmoid", "Tanh", "Hardtanh", "Hardsigmoid", "Hardswish", "Softplus", "Softsign",
            "Softmax", "LogSoftmax", "Softmin", "Threshold", "LogSigmoid", "Tanhshrink",
-           "Softshrink", "Hardshrink", "GLU"]
+           "Softshrink", "Hardshrink", "GLU", "Softmax2d", "RReLU"]

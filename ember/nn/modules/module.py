@@ -15,6 +15,7 @@ from ember.autograd.grad_mode import no_grad
 from ember.nn.parameter import Buffer, Parameter
 
 _hook_ids = itertools.count()
+_EXTRA_STATE_KEY = "_extra_state"
 
 # global hooks (ember.nn.modules.module.register_module_forward_hook and friends)
 _global_forward_pre_hooks = OrderedDict()
@@ -132,7 +133,8 @@ class Module:
     def __call__(self, *args, **kwargs):
         # fast path: no hooks anywhere -> straight to forward
         if not (self._forward_hooks or self._forward_pre_hooks or self._backward_hooks
-                or _global_forward_hooks or _global_forward_pre_hooks):
+                or self._backward_pre_hooks or _global_forward_hooks
+                or _global_forward_pre_hooks):
             return self.forward(*args, **kwargs)
         return self._call_with_hooks(args, kwargs)
 
@@ -152,10 +154,11 @@ class Module:
                 if result is not None:
                     args = result if isinstance(result, tuple) else (result,)
         bw = None
-        if self._backward_hooks:
+        if self._backward_hooks or self._backward_pre_hooks:
             from ember.nn.modules._backward_hook import BackwardHook
 
-            bw = BackwardHook(self, list(self._backward_hooks.values()))
+            bw = BackwardHook(self, list(self._backward_hooks.values()),
+                              list(self._backward_pre_hooks.values()))
             args = bw.setup_input(args)
         output = self.forward(*args, **kwargs)
         for hid, hook in (*_global_forward_hooks.items(), *self._forward_hooks.items()):
@@ -205,6 +208,15 @@ class Module:
         return h
 
     register_backward_hook = register_full_backward_hook
+
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        """`hook(module, grad_output)` runs when the gradient of the module's output
+        arrives; it may return a replacement grad_output."""
+        h = RemovableHandle(self._backward_pre_hooks)
+        self._backward_pre_hooks[h.id] = hook
+        if prepend:
+            self._backward_pre_hooks.move_to_end(h.id, last=False)
+        return h
 
     # -- registration ---------------------------------------------------------------------
     def _check_name(self, name, kind, registry):
@@ -590,6 +602,17 @@ class Module:
         for name, b in self._buffers.items():
             if b is not None and name not in skip:
                 destination[prefix + name] = b if keep_vars else b.detach()
+        if type(self).get_extra_state is not Module.get_extra_state:
+            destination[prefix + _EXTRA_STATE_KEY] = self.get_extra_state()
+
+    def get_extra_state(self):
+        """Extra picklable state to save in state_dict (override with set_extra_state)."""
+        raise RuntimeError("Reached a code path in Module.get_extra_state() that should never be "
+                           "called.")
+
+    def set_extra_state(self, state):
+        raise RuntimeError("Reached a code path in Module.set_extra_state() that should never be "
+                           "called.")
 
     def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
         """An OrderedDict of every parameter and persistent buffer, keyed by dotted name."""
@@ -614,6 +637,9 @@ class Module:
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
                               unexpected_keys, error_msgs):
+        for hook in self._load_state_dict_pre_hooks.values():
+            hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                 error_msgs)
         persistent = {k: v for k, v in self._buffers.items()
                       if k not in self._non_persistent_buffers_set}
         local = {**{k: v for k, v in self._parameters.items()}, **persistent}
@@ -652,9 +678,16 @@ class Module:
             # NOTE: copy into the existing array: optimisers and views keep seeing it
             param._data[...] = src
             param._bump()
+        extra_key = prefix + _EXTRA_STATE_KEY
+        has_extra = type(self).set_extra_state is not Module.set_extra_state
+        if has_extra:
+            if extra_key in state_dict:
+                self.set_extra_state(state_dict[extra_key])
+            elif strict:
+                missing_keys.append(extra_key)
         if strict:
             for key in state_dict:
-                if key.startswith(prefix):
+                if key.startswith(prefix) and not (has_extra and key == extra_key):
                     input_name = key[len(prefix):].split(".", 1)[0]
                     if input_name not in self._modules and input_name not in local:
                         unexpected_keys.append(key)
@@ -681,6 +714,10 @@ class Module:
                     load(child, prefix + name + ".")
 
         load(self, "")
+        result = _IncompatibleKeys(missing, unexpected)
+        for m in self.modules():
+            for hook in m._load_state_dict_post_hooks.values():
+                hook(m, result)
         if strict:
             if unexpected:
                 errors.insert(0, "Unexpected key(s) in state_dict: {}. ".format(
@@ -692,6 +729,26 @@ class Module:
             raise RuntimeError("Error(s) in loading state_dict for {}:\n\t{}".format(
                 type(self).__name__, "\n\t".join(errors)))
         return _IncompatibleKeys(missing, unexpected)
+
+    def register_load_state_dict_pre_hook(self, hook):
+        """`hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
+        unexpected_keys, error_msgs)` runs before this module's entries are loaded."""
+        return self._register_load_state_dict_pre_hook(hook, with_module=True)
+
+    def _register_load_state_dict_pre_hook(self, hook, with_module=False):
+        h = RemovableHandle(self._load_state_dict_pre_hooks)
+        if with_module:
+            self._load_state_dict_pre_hooks[h.id] = lambda *a: hook(self, *a)
+        else:
+            self._load_state_dict_pre_hooks[h.id] = hook
+        return h
+
+    def register_load_state_dict_post_hook(self, hook):
+        """`hook(module, incompatible_keys)` runs after load_state_dict; it may remove
+        entries from the missing/unexpected lists in place."""
+        h = RemovableHandle(self._load_state_dict_post_hooks)
+        self._load_state_dict_post_hooks[h.id] = hook
+        return h
 
     def register_state_dict_hook(self, hook):
         h = RemovableHandle(self._state_dict_hooks)

@@ -35,10 +35,18 @@ class RecurrentLayer(Op):
 
     _bw_name = "RecurrentBackward0"
 
-    def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, mode="LSTM", reverse=False):
+    def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, mode="LSTM", reverse=False,
+                batch_sizes=None):
         if reverse:
             x = x[::-1]
         t_len, b = x.shape[:2]
+        # packed sequences (sorted by decreasing length): rows >= act[t] have ended (forward)
+        # or not started (reverse) at step t and carry their state through unchanged
+        act = [None] * t_len
+        if batch_sizes is not None:
+            sizes = batch_sizes[::-1] if reverse else batch_sizes
+            act = [int(n) if n < b else None for n in sizes]
+        ctx.act = act
         h = w_hh.shape[1]
         xw = xp.matmul(x, w_ih.T)  # (T, B, G*H): the input projection of every step at once
         if b_ih is not None:
@@ -61,6 +69,9 @@ class RecurrentLayer(Op):
                 xp.multiply(gates[:, h:2 * h], cs[t], out=c)
                 c += gates[:, :h] * gates[:, 2 * h:3 * h]
                 xp.multiply(gates[:, 3 * h:], xp.tanh(c), out=hs[t + 1])
+                if act[t] is not None:
+                    hs[t + 1, act[t]:] = hs[t, act[t]:]
+                    c[act[t]:] = cs[t, act[t]:]
             ctx.save_for_backward(x, hs, cs, xw, w_ih, w_hh)
             out = xp.concatenate([hs[1:], cs[-1:]])
         elif mode == "GRU":
@@ -80,6 +91,8 @@ class RecurrentLayer(Op):
                 # h' = n + z * (h - n)
                 xp.multiply(z, hs[t] - n, out=hs[t + 1])
                 hs[t + 1] += n
+                if act[t] is not None:
+                    hs[t + 1, act[t]:] = hs[t, act[t]:]
             ctx.save_for_backward(x, hs, ghn, xw, w_ih, w_hh)
             out = hs[1:]
         else:
@@ -91,6 +104,8 @@ class RecurrentLayer(Op):
                     xp.maximum(a, 0, out=hs[t + 1])
                 else:
                     xp.tanh(a, out=hs[t + 1])
+                if act[t] is not None:
+                    hs[t + 1, act[t]:] = hs[t, act[t]:]
             ctx.save_for_backward(x, hs, None, None, w_ih, w_hh)
             out = hs[1:]
         ctx.args = (mode, reverse)
@@ -106,12 +121,16 @@ class RecurrentLayer(Op):
         gout = g[:t_len][::-1] if reverse else g[:t_len]
         dh = xp.zeros((b, h), dtype=g.dtype)
         need = ctx.needs_input_grad
+        act = ctx.act
         if mode == "LSTM":
             cs = aux
             dc = g[t_len].copy()
             dgates = xp.empty_like(xw)
             for t in range(t_len - 1, -1, -1):
                 dh += gout[t]
+                a = act[t]
+                if a is not None:  # ended rows: state passes through untouched
+                    keep_h, keep_c = dh[a:].copy(), dc[a:].copy()
                 gt = xw[t]
                 i, f, gg, o = gt[:, :h], gt[:, h:2 * h], gt[:, 2 * h:3 * h], gt[:, 3 * h:]
                 tc = xp.tanh(cs[t + 1])
@@ -122,7 +141,12 @@ class RecurrentLayer(Op):
                 xp.multiply(dc * cs[t], f * (1 - f), out=d[:, h:2 * h])
                 xp.multiply(dc * i, 1 - gg * gg, out=d[:, 2 * h:3 * h])
                 dc *= f
+                if a is not None:
+                    d[a:] = 0
+                    dc[a:] = keep_c
                 dh = d @ w_hh
+                if a is not None:
+                    dh[a:] += keep_h
             dgh = dgates
             dc0 = dc
         elif mode == "GRU":
@@ -131,6 +155,9 @@ class RecurrentLayer(Op):
             dgh = xp.empty_like(xw)  # d(hidden projection)
             for t in range(t_len - 1, -1, -1):
                 dh += gout[t]
+                a = act[t]
+                if a is not None:
+                    keep_h = dh[a:].copy()
                 gt = xw[t]
                 r, z, n = gt[:, :h], gt[:, h:2 * h], gt[:, 2 * h:]
                 dn = dh * (1 - z) * (1 - n * n)
@@ -143,20 +170,32 @@ class RecurrentLayer(Op):
                 e = dgh[t]
                 e[:, :2 * h] = d[:, :2 * h]
                 xp.multiply(dn, r, out=e[:, 2 * h:])
+                if a is not None:
+                    d[a:] = 0
+                    e[a:] = 0
                 dh = dh * z + e @ w_hh
+                if a is not None:
+                    dh[a:] = keep_h
             dc0 = None
         else:
             dgates = xp.empty((t_len, b, h), dtype=g.dtype)
             relu = mode == "RNN_RELU"
             for t in range(t_len - 1, -1, -1):
                 dh += gout[t]
+                a = act[t]
+                if a is not None:
+                    keep_h = dh[a:].copy()
                 hn = hs[t + 1]
                 d = dgates[t]
                 if relu:
                     xp.multiply(dh, hn > 0, out=d)
                 else:
                     xp.multiply(dh, 1 - hn * hn, out=d)
+                if a is not None:
+                    d[a:] = 0
                 dh = d @ w_hh
+                if a is not None:
+                    dh[a:] += keep_h
             dgh = dgates
             dc0 = None
         gx = gw_ih = gw_hh = gb_ih = gb_hh = None
@@ -180,10 +219,11 @@ class RecurrentLayer(Op):
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 
-def _run_layer(mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse):
+def _run_layer(mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, batch_sizes=None):
     """(T, B, I) -> outputs (T, B, H), final h (B, H), final c (B, H) or None."""
     t_len = x.shape[0]
-    y = RecurrentLayer.apply(x, h0, c0, w_ih, w_hh, b_ih, b_hh, mode=mode, reverse=reverse)
+    y = RecurrentLayer.apply(x, h0, c0, w_ih, w_hh, b_ih, b_hh, mode=mode, reverse=reverse,
+                             batch_sizes=batch_sizes)
     out = Narrow.apply(y, axis=0, start=0, stop=t_len) if mode == "LSTM" else y
     h_n = Narrow.apply(y, axis=0, start=0 if reverse else t_len - 1, keepdim=False)
     c_n = Narrow.apply(y, axis=0, start=t_len, keepdim=False) if mode == "LSTM" else None
@@ -273,9 +313,13 @@ class RNNBase(Module):
             raise RuntimeError(f"Expected {what} size {expected}, got {list(hx.shape)}")
 
     def forward(self, input, hx=None):
+        from ember.nn.utils.rnn import PackedSequence
+
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         if not isinstance(input, Tensor):
-            raise TypeError("ember's RNN layers take a Tensor input (PackedSequence is not "
-                            "supported)")
+            raise TypeError(f"{type(self).__name__}: expected a Tensor or PackedSequence input, "
+                            f"got {type(input).__name__}")
         is_lstm = self.mode == "LSTM"
         if input.ndim not in (2, 3):
             raise ValueError(f"{type(self).__name__}: Expected input to be 2D or 3D, got "
@@ -304,6 +348,52 @@ class RNNBase(Module):
         else:
             h0, c0 = hx, None
             self._check_hidden(h0, expected)
+        output, h_n, c_n = self._layers(input, h0, c0)
+        if unbatched:
+            output = output.squeeze(1)
+            h_n = h_n.squeeze(1)
+            c_n = c_n.squeeze(1) if is_lstm else None
+        elif self.batch_first:
+            output = output.transpose(0, 1)
+        return output, ((h_n, c_n) if is_lstm else h_n)
+
+    def _forward_packed(self, packed, hx):
+        """PackedSequence in, PackedSequence out: the padded batch runs with per-step batch
+        sizes so each sequence stops (or, in reverse, starts) at its own length."""
+        from ember._ops.indexing import index_select
+        from ember.nn.utils.rnn import PackedSequence, _GatherRows, _ScatterRows
+
+        data, sizes = packed.data, packed.batch_sizes._data
+        t_len, b = sizes.size, int(sizes[0])
+        idx = xp.concatenate([t * b + xp.arange(n) for t, n in enumerate(sizes.tolist())])
+        idx = idx.astype(xp.int64)
+        x = _ScatterRows.apply(data, idx, shape=(t_len, b) + tuple(data.shape[1:]), fill=0.0)
+        if x.shape[-1] != self.input_size:
+            raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected "
+                               f"{self.input_size}, got {x.shape[-1]}")
+        is_lstm = self.mode == "LSTM"
+        dirs = 2 if self.bidirectional else 1
+        expected = (self.num_layers * dirs, b, self.hidden_size)
+        if hx is None:
+            h0 = zeros(expected, dtype=x.dtype)
+            c0 = zeros(expected, dtype=x.dtype) if is_lstm else None
+        else:
+            h0, c0 = hx if is_lstm else (hx, None)
+            self._check_hidden(h0, expected)
+            if packed.sorted_indices is not None:  # hx is in the caller's batch order
+                h0 = index_select(h0, 1, packed.sorted_indices)
+                c0 = index_select(c0, 1, packed.sorted_indices) if is_lstm else None
+        out, h_n, c_n = self._layers(x, h0, c0, sizes)
+        out = PackedSequence(_GatherRows.apply(out, idx), packed.batch_sizes,
+                             packed.sorted_indices, packed.unsorted_indices)
+        if packed.unsorted_indices is not None:
+            h_n = index_select(h_n, 1, packed.unsorted_indices)
+            c_n = index_select(c_n, 1, packed.unsorted_indices) if is_lstm else None
+        return out, ((h_n, c_n) if is_lstm else h_n)
+
+    def _layers(self, input, h0, c0, batch_sizes=None):
+        is_lstm = self.mode == "LSTM"
+        dirs = 2 if self.bidirectional else 1
         weights = self._flat_weights
         per = 4 if self.bias else 2
         layer_in = input
@@ -317,23 +407,17 @@ class RNNBase(Module):
                     w = w + [None, None]
                 hk = Narrow.apply(h0, axis=0, start=k, keepdim=False)
                 ck = Narrow.apply(c0, axis=0, start=k, keepdim=False) if is_lstm else None
-                out, hn, cn = _run_layer(self.mode, layer_in, hk, ck, *w, reverse=d == 1)
+                out, hn, cn = _run_layer(self.mode, layer_in, hk, ck, *w, reverse=d == 1,
+                                         batch_sizes=batch_sizes)
                 outs.append(out)
                 h_n.append(hn)
                 c_n.append(cn)
             layer_in = outs[0] if dirs == 1 else Cat.apply(*outs, axis=2)
             if self.dropout and self.training and layer < self.num_layers - 1:
                 layer_in = _dropout(layer_in, self.dropout, True)
-        output = layer_in
         h_n = Stack.apply(*h_n, axis=0)
         c_n = Stack.apply(*c_n, axis=0) if is_lstm else None
-        if unbatched:
-            output = output.squeeze(1)
-            h_n = h_n.squeeze(1)
-            c_n = c_n.squeeze(1) if is_lstm else None
-        elif self.batch_first:
-            output = output.transpose(0, 1)
-        return output, ((h_n, c_n) if is_lstm else h_n)
+        return layer_in, h_n, c_n
 
 
 class RNN(RNNBase):

@@ -212,6 +212,8 @@ def _process_worker(worker_id, num_workers, spec, index_conn, result_reader, res
         pass  # the main process went away
     finally:
         shm.release()
+        if os.getppid() != main_pid:  # nobody is left to sweep our segments
+            _shm.sweep(main_pid, [os.getpid()])
 
 
 def _describe_death(worker_id, proc):

@@ -8,6 +8,7 @@ import numpy as np
 
 from ember import _random
 from ember._tensor import Tensor, _wrap
+from ember.utils.data import _collate
 
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "StackDataset", "ConcatDataset",
            "ChainDataset", "Subset", "random_split"]
@@ -93,16 +94,18 @@ class TensorDataset(Dataset):
 
     def __getitems__(self, indices):
         # One fancy index per tensor for the whole batch (the fast path of the DataLoader).
-        from ember.utils.data._collate import _empty
-
-        idx = np.asarray(indices, dtype=np.intp)
+        idx = indices if type(indices) is np.ndarray else np.asarray(indices, dtype=np.intp)
+        empty = _collate._empty  # np.empty, or a shared-memory allocator in a worker
         out = []
         for t in self.tensors:
             if not isinstance(t, Tensor) or t._requires_grad:
                 return [self[int(i)] for i in idx]
             a = t._data
             try:
-                rows = np.take(a, idx, axis=0, out=_empty((len(idx),) + a.shape[1:], a.dtype))
+                if empty is np.empty:
+                    rows = a[idx]
+                else:
+                    rows = a.take(idx, 0, empty((len(idx),) + a.shape[1:], a.dtype))
             except IndexError as e:
                 raise _bounds_error(e, len(a)) from None
             out.append(_wrap(rows))

@@ -459,3 +459,74 @@ def test_worker_info_outside_workers_and_frozen():
 def test_pin_memory_accepted():
     out = list(DataLoader(TensorDataset(ember.ones(4, 2)), batch_size=2, pin_memory=True))
     assert len(out) == 2 and out[0][0].shape == (2, 2)
+
+
+_ORPHAN_SCRIPT = """
+import os, sys
+sys.path.insert(0, {root!r})
+import numpy as np
+import ember
+from ember.utils.data import DataLoader, TensorDataset
+x = ember.from_numpy(np.ones((64, 64, 64), np.float32))
+loader = DataLoader(TensorDataset(x), batch_size=8, num_workers=2, persistent_workers=True)
+it = iter(loader)
+next(it)
+print(" ".join(str(p.pid) for p in it._pool.procs), flush=True)
+os._exit(0)  # die without any cleanup
+"""
+
+
+def test_workers_exit_when_main_process_dies():
+    import subprocess
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__)))))
+    out = subprocess.run([sys.executable, "-c", _ORPHAN_SCRIPT.format(root=root)],
+                         capture_output=True, text=True, timeout=60)
+    pids = [int(p) for p in out.stdout.split()]
+    assert len(pids) == 2, out.stderr
+    deadline = time.monotonic() + 10
+    while any(os.path.exists(f"/proc/{p}") and _state(p) != "Z" for p in pids) \
+            and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert all(not os.path.exists(f"/proc/{p}") or _state(p) == "Z" for p in pids)
+    leftovers = [n for n in os.listdir("/dev/shm")
+                 if any(n.startswith("ember_") and f"_w{p}_" in n for p in pids)]
+    assert leftovers == []  # the orphaned workers swept their unsent segments
+
+
+def _state(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"
+
+
+def test_keyboard_interrupt_in_loop_stops_workers(no_leaks):
+    loader = DataLoader(Indices(40), batch_size=2, num_workers=2)
+
+    def train():
+        for i, _ in enumerate(loader):
+            if i == 2:
+                signal.raise_signal(signal.SIGINT)  # Ctrl-C
+    with pytest.raises(KeyboardInterrupt):
+        train()
+
+
+class Notebook(Indices):
+    pass
+
+
+def test_class_from_notebook_main_under_spawn(monkeypatch):
+    import sys
+    import types
+
+    fake_main = types.ModuleType("__main__")  # like Jupyter: no __file__
+    monkeypatch.setitem(sys.modules, "__main__", fake_main)
+    monkeypatch.setattr(Notebook, "__module__", "__main__")
+    loader = DataLoader(Notebook(4), num_workers=1, multiprocessing_context="spawn")
+    with pytest.raises(pickle.PicklingError, match="defined in __main__ of an interactive "
+                                                   "session or notebook"):
+        iter(loader)
