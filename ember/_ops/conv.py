@@ -250,6 +250,42 @@ class ConvNd(Op):
             gb = g2.sum(axis=2).reshape(o)
         return gx, gw, gb
 
+    def tbackward(ctx, g):
+        return _conv_tbackward(ctx, g)
+
+
+def _conv_tbackward(ctx, g):
+    """Tensor-level backward of a convolution (create_graph=True): grad_input is a transposed
+    convolution of g; grad_weight a convolution of the input (batch and channels swapped)
+    with g as the kernel, stride and dilation exchanged."""
+    x, w, b = ctx.inputs
+    n, c, sp, ks, os, s_in, lo = ctx.geom
+    stride, dilation, groups, unbatched = ctx.params
+    d = len(ks)
+    if any(sp[i] - s_in[i] - lo[i] != lo[i] for i in range(d)) or groups != 1:
+        raise RuntimeError("create_graph=True through a convolution is supported for groups=1 "
+                           "and symmetric padding only")
+    need = ctx.needs_input_grad
+    if unbatched:
+        g, x = g.unsqueeze(0), x.unsqueeze(0)
+    gx = gw = gb = None
+    if need[0]:
+        op = tuple(s_in[i] - ((os[i] - 1) * stride[i] - 2 * lo[i] + dilation[i] * (ks[i] - 1)
+                              + 1) for i in range(d))
+        gx = _TRANSPOSED[d - 1](g, w, None, stride, lo, op, 1, dilation)
+        gx = gx.squeeze(0) if unbatched else gx
+    if need[1]:
+        from ember.nn._functional_spatial import Narrow
+
+        r = _CONVS[d - 1](x.transpose(0, 1), g.transpose(0, 1), None, dilation, lo, stride, 1)
+        for i in range(d):
+            if r.shape[2 + i] != ks[i]:
+                r = Narrow.apply(r, axis=2 + i, start=0, stop=ks[i])
+        gw = r.transpose(0, 1)
+    if b is not None and need[2]:
+        gb = g.sum(dim=(0,) + tuple(range(2, 2 + d)))
+    return gx, gw, gb
+
 
 class ConvTransposeNd(Op):
     _bw_name = "ConvolutionBackward0"
@@ -531,6 +567,9 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     y = Fold.apply(x, out=out, ks=ks, st=st, dl=dl, pad=pad)
     return y.squeeze(0) if unbatched else y
 
+
+_CONVS = (conv1d, conv2d, conv3d)
+_TRANSPOSED = (conv_transpose1d, conv_transpose2d, conv_transpose3d)
 
 # torch.<name> exports (unfold/fold live in nn.functional only)
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
