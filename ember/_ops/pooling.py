@@ -161,7 +161,7 @@ class MaxPoolNd(Op):
                     free = ~hit
                 else:
                     hit &= free
-                    free &= ~hit
+                    free ^= hit  # hit is a subset of free: clears the routed positions
                 if disjoint:
                     xp.multiply(hit, g, out=gx[sl])
                 else:
