@@ -207,6 +207,25 @@ def _eye_half(n, half, like):
     return _wrap(e)
 
 
+def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1):
+    """Sample from the Gumbel-softmax distribution; `hard=True` returns one-hot samples
+    whose gradient is the soft sample's (straight-through)."""
+    from ember import _random
+    from ember._backend import xp
+    from ember._tensor import _wrap
+
+    x = logits._data
+    gumbels = -xp.log(_random.rng().exponential(size=x.shape)).astype(x.dtype)
+    y_soft = softmax((logits + _wrap(gumbels)) / tau, dim)
+    if not hard:
+        return y_soft
+    d = dim % x.ndim
+    index = y_soft._data.argmax(axis=d)
+    y_hard = xp.zeros_like(y_soft._data)
+    xp.put_along_axis(y_hard, xp.expand_dims(index, d), 1, axis=d)
+    return _wrap(y_hard) - y_soft.detach() + y_soft
+
+
 # -- dropout ----------------------------------------------------------------------------------
 def dropout(input, p=0.5, training=True, inplace=False):
     """Zero elements with probability p, scale the rest by 1/(1-p) (training only)."""
