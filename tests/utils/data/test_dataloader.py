@@ -617,3 +617,10 @@ def test_persistent_workers_restart_after_a_worker_died(no_leaks):
     with pytest.raises(RuntimeError, match="exited unexpectedly"):  # fresh workers, same fate
         list(loader)
     del loader
+
+
+def test_spawn_worker_exception_keeps_type(no_leaks):
+    loader = DataLoader(TensorDataset(ember.zeros(3)), sampler=[0, 7], num_workers=1,
+                        multiprocessing_context="spawn")
+    with pytest.raises(IndexError, match="Caught IndexError in DataLoader worker process 0"):
+        list(loader)
