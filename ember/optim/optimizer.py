@@ -55,6 +55,9 @@ class Optimizer:
     """
 
     def __init__(self, params, defaults):
+        if defaults.get("differentiable"):
+            raise NotImplementedError(f"{type(self).__name__}: differentiable=True (autograd "
+                                      "through the update) is not supported by ember.optim")
         self.defaults = defaults
         self.state = defaultdict(dict)
         self.param_groups = []

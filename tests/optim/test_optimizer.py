@@ -326,3 +326,13 @@ def test_state_dict_round_trip_through_files_with_torch(name, tmp_path):
         eparams[-1].grad = None
         oe2.step()
     assert_params_close([p.detach().numpy() for p in eparams], ref)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_differentiable_is_refused_not_ignored(name):
+    kw = {"lr": 0.1} if name == "SGD" else {}
+    with pytest.raises(NotImplementedError, match="differentiable=True"):
+        getattr(ember.optim, name)([leaf(2)], differentiable=True, **kw)
+    # the accepted no-op flags
+    opt = getattr(ember.optim, name)([leaf(2)], foreach=True, **kw)
+    assert opt.param_groups[0]["foreach"] is True

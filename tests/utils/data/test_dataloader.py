@@ -608,3 +608,19 @@ def test_batches_match_torch(kwargs):
 def test_prefetch_factor_must_be_positive():
     with pytest.raises(ValueError, match="prefetch_factor should be a positive integer"):
         DataLoader(Indices(4), num_workers=1, prefetch_factor=0)
+
+
+def test_persistent_workers_restart_after_a_worker_died(no_leaks):
+    loader = DataLoader(Exits(6), batch_size=1, num_workers=2, persistent_workers=True)
+    with pytest.raises(RuntimeError, match="exited unexpectedly"):
+        list(loader)
+    with pytest.raises(RuntimeError, match="exited unexpectedly"):  # fresh workers, same fate
+        list(loader)
+    del loader
+
+
+def test_spawn_worker_exception_keeps_type(no_leaks):
+    loader = DataLoader(TensorDataset(ember.zeros(3)), sampler=[0, 7], num_workers=1,
+                        multiprocessing_context="spawn")
+    with pytest.raises(IndexError, match="Caught IndexError in DataLoader worker process 0"):
+        list(loader)
