@@ -51,3 +51,12 @@ def test_quickstart_missing_logging_extra_says_pip_install(monkeypatch, capsys):
     monkeypatch.setattr(wmod, "_tbx", None)
     assert quickstart.main(["--epochs", "1"]) == 1
     assert "pip install ember[logging]" in capsys.readouterr().err
+
+
+def test_quickstart_unavailable_device_is_a_clear_error(capsys):
+    from ember.examples import quickstart
+
+    if ember.cuda.is_available():
+        pytest.skip("a CUDA backend is present")
+    assert quickstart.main(["--device", "cuda", "--epochs", "1"]) == 2
+    assert "--device cuda" in capsys.readouterr().err
