@@ -420,11 +420,17 @@ class Repeat(Op):
         return xp.tile(x, reps)
 
     def backward(ctx, g):
+        if g.size == 0 or 0 in ctx.in_shape:
+            return xp.zeros(ctx.in_shape, g.dtype)
         # NOTE: output dim i is (repeat r_i, size s_i) flattened: fold it and sum the repeats
         folded = g.reshape(tuple(v for n, s in zip(g.shape, ctx.in_shape) for v in (n // s, s)))
         return folded.sum(axis=tuple(range(0, folded.ndim, 2))).reshape(ctx.in_shape)
 
     def tbackward(ctx, g):
+        if g.numel() == 0 or 0 in ctx.in_shape:
+            from ember._ops.creation import zeros
+
+            return zeros(ctx.in_shape, dtype=g.dtype)
         folded = reshape(g, tuple(v for n, s in zip(g.shape, ctx.in_shape) for v in (n // s, s)))
         return reshape(folded.sum(tuple(range(0, folded.ndim, 2))), ctx.in_shape)
 
@@ -438,10 +444,6 @@ def repeat(input, *sizes):
         raise RuntimeError(f"Trying to create tensor with negative dimension: {list(sizes)}")
     shape = (1,) * (len(sizes) - input._data.ndim) + input._data.shape
     x = input if shape == input._data.shape else reshape(input, shape)
-    if 0 in sizes or 0 in shape:
-        from ember._ops.creation import zeros
-
-        return zeros(tuple(a * b for a, b in zip(shape, sizes)), dtype=input.dtype)
     return Repeat.apply(x, reps=sizes)
 
 

@@ -40,6 +40,8 @@ ROWS = [
     ("contiguous", lambda m, a: a.t().contiguous(), [R(3, 4)]),
     ("repeat", lambda m, a: a.repeat(2, 1, 3), [R(3, 2)]),
     ("repeat_0d", lambda m, a: a.repeat(2, 2), [R()]),
+    ("repeat_zero", lambda m, a: a.repeat(0, 2), [R(3, 2)]),
+    ("repeat_empty", lambda m, a: a.repeat(2, 1), [R(0, 2)]),
     ("tile", lambda m, a: a.tile((2,)), [R(3, 2)]),
     ("tile_noncontig", lambda m, a: m.tile(a.t(), (2, 1, 2)), [R(3, 2)]),
     ("cat0", lambda m, a, b: m.cat([a, b]), [R(2, 3), R(4, 3)]),
