@@ -604,18 +604,18 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
 
 
 class DiagEmbed(Op):
-    """1-D vector -> matrix with the vector on the `offset` diagonal."""
+    """(..., n) -> (..., m, m) with the vectors on the `offset` diagonal of the last two dims."""
 
     def forward(ctx, v, offset=0):
         ctx.offset = offset
-        n = v.shape[0] + abs(offset)
-        out = xp.zeros((n, n), v.dtype)
-        r, c = _diag_index(n, n, offset)
-        out[r, c] = v
+        n = v.shape[-1] + abs(offset)
+        out = xp.zeros(v.shape[:-1] + (n, n), v.dtype)
+        ctx.rc = _diag_index(n, n, offset)
+        out[..., ctx.rc[0], ctx.rc[1]] = v
         return out
 
     def backward(ctx, g):
-        return xp.diagonal(g, ctx.offset).copy()
+        return g[..., ctx.rc[0], ctx.rc[1]]
 
 
 def diag(input, diagonal=0):
@@ -632,22 +632,14 @@ def diag(input, diagonal=0):
 def diag_embed(input, offset=0, dim1=-2, dim2=-1):
     from ember._ops.shape import movedim
 
-    if input._data.ndim == 1 and offset == 0 and (dim1, dim2) in ((-2, -1), (0, 1)):
-        return DiagEmbed.apply(input)
-    # batch: stack of embedded diagonals built with einsum against an identity
-    n = input._data.shape[-1]
-    eye = xp.eye(n, dtype=input._data.dtype)
-    r = einsum("...i,ij->...ij", input, _as_tensor(eye))
-    if offset:
-        raise NotImplementedError("diag_embed with a batch and an offset is not supported")
+    r = DiagEmbed.apply(input, offset=offset)
     nd = r._data.ndim
-    return movedim(r, (nd - 2, nd - 1), (_wrap_dim(dim1, nd), _wrap_dim(dim2, nd)))
-
-
-def _as_tensor(a):
-    from ember._ops._helpers import _wrap
-
-    return _wrap(a)
+    d1, d2 = _wrap_dim(dim1, nd), _wrap_dim(dim2, nd)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    if (d1, d2) == (nd - 2, nd - 1):
+        return r
+    return movedim(r, (nd - 2, nd - 1), (d1, d2))
 
 
 class Trace(Op):

@@ -131,6 +131,8 @@ UNARY = [
     ("diagonal_dims", lambda m, a: a.unsqueeze(0).diagonal(0, 2, 1)),
     ("linalg_diagonal", lambda m, a: m.linalg.diagonal(a.unsqueeze(0))),
     ("diag_embed", lambda m, a: m.diag_embed(a)),
+    ("diag_embed_offset", lambda m, a: m.diag_embed(a, 1)),
+    ("diag_embed_dims", lambda m, a: m.diag_embed(a, -2, 0, 2)),
     ("tril", lambda m, a: m.tril(a)),
     ("triu", lambda m, a: m.triu(a, 1)),
     ("tril_neg", lambda m, a: a.tril(-1)),
