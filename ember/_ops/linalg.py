@@ -482,8 +482,21 @@ def _einsum_grad(g, ops, ins, out, i):
     return full
 
 
+def _from_sublists(args):
+    def letters(sub):
+        return "".join("..." if e is Ellipsis else _LETTERS[e] for e in sub)
+
+    out = None
+    if len(args) % 2:  # a trailing output sublist
+        args, out = args[:-1], letters(args[-1])
+    ins = ",".join(letters(x) for x in args[1::2])
+    return (ins if out is None else ins + "->" + out), tuple(args[0::2])
+
+
 def einsum(equation, *operands):
     """Einstein summation (PyTorch's einsum), differentiable in every operand."""
+    if isinstance(equation, Tensor):  # sublist format: einsum(a, [0, 1], b, [1, 2], [0, 2])
+        equation, operands = _from_sublists((equation,) + operands)
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     if not operands:
