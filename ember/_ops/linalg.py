@@ -1154,6 +1154,29 @@ def chain_matmul(*matrices):
     return _la().multi_dot(matrices)
 
 
+def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
+    """beta * input + alpha * outer(vec1, vec2)."""
+    r = outer(vec1, vec2)
+    if alpha != 1:
+        r = r * alpha
+    if beta != 0:  # NOTE: beta=0 ignores input entirely (NaNs included), as in PyTorch
+        r = r + (input if beta == 1 else input * beta)
+    return write_out(r, out)
+
+
+def adjoint(input):
+    from ember._ops.shape import _mT
+
+    m = _mT(input)
+    return m.conj() if input.is_complex() else m
+
+
+def _inplace(fn, name):
+    from ember._ops.indexing import _make_inplace
+
+    return _make_inplace(fn, name)
+
+
 bind({"matmul": matmul, "__matmul__": matmul, "__rmatmul__": _rmatmul, "mm": mm, "bmm": bmm,
       "mv": mv, "dot": dot, "vdot": vdot, "inner": inner, "outer": outer, "ger": ger,
       "addmm": addmm, "addmv": addmv, "baddbmm": baddbmm, "addbmm": addbmm,
@@ -1161,7 +1184,12 @@ bind({"matmul": matmul, "__matmul__": matmul, "__rmatmul__": _rmatmul, "mm": mm,
       "tril": tril, "triu": triu, "tril_": _tri_inplace(tril), "triu_": _tri_inplace(triu),
       "cross": cross, "diagflat": diagflat, "kron": kron, "det": det, "inverse": inverse,
       "logdet": logdet, "slogdet": slogdet, "pinverse": pinverse, "matrix_power": matrix_power,
-      "svd": svd})
+      "svd": svd, "addr": addr, "adjoint": adjoint, "addmm_": _inplace(addmm, "addmm_"),
+      "addmv_": _inplace(addmv, "addmv_"), "baddbmm_": _inplace(baddbmm, "baddbmm_"),
+      "addbmm_": _inplace(addbmm, "addbmm_"), "addr_": _inplace(addr, "addr_"),
+      "cholesky": lambda self, upper=False: _la().cholesky(self, upper=upper),
+      "qr": lambda self, some=True: _la().qr(self, "reduced" if some else "complete")})
+Tensor.mH = property(adjoint)
 
 __all__ = public_functions(globals())
 import ember.linalg  # noqa: E402,F401  (the ember.linalg namespace, built on these ops)

@@ -82,6 +82,13 @@ BINARY = [
     ("cdist_p3", lambda m, a, b: m.cdist(a, b, p=3.0), R(2, 3), R(4, 3)),
     ("cdist_inf", lambda m, a, b: m.cdist(a, b, p=float("inf")), R(2, 3), R(4, 3)),
     ("cdist_batch", lambda m, a, b: m.cdist(a, b), R(2, 2, 3), R(1, 4, 3)),
+    ("addr", lambda m, a, b: m.addr(a[:, :2] * 1, a[0], b[0, :2]), R(3, 3), R(3, 4)),
+    ("addr_scaled", lambda m, a, b: a[:, :2].addr(a[0], b[0, :2], beta=0.5, alpha=2), R(3, 3),
+     R(3, 4)),
+    ("addmm_", lambda m, a, b: (a[:2] * 1).addmm_(a[:2], b[:, :3], beta=0.5), R(3, 3), R(3, 4)),
+    ("addmv_", lambda m, a, b: (a[0] * 1).addmv_(a, b[:, 0]), R(3, 3), R(3, 4)),
+    ("baddbmm_", lambda m, a, b: (a[None] * 1).baddbmm_(a[None], b[None, :, :3]), R(3, 3),
+     R(3, 4)),
     ("chain_matmul", lambda m, a, b: m.chain_matmul(a, b, b.t()), R(2, 3), R(3, 4)),
 ]
 
@@ -142,6 +149,8 @@ UNARY = [
     ("tril_neg", lambda m, a: a.tril(-1)),
     ("triu_batch", lambda m, a: m.stack([a, a]).triu(-1)),
     ("diagflat", lambda m, a: m.diagflat(a[:2], 1)),
+    ("adjoint", lambda m, a: a.adjoint()),
+    ("mH", lambda m, a: a.mH),
     ("svdvals", lambda m, a: m.linalg.svdvals(a)),
     ("svd_S", lambda m, a: m.linalg.svd(a).S),
     ("slogdet", lambda m, a: m.linalg.slogdet(a).logabsdet),
