@@ -172,6 +172,19 @@ class Prod(Op):
         g = g if ctx.keepdim else xp.expand_dims(g, axis)
         return g * _prod_others(x, axis)
 
+    def tbackward(ctx, g):
+        from ember._ops.shape import unsqueeze
+
+        x = ctx.inputs[0]
+        if not (x._data != 0).all():
+            raise RuntimeError("create_graph=True: the backward of ProdBackward0 over zeros is "
+                               "not itself differentiable in ember yet")
+        if ctx.axis is None:
+            return g * prod(x) / x
+        if not ctx.keepdim:
+            g = unsqueeze(g, ctx.axis)
+        return g * prod(x, ctx.axis, keepdim=True) / x
+
 
 def _prod_others(x, axis):
     """Product of all other elements along `axis`, exact with zeros (no division)."""

@@ -98,3 +98,36 @@ UNARY = ["exp", "log", "sqrt", "sin", "tanh", "sigmoid", "abs", "neg", "floor", 
 def test_unary_dtypes(op, a):
     ea, ta = _make(ember, a, False), _make(torch, a, False)
     assert _outcome(lambda: getattr(ember, op)(ea)) == _outcome(lambda: getattr(torch, op)(ta))
+
+
+TERNARY = {
+    "where": lambda m, a, b: m.where(m.tensor([True, False, True])[: a.numel() or 1]
+                                     .reshape(a.shape if a.ndim else ()), a, b),
+    "clamp_min_tensor": lambda m, a, b: m.clamp(a, min=b),
+    "clamp_max_tensor": lambda m, a, b: m.clamp(a, max=b),
+}
+
+
+@requires_torch
+@pytest.mark.parametrize("op", list(TERNARY))
+@pytest.mark.parametrize("a,b", PAIRS)
+def test_where_clamp_dtypes(op, a, b):
+    fn = TERNARY[op]
+    for kinds in [(False, False), (False, True), (True, False), (True, True)]:
+        ea, eb = _make(ember, a, kinds[0]), _make(ember, b, kinds[1])
+        ta, tb = _make(torch, a, kinds[0]), _make(torch, b, kinds[1])
+        want = _outcome(lambda: fn(torch, ta, tb))
+        got = _outcome(lambda: fn(ember, ea, eb))
+        assert got == want, (op, a, b, kinds)
+
+
+@requires_torch
+@pytest.mark.parametrize("a", DTYPES)
+@pytest.mark.parametrize("s", SCALARS)
+def test_where_clamp_scalar_dtypes(a, s):
+    for zero_d in (False, True):
+        ea, ta = _make(ember, a, zero_d), _make(torch, a, zero_d)
+        ce, ct = ember.ones(ea.shape, dtype=ember.bool), torch.ones(ta.shape, dtype=torch.bool)
+        for fn in (lambda m, c, x: m.where(c, x, s), lambda m, c, x: m.where(c, s, x),
+                   lambda m, c, x: m.clamp(x, min=s), lambda m, c, x: m.clamp(x, s, s)):
+            assert _outcome(lambda: fn(ember, ce, ea)) == _outcome(lambda: fn(torch, ct, ta))

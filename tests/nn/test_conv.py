@@ -176,6 +176,9 @@ def test_conv_errors():
         nn.Conv2d(3, 6, 3, padding_mode="mirror")
     with pytest.raises(RuntimeError, match="should be the same"):
         F.conv2d(ember.randn(1, 1, 4, 4, dtype=ember.float64), ember.randn(1, 1, 2, 2))
+    with pytest.raises(RuntimeError, match="bias type"):
+        F.conv2d(ember.randn(1, 1, 4, 4), ember.randn(1, 1, 2, 2),
+                 ember.randn(1, dtype=ember.float64))
 
 
 def test_conv_unbatched_matches_batched():

@@ -20,10 +20,12 @@ from ember.nn.parameter import Parameter
 
 
 def _sigmoid(x, out):
-    """Logistic function written into `out` (may alias x); exp(-|x|) never overflows."""
-    e = xp.exp(-xp.abs(x))
-    pos = 1.0 / (1.0 + e)
-    out[...] = xp.where(x >= 0, pos, e * pos)
+    """Logistic function into `out` (may alias x) as 0.5 * tanh(x / 2) + 0.5: stable for any
+    x and done in place, with no temporaries."""
+    xp.multiply(x, 0.5, out=out)
+    xp.tanh(out, out=out)
+    out *= 0.5
+    out += 0.5
 
 
 class RecurrentLayer(Op):
@@ -58,6 +60,7 @@ class RecurrentLayer(Op):
         w_hh_t = w_hh.T
         if mode == "LSTM":
             cs = xp.empty((t_len + 1, b, h), dtype=x.dtype)
+            tcs = xp.empty((t_len, b, h), dtype=x.dtype)  # tanh(c_t), reused by backward
             cs[0] = c0
             for t in range(t_len):
                 gates = xw[t]
@@ -68,11 +71,12 @@ class RecurrentLayer(Op):
                 c = cs[t + 1]
                 xp.multiply(gates[:, h:2 * h], cs[t], out=c)
                 c += gates[:, :h] * gates[:, 2 * h:3 * h]
-                xp.multiply(gates[:, 3 * h:], xp.tanh(c), out=hs[t + 1])
+                xp.tanh(c, out=tcs[t])
+                xp.multiply(gates[:, 3 * h:], tcs[t], out=hs[t + 1])
                 if act[t] is not None:
                     hs[t + 1, act[t]:] = hs[t, act[t]:]
                     c[act[t]:] = cs[t, act[t]:]
-            ctx.save_for_backward(x, hs, cs, xw, w_ih, w_hh)
+            ctx.save_for_backward(x, hs, (cs, tcs), xw, w_ih, w_hh)
             out = xp.concatenate([hs[1:], cs[-1:]])
         elif mode == "GRU":
             ghn = xp.empty((t_len, b, h), dtype=x.dtype)
@@ -123,7 +127,7 @@ class RecurrentLayer(Op):
         need = ctx.needs_input_grad
         act = ctx.act
         if mode == "LSTM":
-            cs = aux
+            cs, tcs = aux
             dc = g[t_len].copy()
             dgates = xp.empty_like(xw)
             for t in range(t_len - 1, -1, -1):
@@ -133,7 +137,7 @@ class RecurrentLayer(Op):
                     keep_h, keep_c = dh[a:].copy(), dc[a:].copy()
                 gt = xw[t]
                 i, f, gg, o = gt[:, :h], gt[:, h:2 * h], gt[:, 2 * h:3 * h], gt[:, 3 * h:]
-                tc = xp.tanh(cs[t + 1])
+                tc = tcs[t]
                 dc += dh * o * (1 - tc * tc)
                 d = dgates[t]
                 xp.multiply(dh * tc, o * (1 - o), out=d[:, 3 * h:])
