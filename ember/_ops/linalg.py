@@ -702,15 +702,6 @@ def triu(input, diagonal=0, *, out=None):
     return write_out(Triu.apply(input, k=diagonal, upper=True), out)
 
 
-def _tri_inplace(fn):
-    def inplace(self, diagonal=0):
-        from ember._ops.indexing import _make_inplace
-
-        return _make_inplace(fn, fn.__name__ + "_")(self, diagonal)
-
-    return inplace
-
-
 class Cross(Op):
     def forward(ctx, a, b, axis=-1):
         ctx.save_for_backward(a, b)
@@ -1181,7 +1172,7 @@ bind({"matmul": matmul, "__matmul__": matmul, "__rmatmul__": _rmatmul, "mm": mm,
       "mv": mv, "dot": dot, "vdot": vdot, "inner": inner, "outer": outer, "ger": ger,
       "addmm": addmm, "addmv": addmv, "baddbmm": baddbmm, "addbmm": addbmm,
       "diagonal": diagonal, "diag": diag, "diag_embed": diag_embed, "trace": trace,
-      "tril": tril, "triu": triu, "tril_": _tri_inplace(tril), "triu_": _tri_inplace(triu),
+      "tril": tril, "triu": triu, "tril_": _inplace(tril, "tril_"), "triu_": _inplace(triu, "triu_"),
       "cross": cross, "diagflat": diagflat, "kron": kron, "det": det, "inverse": inverse,
       "logdet": logdet, "slogdet": slogdet, "pinverse": pinverse, "matrix_power": matrix_power,
       "svd": svd, "addr": addr, "adjoint": adjoint, "addmm_": _inplace(addmm, "addmm_"),
