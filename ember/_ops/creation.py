@@ -682,15 +682,17 @@ class Fill(Op):
     """fill_ recorded for autograd: self's old values get no gradient; a tensor value gets
     the sum of the gradient."""
 
+    _bw_name = "FillBackward2"
+
     def forward(ctx, x, value=None):
         return xp.full(x.shape, value, dtype=x.dtype)
 
     def backward(ctx, g):
-        return xp.zeros_like(g), None
+        return xp.zeros_like(g)
 
 
 class FillTensor(Op):
-    _bw_name = "FillBackward1"
+    _bw_name = "FillBackward3"
 
     def forward(ctx, x, v):
         ctx.v_dtype = v.dtype
