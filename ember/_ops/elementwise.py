@@ -674,6 +674,7 @@ def _erfinv(x):
 _UNARY = {
     # name: (forward, backward(g, x, y), tbackward(g, x), saves, int/bool kind)
     "exp": (xp.exp, lambda g, x, y: g * y, lambda g, x: g * x.exp(), "y", "f"),
+    "exp2": (xp.exp2, lambda g, x, y: g * y * _LN2, lambda g, x: g * 2.0 ** x * _LN2, "y", "f"),
     "log": (xp.log, lambda g, x, y: g / x, lambda g, x: g / x, "x", "f"),
     "log2": (xp.log2, lambda g, x, y: g / (x * _LN2), lambda g, x: g / (x * _LN2), "x", "f"),
     "log10": (xp.log10, lambda g, x, y: g / (x * _LN10), lambda g, x: g / (x * _LN10), "x",
@@ -776,6 +777,14 @@ def _compare(npfn, name):
 
 eq = _compare(xp.equal, "eq")
 ne = _compare(xp.not_equal, "ne")
+
+
+def _eq_op(self, other):
+    return False if other is None else eq(self, other)
+
+
+def _ne_op(self, other):
+    return True if other is None else ne(self, other)
 lt = _compare(xp.less, "lt")
 le = _compare(xp.less_equal, "le")
 gt = _compare(xp.greater, "gt")
@@ -1120,6 +1129,73 @@ def equal(input, other):
     return input._data.shape == other._data.shape and bool((input._data == other._data).all())
 
 
+# -- small composites (autograd through their parts) --------------------------------------------
+def addcmul(input, tensor1, tensor2, *, value=1, out=None):
+    """input + value * tensor1 * tensor2."""
+    r = add(input, mul(tensor1, tensor2) if value == 1 else mul(mul(tensor1, tensor2), value))
+    return r if out is None else write_out(r, out)
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
+    """input + value * tensor1 / tensor2 (integer tensor1/tensor2 are refused, as in PyTorch)."""
+    if tensor1.dtype.category < _dtype.FLOAT and tensor2.dtype.category < _dtype.FLOAT:
+        raise RuntimeError("Integer division with addcdiv is no longer supported, and in a future "
+                           "release addcdiv will perform a true division of tensor1 and tensor2. "
+                           "The historic addcdiv behavior can be implemented as (input + value * "
+                           "torch.trunc(tensor1 / tensor2)).to(input.dtype) for integer inputs "
+                           "and as (input + value * tensor1 / tensor2) for float inputs. The "
+                           "future addcdiv behavior is just the latter implementation: (input + "
+                           "value * tensor1 / tensor2), for all dtypes.")
+    q = div(tensor1, tensor2)
+    r = add(input, q if value == 1 else mul(q, value))
+    return r if out is None else write_out(r, out)
+
+
+def positive(input):
+    return input
+
+
+sgn = sign  # noqa: F821 - real tensors: sgn is sign
+
+
+def logit(input, eps=None, *, out=None):
+    """log(p / (1 - p)), with p clamped to [eps, 1 - eps] when eps is given."""
+    x = _to_float(input)
+    if eps is not None:
+        x = clamp(x, eps, 1.0 - eps)
+    r = log(div(x, sub(1.0, x)))  # noqa: F821
+    return r if out is None else write_out(r, out)
+
+
+class Copysign(Op):
+    def forward(ctx, a, b):
+        y = xp.copysign(a, b)
+        ctx.save_for_backward(a, y)
+        return y
+
+    def backward(ctx, g):
+        a, y = ctx.saved
+        n = ctx.needs_input_grad
+        # d/da is +-1 (0 at a == 0, as PyTorch); the sign source gets a zero gradient
+        ga = unbroadcast(g * xp.where(a == 0, 0, y / xp.where(a == 0, 1, a)), _shape(a)) \
+            if n[0] else None
+        gb = xp.zeros(_in_shapes(ctx)[1], g.dtype) if n[1] else None
+        return ga, gb
+
+
+copysign = _float_binary(Copysign, "copysign", scalars=True)
+
+
+def deg2rad(input, *, out=None):
+    r = mul(_to_float(input), math.pi / 180.0)
+    return r if out is None else write_out(r, out)
+
+
+def rad2deg(input, *, out=None):
+    r = mul(_to_float(input), 180.0 / math.pi)
+    return r if out is None else write_out(r, out)
+
+
 # -- in-place variants ------------------------------------------------------------------------
 _UFUNC_INPLACE = {"add": xp.add, "sub": xp.subtract, "mul": xp.multiply, "div": xp.true_divide}
 
@@ -1201,13 +1277,16 @@ _methods = {
     "where": _where_method, "lerp": lerp, "nan_to_num": nan_to_num, "isclose": isclose,
     "allclose": allclose, "equal": equal, "arccosh": acosh, "arcsinh": asinh,  # noqa: F821
     "arctanh": atanh,  # noqa: F821
+    "addcmul": addcmul, "addcdiv": addcdiv, "positive": positive, "sgn": sgn, "logit": logit,
+    "copysign": copysign, "deg2rad": deg2rad, "rad2deg": rad2deg,
 }
 _methods.update(_unary_fns)
 for _name in ["add", "sub", "mul", "div", "pow", "remainder", "fmod", "floor_divide", "round",
               "true_divide", "atan2", "multiply", "subtract", "divide", "hypot", "xlogy",
               "float_power", "clamp", "clip", "clamp_min", "clamp_max", "lerp", "nan_to_num",
               "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "logical_and",
-              "logical_or", "logical_xor", "logical_not", "arctan2", *_unary_fns]:
+              "logical_or", "logical_xor", "logical_not", "arctan2", "addcmul", "addcdiv",
+              "sgn", "logit", "copysign", "deg2rad", "rad2deg", *_unary_fns]:
     _methods[_name + "_"] = _make_inplace(_name, _methods[_name])
 
 _methods.update({
@@ -1216,7 +1295,7 @@ _methods.update({
     "__floordiv__": floor_divide, "__rfloordiv__": _reflect(floor_divide),
     "__mod__": remainder, "__rmod__": _reflect(remainder), "__pow__": pow,
     "__rpow__": _reflect(pow), "__neg__": neg, "__abs__": abs, "__pos__": lambda self: self,  # noqa
-    "__eq__": eq, "__ne__": ne, "__lt__": lt, "__le__": le, "__gt__": gt, "__ge__": ge,
+    "__eq__": _eq_op, "__ne__": _ne_op, "__lt__": lt, "__le__": le, "__gt__": gt, "__ge__": ge,
     "__and__": bitwise_and, "__or__": bitwise_or, "__xor__": bitwise_xor,
     "__rand__": _reflect(bitwise_and), "__ror__": _reflect(bitwise_or),
     "__rxor__": _reflect(bitwise_xor), "__invert__": bitwise_not,

@@ -74,6 +74,14 @@ UNARY = [
     ("pow_frac", lambda m, x: x ** 0.5, (0.1, 3), True),
     ("rpow", lambda m, x: 2.0 ** x, (-2, 2), True),
     ("method_exp", lambda m, x: x.exp(), (-2, 2), True),
+    ("exp2", lambda m, x: m.exp2(x), (-2, 2), True),
+    ("sgn", lambda m, x: x.sgn(), (-2, 2), False),
+    ("positive", lambda m, x: m.positive(x), (-2, 2), True),
+    ("logit", lambda m, x: m.logit(x), (0.1, 0.9), True),
+    ("logit_eps", lambda m, x: x.logit(eps=0.2), (0.05, 0.95), True),
+    ("deg2rad", lambda m, x: m.deg2rad(x), (-90, 90), True),
+    ("rad2deg", lambda m, x: x.rad2deg(), (-2, 2), True),
+    ("copysign_scalar", lambda m, x: m.copysign(x, -1.0), (-2, 2), True),
 ]
 
 
@@ -176,6 +184,9 @@ BINARY = [
     ("isclose", lambda m, x, y: m.isclose(x, y, atol=0.5), ANY, ANY, False),
     ("logical_and", lambda m, x, y: m.logical_and(x > 0, y > 0), ANY, ANY, False),
     ("logical_xor", lambda m, x, y: m.logical_xor(x, y > 0), ANY, ANY, False),
+    ("copysign", lambda m, x, y: m.copysign(x, y), ANY, ANY, True),
+    ("addcmul", lambda m, x, y: m.addcmul(x, y, y, value=0.5), ANY, ANY, True),
+    ("addcdiv", lambda m, x, y: x.addcdiv(x, y, value=2), ANY, NONZERO, True),
     ("bool_ops", lambda m, x, y: ((x > 0) & (y > 0)) | ~(x > y) ^ (y < 0), ANY, ANY, False),
 ]
 
@@ -266,6 +277,8 @@ INPLACE = [
     ("nan_to_num_", lambda x, y: x.div_(0).nan_to_num_()), ("neg_", lambda x, y: x.neg_()),
     ("round_", lambda x, y: x.round_()),
     ("hypot_", lambda x, y: x.hypot_(y)), ("atan2_", lambda x, y: x.atan2_(y)),
+    ("addcmul_", lambda x, y: x.addcmul_(y, y, value=-0.5)),
+    ("addcdiv_", lambda x, y: x.addcdiv_(x, y, value=0.1)),
 ]
 
 
@@ -393,6 +406,9 @@ def test_shape_mismatch_message_names_both_shapes():
     lambda m: m.fmod(m.tensor([-7.5, 7.5]), 2),
     lambda m: m.sign(m.tensor([True, False])),
     lambda m: m.square(m.tensor([True, False])),
+    lambda m: m.tensor([1.0]) == None,  # noqa: E711
+    lambda m: m.tensor([1.0]) != None,  # noqa: E711
+    lambda m: m.copysign(m.tensor([1.0, -2.0]), m.tensor([-0.0, 0.0])),
 ])
 def test_special_cases(fn):
     from tests.helpers import assert_same

@@ -89,12 +89,18 @@ REDUCTIONS = [
     ("nansum", lambda m, x: m.nansum(m.where(x > 1, float("nan"), x)), "float", False),
     ("nanmean", lambda m, x: m.nanmean(m.where(x > 1, float("nan"), x), 0), "float", False),
     ("aminmax", lambda m, x: m.aminmax(x), "float", False),
+    ("cummax", lambda m, x: m.cummax(x, -1), "float", False),
+    ("cummin_ties", lambda m, x: x.cummin(0), "small", False),
+    ("cummax_values", lambda m, x: m.cummax(x, 0).values, "float", True),
+    ("cummin_values_ties", lambda m, x: x.cummin(-1)[0], "small", True),
+    ("logcumsumexp", lambda m, x: m.logcumsumexp(x, -1), "float", True),
+    ("logcumsumexp_dim0", lambda m, x: x.logcumsumexp(0), "float", True),
 ]
 
 
 def _single(name):
     return name not in ("max_dim", "min_dim", "max_int_dim", "var_mean", "std_mean",
-                        "median_dim", "mode", "aminmax")
+                        "median_dim", "mode", "aminmax", "cummax", "cummin_ties")
 
 
 @requires_torch
