@@ -442,8 +442,28 @@ def _is_bool(x):
                          and x._data.dtype is _NP_BOOL)
 
 
+def _lean(ufunc, input, other, floats_only=False):
+    """The no-grad, same-dtype case of a binary op: the ufunc's result is already PyTorch's.
+    Returns None when the full path is needed (promotion, autograd, or an error to word)."""
+    if other.__class__ is Tensor and input.__class__ is Tensor:
+        a, b = input._data, other._data
+        if a.dtype is b.dtype and not (_enabled[0] and (input._requires_grad
+                                                         or other._requires_grad)):
+            if floats_only and a.dtype.kind != "f":
+                return None
+            try:
+                return _wrap(ufunc(a, b))
+            except (ValueError, TypeError):
+                return None
+    return None
+
+
 def add(input, other, *, alpha=1, out=None):
     """input + alpha * other, with broadcasting and PyTorch's type promotion."""
+    if alpha == 1 and out is None:
+        r = _lean(xp.add, input, other)
+        if r is not None:
+            return r
     if alpha != 1:
         other = other * alpha
     a, b = promote(input, other)
@@ -459,6 +479,10 @@ def add(input, other, *, alpha=1, out=None):
 
 def sub(input, other, *, alpha=1, out=None):
     """input - alpha * other. Bool operands are refused, as in PyTorch."""
+    if alpha == 1 and out is None:
+        r = _lean(xp.subtract, input, other)
+        if r is not None:
+            return r
     if _is_bool(other) or _is_bool(input):
         if _is_bool(other) and _is_bool(input):
             raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
@@ -479,7 +503,18 @@ def sub(input, other, *, alpha=1, out=None):
     return r if out is None else write_out(r, out)
 
 
-mul = _binary(Mul, "mul")
+_mul = _binary(Mul, "mul")
+
+
+def mul(input, other, *, out=None):
+    """input * other, with broadcasting and PyTorch's type promotion."""
+    if out is None:
+        r = _lean(xp.multiply, input, other)
+        if r is not None:
+            return r
+    return _mul(input, other, out=out)
+
+
 maximum = _binary(Maximum, "maximum", tensors_only=True)
 minimum = _binary(Minimum, "minimum", tensors_only=True)
 fmod = _binary(Fmod, "fmod", no_bool=True)
@@ -493,6 +528,10 @@ xlogy = _float_binary(Xlogy, "xlogy", scalars=True)
 def div(input, other, *, rounding_mode=None, out=None):
     """True division (integers give floats); rounding_mode 'trunc' or 'floor'."""
     if rounding_mode is None:
+        if out is None:
+            r = _lean(xp.true_divide, input, other, floats_only=True)
+            if r is not None:
+                return r
         a, b = promote(input, other)
         if _res(a, b).category < _dtype.FLOAT:
             a, b = _to_float(a), _to_float(b)
