@@ -1271,7 +1271,7 @@ def _make_inplace(name, fn):
                 isinstance(a, Tensor) and a._requires_grad for a in args)):
             _check_inplace(self, name)
             check_view_leaf(self)
-            return _inplace_from(self, fn(self, *args, **kwargs), name)
+            return _inplace_from(self, _call(fn, self, args, kwargs), name)
         if ufunc is not None and not kwargs and len(args) == 1 and \
                 self._data.dtype.kind == "f":
             other = args[0]
@@ -1289,10 +1289,26 @@ def _make_inplace(name, fn):
                 else:
                     self._bump()
                     return self
-        return _inplace_from(self, fn(self, *args, **kwargs), name)
+        return _inplace_from(self, _call(fn, self, args, kwargs), name)
 
     inplace.__name__ = name + "_"
     return inplace
+
+
+def _call(fn, self, args, kwargs):
+    try:
+        return fn(self, *args, **kwargs)
+    except NotImplementedError:
+        # PyTorch checks that the result type casts back to self before picking a kernel
+        if args and (isinstance(args[0], Tensor) or type(args[0]) in _number_types):
+            d = _dtype.result_type(self, args[0])
+            if not _dtype.can_cast(d, self.dtype):
+                raise RuntimeError(f"result type {_tname(d)} can't be cast to the desired "
+                                   f"output type {_tname(self.dtype)}") from None
+        raise
+
+
+_number_types = (int, float, bool)
 
 
 def _reflect(fn):
