@@ -652,8 +652,12 @@ def _unary_op(name, forward, backward, tbackward=None, saves="x", kind="f"):
     cls.__module__ = __name__
 
     def fn(input, *, out=None):
-        if input._data.dtype.kind in "biu":
-            input = _int_input(name, kind, input)
+        try:
+            if input._data.dtype.kind in "biu":
+                input = _int_input(name, kind, input)
+        except AttributeError:
+            raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                            f"{type(input).__name__}") from None
         r = cls.apply(input)
         return r if out is None else write_out(r, out)
 

@@ -352,6 +352,11 @@ def test_inplace_bumps_version_and_shares_views():
     lambda m: m.maximum(m.ones(2), 1.0),
     lambda m: m.isclose(m.ones(2), m.ones(2, dtype=m.int64)),
     lambda m: m.logaddexp(m.tensor([1]), m.tensor([2])),
+    lambda m: m.exp(2.0),
+    lambda m: m.sqrt([1.0, 2.0]),
+    lambda m: m.ones(2).exp_() if False else m.tensor([1, 2]).exp_(),
+    lambda m: m.tensor([1, 2]).__iand__(m.tensor([1.0, 2.0])),
+    lambda m: m.tensor([True]).add_(m.tensor([2])),
 ])
 def test_errors_match_torch(fn):
     with pytest.raises(Exception) as want:
