@@ -969,6 +969,23 @@ class ClampTensor(Op):
         ghi = unbroadcast(g * (m > hi), hi.shape) if n[2] else None
         return gx, glo, ghi
 
+    def tbackward(ctx, g):
+        x, lo, hi = ctx.inputs
+        xa = x._data
+        la = None if lo is None else lo._data
+        ha = None if hi is None else hi._data
+        m = xa if la is None else xp.maximum(xa, la)
+        keep = (m <= ha) if ha is not None else True
+        n = ctx.needs_input_grad
+        dt = g._data.dtype
+
+        def part(mask, shape):
+            return _sum_to(g * _wrap(xp.asarray(mask, dtype=dt)), shape)
+
+        return (part(keep & ((xa >= la) if la is not None else True), x.shape),
+                part(keep & (xa < la), lo.shape) if n[1] else None,
+                part(m > ha, hi.shape) if n[2] else None)
+
 
 def _bound_dtype(input, lo, hi):
     ops = [input] + [v for v in (lo, hi) if v is not None]

@@ -694,6 +694,17 @@ class Cumprod(Op):
             xp.put_along_axis(gx, xp.full(tail.shape, k), tail, a)
         return gx
 
+    def tbackward(ctx, g):
+        from ember._ops.shape import flip
+
+        x = ctx.inputs[0]
+        if not (x._data != 0).all():
+            raise RuntimeError("create_graph=True: the backward of CumprodBackward0 over zeros "
+                               "is not itself differentiable in ember yet")
+        a = ctx.axis
+        y = cumprod(x, a)
+        return flip(cumsum(flip(g * y, a), a), a) / x
+
 
 def _cum_args(input, dim, dtype):
     if dtype is not None:

@@ -434,6 +434,14 @@ def test_clamp_tensor_bound_gradients():
     check_grad(lambda a, b, c: ember.clamp(a, b, c), x, lo, hi)
 
 
+def test_clamp_tensor_bounds_second_derivative():
+    x = ember.tensor([-2.0, 0.5, 3.0, 1.2], dtype=ember.float64, requires_grad=True)
+    lo = ember.tensor([-1.0, -0.8, 0.0, 2.0], dtype=ember.float64, requires_grad=True)
+    hi = ember.tensor([1.1, 1.0, 2.0, 1.5], dtype=ember.float64, requires_grad=True)
+    assert ember.autograd.gradgradcheck(lambda a, b, c: ember.clamp(a * a, b * b, c * c),
+                                        [x, lo, hi])
+
+
 def test_clamp_grad_fn_names():
     x = ember.ones(2, requires_grad=True)
     assert x.clamp(0, 1).grad_fn.name() == "ClampBackward1"

@@ -131,7 +131,8 @@ def test_reduction_grad(name, fn, kind, diff):
 
 @pytest.mark.parametrize("name", ["sum_dim", "mean_dim", "var_dim", "std_correction", "norm_dim",
                                   "logsumexp", "amax", "max_dim_values", "cumsum", "prod",
-                                  "prod_dim", "std", "norm", "median_dim_values", "max"])
+                                  "prod_dim", "std", "norm", "median_dim_values", "max",
+                                  "cumprod", "logsumexp_tuple", "var_unbiased_false"])
 def test_reduction_second_derivative(name):
     fn = {r[0]: r[1] for r in REDUCTIONS}[name]
     x = ember.tensor(rng.uniform(0.5, 1.5, size=(2, 3)), requires_grad=True)
