@@ -89,31 +89,52 @@ def first_batch_seconds(lib, dataset, repeat, **kw):
     return statistics.median(times)
 
 
-def child(name, root, repeat):
-    """Everything for one library, in a process that imports only that library."""
+def child(name, root):
+    """A measuring server for one library, in a process that imports only that library:
+    reads one JSON command per line, answers with the seconds it took."""
     lib = importlib.import_module(name)
     importlib.import_module(name + ".utils.data")
-    out = {}
     ds = JpegFolder(root, lib)
-    for nw in (0, 1, 2):
-        for bs in (1, 16, 64):
-            out[f"{nw},{bs}"] = len(ds) / epoch_seconds(lib, ds, repeat, batch_size=bs,
-                                                         num_workers=nw)
-    if name == "ember":
-        out["thread"] = len(ds) / epoch_seconds(lib, ds, repeat, batch_size=64, num_workers=2,
-                                                worker_mode="thread")
-    out["first"] = first_batch_seconds(lib, ds, max(repeat, 5), batch_size=16, num_workers=2)
     x = np.random.default_rng(0).standard_normal((60000, 784)).astype(np.float32)
     y = np.random.default_rng(1).integers(0, 10, 60000)
     tds = lib.utils.data.TensorDataset(lib.from_numpy(x), lib.from_numpy(y))
-    out["tensor"] = epoch_seconds(lib, tds, repeat, batch_size=64, shuffle=True)
-    print(json.dumps(out))
+    print("ready", flush=True)
+    for line in sys.stdin:
+        cmd = json.loads(line)
+        kw = cmd.get("kw", {})
+        if cmd["what"] == "epoch":
+            secs = epoch_seconds(lib, ds, 1, **kw)
+        elif cmd["what"] == "first":
+            secs = first_batch_seconds(lib, ds, 1, **kw)
+        else:
+            secs = epoch_seconds(lib, tds, 1, **kw)
+        print(json.dumps(secs), flush=True)
 
 
-def run_child(name, root, repeat):
-    proc = subprocess.run([sys.executable, __file__, "--child", name, "--root", root,
-                           "--repeat", str(repeat)], capture_output=True, text=True, check=True)
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+class Child:
+    def __init__(self, name, root):
+        self.proc = subprocess.Popen([sys.executable, __file__, "--child", name, "--root", root],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        if self.proc.stdout.readline().strip() != "ready":
+            raise RuntimeError(f"{name} benchmark process failed to start")
+
+    def ask(self, what, **kw):
+        self.proc.stdin.write(json.dumps({"what": what, "kw": kw}) + "\n")
+        self.proc.stdin.flush()
+        return json.loads(self.proc.stdout.readline())
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait()
+
+
+def measure(children, repeat, what, pick=min, **kw):
+    """Alternate the libraries run by run, so drifting machine load hits both alike."""
+    got = {name: [] for name in children}
+    for _ in range(repeat):
+        for name, c in children.items():
+            got[name].append(c.ask(what, **kw))
+    return {name: pick(v) for name, v in got.items()}
 
 
 def main():
@@ -124,32 +145,38 @@ def main():
     ap.add_argument("--root")
     args = ap.parse_args()
     if args.child:
-        return child(args.child, args.root, args.repeat)
+        return child(args.child, args.root)
+    nan = float("nan")
     with tempfile.TemporaryDirectory() as root:
         build_images(root, args.images)
-        res = {"ember": run_child("ember", root, args.repeat)}
+        children = {"ember": Child("ember", root)}
         try:
-            res["torch"] = run_child("torch", root, args.repeat)
-        except (subprocess.CalledProcessError, json.JSONDecodeError):
-            res["torch"] = {}
-    e, t = res["ember"], res["torch"]
-    nan = float("nan")
-    print(f"{args.images} JPEGs 64x64, one epoch (best of {args.repeat}), each library in its "
-          "own process; ratio = ember/torch images/s")
-    print(f"{'workers':>7} {'batch':>5} {'ember img/s':>12} {'torch img/s':>12} {'ratio':>6}")
-    for nw in (0, 1, 2):
-        for bs in (1, 16, 64):
-            k = f"{nw},{bs}"
-            print(f"{nw:>7} {bs:>5} {e[k]:>12.0f} {t.get(k, nan):>12.0f} "
-                  f"{e[k] / t.get(k, nan):>6.2f}")
-    print(f"ember worker_mode='thread', 2 workers, batch 64: {e['thread']:.0f} img/s "
-          f"(ratio to torch processes {e['thread'] / t.get('2,64', nan):.2f})")
-    print(f"time to first batch (2 workers, batch 16, median): ember {e['first'] * 1e3:.1f} ms, "
-          f"torch {t.get('first', nan) * 1e3:.1f} ms, ember/torch "
-          f"{e['first'] / t.get('first', nan):.2f}")
-    print(f"TensorDataset 60000x784, batch 64, shuffle, 0 workers: ember {e['tensor']:.3f} s, "
-          f"torch {t.get('tensor', nan):.3f} s per epoch, ember/torch throughput "
-          f"{t.get('tensor', nan) / e['tensor']:.2f}")
+            children["torch"] = Child("torch", root)
+        except (RuntimeError, OSError):
+            print("torch not available: ember only")
+        print(f"{args.images} JPEGs 64x64, one epoch (best of {args.repeat}, libraries "
+              "alternated, each in its own process); ratio = ember/torch images/s")
+        print(f"{'workers':>7} {'batch':>5} {'ember img/s':>12} {'torch img/s':>12} "
+              f"{'ratio':>6}")
+        for nw in (0, 1, 2):
+            for bs in (1, 16, 64):
+                secs = measure(children, args.repeat, "epoch", batch_size=bs, num_workers=nw)
+                e, t = args.images / secs["ember"], args.images / secs.get("torch", nan)
+                print(f"{nw:>7} {bs:>5} {e:>12.0f} {t:>12.0f} {e / t:>6.2f}", flush=True)
+        th = measure({"ember": children["ember"]}, args.repeat, "epoch", batch_size=64,
+                     num_workers=2, worker_mode="thread")["ember"]
+        print(f"ember worker_mode='thread', 2 workers, batch 64: {args.images / th:.0f} img/s")
+        first = measure(children, max(args.repeat, 5), "first", pick=statistics.median,
+                        batch_size=16, num_workers=2)
+        e, t = first["ember"], first.get("torch", nan)
+        print(f"time to first batch (2 workers, batch 16, median): ember {e * 1e3:.1f} ms, "
+              f"torch {t * 1e3:.1f} ms, ember/torch {e / t:.2f}")
+        tens = measure(children, args.repeat, "tensor", batch_size=64, shuffle=True)
+        e, t = tens["ember"], tens.get("torch", nan)
+        print(f"TensorDataset 60000x784, batch 64, shuffle, 0 workers: ember {e:.3f} s, "
+              f"torch {t:.3f} s per epoch, ember/torch throughput {t / e:.2f}")
+        for c in children.values():
+            c.close()
 
 
 if __name__ == "__main__":

@@ -6,6 +6,9 @@ Prints per-call time (the minimum over R timeit repeats of N calls) for each lib
 the ember/torch ratio: per-op overhead on an 8x8 float32 tensor (forward without grad,
 forward with requires_grad, forward + backward), throughput on large arrays, and the time
 of `import ember` / `import torch` measured in fresh subprocesses.
+
+On a busy machine cap both libraries' threads from the environment (read at import):
+`OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 python benchmarks/ops.py`.
 """
 import argparse
 import os

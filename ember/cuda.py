@@ -3,9 +3,14 @@
 
 
 def is_available():
+    """True only when CuPy, a GPU and ember's CuPy backend are all present."""
     try:
-        import cupy  # noqa: F401
+        import cupy
     except ImportError:
+        return False
+    from ember._backend import _NAMESPACES
+
+    if cupy.ndarray not in _NAMESPACES:  # CuPy alone is not enough: tensors could not move
         return False
     try:
         return cupy.cuda.runtime.getDeviceCount() > 0

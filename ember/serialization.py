@@ -63,6 +63,15 @@ _TORCH_DEVICE = _Global("torch", "device")
 _TORCH_SIZE = _Global("torch", "Size")
 
 
+class _Call:
+    """`fn(*args)` written as a REDUCE (a tensor nested inside a parameter's rebuild)."""
+
+    __slots__ = ("fn", "args")
+
+    def __init__(self, fn, args):
+        self.fn, self.args = fn, args
+
+
 class _Storage:
     """One storage to write: a contiguous 1-D array, referenced by its key."""
 
@@ -73,7 +82,7 @@ class _Storage:
 
 
 def _root(a):
-    """The ndarray owning `a`'s memory (following views), or None."""
+    """The ndarray owning `a`'s memory (following views back to their base)."""
     r = a
     while isinstance(r.base, np.ndarray):
         r = r.base
@@ -122,6 +131,8 @@ class _Pickler(pickle._Pickler):
         t = type(obj)
         if t is _Global:
             return NotImplemented
+        if t is _Call:
+            return (obj.fn, obj.args)
         if isinstance(obj, Tensor):
             return self._reduce_tensor(obj)
         if t is _device_cls:
@@ -142,7 +153,8 @@ class _Pickler(pickle._Pickler):
         st, offset, stride = self._storage_for(a, t.dtype)
         rebuild = (st, offset, Size(a.shape), stride, False, OrderedDict())
         if type(t).__name__ == "Parameter":
-            return (_REBUILD_PARAM, ((_REBUILD_V2, rebuild), t._requires_grad, OrderedDict()))
+            return (_REBUILD_PARAM, (_Call(_REBUILD_V2, rebuild), t._requires_grad,
+                                     OrderedDict()))
         return (_REBUILD_V2, rebuild[:4] + (t._requires_grad, OrderedDict()))
 
     def save_global_ref(self, obj):
@@ -154,22 +166,6 @@ class _Pickler(pickle._Pickler):
 
     dispatch[_Global] = save_global_ref
     dispatch[_dtype.dtype] = save_dtype
-
-    def save_reduce(self, func, args, *rest, **kw):
-        # (rebuild_fn, args) pairs nested inside a parameter's args are saved as a REDUCE
-        if type(args) is tuple and args and type(args[0]) is tuple and len(args[0]) == 2 \
-                and type(args[0][0]) is _Global:
-            inner_fn, inner_args = args[0]
-            self.save(func)
-            self.write(pickle.MARK)
-            self.save_reduce(inner_fn, inner_args)
-            for a in args[1:]:
-                self.save(a)
-            self.write(pickle.TUPLE + pickle.REDUCE)
-            if kw.get("obj") is not None:
-                self.memoize(kw["obj"])
-            return
-        super().save_reduce(func, args, *rest, **kw)
 
 
 def _record_info(zf, name, size):
@@ -425,8 +421,9 @@ def _map_storage(array, location, map_location):
     return array
 
 
-def _read_stored(zf, fp, info):
-    """Read a stored record straight into a writable array (one copy, CRC checked)."""
+def _read_stored(zf, fp, info, mmap_path=None):
+    """Read a stored record straight into a writable array (one copy, CRC checked), or map
+    it copy-on-write from the file when `mmap_path` is given (no copy, no CRC check)."""
     if info.compress_type != zipfile.ZIP_STORED:
         return np.frombuffer(bytearray(zf.read(info)), np.uint8)
     fp.seek(info.header_offset)
@@ -434,7 +431,12 @@ def _read_stored(zf, fp, info):
     if len(header) != 30 or header[:4] != b"PK\x03\x04":
         raise RuntimeError(f"bad local header for record {info.filename}")
     n, m = struct.unpack("<HH", header[26:30])
-    fp.seek(info.header_offset + 30 + n + m)
+    start = info.header_offset + 30 + n + m
+    if mmap_path is not None and info.file_size:
+        if start + info.file_size > os.path.getsize(mmap_path):
+            raise RuntimeError(f"record {info.filename} is truncated")
+        return np.memmap(mmap_path, np.uint8, "c", start, (info.file_size,))
+    fp.seek(start)
     out = np.empty(info.file_size, np.uint8)
     got = fp.readinto(memoryview(out)) if hasattr(fp, "readinto") else None
     if got is None:
@@ -449,7 +451,7 @@ def _read_stored(zf, fp, info):
     return out
 
 
-def _load_zip(zf, fp, map_location, weights_only):
+def _load_zip(zf, fp, map_location, weights_only, mmap_path=None):
     names = zf.namelist()
     pkl = [n for n in names if n.endswith("data.pkl") and n.count("/") == 1]
     if not pkl:
@@ -469,7 +471,7 @@ def _load_zip(zf, fp, map_location, weights_only):
         if d.np is None:
             raise RuntimeError(f"{d} storage needs the optional package ml_dtypes: "
                                "pip install ml_dtypes")
-        raw = _read_stored(zf, fp, zf.getinfo(f"{prefix}data/{key}"))
+        raw = _read_stored(zf, fp, zf.getinfo(f"{prefix}data/{key}"), mmap_path)
         if raw.size % d.np.itemsize:
             raise RuntimeError(f"storage {key} has {raw.size} bytes, not a multiple of "
                                f"{d.np.itemsize}")
@@ -506,7 +508,7 @@ def _load_legacy(fp, map_location, weights_only):
     def load_storage(storage_type, key, location, numel):
         if key not in storages:
             d = storage_type.dtype
-            storages[key] = (xp_empty(numel, _np_of(d)), location)
+            storages[key] = (np.empty(int(numel), _np_of(d)), location)
         return storages[key][0]
 
     result = _Unpickler(fp, load_storage, weights_only).load()
@@ -523,10 +525,6 @@ def _load_legacy(fp, map_location, weights_only):
     return result
 
 
-def xp_empty(n, dtype):
-    return np.empty(int(n), dtype)
-
-
 def _np_of(d):
     if d.np is None:
         raise RuntimeError(f"{d} storage needs the optional package ml_dtypes: "
@@ -540,7 +538,8 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
 
     `map_location` may be 'cpu', a device, a dict mapping saved locations to new ones, or a
     callable `(storage, location) -> storage`. With `weights_only=True` (the default, as in
-    PyTorch) only tensors, containers and plain Python values are unpickled.
+    PyTorch) only tensors, containers and plain Python values are unpickled. `mmap=True`
+    maps tensor data from the file copy-on-write instead of reading it.
 
     >>> state = ember.load("ckpt.pt", map_location="cpu")
     """
@@ -549,11 +548,14 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     name = os.fspath(f) if isinstance(f, (str, os.PathLike)) else getattr(f, "name", repr(f))
     if isinstance(f, (str, os.PathLike)):
         with open(f, "rb") as fp:
-            return _load_file(fp, name, map_location, weights_only)
+            return _load_file(fp, name, map_location, weights_only,
+                              os.fspath(f) if mmap else None)
+    if mmap:
+        raise ValueError("f must be a file path in order to use the mmap argument")
     return _load_file(f, name, map_location, weights_only)
 
 
-def _load_file(fp, name, map_location, weights_only):
+def _load_file(fp, name, map_location, weights_only, mmap_path=None):
     start = fp.tell() if hasattr(fp, "tell") else 0
     head = fp.read(4)
     fp.seek(start)
@@ -565,7 +567,7 @@ def _load_file(fp, name, map_location, weights_only):
         if head[:2] != b"PK":
             return _load_legacy(fp, map_location, weights_only)
         with zipfile.ZipFile(fp) as zf:
-            return _load_zip(zf, fp, map_location, weights_only)
+            return _load_zip(zf, fp, map_location, weights_only, mmap_path)
     except pickle.UnpicklingError as e:
         if "Weights only load failed" in str(e):
             raise pickle.UnpicklingError(f"{e} (file {name!r})") from None

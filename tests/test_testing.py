@@ -89,3 +89,20 @@ def test_passes_and_fails_without_torch():
     assert_close(ember.tensor([1.0]), np.array([1.0], np.float32))
     with pytest.raises(AssertionError, match="custom"):
         assert_close(ember.tensor([1.0]), ember.tensor([2.0]), msg="custom")
+
+
+@pytest.mark.parametrize("dtype", [ember.float32, ember.float64, ember.int64, ember.uint8,
+                                   ember.bool, ember.complex64])
+def test_make_tensor(dtype):
+    from ember.testing import make_tensor
+
+    t = make_tensor(3, 4, dtype=dtype)
+    assert t.shape == (3, 4) and t.dtype is dtype
+    if dtype in (ember.float32, ember.float64):
+        v = t.numpy()
+        assert (v >= -9).all() and (v < 9).all()
+        g = make_tensor((2, 3), dtype=dtype, low=0, high=1, requires_grad=True,
+                        noncontiguous=True)
+        assert g.requires_grad and not g.is_contiguous() and g.shape == (2, 3)
+    if dtype is ember.int64:
+        assert (make_tensor(50, dtype=dtype, exclude_zero=True).numpy() != 0).all()

@@ -78,6 +78,30 @@ def _col2im(col, n, c, spad, ks, st, dl, os):
     return out
 
 
+def _grad_padded_input(w, g, groups, sp, ks, st, dl, os):
+    """Gradient (C, N, *sp) of the padded input from the output gradient g (N, O, *os).
+
+    2-D stride-1 case: the output gradient is embedded in rows of the padded width, so each
+    kernel offset adds ONE contiguous run per plane (long inner loops) instead of a strided
+    2-D slice with rows of OW elements; the zero columns make the wrap-around harmless."""
+    n, o = g.shape[:2]
+    c = w.shape[1] * groups
+    w2 = w.reshape(groups, o // groups, -1).transpose(0, 2, 1)  # (G, Cg*K, Og)
+    if len(ks) != 2 or st != (1, 1):
+        return _col2im(_bmm(w2, _from_nc(g, groups)), n, c, sp, ks, st, dl, os)
+    (oh, ow), (hp, wp) = os, sp
+    gp = xp.zeros((o, n, oh, wp), dtype=g.dtype)
+    gp[..., :ow] = g.swapaxes(0, 1)
+    gcol = _bmm(w2, gp.reshape(groups, o // groups, -1)).reshape((c,) + ks + (n, oh * wp))
+    out = xp.zeros((c, n, hp * wp + dl[1] * (ks[1] - 1) + wp), dtype=g.dtype)
+    run = oh * wp
+    for kh in range(ks[0]):
+        for kw in range(ks[1]):
+            off = kh * dl[0] * wp + kw * dl[1]
+            out[:, :, off:off + run] += gcol[:, kh, kw]
+    return out[:, :, :hp * wp].reshape(c, n, hp, wp)
+
+
 def _to_nc(y_cn, n, c):
     """(C, N, *S) buffer -> contiguous (N, C, *S) array."""
     return xp.ascontiguousarray(y_cn.reshape((c, n) + y_cn.shape[2:]).swapaxes(0, 1))
@@ -97,7 +121,7 @@ def _bmm(a, b):
     return xp.matmul(a, b)
 
 
-_CHUNK_BYTES = 1 << 22  # column buffer per chunk: bounds the memory a big conv holds
+_CHUNK_BYTES = 1 << 25  # columns per chunk: bounds the memory a huge conv holds
 
 
 def _chunk(n, bytes_per_sample):
@@ -155,7 +179,7 @@ def _chunked_backward(ctx, g, xpad, w):
             buf = _col_chunk(xpad, n0, n1, ks, stride, dilation, os, buf)
             gw += g2 @ buf.T
         if need[0]:
-            part = _col2im(w2.T @ g2, n1 - n0, c, sp, ks, stride, dilation, os)
+            part = _grad_padded_input(w, g[n0:n1], 1, sp, ks, stride, dilation, os)
             gpad[n0:n1] = part.swapaxes(0, 1)
     gx = None
     if need[0]:
@@ -214,9 +238,7 @@ class ConvNd(Op):
         gx = gw = gb = None
         need = ctx.needs_input_grad
         if need[0]:
-            w2 = w.reshape(groups, o // groups, -1)
-            gcol = _bmm(w2.transpose(0, 2, 1), g2)  # (G, Cg*K, N*L)
-            gpad = _col2im(gcol, n, c, sp, ks, stride, dilation, os)
+            gpad = _grad_padded_input(w, g, groups, sp, ks, stride, dilation, os)
             gpad = gpad[(slice(None), slice(None)) + tuple(
                 slice(a, a + s) for a, s in zip(lo, s_in))]
             gx = _to_nc(gpad, n, c)
@@ -227,6 +249,42 @@ class ConvNd(Op):
         if need[2]:
             gb = g2.sum(axis=2).reshape(o)
         return gx, gw, gb
+
+    def tbackward(ctx, g):
+        return _conv_tbackward(ctx, g)
+
+
+def _conv_tbackward(ctx, g):
+    """Tensor-level backward of a convolution (create_graph=True): grad_input is a transposed
+    convolution of g; grad_weight a convolution of the input (batch and channels swapped)
+    with g as the kernel, stride and dilation exchanged."""
+    x, w, b = ctx.inputs
+    n, c, sp, ks, os, s_in, lo = ctx.geom
+    stride, dilation, groups, unbatched = ctx.params
+    d = len(ks)
+    if any(sp[i] - s_in[i] - lo[i] != lo[i] for i in range(d)) or groups != 1:
+        raise RuntimeError("create_graph=True through a convolution is supported for groups=1 "
+                           "and symmetric padding only")
+    need = ctx.needs_input_grad
+    if unbatched:
+        g, x = g.unsqueeze(0), x.unsqueeze(0)
+    gx = gw = gb = None
+    if need[0]:
+        op = tuple(s_in[i] - ((os[i] - 1) * stride[i] - 2 * lo[i] + dilation[i] * (ks[i] - 1)
+                              + 1) for i in range(d))
+        gx = _TRANSPOSED[d - 1](g, w, None, stride, lo, op, 1, dilation)
+        gx = gx.squeeze(0) if unbatched else gx
+    if need[1]:
+        from ember.nn._functional_spatial import Narrow
+
+        r = _CONVS[d - 1](x.transpose(0, 1), g.transpose(0, 1), None, dilation, lo, stride, 1)
+        for i in range(d):
+            if r.shape[2 + i] != ks[i]:
+                r = Narrow.apply(r, axis=2 + i, start=0, stop=ks[i])
+        gw = r.transpose(0, 1)
+    if b is not None and need[2]:
+        gb = g.sum(dim=(0,) + tuple(range(2, 2 + d)))
+    return gx, gw, gb
 
 
 class ConvTransposeNd(Op):
@@ -331,6 +389,9 @@ def _conv(name, d, input, weight, bias, stride, padding, dilation, groups):
         raise RuntimeError(f"Given groups={groups}, weight of size {list(weight.shape)}, "
                            f"expected input{list(input.shape)} to have "
                            f"{weight.shape[1] * groups} channels, but got {c} channels instead")
+    if bias is not None and bias._data.dtype != weight._data.dtype:
+        raise RuntimeError(f"Input type ({input.dtype.name}) and bias type ({bias.dtype.name}) "
+                           "should be the same")
     if bias is not None and (bias.ndim != 1 or bias.shape[0] != o):
         raise RuntimeError(f"Given weight of size {list(weight.shape)}, expected bias to be "
                            f"1-dimensional with {o} elements, but got bias of size "
@@ -506,6 +567,9 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     y = Fold.apply(x, out=out, ks=ks, st=st, dl=dl, pad=pad)
     return y.squeeze(0) if unbatched else y
 
+
+_CONVS = (conv1d, conv2d, conv3d)
+_TRANSPOSED = (conv_transpose1d, conv_transpose2d, conv_transpose3d)
 
 # torch.<name> exports (unfold/fold live in nn.functional only)
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",

@@ -78,6 +78,7 @@ _TYPE_NAMES = {
     "torch.IntTensor": _dtype.int32, "torch.ShortTensor": _dtype.int16,
     "torch.CharTensor": _dtype.int8, "torch.ByteTensor": _dtype.uint8,
     "torch.BoolTensor": _dtype.bool, "torch.BFloat16Tensor": _dtype.bfloat16,
+    "torch.ComplexFloatTensor": _dtype.complex64, "torch.ComplexDoubleTensor": _dtype.complex128,
 }
 _NAME_OF = {v: k for k, v in _TYPE_NAMES.items()}
 

@@ -43,17 +43,53 @@ def _infer_array(data):
         return data.copy()
     if isinstance(data, xp.generic):
         return xp.array(data)
-    arr = xp.array(data)
-    if arr.dtype == xp.float64:
-        arr = arr.astype(_dtype.get_default_dtype().np)
-    elif arr.dtype == xp.complex128:
-        arr = arr.astype(_dtype.get_default_dtype().to_complex().np)
-    elif arr.dtype.kind in "iu" and arr.dtype != xp.int64:
-        arr = arr.astype(xp.int64)
+    try:
+        arr = xp.array(data)
+    except OverflowError:
+        raise ValueError("Overflow when unpacking long long") from None
+    ch = arr.dtype.char
+    if ch == "d":  # Python floats -> the default dtype
+        if not _first_leaf_is_np_scalar(data):
+            return arr.astype(_dtype.get_default_dtype().np)
+    elif ch == "l" or ch == "q" or ch == "?":
+        return arr
+    elif ch == "D":
+        if not _first_leaf_is_np_scalar(data):
+            return arr.astype(_dtype.get_default_dtype().to_complex().np)
+    elif ch == "O" or (ch == "Q" or ch == "L") and not _first_leaf_is_np_scalar(data):
+        if ch != "O" or _has_big_int(data):
+            raise ValueError("Overflow when unpacking long long")
+        raise TypeError(f"new(): invalid data type '{_leaf_type(data)}' (ember.tensor takes "
+                        "numbers, nested sequences of numbers, NumPy arrays or Tensors)")
     elif arr.dtype.kind not in "biufc":
-        raise TypeError(f"Could not infer dtype of {type(data).__name__}: ember.tensor takes "
-                        "numbers, (nested) sequences of numbers, NumPy arrays or Tensors")
+        raise TypeError(f"new(): invalid data type '{_leaf_type(data)}' (ember.tensor takes "
+                        "numbers, nested sequences of numbers, NumPy arrays or Tensors)")
+    elif not _first_leaf_is_np_scalar(data) and arr.dtype.kind in "iu":
+        return arr.astype(xp.int64)
+    _dtype.from_np(arr.dtype)  # a list of NumPy scalars keeps their dtype
     return arr
+
+
+def _first_leaf_is_np_scalar(data):
+    while isinstance(data, (list, tuple)) and data:
+        data = data[0]
+    return isinstance(data, xp.generic)
+
+
+def _leaf_type(data):
+    if isinstance(data, (list, tuple)):
+        for x in data:
+            t = _leaf_type(x)
+            if t not in ("int", "float", "bool", "complex"):
+                return t
+        return "int"
+    return type(data).__name__
+
+
+def _has_big_int(data):
+    if isinstance(data, (list, tuple)):
+        return builtins.any(_has_big_int(x) for x in data)
+    return isinstance(data, int) and not -2 ** 63 <= data < 2 ** 63
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
@@ -291,22 +327,27 @@ def range_(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=
 
 def _lin_exponents(start, end, steps, d):
     """PyTorch's linspace values: the first half counts up from start, the second down from
-    end (so both ends are exact)."""
-    i = xp.arange(steps)
+    end (so both ends are exact), each value rounded once as PyTorch's fused kernel does."""
     half = steps // 2
     if d.category <= _dtype.INT:
         start, end = int(start), int(end)
-        step = xp.longdouble((float(end) - float(start)) / (steps - 1) if steps > 1 else 0.0)
-        return xp.where(i < half, start + step * i, end - step * (steps - 1 - i)).astype(
-            xp.float64)
-    if d is _dtype.float64:
-        wide, np_d = xp.longdouble, xp.float64  # long double stands in for the FMA
-    else:
-        wide, np_d = xp.float64, xp.float32
-    s, e = np_d(start), np_d(end)
-    step = np_d((e - s) / np_d(steps - 1)) if steps > 1 else np_d(0)
-    vals = xp.where(i < half, wide(s) + wide(step) * i, wide(e) - wide(step) * (steps - 1 - i))
-    return vals.astype(np_d)
+        wide, s, e = xp.longdouble, start, end
+        step = (float(end) - float(start)) / (steps - 1) if steps > 1 else 0.0
+    elif d is _dtype.float64:
+        wide, s, e = xp.longdouble, float(start), float(end)  # long double stands in for FMA
+        step = (e - s) / (steps - 1) if steps > 1 else 0.0
+    else:  # float32 rounding of start, end and step; float64 then holds each exact product
+        r32 = xp.float32
+        wide, s, e = xp.float64, float(r32(start)), float(r32(end))
+        step = float(r32(float(r32(e - s)) / (steps - 1))) if steps > 1 else 0.0
+    out = xp.arange(steps, dtype=wide)
+    lo, hi = out[:half], out[half:]
+    lo *= step
+    lo += s
+    hi -= steps - 1
+    hi *= step
+    hi += e
+    return out if wide is xp.float64 else out.astype(xp.float64)  # round once to double
 
 
 def linspace(start, end, steps, *, out=None, dtype=None, device=None, requires_grad=False,
@@ -789,7 +830,7 @@ def legacy_new(cls, dtype, *args, **kwargs):
     elif len(args) == 1:
         data = args[0]
         if isinstance(data, Tensor):
-            if data.dtype is not d:
+            if dtype is not None and data.dtype is not d:  # Tensor(t) aliases any dtype
                 raise TypeError(f"expected {d.name.capitalize()} (got "
                                 f"{data.dtype.name.capitalize()})")
             arr = data._data

@@ -105,8 +105,20 @@ class Gather(Op):
         return IndexGrad.apply(g, key=ctx.key, shape=ctx.shape)
 
 
-class Sort(Index):
-    pass
+class Sort(Op):
+    """Sorted values (computed by the caller with xp.sort); backward puts g back in place."""
+
+    def forward(ctx, x, values=None, idx=None, axis=-1):
+        ctx.shape, ctx.idx, ctx.axis = x.shape, idx, axis
+        return values
+
+    def backward(ctx, g):
+        out = xp.zeros(ctx.shape, g.dtype)
+        out[_coords(ctx.idx, ctx.axis)] = g  # a permutation: positions never repeat
+        return out
+
+    def tbackward(ctx, g):
+        return IndexGrad.apply(g, key=_coords(ctx.idx, ctx.axis), shape=ctx.shape)
 
 
 class Topk(Index):
@@ -309,7 +321,7 @@ def _index_array(k):
         return a.astype(bool)
     if kind == "u":
         return a.astype(xp.int64)
-    if a.size == 0 and kind == "f":  # x[[]] indexes with an empty long tensor
+    if a.size == 0 and kind == "f" and not isinstance(k, Tensor):  # x[[]]: an empty long
         return a.astype(xp.int64)
     raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
 
@@ -388,6 +400,11 @@ def _getitem(self, key):
         else:
             out = Slice.apply(self, key=k)
         return _make_view(out, self)
+    if any(type(e) is int for e in k):
+        # NOTE: PyTorch selects ints first (basic), NumPy would treat them as advanced and
+        # move dims when a slice separates them from the arrays: index in two steps
+        k1, k2 = _split_ints(k)
+        return _getitem(_getitem(self, k1), k2)
     try:
         if _enabled[0] and self._requires_grad:
             if len(k) == 1 and type(k[0]) is _ndarray and k[0].ndim == 1 and \
@@ -399,6 +416,29 @@ def _getitem(self, key):
         return _wrap(self._data[k])
     except IndexError as e:
         raise _index_error(e, self._data.ndim) from None
+
+
+def _split_ints(k):
+    """Split a mixed key into (basic part with the ints, the rest for the selected view)."""
+    k1, k2 = [], []
+    for e in k:
+        if type(e) is int:
+            k1.append(e)
+        elif e is None:
+            k1.append(None)
+            k2.append(slice(None))
+        elif e is Ellipsis:
+            k1.append(e)
+            k2.append(e)
+        elif type(e) is slice:
+            k1.append(e)
+            k2.append(slice(None))
+        elif type(e) is bool:  # consumes no dim
+            k2.append(e)
+        else:  # an index array (a bool mask spans its ndim dims)
+            k1.extend([slice(None)] * (e.ndim if e.dtype.kind == "b" else 1))
+            k2.append(e)
+    return tuple(k1), tuple(k2)
 
 
 def _broadcast_error(target, value):
@@ -417,7 +457,10 @@ def _setitem(self, key, value):
     if type(key) is int and not isinstance(value, Tensor):  # hot: x[i] = scalar
         k = key
     else:
-        k, _ = _convert(key)
+        k, basic = _convert(key)
+        if not basic and any(type(e) is int for e in k):  # ints first, as in _getitem
+            k1, k2 = _split_ints(k)
+            return _setitem(_getitem(self, k1), k2, value)
     is_t = isinstance(value, Tensor)
     if _enabled[0] and (self._requires_grad or (is_t and value._requires_grad)):
         if self.grad_fn is None and self._requires_grad:
@@ -485,12 +528,12 @@ def _make_inplace(fn, name):
 
 
 # -- gather / scatter family -----------------------------------------------------------------
-def _check_index(index, op, allow_int32=True):
+def _check_index(index, op, allow_int32=True, exc=RuntimeError, msg=None):
     if not isinstance(index, Tensor):
         raise TypeError(f"{op}(): argument 'index' must be Tensor, not {type(index).__name__}")
     k = index._data.dtype
     if k != _int64 and not (allow_int32 and k == xp.int32):
-        raise RuntimeError(f"{op}(): Expected dtype int64 for index")
+        raise exc(msg or f"{op}(): Expected dtype int64 for index")
     return index._data
 
 
@@ -576,7 +619,7 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
         src = value
     if reduce not in (None, "add", "multiply"):
         raise RuntimeError(f"reduce argument must be either add or multiply. Got {reduce}")
-    idx = _check_index(index, "scatter", allow_int32=False)
+    idx = _check_index(index, "scatter")
     x = input._data
     d = _wrap_dim(dim, x.ndim)
     _check_scatter_shapes("scatter", x, idx, d,
@@ -591,7 +634,7 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
 
 
 def scatter_add(input, dim, index, src):
-    idx = _check_index(index, "scatter_add", allow_int32=False)
+    idx = _check_index(index, "scatter_add")
     x = input._data
     d = _wrap_dim(dim, x.ndim)
     _check_scatter_shapes("scatter_add", x, idx, d, src._data)
@@ -677,7 +720,8 @@ def index_add(input, dim, index, source, *, alpha=1):
 
 
 def index_fill(input, dim, index, value):
-    idx = _check_index(index, "index_fill")
+    idx = _check_index(index, "index_fill", False, IndexError,
+                       "index_fill_(): Expected dtype int64 for index.")
     x = input._data
     d = _wrap_dim(dim, x.ndim)
     _bounds(idx, x.shape[d] if x.ndim else 1, d, IndexError)
@@ -774,7 +818,9 @@ def masked_select(input, mask):
 
 
 def take(input, index):
-    idx = _check_index(index, "take")
+    idx = _check_index(index, "take", False,
+                       msg="take(): Expected a long tensor for index, but got "
+                       f"{_dtype_name(index).split()[0].capitalize()}")
     n = input._data.size
     if idx.size:
         lo, hi = int(idx.min()), int(idx.max())
@@ -787,7 +833,9 @@ def take(input, index):
 
 
 def take_along_dim(input, indices, dim=None):
-    idx = _check_index(indices, "take_along_dim")
+    idx = _check_index(indices, "take_along_dim", False,
+                       msg="torch.take_along_dim(): dtype of indices should be Long but got "
+                       f"{_dtype_name(indices).split()[0].capitalize()}")
     from ember._ops.shape import expand, reshape
 
     if dim is None:
@@ -862,9 +910,16 @@ def _sort_dim(input, dim):
 def sort(input, dim=-1, descending=False, stable=False, *, out=None):
     d = _sort_dim(input, dim)
     if input._data.ndim == 0:
-        return sort_result(_values(input, None, d, Sort), _wrap(xp.zeros((), _int64)))
-    idx = _argsort(input._data, d, descending).astype(_int64, copy=False)
-    return sort_result(_values(input, idx, d, Sort), _wrap(idx))
+        return sort_result(Index.apply(input, key=()), _wrap(xp.zeros((), _int64)))
+    x = input._data
+    idx = _argsort(x, d, descending).astype(_int64, copy=False)
+    # NOTE: xp.sort is ~3x faster than gathering with idx, and gives the same values
+    values = xp.sort(x, axis=d)
+    if descending:
+        values = xp.flip(values, d).copy()
+    if _enabled[0] and input._requires_grad:
+        return sort_result(Sort.apply(input, values=values, idx=idx, axis=d), _wrap(idx))
+    return sort_result(_wrap(values), _wrap(idx))
 
 
 def argsort(input, dim=-1, descending=False, stable=False):
@@ -914,6 +969,44 @@ def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
     return kthvalue_result(v, _wrap(idx))
 
 
+def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=None,
+                 sorter=None, out=None):
+    """Indices at which `values` would be inserted to keep the last dim sorted."""
+    seq = sorted_sequence._data
+    v = values._data if isinstance(values, Tensor) else xp.asarray(values)
+    if side is not None:
+        right = side == "right"
+    how = "right" if right else "left"
+    if sorter is not None:
+        seq = xp.take_along_axis(seq, sorter._data, -1)
+    if seq.ndim <= 1:
+        r = xp.searchsorted(seq, v, side=how)
+    else:
+        if seq.shape[:-1] != v.shape[:-1]:
+            raise RuntimeError("torch.searchsorted(): boundaries tensor should be 1 dimension or "
+                               "the first N-1 dimensions of boundaries tensor and input value "
+                               "tensor must match, but we got boundaries tensor "
+                               f"{list(seq.shape)} and input value tensor {list(v.shape)}")
+        flat_s = seq.reshape(-1, seq.shape[-1])
+        flat_v = v.reshape(-1, v.shape[-1])
+        r = xp.stack([xp.searchsorted(a, b, side=how) for a, b in zip(flat_s, flat_v)])
+        r = r.reshape(v.shape)
+    r = _wrap(xp.asarray(r, dtype=xp.int32 if out_int32 else _int64))
+    if out is not None:
+        from ember._ops._helpers import write_out
+
+        return write_out(r, out)
+    return r
+
+
+def bucketize(input, boundaries, *, out_int32=False, right=False, out=None):
+    """Bucket index of each element of input given 1-D sorted `boundaries`."""
+    if boundaries._data.ndim != 1:
+        raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim("
+                           f"{boundaries._data.ndim})")
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right, out=out)
+
+
 def unique(input, sorted=True, return_inverse=False, return_counts=False,  # noqa: A002
            dim=None):
     x = input._data
@@ -960,7 +1053,8 @@ bind({
     "index_add_": _make_inplace(index_add, "index_add_"),
     "index_fill_": _make_inplace(index_fill, "index_fill_"),
     "index_copy_": _make_inplace(index_copy, "index_copy_"),
-    "scatter_reduce": scatter_reduce, "index_put": index_put, "masked_scatter": masked_scatter,
+    "scatter_reduce": scatter_reduce, "index_put": index_put,
+    "masked_scatter": masked_scatter,
     "masked_scatter_": _make_inplace(masked_scatter, "masked_scatter_"),
     "scatter_reduce_": _make_inplace(scatter_reduce, "scatter_reduce_"),
     "index_put_": _make_inplace(index_put, "index_put_"),

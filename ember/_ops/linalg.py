@@ -136,6 +136,14 @@ def _shape_x(t):
 
 
 def mm(input, mat2, *, out=None):
+    a, b = input._data, mat2._data
+    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0] or a.dtype != b.dtype:
+        _check_mm(input, mat2)
+    r = Mm.apply(input, mat2)
+    return r if out is None else write_out(r, out)
+
+
+def _check_mm(input, mat2):
     if input._data.ndim != 2:
         raise RuntimeError("self must be a matrix")
     if mat2._data.ndim != 2:
@@ -144,20 +152,15 @@ def mm(input, mat2, *, out=None):
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_x(input)} and "
                            f"{_shape_x(mat2)})")
     _same_dtype(input, mat2)
-    return write_out(Mm.apply(input, mat2), out)
 
 
 def bmm(input, mat2, *, out=None):
-    if input._data.ndim != 3:
-        raise RuntimeError("batch1 must be a 3D tensor")
-    if mat2._data.ndim != 3:
-        raise RuntimeError("batch2 must be a 3D tensor")
-    b, n, k = input._data.shape
-    if mat2._data.shape[:2] != (b, k):
-        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
-                           f"[{b}, {k}] but got: [{mat2._data.shape[0]}, {mat2._data.shape[1]}].")
-    _same_dtype(input, mat2)
-    return write_out(Bmm.apply(input, mat2), out)
+    a, b = input._data, mat2._data
+    if a.ndim != 3 or b.ndim != 3 or a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1] \
+            or a.dtype != b.dtype:
+        _check_batches(input, mat2)
+    r = Bmm.apply(input, mat2)
+    return r if out is None else write_out(r, out)
 
 
 def mv(input, vec, *, out=None):

@@ -42,6 +42,9 @@ def _from_rows(g, shape):
     return xp.moveaxis(g.reshape(moved), -1, 1)
 
 
+_UNSIGNED = {1: xp.uint8, 2: xp.uint16, 4: xp.uint32, 8: xp.uint64}
+
+
 def _check_targets(t, c, ignore_index):
     bad = (t != ignore_index) & ((t < 0) | (t >= c))
     if bad.any():
@@ -69,7 +72,9 @@ class CrossEntropy(Op):
         else:
             logp = x2
         # fast path: every target a valid class (ignore_index can't occur in range)
-        all_valid = m == 0 or (not 0 <= ignore_index < c and t2.min() >= 0 and t2.max() < c)
+        # NOTE: viewed as unsigned, a negative index is huge: one max() checks both bounds
+        all_valid = m == 0 or (not 0 <= ignore_index < c
+                               and t2.view(_UNSIGNED[t2.dtype.itemsize]).max() < c)
         if all_valid:
             tt, valid = t2, None
         else:
@@ -450,3 +455,91 @@ class MultiLabelMargin(Op):
         active = ((m > 0) & pair) * (g / c)
         gx = active.sum(1) - active.sum(2)
         return gx.reshape(shape).astype(m.dtype, copy=False), None
+
+
+def _lse(*arrays):
+    """Elementwise log(sum(exp(a))) over several arrays, -inf safe."""
+    m = arrays[0]
+    for a in arrays[1:]:
+        m = xp.maximum(m, a)
+    finite = xp.isfinite(m)
+    safe = xp.where(finite, m, 0)
+    s = sum(xp.exp(a - safe) for a in arrays)
+    with xp.errstate(divide="ignore"):
+        return xp.where(finite, xp.log(s) + safe, m)
+
+
+class CTC(Op):
+    """Connectionist temporal classification loss (alpha-beta recursion in log space).
+
+    Like PyTorch, backward returns exp(lp) - exp(log(alpha * beta) + nll - lp) per
+    (t, class): the gradient for log_probs produced by a log_softmax."""
+
+    _bw_name = "CtcLossBackward0"
+
+    def forward(ctx, lp, targets, in_lens, tgt_lens, blank=0, zero_infinity=False):
+        t_max, n, c = lp.shape
+        s_max = 2 * (int(tgt_lens.max()) if tgt_lens.size else 0) + 1
+        ext = xp.full((n, s_max), blank, dtype=xp.int64)
+        for i in range(n):
+            ext[i, 1:2 * tgt_lens[i]:2] = targets[i][:tgt_lens[i]]
+        s_idx = xp.arange(s_max)
+        valid_s = s_idx[None, :] < (2 * tgt_lens + 1)[:, None]
+        skip = xp.zeros((n, s_max), dtype=bool)
+        skip[:, 2:] = (ext[:, 2:] != blank) & (ext[:, 2:] != ext[:, :-2])
+        lp64 = lp.astype(xp.float64)
+        emit = xp.take_along_axis(lp64.transpose(1, 0, 2), ext[:, None, :].repeat(t_max, 1),
+                                  axis=2)  # (N, T, S)
+        ninf = -xp.inf
+        alpha = xp.full((n, t_max, s_max), ninf)
+        alpha[:, 0, 0] = emit[:, 0, 0]
+        alpha[:, 0, 1] = xp.where(tgt_lens > 0, emit[:, 0, 1], ninf) if s_max > 1 else ninf
+        for t in range(1, t_max):
+            prev = alpha[:, t - 1]
+            a1 = xp.concatenate([xp.full((n, 1), ninf), prev[:, :-1]], 1)
+            a2 = xp.concatenate([xp.full((n, 2), ninf), prev[:, :-2]], 1)[:, :s_max]
+            a2 = xp.where(skip, a2, ninf)
+            alpha[:, t] = xp.where(valid_s, _lse(prev, a1, a2) + emit[:, t], ninf)
+        beta = xp.full((n, t_max, s_max), ninf)
+        rows = xp.arange(n)
+        last = in_lens - 1
+        end = 2 * tgt_lens
+        beta[rows, last, end] = emit[rows, last, end]
+        has_lab = tgt_lens > 0
+        beta[rows[has_lab], last[has_lab], end[has_lab] - 1] = \
+            emit[rows[has_lab], last[has_lab], end[has_lab] - 1]
+        nxt_skip = xp.zeros((n, s_max), dtype=bool)
+        nxt_skip[:, :-2] = skip[:, 2:]
+        for t in range(t_max - 2, -1, -1):
+            nxt = beta[:, t + 1]
+            b1 = xp.concatenate([nxt[:, 1:], xp.full((n, 1), ninf)], 1)
+            b2 = xp.concatenate([nxt[:, 2:], xp.full((n, 2), ninf)], 1)[:, :s_max]
+            b2 = xp.where(nxt_skip, b2, ninf)
+            upd = xp.where(valid_s, _lse(nxt, b1, b2) + emit[:, t], ninf)
+            active = (t < last)[:, None]
+            beta[:, t] = xp.where(active, upd, beta[:, t])
+        fin_a = alpha[rows, last, end]
+        fin_b = xp.where(has_lab, alpha[rows, last, xp.maximum(end - 1, 0)], ninf)
+        nll = -_lse(fin_a, fin_b)
+        ctx.saved_ab = (alpha, beta, ext, nll, lp64, in_lens, lp.dtype)
+        if zero_infinity:
+            nll = xp.where(xp.isinf(nll), 0, nll)
+        return nll.astype(lp.dtype)
+
+    def backward(ctx, g):
+        alpha, beta, ext, nll, lp64, in_lens, dtype = ctx.saved_ab
+        n, t_max, s_max = alpha.shape
+        c = lp64.shape[2]
+        ab = alpha + beta  # (N, T, S)
+        lcab = xp.full((n, t_max, c), -xp.inf)
+        for s in range(s_max):
+            idx = ext[:, s]
+            cur = lcab[xp.arange(n), :, idx]
+            lcab[xp.arange(n), :, idx] = _lse(cur, ab[:, :, s])
+        lpn = lp64.transpose(1, 0, 2)
+        with xp.errstate(over="ignore", invalid="ignore"):
+            grad = xp.exp(lpn) - xp.exp(lcab + nll[:, None, None] - lpn)
+        grad = xp.where(xp.isfinite(nll)[:, None, None], grad, 0)
+        tmask = xp.arange(t_max)[None, :] < in_lens[:, None]
+        grad = grad * tmask[:, :, None] * g.reshape(-1, 1, 1)
+        return grad.transpose(1, 0, 2).astype(dtype), None, None, None

@@ -7,7 +7,7 @@ import math
 import warnings
 
 from ember import _random
-from ember._ops._helpers import _wrap, bind, xp
+from ember._ops._helpers import Tensor, _wrap, bind, xp
 from ember.autograd.function import Op
 from ember.autograd.grad_mode import _enabled
 
@@ -59,6 +59,20 @@ class Linear(Op):
         return gx, gw, gb
 
 
+class _LinearMm(Linear):
+    _bw_name = "MmBackward0"  # PyTorch's name for a 2-D input without bias
+
+
+class _LinearView(Linear):
+    _bw_name = "ViewBackward0"  # ... and for inputs of more than 2 dims
+
+
+def _typename(obj):
+    t = type(obj)
+    mod = t.__module__.split(".")[0]
+    return t.__name__ if mod == "builtins" else f"{mod}.{t.__name__}"
+
+
 def _linear_error(x, w):
     xa, wa = x._data, w._data
     if xa.dtype != wa.dtype:
@@ -73,8 +87,13 @@ def _linear_error(x, w):
 
 def linear(input, weight, bias=None):
     """y = input @ weight.T + bias (PyTorch's F.linear), fused into one graph node."""
-    xa = input._data
-    wa = weight._data
+    try:
+        xa = input._data
+        wa = weight._data
+    except AttributeError:
+        bad, name = (input, "input") if not isinstance(input, Tensor) else (weight, "weight")
+        raise TypeError(f"linear(): argument '{name}' (position {1 if name == 'input' else 2}) "
+                        f"must be Tensor, not {_typename(bad)}") from None
     if xa.dtype != wa.dtype or xa.ndim == 0 or wa.ndim != 2 or xa.shape[-1] != wa.shape[1]:
         if wa.ndim == 1 and xa.ndim and xa.shape[-1] == wa.shape[0] and xa.dtype == wa.dtype:
             from ember._ops.linalg import matmul
@@ -85,7 +104,9 @@ def linear(input, weight, bias=None):
     if bias is not None and bias._data.dtype != xa.dtype:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
                            f"{_dt(xa)} != {_dt(bias._data)}")
-    return Linear.apply(input, weight, bias)
+    if xa.ndim == 2:
+        return (Linear if bias is not None else _LinearMm).apply(input, weight, bias)
+    return _LinearView.apply(input, weight, bias)
 
 
 class Bilinear(Op):
@@ -480,6 +501,8 @@ def feature_dropout(input, p=0.5, training=True, inplace=False, batched_ndim=2):
 class AlphaDropout(Op):
     """SELU-preserving dropout: dropped units take the negative saturation value."""
 
+    _bw_name = "AddBackward0"
+
     def forward(ctx, x, p, mask_shape):
         alpha = 1.7580993408473766
         a = 1.0 / math.sqrt((alpha * alpha * p + 1) * (1 - p))
@@ -513,178 +536,14 @@ def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
     return _maybe_inplace(input, out, inplace, "feature_alpha_dropout")
 
 
-# -- embedding --------------------------------------------------------------------------------
-class Embedding(Op):
-    def forward(ctx, w, idx, padding_idx=None, scale_grad_by_freq=False):
-        ctx.idx, ctx.n = idx, w.shape[0]
-        ctx.padding_idx, ctx.freq = padding_idx, scale_grad_by_freq
-        ctx.wdtype = w.dtype
-        return w[idx]
-
-    def backward(ctx, g):
-        idx = ctx.idx.reshape(-1)
-        g = g.reshape(idx.size, -1)
-        if ctx.freq:
-            counts = xp.bincount(idx, minlength=ctx.n)
-            g = g / counts[idx][:, None].astype(g.dtype)
-        gw = xp.zeros((ctx.n, g.shape[1]), dtype=ctx.wdtype)
-        xp.add.at(gw, idx, g)
-        if ctx.padding_idx is not None:
-            gw[ctx.padding_idx] = 0
-        return gw, None
-
-
-def _check_indices(idx, n, name="embedding"):
-    a = idx._data
-    if a.dtype.kind not in "iu":
-        raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the "
-                           f"following scalar types: Long, Int; but got {idx.type()} instead "
-                           f"(while checking arguments for {name})")
-    if a.size and (a.min() < 0 or a.max() >= n):
-        bad = int(a.max()) if a.max() >= n else int(a.min())
-        raise IndexError(f"index {bad} is out of range for {name} with {n} rows "
-                         "(index out of range in self)")
-    return a
-
-
-def _renorm_rows(weight, idx, max_norm, norm_type):
-    """Rescale (in place, without grad) the rows of `weight` used by `idx` whose norm
-    exceeds max_norm."""
-    w = weight._data
-    rows = xp.unique(idx.reshape(-1))
-    norms = (xp.abs(w[rows]) ** norm_type).sum(1) ** (1.0 / norm_type)
-    big = norms > max_norm
-    if big.any():
-        r = rows[big]
-        w[r] *= (max_norm / (norms[big] + 1e-7))[:, None].astype(w.dtype)
-        weight._bump()
-
-
-def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
-              scale_grad_by_freq=False, sparse=False):
-    """Look up rows of `weight` at the integer indices `input`."""
-    n = weight._data.shape[0]
-    idx = _check_indices(input, n)
-    if padding_idx is not None and padding_idx < 0:
-        padding_idx += n
-    if max_norm is not None:
-        _renorm_rows(weight, idx, max_norm, norm_type)
-    return Embedding.apply(weight, idx, padding_idx=padding_idx,
-                           scale_grad_by_freq=scale_grad_by_freq)
-
-
-class EmbeddingBag(Op):
-    """Sum / mean / max of the embedding rows of each bag (bags given by offsets)."""
-
-    def forward(ctx, w, idx, psw, starts, mode, padding_idx):
-        n_bags = starts.size
-        rows = w[idx]
-        keep = None
-        if padding_idx is not None:
-            keep = idx != padding_idx
-            rows = xp.where(keep[:, None], rows, -xp.inf if mode == "max" else 0).astype(
-                w.dtype, copy=False)
-        if psw is not None:
-            rows = rows * psw[:, None]
-        seg = xp.repeat(xp.arange(n_bags), xp.diff(xp.append(starts, idx.size)))
-        counts = xp.bincount(seg, weights=None if keep is None else keep,
-                             minlength=n_bags).astype(w.dtype)
-        out = xp.zeros((n_bags, w.shape[1]), dtype=w.dtype)
-        if mode == "max":
-            out[...] = -xp.inf
-            xp.maximum.at(out, seg, rows)
-            out[counts == 0] = 0
-            ctx.arg = (rows, seg, out)
-        else:
-            xp.add.at(out, seg, rows)
-            if mode == "mean":
-                out /= xp.maximum(counts, 1)[:, None]
-        ctx.idx, ctx.seg, ctx.counts, ctx.keep = idx, seg, counts, keep
-        ctx.w, ctx.psw, ctx.mode = w, psw, mode
-        return out
-
-    def backward(ctx, g):
-        w, idx, seg = ctx.w, ctx.idx, ctx.seg
-        if ctx.mode == "mean":
-            g = g / xp.maximum(ctx.counts, 1)[:, None]
-        gr = g[seg]
-        if ctx.mode == "max":
-            # NOTE: only the first row reaching each bag's max gets the gradient
-            rows, _, out = ctx.arg
-            hit = rows == out[seg]
-            cs = hit.cumsum(0)
-            first = xp.flatnonzero(xp.concatenate([[True], seg[1:] != seg[:-1]]))
-            base = xp.zeros((len(out), hit.shape[1]), dtype=cs.dtype)
-            base[seg[first]] = cs[first] - hit[first]
-            gr = gr * (hit & (cs - base[seg] == 1))
-        if ctx.keep is not None:
-            gr = gr * ctx.keep[:, None]
-        gpsw = None
-        if ctx.psw is not None:
-            if ctx.needs_input_grad[2]:
-                gpsw = (gr * w[idx]).sum(1)
-            gr = gr * ctx.psw[:, None]
-        gw = xp.zeros_like(w)
-        xp.add.at(gw, idx, gr)
-        return gw, None, gpsw, None
-
-
-def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale_grad_by_freq=False,
-                  mode="mean", sparse=False, per_sample_weights=None, include_last_offset=False,
-                  padding_idx=None):
-    """Sum/mean/max of bags of embeddings: `input` 2-D (one bag per row) or 1-D with
-    `offsets` (bag starts)."""
-    if mode not in ("sum", "mean", "max"):
-        raise ValueError(f"mode has to be one of sum, mean or max, got {mode}")
-    if per_sample_weights is not None and mode != "sum":
-        raise NotImplementedError("embedding_bag: per_sample_weights was not None. "
-                                  "per_sample_weights is only supported for mode='sum' "
-                                  f"(got mode='{mode}'). Please open a feature request on GitHub.")
-    n = weight._data.shape[0]
-    idx = _check_indices(input, n, "embedding_bag")
-    psw = per_sample_weights
-    if idx.ndim == 2:
-        if offsets is not None:
-            raise ValueError("if input is 2D, then offsets has to be None, as input is treated "
-                             "is a mini-batch of fixed length sequences.")
-        b, length = idx.shape
-        starts = xp.arange(0, b * length, length, dtype=xp.int64)
-        idx = idx.reshape(-1)
-        if psw is not None:
-            psw = psw.reshape(-1)
-    elif idx.ndim == 1:
-        if offsets is None:
-            raise ValueError("offsets has to be a 1D Tensor but got None")
-        starts = offsets._data.astype(xp.int64)
-        if include_last_offset:
-            starts = starts[:-1]
-    else:
-        raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension "
-                         f"{idx.ndim}")
-    if padding_idx is not None and padding_idx < 0:
-        padding_idx += n
-    if max_norm is not None:
-        _renorm_rows(weight, idx, max_norm, norm_type)
-    return EmbeddingBag.apply(weight, idx, psw, starts=starts, mode=mode,
-                              padding_idx=padding_idx)
-
-
-def one_hot(tensor, num_classes=-1):
-    """int64 one-hot encoding with a new last dim of size num_classes."""
-    a = tensor._data
-    if a.dtype != xp.int64:
-        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
-    if num_classes == -1:
-        if a.size == 0:
-            raise RuntimeError("Can not infer total number of classes from empty tensor.")
-        num_classes = int(a.max()) + 1
-    if a.size and (a.min() < 0):
-        raise RuntimeError("Class values must be non-negative.")
-    if a.size and a.max() >= num_classes:
-        raise RuntimeError("Class values must be smaller than num_classes.")
-    out = xp.zeros(a.shape + (num_classes,), dtype=xp.int64)
-    xp.put_along_axis(out, a[..., None], 1, axis=-1)
-    return _wrap(out)
+# -- embedding (in embedding_ops.py, re-exported here) -----------------------------------------
+from ember._ops.embedding_ops import (  # noqa: E402, F401
+    Embedding,
+    EmbeddingBag,
+    embedding,
+    embedding_bag,
+    one_hot,
+)
 
 
 # -- norms and distances ----------------------------------------------------------------------

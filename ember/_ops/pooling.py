@@ -6,6 +6,8 @@ Otherwise a strided view of the windows of the padded input is reduced. Max pool
 the gradient to the first maximum of each window (PyTorch's rule on ties). Adaptive average
 pooling is separable: one small averaging matrix per spatial axis.
 """
+import functools
+
 from ember._ops._helpers import xp
 from ember._ops.conv import _prod, _windows
 from ember._tensor import _wrap
@@ -89,6 +91,7 @@ def _as4(x, d):
     return x.reshape((-1, x.shape[-d - 1]) + x.shape[-d:]) if x.ndim == d + 1 else x
 
 
+@functools.lru_cache(maxsize=256)
 def _offset_slices(ks, st, dl, os):
     """For each kernel offset, the strided slice of the padded input it sees (N, C, *os)."""
     d = len(ks)
@@ -158,7 +161,7 @@ class MaxPoolNd(Op):
                     free = ~hit
                 else:
                     hit &= free
-                    free &= ~hit
+                    free ^= hit  # hit is a subset of free: clears the routed positions
                 if disjoint:
                     xp.multiply(hit, g, out=gx[sl])
                 else:
@@ -443,6 +446,65 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):
 def adaptive_max_pool2d(input, output_size, return_indices=False):
     """Max pooling to a fixed (H_out, W_out), over (N, C, H, W) or (C, H, W)."""
     return _adaptive_max("adaptive_max_pool2d", 2, input, output_size, return_indices)
+
+
+class MaxUnpool(Op):
+    """Scatter pooled values back to the positions their indices name (zeros elsewhere)."""
+
+    _bw_name = "MaxUnpool2DBackward0"
+
+    def forward(ctx, x, idx=None, out=None):
+        d = len(out)
+        lead = x.shape[:-d]
+        rows = _prod(lead)
+        y = xp.zeros((rows, _prod(out)), dtype=x.dtype)
+        flat = idx.reshape(rows, -1)
+        y[xp.arange(rows)[:, None], flat] = x.reshape(rows, -1)
+        ctx.args = (x.shape, flat, rows)
+        return y.reshape(lead + out)
+
+    def backward(ctx, g):
+        shape, flat, rows = ctx.args
+        g2 = g.reshape(rows, -1)
+        return (xp.take_along_axis(g2, flat, axis=1).reshape(shape), None)
+
+
+def _max_unpool(name, d, input, indices, kernel_size, stride, padding, output_size):
+    ks = _tuple(kernel_size, d, "kernel_size")
+    st = ks if stride is None else _tuple(stride, d, "stride")
+    pad = _tuple(padding, d, "padding")
+    s_in = tuple(input.shape[-d:])
+    default = tuple((s_in[i] - 1) * st[i] - 2 * pad[i] + ks[i] for i in range(d))
+    if output_size is None:
+        out = default
+    else:
+        out = tuple(int(v) for v in list(output_size)[-d:])
+        for i in range(d):
+            lo, hi = default[i] - st[i], default[i] + st[i]
+            if not lo < out[i] < hi:
+                raise ValueError(f"invalid output_size \"{list(output_size)}\" (dim {i} must be "
+                                 f"between {lo} and {hi})")
+    if tuple(indices.shape) != tuple(input.shape):
+        raise RuntimeError(f"Expected shape of indices to be same as that of the input tensor "
+                           f"({list(input.shape)}) but got indices tensor with shape: "
+                           f"{list(indices.shape)}")
+    idx = indices._data
+    if idx.size and (idx.min() < 0 or idx.max() >= _prod(out)):
+        raise RuntimeError(f"Found an invalid max index: {int(idx.max())} (output volumes are "
+                           f"of size {'x'.join(map(str, out))}")
+    return MaxUnpool.apply(input, idx, out=out)
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Partial inverse of max_pool1d: values go back to their argmax positions."""
+    return _max_unpool("max_unpool1d", 1, input, indices, kernel_size, stride, padding,
+                       output_size)
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Partial inverse of max_pool2d (use its return_indices=True output)."""
+    return _max_unpool("max_unpool2d", 2, input, indices, kernel_size, stride, padding,
+                       output_size)
 
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "adaptive_avg_pool1d",

@@ -855,7 +855,7 @@ class Unfold(Op):
         return out
 
 
-def unfold(input, dimension, size, step):
+def _unfold(input, dimension, size, step):
     """Tensor.unfold: a view with the windows of `size` along `dimension` in a new last dim."""
     x = input._data
     if x.ndim == 0:
@@ -873,7 +873,7 @@ def unfold(input, dimension, size, step):
     return _share_version(Unfold.apply(input, dim=d, size=size, step=step), input)
 
 
-bind({"unfold": unfold, "ravel": ravel, "broadcast_to": broadcast_to, "hsplit": hsplit,
+bind({"unfold": _unfold, "ravel": ravel, "broadcast_to": broadcast_to, "hsplit": hsplit,
       "vsplit": vsplit, "dsplit": dsplit, "rot90": rot90})
 bind({"narrow": narrow, "split": split, "tensor_split": tensor_split, "chunk": chunk,
       "unbind": unbind, "select": select, "unflatten": unflatten, "repeat": repeat,

@@ -5,10 +5,12 @@ Normalisations are one fused node each with the closed-form backward; interpolat
 separable matrix product per axis (linear/bicubic) or a gather (nearest).
 """
 import math
+import warnings
 
 from ember import _random
 from ember._ops._helpers import xp
 from ember._ops.conv import (
+    _prod,
     conv1d,
     conv2d,
     conv3d,
@@ -31,6 +33,8 @@ from ember._ops.pooling import (
     max_pool1d,
     max_pool2d,
     max_pool3d,
+    max_unpool1d,
+    max_unpool2d,
 )
 from ember._tensor import _wrap
 from ember.autograd.function import Op
@@ -84,221 +88,6 @@ def _dropout(x, p, training):
         return x * 0
     keep = _random.rng().random(x.shape) >= p
     return x * _wrap(keep.astype(x._data.dtype) * (1.0 / (1.0 - p)))
-
-
-# -- normalisation -----------------------------------------------------------------------------
-class Normalize(Op):
-    """y = (x - mean) / sqrt(var + eps) * w + b over `axes` of x viewed as `view`.
-
-    Batch statistics (stats=None) or fixed ones (eval-mode batch norm); optional in-place
-    update of running statistics. Backward is the closed form:
-    gx = invstd * (gxhat - mean(gxhat) - xhat * mean(gxhat * xhat)).
-    """
-
-    _bw_name = "NativeBatchNormBackward0"
-
-    def forward(ctx, x, w, b, view=None, axes=None, pshape=None, eps=1e-5, stats=None,
-                update=None):
-        # NOTE: few full-size temporaries (fresh large buffers cost page faults): xc becomes
-        # xhat in place, and one scratch buffer serves for the variance and the output
-        xv = x.reshape(view)
-        if stats is None:
-            mean = xv.mean(axis=axes, keepdims=True)
-            xc = xv - mean
-            buf = xp.multiply(xc, xc)
-            var = buf.mean(axis=axes, keepdims=True)
-            if update is not None:
-                _update_running(update, mean, var, xv.size // mean.size)
-        else:
-            mean, var = stats
-            xc = xv - mean
-            buf = xp.empty_like(xc)
-        invstd = 1.0 / xp.sqrt(var + eps)
-        xc *= invstd
-        xhat = xc
-        if w is not None:
-            y = xp.multiply(xhat, w.reshape(pshape), out=buf)
-            if b is not None:
-                y += b.reshape(pshape)
-        elif b is not None:
-            y = xp.add(xhat, b.reshape(pshape), out=buf)
-        else:
-            buf[...] = xhat
-            y = buf
-        ctx.args = (x.shape, axes, pshape, stats is None)
-        ctx.save_for_backward(xhat, invstd, w)
-        return y.reshape(x.shape).astype(x.dtype, copy=False)
-
-    def backward(ctx, g):
-        xhat, invstd, w = ctx.saved
-        shape, axes, pshape, batch_stats = ctx.args
-        gv = g.reshape(xhat.shape)
-        need = ctx.needs_input_grad
-        gx = gw = gb = None
-        red = tuple(i for i in range(xhat.ndim) if pshape[i] == 1)
-        prod = None
-        if need[1] or (need[0] and batch_stats):
-            prod = gv * xhat  # g * xhat
-            if need[1]:
-                gw = prod.sum(axis=red).reshape(w.shape)
-        if need[2]:
-            gb = gv.sum(axis=red).reshape(ctx.inputs[2].shape)
-        if need[0]:
-            gxhat = gv if w is None else gv * w.reshape(pshape)
-            if batch_stats:
-                if w is not None:
-                    prod *= w.reshape(pshape)  # now gxhat * xhat
-                m2 = prod.mean(axis=axes, keepdims=True)
-                gx = xp.multiply(xhat, m2, out=prod)
-                xp.subtract(gxhat, gx, out=gx)
-                gx -= gxhat.mean(axis=axes, keepdims=True)
-                gx *= invstd
-            else:
-                gx = gxhat * invstd
-            gx = gx.reshape(shape)
-        return gx, gw, gb
-
-
-class LayerNormOp(Normalize):
-    _bw_name = "NativeLayerNormBackward0"
-
-
-class GroupNormOp(Normalize):
-    _bw_name = "NativeGroupNormBackward0"
-
-
-def _update_running(update, mean, var, n):
-    rm, rv, momentum = update
-    # instance norm keeps one running value per channel: average the per-sample statistics
-    m = mean.reshape(-1, rm.shape[0]).mean(axis=0)
-    v = (var * (n / max(n - 1, 1))).reshape(-1, rv.shape[0]).mean(axis=0)
-    rm *= 1 - momentum
-    rm += (momentum * m).astype(rm.dtype, copy=False)
-    rv *= 1 - momentum
-    rv += (momentum * v).astype(rv.dtype, copy=False)
-
-
-def _prod(shape):
-    p = 1
-    for s in shape:
-        p *= s
-    return p
-
-
-def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
-               momentum=0.1, eps=1e-05):
-    """Batch normalisation over (N, C, *): per-channel statistics of the batch (training) or
-    the running statistics (eval). In training, running stats are updated in place with
-    `momentum` and the unbiased batch variance.
-
-    >>> y = ember.nn.functional.batch_norm(ember.randn(8, 3), None, None, training=True)
-    >>> y.shape
-    ember.Size([8, 3])
-    """
-    shape = tuple(input.shape)
-    if len(shape) < 2:
-        raise ValueError(f"Expected 2D or 3D input (got {len(shape)}D input)")
-    c = shape[1]
-    view = (shape[0], c, _prod(shape[2:]))
-    for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
-                    ("running_var", running_var)):
-        if t is not None and t.numel() != c:
-            raise RuntimeError(f"running_mean should contain {c} elements not {t.numel()}"
-                               if name.startswith("running") else
-                               f"{name} should contain {c} elements not {t.numel()}")
-    if training:
-        if view[0] * view[2] <= 1:
-            raise ValueError("Expected more than 1 value per channel when training, got input "
-                             f"size {list(shape)}")
-        update = None
-        if running_mean is not None and running_var is not None:
-            update = (running_mean._data, running_var._data, momentum)
-            running_mean._bump()
-            running_var._bump()
-        return Normalize.apply(input, weight, bias, view=view, axes=(0, 2), pshape=(1, c, 1),
-                               eps=eps, update=update)
-    if running_mean is None or running_var is None:
-        raise RuntimeError("running_mean and running_var must be defined in evaluation mode")
-    dt = input._data.dtype
-    stats = (running_mean._data.astype(dt, copy=False).reshape(1, c, 1),
-             running_var._data.astype(dt, copy=False).reshape(1, c, 1))
-    return Normalize.apply(input, weight, bias, view=view, axes=(0, 2), pshape=(1, c, 1),
-                           eps=eps, stats=stats)
-
-
-def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
-                  use_input_stats=True, momentum=0.1, eps=1e-05):
-    """Instance normalisation: per-sample, per-channel statistics over the spatial dims."""
-    shape = tuple(input.shape)
-    n, c = shape[:2]
-    view = (n, c, _prod(shape[2:]))
-    if use_input_stats:
-        if view[2] <= 1:
-            raise ValueError("Expected more than 1 spatial element when training, got input "
-                             f"size {list(shape)}")
-        update = None
-        if running_mean is not None and running_var is not None:
-            update = (running_mean._data, running_var._data, momentum)
-            running_mean._bump()
-            running_var._bump()
-        return Normalize.apply(input, weight, bias, view=view, axes=(2,), pshape=(1, c, 1),
-                               eps=eps, update=update)
-    dt = input._data.dtype
-    stats = (running_mean._data.astype(dt).reshape(1, c, 1),
-             running_var._data.astype(dt).reshape(1, c, 1))
-    return Normalize.apply(input, weight, bias, view=view, axes=(2,), pshape=(1, c, 1),
-                           eps=eps, stats=stats)
-
-
-def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
-    """Layer normalisation over the trailing `normalized_shape` dims.
-
-    >>> ember.nn.functional.layer_norm(ember.tensor([[1., 3.]]), (2,))
-    tensor([[-1.0000,  1.0000]])
-    """
-    if isinstance(normalized_shape, int):
-        normalized_shape = (normalized_shape,)
-    ns = tuple(normalized_shape)
-    shape = tuple(input.shape)
-    if len(ns) > len(shape) or shape[len(shape) - len(ns):] != ns:
-        raise RuntimeError(f"Given normalized_shape={list(ns)}, expected input with shape "
-                           f"[*, {', '.join(map(str, ns))}], but got input of size"
-                           f"{list(shape)}")
-    k = _prod(ns)
-    view = (_prod(shape[:len(shape) - len(ns)]), k)
-    return LayerNormOp.apply(input, weight, bias, view=view, axes=(1,), pshape=(1, k),
-                             eps=eps)
-
-
-def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
-    """Group normalisation: channels split into `num_groups` groups, statistics per sample and
-    group."""
-    shape = tuple(input.shape)
-    if len(shape) < 2:
-        raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received "
-                           f"{len(shape)}")
-    n, c = shape[:2]
-    if c % num_groups:
-        raise RuntimeError(f"Expected number of channels in input to be divisible by "
-                           f"num_groups, but got input of shape {list(shape)} and "
-                           f"num_groups={num_groups}")
-    view = (n, num_groups, c // num_groups, _prod(shape[2:]))
-    return GroupNormOp.apply(input, weight, bias, view=view, axes=(2, 3),
-                             pshape=(1, num_groups, c // num_groups, 1), eps=eps)
-
-
-def local_response_norm(input, size, alpha=0.0001, beta=0.75, k=1.0):
-    """Local response normalisation across channels (AlexNet)."""
-    if input.ndim < 3:
-        raise ValueError(f"Expected 3D or higher dimensionality input (got {input.ndim} "
-                         "dimensions)")
-    if input.numel() == 0:
-        return input
-    shape = tuple(input.shape)
-    sq = (input * input).reshape(shape[0], 1, shape[1], -1)
-    sq = pad(sq, (0, 0, size // 2, (size - 1) // 2))
-    div = avg_pool2d(sq, (size, 1), stride=1).reshape(shape)
-    return input / (div * alpha + k) ** beta
 
 
 # -- padding -----------------------------------------------------------------------------------
@@ -599,125 +388,145 @@ def pixel_unshuffle(input, downscale_factor):
                            out=tuple(lead) + (c * r * r, h // r, w // r))
 
 
-# -- attention ---------------------------------------------------------------------------------
-class Attention(Op):
-    """softmax(q k^T * scale + mask) [dropout] v in one node; with weights=True the output is
-    [out | attention weights] along the last dim (split by the caller)."""
+# -- spatial transformer: affine_grid / grid_sample ----------------------------------------------
+def _base_coords(n, align_corners, dtype):
+    if align_corners:
+        return xp.linspace(-1.0, 1.0, n, dtype=dtype) if n > 1 else xp.zeros(1, dtype=dtype)
+    return ((xp.arange(n, dtype=dtype) * 2 + 1) / n - 1).astype(dtype)
 
-    _bw_name = "ScaledDotProductAttentionBackward0"
 
-    def forward(ctx, q, k, v, mask, scale=1.0, keep=None, weights=False):
-        s = xp.matmul(q, xp.swapaxes(k, -1, -2))
-        s *= scale
-        if mask is not None:
-            s = s + mask
-            with xp.errstate(invalid="ignore"):  # fully masked rows give NaN, as in PyTorch
-                s -= s.max(axis=-1, keepdims=True)
+_ALIGN_WARNING = ("Default grid_sample and affine_grid behavior has changed to "
+                  "align_corners=False since 1.3.0. Please specify align_corners=True if the old "
+                  "behavior is desired. See the documentation of grid_sample for details.")
+
+
+def affine_grid(theta, size, align_corners=None):
+    """Sampling grid (N, H, W, 2) of normalised (x, y) coordinates from affine matrices theta
+    (N, 2, 3), for grid_sample. Differentiable in theta."""
+    if align_corners is None:
+        warnings.warn(_ALIGN_WARNING, stacklevel=2)
+        align_corners = False
+    if len(size) != 4:
+        raise NotImplementedError("affine_grid only supports 4D sizes, for 2D affine "
+                                  f"transformations. Got size {list(size)}.")
+    n, _, h, w = size
+    if theta.ndim != 3 or tuple(theta.shape[1:]) != (2, 3) or theta.shape[0] != n:
+        raise ValueError(f"Expected a batch of 2D affine matrices of shape Nx2x3 for size "
+                         f"{list(size)}. Got {list(theta.shape)}.")
+    dt = theta._data.dtype
+    base = xp.empty((h, w, 3), dtype=dt)
+    base[..., 0] = _base_coords(w, align_corners, dt)[None, :]
+    base[..., 1] = _base_coords(h, align_corners, dt)[:, None]
+    base[..., 2] = 1
+    grid = _wrap(base.reshape(1, h * w, 3)) @ theta.transpose(1, 2)
+    return grid.reshape(n, h, w, 2)
+
+
+class GridSample(Op):
+    """Bilinear / nearest sampling of (N, C, H, W) at grid points (N, Ho, Wo, 2)."""
+
+    _bw_name = "GridSampler2DBackward0"
+
+    def forward(ctx, x, grid, mode="bilinear", padding_mode="zeros", align_corners=False):
+        n, c, h, w = x.shape
+        ho, wo = grid.shape[1:3]
+        flat = x.reshape(n, c, h * w)
+        taps = []  # (flat index (N, P), weight (N, P)) per tap
+        coords = []
+        for dim, size in ((0, w), (1, h)):
+            g = grid[..., dim].reshape(n, -1)
+            scale = (size - 1) / 2 if align_corners else size / 2
+            i = (g + 1) * scale if align_corners else (g + 1) * scale - 0.5
+            dclip = xp.ones_like(i)
+            if padding_mode == "border":
+                dclip = ((i > 0) & (i < size - 1)).astype(i.dtype)
+                i = xp.clip(i, 0, size - 1)
+            coords.append((i, scale * dclip, size))
+        (ix, sx, _), (iy, sy, _) = coords
+        if mode == "nearest":
+            taps = [(xp.rint(ix), xp.rint(iy), xp.ones_like(ix))]
         else:
-            s -= s.max(axis=-1, keepdims=True)
-        p = xp.exp(s, out=s)
-        p /= p.sum(axis=-1, keepdims=True)
-        pd = p if keep is None else p * keep
-        out = xp.matmul(pd, v)
-        ctx.args = (scale, keep, weights, v.shape[-1], mask.shape if mask is not None else None)
-        ctx.save_for_backward(q, k, v, p, pd)
-        if weights:
-            pb = xp.broadcast_to(pd, out.shape[:-1] + pd.shape[-1:])
-            return xp.concatenate([out, pb], axis=-1)
-        return out
+            x0, y0 = xp.floor(ix), xp.floor(iy)
+            tx, ty = ix - x0, iy - y0
+            taps = [(x0, y0, (1 - tx) * (1 - ty)), (x0 + 1, y0, tx * (1 - ty)),
+                    (x0, y0 + 1, (1 - tx) * ty), (x0 + 1, y0 + 1, tx * ty)]
+        out = xp.zeros((n, c, ho * wo), dtype=x.dtype)
+        saved = []
+        for tx_, ty_, wt in taps:
+            valid = (tx_ >= 0) & (tx_ <= w - 1) & (ty_ >= 0) & (ty_ <= h - 1)
+            idx = (xp.clip(ty_, 0, h - 1) * w + xp.clip(tx_, 0, w - 1)).astype(xp.int64)
+            wv = (wt * valid).astype(x.dtype)
+            vals = xp.take_along_axis(flat, idx[:, None, :], axis=2)
+            out += vals * wv[:, None, :]
+            saved.append((idx, wv, valid, vals))
+        ctx.args = (x.shape, mode, ix - xp.floor(ix), iy - xp.floor(iy), sx, sy)
+        ctx.taps = saved
+        return out.reshape(n, c, ho, wo)
 
     def backward(ctx, g):
-        q, k, v, p, pd = ctx.saved
-        scale, keep, weights, ev, mshape = ctx.args
-        need = ctx.needs_input_grad
-        gpd = None
-        if weights:
-            g, gpd = g[..., :ev], g[..., ev:]
-        gq = gk = gv = gm = None
-        if need[2]:
-            gv = _sum_like(xp.matmul(xp.swapaxes(pd, -1, -2), g), v.shape)
-        gp = xp.matmul(g, xp.swapaxes(v, -1, -2))
-        if gpd is not None:
-            gp = gp + gpd
-        if keep is not None:
-            gp = gp * keep
-        gs = p * (gp - (gp * p).sum(axis=-1, keepdims=True))
-        if need[3]:
-            gm = _sum_like(gs, mshape)
-        gs *= scale
-        if need[0]:
-            gq = _sum_like(xp.matmul(gs, k), q.shape)
-        if need[1]:
-            gk = _sum_like(xp.matmul(xp.swapaxes(gs, -1, -2), q), k.shape)
-        return gq, gk, gv, gm
+        shape, mode, tx, ty, sx, sy = ctx.args
+        n, c, h, w = shape
+        g3 = g.reshape(n, c, -1)
+        gx = ggrid = None
+        if ctx.needs_input_grad[0]:
+            gx = xp.zeros((n, c, h * w), dtype=g.dtype)
+            nn_ = xp.arange(n)[:, None, None]
+            cc = xp.arange(c)[None, :, None]
+            for idx, wv, _, _ in ctx.taps:
+                xp.add.at(gx, (nn_, cc, idx[:, None, :]), g3 * wv[:, None, :])
+            gx = gx.reshape(shape)
+        if ctx.needs_input_grad[1]:
+            gg = xp.zeros(g.shape[:1] + g.shape[2:] + (2,), dtype=g.dtype).reshape(n, -1, 2)
+            if mode != "nearest":
+                v = [vals * valid[:, None, :] for _, _, valid, vals in ctx.taps]
+                # d out / d ix and d out / d iy of the bilinear interpolant
+                dx = (v[1] - v[0]) * (1 - ty)[:, None] + (v[3] - v[2]) * ty[:, None]
+                dy = (v[2] - v[0]) * (1 - tx)[:, None] + (v[3] - v[1]) * tx[:, None]
+                gg[..., 0] = (g3 * dx).sum(axis=1) * sx
+                gg[..., 1] = (g3 * dy).sum(axis=1) * sy
+            ggrid = gg.reshape(g.shape[:1] + g.shape[2:] + (2,))
+        return gx, ggrid
 
 
-def _sum_like(g, shape):
-    if g.shape == tuple(shape):
-        return g
-    lead = g.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape)
-                                      if s == 1 and g.shape[i + lead] != 1)
-    return g.sum(axis=axes, keepdims=True).reshape(shape) if axes else g.reshape(shape)
+def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
+    """Sample (N, C, H, W) at the normalised (x, y) locations of grid (N, Ho, Wo, 2), with
+    'bilinear' or 'nearest' interpolation and 'zeros' or 'border' padding."""
+    if align_corners is None:
+        warnings.warn(_ALIGN_WARNING, stacklevel=2)
+        align_corners = False
+    if mode not in ("bilinear", "nearest"):
+        raise NotImplementedError(f"grid_sample: mode '{mode}' is not supported by ember "
+                                  "(bilinear, nearest)")
+    if padding_mode not in ("zeros", "border"):
+        raise NotImplementedError(f"grid_sample: padding_mode '{padding_mode}' is not "
+                                  "supported by ember (zeros, border)")
+    if input.ndim != 4 or grid.ndim != 4 or grid.shape[-1] != 2:
+        raise RuntimeError(f"grid_sampler(): expected 4D input and grid with last dimension 2, "
+                           f"but got input {list(input.shape)} and grid {list(grid.shape)}")
+    if input.shape[0] != grid.shape[0]:
+        raise RuntimeError(f"grid_sampler(): expected grid and input to have same batch size, "
+                           f"but got input with sizes {list(input.shape)} and grid with sizes "
+                           f"{list(grid.shape)}")
+    return GridSample.apply(input, grid, mode=mode, padding_mode=padding_mode,
+                            align_corners=bool(align_corners))
 
 
-def _attn_mask(attn_mask, is_causal, l, s, dtype):
-    """Turn bool / float / causal masks into one additive float mask (or None)."""
-    mask = None
-    if is_causal:
-        if attn_mask is not None:
-            raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be "
-                               "set when is_causal=True")
-        mask = _wrap(xp.where(xp.tril(xp.ones((l, s), dtype=bool)), 0.0, -xp.inf).astype(dtype))
-    elif attn_mask is not None:
-        if attn_mask.dtype.is_floating_point:
-            mask = attn_mask
-        else:
-            mask = _wrap(xp.where(attn_mask._data, 0.0, -xp.inf).astype(dtype))
-    return mask
-
-
-def _attention(query, key, value, attn_mask, dropout_p, is_causal, scale, weights):
-    if query.ndim < 2 or key.ndim < 2 or value.ndim < 2:
-        raise RuntimeError("scaled_dot_product_attention: query, key and value must be at least "
-                           "2-D")
-    if query.shape[-1] != key.shape[-1]:
-        raise RuntimeError(f"Expected query and key to have the same embedding dim, but got "
-                           f"{query.shape[-1]} and {key.shape[-1]}")
-    if key.shape[-2] != value.shape[-2]:
-        raise RuntimeError(f"Expected key and value to have the same sequence length, but got "
-                           f"{key.shape[-2]} and {value.shape[-2]}")
-    dt = query._data.dtype
-    l, s = query.shape[-2], key.shape[-2]
-    mask = _attn_mask(attn_mask, is_causal, l, s, dt)
-    if scale is None:
-        scale = 1.0 / math.sqrt(query.shape[-1])
-    keep = None
-    if dropout_p > 0.0:
-        shape = xp.broadcast_shapes(query.shape[:-1], key.shape[:-2]) + (s,)
-        keep = (_random.rng().random(shape) >= dropout_p).astype(dt) * (1.0 / (1.0 - dropout_p))
-    return Attention.apply(query, key, value, mask, scale=float(scale), keep=keep,
-                           weights=weights)
-
-
-def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
-                                 is_causal=False, scale=None, enable_gqa=False):
-    """softmax(Q K^T / sqrt(E) + mask) V over (..., L, E) queries and (..., S, E) keys.
-
-    A bool `attn_mask` marks the positions that take part; a float one is added to the scores.
-    """
-    if enable_gqa and query.ndim >= 3 and key.shape[-3] != query.shape[-3]:
-        rep = query.shape[-3] // key.shape[-3]
-        key = _repeat_heads(key, rep)
-        value = _repeat_heads(value, rep)
-    return _attention(query, key, value, attn_mask, dropout_p, is_causal, scale, False)
-
-
-def _repeat_heads(t, rep):
-    shape = tuple(t.shape)
-    x = Stack.apply(*([t] * rep), axis=t.ndim - 2)
-    return x.reshape(*shape[:-3], shape[-3] * rep, *shape[-2:])
-
+# the normalisation and attention families live in their own files; re-exported here
+from ember.nn._spatial_attention import (  # noqa: E402
+    Attention,
+    _attention,
+    scaled_dot_product_attention,
+)
+from ember.nn._spatial_norm import (  # noqa: E402
+    GroupNormOp,
+    LayerNormOp,
+    Normalize,
+    batch_norm,
+    group_norm,
+    instance_norm,
+    layer_norm,
+    local_response_norm,
+)
 
 __all__ = [
     "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
@@ -726,4 +535,6 @@ __all__ = [
     "adaptive_max_pool1d", "adaptive_max_pool2d", "batch_norm", "instance_norm", "layer_norm",
     "group_norm", "local_response_norm", "pad", "interpolate", "upsample", "upsample_nearest",
     "upsample_bilinear", "pixel_shuffle", "pixel_unshuffle", "scaled_dot_product_attention",
+    "affine_grid", "grid_sample", "max_unpool1d", "max_unpool2d",
 ]
+_REEXPORTED = (Attention, _attention, GroupNormOp, LayerNormOp, Normalize)

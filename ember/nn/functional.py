@@ -7,6 +7,7 @@ Example::
 """
 import warnings
 
+from ember._backend import xp as _xp
 from ember._ops import loss_ops as _L
 from ember._ops import nn_ops as _ops
 from ember._ops.nn_ops import (  # noqa: F401
@@ -26,6 +27,8 @@ from ember._ops.nn_ops import (  # noqa: F401
     softmin,
 )
 from ember._tensor import Tensor
+
+_INT64, _UINT8 = _xp.int64, _xp.uint8
 
 
 # -- activations ------------------------------------------------------------------------------
@@ -204,6 +207,25 @@ def _eye_half(n, half, like):
     return _wrap(e)
 
 
+def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1):
+    """Sample from the Gumbel-softmax distribution; `hard=True` returns one-hot samples
+    whose gradient is the soft sample's (straight-through)."""
+    from ember import _random
+    from ember._backend import xp
+    from ember._tensor import _wrap
+
+    x = logits._data
+    gumbels = -xp.log(_random.rng().exponential(size=x.shape)).astype(x.dtype)
+    y_soft = softmax((logits + _wrap(gumbels)) / tau, dim)
+    if not hard:
+        return y_soft
+    d = dim % x.ndim
+    index = y_soft._data.argmax(axis=d)
+    y_hard = xp.zeros_like(y_soft._data)
+    xp.put_along_axis(y_hard, xp.expand_dims(index, d), 1, axis=d)
+    return _wrap(y_hard) - y_soft.detach() + y_soft
+
+
 # -- dropout ----------------------------------------------------------------------------------
 def dropout(input, p=0.5, training=True, inplace=False):
     """Zero elements with probability p, scale the rest by 1/(1-p) (training only)."""
@@ -278,7 +300,7 @@ def _promote_pair(input, target):
 def _class_targets(input, target, weight, fname):
     x = input._data
     t = target._data
-    if t.dtype.name not in ("int64", "uint8"):
+    if t.dtype.type is not _INT64 and t.dtype.type is not _UINT8:
         from ember._ops.nn_ops import _dt
 
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_dt(t)}")
@@ -526,6 +548,53 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     """Multi-label hinge loss; `target` holds class indices padded with -1."""
     reduction = _reduction(size_average, reduce, reduction)
     return _L.MultiLabelMargin.apply(input, target._data, reduction=reduction)
+
+
+def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean",
+             zero_infinity=False):
+    """Connectionist temporal classification loss. `log_probs` is (T, N, C) (or (T, C)),
+    `targets` (N, S) padded or 1-D concatenated; reduction 'mean' divides each loss by its
+    target length before averaging over the batch."""
+    from ember._backend import xp
+    from ember._tensor import _wrap
+
+    def arr(v):
+        return v._data.astype(xp.int64) if isinstance(v, Tensor) else xp.asarray(v, xp.int64)
+
+    lp = log_probs if log_probs.ndim == 3 else log_probs.unsqueeze(1)
+    in_lens, tgt_lens = arr(input_lengths).reshape(-1), arr(target_lengths).reshape(-1)
+    tg = arr(targets)
+    if tg.ndim == 1 and log_probs.ndim == 3:  # concatenated targets
+        offsets = xp.concatenate([[0], xp.cumsum(tgt_lens)[:-1]])
+        width = int(tgt_lens.max()) if tgt_lens.size else 0
+        padded = xp.zeros((tgt_lens.size, width), xp.int64)
+        for i, (o, k) in enumerate(zip(offsets.tolist(), tgt_lens.tolist())):
+            padded[i, :k] = tg[o:o + k]
+        tg = padded
+    elif tg.ndim == 1:
+        tg = tg[None]
+    loss = _L.CTC.apply(lp, tg, in_lens, tgt_lens, blank=blank, zero_infinity=zero_infinity)
+    if log_probs.ndim == 2:
+        loss = loss.reshape(())
+    if reduction == "mean":
+        denom = _wrap(xp.maximum(tgt_lens, 1).astype(loss._data.dtype))
+        return (loss / (denom if log_probs.ndim == 3 else denom.reshape(()))).mean()
+    return _reduce_t(loss, reduction)
+
+
+def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None,
+                                      margin=1.0, swap=False, reduction="mean"):
+    """max(d(a, p) - d(a, n) + margin, 0) with a custom distance (default pairwise_distance)."""
+    if margin <= 0:
+        raise ValueError(f"triplet_margin_with_distance_loss: expected margin to be greater "
+                         f"than 0, got {margin} instead")
+    dist = distance_function if distance_function is not None else pairwise_distance
+    d_ap, d_an = dist(anchor, positive), dist(anchor, negative)
+    if swap:
+        from ember._ops.elementwise import minimum
+
+        d_an = minimum(d_an, dist(positive, negative))
+    return _reduce_t(relu(d_ap - d_an + margin), reduction)
 
 
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):

@@ -6,6 +6,7 @@ an in-place update function on the raw arrays (`p._data`, `p.grad._data`): no gr
 recorded and no temporary Tensors are built.
 """
 import copy
+import functools
 import warnings
 from collections import OrderedDict, defaultdict
 
@@ -54,6 +55,9 @@ class Optimizer:
     """
 
     def __init__(self, params, defaults):
+        if defaults.get("differentiable"):
+            raise NotImplementedError(f"{type(self).__name__}: differentiable=True (autograd "
+                                      "through the update) is not supported by ember.optim")
         self.defaults = defaults
         self.state = defaultdict(dict)
         self.param_groups = []
@@ -175,10 +179,8 @@ class Optimizer:
                     hook(self, args, kwargs)
             return out
 
+        functools.update_wrapper(hooked_step, step)  # keeps the docstring and signature
         hooked_step._hooked = True
-        hooked_step.__doc__ = step.__doc__
-        hooked_step.__name__ = "step"
-        hooked_step.__qualname__ = step.__qualname__
         cls.step = hooked_step
 
     # -- state dicts -----------------------------------------------------------------------

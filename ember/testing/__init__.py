@@ -176,4 +176,40 @@ def _isnan(x):
     return isinstance(x, (float, complex)) and x != x
 
 
-__all__ = ["assert_close"]
+def make_tensor(*shape, dtype, device=None, low=None, high=None, requires_grad=False,
+                noncontiguous=False, exclude_zero=False, memory_format=None):
+    """A random tensor for tests (PyTorch's torch.testing.make_tensor): floats uniform in
+    [low, high) (default [-9, 9)), integers in [low, high) (default [-9, 10)), random bools.
+    """
+    import ember
+
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    d = _dtype.to_dtype(dtype)
+    rng = np.random.default_rng(int(ember._random.rng().integers(2 ** 63)))
+    if d.category == _dtype.BOOL:
+        arr = rng.random(shape) < 0.5
+    elif d.category == _dtype.INT:
+        lo = -9 if low is None else int(math.ceil(low))
+        hi = 10 if high is None else int(math.ceil(high))
+        lo = max(lo, int(np.iinfo(d.np).min))
+        arr = rng.integers(lo, hi, shape)
+    else:
+        lo, hi = (-9.0 if low is None else low), (9.0 if high is None else high)
+        arr = rng.uniform(lo, hi, shape)
+        if d.category == _dtype.COMPLEX:
+            arr = arr + 1j * rng.uniform(lo, hi, shape)
+    if exclude_zero:
+        arr = np.where(arr == 0, 1 if d.category <= _dtype.INT else np.finfo(np.float32).tiny,
+                       arr)
+    if noncontiguous and arr.size > 1:
+        wide = np.repeat(arr[..., None], 2, axis=-1)
+        t = ember.from_numpy(np.ascontiguousarray(wide).astype(d.np))[..., 0]
+    else:
+        t = ember.tensor(np.asarray(arr), dtype=d)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+__all__ = ["assert_close", "make_tensor"]

@@ -41,7 +41,8 @@ TENSOR_DATA = [
     3, 2.5, True, 1 + 2j, [], [1, 2, 3], [1.0, 2], [True, False], [1, True], [[1, 2], [3, 4]],
     [[1.5], [2.5]], [1 + 1j, 2], np.array([1, 2], np.int32), np.array([1.5], np.float64),
     np.array([1, 2], np.uint8), np.array(3.0, np.float16), np.float64(2.5), np.int32(4),
-    np.zeros((2, 0)), [[[1]]],
+    np.zeros((2, 0)), [[[1]]], range(4), [np.int32(1), np.int32(2)], [np.float64(1.5)],
+    [[np.float32(1)]], [1, 2 ** 62],
 ]
 
 
@@ -57,6 +58,15 @@ def test_tensor_dtype_inference(i):
                                         (2.5, "int64"), ([1, 2], "complex64")])
 def test_tensor_with_dtype(data, dtype):
     _same_exact(*_both(lambda m: m.tensor(data, dtype=getattr(m, dtype))))
+
+
+@requires_torch
+@pytest.mark.parametrize("data", [2 ** 63, [1, 2 ** 64], [1, "a"]])
+def test_tensor_bad_data_errors_like_torch(data):
+    with pytest.raises(Exception) as te:
+        torch.tensor(data)
+    with pytest.raises(type(te.value)):
+        ember.tensor(data)
 
 
 def test_tensor_default_dtype_follows_set_default_dtype():
@@ -106,6 +116,7 @@ def test_tensor_copies_as_tensor_and_from_numpy_share():
     "m.DoubleTensor([1.5])", "m.IntTensor([1, 2])", "m.ByteTensor([1, 2])",
     "m.BoolTensor([1, 0])", "m.Tensor(m.Size([2, 2])).shape", "m.Tensor(np.ones(2, np.int64))",
     "m.HalfTensor([1, 2])", "m.ShortTensor([3])", "m.CharTensor([-1])",
+    "m.Tensor(m.tensor([1, 2]))", "m.Tensor((1, 2))", "m.Tensor([m.tensor(1), m.tensor(2)])",
 ])
 def test_legacy_constructors(expr):
     e, t = eval(expr, {"m": ember, "np": np}), eval(expr, {"m": torch, "np": np})
@@ -121,7 +132,9 @@ def test_legacy_constructor_errors_and_isinstance():
     assert isinstance(ember.ones(2), ember.FloatTensor)
     assert not isinstance(ember.ones(2), ember.LongTensor)
     x = ember.ones(2)
-    assert ember.Tensor(x)._data is x._data  # same dtype: aliases, as in PyTorch
+    assert ember.Tensor(x)._data is x._data  # aliases, as in PyTorch
+    with pytest.raises(TypeError):
+        ember.FloatTensor(ember.ones(2, dtype=ember.float64))
 
 
 # -- filled -------------------------------------------------------------------------------------
@@ -388,3 +401,20 @@ def test_new_methods_keep_dtype_and_requires_grad():
     assert x.new_tensor([1, 2]).dtype is ember.float64
     assert x.new_full((2,), 3).tolist() == [3.0, 3.0]
     assert math.isnan(ember.full((1,), float("nan")).item())
+
+
+@requires_torch
+def test_seed002_creating_tensors():
+    """Seed 002's 'PyTorch Tensors Explained' snippet: copies vs shared memory, dtypes."""
+    def run(m):
+        data = np.array([1, 2, 3])
+        made = [m.Tensor(), m.Tensor(data), m.tensor(data), m.as_tensor(data),
+                m.from_numpy(data), m.tensor(data, dtype=m.float64), m.eye(2), m.zeros(2, 2),
+                m.ones(2, 2)]
+        data[0] = 0  # only as_tensor and from_numpy see the write
+        return [repr(t).replace("ember.", "torch.") for t in made], m.get_default_dtype()
+
+    (e, ed), (t, td) = run(ember), run(torch)
+    assert e == t and str(ed).split(".")[-1] == str(td).split(".")[-1]
+    x = ember.rand(2, 2)
+    assert x.shape == (2, 2) and x.device == ember.device("cpu") and x.dtype is ember.float32

@@ -53,10 +53,15 @@ GET = [
     ("numpy_int", lambda m, x: x[np.int64(1), 2]),
     ("tensor_slice_bounds", lambda m, x: x[m.tensor(1):m.tensor(3)]),
     ("bool_0d", lambda m, x: x[m.tensor(True)]),
+    ("int_slice_array", lambda m, x: x[-2, :, m.tensor([0, 2])]),  # ints go first in torch
+    ("int_none_array", lambda m, x: x[1, None, m.tensor([0, 2]), 1:]),
+    ("array_slice_int", lambda m, x: x[m.tensor([0, 2]), :, 1]),
+    ("python_bool", lambda m, x: x[True, 1]),
 ]
 
 
 @requires_torch
+@pytest.mark.filterwarnings("ignore:Using a non-tuple sequence")
 @pytest.mark.parametrize("fn", [r[1] for r in GET], ids=[r[0] for r in GET])
 def test_getitem_parity(fn):
     check_parity(fn, X, grad=True)
@@ -123,6 +128,8 @@ SET = [
     ("extra_leading_one", lambda x, m: x.__setitem__(0, m.ones(1, 4, 5))),
     ("long_tensor", lambda x, m: x.__setitem__(m.tensor([2, 1]), 0.5)),
     ("int_into_float", lambda x, m: x.__setitem__(1, m.tensor(3))),
+    ("int_slice_array", lambda x, m: x.__setitem__((0, slice(None), m.tensor([0, 2])),
+                                                   m.tensor([[1.0], [2.0], [3.0], [4.0]]))),
 ]
 
 
@@ -172,6 +179,7 @@ def test_setitem_gradcheck():
         h = a * 1.0
         h[ember.tensor([0, 2]), 1:] = v
         h[1] = v[0, 0] * 3
+        h[2, ember.tensor([0, 3])] = v[0, :2] * 2  # int first, then the array: into a view
         return h
 
     check_grad(fn, R(3, 4), R(1, 3))
@@ -193,6 +201,7 @@ OPS = [
     ("gather_1d", lambda m, x: x[0, 0].gather(0, m.tensor([4, 0, 0]))),
     ("scatter_src", lambda m, x: x.scatter(2, m.tensor([[[0, 1]]]), x[:1, :1, :2] * 2)),
     ("scatter_value", lambda m, x: x.scatter(1, m.tensor([[[0], [3]]]), 1.5)),
+    ("scatter_int32", lambda m, x: x.scatter(1, m.tensor([[[0], [3]]], dtype=m.int32), 1.5)),
     ("scatter_add", lambda m, x: x.scatter_add(2, m.tensor([[[0, 0, 4]]]), x[:1, :1, :3])),
     ("index_select", lambda m, x: x.index_select(2, m.tensor([3, 3, 0]))),
     ("index_select_neg_dim", lambda m, x: m.index_select(x, -2, m.tensor([1]))),
@@ -207,8 +216,9 @@ OPS = [
     ("masked_select", lambda m, x: x.masked_select(x > 0)),
     ("masked_select_bcast", lambda m, x: m.masked_select(x[0, :, :1], x[0] > 0)),
     ("take", lambda m, x: x.take(m.tensor([[0, 5], [5, -1]]))),
-    ("take_along_dim", lambda m, x: m.take_along_dim(x, m.tensor([[[0, 1], [4, -1]]]), 2)
-     if False else m.take_along_dim(x, m.tensor([[[0, 1]], [[4, 2]], [[1, 1]]]), 2)),
+    ("take_along_dim", lambda m, x: m.take_along_dim(x, m.tensor([[[0, 1]], [[4, 2]], [[1, 1]]]),
+                                                     2)),
+    ("take_along_dim_neg", lambda m, x: m.take_along_dim(x, m.tensor([[[0, -1]]]), -1)),
     ("take_along_dim_flat", lambda m, x: x.take_along_dim(m.tensor([3, 3, 50]))),
     ("sort_values", lambda m, x: x.sort(1)[0]),
     ("sort_desc", lambda m, x: m.sort(x, dim=0, descending=True).values),
@@ -322,6 +332,21 @@ def test_nograd_parity(fn):
     check_parity(fn, INT)
 
 
+SEQ = np.array([1.0, 2.0, 2.0, 5.0], np.float32)
+VALS = np.array([[0.0, 2.0, 6.0], [2.0, 3.0, 5.0]], np.float32)
+
+
+@requires_torch
+@pytest.mark.parametrize("fn", [
+    lambda m, s, x: m.searchsorted(s, x), lambda m, s, x: m.searchsorted(s, x, right=True),
+    lambda m, s, x: m.searchsorted(s, x, side="right", out_int32=True),
+    lambda m, s, x: m.searchsorted(m.stack([s, s * 2]), x[:, :2].contiguous()),
+    lambda m, s, x: m.searchsorted(s, 2.0), lambda m, s, x: m.bucketize(x, s),
+    lambda m, s, x: m.bucketize(x, s, right=True)])
+def test_searchsorted_bucketize(fn):
+    check_parity(fn, SEQ, VALS)
+
+
 @requires_torch
 def test_sort_with_nan_and_ties_parity():
     a = np.array([[3.0, np.nan, 1.0, 3.0, -np.inf, 1.0]], np.float32)
@@ -364,6 +389,12 @@ ERRORS = [
      "out of range: tried to access index 10 on a tensor of 6 elements"),
     (lambda m: m.ones(3).topk(5), RuntimeError, "selected index k out of range"),
     (lambda m: m.ones(3).kthvalue(4), RuntimeError, "out of range"),
+    (lambda m: m.ones(2, 3).take(m.tensor([0], dtype=m.int32)), RuntimeError,
+     "take\\(\\): Expected a long tensor for index, but got Int"),
+    (lambda m: m.take_along_dim(m.ones(2, 3), m.tensor([[0]], dtype=m.int32), 1), RuntimeError,
+     "dtype of indices should be Long but got Int"),
+    (lambda m: m.ones(2, 3).index_fill(0, m.tensor([0], dtype=m.int32), 1.0), IndexError,
+     "Expected dtype int64 for index"),
     (lambda m: m.ones(2, 3).scatter(1, m.tensor([[3]]), 1.0), RuntimeError,
      "index 3 is out of bounds for dimension 1 with size 3"),
 ]

@@ -116,3 +116,29 @@ def test_parameter_list_and_dict():
             self.ps = nn.ParameterList([nn.Parameter(ember.ones(1)) for _ in range(2)])
 
     assert list(Holder().state_dict()) == ["ps.0", "ps.1"]
+
+
+@requires_torch
+def test_nested_container_repr_matches_torch():
+    def mk(lib):
+        nn = lib.nn
+        return nn.Sequential(
+            nn.ModuleList([nn.Sequential(nn.Linear(2, 2), nn.ReLU()) for _ in range(3)]
+                          + [nn.Linear(2, 3)]),
+            nn.ModuleDict({"a": nn.Sequential(nn.Dropout(0.1)), "b": nn.Identity()}),
+            nn.Embedding(4, 2), nn.ModuleList())
+
+    assert repr(mk(ember)) == repr(mk(torch))
+
+    def custom(lib):
+        class Block(lib.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = lib.nn.Linear(1, 1)
+
+            def extra_repr(self):
+                return "scale=2,\nshift=1"
+
+        return Block()
+
+    assert repr(custom(ember)) == repr(custom(torch))

@@ -176,6 +176,9 @@ def test_conv_errors():
         nn.Conv2d(3, 6, 3, padding_mode="mirror")
     with pytest.raises(RuntimeError, match="should be the same"):
         F.conv2d(ember.randn(1, 1, 4, 4, dtype=ember.float64), ember.randn(1, 1, 2, 2))
+    with pytest.raises(RuntimeError, match="bias type"):
+        F.conv2d(ember.randn(1, 1, 4, 4), ember.randn(1, 1, 2, 2),
+                 ember.randn(1, dtype=ember.float64))
 
 
 def test_conv_unbatched_matches_batched():
@@ -216,3 +219,24 @@ def test_conv_chunked_big_batch_path(monkeypatch, xs, ws, kw):
                  _r(ws[0]), grad=True, rtol=1e-4, atol=1e-5)
     y = F.conv2d(ember.randn(*xs, requires_grad=True), ember.randn(*ws), **kw)
     assert y.grad_fn.chunk < xs[0]
+
+
+@requires_torch
+@pytest.mark.parametrize("fn,xs,ws,kw", [
+    ("conv2d", (2, 3, 7, 6), (4, 3, 3, 2), {"stride": 2, "padding": 1, "dilation": (1, 2)}),
+    ("conv2d", (3, 7, 6), (4, 3, 2, 2), {"stride": (1, 2)}),
+    ("conv1d", (2, 2, 9), (3, 2, 3), {"stride": 2, "padding": 1, "dilation": 2}),
+])
+def test_conv_double_backward_parity(fn, xs, ws, kw):
+    import torch
+
+    arrays = [RNG.standard_normal(s) for s in (xs, ws, (ws[0],))]
+    grads = []
+    for lib in (ember, torch):
+        x, w, b = (lib.tensor(a, requires_grad=True) for a in arrays)
+        y = getattr(lib.nn.functional, fn)(x, w, b, **kw)
+        gx, gw = lib.autograd.grad((y * y).sum(), (x, w), create_graph=True)
+        ((gx * gx).sum() + (gw * gw * gw).sum()).backward()
+        grads.append([t.grad.detach().numpy() for t in (x, w, b)])
+    for e, t in zip(*grads):
+        np.testing.assert_allclose(e, t, rtol=1e-7, atol=1e-8)

@@ -246,3 +246,18 @@ def test_rrelu_eval_matches_torch_and_training_slopes_in_range():
     y.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), slopes, rtol=1e-6)
     assert repr(nn.RReLU(0.1, 0.3)) == "RReLU(lower=0.1, upper=0.3)"
+
+
+def test_gumbel_softmax_soft_and_hard():
+    logits = ember.tensor(RNG.standard_normal((4, 5)).astype(np.float32), requires_grad=True)
+    soft = F.gumbel_softmax(logits, tau=0.5)
+    np.testing.assert_allclose(soft.detach().numpy().sum(1), 1, rtol=1e-5)
+    hard = F.gumbel_softmax(logits, hard=True, dim=1)
+    h = hard.detach().numpy()
+    assert set(np.unique(h)) <= {0.0, 1.0} and (h.sum(1) == 1).all()
+    (hard * ember.tensor(np.arange(5, dtype=np.float32))).sum().backward()
+    assert logits.grad is not None and np.abs(logits.grad.numpy()).sum() > 0
+    ember.manual_seed(0)
+    picks = np.stack([F.gumbel_softmax(ember.tensor([[0.0, 3.0]]), hard=True).numpy()[0]
+                      for _ in range(200)])
+    assert picks[:, 1].mean() > 0.85  # follows softmax([0, 3]) ~ [0.05, 0.95]

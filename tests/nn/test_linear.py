@@ -147,3 +147,26 @@ def test_identity():
     x = ember.ones(2)
     assert nn.Identity(3, foo=1)(x) is x
     assert repr(nn.Identity()) == "Identity()"
+
+
+@requires_torch
+@pytest.mark.parametrize("xshape,bias", [((2, 3), True), ((2, 3), False), ((2, 5, 3), True),
+                                         ((3,), True)])
+def test_linear_grad_fn_names_match_torch(xshape, bias):
+    w = np.ones((4, 3), np.float32)
+    b = np.ones(4, np.float32) if bias else None
+    names = []
+    for lib in (ember, torch):
+        out = lib.nn.functional.linear(lib.ones(*xshape), lib.tensor(w, requires_grad=True),
+                                       None if b is None else lib.tensor(b))
+        names.append(type(out.grad_fn).__name__ if lib is torch else out.grad_fn.name())
+    if xshape == (3,):
+        assert names[0] in ("AddmmBackward0", names[1])
+    else:
+        assert names[0] == names[1]
+
+
+def test_linear_rejects_non_tensor_input():
+    with pytest.raises(TypeError, match="argument 'input' \\(position 1\\) must be Tensor, not "
+                                        "numpy.ndarray"):
+        nn.Linear(2, 2)(np.ones((1, 2), np.float32))

@@ -107,6 +107,8 @@ CASES = [
      [f32(4, 3), f32(4, 3), f32(4, 3)], (0, 1, 2)),
     ("triplet_swap_p1", "TripletMarginLoss", (), {"p": 1.0, "swap": True},
      [f32(4, 3), f32(4, 3), f32(4, 3)], (0, 1, 2)),
+    ("triplet_dist", "TripletMarginWithDistanceLoss", (), {"margin": 0.5, "swap": True},
+     [f32(4, 3), f32(4, 3), f32(4, 3)], (0, 1, 2)),
     ("hinge", "HingeEmbeddingLoss", (), {"margin": 0.5},
      [f32(6), np.array([1, -1, 1, -1, -1, 1], np.float32)], (0,)),
     ("soft_margin", "SoftMarginLoss", (), {}, [f32(6), np.array([1, -1, 1, -1, -1, 1],
@@ -232,3 +234,40 @@ def test_cross_entropy_module_repr_and_buffers():
     assert "weight" in dict(m.named_buffers())
     assert repr(m) == "CrossEntropyLoss()"
     assert F.cross_entropy(ember.zeros(2, 3), ember.tensor([0, 1])).grad_fn is None
+
+
+@requires_torch
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("form", ["padded", "concat", "unbatched", "zero_inf"])
+def test_ctc_loss_matches_torch(reduction, form):
+    rng = np.random.default_rng(1)
+    T, N, C = 10, 3, 5
+    x = rng.standard_normal((T, N, C)).astype(np.float32)
+    tg = rng.integers(1, C, (N, 4))
+    il, tl = np.array([10, 9, 7]), np.array([4, 2, 3])
+    if form == "zero_inf":
+        il = np.array([10, 9, 2])  # too short for 3 labels: infinite loss, zeroed
+    outs = []
+    for lib in (ember, torch):
+        xx = lib.tensor(x if form != "unbatched" else x[:, 0], requires_grad=True)
+        lp = lib.nn.functional.log_softmax(xx, -1)
+        if form == "concat":
+            targets = lib.tensor(np.concatenate([tg[i, :tl[i]] for i in range(N)]))
+        elif form == "unbatched":
+            targets = lib.tensor(tg[0])
+        else:
+            targets = lib.tensor(tg)
+        lens = (lib.tensor(il), lib.tensor(tl)) if form != "unbatched" else (
+            lib.tensor(il[0]), lib.tensor(tl[0]))
+        loss = lib.nn.CTCLoss(reduction=reduction, zero_infinity=form == "zero_inf")(
+            lp, targets, *lens)
+        loss.sum().backward()
+        outs.append((loss.detach().numpy(), xx.grad.numpy()))
+    np.testing.assert_allclose(outs[0][0], outs[1][0], rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(outs[0][1], outs[1][1], rtol=1e-4, atol=1e-5)
+
+
+def test_ctc_loss_gradcheck_through_log_softmax():
+    rng = np.random.default_rng(2)
+    check_grad(lambda x, t: F.ctc_loss(F.log_softmax(x, 2), t, [6, 5], [3, 2]),
+               rng.standard_normal((6, 2, 4)), np.array([[1, 2, 2], [3, 1, 0]]))

@@ -419,3 +419,85 @@ def test_extra_state_and_load_hooks():
     res = WithState().load_state_dict({k: v for k, v in sd.items() if k != "_extra_state"},
                                       strict=False)
     assert res.missing_keys == ["_extra_state"]
+
+
+def test_modules_utils_helpers():
+    from ember.nn.modules.utils import _pair, _quadruple, _reverse_repeat_tuple, _single, _triple
+
+    assert _single(2) == (2,) and _pair(3) == (3, 3) and _pair((1, 2)) == (1, 2)
+    assert _triple(1) == (1, 1, 1) and _quadruple(0) == (0, 0, 0, 0)
+    assert _reverse_repeat_tuple((1, 2), 2) == (2, 2, 1, 1)
+
+
+def _apply_random_ops(ops):
+    m = nn.Module()
+    for name, kind in ops:
+        try:
+            if kind == "param":
+                setattr(m, name, nn.Parameter(ember.ones(1)))
+            elif kind == "module":
+                setattr(m, name, nn.Identity())
+            elif kind == "buffer":
+                m.register_buffer(name, ember.zeros(1), persistent=name != "c")
+            elif kind == "tensor":
+                setattr(m, name, ember.zeros(2))
+            elif kind == "none":
+                setattr(m, name, None)
+            elif kind == "plain":
+                setattr(m, name, 3)
+            elif kind == "del":
+                delattr(m, name)
+            elif kind == "load":
+                m.load_state_dict(m.state_dict())
+            elif kind == "half":
+                m.half()
+        except (TypeError, KeyError, AttributeError):
+            pass
+        check_mirror(m)
+        regs = [set(m._parameters), set(m._buffers), set(m._modules)]
+        assert not (regs[0] & regs[1] or regs[0] & regs[2] or regs[1] & regs[2])
+        assert m._non_persistent_buffers_set <= regs[1]
+        for k in set().union(*regs):
+            assert getattr(m, k) is m.__dict__[k]
+
+
+def test_mirror_invariant_under_random_assignment_sequences():
+    import random
+
+    rnd = random.Random(0)
+    kinds = ["param", "module", "buffer", "tensor", "none", "plain", "del", "load", "half"]
+    for _ in range(300):
+        _apply_random_ops([(rnd.choice("abc"), rnd.choice(kinds))
+                           for _ in range(rnd.randint(1, 14))])
+
+
+def test_set_submodule_and_compile():
+    m = build(ember)
+    new = nn.Linear(16, 8)
+    m.set_submodule("seq.0", new)
+    assert m.seq[0] is new and m.get_submodule("seq.0") is new
+    with pytest.raises(AttributeError, match="has no attribute `nope`"):
+        m.set_submodule("seq.nope", nn.Identity())
+    assert m.compile() is None and m(ember.ones(1, 4)).shape == (1, 2)
+
+
+@requires_torch
+def test_state_dict_checkpoint_round_trip_with_torch(tmp_path):
+    if not hasattr(ember, "save"):
+        pytest.skip("ember.save not available")
+    e, t = build(ember), build(torch)
+    path = tmp_path / "ember.pt"
+    ember.save(e.state_dict(), str(path))
+    res = t.load_state_dict(torch.load(str(path), weights_only=True))
+    assert not res.missing_keys and not res.unexpected_keys
+    x = np.random.default_rng(0).standard_normal((2, 4)).astype(np.float32)
+    np.testing.assert_allclose(e(ember.tensor(x)).detach().numpy(),
+                               t(torch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-6)
+    t2 = build(torch)
+    path2 = tmp_path / "torch.pt"
+    torch.save(t2.state_dict(), str(path2))
+    e2 = build(ember)
+    e2.load_state_dict(ember.load(str(path2)))
+    np.testing.assert_allclose(e2(ember.tensor(x)).detach().numpy(),
+                               t2(torch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-6)
+    check_mirror(e2)

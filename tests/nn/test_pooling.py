@@ -149,3 +149,36 @@ def test_pool_non_contiguous_input():
                  grad=True)
     check_parity(lambda m, x: m.nn.functional.avg_pool2d(x.permute(0, 3, 1, 2), 2), x,
                  grad=True)
+
+
+@requires_torch
+@pytest.mark.parametrize("d,kw", [(2, {"kernel_size": 2}), (2, {"kernel_size": 3, "stride": 2,
+                                                               "padding": 1}),
+                                  (1, {"kernel_size": 3, "stride": 2})])
+def test_max_unpool_parity(d, kw):
+    import torch
+
+    x = X if d == 2 else X1
+    pool, unpool = (("max_pool2d", "max_unpool2d") if d == 2 else
+                    ("max_pool1d", "max_unpool1d"))
+
+    def run(m, x):
+        y, i = getattr(m.nn.functional, pool)(x, return_indices=True, **kw)
+        return getattr(m.nn.functional, unpool)(y, i, output_size=x.shape, **kw)
+
+    check_parity(run, x, grad=True)
+    cls = "MaxUnpool2d" if d == 2 else "MaxUnpool1d"
+    assert repr(getattr(nn, cls)(**kw)) == repr(getattr(torch.nn, cls)(**kw))
+
+
+@requires_torch
+def test_unfold_fold_modules():
+    import torch
+
+    for e, t in [(nn.Unfold(2, padding=1, stride=2), torch.nn.Unfold(2, padding=1, stride=2)),
+                 (nn.Fold((4, 5), 2), torch.nn.Fold((4, 5), 2))]:
+        assert repr(e) == repr(t)
+    x = X[:, :, :4, :5]
+    np.testing.assert_allclose(nn.Fold((4, 5), 2)(nn.Unfold(2)(ember.tensor(x))).numpy(),
+                               torch.nn.Fold((4, 5), 2)(torch.nn.Unfold(2)(
+                                   torch.tensor(x))).numpy(), rtol=1e-6)

@@ -140,3 +140,29 @@ def test_encoder_layer_train_mode_dropout_and_errors():
     names = [n for n, _ in mha.named_parameters()]
     assert names == ["in_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias"]
     assert np.all(mha.in_proj_bias.detach().numpy() == 0)
+
+
+@requires_torch
+@pytest.mark.filterwarnings("ignore:enable_nested_tensor is True")  # torch's own notice
+@pytest.mark.parametrize("kw", [{}, {"norm_first": True, "batch_first": True,
+                                     "activation": "gelu"}])
+def test_transformer_parity(kw):
+    import torch
+
+    kw = {"d_model": 8, "nhead": 2, "num_encoder_layers": 2, "num_decoder_layers": 2,
+          "dim_feedforward": 16, "dropout": 0.0, **kw}
+    e, t = nn.Transformer(**kw), torch.nn.Transformer(**kw)
+    assert repr(e) == repr(t)
+    assert [n for n, _ in e.named_parameters()] == [n for n, _ in t.named_parameters()]
+    bound = np.sqrt(6 / (8 + 24))  # xavier bound of in_proj_weight (24 x 8)
+    assert np.abs(e.encoder.layers[0].self_attn.in_proj_weight.detach().numpy()).max() <= bound
+    n_tgt = 4
+    tm, tt = nn.Transformer.generate_square_subsequent_mask(n_tgt), \
+        torch.nn.Transformer.generate_square_subsequent_mask(n_tgt)
+
+    def call(m, src, tgt):
+        return m(src, tgt, tgt_mask=tm if m is e else tt)
+
+    src, tgt = ((_r(3, 6, 8), _r(3, n_tgt, 8)) if kw.get("batch_first")
+                else (_r(6, 3, 8), _r(n_tgt, 3, 8)))
+    module_parity(e, t, src, tgt, call=call)

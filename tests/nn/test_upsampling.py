@@ -94,3 +94,29 @@ def test_interpolate_errors():
         F.interpolate(ember.randn(1, 1, 2), scale_factor=2, mode="bilinear")
     with pytest.raises(RuntimeError, match="divisible by the square of upscale_factor"):
         F.pixel_shuffle(ember.randn(1, 3, 2, 2), 2)
+
+
+@requires_torch
+@pytest.mark.parametrize("align_corners", [False, True])
+@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
+@pytest.mark.parametrize("padding_mode", ["zeros", "border"])
+def test_grid_sample_parity(align_corners, mode, padding_mode):
+    x = RNG.standard_normal((2, 3, 5, 6))
+    grid = RNG.uniform(-1.2, 1.2, (2, 4, 3, 2))
+    check_parity(lambda m, x, g: m.nn.functional.grid_sample(
+        x, g, mode=mode, padding_mode=padding_mode, align_corners=align_corners), x, grid,
+        grad=True)
+
+
+@requires_torch
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_affine_grid_parity_and_gradcheck(align_corners):
+    theta = RNG.standard_normal((2, 2, 3))
+    check_parity(lambda m, t: m.nn.functional.affine_grid(t, (2, 3, 4, 5),
+                                                          align_corners=align_corners),
+                 theta, grad=True)
+    check_grad(lambda t, x: F.grid_sample(x, F.affine_grid(t, (1, 2, 3, 4), align_corners),
+                                          align_corners=align_corners),
+               RNG.standard_normal((1, 2, 3)) * 0.5, RNG.standard_normal((1, 2, 4, 5)))
+    with pytest.warns(UserWarning, match="align_corners=False since 1.3.0"):
+        F.grid_sample(ember.randn(1, 1, 3, 3), ember.zeros(1, 2, 2, 2))

@@ -93,3 +93,26 @@ def check_state_like_torch(oe, ot, rtol=1e-5, atol=1e-5):
             else:
                 assert ve == vt
     assert repr(oe) == repr(ot)
+
+
+def run_mlp(lib, name, kwargs, steps=100, seed=4):
+    """A 2-layer MLP written with raw tensors (seed 004's model at a small size): sum of
+    squared errors, gradients from autograd."""
+    rng = np.random.default_rng(seed)
+    x = lib.tensor(rng.standard_normal((16, 20)).astype(np.float32))
+    y = lib.tensor(rng.standard_normal((16, 3)).astype(np.float32))
+    shapes = [(20, 32), (32,), (32, 3), (3,)]
+    params = [lib.tensor((rng.standard_normal(s) * 0.3).astype(np.float32),
+                         requires_grad=True) for s in shapes]
+    w1, b1, w2, b2 = params
+    opt = getattr(lib.optim, name)(params, **kwargs)
+    losses = []
+    for _ in range(steps):
+        h = lib.relu(x.matmul(w1) + b1)
+        d = h.matmul(w2) + b2 - y
+        loss = (d * d).sum()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return [p.detach().numpy().copy() for p in params], losses

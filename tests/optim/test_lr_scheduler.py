@@ -268,3 +268,17 @@ def test_scheduler_drives_training_lr():
         s.step()
     assert p.item() == pytest.approx(1 - (1 + 0.5 + 0.25))
     assert math.isclose(opt.param_groups[0]["lr"], 0.125)
+
+
+def test_epoch_argument_is_deprecated():
+    opt = make_opt(ember)
+    s = E.StepLR(opt, step_size=2)
+    opt.step()
+    with pytest.warns(UserWarning, match="The epoch parameter in `scheduler.step\\(\\)` was "
+                                         "not necessary"):
+        s.step(3)
+    assert s.last_epoch == 3
+    p = E.ReduceLROnPlateau(opt)
+    with pytest.warns(UserWarning, match="epoch parameter"):
+        p.step(1.0, epoch=5)
+    assert p.last_epoch == 5

@@ -297,3 +297,42 @@ def test_hooks_run_once_when_subclass_step_calls_super():
     opt.step()
     assert seen == ["pre", "post"]
     np.testing.assert_allclose(a.detach().numpy(), [-1.0, 0.5])
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_state_dict_round_trip_through_files_with_torch(name, tmp_path):
+    # ember trains 10 steps -> ember.save -> torch.load + 10 torch steps -> torch.save ->
+    # ember.load + 10 ember steps; must land where 30 pure-torch steps land
+    torch = pytest.importorskip("torch")
+    starts, grads = start_arrays(), synthetic_grads(30)
+    ref, _ = run_synthetic(torch, name, {}, starts, grads, skip_last=True)
+    pe, oe = run_synthetic(ember, name, {}, starts, grads[:10], skip_last=True)
+    ember.save(oe.state_dict(), tmp_path / "e.pt")
+    tparams = [torch.tensor(a, requires_grad=True) for a in pe]
+    ot = getattr(torch.optim, name)(tparams)
+    ot.load_state_dict(torch.load(tmp_path / "e.pt", weights_only=True))
+    for gs in grads[10:20]:
+        for p, g in zip(tparams, gs):
+            p.grad = torch.tensor(g)
+        tparams[-1].grad = None
+        ot.step()
+    torch.save(ot.state_dict(), tmp_path / "t.pt")
+    eparams = [ember.tensor(p.detach().numpy(), requires_grad=True) for p in tparams]
+    oe2 = getattr(ember.optim, name)(eparams)
+    oe2.load_state_dict(ember.load(tmp_path / "t.pt", weights_only=True))
+    for gs in grads[20:]:
+        for p, g in zip(eparams, gs):
+            p.grad = ember.tensor(g)
+        eparams[-1].grad = None
+        oe2.step()
+    assert_params_close([p.detach().numpy() for p in eparams], ref)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_differentiable_is_refused_not_ignored(name):
+    kw = {"lr": 0.1} if name == "SGD" else {}
+    with pytest.raises(NotImplementedError, match="differentiable=True"):
+        getattr(ember.optim, name)([leaf(2)], differentiable=True, **kw)
+    # the accepted no-op flags
+    opt = getattr(ember.optim, name)([leaf(2)], foreach=True, **kw)
+    assert opt.param_groups[0]["foreach"] is True

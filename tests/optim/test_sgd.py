@@ -2,7 +2,12 @@ import numpy as np
 import pytest
 
 import ember
-from tests.optim._trajectory import assert_params_close, check_synthetic, run_quadratic
+from tests.optim._trajectory import (
+    assert_params_close,
+    check_synthetic,
+    run_mlp,
+    run_quadratic,
+)
 
 CASES = [
     dict(lr=0.1),
@@ -60,3 +65,13 @@ def test_sgd_update_is_in_place_and_keeps_dtype():
 def test_sgd_bad_arguments(kwargs, msg):
     with pytest.raises(ValueError, match=msg):
         ember.optim.SGD([ember.zeros(2, requires_grad=True)], **kwargs)
+
+
+def test_sgd_mlp_matches_torch():
+    torch = pytest.importorskip("torch")
+    kw = dict(lr=1e-3, momentum=0.9, weight_decay=1e-3)
+    pe, le = run_mlp(ember, "SGD", kw)
+    pt, lt = run_mlp(torch, "SGD", kw)
+    assert_params_close(pe, pt, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(le, lt, rtol=1e-4)
+    assert le[-1] < le[0] / 2

@@ -164,6 +164,43 @@ class AdaptiveMaxPool2d(_AdaptiveMaxNd):
     _fn = staticmethod(F.adaptive_max_pool2d)
 
 
-__all__ = ["MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d",
-           "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d",
-           "AdaptiveMaxPool2d"]
+class _MaxUnpoolNd(Module):
+    _d = 2
+    _fn = None
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        d = self._d
+        self.kernel_size = _ntuple(kernel_size, d)
+        self.stride = _ntuple(stride if stride is not None else kernel_size, d)
+        self.padding = _ntuple(padding, d)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+    def forward(self, input, indices, output_size=None):
+        return type(self)._fn(input, indices, self.kernel_size, self.stride, self.padding,
+                              output_size)
+
+
+def _ntuple(v, d):
+    return (v,) * d if isinstance(v, int) else tuple(v)
+
+
+class MaxUnpool1d(_MaxUnpoolNd):
+    """Inverse of MaxPool1d given its indices."""
+
+    _d = 1
+    _fn = staticmethod(F.max_unpool1d)
+
+
+class MaxUnpool2d(_MaxUnpoolNd):
+    """Inverse of MaxPool2d given its indices (non-maximal positions become zero)."""
+
+    _d = 2
+    _fn = staticmethod(F.max_unpool2d)
+
+
+__all__ = ["MaxUnpool1d", "MaxUnpool2d", "MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d",
+           "AvgPool2d", "AvgPool3d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d",
+           "AdaptiveAvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d"]

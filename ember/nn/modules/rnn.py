@@ -20,10 +20,12 @@ from ember.nn.parameter import Parameter
 
 
 def _sigmoid(x, out):
-    """Logistic function written into `out` (may alias x); exp(-|x|) never overflows."""
-    e = xp.exp(-xp.abs(x))
-    pos = 1.0 / (1.0 + e)
-    out[...] = xp.where(x >= 0, pos, e * pos)
+    """Logistic function into `out` (may alias x) as 0.5 * tanh(x / 2) + 0.5: stable for any
+    x and done in place, with no temporaries."""
+    xp.multiply(x, 0.5, out=out)
+    xp.tanh(out, out=out)
+    out *= 0.5
+    out += 0.5
 
 
 class RecurrentLayer(Op):
@@ -48,7 +50,8 @@ class RecurrentLayer(Op):
             act = [int(n) if n < b else None for n in sizes]
         ctx.act = act
         h = w_hh.shape[1]
-        xw = xp.matmul(x, w_ih.T)  # (T, B, G*H): the input projection of every step at once
+        # (T, B, G*H): the input projection of every step at once, as one 2-D matmul
+        xw = (x.reshape(t_len * b, -1) @ w_ih.T).reshape(t_len, b, -1)
         if b_ih is not None:
             xw += b_ih
         if b_hh is not None and mode != "GRU":
@@ -58,6 +61,7 @@ class RecurrentLayer(Op):
         w_hh_t = w_hh.T
         if mode == "LSTM":
             cs = xp.empty((t_len + 1, b, h), dtype=x.dtype)
+            tcs = xp.empty((t_len, b, h), dtype=x.dtype)  # tanh(c_t), reused by backward
             cs[0] = c0
             for t in range(t_len):
                 gates = xw[t]
@@ -68,11 +72,12 @@ class RecurrentLayer(Op):
                 c = cs[t + 1]
                 xp.multiply(gates[:, h:2 * h], cs[t], out=c)
                 c += gates[:, :h] * gates[:, 2 * h:3 * h]
-                xp.multiply(gates[:, 3 * h:], xp.tanh(c), out=hs[t + 1])
+                xp.tanh(c, out=tcs[t])
+                xp.multiply(gates[:, 3 * h:], tcs[t], out=hs[t + 1])
                 if act[t] is not None:
                     hs[t + 1, act[t]:] = hs[t, act[t]:]
                     c[act[t]:] = cs[t, act[t]:]
-            ctx.save_for_backward(x, hs, cs, xw, w_ih, w_hh)
+            ctx.save_for_backward(x, hs, (cs, tcs), xw, w_ih, w_hh)
             out = xp.concatenate([hs[1:], cs[-1:]])
         elif mode == "GRU":
             ghn = xp.empty((t_len, b, h), dtype=x.dtype)
@@ -123,24 +128,28 @@ class RecurrentLayer(Op):
         need = ctx.needs_input_grad
         act = ctx.act
         if mode == "LSTM":
-            cs = aux
+            cs, tcs = aux
             dc = g[t_len].copy()
             dgates = xp.empty_like(xw)
+            # activation derivatives of every step at once: s(1-s) for i, f, o; 1-g^2 for g
+            slope = xw * (1 - xw)
+            gs = xw[:, :, 2 * h:3 * h]
+            slope[:, :, 2 * h:3 * h] = 1 - gs * gs
+            o_dtc = xw[:, :, 3 * h:] * (1 - tcs * tcs)  # d h / d c through tanh
             for t in range(t_len - 1, -1, -1):
                 dh += gout[t]
                 a = act[t]
                 if a is not None:  # ended rows: state passes through untouched
                     keep_h, keep_c = dh[a:].copy(), dc[a:].copy()
                 gt = xw[t]
-                i, f, gg, o = gt[:, :h], gt[:, h:2 * h], gt[:, 2 * h:3 * h], gt[:, 3 * h:]
-                tc = xp.tanh(cs[t + 1])
-                dc += dh * o * (1 - tc * tc)
+                dc += dh * o_dtc[t]
                 d = dgates[t]
-                xp.multiply(dh * tc, o * (1 - o), out=d[:, 3 * h:])
-                xp.multiply(dc * gg, i * (1 - i), out=d[:, :h])
-                xp.multiply(dc * cs[t], f * (1 - f), out=d[:, h:2 * h])
-                xp.multiply(dc * i, 1 - gg * gg, out=d[:, 2 * h:3 * h])
-                dc *= f
+                xp.multiply(dh, tcs[t], out=d[:, 3 * h:])
+                xp.multiply(dc, gt[:, 2 * h:3 * h], out=d[:, :h])
+                xp.multiply(dc, cs[t], out=d[:, h:2 * h])
+                xp.multiply(dc, gt[:, :h], out=d[:, 2 * h:3 * h])
+                d *= slope[t]
+                dc *= gt[:, h:2 * h]
                 if a is not None:
                     d[a:] = 0
                     dc[a:] = keep_c
@@ -201,7 +210,7 @@ class RecurrentLayer(Op):
         gx = gw_ih = gw_hh = gb_ih = gb_hh = None
         flat = dgates.reshape(t_len * b, -1)
         if need[0]:
-            gx = (dgates @ w_ih)
+            gx = (flat @ w_ih).reshape(t_len, b, -1)
             if reverse:
                 gx = xp.ascontiguousarray(gx[::-1])
         if need[3]:

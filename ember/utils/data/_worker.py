@@ -198,19 +198,40 @@ def _process_worker(worker_id, num_workers, spec, index_conn, result_reader, res
         except (EOFError, OSError):
             return None
 
+    # Writes go through a sender thread, so the worker starts its next batch while the main
+    # process is still reading this one (a pipe write blocks once the pipe is full).
+    outbox = queue.SimpleQueue()
+
+    def sender():
+        while True:
+            payload = outbox.get()
+            if payload is None:
+                return
+            try:
+                with lock:
+                    result_writer.send_bytes(payload)
+            except OSError:
+                return  # the main process went away
+
+    sender_thread = threading.Thread(target=sender, daemon=True)
+    sender_thread.start()
+
     def send(msg):
         try:
             payload = shm.dumps(msg)
         except Exception:  # an unpicklable batch: report it instead of the batch
             payload = pickle.dumps((msg[0], msg[1], _ExceptionWrapper(where)))
-        with lock:
-            result_writer.send_bytes(payload)
+        outbox.put(payload)
 
     try:
         _serve(worker_id, spec, recv, send, where)
     except (BrokenPipeError, ConnectionResetError, EOFError):
         pass  # the main process went away
     finally:
+        # Let the sender finish its write: exiting while it holds the result lock would
+        # leave the other workers blocked on that lock forever.
+        outbox.put(None)
+        sender_thread.join(10.0)
         shm.release()
         if os.getppid() != main_pid:  # nobody is left to sweep our segments
             _shm.sweep(main_pid, [os.getpid()])

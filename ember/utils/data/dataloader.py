@@ -70,8 +70,9 @@ class DataLoader:
                              "otherwise set prefetch_factor to None.")
         if num_workers > 0 and prefetch_factor is None:
             prefetch_factor = 2
-        elif prefetch_factor is not None and prefetch_factor < 0:
-            raise ValueError("prefetch_factor option should be non-negative")
+        elif prefetch_factor is not None and prefetch_factor < 1:
+            raise ValueError(f"prefetch_factor should be a positive integer (batches loaded "
+                             f"ahead per worker), but got prefetch_factor={prefetch_factor}")
         if persistent_workers and num_workers == 0:
             raise ValueError("persistent_workers option needs num_workers > 0")
         if worker_mode not in ("process", "thread"):
@@ -209,7 +210,7 @@ class DataLoader:
 
     def __iter__(self):
         if self.persistent_workers and self.num_workers > 0:
-            if self._iterator is None:
+            if self._iterator is None or self._iterator._pool.closed:  # first, or broken
                 self._iterator = self._get_iterator()
             else:
                 self._iterator._reset(self)

@@ -20,6 +20,9 @@ class Dataset:
     batch with one call.
     """
 
+    def __class_getitem__(cls, item):  # `class Pairs(Dataset[tuple])` as with typing.Generic
+        return cls
+
     def __getitem__(self, index):
         raise NotImplementedError("Subclasses of Dataset should implement __getitem__.")
 

@@ -13,6 +13,9 @@ class Sampler:
     def __init__(self, data_source=None):
         pass
 
+    def __class_getitem__(cls, item):  # `class MySampler(Sampler[int])`
+        return cls
+
     def __iter__(self):
         raise NotImplementedError
 

@@ -1,5 +1,6 @@
 """DataLoader: order, completeness, seeding, sharding, failure modes and clean shutdown."""
 import gc
+import mmap
 import os
 import pickle
 import random
@@ -220,8 +221,20 @@ def test_batch_size_none_and_len():
 def test_large_batches_through_shared_memory(no_leaks):
     x = ember.from_numpy(np.arange(40 * 64 * 64, dtype=np.float32).reshape(40, 64, 64))
     loader = DataLoader(TensorDataset(x), batch_size=8, num_workers=2)
-    got = [b[0].numpy().copy() for b in loader]
+    got = [b[0].numpy() for b in loader]
     np.testing.assert_array_equal(np.concatenate(got), x.numpy())
+    assert all(isinstance(g.base, mmap.mmap) for g in got)  # views of shared segments
+
+
+def test_shared_segments_are_recycled(no_leaks):
+    x = ember.from_numpy(np.ones((48, 64, 64), np.float32))  # 6 batches of 128 KiB
+    loader = DataLoader(TensorDataset(x), batch_size=8, num_workers=1, persistent_workers=True)
+    for _ in range(4):
+        for (b,) in loader:
+            assert b.shape == (8, 64, 64) and float(b.numpy().sum()) == 8 * 64 * 64
+    segments = loader._iterator._pool.channels[0].segments
+    assert 1 <= len(segments) <= 5  # 24 batches through a handful of reused segments
+    del loader, b
 
 
 def test_shm_fallback_to_pipes_when_full(monkeypatch, no_leaks):
@@ -233,6 +246,7 @@ def test_shm_fallback_to_pipes_when_full(monkeypatch, no_leaks):
     with pytest.warns(RuntimeWarning, match="--shm-size"):
         out = list(DataLoader(TensorDataset(x), batch_size=8, num_workers=1))
     assert [b[0].shape for b in out] == [(8, 64, 64)] * 2
+    assert not any(isinstance(b[0].numpy().base, mmap.mmap) for b in out)  # came by pipe
 
 
 # -- seeding -----------------------------------------------------------------------------
@@ -300,6 +314,42 @@ def test_thread_workers(dataset, expected):
     assert sorted(out) == expected
     if isinstance(dataset, Indices):
         assert out == expected
+
+
+def test_thread_workers_timeout_and_init_fn():
+    called = []
+    loader = DataLoader(Hangs(6), batch_size=1, num_workers=2, worker_mode="thread",
+                        timeout=0.3, worker_init_fn=called.append)
+    with pytest.raises(RuntimeError, match="DataLoader timed out after 0.3 seconds"):
+        list(loader)
+    assert sorted(called) == [0, 1]
+
+
+class InitRecorder(Indices):
+    def __getitem__(self, i):
+        return int(os.environ.get("EMBER_TEST_WORKER", "-1"))
+
+
+def _record_init(worker_id):
+    os.environ["EMBER_TEST_WORKER"] = str(worker_id)
+
+
+def test_worker_init_fn_runs_in_each_worker(no_leaks):
+    out = flat(DataLoader(InitRecorder(8), batch_size=2, num_workers=2,
+                          worker_init_fn=_record_init))
+    assert out == [0, 0, 1, 1, 0, 0, 1, 1]  # round-robin batches, in order
+    assert "EMBER_TEST_WORKER" not in os.environ  # ran in the workers, not here
+
+
+def test_generic_subscription():
+    from ember.utils.data import Sampler
+
+    class Pairs(Dataset[tuple]):
+        pass
+
+    class Mine(Sampler[int]):
+        pass
+    assert issubclass(Pairs, Dataset) and issubclass(Mine, Sampler)
 
 
 def test_thread_worker_exception():
@@ -530,3 +580,47 @@ def test_class_from_notebook_main_under_spawn(monkeypatch):
     with pytest.raises(pickle.PicklingError, match="defined in __main__ of an interactive "
                                                    "session or notebook"):
         iter(loader)
+
+
+class DictSamples(Indices):
+    def __getitem__(self, i):
+        return {"x": np.full((2,), i, np.float32), "y": i, "name": f"s{i}", "w": float(i)}
+
+
+@pytest.mark.parametrize("kwargs", [dict(batch_size=3), dict(batch_size=3, drop_last=True),
+                                    dict(batch_size=None), dict(batch_size=10)])
+def test_batches_match_torch(kwargs):
+    torch = pytest.importorskip("torch")
+    ours = list(DataLoader(DictSamples(7), **kwargs))
+    theirs = list(torch.utils.data.DataLoader(DictSamples(7), **kwargs))
+    assert len(ours) == len(theirs) == len(DataLoader(DictSamples(7), **kwargs))
+    for a, b in zip(ours, theirs):
+        assert list(a) == list(b)
+        assert a["name"] == b["name"]
+        for k in ("x", "y", "w"):
+            if not isinstance(b[k], torch.Tensor):  # batch_size=None keeps Python numbers
+                assert type(a[k]) is type(b[k]) and a[k] == b[k]
+                continue
+            assert str(a[k].dtype).split(".")[1] == str(b[k].dtype).split(".")[1]
+            np.testing.assert_array_equal(a[k].numpy(), b[k].numpy())
+
+
+def test_prefetch_factor_must_be_positive():
+    with pytest.raises(ValueError, match="prefetch_factor should be a positive integer"):
+        DataLoader(Indices(4), num_workers=1, prefetch_factor=0)
+
+
+def test_persistent_workers_restart_after_a_worker_died(no_leaks):
+    loader = DataLoader(Exits(6), batch_size=1, num_workers=2, persistent_workers=True)
+    with pytest.raises(RuntimeError, match="exited unexpectedly"):
+        list(loader)
+    with pytest.raises(RuntimeError, match="exited unexpectedly"):  # fresh workers, same fate
+        list(loader)
+    del loader
+
+
+def test_spawn_worker_exception_keeps_type(no_leaks):
+    loader = DataLoader(TensorDataset(ember.zeros(3)), sampler=[0, 7], num_workers=1,
+                        multiprocessing_context="spawn")
+    with pytest.raises(IndexError, match="Caught IndexError in DataLoader worker process 0"):
+        list(loader)

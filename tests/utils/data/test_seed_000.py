@@ -84,27 +84,41 @@ def test_task3_loader_over_images(image_dir, num_workers, batch_size):
 
 
 class Slow(Dataset):
-    """Each sample takes 10 ms to 'read' and records which worker produced it."""
+    """Each sample takes 20 ms to 'read'; it records which worker read it, and when."""
 
     def __len__(self):
-        return 40
+        return 24
 
     def __getitem__(self, i):
-        time.sleep(0.01)
+        t0 = time.time()
+        time.sleep(0.02)
         info = get_worker_info()
-        return info.id if info else -1
+        return info.id if info else -1, t0, time.time()
 
 
-def _epoch_seconds(num_workers):
+def _epoch(num_workers):
     loader = DataLoader(Slow(), batch_size=2, num_workers=num_workers)
     t0 = time.perf_counter()
-    ids = [w for batch in loader for w in batch.tolist()]
-    return time.perf_counter() - t0, ids
+    samples = [s for ids, starts, ends in loader
+               for s in zip(ids.tolist(), starts.tolist(), ends.tolist())]
+    return time.perf_counter() - t0, samples
 
 
 def test_task3_loading_is_asynchronous():
-    one, ids1 = _epoch_seconds(1)
-    two, ids2 = _epoch_seconds(2)
-    assert set(ids1) == {0} and set(ids2) == {0, 1}  # both workers did work
-    # Loose bound (not absolute time): two workers sleep in parallel, about half of one.
-    assert two / one < 0.8, (one, two)
+    _, samples = _epoch(2)
+    by_worker = {w: [(a, b) for ww, a, b in samples if ww == w] for w in (0, 1)}
+    assert all(by_worker.values())  # both workers did work
+    # Worker 0 and worker 1 were reading at the same moments: loading is concurrent.
+    overlap = sum(max(0.0, min(b0, b1) - max(a0, a1))
+                  for a0, b0 in by_worker[0] for a1, b1 in by_worker[1])
+    assert overlap > 0.1
+    # And two workers take about half the time of one (a loose ratio, not an absolute time;
+    # best of three runs, as other processes may share the CPUs).
+    ratios = []
+    for _ in range(3):
+        one, _ = _epoch(1)
+        two, _ = _epoch(2)
+        ratios.append(two / one)
+        if ratios[-1] < 0.8:
+            break
+    assert min(ratios) < 0.8, ratios

@@ -1,0 +1,177 @@
+"""Embedding lookups: embedding, embedding_bag (sum / mean / max bags), one_hot."""
+from ember._ops._helpers import _wrap, xp
+from ember.autograd.function import Op
+
+
+# -- lookups -----------------------------------------------------------------------------------
+class Embedding(Op):
+    def forward(ctx, w, idx, padding_idx=None, scale_grad_by_freq=False):
+        ctx.idx, ctx.n = idx, w.shape[0]
+        ctx.padding_idx, ctx.freq = padding_idx, scale_grad_by_freq
+        ctx.wdtype = w.dtype
+        return w[idx]
+
+    def backward(ctx, g):
+        idx = ctx.idx.reshape(-1)
+        g = g.reshape(idx.size, -1)
+        if ctx.freq:
+            counts = xp.bincount(idx, minlength=ctx.n)
+            g = g / counts[idx][:, None].astype(g.dtype)
+        gw = xp.zeros((ctx.n, g.shape[1]), dtype=ctx.wdtype)
+        xp.add.at(gw, idx, g)
+        if ctx.padding_idx is not None:
+            gw[ctx.padding_idx] = 0
+        return gw, None
+
+
+def _check_indices(idx, n, name="embedding"):
+    a = idx._data
+    if a.dtype.kind not in "iu":
+        raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the "
+                           f"following scalar types: Long, Int; but got {idx.type()} instead "
+                           f"(while checking arguments for {name})")
+    if a.size and (a.min() < 0 or a.max() >= n):
+        bad = int(a.max()) if a.max() >= n else int(a.min())
+        raise IndexError(f"index {bad} is out of range for {name} with {n} rows "
+                         "(index out of range in self)")
+    return a
+
+
+def _renorm_rows(weight, idx, max_norm, norm_type):
+    """Rescale (in place, without grad) the rows of `weight` used by `idx` whose norm
+    exceeds max_norm."""
+    w = weight._data
+    rows = xp.unique(idx.reshape(-1))
+    norms = (xp.abs(w[rows]) ** norm_type).sum(1) ** (1.0 / norm_type)
+    big = norms > max_norm
+    if big.any():
+        r = rows[big]
+        w[r] *= (max_norm / (norms[big] + 1e-7))[:, None].astype(w.dtype)
+        weight._bump()
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
+              scale_grad_by_freq=False, sparse=False):
+    """Look up rows of `weight` at the integer indices `input`."""
+    n = weight._data.shape[0]
+    idx = _check_indices(input, n)
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx += n
+    if max_norm is not None:
+        _renorm_rows(weight, idx, max_norm, norm_type)
+    return Embedding.apply(weight, idx, padding_idx=padding_idx,
+                           scale_grad_by_freq=scale_grad_by_freq)
+
+
+class EmbeddingBag(Op):
+    """Sum / mean / max of the embedding rows of each bag (bags given by offsets)."""
+
+    def forward(ctx, w, idx, psw, starts, mode, padding_idx):
+        n_bags = starts.size
+        rows = w[idx]
+        keep = None
+        if padding_idx is not None:
+            keep = idx != padding_idx
+            rows = xp.where(keep[:, None], rows, -xp.inf if mode == "max" else 0).astype(
+                w.dtype, copy=False)
+        if psw is not None:
+            rows = rows * psw[:, None]
+        seg = xp.repeat(xp.arange(n_bags), xp.diff(xp.append(starts, idx.size)))
+        counts = xp.bincount(seg, weights=None if keep is None else keep,
+                             minlength=n_bags).astype(w.dtype)
+        out = xp.zeros((n_bags, w.shape[1]), dtype=w.dtype)
+        if mode == "max":
+            out[...] = -xp.inf
+            xp.maximum.at(out, seg, rows)
+            out[counts == 0] = 0
+            ctx.arg = (rows, seg, out)
+        else:
+            xp.add.at(out, seg, rows)
+            if mode == "mean":
+                out /= xp.maximum(counts, 1)[:, None]
+        ctx.idx, ctx.seg, ctx.counts, ctx.keep = idx, seg, counts, keep
+        ctx.w, ctx.psw, ctx.mode = w, psw, mode
+        return out
+
+    def backward(ctx, g):
+        w, idx, seg = ctx.w, ctx.idx, ctx.seg
+        if ctx.mode == "mean":
+            g = g / xp.maximum(ctx.counts, 1)[:, None]
+        gr = g[seg]
+        if ctx.mode == "max":
+            # NOTE: only the first row reaching each bag's max gets the gradient
+            rows, _, out = ctx.arg
+            hit = rows == out[seg]
+            cs = hit.cumsum(0)
+            first = xp.flatnonzero(xp.concatenate([[True], seg[1:] != seg[:-1]]))
+            base = xp.zeros((len(out), hit.shape[1]), dtype=cs.dtype)
+            base[seg[first]] = cs[first] - hit[first]
+            gr = gr * (hit & (cs - base[seg] == 1))
+        if ctx.keep is not None:
+            gr = gr * ctx.keep[:, None]
+        gpsw = None
+        if ctx.psw is not None:
+            if ctx.needs_input_grad[2]:
+                gpsw = (gr * w[idx]).sum(1)
+            gr = gr * ctx.psw[:, None]
+        gw = xp.zeros_like(w)
+        xp.add.at(gw, idx, gr)
+        return gw, None, gpsw, None
+
+
+def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale_grad_by_freq=False,
+                  mode="mean", sparse=False, per_sample_weights=None, include_last_offset=False,
+                  padding_idx=None):
+    """Sum/mean/max of bags of embeddings: `input` 2-D (one bag per row) or 1-D with
+    `offsets` (bag starts)."""
+    if mode not in ("sum", "mean", "max"):
+        raise ValueError(f"mode has to be one of sum, mean or max, got {mode}")
+    if per_sample_weights is not None and mode != "sum":
+        raise NotImplementedError("embedding_bag: per_sample_weights was not None. "
+                                  "per_sample_weights is only supported for mode='sum' "
+                                  f"(got mode='{mode}'). Please open a feature request on GitHub.")
+    n = weight._data.shape[0]
+    idx = _check_indices(input, n, "embedding_bag")
+    psw = per_sample_weights
+    if idx.ndim == 2:
+        if offsets is not None:
+            raise ValueError("if input is 2D, then offsets has to be None, as input is treated "
+                             "is a mini-batch of fixed length sequences.")
+        b, length = idx.shape
+        starts = xp.arange(0, b * length, length, dtype=xp.int64)
+        idx = idx.reshape(-1)
+        if psw is not None:
+            psw = psw.reshape(-1)
+    elif idx.ndim == 1:
+        if offsets is None:
+            raise ValueError("offsets has to be a 1D Tensor but got None")
+        starts = offsets._data.astype(xp.int64)
+        if include_last_offset:
+            starts = starts[:-1]
+    else:
+        raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension "
+                         f"{idx.ndim}")
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx += n
+    if max_norm is not None:
+        _renorm_rows(weight, idx, max_norm, norm_type)
+    return EmbeddingBag.apply(weight, idx, psw, starts=starts, mode=mode,
+                              padding_idx=padding_idx)
+
+
+def one_hot(tensor, num_classes=-1):
+    """int64 one-hot encoding with a new last dim of size num_classes."""
+    a = tensor._data
+    if a.dtype != xp.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    if num_classes == -1:
+        if a.size == 0:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = int(a.max()) + 1
+    if a.size and (a.min() < 0):
+        raise RuntimeError("Class values must be non-negative.")
+    if a.size and a.max() >= num_classes:
+        raise RuntimeError("Class values must be smaller than num_classes.")
+    out = xp.zeros(a.shape + (num_classes,), dtype=xp.int64)
+    xp.put_along_axis(out, a[..., None], 1, axis=-1)
+    return _wrap(out)

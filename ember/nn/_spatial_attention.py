@@ -1,0 +1,130 @@
+"""Scaled dot-product attention for nn.functional and MultiheadAttention: one fused node
+(scores, softmax, optional dropout, weighted sum) with its closed-form backward."""
+import math
+
+from ember import _random
+from ember._ops._helpers import xp
+from ember._tensor import _wrap
+from ember.autograd.function import Op
+
+
+# -- attention ---------------------------------------------------------------------------------
+class Attention(Op):
+    """softmax(q k^T * scale + mask) [dropout] v in one node; with weights=True the output is
+    [out | attention weights] along the last dim (split by the caller)."""
+
+    _bw_name = "ScaledDotProductAttentionBackward0"
+
+    def forward(ctx, q, k, v, mask, scale=1.0, keep=None, weights=False):
+        s = xp.matmul(q, xp.swapaxes(k, -1, -2))
+        s *= scale
+        if mask is not None:
+            s = s + mask
+            with xp.errstate(invalid="ignore"):  # fully masked rows give NaN, as in PyTorch
+                s -= s.max(axis=-1, keepdims=True)
+        else:
+            s -= s.max(axis=-1, keepdims=True)
+        p = xp.exp(s, out=s)
+        p /= p.sum(axis=-1, keepdims=True)
+        pd = p if keep is None else p * keep
+        out = xp.matmul(pd, v)
+        ctx.args = (scale, keep, weights, v.shape[-1], mask.shape if mask is not None else None)
+        ctx.save_for_backward(q, k, v, p, pd)
+        if weights:
+            pb = xp.broadcast_to(pd, out.shape[:-1] + pd.shape[-1:])
+            return xp.concatenate([out, pb], axis=-1)
+        return out
+
+    def backward(ctx, g):
+        q, k, v, p, pd = ctx.saved
+        scale, keep, weights, ev, mshape = ctx.args
+        need = ctx.needs_input_grad
+        gpd = None
+        if weights:
+            g, gpd = g[..., :ev], g[..., ev:]
+        gq = gk = gv = gm = None
+        if need[2]:
+            gv = _sum_like(xp.matmul(xp.swapaxes(pd, -1, -2), g), v.shape)
+        gp = xp.matmul(g, xp.swapaxes(v, -1, -2))
+        if gpd is not None:
+            gp = gp + gpd
+        if keep is not None:
+            gp = gp * keep
+        gs = p * (gp - (gp * p).sum(axis=-1, keepdims=True))
+        if need[3]:
+            gm = _sum_like(gs, mshape)
+        gs *= scale
+        if need[0]:
+            gq = _sum_like(xp.matmul(gs, k), q.shape)
+        if need[1]:
+            gk = _sum_like(xp.matmul(xp.swapaxes(gs, -1, -2), q), k.shape)
+        return gq, gk, gv, gm
+
+
+def _sum_like(g, shape):
+    if g.shape == tuple(shape):
+        return g
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape)
+                                      if s == 1 and g.shape[i + lead] != 1)
+    return g.sum(axis=axes, keepdims=True).reshape(shape) if axes else g.reshape(shape)
+
+
+def _attn_mask(attn_mask, is_causal, l, s, dtype):
+    """Turn bool / float / causal masks into one additive float mask (or None)."""
+    mask = None
+    if is_causal:
+        if attn_mask is not None:
+            raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be "
+                               "set when is_causal=True")
+        mask = _wrap(xp.where(xp.tril(xp.ones((l, s), dtype=bool)), 0.0, -xp.inf).astype(dtype))
+    elif attn_mask is not None:
+        if attn_mask.dtype.is_floating_point:
+            mask = attn_mask
+        else:
+            mask = _wrap(xp.where(attn_mask._data, 0.0, -xp.inf).astype(dtype))
+    return mask
+
+
+def _attention(query, key, value, attn_mask, dropout_p, is_causal, scale, weights):
+    if query.ndim < 2 or key.ndim < 2 or value.ndim < 2:
+        raise RuntimeError("scaled_dot_product_attention: query, key and value must be at least "
+                           "2-D")
+    if query.shape[-1] != key.shape[-1]:
+        raise RuntimeError(f"Expected query and key to have the same embedding dim, but got "
+                           f"{query.shape[-1]} and {key.shape[-1]}")
+    if key.shape[-2] != value.shape[-2]:
+        raise RuntimeError(f"Expected key and value to have the same sequence length, but got "
+                           f"{key.shape[-2]} and {value.shape[-2]}")
+    dt = query._data.dtype
+    l, s = query.shape[-2], key.shape[-2]
+    mask = _attn_mask(attn_mask, is_causal, l, s, dt)
+    if scale is None:
+        scale = 1.0 / math.sqrt(query.shape[-1])
+    keep = None
+    if dropout_p > 0.0:
+        shape = xp.broadcast_shapes(query.shape[:-1], key.shape[:-2]) + (s,)
+        keep = (_random.rng().random(shape) >= dropout_p).astype(dt) * (1.0 / (1.0 - dropout_p))
+    return Attention.apply(query, key, value, mask, scale=float(scale), keep=keep,
+                           weights=weights)
+
+
+def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
+                                 is_causal=False, scale=None, enable_gqa=False):
+    """softmax(Q K^T / sqrt(E) + mask) V over (..., L, E) queries and (..., S, E) keys.
+
+    A bool `attn_mask` marks the positions that take part; a float one is added to the scores.
+    """
+    if enable_gqa and query.ndim >= 3 and key.shape[-3] != query.shape[-3]:
+        rep = query.shape[-3] // key.shape[-3]
+        key = _repeat_heads(key, rep)
+        value = _repeat_heads(value, rep)
+    return _attention(query, key, value, attn_mask, dropout_p, is_causal, scale, False)
+
+
+def _repeat_heads(t, rep):
+    shape = tuple(t.shape)
+    from ember.nn._functional_spatial import Stack
+
+    x = Stack.apply(*([t] * rep), axis=t.ndim - 2)
+    return x.reshape(*shape[:-3], shape[-3] * rep, *shape[-2:])
