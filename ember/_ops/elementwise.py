@@ -515,8 +515,26 @@ def mul(input, other, *, out=None):
     return _mul(input, other, out=out)
 
 
-maximum = _binary(Maximum, "maximum", tensors_only=True)
-minimum = _binary(Minimum, "minimum", tensors_only=True)
+_maximum = _binary(Maximum, "maximum", tensors_only=True)
+_minimum = _binary(Minimum, "minimum", tensors_only=True)
+
+
+def maximum(input, other, *, out=None):
+    """Elementwise maximum (NaN propagates); ties split the gradient evenly."""
+    if out is None:
+        r = _lean(xp.maximum, input, other)
+        if r is not None:
+            return r
+    return _maximum(input, other, out=out)
+
+
+def minimum(input, other, *, out=None):
+    """Elementwise minimum (NaN propagates); ties split the gradient evenly."""
+    if out is None:
+        r = _lean(xp.minimum, input, other)
+        if r is not None:
+            return r
+    return _minimum(input, other, out=out)
 fmod = _binary(Fmod, "fmod", no_bool=True)
 remainder = _binary(Remainder, "remainder", no_bool=True)
 atan2 = _float_binary(Atan2, "atan2")
@@ -998,6 +1016,10 @@ def clamp(input, min=None, max=None, *, out=None):  # noqa: A002
     if (tlo is float or tlo is int) and (thi is float or thi is int) and \
             input._data.dtype.kind == "f":
         # two Python numbers on a float tensor: no promotion possible, the lean path
+        if not (input._requires_grad and _enabled[0]):
+            y = xp.maximum(input._data, min)
+            r = _wrap(xp.minimum(y, max, out=y) if y.ndim else xp.minimum(y, max))
+            return r if out is None else write_out(r, out)
         r = ClampScalar.apply(input, lo=min, hi=max)
         return r if out is None else write_out(r, out)
     if min is None and max is None:
@@ -1065,6 +1087,14 @@ class Where(Op):
 def where(condition, input=None, other=None, *, out=None):
     """Elements of `input` where `condition` holds, else of `other` (numbers allowed).
     With only `condition`, the indices of its non-zero elements (like nonzero(as_tuple=True))."""
+    if other.__class__ is Tensor and input.__class__ is Tensor and out is None:
+        c, a, b = condition._data, input._data, other._data
+        if c.dtype is _NP_BOOL and a.dtype is b.dtype and not (
+                _enabled[0] and (input._requires_grad or other._requires_grad)):
+            try:
+                return _wrap(xp.where(c, a, b))
+            except ValueError:
+                pass  # not broadcastable: the full path words the error
     if input is None and other is None:
         return tuple(_wrap(i) for i in xp.nonzero(condition._data))
     if condition._data.dtype is not _NP_BOOL:
