@@ -711,9 +711,14 @@ _TZERO = lambda g, x: g * 0  # noqa: E731
 
 
 def _sigmoid(x):
-    # NOTE: split by sign so exp never overflows
-    return xp.where(x >= 0, 1 / (1 + xp.exp(-xp.abs(x))), xp.exp(-xp.abs(x))
-                    / (1 + xp.exp(-xp.abs(x)))).astype(x.dtype, copy=False)
+    # NOTE: 1 / (1 + exp(-x)) in one buffer; exp overflowing to inf for very negative x gives
+    # exactly 0 (the limit) without a warning, since NumPy's overflow warning is silenced
+    t = xp.negative(x)
+    if t.ndim == 0:
+        return 1 / (1 + xp.exp(t))
+    xp.exp(t, out=t)
+    t += 1
+    return xp.reciprocal(t, out=t)
 
 
 def _sign(x):
@@ -960,6 +965,13 @@ class ClampMax(ClampScalar):
     pass
 
 
+class _Scratch:
+    """A throwaway ctx for calling an Op's forward directly (no graph)."""
+
+    def save_for_backward(self, *arrays):
+        pass
+
+
 def _clamp_mask(x, lo, hi):
     # NOTE: the bounds themselves pass the gradient (x == min or x == max), as in PyTorch
     if lo is None:
@@ -1013,14 +1025,16 @@ def _bound_dtype(input, lo, hi):
 def clamp(input, min=None, max=None, *, out=None):  # noqa: A002
     """Limit values to [min, max]; either bound may be None, a number or a Tensor."""
     tlo, thi = type(min), type(max)
-    if (tlo is float or tlo is int) and (thi is float or thi is int) and \
-            input._data.dtype.kind == "f":
-        # two Python numbers on a float tensor: no promotion possible, the lean path
+    if (tlo is float or tlo is int or min is None) and (thi is float or thi is int or
+                                                         max is None) and \
+            input._data.dtype.kind == "f" and (min is not None or max is not None):
+        # Python numbers on a float tensor: no promotion possible, the lean path
         if not (input._requires_grad and _enabled[0]):
-            y = xp.maximum(input._data, min)
-            r = _wrap(xp.minimum(y, max, out=y) if y.ndim else xp.minimum(y, max))
+            r = _wrap(ClampScalar.forward(_Scratch(), input._data, min, max))
             return r if out is None else write_out(r, out)
-        r = ClampScalar.apply(input, lo=min, hi=max)
+        cls = ClampScalar if (min is not None and max is not None) else (
+            ClampMin if max is None else ClampMax)
+        r = cls.apply(input, lo=min, hi=max)
         return r if out is None else write_out(r, out)
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")

@@ -492,12 +492,20 @@ def _var_args(name, input, dim, unbiased, keepdim, correction):
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
     """Variance over `dim` with Bessel's `correction` (1 by default; unbiased=False -> 0)."""
     axes, c = _var_args("var", input, dim, unbiased, keepdim, correction)
+    x = input._data
+    if not input._requires_grad and x.size and c >= 0 and (
+            x.size if axes is None else _count(x.shape, axes)) > c:
+        return write_out(_wrap(x.var(axis=axes, ddof=c, keepdims=keepdim)), out)
     return write_out(Var.apply(input, axes=axes, keepdim=keepdim, correction=c), out)
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
     """Standard deviation over `dim` (see var)."""
     axes, c = _var_args("std", input, dim, unbiased, keepdim, correction)
+    x = input._data
+    if not input._requires_grad and x.size and c >= 0 and (
+            x.size if axes is None else _count(x.shape, axes)) > c:
+        return write_out(_wrap(x.std(axis=axes, ddof=c, keepdims=keepdim)), out)
     r = Std.apply(input, axes=axes, keepdim=keepdim, correction=c)
     if r.grad_fn is not None:
         r.grad_fn.denom_c = c
