@@ -414,10 +414,14 @@ def argmin(input, dim=None, keepdim=False, *, out=None):
 # -- var / std ----------------------------------------------------------------------------------
 class Var(Op):
     def forward(ctx, x, axes=None, keepdim=False, correction=1, name="var"):
-        mu = xp.mean(x, axis=axes, keepdims=True) if x.size else xp.zeros(
-            [1 if axes is None or i in axes else s for i, s in enumerate(x.shape)], x.dtype)
-        d = x - mu
         n = x.size if axes is None else _count(x.shape, axes)
+        if x.size and x.dtype.itemsize >= 4:
+            mu = xp.add.reduce(x, axis=axes, keepdims=True)
+            mu /= n
+        else:  # empty, or float16 (whose mean NumPy accumulates in float32)
+            mu = xp.mean(x, axis=axes, keepdims=True) if x.size else xp.zeros(
+                [1 if axes is None or i in axes else s for i, s in enumerate(x.shape)], x.dtype)
+        d = x - mu
         ctx.save_for_backward(d)
         ctx.axes, ctx.keepdim, ctx.denom = axes, keepdim, _denom(n, correction)
         if not ctx.denom:
@@ -425,7 +429,7 @@ class Var(Op):
                           "less than the reduction factor (input numel divided by output "
                           "numel).",
                           UserWarning, stacklevel=4)
-        v = xp.sum(d * d, axis=axes, keepdims=keepdim) / ctx.denom
+        v = xp.add.reduce(d * d, axis=axes, keepdims=keepdim) * _inv(ctx.denom)
         return v.astype(x.dtype, copy=False)
 
     def backward(ctx, g):
@@ -468,6 +472,13 @@ class Std(Op):
         return g * d * _inv(ctx.denom) / y
 
 
+class _NoCtx:
+    """A throwaway ctx for running Var.forward without a graph."""
+
+    def save_for_backward(self, *arrays):
+        pass
+
+
 def _denom(n, correction):
     d = n - correction
     return float(d) if d > 0 else 0.0
@@ -495,7 +506,7 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=N
     x = input._data
     if not input._requires_grad and x.size and c >= 0 and (
             x.size if axes is None else _count(x.shape, axes)) > c:
-        return write_out(_wrap(x.var(axis=axes, ddof=c, keepdims=keepdim)), out)
+        return write_out(_wrap(Var.forward(_NoCtx(), x, axes, keepdim, c)), out)
     return write_out(Var.apply(input, axes=axes, keepdim=keepdim, correction=c), out)
 
 
@@ -505,7 +516,7 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=N
     x = input._data
     if not input._requires_grad and x.size and c >= 0 and (
             x.size if axes is None else _count(x.shape, axes)) > c:
-        return write_out(_wrap(x.std(axis=axes, ddof=c, keepdims=keepdim)), out)
+        return write_out(_wrap(xp.sqrt(Var.forward(_NoCtx(), x, axes, keepdim, c))), out)
     r = Std.apply(input, axes=axes, keepdim=keepdim, correction=c)
     if r.grad_fn is not None:
         r.grad_fn.denom_c = c
