@@ -473,3 +473,34 @@ def test_no_numpy_warnings_on_domain_edges():
         assert ember.log(ember.tensor([0.0])).item() == -math.inf
         assert ember.tensor([1.0]).div(0).item() == math.inf
         assert math.isnan(ember.sqrt(ember.tensor([-1.0])).item())
+
+
+@requires_torch
+@pytest.mark.parametrize("fn", [
+    lambda m, x, y, o: m.add(x, y, out=o),
+    lambda m, x, y, o: m.mul(x, 2.0, out=o),
+    lambda m, x, y, o: m.div(x, y, out=o),
+    lambda m, x, y, o: m.exp(x, out=o),
+    lambda m, x, y, o: m.clamp(x, -0.5, 0.5, out=o),
+    lambda m, x, y, o: m.where(x > 0, x, y, out=o),
+    lambda m, x, y, o: m.maximum(x, y, out=o),
+    lambda m, x, y, o: m.lerp(x, y, 0.5, out=o),
+    lambda m, x, y, o: m.hypot(x, y, out=o),
+])
+def test_out_argument(fn):
+    x, y = rand((3, 4), 0.5, 2.0), rand((3, 4), 0.5, 2.0)
+    results = []
+    for m in (ember, torch):
+        o = m.empty(3, 4)
+        r = fn(m, m.tensor(x), m.tensor(y), o)
+        assert r is o
+        results.append(o.numpy())
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-6)
+
+
+@requires_torch
+def test_where_shape_error_and_lean_path_agree():
+    with pytest.raises(RuntimeError):
+        ember.where(ember.ones(3, dtype=ember.bool), ember.ones(3), ember.ones(4))
+    c = np.array([True, False, True])
+    check_parity(lambda m, a, b: m.where(m.tensor(c), a, b), rand((2, 3)), rand((3,)))
