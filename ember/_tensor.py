@@ -170,7 +170,9 @@ class Tensor:
     def _bump(self):
         """Record an in-place modification (checked by backward of saved tensors)."""
         vc = self._vc
-        if vc is not None:
+        if vc is None:
+            self._vc = [1]  # no view exists yet (views create the counter), so none shares it
+        else:
             vc[0] += 1
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):

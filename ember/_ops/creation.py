@@ -6,6 +6,7 @@ from ember import _dtype, _random
 from ember._device import to_device
 from ember._ops._helpers import Tensor, _wrap, bind, unbroadcast, xp
 from ember._size import Size
+from ember.autograd._views import check_view_leaf, protect_saved, rebase_history
 from ember.autograd.function import Op
 from ember.autograd.grad_mode import _enabled
 
@@ -592,6 +593,8 @@ def _check_inplace_leaf(self):
     if self._requires_grad and self.grad_fn is None and _enabled[0]:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                            "operation.")
+    if _enabled[0]:
+        check_view_leaf(self)
 
 
 def _write(self, values):
@@ -682,15 +685,17 @@ class Fill(Op):
     """fill_ recorded for autograd: self's old values get no gradient; a tensor value gets
     the sum of the gradient."""
 
+    _bw_name = "FillBackward2"
+
     def forward(ctx, x, value=None):
         return xp.full(x.shape, value, dtype=x.dtype)
 
     def backward(ctx, g):
-        return xp.zeros_like(g), None
+        return xp.zeros_like(g)
 
 
 class FillTensor(Op):
-    _bw_name = "FillBackward1"
+    _bw_name = "FillBackward3"
 
     def forward(ctx, x, v):
         ctx.v_dtype = v.dtype
@@ -727,11 +732,13 @@ class Copy(Op):
 
 
 def _adopt(self, result):
-    """Write an autograd-recorded result into self's buffer and take over its history."""
+    """Write an autograd-recorded result into self's buffer and take over its history
+    (through the view's base when self is a view: PyTorch's CopySlices)."""
+    protect_saved(result.grad_fn, self)
     self._data[...] = result._data
     self._bump()
-    self.grad_fn = result.grad_fn
-    self._requires_grad = result._requires_grad
+    if result.grad_fn is not None:
+        rebase_history(self, result.grad_fn)
     return self
 
 

@@ -681,6 +681,25 @@ def index_put(input, indices, values, accumulate=False):
         raise _broadcast_error(input._data[key].shape, xp.shape(v)) from None
 
 
+def put(input, index, source, accumulate=False):
+    """Write source (flattened) into input treated as 1-D at `index` (out of place)."""
+    from ember._ops.shape import reshape
+
+    idx = _check_index(index, "put", False, msg="put_(): Expected a long tensor for index")
+    n = input._data.size
+    if idx.size and (int(idx.min()) < -n or int(idx.max()) >= n):
+        bad = int(idx.min()) if int(idx.min()) < -n else int(idx.max())
+        raise IndexError(f"out of range: tried to access index {bad} on a tensor of {n} "
+                         "elements.")
+    if source._data.size != idx.size:
+        raise RuntimeError(f"put_(): Expected source and index to have the same number of "
+                           f"elements, but got source.numel() = {source._data.size}, "
+                           f"index.numel() = {idx.size}")
+    flat = index_put(reshape(input, (n,)), (_wrap(idx.reshape(-1)),),
+                     reshape(source, (idx.size,)), accumulate)
+    return reshape(flat, input._data.shape)
+
+
 def index_select(input, dim, index, *, out=None):
     if not isinstance(index, Tensor):
         raise TypeError("index_select(): argument 'index' must be Tensor")
@@ -1054,7 +1073,7 @@ bind({
     "index_fill_": _make_inplace(index_fill, "index_fill_"),
     "index_copy_": _make_inplace(index_copy, "index_copy_"),
     "scatter_reduce": scatter_reduce, "index_put": index_put,
-    "masked_scatter": masked_scatter,
+    "masked_scatter": masked_scatter, "put": put, "put_": _make_inplace(put, "put_"),
     "masked_scatter_": _make_inplace(masked_scatter, "masked_scatter_"),
     "scatter_reduce_": _make_inplace(scatter_reduce, "scatter_reduce_"),
     "index_put_": _make_inplace(index_put, "index_put_"),

@@ -420,11 +420,17 @@ class Repeat(Op):
         return xp.tile(x, reps)
 
     def backward(ctx, g):
+        if g.size == 0 or 0 in ctx.in_shape:
+            return xp.zeros(ctx.in_shape, g.dtype)
         # NOTE: output dim i is (repeat r_i, size s_i) flattened: fold it and sum the repeats
         folded = g.reshape(tuple(v for n, s in zip(g.shape, ctx.in_shape) for v in (n // s, s)))
         return folded.sum(axis=tuple(range(0, folded.ndim, 2))).reshape(ctx.in_shape)
 
     def tbackward(ctx, g):
+        if g.numel() == 0 or 0 in ctx.in_shape:
+            from ember._ops.creation import zeros
+
+            return zeros(ctx.in_shape, dtype=g.dtype)
         folded = reshape(g, tuple(v for n, s in zip(g.shape, ctx.in_shape) for v in (n // s, s)))
         return reshape(folded.sum(tuple(range(0, folded.ndim, 2))), ctx.in_shape)
 
@@ -438,10 +444,6 @@ def repeat(input, *sizes):
         raise RuntimeError(f"Trying to create tensor with negative dimension: {list(sizes)}")
     shape = (1,) * (len(sizes) - input._data.ndim) + input._data.shape
     x = input if shape == input._data.shape else reshape(input, shape)
-    if 0 in sizes or 0 in shape:
-        from ember._ops.creation import zeros
-
-        return zeros(tuple(a * b for a, b in zip(shape, sizes)), dtype=input.dtype)
     return Repeat.apply(x, reps=sizes)
 
 
@@ -873,6 +875,54 @@ def _unfold(input, dimension, size, step):
     return _share_version(Unfold.apply(input, dim=d, size=size, step=step), input)
 
 
+def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
+    """Repeat each element `repeats` times along `dim` (flattened when dim is None).
+
+    `repeat_interleave(counts)` alone gives each index i repeated counts[i] times."""
+    if repeats is None:  # the one-argument form
+        counts = input._data
+        return _wrap(xp.repeat(xp.arange(counts.size, dtype=xp.int64), counts))
+    x = input if dim is not None else reshape(input, (-1,))
+    d = 0 if dim is None else _wrap_dim(dim, x._data.ndim)
+    n = x._data.shape[d] if x._data.ndim else 1
+    r = repeats._data if isinstance(repeats, Tensor) else int(repeats)
+    if isinstance(repeats, Tensor) and r.ndim and r.size not in (1, n):
+        raise RuntimeError("repeats must have the same size as input along dim, but got "
+                           f"repeats.size(0) = {r.size} and input.size({d}) = {n}")
+    from ember._ops.indexing import Index
+
+    idx = xp.repeat(xp.arange(n), r if not isinstance(r, int) else r)
+    if x._data.ndim == 0:
+        x = reshape(x, (1,))
+    return Index.apply(x, key=(slice(None),) * d + (idx,))
+
+
+def _meta_inplace(name, fn):
+    """squeeze_/unsqueeze_/t_/transpose_/swapaxes_: self becomes the view `fn` returns."""
+
+    def inplace(self, *args, **kwargs):
+        grad = _enabled[0] and self._requires_grad
+        if grad and self.grad_fn is None:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                               "operation.")
+        r = fn(self, *args, **kwargs)
+        self._data = r._data
+        if grad:
+            self.grad_fn = r.grad_fn
+        self._bump()
+        return self
+
+    inplace.__name__ = name
+    return inplace
+
+
+bind({"repeat_interleave": repeat_interleave, "squeeze_": _meta_inplace("squeeze_", squeeze),
+      "unsqueeze_": _meta_inplace("unsqueeze_", unsqueeze), "t_": _meta_inplace("t_", t),
+      "transpose_": _meta_inplace("transpose_", transpose),
+      "swapaxes_": _meta_inplace("swapaxes_", transpose),
+      "swapdims_": _meta_inplace("swapdims_", transpose),
+      "split_with_sizes": lambda self, split_sizes, dim=0: split(self, list(split_sizes), dim),
+      "narrow_copy": lambda self, dim, start, length: narrow(self, dim, start, length).clone()})
 bind({"unfold": _unfold, "ravel": ravel, "broadcast_to": broadcast_to, "hsplit": hsplit,
       "vsplit": vsplit, "dsplit": dsplit, "rot90": rot90})
 bind({"narrow": narrow, "split": split, "tensor_split": tensor_split, "chunk": chunk,

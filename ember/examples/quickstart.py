@@ -159,8 +159,18 @@ def run(args):
 
 
 def main(argv=None):
+    args = parse_args(argv)
     try:
-        run(parse_args(argv))
+        device = torch.device(args.device)
+    except (RuntimeError, ValueError) as e:
+        print(f"error: --device {args.device}: {e}", file=sys.stderr)
+        return 2
+    if device.type == "cuda" and not torch.cuda.is_available():
+        print("error: --device cuda: no CUDA backend here (ember needs CuPy and a CUDA GPU "
+              "for that); use --device cpu", file=sys.stderr)
+        return 2
+    try:
+        run(args)
     except ImportError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

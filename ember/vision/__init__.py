@@ -10,6 +10,19 @@ __version__ = "0.1.0"
 _SUBMODULES = ("datasets", "transforms", "models", "io", "utils")
 
 
+_image_backend = "PIL"
+
+
+def get_image_backend():
+    """The image backend used by the dataset loaders: always 'PIL' in ember."""
+    return _image_backend
+
+
+def set_image_backend(backend):
+    if backend != "PIL":
+        raise ValueError(f"Invalid backend '{backend}'. ember.vision supports only 'PIL'")
+
+
 def __getattr__(name):
     if name in _SUBMODULES:
         return _importlib.import_module("ember.vision." + name)

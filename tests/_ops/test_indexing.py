@@ -229,6 +229,8 @@ OPS = [
     ("msort", lambda m, x: x.msort()),
     ("index_put", lambda m, x: x.index_put((m.tensor([0, 2]),), x[1] * 3)),
     ("masked_scatter", lambda m, x: x.masked_scatter(x > 0, x * 3)),
+    ("put", lambda m, x: x.put(m.tensor([[0, 7], [-1, 3]]), x[0, :2, :2] * 3)),
+    ("put_acc", lambda m, x: m.put(x, m.tensor([5, 5]), x[1, 1, :2], accumulate=True)),
     ("masked_scatter_bcast", lambda m, x: x.masked_scatter(m.tensor([True, False, True, False,
                                                                     False]), x.flip(0))),
     ("index_put_acc", lambda m, x: m.index_put(x, (m.tensor([0, 0, 2]), m.tensor([1, 1, 3])),
@@ -280,6 +282,7 @@ INPLACE = [
     ("index_put_", lambda m, x: x.index_put_((m.tensor([0, 0]),), m.ones(4, 5),
                                              accumulate=True)),
     ("masked_scatter_", lambda m, x: x.masked_scatter_(x < 0, m.zeros(60))),
+    ("put_", lambda m, x: x.put_(m.tensor([1, 2]), m.ones(2))),
     ("scatter_reduce_", lambda m, x: x.scatter_reduce_(0, m.tensor([[[1]]]), m.ones(1, 1, 1),
                                                        "amin")),
 ]

@@ -40,6 +40,8 @@ ROWS = [
     ("contiguous", lambda m, a: a.t().contiguous(), [R(3, 4)]),
     ("repeat", lambda m, a: a.repeat(2, 1, 3), [R(3, 2)]),
     ("repeat_0d", lambda m, a: a.repeat(2, 2), [R()]),
+    ("repeat_zero", lambda m, a: a.repeat(0, 2), [R(3, 2)]),
+    ("repeat_empty", lambda m, a: a.repeat(2, 1), [R(0, 2)]),
     ("tile", lambda m, a: a.tile((2,)), [R(3, 2)]),
     ("tile_noncontig", lambda m, a: m.tile(a.t(), (2, 1, 2)), [R(3, 2)]),
     ("cat0", lambda m, a, b: m.cat([a, b]), [R(2, 3), R(4, 3)]),
@@ -101,6 +103,16 @@ ROWS = [
     ("unfold_gap", lambda m, a: a.unfold(-1, 2, 3), [R(3, 7)]),
     ("unfold_noncontig", lambda m, a: a.t().unfold(0, 7, 1), [R(3, 7)]),
     ("unfold_0d", lambda m, a: a.unfold(0, 1, 1), [R()]),
+    ("repeat_interleave", lambda m, a: a.repeat_interleave(2), [R(2, 3)]),
+    ("repeat_interleave_dim", lambda m, a: a.repeat_interleave(2, dim=0), [R(2, 3)]),
+    ("repeat_interleave_counts", lambda m, a: m.repeat_interleave(a, m.tensor([1, 0, 3]), dim=1),
+     [R(2, 3)]),
+    ("repeat_interleave_0d", lambda m, a: a.repeat_interleave(3), [R()]),
+    ("inplace_meta", lambda m, a: (a * 1).unsqueeze_(1).squeeze_(1).t_().transpose_(0, 1),
+     [R(2, 3)]),
+    ("swapaxes_", lambda m, a: (a * 1).swapaxes_(0, 1), [R(2, 3)]),
+    ("split_with_sizes", lambda m, a: a.split_with_sizes([1, 2], 1)[1], [R(2, 3)]),
+    ("narrow_copy", lambda m, a: a.narrow_copy(1, 1, 2), [R(2, 3)]),
 ]
 
 
@@ -157,6 +169,20 @@ VIEWS = [
     ("T", lambda x: x.T),
     ("unfold", lambda x: x.unfold(1, 2, 1)),
 ]
+
+
+@requires_torch
+def test_repeat_interleave_counts_only():
+    check_parity(lambda m, c: m.repeat_interleave(c), np.array([1, 0, 3]))
+
+
+def test_inplace_meta_ops_on_leaf_requiring_grad_raise():
+    x = ember.ones(2, 1, requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf Variable"):
+        x.squeeze_()
+    y = ember.ones(2, 1)
+    v = y.view(2, 1)
+    assert y.squeeze_() is y and tuple(y.shape) == (2,) and tuple(v.shape) == (2, 1)
 
 
 def test_broadcast_shapes():

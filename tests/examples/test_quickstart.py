@@ -1,3 +1,4 @@
+import contextlib
 import os
 import subprocess
 import sys
@@ -19,7 +20,15 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 def test_quickstart_trains_logs_checkpoints_and_reaches_97_percent(tmp_path, capsys):
     from ember.examples import quickstart
 
-    res = quickstart.run(quickstart.parse_args(["--out-dir", str(tmp_path), "--no-progress"]))
+    try:  # small matmuls: one BLAS thread is faster, much faster on a busy machine
+        from threadpoolctl import threadpool_limits
+
+        limit = threadpool_limits(1)
+    except ImportError:
+        limit = contextlib.nullcontext()
+    with limit:
+        res = quickstart.run(quickstart.parse_args(["--out-dir", str(tmp_path),
+                                                    "--no-progress"]))
     assert res["accuracy"] >= 0.97
     out = capsys.readouterr().out
     assert "Test accuracy of the reloaded checkpoint" in out
@@ -51,3 +60,12 @@ def test_quickstart_missing_logging_extra_says_pip_install(monkeypatch, capsys):
     monkeypatch.setattr(wmod, "_tbx", None)
     assert quickstart.main(["--epochs", "1"]) == 1
     assert "pip install ember[logging]" in capsys.readouterr().err
+
+
+def test_quickstart_unavailable_device_is_a_clear_error(capsys):
+    from ember.examples import quickstart
+
+    if ember.cuda.is_available():
+        pytest.skip("a CUDA backend is present")
+    assert quickstart.main(["--device", "cuda", "--epochs", "1"]) == 2
+    assert "--device cuda" in capsys.readouterr().err

@@ -45,3 +45,15 @@ def test_digits_fixed_split_is_deterministic_and_disjoint():
 def test_digits_repr_mentions_split():
     assert "Split: Test" in repr(datasets.Digits(train=False))
     assert "CC BY 4.0" in datasets.Digits.__doc__
+
+
+def test_vision_namespace_like_torchvision():
+    import ember.vision as torchvision
+
+    assert torchvision.get_image_backend() == "PIL"
+    with pytest.raises(ValueError, match="PIL"):
+        torchvision.set_image_backend("accimage")
+    assert torchvision.transforms.functional.to_tensor is not None
+    assert callable(torchvision.models.resnet18) and callable(torchvision.utils.make_grid)
+    with pytest.raises(AttributeError):
+        torchvision.nope

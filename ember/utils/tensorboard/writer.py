@@ -1,13 +1,29 @@
 """SummaryWriter: torch.utils.tensorboard's writer over tensorboardX, taking ember tensors."""
 import os
+import sys
 import tempfile
 
 import numpy as np
 
-try:
-    import tensorboardX as _tbx
-except ImportError:  # pragma: no cover - exercised by the missing-extra test via monkeypatch
-    _tbx = None
+
+def _import_tensorboardx():
+    # NOTE: tensorboardX imports torch when it can, only to accept torch tensors: seconds of
+    # start-up that ember does not need. Hide torch during that import unless the program has
+    # already loaded it; `import torch` keeps working afterwards.
+    hide = "torch" not in sys.modules
+    if hide:
+        sys.modules["torch"] = None
+    try:
+        import tensorboardX
+    except ImportError:  # pragma: no cover - exercised via monkeypatch in the tests
+        return None
+    finally:
+        if hide and sys.modules.get("torch", 0) is None:
+            del sys.modules["torch"]
+    return tensorboardX
+
+
+_tbx = _import_tensorboardx()
 
 
 def _require():

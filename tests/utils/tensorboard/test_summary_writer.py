@@ -127,3 +127,17 @@ def test_missing_tensorboardx_says_how_to_install(monkeypatch):
     monkeypatch.setattr(wmod, "_tbx", None)
     with pytest.raises(ImportError, match=r"pip install ember\[logging\]"):
         wmod.SummaryWriter("unused")
+
+
+def test_import_does_not_drag_in_torch_but_torch_still_imports():
+    import subprocess
+    import sys
+
+    code = ("import sys; from ember.utils.tensorboard import SummaryWriter; "
+            "print('torch' in sys.modules); import importlib.util; "
+            "print(importlib.util.find_spec('torch') is None or __import__('torch') is not None)")
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__)))))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=root, timeout=120)
+    assert out.stdout.split() == ["False", "True"], out.stderr
