@@ -442,8 +442,28 @@ def _is_bool(x):
                          and x._data.dtype is _NP_BOOL)
 
 
+def _lean(ufunc, input, other, floats_only=False):
+    """The no-grad, same-dtype case of a binary op: the ufunc's result is already PyTorch's.
+    Returns None when the full path is needed (promotion, autograd, or an error to word)."""
+    if other.__class__ is Tensor and input.__class__ is Tensor:
+        a, b = input._data, other._data
+        if a.dtype is b.dtype and not (_enabled[0] and (input._requires_grad
+                                                         or other._requires_grad)):
+            if floats_only and a.dtype.kind != "f":
+                return None
+            try:
+                return _wrap(ufunc(a, b))
+            except (ValueError, TypeError):
+                return None
+    return None
+
+
 def add(input, other, *, alpha=1, out=None):
     """input + alpha * other, with broadcasting and PyTorch's type promotion."""
+    if alpha == 1 and out is None:
+        r = _lean(xp.add, input, other)
+        if r is not None:
+            return r
     if alpha != 1:
         other = other * alpha
     a, b = promote(input, other)
@@ -459,6 +479,10 @@ def add(input, other, *, alpha=1, out=None):
 
 def sub(input, other, *, alpha=1, out=None):
     """input - alpha * other. Bool operands are refused, as in PyTorch."""
+    if alpha == 1 and out is None:
+        r = _lean(xp.subtract, input, other)
+        if r is not None:
+            return r
     if _is_bool(other) or _is_bool(input):
         if _is_bool(other) and _is_bool(input):
             raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
@@ -479,9 +503,38 @@ def sub(input, other, *, alpha=1, out=None):
     return r if out is None else write_out(r, out)
 
 
-mul = _binary(Mul, "mul")
-maximum = _binary(Maximum, "maximum", tensors_only=True)
-minimum = _binary(Minimum, "minimum", tensors_only=True)
+_mul = _binary(Mul, "mul")
+
+
+def mul(input, other, *, out=None):
+    """input * other, with broadcasting and PyTorch's type promotion."""
+    if out is None:
+        r = _lean(xp.multiply, input, other)
+        if r is not None:
+            return r
+    return _mul(input, other, out=out)
+
+
+_maximum = _binary(Maximum, "maximum", tensors_only=True)
+_minimum = _binary(Minimum, "minimum", tensors_only=True)
+
+
+def maximum(input, other, *, out=None):
+    """Elementwise maximum (NaN propagates); ties split the gradient evenly."""
+    if out is None:
+        r = _lean(xp.maximum, input, other)
+        if r is not None:
+            return r
+    return _maximum(input, other, out=out)
+
+
+def minimum(input, other, *, out=None):
+    """Elementwise minimum (NaN propagates); ties split the gradient evenly."""
+    if out is None:
+        r = _lean(xp.minimum, input, other)
+        if r is not None:
+            return r
+    return _minimum(input, other, out=out)
 fmod = _binary(Fmod, "fmod", no_bool=True)
 remainder = _binary(Remainder, "remainder", no_bool=True)
 atan2 = _float_binary(Atan2, "atan2")
@@ -493,6 +546,10 @@ xlogy = _float_binary(Xlogy, "xlogy", scalars=True)
 def div(input, other, *, rounding_mode=None, out=None):
     """True division (integers give floats); rounding_mode 'trunc' or 'floor'."""
     if rounding_mode is None:
+        if out is None:
+            r = _lean(xp.true_divide, input, other, floats_only=True)
+            if r is not None:
+                return r
         a, b = promote(input, other)
         if _res(a, b).category < _dtype.FLOAT:
             a, b = _to_float(a), _to_float(b)
@@ -613,8 +670,12 @@ def _unary_op(name, forward, backward, tbackward=None, saves="x", kind="f"):
     cls.__module__ = __name__
 
     def fn(input, *, out=None):
-        if input._data.dtype.kind in "biu":
-            input = _int_input(name, kind, input)
+        try:
+            if input._data.dtype.kind in "biu":
+                input = _int_input(name, kind, input)
+        except AttributeError:
+            raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                            f"{type(input).__name__}") from None
         r = cls.apply(input)
         return r if out is None else write_out(r, out)
 
@@ -650,9 +711,14 @@ _TZERO = lambda g, x: g * 0  # noqa: E731
 
 
 def _sigmoid(x):
-    # NOTE: split by sign so exp never overflows
-    return xp.where(x >= 0, 1 / (1 + xp.exp(-xp.abs(x))), xp.exp(-xp.abs(x))
-                    / (1 + xp.exp(-xp.abs(x)))).astype(x.dtype, copy=False)
+    # NOTE: 1 / (1 + exp(-x)) in one buffer; exp overflowing to inf for very negative x gives
+    # exactly 0 (the limit) without a warning, since NumPy's overflow warning is silenced
+    t = xp.negative(x)
+    if t.ndim == 0:
+        return 1 / (1 + xp.exp(t))
+    xp.exp(t, out=t)
+    t += 1
+    return xp.reciprocal(t, out=t)
 
 
 def _sign(x):
@@ -674,6 +740,7 @@ def _erfinv(x):
 _UNARY = {
     # name: (forward, backward(g, x, y), tbackward(g, x), saves, int/bool kind)
     "exp": (xp.exp, lambda g, x, y: g * y, lambda g, x: g * x.exp(), "y", "f"),
+    "exp2": (xp.exp2, lambda g, x, y: g * y * _LN2, lambda g, x: g * 2.0 ** x * _LN2, "y", "f"),
     "log": (xp.log, lambda g, x, y: g / x, lambda g, x: g / x, "x", "f"),
     "log2": (xp.log2, lambda g, x, y: g / (x * _LN2), lambda g, x: g / (x * _LN2), "x", "f"),
     "log10": (xp.log10, lambda g, x, y: g / (x * _LN10), lambda g, x: g / (x * _LN10), "x",
@@ -776,6 +843,14 @@ def _compare(npfn, name):
 
 eq = _compare(xp.equal, "eq")
 ne = _compare(xp.not_equal, "ne")
+
+
+def _eq_op(self, other):
+    return False if other is None else eq(self, other)
+
+
+def _ne_op(self, other):
+    return True if other is None else ne(self, other)
 lt = _compare(xp.less, "lt")
 le = _compare(xp.less_equal, "le")
 gt = _compare(xp.greater, "gt")
@@ -890,6 +965,13 @@ class ClampMax(ClampScalar):
     pass
 
 
+class _Scratch:
+    """A throwaway ctx for calling an Op's forward directly (no graph)."""
+
+    def save_for_backward(self, *arrays):
+        pass
+
+
 def _clamp_mask(x, lo, hi):
     # NOTE: the bounds themselves pass the gradient (x == min or x == max), as in PyTorch
     if lo is None:
@@ -917,6 +999,23 @@ class ClampTensor(Op):
         ghi = unbroadcast(g * (m > hi), hi.shape) if n[2] else None
         return gx, glo, ghi
 
+    def tbackward(ctx, g):
+        x, lo, hi = ctx.inputs
+        xa = x._data
+        la = None if lo is None else lo._data
+        ha = None if hi is None else hi._data
+        m = xa if la is None else xp.maximum(xa, la)
+        keep = (m <= ha) if ha is not None else True
+        n = ctx.needs_input_grad
+        dt = g._data.dtype
+
+        def part(mask, shape):
+            return _sum_to(g * _wrap(xp.asarray(mask, dtype=dt)), shape)
+
+        return (part(keep & ((xa >= la) if la is not None else True), x.shape),
+                part(keep & (xa < la), lo.shape) if n[1] else None,
+                part(m > ha, hi.shape) if n[2] else None)
+
 
 def _bound_dtype(input, lo, hi):
     ops = [input] + [v for v in (lo, hi) if v is not None]
@@ -926,10 +1025,16 @@ def _bound_dtype(input, lo, hi):
 def clamp(input, min=None, max=None, *, out=None):  # noqa: A002
     """Limit values to [min, max]; either bound may be None, a number or a Tensor."""
     tlo, thi = type(min), type(max)
-    if (tlo is float or tlo is int) and (thi is float or thi is int) and \
-            input._data.dtype.kind == "f":
-        # two Python numbers on a float tensor: no promotion possible, the lean path
-        r = ClampScalar.apply(input, lo=min, hi=max)
+    if (tlo is float or tlo is int or min is None) and (thi is float or thi is int or
+                                                         max is None) and \
+            input._data.dtype.kind == "f" and (min is not None or max is not None):
+        # Python numbers on a float tensor: no promotion possible, the lean path
+        if not (input._requires_grad and _enabled[0]):
+            r = _wrap(ClampScalar.forward(_Scratch(), input._data, min, max))
+            return r if out is None else write_out(r, out)
+        cls = ClampScalar if (min is not None and max is not None) else (
+            ClampMin if max is None else ClampMax)
+        r = cls.apply(input, lo=min, hi=max)
         return r if out is None else write_out(r, out)
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
@@ -996,6 +1101,14 @@ class Where(Op):
 def where(condition, input=None, other=None, *, out=None):
     """Elements of `input` where `condition` holds, else of `other` (numbers allowed).
     With only `condition`, the indices of its non-zero elements (like nonzero(as_tuple=True))."""
+    if other.__class__ is Tensor and input.__class__ is Tensor and out is None:
+        c, a, b = condition._data, input._data, other._data
+        if c.dtype is _NP_BOOL and a.dtype is b.dtype and not (
+                _enabled[0] and (input._requires_grad or other._requires_grad)):
+            try:
+                return _wrap(xp.where(c, a, b))
+            except ValueError:
+                pass  # not broadcastable: the full path words the error
     if input is None and other is None:
         return tuple(_wrap(i) for i in xp.nonzero(condition._data))
     if condition._data.dtype is not _NP_BOOL:
@@ -1120,6 +1233,73 @@ def equal(input, other):
     return input._data.shape == other._data.shape and bool((input._data == other._data).all())
 
 
+# -- small composites (autograd through their parts) --------------------------------------------
+def addcmul(input, tensor1, tensor2, *, value=1, out=None):
+    """input + value * tensor1 * tensor2."""
+    r = add(input, mul(tensor1, tensor2) if value == 1 else mul(mul(tensor1, tensor2), value))
+    return r if out is None else write_out(r, out)
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
+    """input + value * tensor1 / tensor2 (integer tensor1/tensor2 are refused, as in PyTorch)."""
+    if tensor1.dtype.category < _dtype.FLOAT and tensor2.dtype.category < _dtype.FLOAT:
+        raise RuntimeError("Integer division with addcdiv is no longer supported, and in a future "
+                           "release addcdiv will perform a true division of tensor1 and tensor2. "
+                           "The historic addcdiv behavior can be implemented as (input + value * "
+                           "torch.trunc(tensor1 / tensor2)).to(input.dtype) for integer inputs "
+                           "and as (input + value * tensor1 / tensor2) for float inputs. The "
+                           "future addcdiv behavior is just the latter implementation: (input + "
+                           "value * tensor1 / tensor2), for all dtypes.")
+    q = div(tensor1, tensor2)
+    r = add(input, q if value == 1 else mul(q, value))
+    return r if out is None else write_out(r, out)
+
+
+def positive(input):
+    return input
+
+
+sgn = sign  # noqa: F821 - real tensors: sgn is sign
+
+
+def logit(input, eps=None, *, out=None):
+    """log(p / (1 - p)), with p clamped to [eps, 1 - eps] when eps is given."""
+    x = _to_float(input)
+    if eps is not None:
+        x = clamp(x, eps, 1.0 - eps)
+    r = log(div(x, sub(1.0, x)))  # noqa: F821
+    return r if out is None else write_out(r, out)
+
+
+class Copysign(Op):
+    def forward(ctx, a, b):
+        y = xp.copysign(a, b)
+        ctx.save_for_backward(a, y)
+        return y
+
+    def backward(ctx, g):
+        a, y = ctx.saved
+        n = ctx.needs_input_grad
+        # d/da is +-1 (0 at a == 0, as PyTorch); the sign source gets a zero gradient
+        ga = unbroadcast(g * xp.where(a == 0, 0, y / xp.where(a == 0, 1, a)), _shape(a)) \
+            if n[0] else None
+        gb = xp.zeros(_in_shapes(ctx)[1], g.dtype) if n[1] else None
+        return ga, gb
+
+
+copysign = _float_binary(Copysign, "copysign", scalars=True)
+
+
+def deg2rad(input, *, out=None):
+    r = mul(_to_float(input), math.pi / 180.0)
+    return r if out is None else write_out(r, out)
+
+
+def rad2deg(input, *, out=None):
+    r = mul(_to_float(input), 180.0 / math.pi)
+    return r if out is None else write_out(r, out)
+
+
 # -- in-place variants ------------------------------------------------------------------------
 _UFUNC_INPLACE = {"add": xp.add, "sub": xp.subtract, "mul": xp.multiply, "div": xp.true_divide}
 
@@ -1156,7 +1336,7 @@ def _make_inplace(name, fn):
                 isinstance(a, Tensor) and a._requires_grad for a in args)):
             _check_inplace(self, name)
             check_view_leaf(self)
-            return _inplace_from(self, fn(self, *args, **kwargs), name)
+            return _inplace_from(self, _call(fn, self, args, kwargs), name)
         if ufunc is not None and not kwargs and len(args) == 1 and \
                 self._data.dtype.kind == "f":
             other = args[0]
@@ -1174,10 +1354,26 @@ def _make_inplace(name, fn):
                 else:
                     self._bump()
                     return self
-        return _inplace_from(self, fn(self, *args, **kwargs), name)
+        return _inplace_from(self, _call(fn, self, args, kwargs), name)
 
     inplace.__name__ = name + "_"
     return inplace
+
+
+def _call(fn, self, args, kwargs):
+    try:
+        return fn(self, *args, **kwargs)
+    except NotImplementedError:
+        # PyTorch checks that the result type casts back to self before picking a kernel
+        if args and (isinstance(args[0], Tensor) or type(args[0]) in _number_types):
+            d = _dtype.result_type(self, args[0])
+            if not _dtype.can_cast(d, self.dtype):
+                raise RuntimeError(f"result type {_tname(d)} can't be cast to the desired "
+                                   f"output type {_tname(self.dtype)}") from None
+        raise
+
+
+_number_types = (int, float, bool)
 
 
 def _reflect(fn):
@@ -1201,13 +1397,16 @@ _methods = {
     "where": _where_method, "lerp": lerp, "nan_to_num": nan_to_num, "isclose": isclose,
     "allclose": allclose, "equal": equal, "arccosh": acosh, "arcsinh": asinh,  # noqa: F821
     "arctanh": atanh,  # noqa: F821
+    "addcmul": addcmul, "addcdiv": addcdiv, "positive": positive, "sgn": sgn, "logit": logit,
+    "copysign": copysign, "deg2rad": deg2rad, "rad2deg": rad2deg,
 }
 _methods.update(_unary_fns)
 for _name in ["add", "sub", "mul", "div", "pow", "remainder", "fmod", "floor_divide", "round",
               "true_divide", "atan2", "multiply", "subtract", "divide", "hypot", "xlogy",
               "float_power", "clamp", "clip", "clamp_min", "clamp_max", "lerp", "nan_to_num",
               "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "logical_and",
-              "logical_or", "logical_xor", "logical_not", "arctan2", *_unary_fns]:
+              "logical_or", "logical_xor", "logical_not", "arctan2", "addcmul", "addcdiv",
+              "sgn", "logit", "copysign", "deg2rad", "rad2deg", *_unary_fns]:
     _methods[_name + "_"] = _make_inplace(_name, _methods[_name])
 
 _methods.update({
@@ -1216,7 +1415,7 @@ _methods.update({
     "__floordiv__": floor_divide, "__rfloordiv__": _reflect(floor_divide),
     "__mod__": remainder, "__rmod__": _reflect(remainder), "__pow__": pow,
     "__rpow__": _reflect(pow), "__neg__": neg, "__abs__": abs, "__pos__": lambda self: self,  # noqa
-    "__eq__": eq, "__ne__": ne, "__lt__": lt, "__le__": le, "__gt__": gt, "__ge__": ge,
+    "__eq__": _eq_op, "__ne__": _ne_op, "__lt__": lt, "__le__": le, "__gt__": gt, "__ge__": ge,
     "__and__": bitwise_and, "__or__": bitwise_or, "__xor__": bitwise_xor,
     "__rand__": _reflect(bitwise_and), "__ror__": _reflect(bitwise_or),
     "__rxor__": _reflect(bitwise_xor), "__invert__": bitwise_not,

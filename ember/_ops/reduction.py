@@ -414,10 +414,14 @@ def argmin(input, dim=None, keepdim=False, *, out=None):
 # -- var / std ----------------------------------------------------------------------------------
 class Var(Op):
     def forward(ctx, x, axes=None, keepdim=False, correction=1, name="var"):
-        mu = xp.mean(x, axis=axes, keepdims=True) if x.size else xp.zeros(
-            [1 if axes is None or i in axes else s for i, s in enumerate(x.shape)], x.dtype)
-        d = x - mu
         n = x.size if axes is None else _count(x.shape, axes)
+        if x.size and x.dtype.itemsize >= 4:
+            mu = xp.add.reduce(x, axis=axes, keepdims=True)
+            mu /= n
+        else:  # empty, or float16 (whose mean NumPy accumulates in float32)
+            mu = xp.mean(x, axis=axes, keepdims=True) if x.size else xp.zeros(
+                [1 if axes is None or i in axes else s for i, s in enumerate(x.shape)], x.dtype)
+        d = x - mu
         ctx.save_for_backward(d)
         ctx.axes, ctx.keepdim, ctx.denom = axes, keepdim, _denom(n, correction)
         if not ctx.denom:
@@ -425,7 +429,7 @@ class Var(Op):
                           "less than the reduction factor (input numel divided by output "
                           "numel).",
                           UserWarning, stacklevel=4)
-        v = xp.sum(d * d, axis=axes, keepdims=keepdim) / ctx.denom
+        v = xp.add.reduce(d * d, axis=axes, keepdims=keepdim) * _inv(ctx.denom)
         return v.astype(x.dtype, copy=False)
 
     def backward(ctx, g):
@@ -468,6 +472,13 @@ class Std(Op):
         return g * d * _inv(ctx.denom) / y
 
 
+class _NoCtx:
+    """A throwaway ctx for running Var.forward without a graph."""
+
+    def save_for_backward(self, *arrays):
+        pass
+
+
 def _denom(n, correction):
     d = n - correction
     return float(d) if d > 0 else 0.0
@@ -492,12 +503,20 @@ def _var_args(name, input, dim, unbiased, keepdim, correction):
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
     """Variance over `dim` with Bessel's `correction` (1 by default; unbiased=False -> 0)."""
     axes, c = _var_args("var", input, dim, unbiased, keepdim, correction)
+    x = input._data
+    if not input._requires_grad and x.size and c >= 0 and (
+            x.size if axes is None else _count(x.shape, axes)) > c:
+        return write_out(_wrap(Var.forward(_NoCtx(), x, axes, keepdim, c)), out)
     return write_out(Var.apply(input, axes=axes, keepdim=keepdim, correction=c), out)
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
     """Standard deviation over `dim` (see var)."""
     axes, c = _var_args("std", input, dim, unbiased, keepdim, correction)
+    x = input._data
+    if not input._requires_grad and x.size and c >= 0 and (
+            x.size if axes is None else _count(x.shape, axes)) > c:
+        return write_out(_wrap(xp.sqrt(Var.forward(_NoCtx(), x, axes, keepdim, c))), out)
     r = Std.apply(input, axes=axes, keepdim=keepdim, correction=c)
     if r.grad_fn is not None:
         r.grad_fn.denom_c = c
@@ -694,6 +713,17 @@ class Cumprod(Op):
             xp.put_along_axis(gx, xp.full(tail.shape, k), tail, a)
         return gx
 
+    def tbackward(ctx, g):
+        from ember._ops.shape import flip
+
+        x = ctx.inputs[0]
+        if not (x._data != 0).all():
+            raise RuntimeError("create_graph=True: the backward of CumprodBackward0 over zeros "
+                               "is not itself differentiable in ember yet")
+        a = ctx.axis
+        y = cumprod(x, a)
+        return flip(cumsum(flip(g * y, a), a), a) / x
+
 
 def _cum_args(input, dim, dtype):
     if dtype is not None:
@@ -730,6 +760,99 @@ def _cumprod_(self, dim, *, dtype=None):
     from ember._ops.elementwise import _inplace_from
 
     return _inplace_from(self, cumprod(self, dim, dtype=dtype), "cumprod")
+
+
+cummax_result = _return_type("cummax", ["values", "indices"])
+cummin_result = _return_type("cummin", ["values", "indices"])
+
+
+class CumSelect(Op):
+    """Running max/min values: each output picks one input, so gradients scatter-add back."""
+
+    def forward(ctx, x, idx, axis=0):
+        ctx.shape, ctx.axis, ctx.idx = x.shape, axis, idx
+        return xp.take_along_axis(x, idx, axis)
+
+    def backward(ctx, g):
+        gx = xp.zeros(ctx.shape, dtype=g.dtype)
+        a = ctx.axis
+        gm, im, gxm = (xp.moveaxis(v, a, -1) for v in (g, ctx.idx, gx))
+        rows = xp.indices(im.shape)[:-1]
+        xp.add.at(gxm, (*rows, im), gm)  # gxm is a view of gx
+        return gx
+
+
+class CummaxBackward(CumSelect):
+    _bw_name = "CummaxBackward0"
+
+
+class CumminBackward(CumSelect):
+    _bw_name = "CumminBackward0"
+
+
+def _cumext(name, input, dim, acc, cls, result):
+    x = input._data
+    axis = _one_dim(dim, x.ndim)
+    if x.ndim == 0:
+        return result(input * 1 if input._requires_grad else _wrap(x.copy()),
+                      _wrap(xp.zeros((), xp.int64)))
+    vals = acc.accumulate(x, axis=axis)
+    if x.dtype.kind == "f" and xp.isnan(x).any():  # NaN sticks once seen, as in PyTorch
+        seen = xp.logical_or.accumulate(xp.isnan(x), axis=axis)
+        vals = xp.where(seen, xp.nan, vals).astype(x.dtype)
+        hit = (x == vals) | xp.isnan(x)
+    else:
+        hit = x == vals
+    shape = [1] * x.ndim
+    shape[axis] = x.shape[axis]
+    pos = xp.arange(x.shape[axis]).reshape(shape)
+    # the latest position where the running extreme was (re)attained
+    idx = xp.maximum.accumulate(xp.where(hit, pos, 0), axis=axis).astype(xp.int64)
+    return result(cls.apply(input, idx, axis=axis), _wrap(idx))
+
+
+def cummax(input, dim):
+    """Running maximum along `dim` -> (values, indices)."""
+    return _cumext("cummax", input, dim, xp.maximum, CummaxBackward, cummax_result)
+
+
+def cummin(input, dim):
+    """Running minimum along `dim` -> (values, indices)."""
+    return _cumext("cummin", input, dim, xp.minimum, CumminBackward, cummin_result)
+
+
+class Logcumsumexp(Op):
+    def forward(ctx, x, axis=0):
+        # NOTE: float64 inside so early terms far below the slice max do not underflow
+        x64 = x.astype(xp.float64)
+        m = xp.max(x64, axis=axis, keepdims=True) if x.size else xp.zeros(x.shape)
+        m = xp.where(xp.isfinite(m), m, 0)
+        y = (xp.log(xp.cumsum(xp.exp(x64 - m), axis=axis)) + m).astype(x.dtype, copy=False)
+        ctx.save_for_backward(x, y)
+        ctx.axis = axis
+        return y
+
+    def backward(ctx, g):
+        x, y = ctx.saved
+        a = ctx.axis
+        x64, y64 = x.astype(xp.float64), y.astype(xp.float64)
+        # d y_j / d x_k = exp(x_k - y_j) for j >= k: a reversed cumulative sum
+        m = xp.max(y64, axis=a, keepdims=True)
+        m = xp.where(xp.isfinite(m), m, 0)
+        tail = xp.flip(xp.cumsum(xp.flip(g * xp.exp(m - y64), a), axis=a), a)
+        return (tail * xp.exp(x64 - m)).astype(g.dtype, copy=False)
+
+
+def logcumsumexp(input, dim, *, out=None):
+    """log(cumsum(exp(input))) along `dim`, computed stably."""
+    if input.dtype.category < _dtype.FLOAT:
+        from ember._ops.conversion import to_dtype
+
+        input = to_dtype(input, _dtype.get_default_dtype())
+    axis = _one_dim(dim, input._data.ndim)
+    if input._data.ndim == 0:
+        return write_out(input * 1, out)
+    return write_out(Logcumsumexp.apply(input, axis=axis), out)
 
 
 # -- median / mode ------------------------------------------------------------------------------
@@ -814,6 +937,7 @@ bind({"sum": sum, "mean": mean, "sum_to_size": sum_to_size, "prod": prod, "max":
       "argmin": argmin, "var": var, "std": std, "norm": norm, "logsumexp": logsumexp,
       "all": all, "any": any, "count_nonzero": count_nonzero, "nansum": nansum,
       "nanmean": nanmean, "cumsum": cumsum, "cumprod": cumprod, "cumsum_": _cumsum_,
-      "cumprod_": _cumprod_, "median": median, "mode": mode})
+      "cumprod_": _cumprod_, "median": median, "mode": mode, "cummax": cummax,
+      "cummin": cummin, "logcumsumexp": logcumsumexp})
 
 __all__ = public_functions(globals())
