@@ -676,6 +676,8 @@ def _unary_op(name, forward, backward, tbackward=None, saves="x", kind="f"):
         except AttributeError:
             raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
                             f"{type(input).__name__}") from None
+        if out is None and not (input._requires_grad and _enabled[0]):
+            return _wrap(forward(input._data))  # no graph: skip the node entirely
         r = cls.apply(input)
         return r if out is None else write_out(r, out)
 
@@ -719,6 +721,17 @@ def _sigmoid(x):
     xp.exp(t, out=t)
     t += 1
     return xp.reciprocal(t, out=t)
+
+
+_ZEROS = {}
+
+
+def _zero_of(dtype):
+    """A cached 0-d zero of `dtype` (ufuncs take it faster than a Python 0 plus dtype=)."""
+    z = _ZEROS.get(dtype)
+    if z is None:
+        z = _ZEROS[dtype] = xp.zeros((), dtype)
+    return z
 
 
 def _sign(x):
@@ -786,7 +799,7 @@ _UNARY = {
     "trunc": (xp.trunc, _ZERO, _TZERO, "", "k"),
     "frac": (lambda x: x - xp.trunc(x), lambda g, x, y: g, lambda g, x: g, "", "i"),
     "square": (xp.square, lambda g, x, y: 2 * g * x, lambda g, x: 2 * g * x, "x", "sq"),
-    "relu": (lambda x: xp.maximum(x, 0, dtype=x.dtype), lambda g, x, y: g * (y > 0),
+    "relu": (lambda x: xp.maximum(x, _zero_of(x.dtype)), lambda g, x, y: g * (y > 0),
              lambda g, x: g * (x > 0), "y", "relu"),
 }
 
