@@ -41,6 +41,7 @@ from ember._dtype import (
     uint64,
 )
 from ember._ops import _fast, _registry
+from ember._ops import creation as _ops_creation
 from ember._ops.conversion import clone
 from ember._ops.creation import *
 from ember._ops.creation import (
@@ -85,6 +86,13 @@ from ember.autograd.grad_mode import (
 # after every op family is imported (order matters: these patch Tensor and ember)
 _registry.load_families()
 _fast.install()
+
+# Tensor-method-only names that `import *` brought in: PyTorch has no torch.<name> for them
+for _name in ("contiguous", "expand", "expand_as", "repeat", "reshape_as", "sum_to_size",
+              "unsqueeze_dims", "view", "view_as", "range_"):
+    globals().pop(_name, None)
+del _name
+range = _ops_creation.range_  # noqa: A001 - torch.range (deprecated in PyTorch, kept for code)
 
 strided = "ember.strided"
 contiguous_format = preserve_format = channels_last = "ember.contiguous_format"
