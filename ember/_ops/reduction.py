@@ -656,7 +656,7 @@ def count_nonzero(input, dim=None):
 
 
 def nansum(input, dim=None, keepdim=False, *, dtype=None):
-    from ember._ops.elementwise import isnan, where
+    from ember._ops.comparison import isnan, where
 
     if input.dtype.category < _dtype.FLOAT:
         return sum(input, dim, keepdim, dtype=dtype)
@@ -664,7 +664,7 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None):
 
 
 def nanmean(input, dim=None, keepdim=False, *, dtype=None):
-    from ember._ops.elementwise import isnan
+    from ember._ops.comparison import isnan
 
     if input.dtype.category < _dtype.FLOAT:
         raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype "
@@ -927,7 +927,7 @@ def mode(input, dim=-1, keepdim=False):
 
 
 def _where(cond, a, b):
-    from ember._ops.elementwise import where
+    from ember._ops.comparison import where
 
     return where(cond, a, b)
 
