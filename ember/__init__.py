@@ -63,6 +63,7 @@ from ember._ops.elementwise import *
 from ember._ops.linalg import *
 from ember._ops.reduction import *
 from ember._ops.shape import *
+from ember._ops.statistics import *
 from ember._ops.unary import *
 from ember._printing import set_printoptions
 from ember._random import (
