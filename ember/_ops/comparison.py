@@ -1,5 +1,5 @@
-"""Comparisons, logic and bitwise ops (no gradient), value tests (isnan, isclose, ...), and
-the selecting ops clamp, where, lerp and nan_to_num."""
+"""Elementwise maximum/minimum; comparisons, logic and bitwise ops (no gradient); value tests
+(isnan, isclose, ...); and the selecting ops clamp, where, lerp and nan_to_num."""
 from ember import _dtype
 from ember._ops._helpers import (
     Tensor,
@@ -16,7 +16,9 @@ from ember._ops.elementwise import (
     _INT_MIN,
     _NP_BOOL,
     _arr,
+    _binary,
     _check_shapes,
+    _lean,
     _make_inplace,
     _need_tensor,
     _not_impl,
@@ -30,6 +32,62 @@ from ember._ops.elementwise import (
 )
 from ember.autograd.function import Op
 from ember.autograd.grad_mode import _enabled
+
+
+# -- maximum / minimum (PyTorch lists them with the comparison ops) -----------------------------
+class Maximum(Op):
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return xp.maximum(a, b)
+
+    def backward(ctx, g):
+        a, b = ctx.saved
+        # NOTE: ties split the gradient evenly, as PyTorch does
+        wa = (a > b) + 0.5 * (a == b)
+        return (unbroadcast(g * wa, _shape(a)), unbroadcast(g * (1 - wa), _shape(b)))
+
+    def tbackward(ctx, g):
+        a, b = ctx.inputs
+        wa = _wrap(((a._data > b._data) + 0.5 * (a._data == b._data)).astype(a._data.dtype))
+        return _sum_to(g * wa, _tshape(a)), _sum_to(g * (1 - wa), _tshape(b))
+
+
+class Minimum(Op):
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return xp.minimum(a, b)
+
+    def backward(ctx, g):
+        a, b = ctx.saved
+        wa = (a < b) + 0.5 * (a == b)
+        return (unbroadcast(g * wa, _shape(a)), unbroadcast(g * (1 - wa), _shape(b)))
+
+    def tbackward(ctx, g):
+        a, b = ctx.inputs
+        wa = _wrap(((a._data < b._data) + 0.5 * (a._data == b._data)).astype(a._data.dtype))
+        return _sum_to(g * wa, _tshape(a)), _sum_to(g * (1 - wa), _tshape(b))
+
+
+_maximum = _binary(Maximum, "maximum", tensors_only=True)
+_minimum = _binary(Minimum, "minimum", tensors_only=True)
+
+
+def maximum(input, other, *, out=None):
+    """Elementwise maximum (NaN propagates); ties split the gradient evenly."""
+    if out is None:
+        r = _lean(xp.maximum, input, other)
+        if r is not None:
+            return r
+    return _maximum(input, other, out=out)
+
+
+def minimum(input, other, *, out=None):
+    """Elementwise minimum (NaN propagates); ties split the gradient evenly."""
+    if out is None:
+        r = _lean(xp.minimum, input, other)
+        if r is not None:
+            return r
+    return _minimum(input, other, out=out)
 
 
 # -- comparisons and logic (no gradient) ------------------------------------------------------
@@ -446,6 +504,7 @@ def equal(input, other):
 
 
 _methods = {
+    "maximum": maximum, "minimum": minimum,
     "eq": eq, "ne": ne, "lt": lt, "le": le, "gt": gt, "ge": ge,
     "greater": gt, "less": lt, "greater_equal": ge, "less_equal": le, "not_equal": ne,
     "logical_and": logical_and, "logical_or": logical_or, "logical_xor": logical_xor,

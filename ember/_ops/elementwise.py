@@ -198,39 +198,6 @@ def _has_zero(b):
     return not xp.all(b)
 
 
-class Maximum(Op):
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return xp.maximum(a, b)
-
-    def backward(ctx, g):
-        a, b = ctx.saved
-        # NOTE: ties split the gradient evenly, as PyTorch does
-        wa = (a > b) + 0.5 * (a == b)
-        return (unbroadcast(g * wa, _shape(a)), unbroadcast(g * (1 - wa), _shape(b)))
-
-    def tbackward(ctx, g):
-        a, b = ctx.inputs
-        wa = _wrap(((a._data > b._data) + 0.5 * (a._data == b._data)).astype(a._data.dtype))
-        return _sum_to(g * wa, _tshape(a)), _sum_to(g * (1 - wa), _tshape(b))
-
-
-class Minimum(Op):
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return xp.minimum(a, b)
-
-    def backward(ctx, g):
-        a, b = ctx.saved
-        wa = (a < b) + 0.5 * (a == b)
-        return (unbroadcast(g * wa, _shape(a)), unbroadcast(g * (1 - wa), _shape(b)))
-
-    def tbackward(ctx, g):
-        a, b = ctx.inputs
-        wa = _wrap(((a._data < b._data) + 0.5 * (a._data == b._data)).astype(a._data.dtype))
-        return _sum_to(g * wa, _tshape(a)), _sum_to(g * (1 - wa), _tshape(b))
-
-
 def _res_np(a, b):
     return a.dtype if type(a) is xp.ndarray else b.dtype
 
@@ -433,26 +400,6 @@ def mul(input, other, *, out=None):
     return _mul(input, other, out=out)
 
 
-_maximum = _binary(Maximum, "maximum", tensors_only=True)
-_minimum = _binary(Minimum, "minimum", tensors_only=True)
-
-
-def maximum(input, other, *, out=None):
-    """Elementwise maximum (NaN propagates); ties split the gradient evenly."""
-    if out is None:
-        r = _lean(xp.maximum, input, other)
-        if r is not None:
-            return r
-    return _maximum(input, other, out=out)
-
-
-def minimum(input, other, *, out=None):
-    """Elementwise minimum (NaN propagates); ties split the gradient evenly."""
-    if out is None:
-        r = _lean(xp.minimum, input, other)
-        if r is not None:
-            return r
-    return _minimum(input, other, out=out)
 fmod = _binary(Fmod, "fmod", no_bool=True)
 remainder = _binary(Remainder, "remainder", no_bool=True)
 
@@ -654,8 +601,8 @@ def _reflect(fn):
 
 _methods = {
     "add": add, "sub": sub, "mul": mul, "div": div, "true_divide": div, "floor_divide":
-    floor_divide, "pow": pow, "remainder": remainder, "fmod": fmod, "maximum": maximum,
-    "minimum": minimum, "multiply": mul, "subtract": sub, "divide": div,
+    floor_divide, "pow": pow, "remainder": remainder, "fmod": fmod,
+    "multiply": mul, "subtract": sub, "divide": div,
     "float_power": float_power, "addcmul": addcmul, "addcdiv": addcdiv,
 }
 for _name in ["add", "sub", "mul", "div", "pow", "remainder", "fmod", "floor_divide",

@@ -291,10 +291,10 @@ class MinAll(Extreme):
 
 def _minmax(name, input, dim, keepdim, out, all_cls, dim_cls, argfn, result):
     if isinstance(dim, Tensor):  # max(a, b): the binary form
-        from ember._ops import elementwise
+        from ember._ops import comparison
 
-        return getattr(elementwise, "maximum" if name == "max" else "minimum")(input, dim,
-                                                                               out=out)
+        return getattr(comparison, "maximum" if name == "max" else "minimum")(input, dim,
+                                                                              out=out)
     x = input._data
     fn = xp.max if name == "max" else xp.min
     if dim is None:
