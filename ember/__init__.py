@@ -42,6 +42,7 @@ from ember._dtype import (
 )
 from ember._ops import _fast, _registry
 from ember._ops import creation as _ops_creation
+from ember._ops.comparison import *
 from ember._ops.conversion import clone
 from ember._ops.creation import *
 from ember._ops.creation import (
@@ -61,7 +62,10 @@ from ember._ops.creation import (
 from ember._ops.elementwise import *
 from ember._ops.linalg import *
 from ember._ops.reduction import *
+from ember._ops.sampling import *
 from ember._ops.shape import *
+from ember._ops.statistics import *
+from ember._ops.unary import *
 from ember._printing import set_printoptions
 from ember._random import (
     Generator,

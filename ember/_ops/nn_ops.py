@@ -8,7 +8,7 @@ import warnings
 
 from ember import _random
 from ember._ops._helpers import Tensor, _wrap, bind, xp
-from ember._ops.elementwise import _zero_of
+from ember._ops.unary import _zero_of
 from ember.autograd.function import Op
 from ember.autograd.grad_mode import _enabled
 
