@@ -349,7 +349,7 @@ def _convert(key):
             out.append(k)
         elif isinstance(k, Tensor) and k._data.ndim == 0 and k._data.dtype.kind in "iu":
             out.append(int(k._data))
-        elif isinstance(k, (Tensor, list, tuple, _ndarray)) or tk is bool:
+        elif isinstance(k, (Tensor, list, tuple, _ndarray, range)) or tk is bool:
             out.append(_index_array(k) if tk is not bool else k)
             basic = False
         elif hasattr(k, "__index__"):
