@@ -559,6 +559,14 @@ def _coords(index, axis):
     return tuple(c)
 
 
+def _vector_index(idx, src):
+    """A 0-d index into a vector means one position (PyTorch treats 0-d as size-1 here);
+    a 0-d src tensor goes along as a one-element vector."""
+    if isinstance(src, Tensor) and src._data.ndim == 0:
+        src = src.reshape(1)
+    return idx.reshape(1), src
+
+
 def _check_scatter_shapes(op, x, idx, d, src=None):
     if idx.ndim != x.ndim and not (idx.ndim <= 1 and x.ndim <= 1):
         raise RuntimeError(f"Index tensor must have the same number of dimensions as "
@@ -580,6 +588,9 @@ def gather(input, dim, index, *, sparse_grad=False, out=None):
     x = input._data
     d = _wrap_dim(dim, x.ndim)
     _check_scatter_shapes("gather", x, idx, d)
+    if idx.ndim == 0 and x.ndim == 1:  # a 0-d index on a vector: one element, 0-d result
+        r = gather(input, d, index.reshape(1)).reshape(())
+        return r if out is None else _write(r, out)
     if x.ndim == 0:
         _bounds(idx, 1, d)
         r = Index.apply(input, key=())
@@ -621,6 +632,8 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
         raise RuntimeError(f"reduce argument must be either add or multiply. Got {reduce}")
     idx = _check_index(index, "scatter")
     x = input._data
+    if idx.ndim == 0 and x.ndim == 1:
+        idx, src = _vector_index(idx, src)
     d = _wrap_dim(dim, x.ndim)
     _check_scatter_shapes("scatter", x, idx, d,
                           src._data if isinstance(src, Tensor) else None)
@@ -636,6 +649,8 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
 def scatter_add(input, dim, index, src):
     idx = _check_index(index, "scatter_add")
     x = input._data
+    if idx.ndim == 0 and x.ndim == 1:
+        idx, src = _vector_index(idx, src)
     d = _wrap_dim(dim, x.ndim)
     _check_scatter_shapes("scatter_add", x, idx, d, src._data)
     _bounds(idx, x.shape[d] if x.ndim else 1, d)
@@ -653,6 +668,8 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
                            f"{reduce}")
     idx = _check_index(index, "scatter_reduce", allow_int32=False)
     x = input._data
+    if idx.ndim == 0 and x.ndim == 1:
+        idx, src = _vector_index(idx, src)
     d = _wrap_dim(dim, x.ndim)
     _check_scatter_shapes("scatter_reduce", x, idx, d, src._data)
     _bounds(idx, x.shape[d] if x.ndim else 1, d)
