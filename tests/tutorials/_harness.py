@@ -47,3 +47,10 @@ def run(src, backend="ember", ns=None):
 def normalise(text):
     """Printed output with library names unified (torch/ember) for comparison."""
     return text.replace("ember", "torch")
+
+
+def mask_numbers(text):
+    """Printed output with numbers and runs of spaces masked (for outputs of random values)."""
+    text = normalise(text)
+    text = re.sub(r"-?\d+\.?\d*(e[+-]?\d+)?", "#", text)
+    return re.sub(r"[ \t]+", "", text)
