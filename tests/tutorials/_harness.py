@@ -10,11 +10,8 @@ import io
 import re
 
 _IMPORTS = [
-    (r"^(\s*)import torch\.nn\.functional as F$", r"\1import ember.nn.functional as F"),
-    (r"^(\s*)import torch\.nn as nn$", r"\1import ember.nn as nn"),
-    (r"^(\s*)import torch\.optim as optim$", r"\1import ember.optim as optim"),
-    (r"^(\s*)import torchvision\.transforms as transforms$",
-     r"\1import ember.vision.transforms as transforms"),
+    (r"^(\s*)import torchvision\.([\w.]+) as (\w+)$", r"\1import ember.vision.\2 as \3"),
+    (r"^(\s*)import torch\.([\w.]+) as (\w+)$", r"\1import ember.\2 as \3"),
     (r"^(\s*)import torchvision$", r"\1import ember.vision as torchvision"),
     (r"^(\s*)import torch$", r"\1import ember as torch"),
     (r"^(\s*)from torchvision\.", r"\1from ember.vision."),
