@@ -152,9 +152,17 @@ class SummaryWriter:
         self._w().add_hparams(hp, metrics, name=run_name, global_step=_step(global_step))
 
     def add_graph(self, model, input_to_model=None, verbose=False, use_strict_trace=True):
-        raise NotImplementedError(
-            "SummaryWriter.add_graph is not supported in ember: it needs torch.jit tracing. "
-            "Log the model's structure with add_text(tag, str(model)) instead.")
+        """The model's graph for TensorBoard's Graphs tab. PyTorch traces it with torch.jit;
+        ember runs one forward pass and reads the graph off autograd (see _graph.py)."""
+        from ember.utils.tensorboard._graph import build_graph, protos
+
+        if input_to_model is None:
+            raise ValueError("add_graph needs input_to_model: ember builds the graph from one "
+                             "forward pass of the model on it")
+        graph = build_graph(model, input_to_model, protos(_require()))
+        if verbose:
+            print(graph)
+        self._w()._get_file_writer().add_onnx_graph(graph)
 
     def add_embedding(self, mat, metadata=None, label_img=None, global_step=None, tag="default",
                       metadata_header=None):
