@@ -53,6 +53,14 @@ def _scalar(x):
     return x
 
 
+_uid = [0]
+
+
+def _unique(suffix):
+    _uid[0] += 1
+    return f".{os.getpid()}.{_uid[0]}{suffix}"
+
+
 def _step(step):
     return None if step is None else int(_scalar(step))
 
@@ -99,17 +107,24 @@ class SummaryWriter:
             log_dir = os.path.join("runs", f"{stamp}_{socket.gethostname()}{comment}")
         self.log_dir = os.fspath(log_dir)
         _check_writable(self.log_dir)
+        # NOTE: event files are named like PyTorch's, events.out.tfevents.<time>.<host>.<pid>.
+        # <uid><suffix>: tensorboardX alone names them by the second, so a writer reopened
+        # within the same second (log, close, log again) would overwrite the first file.
+        self._suffix = filename_suffix
         self._writer = tbx.SummaryWriter(self.log_dir, purge_step=purge_step,
                                          max_queue=max_queue, flush_secs=flush_secs,
-                                         filename_suffix=filename_suffix)
+                                         filename_suffix=_unique(filename_suffix))
         self._closed = False
 
     def get_logdir(self):
         return self.log_dir
 
     def _w(self):
+        # Like PyTorch, logging after close() reopens the writer: the events go to a new
+        # event file in the same log_dir (the tensorboard tutorial closes and keeps logging).
         if self._closed:
-            raise RuntimeError("SummaryWriter is closed; create a new one to keep logging")
+            self._writer._filename_suffix = _unique(self._suffix)
+            self._closed = False
         return self._writer
 
     def add_scalar(self, tag, scalar_value, global_step=None, walltime=None,

@@ -149,8 +149,12 @@ def test_closed_writer_and_default_logdir(tmp_path, monkeypatch):
     w.flush()
     w.close()
     w.close()  # idempotent
-    with pytest.raises(RuntimeError, match="closed"):
-        w.add_scalar("x", 1.0, 0)
+    w.add_scalar("x", 1.0, 0)  # as in PyTorch, logging after close() reopens the writer
+    w.add_scalar("x", 2.0, 1)
+    w.close()
+    events = [f for f in os.listdir(w.get_logdir()) if f.startswith("events.")]
+    assert len(events) == 2  # the reopened writer starts a new event file
+    assert [e.value for e in _read(w.get_logdir()).Scalars("x")] == [1.0, 2.0]
 
 
 def test_missing_tensorboardx_says_how_to_install(monkeypatch):
