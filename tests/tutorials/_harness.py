@@ -12,6 +12,10 @@ import re
 _IMPORTS = [
     (r"^(\s*)import torchvision\.([\w.]+) as (\w+)$", r"\1import ember.vision.\2 as \3"),
     (r"^(\s*)import torch\.([\w.]+) as (\w+)$", r"\1import ember.\2 as \3"),
+    # `import torch.utils.data` binds the name `torch`: keep it bound to ember
+    (r"^(\s*)import torchvision\.([\w.]+)$",
+     r"\1import ember.vision.\2; import ember.vision as torchvision"),
+    (r"^(\s*)import torch\.([\w.]+)$", r"\1import ember.\2; import ember as torch"),
     (r"^(\s*)import torchvision$", r"\1import ember.vision as torchvision"),
     (r"^(\s*)import torch$", r"\1import ember as torch"),
     (r"^(\s*)from torchvision\.", r"\1from ember.vision."),
