@@ -89,18 +89,29 @@ def in_tmp(tmp_path, monkeypatch):
     return tmp_path
 
 
+def _serve_idx(cls, monkeypatch, train_n=256, test_n=64):
+    files = {}
+    for prefix, n, seed in (("train", train_n, 1), ("t10k", test_n, 2)):
+        imgs, labels = fashion_arrays(n, seed)
+        files[f"/idx/{prefix}-images-idx3-ubyte.gz"] = gzip.compress(_idx(imgs))
+        files[f"/idx/{prefix}-labels-idx1-ubyte.gz"] = gzip.compress(_idx(labels))
+    srv = Server(files)
+    monkeypatch.setattr(cls, "mirrors", [srv.url + "/idx/"])
+    monkeypatch.setattr(cls, "resources", [(k[len("/idx/"):], _md5(v)) for k, v in files.items()])
+    return srv
+
+
 @pytest.fixture
 def fashion_mnist(in_tmp, monkeypatch):
     """FashionMNIST(root="data", download=True) fetches 256 train / 64 test images locally."""
-    files = {}
-    for prefix, n, seed in (("train", 256, 1), ("t10k", 64, 2)):
-        imgs, labels = fashion_arrays(n, seed)
-        files[f"/fm/{prefix}-images-idx3-ubyte.gz"] = gzip.compress(_idx(imgs))
-        files[f"/fm/{prefix}-labels-idx1-ubyte.gz"] = gzip.compress(_idx(labels))
-    with Server(files) as srv:
-        monkeypatch.setattr(datasets.FashionMNIST, "mirrors", [srv.url + "/fm/"])
-        monkeypatch.setattr(datasets.FashionMNIST, "resources",
-                            [(k[len("/fm/"):], _md5(v)) for k, v in files.items()])
+    with _serve_idx(datasets.FashionMNIST, monkeypatch) as srv:
+        yield srv
+
+
+@pytest.fixture
+def mnist(in_tmp, monkeypatch):
+    """MNIST(root=..., download=True) fetches 256 train / 64 test images locally."""
+    with _serve_idx(datasets.MNIST, monkeypatch) as srv:
         yield srv
 
 
