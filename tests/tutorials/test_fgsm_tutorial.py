@@ -57,7 +57,8 @@ test_loader = torch.utils.data.DataLoader(
             ])),
         batch_size=1, shuffle=True)
 
-device = torch.accelerator.current_accelerator() if torch.accelerator.is_available() else torch.device("cpu")
+device = (torch.accelerator.current_accelerator() if torch.accelerator.is_available()
+          else torch.device("cpu"))
 print(f"Using {device} device")
 
 model = Net().to(device)
