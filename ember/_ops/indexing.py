@@ -349,7 +349,7 @@ def _convert(key):
             out.append(k)
         elif isinstance(k, Tensor) and k._data.ndim == 0 and k._data.dtype.kind in "iu":
             out.append(int(k._data))
-        elif isinstance(k, (Tensor, list, tuple, _ndarray)) or tk is bool:
+        elif isinstance(k, (Tensor, list, tuple, _ndarray, range)) or tk is bool:
             out.append(_index_array(k) if tk is not bool else k)
             basic = False
         elif hasattr(k, "__index__"):
@@ -559,6 +559,14 @@ def _coords(index, axis):
     return tuple(c)
 
 
+def _vector_index(idx, src):
+    """A 0-d index into a vector means one position (PyTorch treats 0-d as size-1 here);
+    a 0-d src tensor goes along as a one-element vector."""
+    if isinstance(src, Tensor) and src._data.ndim == 0:
+        src = src.reshape(1)
+    return idx.reshape(1), src
+
+
 def _check_scatter_shapes(op, x, idx, d, src=None):
     if idx.ndim != x.ndim and not (idx.ndim <= 1 and x.ndim <= 1):
         raise RuntimeError(f"Index tensor must have the same number of dimensions as "
@@ -580,6 +588,9 @@ def gather(input, dim, index, *, sparse_grad=False, out=None):
     x = input._data
     d = _wrap_dim(dim, x.ndim)
     _check_scatter_shapes("gather", x, idx, d)
+    if idx.ndim == 0 and x.ndim == 1:  # a 0-d index on a vector: one element, 0-d result
+        r = gather(input, d, index.reshape(1)).reshape(())
+        return r if out is None else _write(r, out)
     if x.ndim == 0:
         _bounds(idx, 1, d)
         r = Index.apply(input, key=())
@@ -621,6 +632,8 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
         raise RuntimeError(f"reduce argument must be either add or multiply. Got {reduce}")
     idx = _check_index(index, "scatter")
     x = input._data
+    if idx.ndim == 0 and x.ndim == 1:
+        idx, src = _vector_index(idx, src)
     d = _wrap_dim(dim, x.ndim)
     _check_scatter_shapes("scatter", x, idx, d,
                           src._data if isinstance(src, Tensor) else None)
@@ -636,6 +649,8 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
 def scatter_add(input, dim, index, src):
     idx = _check_index(index, "scatter_add")
     x = input._data
+    if idx.ndim == 0 and x.ndim == 1:
+        idx, src = _vector_index(idx, src)
     d = _wrap_dim(dim, x.ndim)
     _check_scatter_shapes("scatter_add", x, idx, d, src._data)
     _bounds(idx, x.shape[d] if x.ndim else 1, d)
@@ -653,6 +668,8 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
                            f"{reduce}")
     idx = _check_index(index, "scatter_reduce", allow_int32=False)
     x = input._data
+    if idx.ndim == 0 and x.ndim == 1:
+        idx, src = _vector_index(idx, src)
     d = _wrap_dim(dim, x.ndim)
     _check_scatter_shapes("scatter_reduce", x, idx, d, src._data)
     _bounds(idx, x.shape[d] if x.ndim else 1, d)
@@ -1059,7 +1076,67 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
     return out[0] if len(out) == 1 else tuple(out)
 
 
+# -- counting: bincount / histc (no gradient, as in PyTorch) -----------------------------------
+_C_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
+            "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+            "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+
+
+def _c_name(a):
+    """PyTorch's C++ name of an array's dtype, as its 'not implemented for' errors print it."""
+    return _C_NAMES.get(_dtype.from_np(a.dtype).name, str(a.dtype))
+
+
+def bincount(input, weights=None, minlength=0):
+    """Occurrences of each value of a 1-D non-negative integer tensor (summed weights if given).
+
+    Counts are int64; float32 weights give float32 sums, any other weights float64.
+    """
+    x = input._data
+    if x.dtype.kind not in "iu":
+        raise NotImplementedError(f'"bincount_cpu" not implemented for \'{_c_name(x)}\'')
+    if x.ndim != 1 or (x.size and int(x.min()) < 0):
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    if minlength < 0:
+        raise RuntimeError("minlength should be >= 0")
+    if weights is None:
+        return _wrap(xp.bincount(x, minlength=minlength).astype(xp.int64))
+    w = weights._data
+    if w.shape != x.shape:
+        raise RuntimeError("weights should be 1-d and have the same length as input")
+    out_dtype = xp.float32 if w.dtype == xp.float32 else xp.float64
+    return _wrap(xp.bincount(x, weights=w, minlength=minlength).astype(out_dtype))
+
+
+def histc(input, bins=100, min=0, max=0, *, out=None):  # noqa: A002
+    """Histogram of `bins` equal-width bins over [min, max] (the data's range when both are 0);
+    values outside are ignored, a value equal to max falls in the last bin."""
+    x = input._data
+    if x.dtype.kind != "f":
+        raise NotImplementedError(f'"histogram_cpu" not implemented for \'{_c_name(x)}\'')
+    if bins <= 0:
+        raise RuntimeError("torch.histc: bins must be > 0")
+    lo, hi = float(min), float(max)
+    if lo == hi and x.size:
+        lo, hi = float(x.min()), float(x.max())
+    if lo == hi:
+        lo, hi = lo - 1, hi + 1
+    if lo > hi:
+        raise RuntimeError("torch.histc: max must be larger than min")
+    flat = x.reshape(-1)
+    flat = flat[(flat >= lo) & (flat <= hi)]
+    pos = ((flat - x.dtype.type(lo)) * x.dtype.type(bins) / x.dtype.type(hi - lo)).astype(xp.int64)
+    pos[pos == bins] = bins - 1
+    r = _wrap(xp.bincount(pos, minlength=bins).astype(x.dtype))
+    if out is not None:
+        from ember._ops._helpers import write_out
+
+        return write_out(r, out)
+    return r
+
+
 bind({
+    "bincount": bincount, "histc": histc,
     "__getitem__": _getitem, "__setitem__": _setitem, "index_select": index_select,
     "gather": gather, "scatter": scatter, "scatter_add": scatter_add, "index_add": index_add,
     "index_fill": index_fill, "index_copy": index_copy, "masked_fill": masked_fill,

@@ -1,8 +1,10 @@
 """ember.nn: layers, losses, containers and the Module base class (PyTorch's torch.nn)."""
-from ember.nn import functional, init, utils  # noqa: F401
+from ember.nn import functional, init, parallel, utils  # noqa: F401
 from ember.nn import modules as modules  # noqa: F401
 from ember.nn.modules import *  # noqa: F403
 from ember.nn.modules import __all__ as _modules_all
+from ember.nn.parallel import DataParallel
 from ember.nn.parameter import Buffer, Parameter
 
-__all__ = ["Parameter", "Buffer", "functional", "init", "utils", *_modules_all]
+__all__ = ["Parameter", "Buffer", "DataParallel", "functional", "init", "parallel", "utils",
+           *_modules_all]

@@ -103,7 +103,7 @@ def _attention(query, key, value, attn_mask, dropout_p, is_causal, scale, weight
         scale = 1.0 / math.sqrt(query.shape[-1])
     keep = None
     if dropout_p > 0.0:
-        shape = xp.broadcast_shapes(query.shape[:-1], key.shape[:-2]) + (s,)
+        shape = xp.broadcast_shapes(query.shape[:-2], key.shape[:-2]) + (l, s)
         keep = (_random.rng().random(shape) >= dropout_p).astype(dt) * (1.0 / (1.0 - dropout_p))
     return Attention.apply(query, key, value, mask, scale=float(scale), keep=keep,
                            weights=weights)

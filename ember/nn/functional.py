@@ -241,15 +241,34 @@ def dropout1d(input, p=0.5, training=True, inplace=False):
     return _ops.feature_dropout(input, p, training, inplace, batched_ndim=2)
 
 
+def _feature_dropout_warning(name, ndim, spatial, ok):
+    warnings.warn(f"{name}: Received a {ndim}-D input to {name}, which is deprecated and will "
+                  "result in an error in a future release. To retain the behavior and silence "
+                  "this warning, please use dropout instead. Note that "
+                  f"{name} exists to provide channel-wise dropout on inputs with {spatial} "
+                  "spatial dimensions, a channel dimension, and an optional batch dimension "
+                  f"(i.e. {ok} inputs).", stacklevel=3)
+
+
 def dropout2d(input, p=0.5, training=True, inplace=False):
-    if input.ndim not in (3, 4):
-        warnings.warn(f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is "
-                      "deprecated and will result in an error in a future release.",
-                      stacklevel=2)
-    return _ops.feature_dropout(input, p, training, inplace, batched_ndim=3)
+    # NOTE: like PyTorch, dropout2d always drops along dim 1: a 3-D input is read as
+    # (N, C, L), not as an unbatched (C, H, W), and a 2-D (N, C) input drops single elements.
+    ndim = input.ndim
+    if ndim not in (3, 4):
+        _feature_dropout_warning("dropout2d", ndim, 2, "3D or 4D")
+    if ndim == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise "
+                      "1D dropout behavior is desired - input is interpreted as shape (N, C, L), "
+                      "where C is the channel dim. This behavior will change in a future release "
+                      "to interpret the input as one without a batch dimension, i.e. shape "
+                      "(C, H, W). To maintain the 1D channel-wise dropout behavior, please switch "
+                      "to using dropout1d instead.", stacklevel=2)
+    return _ops.feature_dropout(input, p, training, inplace, batched_ndim=1)
 
 
 def dropout3d(input, p=0.5, training=True, inplace=False):
+    if input.ndim not in (4, 5):
+        _feature_dropout_warning("dropout3d", input.ndim, 3, "4D or 5D")
     return _ops.feature_dropout(input, p, training, inplace, batched_ndim=4)
 
 

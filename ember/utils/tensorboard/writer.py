@@ -53,6 +53,14 @@ def _scalar(x):
     return x
 
 
+_uid = [0]
+
+
+def _unique(suffix):
+    _uid[0] += 1
+    return f".{os.getpid()}.{_uid[0]}{suffix}"
+
+
 def _step(step):
     return None if step is None else int(_scalar(step))
 
@@ -99,17 +107,24 @@ class SummaryWriter:
             log_dir = os.path.join("runs", f"{stamp}_{socket.gethostname()}{comment}")
         self.log_dir = os.fspath(log_dir)
         _check_writable(self.log_dir)
+        # NOTE: event files are named like PyTorch's, events.out.tfevents.<time>.<host>.<pid>.
+        # <uid><suffix>: tensorboardX alone names them by the second, so a writer reopened
+        # within the same second (log, close, log again) would overwrite the first file.
+        self._suffix = filename_suffix
         self._writer = tbx.SummaryWriter(self.log_dir, purge_step=purge_step,
                                          max_queue=max_queue, flush_secs=flush_secs,
-                                         filename_suffix=filename_suffix)
+                                         filename_suffix=_unique(filename_suffix))
         self._closed = False
 
     def get_logdir(self):
         return self.log_dir
 
     def _w(self):
+        # Like PyTorch, logging after close() reopens the writer: the events go to a new
+        # event file in the same log_dir (the tensorboard tutorial closes and keeps logging).
         if self._closed:
-            raise RuntimeError("SummaryWriter is closed; create a new one to keep logging")
+            self._writer._filename_suffix = _unique(self._suffix)
+            self._closed = False
         return self._writer
 
     def add_scalar(self, tag, scalar_value, global_step=None, walltime=None,
@@ -152,9 +167,17 @@ class SummaryWriter:
         self._w().add_hparams(hp, metrics, name=run_name, global_step=_step(global_step))
 
     def add_graph(self, model, input_to_model=None, verbose=False, use_strict_trace=True):
-        raise NotImplementedError(
-            "SummaryWriter.add_graph is not supported in ember: it needs torch.jit tracing. "
-            "Log the model's structure with add_text(tag, str(model)) instead.")
+        """The model's graph for TensorBoard's Graphs tab. PyTorch traces it with torch.jit;
+        ember runs one forward pass and reads the graph off autograd (see _graph.py)."""
+        from ember.utils.tensorboard._graph import build_graph, protos
+
+        if input_to_model is None:
+            raise ValueError("add_graph needs input_to_model: ember builds the graph from one "
+                             "forward pass of the model on it")
+        graph = build_graph(model, input_to_model, protos(_require()))
+        if verbose:
+            print(graph)
+        self._w()._get_file_writer().add_onnx_graph(graph)
 
     def add_embedding(self, mat, metadata=None, label_img=None, global_step=None, tag="default",
                       metadata_header=None):

@@ -98,9 +98,41 @@ def test_add_hparams_writes_metrics(tmp_path):
         w.add_hparams([("lr", 1)], {})
 
 
-def test_add_graph_is_explicitly_unsupported(tmp_path):
-    with SummaryWriter(tmp_path) as w, pytest.raises(NotImplementedError, match="add_graph"):
-        w.add_graph(object())
+class _GraphNet(ember.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = ember.nn.Conv2d(1, 2, 3)
+        self.head = ember.nn.Sequential(ember.nn.Flatten(), ember.nn.Linear(2 * 4 * 4, 3))
+
+    def forward(self, x):
+        return self.head(ember.nn.functional.relu(self.conv1(x)))
+
+
+def test_add_graph_writes_module_scoped_graph(tmp_path):
+    with SummaryWriter(tmp_path) as w:
+        w.add_graph(_GraphNet(), ember.randn(2, 1, 6, 6))
+    nodes = {n.name: n for n in _read(tmp_path).Graph().node}
+    assert nodes["input/input.0"].op == "IO Node"
+    conv = nodes["_GraphNet/Conv2d[conv1]/Convolution"]
+    assert list(conv.input) == ["input/input.0", "_GraphNet/conv1/weight",
+                                "_GraphNet/conv1/bias"]
+    assert nodes["_GraphNet/Relu"].input == ["_GraphNet/Conv2d[conv1]/Convolution"]
+    addmm = nodes["_GraphNet/head/Linear[1]/Addmm"]
+    assert "_GraphNet/head/1/weight" in addmm.input
+    out = nodes["output/output.0"]
+    assert out.input == ["_GraphNet/head/Linear[1]/Addmm"]
+    dims = [d.size for d in out.attr["_output_shapes"].list.shape[0].dim]
+    assert dims == [2, 3]
+
+
+def test_add_graph_leaves_model_and_input_untouched(tmp_path):
+    net, x = _GraphNet(), ember.randn(2, 1, 6, 6)
+    with SummaryWriter(tmp_path) as w:
+        w.add_graph(net, (x,))
+        with pytest.raises(ValueError, match="input_to_model"):
+            w.add_graph(net)
+    assert not x.requires_grad and all(p.grad is None for p in net.parameters())
+    assert not net.conv1._forward_hooks
 
 
 def test_non_writable_log_dir_is_a_clear_error(tmp_path):
@@ -117,8 +149,12 @@ def test_closed_writer_and_default_logdir(tmp_path, monkeypatch):
     w.flush()
     w.close()
     w.close()  # idempotent
-    with pytest.raises(RuntimeError, match="closed"):
-        w.add_scalar("x", 1.0, 0)
+    w.add_scalar("x", 1.0, 0)  # as in PyTorch, logging after close() reopens the writer
+    w.add_scalar("x", 2.0, 1)
+    w.close()
+    events = [f for f in os.listdir(w.get_logdir()) if f.startswith("events.")]
+    assert len(events) == 2  # the reopened writer starts a new event file
+    assert [e.value for e in _read(w.get_logdir()).Scalars("x")] == [1.0, 2.0]
 
 
 def test_missing_tensorboardx_says_how_to_install(monkeypatch):
