@@ -608,7 +608,12 @@ def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=F
                 requires_grad=requires_grad)
 
 
-bind({"new_zeros": _new_method(zeros), "new_ones": _new_method(ones),
+def new(self, *args, **kwargs):
+    """Legacy `x.new(...)`: like `ember.Tensor(...)` with x's dtype (sizes or data)."""
+    return legacy_new(Tensor, self.dtype, *args, **kwargs)
+
+
+bind({"new": new, "new_zeros": _new_method(zeros), "new_ones": _new_method(ones),
       "new_empty": _new_method(empty), "new_tensor": new_tensor, "new_full": new_full,
       "fill_": fill_, "zero_": zero_, "copy_": copy_})
 

@@ -5,6 +5,8 @@ Binary ops are full classes (they undo broadcasting). The promotion and error-wo
 (`_make_inplace`, `_inplace_from`, `_check_inplace`) live here; unary.py (unary math rule
 table, float math) and comparison.py (comparisons, logic, clamp, where, lerp) build on them.
 """
+import warnings
+
 from ember import _dtype
 from ember._ops._helpers import (
     Tensor,
@@ -343,8 +345,20 @@ def _lean(ufunc, input, other, floats_only=False):
     return None
 
 
-def add(input, other, *, alpha=1, out=None):
+def _alpha_overload(name, other, extra):
+    """PyTorch's deprecated `add(input, Number alpha, Tensor other)` form (old notebooks)."""
+    if len(extra) == 1 and isinstance(extra[0], Tensor) and isinstance(other, (int, float)):
+        warnings.warn(f"This overload of {name} is deprecated:\n\t{name}(Number alpha, Tensor "
+                      f"other)\nConsider using one of the following signatures instead:\n\t"
+                      f"{name}(Tensor other, *, Number alpha = 1)", UserWarning, stacklevel=3)
+        return extra[0], other
+    raise TypeError(f"{name}() takes 2 positional arguments but {2 + len(extra)} were given")
+
+
+def add(input, other, *extra, alpha=1, out=None):
     """input + alpha * other, with broadcasting and PyTorch's type promotion."""
+    if extra:
+        other, alpha = _alpha_overload("add", other, extra)
     if alpha == 1 and out is None:
         r = _lean(xp.add, input, other)
         if r is not None:
@@ -362,8 +376,10 @@ def add(input, other, *, alpha=1, out=None):
     return r if out is None else write_out(r, out)
 
 
-def sub(input, other, *, alpha=1, out=None):
+def sub(input, other, *extra, alpha=1, out=None):
     """input - alpha * other. Bool operands are refused, as in PyTorch."""
+    if extra:
+        other, alpha = _alpha_overload("sub", other, extra)
     if alpha == 1 and out is None:
         r = _lean(xp.subtract, input, other)
         if r is not None:

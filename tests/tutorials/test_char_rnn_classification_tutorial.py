@@ -253,8 +253,6 @@ def test_char_rnn_classification_runs_on_ember(in_tmp):
     assert all(len(p) == 3 and p[0][0] >= p[1][0] >= p[2][0] for p in ns["predictions_made"])
 
 
-@pytest.mark.xfail(strict=True, reason="ember/_ops/elementwise.py: the deprecated "
-                   "add_(Number alpha, Tensor other) overload is not accepted")
 def test_legacy_add_alpha_first_overload():
     import ember
 

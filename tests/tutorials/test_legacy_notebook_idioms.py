@@ -34,6 +34,13 @@ ROWS = {
     "max_builtin": lambda m: max(m.tensor([1.0, 5.0, 3.0])),
     "zero_grad_keep": lambda m: _zero_grad_keep(m),
     "detach_numpy": lambda m: m.ones(2, requires_grad=True).detach().numpy(),
+    "new_data": lambda m: m.tensor([1.0, 2.0]).new([3, 4]),
+    "new_sizes": lambda m: m.tensor([1.0, 2.0]).new(2, 3).zero_(),
+    "new_empty_legacy": lambda m: m.tensor([1, 2]).new(),
+    "add_alpha_first": lambda m: m.ones(3).add_(-0.5, m.ones(3)),
+    "sub_alpha_first": lambda m: m.ones(3).sub(2, m.ones(3)),
+    "addcmul_": lambda m: m.ones(3).addcmul_(m.ones(3), m.ones(3), value=2),
+    "addcdiv_": lambda m: m.ones(3).addcdiv_(m.ones(3), m.full((3,), 2.0), value=2),
 }
 
 
@@ -75,21 +82,22 @@ def test_idiom_matches_pytorch(name):
         np.testing.assert_allclose(ours[0][2], theirs[0][2], rtol=1e-6)
     else:
         assert ours[0] == theirs[0]
-    assert ours[1] == theirs[1]  # the same deprecation warnings
+    if name not in WARNS_ONCE_IN_TORCH:
+        assert ours[1] == theirs[1]  # the same deprecation warnings
 
 
-XFAIL = [
-    ("Tensor.new(*sizes) / Tensor.new(data) (legacy constructor) is missing; "
-     "ember/_ops/creation.py", lambda m: m.tensor([1.0, 2.0]).new([3, 4])),
-    ("deprecated add_(Number alpha, Tensor other) overload; ember/_ops/elementwise.py",
-     lambda m: m.ones(3).add_(-0.5, m.ones(3))),
-    ("deprecated sub_(Number alpha, Tensor other) overload; ember/_ops/elementwise.py",
-     lambda m: m.ones(3).sub_(2, m.ones(3))),
-    ("torch.addcmul / Tensor.addcmul_ (custom optimizers) are missing; "
-     "ember/_ops/elementwise.py", lambda m: m.ones(3).addcmul_(m.ones(3), m.ones(3), value=2)),
-    ("torch.addcdiv / Tensor.addcdiv_ are missing; ember/_ops/elementwise.py",
-     lambda m: m.ones(3).addcdiv_(m.ones(3), m.full((3,), 2.0), value=2)),
-]
+# torch emits these deprecation warnings once per process (with a C++ source trailer), so
+# their text is checked on ember alone
+WARNS_ONCE_IN_TORCH = {"add_alpha_first", "sub_alpha_first"}
+
+
+@pytest.mark.parametrize("name", sorted(WARNS_ONCE_IN_TORCH))
+def test_deprecated_alpha_overload_warns(name):
+    _, warned = _run(ROWS[name], ember)
+    assert len(warned) == 1 and "(Number alpha, Tensor other)" in warned[0][1]
+
+
+XFAIL = []  # every idiom collected so far runs; add new strict xfails here
 
 
 @pytest.mark.parametrize("fn", [
