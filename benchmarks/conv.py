@@ -1,4 +1,4 @@
-"""conv2d forward+backward: ember vs torch on the tutorial networks' conv shapes.
+"""conv2d and max_pool2d forward+backward: ember vs torch on the tutorial networks' shapes.
 
     python benchmarks/conv.py [--threads N] [--repeat R] [--cpu]
 
@@ -28,7 +28,33 @@ CASES = [
 ]
 
 
+# (name, input shape, kernel): max_pool2d after a ReLU, so windows of zeros (ties) are common
+POOL_CASES = [
+    ("cifar_b128 pool1", (128, 6, 28, 28), 2),
+    ("cifar_b128 pool2", (128, 16, 10, 10), 2),
+    ("lenet_b64 pool1", (64, 32, 28, 28), 2),
+    ("lenet_b64 pool2", (64, 64, 14, 14), 2),
+]
+
+
+def make_pool_step(lib, case):
+    _, xs, k = case
+    rng = np.random.default_rng(0)
+    x = lib.tensor(np.maximum(rng.standard_normal(xs).astype(np.float32), 0),
+                   requires_grad=True)
+    pool = lib.nn.functional.max_pool2d
+    g = lib.ones(pool(x, k).shape)
+
+    def step():
+        pool(x, k).backward(g)
+
+    step()
+    return step
+
+
 def make_step(lib, case):
+    if len(case) == 3:
+        return make_pool_step(lib, case)
     _, xs, ws, pad, xgrad = case
     rng = np.random.default_rng(0)
     x = lib.tensor(rng.standard_normal(xs).astype(np.float32), requires_grad=xgrad)
@@ -81,7 +107,7 @@ def main():
     if args.threads:
         torch.set_num_threads(args.threads)
     print(f"{'shape':<18}{'ember ms':>10}{'torch ms':>10}{'ratio':>8}")
-    for case in CASES:
+    for case in CASES + POOL_CASES:
         te, tt = bench([make_step(ember, case), make_step(torch, case)], args.repeat)
         print(f"{case[0]:<18}{te * 1e3:>10.3f}{tt * 1e3:>10.3f}{te / tt:>8.2f}")
 

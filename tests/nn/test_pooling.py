@@ -182,3 +182,13 @@ def test_unfold_fold_modules():
     np.testing.assert_allclose(nn.Fold((4, 5), 2)(nn.Unfold(2)(ember.tensor(x))).numpy(),
                                torch.nn.Fold((4, 5), 2)(torch.nn.Unfold(2)(
                                    torch.tensor(x))).numpy(), rtol=1e-6)
+
+
+@requires_torch
+@pytest.mark.parametrize("kw", [{"kernel_size": 2}, {"kernel_size": 3, "stride": 2},
+                                {"kernel_size": 2, "stride": 1, "padding": 1}])
+def test_max_pool_after_relu_parity(kw):
+    """ReLU then max pooling, as in CNNs: many windows are all zeros (ties), and the gradient
+    of each window must reach only its first zero, as in torch."""
+    x = np.maximum(RNG.standard_normal((3, 4, 12, 12)).astype(np.float32), 0)
+    check_parity(lambda m, x: m.nn.functional.max_pool2d(x, **kw), x, grad=True)
