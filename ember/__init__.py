@@ -41,6 +41,8 @@ from ember._dtype import (
     uint64,
 )
 from ember._ops import _fast, _registry
+from ember._ops import creation as _ops_creation
+from ember._ops.comparison import *
 from ember._ops.conversion import clone
 from ember._ops.creation import *
 from ember._ops.creation import (
@@ -60,7 +62,10 @@ from ember._ops.creation import (
 from ember._ops.elementwise import *
 from ember._ops.linalg import *
 from ember._ops.reduction import *
+from ember._ops.sampling import *
 from ember._ops.shape import *
+from ember._ops.statistics import *
+from ember._ops.unary import *
 from ember._printing import set_printoptions
 from ember._random import (
     Generator,
@@ -85,6 +90,13 @@ from ember.autograd.grad_mode import (
 # after every op family is imported (order matters: these patch Tensor and ember)
 _registry.load_families()
 _fast.install()
+
+# Tensor-method-only names that `import *` brought in: PyTorch has no torch.<name> for them
+for _name in ("contiguous", "expand", "expand_as", "repeat", "reshape_as", "sum_to_size",
+              "unsqueeze_dims", "view", "view_as", "range_"):
+    globals().pop(_name, None)
+del _name
+range = _ops_creation.range_  # noqa: A001 - torch.range (deprecated in PyTorch, kept for code)
 
 strided = "ember.strided"
 contiguous_format = preserve_format = channels_last = "ember.contiguous_format"

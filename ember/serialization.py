@@ -186,16 +186,94 @@ def _write_record(zf, name, data):
         w.write(mv)
 
 
-def _write_archive(obj, f, protocol):
+class _NeedsPurePickler(Exception):
+    """Raised by the fast pickler for objects only the pure-Python pickler can write."""
+
+
+_PLACEHOLDERS = {}  # (module, name) -> placeholder class defined in this module
+
+
+def _placeholder(g):
+    """A class of this module standing in for `g` during C pickling; its GLOBAL opcode is
+    rewritten to `g`'s afterwards (at protocol 2 a GLOBAL is plain text)."""
+    cls = _PLACEHOLDERS.get((g.module, g.name))
+    if cls is None:
+        name = f"_TORCHREF_{len(_PLACEHOLDERS)}"
+        cls = type(name, (), {"__module__": __name__, "__qualname__": name})
+        globals()[name] = cls
+        cls._opcode = (f"c{__name__}\n{name}\n".encode(),
+                       f"c{g.module}\n{g.name}\n".encode())
+        _PLACEHOLDERS[(g.module, g.name)] = cls
+    return cls
+
+
+class _FastPickler(pickle.Pickler):
+    """The C pickler with the same tensor handling (3x faster on many small tensors)."""
+
+    def __init__(self, file, protocol):
+        super().__init__(file, protocol)
+        self.storages = {}
+        self._keep = []
+        self.used = set()
+
+    _storage_for = _Pickler._storage_for
+    _reduce_tensor = _Pickler._reduce_tensor
+
+    def _ph(self, g):
+        cls = _placeholder(g)
+        self.used.add(cls)
+        return cls
+
+    def persistent_id(self, obj):
+        if type(obj) is _Storage:
+            name = _STORAGE_OF[obj.dtype.name]
+            return ("storage", self._ph(_Global("torch", name)), obj.key, "cpu", obj.array.size)
+        return None
+
+    def reducer_override(self, obj):
+        t = type(obj)
+        if t is _Call:
+            return (self._ph(obj.fn), obj.args)
+        if isinstance(obj, Tensor):
+            fn, args = self._reduce_tensor(obj)
+            return (self._ph(fn), args)
+        if t is _device_cls:
+            return (self._ph(_TORCH_DEVICE), (str(obj),))
+        if t is Size:
+            return (self._ph(_TORCH_SIZE), (tuple(obj),))
+        if t is _dtype.dtype or t is _Global:
+            raise _NeedsPurePickler
+        return NotImplemented
+
+
+def _dump(obj, protocol):
+    """The data.pkl bytes: the fast C pickler at protocol 2, else the pure-Python one."""
+    if protocol == 2:
+        buf = io.BytesIO()
+        fast = _FastPickler(buf, protocol)
+        try:
+            fast.dump(obj)
+        except _NeedsPurePickler:
+            pass
+        else:
+            data = buf.getvalue()
+            for cls in fast.used:
+                data = data.replace(*cls._opcode)
+            return data, fast.storages
     buf = io.BytesIO()
     pickler = _Pickler(buf, protocol)
     pickler.dump(obj)
+    return buf.getvalue(), pickler.storages
+
+
+def _write_archive(obj, f, protocol):
+    data, storages = _dump(obj, protocol)
     with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
-        _write_record(zf, "archive/data.pkl", buf.getbuffer())
+        _write_record(zf, "archive/data.pkl", data)
         _write_record(zf, "archive/.format_version", b"1")
         _write_record(zf, "archive/.storage_alignment", b"64")
         _write_record(zf, "archive/byteorder", b"little")
-        for st in pickler.storages.values():
+        for st in storages.values():
             a = st.array
             if a.dtype.byteorder == ">":
                 a = a.astype(a.dtype.newbyteorder("<"))

@@ -410,3 +410,17 @@ def test_mmap_load(tmp_path, monkeypatch):
     assert ember.load(path)["a"][0].item() == 0.0
     with pytest.raises(ValueError, match="file path"):
         ember.load(io.BytesIO(path.read_bytes()), mmap=True)
+
+
+@pytest.mark.parametrize("protocol", [2, 4])
+def test_pickle_names_only_torch_globals(protocol):
+    obj = {"w": ember.ones(2), "p": ember.nn.Parameter(ember.ones(1)),
+           "d": ember.device("cpu"), "s": ember.Size([2]), "t": ember.float16}
+    buf = io.BytesIO()
+    ember.save(obj, buf, pickle_protocol=protocol)
+    pkl = zipfile.ZipFile(io.BytesIO(buf.getvalue())).read("archive/data.pkl")
+    assert b"ember" not in pkl and b"torch._utils" in pkl
+    obj.pop("t")  # without a dtype the fast (C) pickler writes it
+    buf = io.BytesIO()
+    ember.save(obj, buf, pickle_protocol=protocol)
+    assert b"ember" not in zipfile.ZipFile(io.BytesIO(buf.getvalue())).read("archive/data.pkl")

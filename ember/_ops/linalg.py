@@ -778,7 +778,7 @@ class VectorNorm(Op):
         return xp.where(rk == 0, 0, gk * xp.sign(x) * (xp.abs(x) / safe) ** (p - 1))
 
     def tbackward(ctx, g):
-        from ember._ops.elementwise import where
+        from ember._ops.comparison import where
         from ember._ops.shape import unsqueeze_dims
 
         if ctx.ord != 2:
@@ -1115,7 +1115,7 @@ def inverse(input, *, out=None):
 
 
 def logdet(input):
-    from ember._ops.elementwise import log
+    from ember._ops.unary import log
 
     sign, logabs = _la().slogdet(input)
     if (sign._data >= 0).all():

@@ -8,6 +8,7 @@ import warnings
 
 from ember import _random
 from ember._ops._helpers import Tensor, _wrap, bind, xp
+from ember._ops.unary import _zero_of
 from ember.autograd.function import Op
 from ember.autograd.grad_mode import _enabled
 
@@ -238,16 +239,26 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
 
 
 # -- pointwise activations --------------------------------------------------------------------
+# activations whose gradient needs only the output (as in PyTorch, which saves `result`)
+_OUTPUT_ONLY = {"Relu", "Sigmoid", "Tanh"}
+
+
 def _activation(name, fwd, bwd, bw_name):
     """An Op for y = fwd(x, **params) with grad_x = bwd(g, x, y, **params)."""
+
+    output_only = name in _OUTPUT_ONLY
 
     def forward(ctx, x, **p):
         y = fwd(x, **p)
         ctx.p = p
-        ctx.save_for_backward(x, y)
+        # NOTE: keep only what backward reads; saving x too would keep every layer's
+        # pre-activation alive until backward
+        ctx.save_for_backward(y) if output_only else ctx.save_for_backward(x, y)
         return y
 
     def backward(ctx, g):
+        if output_only:
+            return bwd(g, None, ctx.saved[0], **ctx.p)
         x, y = ctx.saved
         return bwd(g, x, y, **ctx.p)
 
@@ -327,7 +338,7 @@ def _hardswish_grad(g, x, y):
 
 _ACTS = {
     # name: (forward(x, **p), backward(g, x, y, **p), torch's backward node name)
-    "relu": (lambda x: xp.maximum(x, 0, dtype=x.dtype), lambda g, x, y: g * (y > 0),
+    "relu": (lambda x: xp.maximum(x, _zero_of(x.dtype)), lambda g, x, y: g * (y > 0),
              "ReluBackward0"),
     "leaky_relu": (lambda x, negative_slope=0.01: xp.where(x > 0, x, x * negative_slope),
                    lambda g, x, y, negative_slope=0.01: xp.where(x > 0, g, g * negative_slope),
@@ -384,6 +395,8 @@ def activation(name, input, inplace=False, **params):
     _check_float(input, name)
     op = ACT_OPS[name]
     if not inplace:
+        if not (input._requires_grad and _enabled[0]):
+            return _wrap(_ACTS[name][0](input._data, **params))  # no graph needed
         return op.apply(input, **params)
     if _enabled[0] and input._requires_grad:
         from ember._ops.conversion import clone

@@ -1,5 +1,6 @@
-"""Reductions: sum, mean and friends, with `dim` as int/tuple/negative and `keepdim`."""
-import warnings
+"""Reductions: sum, mean, prod, max/min/amax/amin/argmax/argmin, norm, logsumexp, all/any,
+with `dim` as int/tuple/negative and `keepdim`. Statistics (var/std, cumulative ops,
+median/mode, nan-aware sums) are in statistics.py."""
 from collections import namedtuple
 
 from ember import _dtype
@@ -140,8 +141,6 @@ def _return_type(name, fields):
 
 max_result = _return_type("max", ["values", "indices"])
 min_result = _return_type("min", ["values", "indices"])
-median_result = _return_type("median", ["values", "indices"])
-mode_result = _return_type("mode", ["values", "indices"])
 aminmax_result = _return_type("aminmax", ["min", "max"])
 
 
@@ -248,14 +247,6 @@ class MinBackward1(SelectDim):
     _bw_name = "MinBackward0"
 
 
-class MedianSelect(SelectDim):
-    _bw_name = "MedianBackward1"
-
-
-class ModeSelect(SelectDim):
-    _bw_name = "ModeBackward0"
-
-
 class Extreme(Op):
     """amax/amin (and max()/min() without dim): the gradient is split evenly among ties."""
 
@@ -300,10 +291,10 @@ class MinAll(Extreme):
 
 def _minmax(name, input, dim, keepdim, out, all_cls, dim_cls, argfn, result):
     if isinstance(dim, Tensor):  # max(a, b): the binary form
-        from ember._ops import elementwise
+        from ember._ops import comparison
 
-        return getattr(elementwise, "maximum" if name == "max" else "minimum")(input, dim,
-                                                                               out=out)
+        return getattr(comparison, "maximum" if name == "max" else "minimum")(input, dim,
+                                                                              out=out)
     x = input._data
     fn = xp.max if name == "max" else xp.min
     if dim is None:
@@ -409,113 +400,6 @@ def argmax(input, dim=None, keepdim=False, *, out=None):
 def argmin(input, dim=None, keepdim=False, *, out=None):
     """Index of the minimum (of the flattened input when dim is None)."""
     return write_out(_arg("argmin", xp.argmin, input, dim, keepdim), out)
-
-
-# -- var / std ----------------------------------------------------------------------------------
-class Var(Op):
-    def forward(ctx, x, axes=None, keepdim=False, correction=1, name="var"):
-        mu = xp.mean(x, axis=axes, keepdims=True) if x.size else xp.zeros(
-            [1 if axes is None or i in axes else s for i, s in enumerate(x.shape)], x.dtype)
-        d = x - mu
-        n = x.size if axes is None else _count(x.shape, axes)
-        ctx.save_for_backward(d)
-        ctx.axes, ctx.keepdim, ctx.denom = axes, keepdim, _denom(n, correction)
-        if not ctx.denom:
-            warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly "
-                          "less than the reduction factor (input numel divided by output "
-                          "numel).",
-                          UserWarning, stacklevel=4)
-        v = xp.sum(d * d, axis=axes, keepdims=keepdim) / ctx.denom
-        return v.astype(x.dtype, copy=False)
-
-    def backward(ctx, g):
-        (d,) = ctx.saved
-        return _keep(g, ctx.axes, ctx.keepdim) * (2.0 * _inv(ctx.denom)) * d
-
-    def tbackward(ctx, g):
-        from ember._ops.shape import unsqueeze_dims
-
-        x = ctx.inputs[0]
-        d = x - mean(x, ctx.axes, keepdim=True)
-        if ctx.axes is not None and not ctx.keepdim:
-            g = unsqueeze_dims(g, ctx.axes)
-        return g * d * (2.0 * _inv(ctx.denom))
-
-
-class Std(Op):
-    def forward(ctx, x, axes=None, keepdim=False, correction=1):
-        v = Var.forward(ctx, x, axes, keepdim, correction, "std")
-        y = xp.sqrt(v)
-        ctx.y = y
-        return y
-
-    def backward(ctx, g):
-        (d,) = ctx.saved
-        y = _keep(ctx.y, ctx.axes, ctx.keepdim)
-        # NOTE: zero gradient where the std is 0 (constant slices), as PyTorch masks it
-        gy = xp.where(y == 0, 0, _keep(g, ctx.axes, ctx.keepdim) * _inv(ctx.denom)
-                      / xp.where(y == 0, 1, y))
-        return gy * d
-
-    def tbackward(ctx, g):
-        from ember._ops.shape import unsqueeze_dims
-
-        x = ctx.inputs[0]
-        d = x - mean(x, ctx.axes, keepdim=True)
-        y = std(x, ctx.axes, keepdim=True, correction=ctx.denom_c)
-        if ctx.axes is not None and not ctx.keepdim:
-            g = unsqueeze_dims(g, ctx.axes)
-        return g * d * _inv(ctx.denom) / y
-
-
-def _denom(n, correction):
-    d = n - correction
-    return float(d) if d > 0 else 0.0
-
-
-def _inv(d):
-    return 1.0 / d if d else float("inf")
-
-
-def _var_args(name, input, dim, unbiased, keepdim, correction):
-    if isinstance(dim, bool):  # legacy var(input, unbiased)
-        dim, unbiased = None, dim
-    if unbiased is not None and correction is not None:
-        raise RuntimeError(f"{name}: can't pass both unbiased and correction")
-    if correction is None:
-        correction = 1 if unbiased is None or unbiased else 0
-    if input.dtype.category < _dtype.FLOAT:
-        raise RuntimeError("std and var only support floating point and complex dtypes")
-    return _axes(dim, input._data.ndim), correction
-
-
-def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
-    """Variance over `dim` with Bessel's `correction` (1 by default; unbiased=False -> 0)."""
-    axes, c = _var_args("var", input, dim, unbiased, keepdim, correction)
-    return write_out(Var.apply(input, axes=axes, keepdim=keepdim, correction=c), out)
-
-
-def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
-    """Standard deviation over `dim` (see var)."""
-    axes, c = _var_args("std", input, dim, unbiased, keepdim, correction)
-    r = Std.apply(input, axes=axes, keepdim=keepdim, correction=c)
-    if r.grad_fn is not None:
-        r.grad_fn.denom_c = c
-    return write_out(r, out)
-
-
-def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return (var(input, dim, unbiased, keepdim, correction=correction),
-            mean(input, _mean_dim(input, dim), keepdim))
-
-
-def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return (std(input, dim, unbiased, keepdim, correction=correction),
-            mean(input, _mean_dim(input, dim), keepdim))
-
-
-def _mean_dim(input, dim):
-    return None if isinstance(dim, bool) else dim
 
 
 # -- norm / logsumexp ---------------------------------------------------------------------------
@@ -630,190 +514,14 @@ def any(input, dim=None, keepdim=False, *, out=None):  # noqa: A001
     return _logical(xp.any, input, dim, keepdim, out)
 
 
-def count_nonzero(input, dim=None):
-    x = input._data
-    axes = _axes(dim, x.ndim)
-    return _wrap(xp.asarray(xp.count_nonzero(x, axis=axes), dtype=xp.int64))
-
-
-def nansum(input, dim=None, keepdim=False, *, dtype=None):
-    from ember._ops.elementwise import isnan, where
-
-    if input.dtype.category < _dtype.FLOAT:
-        return sum(input, dim, keepdim, dtype=dtype)
-    return sum(where(isnan(input), 0.0, input), dim, keepdim, dtype=dtype)
-
-
-def nanmean(input, dim=None, keepdim=False, *, dtype=None):
-    from ember._ops.elementwise import isnan
-
-    if input.dtype.category < _dtype.FLOAT:
-        raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype "
-                           f"but got {input.dtype.name.capitalize()}")
-    n = sum(~isnan(input), dim, keepdim)
-    return nansum(input, dim, keepdim, dtype=dtype) / n
-
-
-# -- cumulative ---------------------------------------------------------------------------------
-class Cumsum(Op):
-    def forward(ctx, x, axis=0, dtype=None):
-        ctx.axis = axis
-        return xp.cumsum(x, axis=axis, dtype=dtype)
-
-    def backward(ctx, g):
-        a = ctx.axis
-        return xp.flip(xp.cumsum(xp.flip(g, a), axis=a), a)
-
-    def tbackward(ctx, g):
-        from ember._ops.shape import flip
-
-        return flip(cumsum(flip(g, ctx.axis), ctx.axis), ctx.axis)
-
-
-class Cumprod(Op):
-    def forward(ctx, x, axis=0, dtype=None):
-        y = xp.cumprod(x, axis=axis, dtype=dtype)
-        ctx.save_for_backward(x, y)
-        ctx.axis = axis
-        return y
-
-    def backward(ctx, g):
-        x, y = ctx.saved
-        a = ctx.axis
-        if (x != 0).all():
-            return xp.flip(xp.cumsum(xp.flip(g * y, a), axis=a), a) / x
-        # NOTE: with zeros, d y_j / d x_k = prod_{i <= j, i != k} x_i: one cumprod per k
-        n = x.shape[a]
-        gx = xp.empty_like(x, dtype=g.dtype)
-        for k in range(n):
-            xk = x.copy()
-            xp.put_along_axis(xk, xp.full([1 if i == a else s for i, s in
-                                           enumerate(x.shape)], k), 1, a)
-            cp = xp.cumprod(xk, axis=a)
-            tail = xp.take(g * cp, range(k, n), axis=a).sum(axis=a, keepdims=True)
-            xp.put_along_axis(gx, xp.full(tail.shape, k), tail, a)
-        return gx
-
-
-def _cum_args(input, dim, dtype):
-    if dtype is not None:
-        dtype = _dtype.to_dtype(dtype).np
-    elif input._data.dtype.kind in "biu":
-        dtype = xp.int64
-    axis = _one_dim(dim, input._data.ndim)
-    return (0 if input._data.ndim == 0 else axis), dtype
-
-
-def cumsum(input, dim, *, dtype=None, out=None):
-    """Cumulative sum along `dim` (integer and bool inputs give int64)."""
-    axis, dtype = _cum_args(input, dim, dtype)
-    if input._data.ndim == 0:
-        return write_out(Sum.apply(input, dtype=dtype), out)
-    return write_out(Cumsum.apply(input, axis=axis, dtype=dtype), out)
-
-
-def cumprod(input, dim, *, dtype=None, out=None):
-    """Cumulative product along `dim` (integer and bool inputs give int64)."""
-    axis, dtype = _cum_args(input, dim, dtype)
-    if input._data.ndim == 0:
-        return write_out(Prod.apply(input, dtype=dtype), out)
-    return write_out(Cumprod.apply(input, axis=axis, dtype=dtype), out)
-
-
-def _cumsum_(self, dim, *, dtype=None):
-    from ember._ops.elementwise import _inplace_from
-
-    return _inplace_from(self, cumsum(self, dim, dtype=dtype), "cumsum")
-
-
-def _cumprod_(self, dim, *, dtype=None):
-    from ember._ops.elementwise import _inplace_from
-
-    return _inplace_from(self, cumprod(self, dim, dtype=dtype), "cumprod")
-
-
-# -- median / mode ------------------------------------------------------------------------------
-def _median_index(x, axis):
-    """Index of the lower median along `axis`; a slice with NaN answers its first NaN."""
-    n = x.shape[axis]
-    order = xp.argsort(x, axis=axis, kind="stable")
-    k = (n - 1) // 2
-    idx = xp.take(order, k, axis=axis)
-    if x.dtype.kind == "f":
-        nan = xp.isnan(x)
-        has = nan.any(axis=axis)
-        if has.any():
-            idx = xp.where(has, xp.argmax(nan, axis=axis), idx)
-    return idx.astype(xp.int64, copy=False)
-
-
-class MedianAll(Extreme):
-    _bw_name = "MedianBackward0"
-
-
-def median(input, dim=None, keepdim=False, *, out=None):
-    """median(input) -> lower median value; median(input, dim) -> (values, indices)."""
-    x = input._data
-    if dim is None:
-        if x.size == 0:
-            return _wrap(xp.asarray(xp.nan, dtype=x.dtype))
-        flat = x.reshape(-1)
-        i = int(_median_index(flat, 0))
-        return MedianAll.apply(input, fn=lambda a, axis=None, keepdims=False: a.reshape(-1)[i])
-    axis = _one_dim(dim, x.ndim)
-    if x.ndim == 0:
-        return median_result(input * 1 if input._requires_grad else _wrap(x.copy()),
-                             _wrap(xp.zeros((), xp.int64)))
-    if x.shape[axis] == 0:
-        raise IndexError(f"median(): Expected reduction dim {axis} to have non-zero size.")
-    idx = _median_index(x, axis)
-    values = MedianSelect.apply(input, idx, axis=axis, keepdim=keepdim)
-    return median_result(values, _wrap(xp.expand_dims(idx, axis) if keepdim else idx))
-
-
-def _mode_index(x, axis):
-    """Index (the last occurrence, as PyTorch's CPU kernel) of the most frequent value of each
-    slice along `axis`; ties between values go to the smallest value."""
-    moved = xp.moveaxis(x, axis, -1)
-    rows = moved.reshape(-1, moved.shape[-1])
-    n = rows.shape[1]
-    order = xp.argsort(rows, axis=1, kind="stable")
-    s = xp.take_along_axis(rows, order, 1)
-    out = xp.empty(rows.shape[0], dtype=xp.int64)
-    for r in range(rows.shape[0]):
-        starts = xp.flatnonzero(xp.concatenate([[True], s[r, 1:] != s[r, :-1]]))
-        lengths = xp.diff(xp.append(starts, n))
-        best = starts[xp.argmax(lengths)]
-        val = s[r, best]
-        out[r] = xp.flatnonzero(rows[r] == val)[-1]
-    return out.reshape(moved.shape[:-1])
-
-
-def mode(input, dim=-1, keepdim=False):
-    """Most frequent value along `dim` -> (values, indices)."""
-    x = input._data
-    axis = _one_dim(dim, x.ndim)
-    if x.ndim == 0:
-        return mode_result(input * 1 if input._requires_grad else _wrap(x.copy()),
-                           _wrap(xp.zeros((), xp.int64)))
-    if x.shape[axis] == 0:
-        raise IndexError(f"mode(): Expected reduction dim {axis} to have non-zero size.")
-    idx = _mode_index(x, axis)
-    values = ModeSelect.apply(input, idx, axis=axis, keepdim=keepdim)
-    return mode_result(values, _wrap(xp.expand_dims(idx, axis) if keepdim else idx))
-
-
 def _where(cond, a, b):
-    from ember._ops.elementwise import where
+    from ember._ops.comparison import where
 
     return where(cond, a, b)
 
 
 bind({"sum": sum, "mean": mean, "sum_to_size": sum_to_size, "prod": prod, "max": max,
       "min": min, "amax": amax, "amin": amin, "aminmax": aminmax, "argmax": argmax,
-      "argmin": argmin, "var": var, "std": std, "norm": norm, "logsumexp": logsumexp,
-      "all": all, "any": any, "count_nonzero": count_nonzero, "nansum": nansum,
-      "nanmean": nanmean, "cumsum": cumsum, "cumprod": cumprod, "cumsum_": _cumsum_,
-      "cumprod_": _cumprod_, "median": median, "mode": mode})
+      "argmin": argmin, "norm": norm, "logsumexp": logsumexp, "all": all, "any": any})
 
 __all__ = public_functions(globals())

@@ -7,6 +7,7 @@ region goes to the op's node (and on to the view's old value and the op's other 
 the rest goes to the old base.
 """
 from ember._backend import xp
+from ember._tensor import _wrap
 from ember.autograd.function import Node, leaf_node
 
 
@@ -60,6 +61,14 @@ class AsStridedView(Node):
         return (g_base,)
 
 
+def _overwritten(t):
+    """A stand-in for an input an in-place op overwrote: same shape and dtype (backward
+    reads those), no memory, flagged so create_graph refuses to differentiate through it."""
+    stand_in = _wrap(xp.broadcast_to(xp.zeros((), t._data.dtype), t._data.shape))
+    stand_in._extra = {"overwritten": True}
+    return stand_in
+
+
 def view_base(t):
     extra = t._extra
     return extra.get("base") if extra else None
@@ -71,6 +80,11 @@ def rebase_history(view, op_node):
     For a plain tensor, the tensor simply takes over the op's history. For a view, the
     history is attached to its base (CopySlices) and the view becomes a view of that.
     """
+    inputs = getattr(op_node, "inputs", None)
+    if inputs is not None and any(a is view for a in inputs):
+        # NOTE: the node must not refer back to the tensor that now refers to it (a cycle
+        # only the GC frees, keeping activations alive); its old value is gone anyway.
+        op_node.inputs = tuple(_overwritten(a) if a is view else a for a in inputs)
     base = view_base(view)
     if base is None:
         view.grad_fn = op_node
@@ -107,4 +121,5 @@ def protect_saved(node, t):
     if any(s is data for s in node.saved):
         node.saved = tuple(s.copy() if s is data else s for s in node.saved)
         if node._saved_versions is not None:
-            node._saved_versions = [r for r in node._saved_versions if r[0] is not t] or None
+            vc = t._vc
+            node._saved_versions = [r for r in node._saved_versions if r[0] is not vc] or None

@@ -68,6 +68,11 @@ def _backward_of(node, grad, create_graph):
                 f"create_graph=True: the backward of {node.name()} is not itself differentiable "
                 "in ember yet; double backward is supported through elementwise math, matmul, "
                 "reductions, activations and losses.")
+        for a in getattr(node, "inputs", ()):
+            if getattr(a, "_extra", None) and a._extra.get("overwritten"):
+                raise RuntimeError(
+                    f"create_graph=True through the in-place operation behind {node.name()} is "
+                    "not supported in ember: its input was overwritten; use the out-of-place op")
         grads = tb(grad)
     else:
         grads = node.backward(grad)

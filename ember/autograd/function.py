@@ -110,19 +110,27 @@ class Op(Node):
                     grad = True
             else:
                 arrays.append(a)
-        if grad and _enabled[0]:
-            needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
-            ctx.needs_input_grad = needs
-            ctx.inputs = args
-            out = _wrap(cls.forward(ctx, *arrays, **params))
-            ctx.next_functions = tuple(
-                [_edge(a) if n else None for a, n in zip(args, needs)])
-            if ctx.saved:
-                _record_versions(ctx, args, out)
-            out._requires_grad = True
-            out.grad_fn = ctx
-            return out
-        return _wrap(cls.forward(ctx, *arrays, **params))
+        if not (grad and _enabled[0]):
+            return _wrap(cls.forward(ctx, *arrays, **params))
+        needs = []
+        edges = []
+        for a in args:
+            if isinstance(a, Tensor) and a._requires_grad:
+                needs.append(True)
+                fn = a.grad_fn
+                edges.append(fn if fn is not None else leaf_node(a))
+            else:
+                needs.append(False)
+                edges.append(None)
+        ctx.needs_input_grad = tuple(needs)
+        ctx.inputs = args
+        out = _wrap(cls.forward(ctx, *arrays, **params))
+        ctx.next_functions = tuple(edges)
+        if ctx.saved:
+            _record_versions(ctx, args, out)
+        out._requires_grad = True
+        out.grad_fn = ctx
+        return out
 
 
 class _AllFalse(tuple):
@@ -134,30 +142,50 @@ _NO_GRADS = _AllFalse()
 Op.needs_input_grad = _NO_GRADS
 
 
+def _counter(t):
+    vc = t._vc
+    if vc is None:
+        vc = t._vc = [0]
+    return vc
+
+
 def _record_versions(ctx, args, out):
     """Remember the version of each tensor whose array backward will read, so a later
-    in-place write to it is caught instead of producing a silently wrong gradient."""
-    records = []
+    in-place write to it is caught instead of producing a silently wrong gradient.
+
+    NOTE: records hold the counter and a description, never the tensor: the output tensor
+    refers to this node, so a reference back to it would make a cycle only the GC frees."""
+    records = None
+    out_data = out._data
     for s in ctx.saved:
-        if s is out._data:
-            records.append((out, out._version_counter(), out._version_counter()[0]))
-            continue
-        for a in args:
-            if isinstance(a, Tensor) and a._data is s:
-                records.append((a, a._version_counter(), a._version_counter()[0]))
-                break
-    if records:
-        ctx._saved_versions = records
+        if s is out_data:
+            t = out
+        else:
+            for t in args:
+                if isinstance(t, Tensor) and t._data is s:
+                    break
+            else:
+                continue
+        vc = _counter(t)
+        rec = (vc, vc[0], s.shape, s.dtype)
+        if records is None:
+            records = [rec]
+        else:
+            records.append(rec)
+    ctx._saved_versions = records
 
 
 def check_versions(node):
-    for t, counter, seen in node._saved_versions:
+    for counter, seen, shape, dtype in node._saved_versions:
         if counter[0] != seen:
+            from ember._dtype import from_np
+
             raise RuntimeError(
                 "one of the variables needed for gradient computation has been modified by an "
-                f"inplace operation: [{t.dtype.name.capitalize()}Tensor {list(t.shape)}] is at "
-                f"version {counter[0]}; expected version {seen} instead. Hint: the backward of "
-                f"{node.name()} needs it; clone() it before modifying it in place.")
+                f"inplace operation: [{from_np(dtype).name.capitalize()}Tensor "
+                f"{list(shape)}] is at version {counter[0]}; expected version {seen} "
+                f"instead. Hint: the backward of {node.name()} needs it; clone() it before "
+                "modifying it in place.")
 
 
 class FunctionCtx:

@@ -567,7 +567,7 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     d_ap = pairwise_distance(anchor, positive, p, eps)
     d_an = pairwise_distance(anchor, negative, p, eps)
     if swap:
-        from ember._ops.elementwise import minimum
+        from ember._ops.comparison import minimum
 
         d_an = minimum(d_an, pairwise_distance(positive, negative, p, eps))
     return _reduce_t(relu(d_ap - d_an + margin), reduction)
@@ -630,7 +630,7 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
     dist = distance_function if distance_function is not None else pairwise_distance
     d_ap, d_an = dist(anchor, positive), dist(anchor, negative)
     if swap:
-        from ember._ops.elementwise import minimum
+        from ember._ops.comparison import minimum
 
         d_an = minimum(d_an, dist(positive, negative))
     return _reduce_t(relu(d_ap - d_an + margin), reduction)

@@ -74,6 +74,14 @@ UNARY = [
     ("pow_frac", lambda m, x: x ** 0.5, (0.1, 3), True),
     ("rpow", lambda m, x: 2.0 ** x, (-2, 2), True),
     ("method_exp", lambda m, x: x.exp(), (-2, 2), True),
+    ("exp2", lambda m, x: m.exp2(x), (-2, 2), True),
+    ("sgn", lambda m, x: x.sgn(), (-2, 2), False),
+    ("positive", lambda m, x: m.positive(x), (-2, 2), True),
+    ("logit", lambda m, x: m.logit(x), (0.1, 0.9), True),
+    ("logit_eps", lambda m, x: x.logit(eps=0.2), (0.05, 0.95), True),
+    ("deg2rad", lambda m, x: m.deg2rad(x), (-90, 90), True),
+    ("rad2deg", lambda m, x: x.rad2deg(), (-2, 2), True),
+    ("copysign_scalar", lambda m, x: m.copysign(x, -1.0), (-2, 2), True),
 ]
 
 
@@ -176,6 +184,9 @@ BINARY = [
     ("isclose", lambda m, x, y: m.isclose(x, y, atol=0.5), ANY, ANY, False),
     ("logical_and", lambda m, x, y: m.logical_and(x > 0, y > 0), ANY, ANY, False),
     ("logical_xor", lambda m, x, y: m.logical_xor(x, y > 0), ANY, ANY, False),
+    ("copysign", lambda m, x, y: m.copysign(x, y), ANY, ANY, True),
+    ("addcmul", lambda m, x, y: m.addcmul(x, y, y, value=0.5), ANY, ANY, True),
+    ("addcdiv", lambda m, x, y: x.addcdiv(x, y, value=2), ANY, NONZERO, True),
     ("bool_ops", lambda m, x, y: ((x > 0) & (y > 0)) | ~(x > y) ^ (y < 0), ANY, ANY, False),
 ]
 
@@ -266,6 +277,8 @@ INPLACE = [
     ("nan_to_num_", lambda x, y: x.div_(0).nan_to_num_()), ("neg_", lambda x, y: x.neg_()),
     ("round_", lambda x, y: x.round_()),
     ("hypot_", lambda x, y: x.hypot_(y)), ("atan2_", lambda x, y: x.atan2_(y)),
+    ("addcmul_", lambda x, y: x.addcmul_(y, y, value=-0.5)),
+    ("addcdiv_", lambda x, y: x.addcdiv_(x, y, value=0.1)),
 ]
 
 
@@ -339,6 +352,11 @@ def test_inplace_bumps_version_and_shares_views():
     lambda m: m.maximum(m.ones(2), 1.0),
     lambda m: m.isclose(m.ones(2), m.ones(2, dtype=m.int64)),
     lambda m: m.logaddexp(m.tensor([1]), m.tensor([2])),
+    lambda m: m.exp(2.0),
+    lambda m: m.sqrt([1.0, 2.0]),
+    lambda m: m.ones(2).exp_() if False else m.tensor([1, 2]).exp_(),
+    lambda m: m.tensor([1, 2]).__iand__(m.tensor([1.0, 2.0])),
+    lambda m: m.tensor([True]).add_(m.tensor([2])),
 ])
 def test_errors_match_torch(fn):
     with pytest.raises(Exception) as want:
@@ -393,6 +411,9 @@ def test_shape_mismatch_message_names_both_shapes():
     lambda m: m.fmod(m.tensor([-7.5, 7.5]), 2),
     lambda m: m.sign(m.tensor([True, False])),
     lambda m: m.square(m.tensor([True, False])),
+    lambda m: m.tensor([1.0]) == None,  # noqa: E711
+    lambda m: m.tensor([1.0]) != None,  # noqa: E711
+    lambda m: m.copysign(m.tensor([1.0, -2.0]), m.tensor([-0.0, 0.0])),
 ])
 def test_special_cases(fn):
     from tests.helpers import assert_same
@@ -411,6 +432,14 @@ def test_clamp_tensor_bound_gradients():
     hi = np.array([1.0, 1.0, 2.0, 1.5], dtype=np.float32)  # last: min > max -> max wins
     check_parity(lambda m, a, b, c: m.clamp(a, b, c), x, lo, hi, grad=True)
     check_grad(lambda a, b, c: ember.clamp(a, b, c), x, lo, hi)
+
+
+def test_clamp_tensor_bounds_second_derivative():
+    x = ember.tensor([-2.0, 0.5, 3.0, 1.2], dtype=ember.float64, requires_grad=True)
+    lo = ember.tensor([-1.0, -0.8, 0.0, 2.0], dtype=ember.float64, requires_grad=True)
+    hi = ember.tensor([1.1, 1.0, 2.0, 1.5], dtype=ember.float64, requires_grad=True)
+    assert ember.autograd.gradgradcheck(lambda a, b, c: ember.clamp(a * a, b * b, c * c),
+                                        [x, lo, hi])
 
 
 def test_clamp_grad_fn_names():
@@ -444,3 +473,34 @@ def test_no_numpy_warnings_on_domain_edges():
         assert ember.log(ember.tensor([0.0])).item() == -math.inf
         assert ember.tensor([1.0]).div(0).item() == math.inf
         assert math.isnan(ember.sqrt(ember.tensor([-1.0])).item())
+
+
+@requires_torch
+@pytest.mark.parametrize("fn", [
+    lambda m, x, y, o: m.add(x, y, out=o),
+    lambda m, x, y, o: m.mul(x, 2.0, out=o),
+    lambda m, x, y, o: m.div(x, y, out=o),
+    lambda m, x, y, o: m.exp(x, out=o),
+    lambda m, x, y, o: m.clamp(x, -0.5, 0.5, out=o),
+    lambda m, x, y, o: m.where(x > 0, x, y, out=o),
+    lambda m, x, y, o: m.maximum(x, y, out=o),
+    lambda m, x, y, o: m.lerp(x, y, 0.5, out=o),
+    lambda m, x, y, o: m.hypot(x, y, out=o),
+])
+def test_out_argument(fn):
+    x, y = rand((3, 4), 0.5, 2.0), rand((3, 4), 0.5, 2.0)
+    results = []
+    for m in (ember, torch):
+        o = m.empty(3, 4)
+        r = fn(m, m.tensor(x), m.tensor(y), o)
+        assert r is o
+        results.append(o.numpy())
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-6)
+
+
+@requires_torch
+def test_where_shape_error_and_lean_path_agree():
+    with pytest.raises(RuntimeError):
+        ember.where(ember.ones(3, dtype=ember.bool), ember.ones(3), ember.ones(4))
+    c = np.array([True, False, True])
+    check_parity(lambda m, a, b: m.where(m.tensor(c), a, b), rand((2, 3)), rand((3,)))

@@ -131,3 +131,18 @@ def test_where_clamp_scalar_dtypes(a, s):
         for fn in (lambda m, c, x: m.where(c, x, s), lambda m, c, x: m.where(c, s, x),
                    lambda m, c, x: m.clamp(x, min=s), lambda m, c, x: m.clamp(x, s, s)):
             assert _outcome(lambda: fn(ember, ce, ea)) == _outcome(lambda: fn(torch, ct, ta))
+
+
+@requires_torch
+@pytest.mark.parametrize("op", ["add_", "sub_", "mul_", "div_", "pow_", "clamp_", "__iand__"])
+@pytest.mark.parametrize("a,b", PAIRS)
+def test_inplace_dtypes(op, a, b):
+    """In-place results keep self's dtype, or raise when the promoted type can't cast back."""
+    for zero_d in (False, True):
+        ea, eb = _make(ember, a, False), _make(ember, b, zero_d)
+        ta, tb = _make(torch, a, False), _make(torch, b, zero_d)
+        want = _outcome(lambda: getattr(ta, op)(tb))
+        got = _outcome(lambda: getattr(ea, op)(eb))
+        assert got == want, (op, a, b, zero_d)
+        if want == a:
+            np.testing.assert_allclose(ea.numpy().astype(float), ta.numpy().astype(float))

@@ -89,12 +89,18 @@ REDUCTIONS = [
     ("nansum", lambda m, x: m.nansum(m.where(x > 1, float("nan"), x)), "float", False),
     ("nanmean", lambda m, x: m.nanmean(m.where(x > 1, float("nan"), x), 0), "float", False),
     ("aminmax", lambda m, x: m.aminmax(x), "float", False),
+    ("cummax", lambda m, x: m.cummax(x, -1), "float", False),
+    ("cummin_ties", lambda m, x: x.cummin(0), "small", False),
+    ("cummax_values", lambda m, x: m.cummax(x, 0).values, "float", True),
+    ("cummin_values_ties", lambda m, x: x.cummin(-1)[0], "small", True),
+    ("logcumsumexp", lambda m, x: m.logcumsumexp(x, -1), "float", True),
+    ("logcumsumexp_dim0", lambda m, x: x.logcumsumexp(0), "float", True),
 ]
 
 
 def _single(name):
     return name not in ("max_dim", "min_dim", "max_int_dim", "var_mean", "std_mean",
-                        "median_dim", "mode", "aminmax")
+                        "median_dim", "mode", "aminmax", "cummax", "cummin_ties")
 
 
 @requires_torch
@@ -125,7 +131,8 @@ def test_reduction_grad(name, fn, kind, diff):
 
 @pytest.mark.parametrize("name", ["sum_dim", "mean_dim", "var_dim", "std_correction", "norm_dim",
                                   "logsumexp", "amax", "max_dim_values", "cumsum", "prod",
-                                  "prod_dim", "std", "norm", "median_dim_values", "max"])
+                                  "prod_dim", "std", "norm", "median_dim_values", "max",
+                                  "cumprod", "logsumexp_tuple", "var_unbiased_false"])
 def test_reduction_second_derivative(name):
     fn = {r[0]: r[1] for r in REDUCTIONS}[name]
     x = ember.tensor(rng.uniform(0.5, 1.5, size=(2, 3)), requires_grad=True)

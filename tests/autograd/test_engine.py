@@ -116,3 +116,35 @@ def test_custom_function():
     x = ember.tensor([1.0, 2.0], requires_grad=True)
     Square.apply(x).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), [2.0, 4.0])
+
+
+def test_graph_has_no_reference_cycles():
+    """Activations must be freed by reference counting alone (no cyclic GC): nodes never
+    refer back to their outputs, also for ops that save their output or work in place."""
+    import gc
+    import weakref
+
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        x = ember.randn(50, 50, requires_grad=True)
+        h = x * 2 + 1
+        h.relu_()                  # in-place op takes over h's history
+        e = h.exp()                # exp saves its output
+        refs = [weakref.ref(h), weakref.ref(h.grad_fn), weakref.ref(e), weakref.ref(e.grad_fn)]
+        loss = (e @ h).sum()
+        del h, e
+        loss.backward()
+        del loss
+        assert all(r() is None for r in refs)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def test_create_graph_through_inplace_op_is_refused():
+    x = ember.randn(3, requires_grad=True)
+    h = x * 1.5
+    h.mul_(2.0)
+    with pytest.raises(RuntimeError, match="in-place"):
+        ember.autograd.grad(h.sum(), x, create_graph=True)
