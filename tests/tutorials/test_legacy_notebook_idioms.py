@@ -34,6 +34,8 @@ ROWS = {
     "max_builtin": lambda m: max(m.tensor([1.0, 5.0, 3.0])),
     "zero_grad_keep": lambda m: _zero_grad_keep(m),
     "detach_numpy": lambda m: m.ones(2, requires_grad=True).detach().numpy(),
+    "addcmul_": lambda m: m.ones(3).addcmul_(m.ones(3), m.ones(3), value=2),
+    "addcdiv_": lambda m: m.ones(3).addcdiv_(m.ones(3), m.full((3,), 2.0), value=2),
 }
 
 
@@ -85,10 +87,6 @@ XFAIL = [
      lambda m: m.ones(3).add_(-0.5, m.ones(3))),
     ("deprecated sub_(Number alpha, Tensor other) overload; ember/_ops/elementwise.py",
      lambda m: m.ones(3).sub_(2, m.ones(3))),
-    ("torch.addcmul / Tensor.addcmul_ (custom optimizers) are missing; "
-     "ember/_ops/elementwise.py", lambda m: m.ones(3).addcmul_(m.ones(3), m.ones(3), value=2)),
-    ("torch.addcdiv / Tensor.addcdiv_ are missing; ember/_ops/elementwise.py",
-     lambda m: m.ones(3).addcdiv_(m.ones(3), m.full((3,), 2.0), value=2)),
 ]
 
 
