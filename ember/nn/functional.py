@@ -241,6 +241,26 @@ def dropout1d(input, p=0.5, training=True, inplace=False):
     return _ops.feature_dropout(input, p, training, inplace, batched_ndim=2)
 
 
+def channel_shuffle(input, groups):
+    """ShuffleNet's channel shuffle: (N, C, *) viewed as (N, g, C/g, *), the two group axes
+    swapped, viewed back."""
+    if input.ndim <= 2:
+        raise RuntimeError(f"channel_shuffle expects input with > 2 dims, but got input with "
+                           f"sizes {list(input.shape)}")
+    if groups <= 0:
+        raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of "
+                           f"groups:{groups}")
+    n, c = input.shape[0], input.shape[1]
+    if c % groups:
+        raise RuntimeError(f"Number of channels must be divisible by groups. Got {c} channels "
+                           f"and {groups} groups.")
+    rest = tuple(input.shape[2:])
+    return input.reshape(n, groups, c // groups, *rest).transpose(1, 2).reshape(n, c, *rest)
+
+
+native_channel_shuffle = channel_shuffle
+
+
 def _feature_dropout_warning(name, ndim, spatial, ok):
     warnings.warn(f"{name}: Received a {ndim}-D input to {name}, which is deprecated and will "
                   "result in an error in a future release. To retain the behavior and silence "

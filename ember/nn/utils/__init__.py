@@ -1,7 +1,7 @@
 """nn.utils: gradient clipping, parameter/vector conversion, rnn packing helpers."""
 import importlib as _importlib
 
-for _name in ("clip_grad", "convert_parameters", "rnn"):
+for _name in ("clip_grad", "convert_parameters", "rnn", "weight_norm", "spectral_norm"):
     _full = "ember.nn.utils." + _name
     try:
         _mod = _importlib.import_module(_full)
