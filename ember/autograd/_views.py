@@ -35,7 +35,7 @@ class CopySlices(Node):
     _bw_name = "CopySlices"
 
     def __init__(self, base_edge, op_node, geometry):
-        self.next_functions = (base_edge, op_node)
+        self._next = (base_edge, op_node)
         self.geometry = geometry
 
     def backward(self, g):
@@ -52,7 +52,7 @@ class AsStridedView(Node):
     _bw_name = "AsStridedBackward0"
 
     def __init__(self, base_node, base_shape, base_dtype, geometry):
-        self.next_functions = (base_node,)
+        self._next = (base_node,)
         self.base_shape, self.base_dtype, self.geometry = base_shape, base_dtype, geometry
 
     def backward(self, g):

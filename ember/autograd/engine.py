@@ -18,7 +18,7 @@ def _count_dependencies(roots):
     stack = list(roots)
     while stack:
         node = stack.pop()
-        for nxt in node.next_functions:
+        for nxt in node._next:
             if nxt is None:
                 continue
             deps[nxt] = deps.get(nxt, 0) + 1
@@ -135,7 +135,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                 node.saved = _FREED
                 if hasattr(node, "ctx"):
                     node.ctx.to_save = _FREED
-            for nxt, g in zip(node.next_functions, grads):
+            for nxt, g in zip(node._next, grads):
                 if nxt is None:
                     continue
                 if g is not None:
@@ -157,7 +157,7 @@ def _release(node, deps, pending, ready):
     stack = [node]
     while stack:
         n = stack.pop()
-        for nxt in n.next_functions:
+        for nxt in n._next:
             if nxt is None:
                 continue
             deps[nxt] -= 1

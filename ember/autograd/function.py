@@ -19,11 +19,17 @@ _FREED = ("freed",)
 class Node:
     """What every graph node has: edges to the next nodes and optional hooks."""
 
-    next_functions = ()
+    _next = ()  # the nodes gradients flow to, one per input (None: no gradient needed)
     saved = ()
     _hooks = None  # tensor hooks registered on the output of this node
     _retain = None  # weakref to the output tensor when retain_grad() was called
     _saved_versions = None
+
+    @property
+    def next_functions(self):
+        """PyTorch's view of the edges: ((node, input_nr), ...) with (None, 0) for inputs
+        that need no gradient."""
+        return tuple((n, 0) for n in self._next)
 
     def name(self):
         return type(self).__dict__.get("_bw_name") or self._bw_name
@@ -125,7 +131,7 @@ class Op(Node):
         ctx.needs_input_grad = tuple(needs)
         ctx.inputs = args
         out = _wrap(cls.forward(ctx, *arrays, **params))
-        ctx.next_functions = tuple(edges)
+        ctx._next = tuple(edges)
         if ctx.saved:
             _record_versions(ctx, args, out)
         out._requires_grad = True
@@ -254,7 +260,7 @@ class Function:
         if not (_enabled[0] and any(ctx.needs_input_grad)):
             return out
         node = _FunctionNode(cls, ctx, len(args))
-        node.next_functions = tuple(
+        node._next = tuple(
             _edge(a) if n else None for a, n in zip(args, ctx.needs_input_grad))
         node.inputs = args
         node.saved = (True,)

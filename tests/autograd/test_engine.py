@@ -79,7 +79,8 @@ def test_grad_fn_names_and_next_functions():
     y = x + 1
     assert y.grad_fn.name() == "AddBackward0"
     assert repr(y).endswith("grad_fn=<AddBackward0>)")
-    assert y.grad_fn.next_functions[0].name() == "AccumulateGrad"
+    (node, nr), = y.grad_fn.next_functions[:1]
+    assert node.name() == "AccumulateGrad" and nr == 0
 
 
 def test_autograd_grad_create_graph_second_derivative():

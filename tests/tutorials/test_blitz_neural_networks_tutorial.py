@@ -91,7 +91,7 @@ optimizer.step()
 
 # the tutorial walks the graph with ``grad_fn.next_functions[0][0]`` (pairs of (node, index));
 # ember's next_functions holds bare nodes (core autograd), so the main tests leave it out and
-# test_graph_walk_next_functions_pairs pins the verbatim form as a strict xfail.
+# test_graph_walk_next_functions_pairs runs the verbatim form.
 WALK = """print(loss.grad_fn.next_functions[0][0])
 print(loss.grad_fn.next_functions[0][0].next_functions[0][0])"""
 
@@ -140,8 +140,6 @@ def test_lenet_gradients_match_pytorch():
                                rtol=1e-4, atol=1e-6)
 
 
-@pytest.mark.xfail(strict=True, reason="core autograd: Node.next_functions holds bare nodes, "
-                   "PyTorch's holds (node, input_nr) pairs")
 def test_graph_walk_next_functions_pairs():
     _, out = run(_src("torch.randn(10)", walk=True))
     assert "<AddmmBackward0" in out and "<ReluBackward0" in out
