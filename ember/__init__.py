@@ -3,6 +3,7 @@
 `import ember as torch` and write PyTorch: tensors, define-by-run autograd, nn, optim,
 utils.data, vision, TensorBoard logging and PyTorch-compatible checkpoints.
 """
+import builtins as _builtins
 import importlib as _importlib
 
 __version__ = "0.1.0"
@@ -142,13 +143,36 @@ def compile(model=None, **kwargs):
 
 
 def set_num_threads(n):
-    """NumPy's BLAS thread count is fixed at import; accepted for compatibility."""
+    """Set the number of threads NumPy's BLAS uses for matmul and convolutions.
+
+    Uses threadpoolctl (`pip install threadpoolctl`, in ember's `all` extra). One thread is
+    often fastest for small models, and much faster on a machine shared with other work.
+    """
+    n = _builtins.int(n)  # NOTE: `int`, `max`, ... in this module are ember's dtypes and ops
+    if n < 1:
+        raise RuntimeError(f"set_num_threads expects a positive integer, got {n}")
+    try:
+        import threadpoolctl
+    except ImportError:
+        raise ImportError("ember.set_num_threads needs threadpoolctl: pip install threadpoolctl "
+                          "(or set OPENBLAS_NUM_THREADS before starting Python)") from None
+    global _blas_limits
+    _blas_limits = threadpoolctl.threadpool_limits(n, user_api="blas")
+
+
+_blas_limits = None
 
 
 def get_num_threads():
-    import os
+    """Threads NumPy's BLAS uses (the CPU count when threadpoolctl is not installed)."""
+    try:
+        import threadpoolctl
+    except ImportError:
+        import os
 
-    return os.cpu_count() or 1
+        return os.cpu_count() or 1
+    infos = [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+    return _builtins.max(infos) if infos else 1
 
 
 def use_deterministic_algorithms(mode, *, warn_only=False):

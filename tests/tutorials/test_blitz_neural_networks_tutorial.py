@@ -90,7 +90,7 @@ optimizer.step()
 
 
 # the tutorial walks the graph with ``grad_fn.next_functions[0][0]`` (pairs of (node, index));
-# ember's next_functions holds bare nodes (core autograd), so the main tests leave it out and
+# the main tests leave the walk out (it prints memory addresses) and
 # test_graph_walk_next_functions_pairs runs the verbatim form.
 WALK = """print(loss.grad_fn.next_functions[0][0])
 print(loss.grad_fn.next_functions[0][0].next_functions[0][0])"""
