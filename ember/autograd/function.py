@@ -9,6 +9,7 @@ an input requires grad.
 `Function` is the public `ember.autograd.Function` for user-defined ops; its forward and
 backward take and return Tensors, as in PyTorch.
 """
+from ember._backend import xp
 from ember._tensor import Tensor, _wrap
 from ember.autograd.grad_mode import _enabled, no_grad
 
@@ -220,25 +221,72 @@ class FunctionCtx:
         self.materialize_grads = value
 
 
+class _Slots:
+    """Per-output gradients of a multi-output node; the engine's `old + g` sums them slot by
+    slot, so backward receives one gradient per output."""
+
+    __slots__ = ("grads",)
+
+    def __init__(self, grads):
+        self.grads = grads
+
+    def __add__(self, other):
+        return _Slots([b if a is None else a if b is None else a + b
+                       for a, b in zip(self.grads, other.grads)])
+
+
+class _OutputOf(Node):
+    """grad_fn of output `index` of a multi-output Function: routes its gradient into that
+    output's slot of the Function's node."""
+
+    def __init__(self, node, index, n_outputs):
+        self._next = (node,)
+        self.index, self.n_outputs = index, n_outputs
+        self._bw_name = node._bw_name
+
+    def backward(self, grad):
+        slots = [None] * self.n_outputs
+        slots[self.index] = grad
+        return (_Slots(slots),)
+
+    tbackward = backward
+
+
 class _FunctionNode(Node):
     """Graph node for one call of a user-defined Function."""
 
-    def __init__(self, fn_cls, ctx, n_inputs):
+    def __init__(self, fn_cls, ctx, outputs):
         self.fn_cls = fn_cls
         self.ctx = ctx
         self._bw_name = fn_cls.__name__ + "Backward"
+        # shape and dtype of each output, to materialise zero gradients for unused ones
+        self.out_meta = [(o._data.shape, o._data.dtype) if isinstance(o, Tensor) else None
+                         for o in outputs]
+
+    def _grads(self, grad, as_tensor):
+        if not isinstance(grad, _Slots):
+            return (_wrap(grad) if as_tensor else grad,)
+        out = []
+        for g, meta in zip(grad.grads, self.out_meta):
+            if g is None and meta is not None:
+                g = _wrap(xp.zeros(meta[0], meta[1]))
+            elif g is not None and as_tensor:
+                g = _wrap(g)
+            out.append(g)
+        return tuple(out)
 
     def backward(self, grad):
-        from ember._tensor import _wrap as wrap
-
         with no_grad():
-            result = self.fn_cls.backward(self.ctx, wrap(grad))
+            result = self.fn_cls.backward(self.ctx, *self._grads(grad, True))
         if not isinstance(result, tuple):
             result = (result,)
         return tuple(None if r is None else r._data for r in result)
 
     def tbackward(self, grad):
-        result = self.fn_cls.backward(self.ctx, grad)
+        grads = grad.grads if isinstance(grad, _Slots) else (grad,)
+        grads = [g if g is not None or m is None else _wrap(xp.zeros(m[0], m[1]))
+                 for g, m in zip(grads, self.out_meta)]
+        result = self.fn_cls.backward(self.ctx, *grads)
         return result if isinstance(result, tuple) else (result,)
 
 
@@ -259,19 +307,20 @@ class Function:
             out = cls.forward(ctx, *args, **kwargs)
         if not (_enabled[0] and any(ctx.needs_input_grad)):
             return out
-        node = _FunctionNode(cls, ctx, len(args))
+        raw = out if isinstance(out, tuple) else (out,)
+        node = _FunctionNode(cls, ctx, raw)
         node._next = tuple(
             _edge(a) if n else None for a, n in zip(args, ctx.needs_input_grad))
         node.inputs = args
         node.saved = (True,)
         non_diff = getattr(ctx, "non_differentiable", ())
         outs = []
-        for o in (out if isinstance(out, tuple) else (out,)):
+        for i, o in enumerate(raw):
             if isinstance(o, Tensor) and not any(o is nd for nd in non_diff):
                 if any(o is t for t in tensors):  # forward returned an input: alias it
                     o = _wrap(o._data)
                 o._requires_grad = True
-                o.grad_fn = node
+                o.grad_fn = node if len(raw) == 1 else _OutputOf(node, i, len(raw))
             outs.append(o)
         return tuple(outs) if isinstance(out, tuple) else outs[0]
 

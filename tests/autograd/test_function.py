@@ -147,3 +147,23 @@ def test_item_on_non_scalar_raises():
         ember.ones(3).item()
     assert f"{ember.tensor(0.12345):.2f}" == "0.12"
     assert ["a", "b"][ember.tensor(1)] == "b"
+
+
+def test_multi_output_function_gets_one_gradient_per_output():
+    class SplitScale(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2, x * 3
+
+        @staticmethod
+        def backward(ctx, ga, gb):
+            return 2 * ga + 3 * gb
+
+    x = ember.ones(2, requires_grad=True)
+    a, b = SplitScale.apply(x)
+    (a.sum() + 10 * b.sum()).backward()
+    np.testing.assert_allclose(x.grad.numpy(), [32.0, 32.0])
+    x.grad = None
+    a, _ = SplitScale.apply(x)
+    a.sum().backward()  # the unused output's gradient arrives as zeros
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 2.0])

@@ -145,9 +145,6 @@ def test_double_backward_matches_pytorch_outcomes():
         assert ns[name] == ref[name], name
 
 
-@pytest.mark.xfail(strict=True, reason="core autograd (ember/autograd/function.py, engine.py): "
-                   "a custom Function with several outputs gets one summed gradient instead of "
-                   "one gradient per output")
 def test_multi_output_custom_function_sinh():
     ns, _ = run(SINH)
     assert ns["sinh_ok"] == (True, True)
@@ -173,8 +170,6 @@ a, b = TwoOut.apply(x)
 """
 
 
-@pytest.mark.xfail(strict=True, reason="core autograd: backward of a multi-output Function "
-                   "must receive one gradient per output (here 1 and 10)")
 def test_multi_output_custom_function_gets_one_grad_per_output():
     ns, _ = run(TWO_OUTPUTS)
     assert ns["x"].grad.tolist() == [32.0, 32.0]
