@@ -38,9 +38,15 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     rng = xp.random.default_rng(0)
     v = [rng.standard_normal(o._data.shape) for o in outs]
     diff_in = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
-    grads = autograd_grad([o for o in outs], [inputs[i] for i in diff_in],
-                          [_wrap(vv.astype(o._data.dtype)) for o, vv in zip(outs, v)],
-                          allow_unused=True)
+    # an output without a graph (e.g. a backward that is not itself differentiable, seen
+    # by gradgradcheck) has a zero analytical Jacobian, as in PyTorch
+    pairs = [(o, vv) for o, vv in zip(outs, v) if o.requires_grad]
+    if pairs:
+        grads = autograd_grad([o for o, _ in pairs], [inputs[i] for i in diff_in],
+                              [_wrap(vv.astype(o._data.dtype)) for o, vv in pairs],
+                              allow_unused=True)
+    else:
+        grads = [None] * len(diff_in)
     for i, g in zip(diff_in, grads):
         numeric = _numerical_jacobian_vjp(func, inputs, i, v, eps)
         analytic = xp.zeros_like(numeric) if g is None else g._data.astype(xp.float64)

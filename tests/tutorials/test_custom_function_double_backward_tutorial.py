@@ -175,10 +175,6 @@ def test_multi_output_custom_function_gets_one_grad_per_output():
     assert ns["x"].grad.tolist() == [32.0, 32.0]
 
 
-@pytest.mark.xfail(strict=True, reason="ember/autograd/gradcheck.py: gradgradcheck raises "
-                   "'does not require grad' instead of reporting a mismatch (False) when the "
-                   "first derivative is not differentiable (PyTorch makes grad_outputs require "
-                   "grad and treats outputs without grad_fn as a zero Jacobian)")
 def test_gradgradcheck_reports_non_differentiable_backward():
     ns, _ = run(DOUBLE_BACKWARD + "\nsinh_bad_second = torch.autograd.gradgradcheck("
                 "SinhBad.apply, x, raise_exception=False)\n")
