@@ -2,7 +2,7 @@
 
 Each row is one line people still copy (``x.data[0]``, ``.type(torch.FloatTensor)``,
 ``torch.max(out, 1)[1]``, ``F.softmax(x)`` without dim...). Rows that ember cannot run yet are
-strict xfails naming the file that needs the fix.
+strict xfails naming the file that needs the fix (none at present).
 """
 import warnings
 
@@ -95,14 +95,3 @@ WARNS_ONCE_IN_TORCH = {"add_alpha_first", "sub_alpha_first"}
 def test_deprecated_alpha_overload_warns(name):
     _, warned = _run(ROWS[name], ember)
     assert len(warned) == 1 and "(Number alpha, Tensor other)" in warned[0][1]
-
-
-XFAIL = []  # every idiom collected so far runs; add new strict xfails here
-
-
-@pytest.mark.parametrize("fn", [
-    pytest.param(fn, marks=pytest.mark.xfail(strict=True, reason=reason),
-                 id=reason.split(" ")[0]) for reason, fn in XFAIL])
-def test_missing_legacy_idiom(fn):
-    torch = pytest.importorskip("torch")
-    assert _value(fn(ember)) == _value(fn(torch))
