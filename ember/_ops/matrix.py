@@ -396,7 +396,8 @@ def block_diag(*tensors):
 
 
 def cartesian_prod(*tensors):
-    from ember._ops.shape import meshgrid, reshape, stack
+    from ember._ops.joining import meshgrid, stack
+    from ember._ops.shape import reshape
 
     if len(tensors) == 1:
         return tensors[0]

@@ -155,7 +155,7 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
 def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="right"):
     """Stack sequences of shape (L_i, *) into (L_max, B, *) (or (B, L_max, *)), padding
     with `padding_value`."""
-    from ember._ops.shape import cat
+    from ember._ops.joining import cat
 
     if isinstance(sequences, Tensor):
         sequences = list(sequences.unbind(0)) if hasattr(sequences, "unbind") else [
