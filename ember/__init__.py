@@ -61,7 +61,9 @@ from ember._ops.creation import (
 
 # op families: importing them binds their Tensor methods
 from ember._ops.elementwise import *
+from ember._ops.joining import *
 from ember._ops.linalg import *
+from ember._ops.matrix import *
 from ember._ops.reduction import *
 from ember._ops.sampling import *
 from ember._ops.shape import *

@@ -3,7 +3,8 @@ from collections import namedtuple
 
 from ember import _dtype
 from ember._ops._helpers import write_out, xp
-from ember._ops.linalg import (
+from ember._ops.linalg import matmul
+from ember._ops.matrix import (
     Cholesky,
     Det,
     Eigvalsh,
@@ -16,12 +17,11 @@ from ember._ops.linalg import (
     SvdNorm,
     Svdvals,
     VectorNorm,
-    matmul,
 )
-from ember._ops.linalg import (
+from ember._ops.matrix import (
     cross as _cross,
 )
-from ember._ops.linalg import (
+from ember._ops.matrix import (
     diagonal as _diagonal,
 )
 from ember._tensor import _wrap_dim

@@ -182,7 +182,7 @@ class Cumsum(Op):
         return xp.flip(xp.cumsum(xp.flip(g, a), axis=a), a)
 
     def tbackward(ctx, g):
-        from ember._ops.shape import flip
+        from ember._ops.joining import flip
 
         return flip(cumsum(flip(g, ctx.axis), ctx.axis), ctx.axis)
 
@@ -212,7 +212,7 @@ class Cumprod(Op):
         return gx
 
     def tbackward(ctx, g):
-        from ember._ops.shape import flip
+        from ember._ops.joining import flip
 
         x = ctx.inputs[0]
         if not (x._data != 0).all():

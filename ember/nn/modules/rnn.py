@@ -369,7 +369,7 @@ class RNNBase(Module):
     def _forward_packed(self, packed, hx):
         """PackedSequence in, PackedSequence out: the padded batch runs with per-step batch
         sizes so each sequence stops (or, in reverse, starts) at its own length."""
-        from ember._ops.indexing import index_select
+        from ember._ops.scatter_gather import index_select
         from ember.nn.utils.rnn import PackedSequence, _GatherRows, _ScatterRows
 
         data, sizes = packed.data, packed.batch_sizes._data

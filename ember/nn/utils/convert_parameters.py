@@ -8,7 +8,7 @@ def parameters_to_vector(parameters):
     params = list(parameters)
     if not params:
         raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
-    from ember._ops.shape import cat
+    from ember._ops.joining import cat
 
     return cat([reshape(p, -1) for p in params])
 

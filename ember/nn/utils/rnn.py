@@ -90,7 +90,7 @@ def _lengths_array(lengths):
 def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True):
     """Pack a padded batch (T, B, *) (or (B, T, *) with batch_first) of sequences with the
     given lengths into a PackedSequence."""
-    from ember._ops.indexing import index_select
+    from ember._ops.scatter_gather import index_select
 
     lens = _lengths_array(lengths)
     if lens.size and lens.min() <= 0:
@@ -127,7 +127,7 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
 
 def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_length=None):
     """Inverse of pack_padded_sequence: returns (padded, lengths)."""
-    from ember._ops.indexing import index_select
+    from ember._ops.scatter_gather import index_select
 
     data, batch_sizes = sequence.data, sequence.batch_sizes._data
     t_max, b = batch_sizes.size, int(batch_sizes[0])
@@ -155,7 +155,7 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
 def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="right"):
     """Stack sequences of shape (L_i, *) into (L_max, B, *) (or (B, L_max, *)), padding
     with `padding_value`."""
-    from ember._ops.shape import cat
+    from ember._ops.joining import cat
 
     if isinstance(sequences, Tensor):
         sequences = list(sequences.unbind(0)) if hasattr(sequences, "unbind") else [
