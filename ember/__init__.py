@@ -41,7 +41,7 @@ from ember._dtype import (
     uint32,
     uint64,
 )
-from ember._ops import _fast, _registry
+from ember._ops import _registry
 from ember._ops import creation as _ops_creation
 from ember._ops.comparison import *
 from ember._ops.conversion import clone
@@ -90,9 +90,8 @@ from ember.autograd.grad_mode import (
     set_grad_enabled,
 )
 
-# after every op family is imported (order matters: these patch Tensor and ember)
+# after every op family is imported (order matters: it patches ember)
 _registry.load_families()
-_fast.install()
 
 # Tensor-method-only names that `import *` brought in: PyTorch has no torch.<name> for them
 for _name in ("contiguous", "expand", "expand_as", "repeat", "reshape_as", "sum_to_size",

@@ -329,19 +329,30 @@ def _is_bool(x):
                          and x._data.dtype is _NP_BOOL)
 
 
-def _lean(ufunc, input, other, floats_only=False):
-    """The no-grad, same-dtype case of a binary op: the ufunc's result is already PyTorch's.
-    Returns None when the full path is needed (promotion, autograd, or an error to word)."""
-    if other.__class__ is Tensor and input.__class__ is Tensor:
-        a, b = input._data, other._data
-        if a.dtype is b.dtype and not (_enabled[0] and (input._requires_grad
-                                                         or other._requires_grad)):
-            if floats_only and a.dtype.kind != "f":
-                return None
-            try:
-                return _wrap(ufunc(a, b))
-            except (ValueError, TypeError):
-                return None
+def _lean(ufunc, input, other, floats_only=False, scalars=False):
+    """The no-grad case of a binary op where the ufunc's result is already PyTorch's: two
+    tensors of one dtype, or (scalars=True) a float tensor with a Python float/int on either
+    side (NumPy keeps the tensor's dtype for such weak scalars). Returns None when the full
+    path is needed (promotion, autograd, or an error to word)."""
+    ic, oc = input.__class__, other.__class__
+    if ic is Tensor:
+        a = input._data
+        if oc is Tensor:
+            b = other._data
+            if a.dtype is b.dtype and not (_enabled[0] and (input._requires_grad
+                                                             or other._requires_grad)):
+                if floats_only and a.dtype.kind != "f":
+                    return None
+                try:
+                    return _wrap(ufunc(a, b))
+                except (ValueError, TypeError):
+                    return None
+        elif (scalars and (oc is float or oc is int) and a.dtype.kind == "f"
+              and not (_enabled[0] and input._requires_grad)):
+            return _wrap(ufunc(a, other))
+    elif (scalars and oc is Tensor and (ic is float or ic is int)
+          and other._data.dtype.kind == "f" and not (_enabled[0] and other._requires_grad)):
+        return _wrap(ufunc(input, other._data))  # reflected: 2 * x, 1 - x
     return None
 
 
@@ -360,7 +371,7 @@ def add(input, other, *extra, alpha=1, out=None):
     if extra:
         other, alpha = _alpha_overload("add", other, extra)
     if alpha == 1 and out is None:
-        r = _lean(xp.add, input, other)
+        r = _lean(xp.add, input, other, scalars=True)
         if r is not None:
             return r
     if alpha != 1:
@@ -381,7 +392,7 @@ def sub(input, other, *extra, alpha=1, out=None):
     if extra:
         other, alpha = _alpha_overload("sub", other, extra)
     if alpha == 1 and out is None:
-        r = _lean(xp.subtract, input, other)
+        r = _lean(xp.subtract, input, other, scalars=True)
         if r is not None:
             return r
     if _is_bool(other) or _is_bool(input):
@@ -410,7 +421,7 @@ _mul = _binary(Mul, "mul")
 def mul(input, other, *, out=None):
     """input * other, with broadcasting and PyTorch's type promotion."""
     if out is None:
-        r = _lean(xp.multiply, input, other)
+        r = _lean(xp.multiply, input, other, scalars=True)
         if r is not None:
             return r
     return _mul(input, other, out=out)
@@ -424,7 +435,7 @@ def div(input, other, *, rounding_mode=None, out=None):
     """True division (integers give floats); rounding_mode 'trunc' or 'floor'."""
     if rounding_mode is None:
         if out is None:
-            r = _lean(xp.true_divide, input, other, floats_only=True)
+            r = _lean(xp.true_divide, input, other, floats_only=True, scalars=True)
             if r is not None:
                 return r
         a, b = promote(input, other)
