@@ -91,21 +91,26 @@ def minimum(input, other, *, out=None):
 
 
 # -- comparisons and logic (no gradient) ------------------------------------------------------
+def _call_wrapping(npfn, name, a, b):
+    """npfn on the operands' arrays; a Python int out of the tensor's range wraps around
+    (as in PyTorch), and a shape mismatch gets PyTorch's message."""
+    try:
+        return _wrap(npfn(_arr(a), _arr(b)))
+    except OverflowError:
+        a, b = _wrapped(a, b)
+        return _wrap(npfn(_arr(a), _arr(b)))
+    except ValueError:
+        _check_shapes(name, a, b)
+        raise
+
+
 def _compare(npfn, name):
     def fn(input, other, *, out=None):
         a, b = promote(input, other)
         if type(b) is int and a._data.dtype.kind in "iu" and not (
                 _INT_MIN[a._data.dtype] <= b <= _INT_MAX[a._data.dtype]):
             a, b = _wrapped(a, b)  # PyTorch compares with the wrapped-around value
-        try:
-            r = _wrap(npfn(_arr(a), _arr(b)))
-        except OverflowError:
-            a, b = _wrapped(a, b)
-            r = _wrap(npfn(_arr(a), _arr(b)))
-        except ValueError:
-            _check_shapes(name, a, b)
-            raise
-        return write_out(r, out)
+        return write_out(_call_wrapping(npfn, name, a, b), out)
 
     fn.__name__ = name
     return fn
@@ -121,6 +126,8 @@ def _eq_op(self, other):
 
 def _ne_op(self, other):
     return True if other is None else ne(self, other)
+
+
 lt = _compare(xp.less, "lt")
 le = _compare(xp.less_equal, "le")
 gt = _compare(xp.greater, "gt")
@@ -153,15 +160,7 @@ def _bitwise(npfn, name):
         da = _res(a, b)
         if da.category > _dtype.INT:
             _not_impl(name, da)
-        try:
-            r = _wrap(npfn(_arr(a), _arr(b)))
-        except OverflowError:
-            a, b = _wrapped(a, b)
-            r = _wrap(npfn(_arr(a), _arr(b)))
-        except ValueError:
-            _check_shapes(name, a, b)
-            raise
-        return write_out(r, out)
+        return write_out(_call_wrapping(npfn, name, a, b), out)
 
     fn.__name__ = name
     return fn
