@@ -81,7 +81,7 @@ class Sub(Op):
 
 class Mul(Op):
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        ctx.saved = (a, b)  # (save_for_backward, without the call: hot path)
         return a * b
 
     def backward(ctx, g):
@@ -97,7 +97,7 @@ class Mul(Op):
 
 class Div(Op):
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        ctx.saved = (a, b)
         return a / b
 
     def backward(ctx, g):
@@ -329,22 +329,23 @@ def _is_bool(x):
                          and x._data.dtype is _NP_BOOL)
 
 
-def _lean(ufunc, input, other, floats_only=False, scalars=False):
-    """The no-grad case of a binary op where the ufunc's result is already PyTorch's: two
+def _lean(ufunc, input, other, floats_only=False, scalars=False, op=None):
+    """The common cases of a binary op where the ufunc's result is already PyTorch's: two
     tensors of one dtype, or (scalars=True) a float tensor with a Python float/int on either
-    side (NumPy keeps the tensor's dtype for such weak scalars). Returns None when the full
-    path is needed (promotion, autograd, or an error to word)."""
+    side (NumPy keeps the tensor's dtype for such weak scalars). Two same-dtype tensors that
+    need a graph go straight to `op.apply`. Returns None when the full path is needed
+    (promotion, autograd with a scalar, or an error to word)."""
     ic, oc = input.__class__, other.__class__
     if ic is Tensor:
         a = input._data
         if oc is Tensor:
             b = other._data
-            if a.dtype is b.dtype and not (_enabled[0] and (input._requires_grad
-                                                             or other._requires_grad)):
-                if floats_only and a.dtype.kind != "f":
-                    return None
+            if a.dtype is b.dtype and not (floats_only and a.dtype.kind != "f"):
                 try:
-                    return _wrap(ufunc(a, b))
+                    if not (_enabled[0] and (input._requires_grad or other._requires_grad)):
+                        return _wrap(ufunc(a, b))
+                    if op is not None:
+                        return op.apply(input, other)
                 except (ValueError, TypeError):
                     return None
         elif (scalars and (oc is float or oc is int) and a.dtype.kind == "f"
@@ -371,7 +372,7 @@ def add(input, other, *extra, alpha=1, out=None):
     if extra:
         other, alpha = _alpha_overload("add", other, extra)
     if alpha == 1 and out is None:
-        r = _lean(xp.add, input, other, scalars=True)
+        r = _lean(xp.add, input, other, scalars=True, op=Add)
         if r is not None:
             return r
     if alpha != 1:
@@ -392,7 +393,7 @@ def sub(input, other, *extra, alpha=1, out=None):
     if extra:
         other, alpha = _alpha_overload("sub", other, extra)
     if alpha == 1 and out is None:
-        r = _lean(xp.subtract, input, other, scalars=True)
+        r = _lean(xp.subtract, input, other, scalars=True, op=Sub)
         if r is not None:
             return r
     if _is_bool(other) or _is_bool(input):
@@ -421,7 +422,7 @@ _mul = _binary(Mul, "mul")
 def mul(input, other, *, out=None):
     """input * other, with broadcasting and PyTorch's type promotion."""
     if out is None:
-        r = _lean(xp.multiply, input, other, scalars=True)
+        r = _lean(xp.multiply, input, other, scalars=True, op=Mul)
         if r is not None:
             return r
     return _mul(input, other, out=out)
@@ -435,7 +436,7 @@ def div(input, other, *, rounding_mode=None, out=None):
     """True division (integers give floats); rounding_mode 'trunc' or 'floor'."""
     if rounding_mode is None:
         if out is None:
-            r = _lean(xp.true_divide, input, other, floats_only=True, scalars=True)
+            r = _lean(xp.true_divide, input, other, floats_only=True, scalars=True, op=Div)
             if r is not None:
                 return r
         a, b = promote(input, other)

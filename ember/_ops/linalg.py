@@ -35,8 +35,9 @@ class MatMul(Op):
     _bw_name = "MmBackward0"
 
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return a @ b
+        ctx.saved = (a, b)  # (save_for_backward, without the call: hot path)
+        # ndarray.dot equals matmul for a 2-D right operand at half the dispatch cost
+        return a.dot(b) if b.ndim == 2 and a.ndim <= 2 else a @ b
 
     def backward(ctx, g):
         a, b = ctx.saved

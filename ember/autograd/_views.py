@@ -120,6 +120,6 @@ def protect_saved(node, t):
     data = t._data
     if any(s is data for s in node.saved):
         node.saved = tuple(s.copy() if s is data else s for s in node.saved)
-        if node._saved_versions is not None:
-            vc = t._vc
-            node._saved_versions = [r for r in node._saved_versions if r[0] is not vc] or None
+        record = node._saved_versions
+        if record is not None and record[1] is not None and record[1][0] is t._vc:
+            node._saved_versions = (record[0], None)  # the private copy can't be overwritten

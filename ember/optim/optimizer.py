@@ -360,6 +360,9 @@ def _grad_array(p, maximize, weight_decay):
 
 
 def _bump(p):
+    """Count the step's in-place write, so a graph that saved `p` refuses a stale backward."""
     vc = p._vc
-    if vc is not None:
+    if vc is None:
+        p._vc = [1]
+    else:
         vc[0] += 1

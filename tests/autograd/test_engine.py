@@ -58,6 +58,22 @@ def test_inplace_on_saved_tensor_is_detected():
         c.backward()
 
 
+def test_inplace_on_saved_input_without_grad_is_detected():
+    # w never had a version counter before it was saved: the write still counts
+    x = ember.randn(3, requires_grad=True)
+    w = ember.ones(3)
+    loss = (x * w).sum()
+    w.add_(1.0)
+    with pytest.raises(RuntimeError, match=r"\[torch.FloatTensor \[3\]\] is at version 1; "
+                                           r"expected version 0.*MulBackward0"):
+        loss.backward()
+    u = ember.ones(3)
+    loss = (x + u).sum()  # add saves nothing: writing u afterwards is fine
+    u.add_(1.0)
+    loss.backward()
+    assert x.grad.tolist() == [1.0, 1.0, 1.0]
+
+
 def test_inplace_on_leaf_requiring_grad_raises():
     x = ember.randn(3, requires_grad=True)
     with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
