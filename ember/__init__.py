@@ -144,19 +144,27 @@ def compile(model=None, **kwargs):
 
 
 def set_num_threads(n):
-    """Set the number of threads NumPy's BLAS uses for matmul and convolutions.
-
-    Uses threadpoolctl (`pip install threadpoolctl`, in ember's `all` extra). One thread is
-    often fastest for small models, and much faster on a machine shared with other work.
+    """Set the number of threads ember's ops use: large elementwise ops and sums split
+    across them (ember._backend.threads), and NumPy's BLAS (matmul, convolutions) is limited
+    to them when threadpoolctl is installed (`pip install threadpoolctl`, in the `all`
+    extra). One thread is often fastest for small models, and much faster on a machine
+    shared with other work.
     """
     n = _builtins.int(n)  # NOTE: `int`, `max`, ... in this module are ember's dtypes and ops
     if n < 1:
         raise RuntimeError(f"set_num_threads expects a positive integer, got {n}")
+    from ember._backend import threads
+
+    threads.set_num_threads(n)
     try:
         import threadpoolctl
     except ImportError:
-        raise ImportError("ember.set_num_threads needs threadpoolctl: pip install threadpoolctl "
-                          "(or set OPENBLAS_NUM_THREADS before starting Python)") from None
+        import warnings
+
+        warnings.warn("ember.set_num_threads: without threadpoolctl NumPy's BLAS keeps its own "
+                      "thread count (pip install threadpoolctl, or set OPENBLAS_NUM_THREADS "
+                      "before starting Python)", RuntimeWarning, stacklevel=2)
+        return
     global _blas_limits
     _blas_limits = threadpoolctl.threadpool_limits(n, user_api="blas")
 
@@ -165,15 +173,11 @@ _blas_limits = None
 
 
 def get_num_threads():
-    """Threads NumPy's BLAS uses (the CPU count when threadpoolctl is not installed)."""
-    try:
-        import threadpoolctl
-    except ImportError:
-        import os
+    """The number of threads ember's ops use (see set_num_threads); the usable CPU count
+    by default."""
+    from ember._backend import threads
 
-        return os.cpu_count() or 1
-    infos = [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
-    return _builtins.max(infos) if infos else 1
+    return threads.num_threads()
 
 
 def use_deterministic_algorithms(mode, *, warn_only=False):

@@ -8,6 +8,7 @@ table, float math) and comparison.py (comparisons, logic, clamp, where, lerp) bu
 import warnings
 
 from ember import _dtype
+from ember._backend import threads
 from ember._ops._helpers import (
     Tensor,
     _wrap,
@@ -321,6 +322,7 @@ def _to_float(t):
 
 
 _NP_BOOL = xp.dtype(bool)
+_PAR_MIN = threads.MIN_SIZE
 
 
 def _is_bool(x):
@@ -343,6 +345,8 @@ def _lean(ufunc, input, other, floats_only=False, scalars=False, op=None):
             if a.dtype is b.dtype and not (floats_only and a.dtype.kind != "f"):
                 try:
                     if not (_enabled[0] and (input._requires_grad or other._requires_grad)):
+                        if a.size >= _PAR_MIN:
+                            return _wrap(threads.call(ufunc, a, b))
                         return _wrap(ufunc(a, b))
                     if op is not None:
                         return op.apply(input, other)
@@ -350,6 +354,8 @@ def _lean(ufunc, input, other, floats_only=False, scalars=False, op=None):
                     return None
         elif (scalars and (oc is float or oc is int) and a.dtype.kind == "f"
               and not (_enabled[0] and input._requires_grad)):
+            if a.size >= _PAR_MIN:
+                return _wrap(threads.call(ufunc, a, other))
             return _wrap(ufunc(a, other))
     elif (scalars and oc is Tensor and (ic is float or ic is int)
           and other._data.dtype.kind == "f" and not (_enabled[0] and other._requires_grad)):

@@ -6,6 +6,7 @@ copysign), which shares unary math's rule that integer inputs compute in floats.
 import math
 
 from ember import _dtype
+from ember._backend import threads
 from ember._ops._helpers import Tensor, _wrap, bind, public_functions, unbroadcast, write_out, xp
 from ember._ops.comparison import clamp, where
 from ember._ops.elementwise import (
@@ -77,7 +78,10 @@ def _unary_op(name, forward, backward, tbackward=None, saves="x", kind="f"):
             raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
                             f"{type(input).__name__}") from None
         if out is None and not (input._requires_grad and _enabled[0]):
-            return _wrap(forward(input._data))  # no graph: skip the node entirely
+            x = input._data  # no graph: skip the node entirely
+            if x.size >= threads.MIN_SIZE:
+                return _wrap(threads.call(forward, x))
+            return _wrap(forward(x))
         r = cls.apply(input)
         return r if out is None else write_out(r, out)
 

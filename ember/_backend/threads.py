@@ -1,0 +1,137 @@
+"""Intra-op parallelism: large elementwise ops and sums split across cores.
+
+NumPy's ufunc loops release the GIL, so chunks of one large array computed on several
+threads run truly in parallel (PyTorch does the same with OpenMP). Small arrays stay on the
+calling thread: handing a chunk to a thread costs about 20 us, so only arrays of at least
+MIN_SIZE elements are split (exp on 4M float32: 1.50 -> 0.81 ms on 2 cores).
+
+`ember.set_num_threads(n)` sets the thread count here (and BLAS's); 1 turns this off.
+"""
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+from ember._backend import xp
+
+MIN_SIZE = 1 << 18  # elements; below this the hand-off costs more than it saves
+_BLOCK = 1 << 16  # elements a step within a chunk: a temporary this size stays in cache
+_SUM_COLUMNS = 2048  # partial sums a chunk keeps (see _chunk_sum)
+
+
+def _default_threads():
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+_state = {"threads": _default_threads(), "pool": None}
+
+
+def num_threads():
+    return _state["threads"]
+
+
+def set_num_threads(n):
+    """Use `n` threads (the calling one included) for large ops."""
+    _forget_pool()
+    _state["threads"] = n
+
+
+def _forget_pool():
+    pool = _state["pool"]
+    _state["pool"] = None
+    if pool is not None:
+        pool.shutdown(wait=False)
+
+
+def _child_after_fork():
+    # NOTE: a forked child (a DataLoader worker) inherits the pool object but none of its
+    # threads; work queued to it would wait forever, so the child builds its own
+    _state["pool"] = None
+
+
+os.register_at_fork(after_in_child=_child_after_fork)
+
+
+def _pool():
+    pool = _state["pool"]
+    if pool is None:
+        pool = _state["pool"] = ThreadPoolExecutor(_state["threads"] - 1,
+                                                   thread_name_prefix="ember-intra-op")
+    return pool
+
+
+def _splits(size, parts):
+    """`parts` + 1 boundaries cutting range(size) into near-equal, block-aligned chunks."""
+    step = -(-size // parts)
+    step = -(-step // _BLOCK) * _BLOCK
+    return [min(i * step, size) for i in range(parts)] + [size]
+
+
+def _run(task, bounds):
+    """task(lo, hi) for each chunk, the first on this thread; returns the results in order."""
+    pool = _pool()
+    futures = [pool.submit(task, lo, hi) for lo, hi in zip(bounds[1:-1], bounds[2:])]
+    first = task(bounds[0], bounds[1])
+    return [first] + [f.result() for f in futures]
+
+
+def splittable(a, b=None):
+    """Whether a ufunc on `a` (and `b`: the same shape, or a scalar / 0-d array) is worth
+    splitting across threads: large C-contiguous ndarrays only."""
+    if a.size < MIN_SIZE or _state["threads"] < 2 or type(a) is not xp.ndarray \
+            or not a.flags.c_contiguous:
+        return False
+    if b is None or not hasattr(b, "shape") or b.shape == ():
+        return True
+    return type(b) is xp.ndarray and b.shape == a.shape and b.flags.c_contiguous
+
+
+def call(fn, a, b=None):
+    """fn(a) or fn(a, b) for a NumPy ufunc: split across threads when `splittable` (callers
+    on hot paths check `a.size >= MIN_SIZE` first, which is cheaper)."""
+    if not isinstance(fn, xp.ufunc) or not splittable(a, b):
+        return fn(a) if b is None else fn(a, b)
+    return ufunc(fn, a, b)
+
+
+def ufunc(fn, a, b=None):
+    """fn(a) or fn(a, b) for a NumPy ufunc, chunks of it on each thread writing into one
+    output (callers check `splittable` first)."""
+    flat_a = a.reshape(-1)
+    flat_b = b.reshape(-1) if getattr(b, "shape", ()) != () else b
+    size = flat_a.size
+    head = fn(flat_a[:_BLOCK]) if b is None else fn(flat_a[:_BLOCK], flat_b[:_BLOCK]
+                                                     if flat_b is not b else b)
+    out = xp.empty(size, head.dtype)  # the first block also tells the result's dtype
+    out[:_BLOCK] = head
+
+    def task(lo, hi):
+        lo = max(lo, _BLOCK)
+        if lo >= hi:
+            return
+        if b is None:
+            fn(flat_a[lo:hi], out=out[lo:hi])
+        else:
+            fn(flat_a[lo:hi], flat_b[lo:hi] if flat_b is not b else b, out=out[lo:hi])
+
+    _run(task, _splits(size, _state["threads"]))
+    return out.reshape(a.shape)
+
+
+def _chunk_sum(x):
+    """Sum of a 1-D chunk: column sums of a (rows, 2048) view add 2048 lanes at once in
+    SIMD (2.5x NumPy's pairwise sum), then the 2048 partial sums are summed pairwise."""
+    n = x.size - x.size % _SUM_COLUMNS
+    partial = x[:n].reshape(-1, _SUM_COLUMNS).sum(0) if n else x[:0]
+    return partial.sum() + x[n:].sum()
+
+
+def sum_all(x):
+    """x.sum() as a 0-d array, for a large C-contiguous float array (see splittable)."""
+    flat = x.reshape(-1)
+    parts = _run(lambda lo, hi: _chunk_sum(flat[lo:hi]), _splits(flat.size, _state["threads"]))
+    total = parts[0]
+    for p in parts[1:]:
+        total = total + p
+    return xp.asarray(total, dtype=x.dtype)

@@ -1,0 +1,122 @@
+"""Intra-op threads: a split op gives exactly the unsplit op's result."""
+import multiprocessing
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+import ember
+from ember._backend import threads
+
+N = threads.MIN_SIZE * 3 + 12345  # large enough to split, not a multiple of the block
+
+
+@pytest.fixture
+def two_threads():
+    before = threads.num_threads()
+    threads.set_num_threads(2)
+    yield
+    threads.set_num_threads(before)
+
+
+def _arrays(dtype=np.float32):
+    rng = np.random.default_rng(0)
+    return rng.standard_normal(N).astype(dtype), rng.standard_normal(N).astype(dtype)
+
+
+@pytest.mark.parametrize("fn", [np.add, np.multiply, np.subtract, np.true_divide, np.maximum])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_binary_split_equals_numpy(two_threads, fn, dtype):
+    a, b = _arrays(dtype)
+    assert threads.splittable(a, b)
+    out = threads.ufunc(fn, a, b)
+    assert out.dtype == dtype and out.shape == a.shape
+    np.testing.assert_array_equal(out, fn(a, b))
+
+
+def test_scalar_operands_keep_the_array_dtype(two_threads):
+    a, _ = _arrays()
+    for other in (2.5, 3, np.zeros((), np.float32)):
+        out = threads.ufunc(np.multiply, a, other)
+        assert out.dtype == np.float32
+        np.testing.assert_array_equal(out, a * other)
+
+
+def test_unary_split_keeps_shape(two_threads):
+    a = _arrays()[0][: (N // 7) * 7].reshape(7, -1)
+    np.testing.assert_array_equal(threads.call(np.exp, a), np.exp(a))
+
+
+def test_not_split_when_small_strided_broadcast_or_single_thread(two_threads):
+    a, b = _arrays()
+    assert not threads.splittable(a[:1000], b[:1000])
+    assert not threads.splittable(a[::2], b[::2])
+    assert not threads.splittable(a[: N // 2 * 2].reshape(2, -1), b[: N // 2])
+    threads.set_num_threads(1)
+    assert not threads.splittable(a, b)
+    np.testing.assert_array_equal(threads.call(np.add, a, b), a + b)  # falls back
+
+
+def test_sum_all_is_accurate(two_threads):
+    a = _arrays()[0] + 1.0  # a large positive sum, where naive float32 sums drift
+    s = threads.sum_all(a)
+    assert s.shape == () and s.dtype == np.float32
+    ref = a.astype(np.float64).sum()
+    assert abs(float(s) - ref) <= 1e-6 * abs(ref)
+
+
+def test_ember_ops_use_the_split_path_and_agree(two_threads):
+    a, b = _arrays()
+    x, y = ember.tensor(a), ember.tensor(b)
+    np.testing.assert_array_equal((x + y).numpy(), a + b)
+    np.testing.assert_array_equal((x * 2.0).numpy(), a * 2.0)
+    np.testing.assert_array_equal(ember.exp(x).numpy(), np.exp(a))
+    assert abs(ember.sum(x).item() - a.astype(np.float64).sum()) < 1e-2
+
+
+def _child(queue):
+    x = ember.ones(N)
+    queue.put(float((x + x).sum()))
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="fork start method")
+def test_forked_child_builds_its_own_pool(two_threads):
+    a, b = _arrays()
+    threads.ufunc(np.add, a, b)  # the parent's pool exists now
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_child, args=(queue,))
+    proc.start()
+    result = queue.get(timeout=60)
+    proc.join(timeout=60)
+    assert proc.exitcode == 0 and result == 2.0 * N
+
+
+def test_set_num_threads_sets_the_split_count():
+    before = ember.get_num_threads()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # no threadpoolctl: BLAS is left alone, with a warning
+            ember.set_num_threads(1)
+        assert ember.get_num_threads() == 1 == threads.num_threads()
+    finally:
+        threads.set_num_threads(before)
+
+
+def test_set_num_threads_limits_blas():
+    pytest.importorskip("threadpoolctl")
+    before = ember.get_num_threads()
+    ember.set_num_threads(1)
+    try:
+        assert ember.get_num_threads() == 1
+        x = ember.randn(64, 64)
+        assert (x @ x).shape == (64, 64)
+    finally:
+        ember.set_num_threads(before)
+    assert ember.get_num_threads() == before
+
+
+def test_set_num_threads_rejects_nonpositive():
+    with pytest.raises(RuntimeError, match="positive"):
+        ember.set_num_threads(0)
