@@ -144,11 +144,13 @@ def compile(model=None, **kwargs):
 
 
 def set_num_threads(n):
-    """Set the number of threads ember's ops use: large elementwise ops and sums split
-    across them (ember._backend.threads), and NumPy's BLAS (matmul, convolutions) is limited
-    to them when threadpoolctl is installed (`pip install threadpoolctl`, in the `all`
-    extra). One thread is often fastest for small models, and much faster on a machine
-    shared with other work.
+    """Set the number of threads ember's ops use (PyTorch's intra-op threads): large
+    products, convolutions, elementwise ops and sums split across them.
+
+    ember runs NumPy's BLAS single-threaded and does the splitting itself (OpenBLAS's own
+    threads spin after each call and would compete with ember's); that takes threadpoolctl,
+    a dependency of ember. One thread is often fastest for small models, and much faster on
+    a machine shared with other work.
     """
     n = _builtins.int(n)  # NOTE: `int`, `max`, ... in this module are ember's dtypes and ops
     if n < 1:
@@ -156,20 +158,12 @@ def set_num_threads(n):
     from ember._backend import threads
 
     threads.set_num_threads(n)
-    try:
-        import threadpoolctl
-    except ImportError:
+    if not threads.take_blas():
         import warnings
 
-        warnings.warn("ember.set_num_threads: without threadpoolctl NumPy's BLAS keeps its own "
-                      "thread count (pip install threadpoolctl, or set OPENBLAS_NUM_THREADS "
-                      "before starting Python)", RuntimeWarning, stacklevel=2)
-        return
-    global _blas_limits
-    _blas_limits = threadpoolctl.threadpool_limits(n, user_api="blas")
-
-
-_blas_limits = None
+        warnings.warn("ember.set_num_threads: threadpoolctl is not installed, so NumPy's BLAS "
+                      "keeps its own threads and ember splits no work (pip install "
+                      "threadpoolctl)", RuntimeWarning, stacklevel=2)
 
 
 def get_num_threads():

@@ -76,11 +76,99 @@ def _run(task, bounds):
     return [first] + [f.result() for f in futures]
 
 
+SPLIT_BYTES = 1 << 21  # a convolution's column bytes from which its samples are split
+
+
+def _blas_controllers():
+    """threadpoolctl's handles on the BLAS libraries NumPy loaded (cached; [] without it)."""
+    ctl = _state.get("blas")
+    if ctl is None:
+        try:
+            import threadpoolctl
+
+            ctl = [c for c in threadpoolctl.ThreadpoolController().lib_controllers
+                   if c.user_api == "blas"]
+        except ImportError:
+            ctl = []
+        _state["blas"] = ctl
+    return ctl
+
+
+def take_blas():
+    """Make NumPy's BLAS single-threaded (once); False when it can't be told (no
+    threadpoolctl)."""
+    taken = _state.get("blas_taken")
+    if taken is None:
+        blas = _blas_controllers()
+        for c in blas:
+            c.set_num_threads(1)
+        taken = _state["blas_taken"] = bool(blas)
+    return taken
+
+
+def active():
+    """Whether large ops are split across threads: more than one thread, and BLAS made
+    single-threaded (done here, once, on the first large op).
+
+    NOTE: ember's threads and OpenBLAS's own cannot share the cores: after each threaded
+    BLAS call OpenBLAS's workers spin for about 0.1 s, and every thread ember starts in that
+    time competes with them (the CIFAR net at batch 128: 4.2-4.9 s per 200 steps with both,
+    2.5-2.8 s with BLAS single-threaded and ember splitting). So ember does all the
+    splitting, products included (`dot`). Without threadpoolctl BLAS cannot be told, and
+    nothing is split."""
+    return _state["threads"] >= 2 and take_blas()
+
+
+def split_samples(task, n, nbytes):
+    """Run task(lo, hi) over the samples range(n): split across the threads when there are
+    at least two samples and `nbytes` of work, else in one call. Returns the results."""
+    parts = min(_state["threads"], n)
+    if parts < 2 or nbytes < SPLIT_BYTES or not active():
+        return [task(0, n)]
+    return _run(task, [i * n // parts for i in range(parts + 1)])
+
+
+DOT_MIN = 1 << 23  # multiply-adds from which a product is split (a hand-off is ~30-50 us)
+_FLOATS = (xp.dtype(xp.float32), xp.dtype(xp.float64))
+
+
+def dot(a, b):
+    """a.dot(b) for a 2-D `b`: large products split by rows of `a` (or by columns of `b`
+    when `a` has few rows) across the threads, each a single-threaded BLAS call."""
+    k, n = b.shape
+    m = a.size // k if k else 0
+    if m * k * n < DOT_MIN or a.dtype is not b.dtype or a.dtype not in _FLOATS \
+            or _state["threads"] < 2 or not active():
+        return a.dot(b)
+    if a.ndim != 2:
+        return dot(a.reshape(-1, k), b).reshape(a.shape[:-1] + (n,))
+    out = xp.empty((m, n), dtype=a.dtype)
+    if m >= 8 * _state["threads"]:
+        def task(lo, hi):
+            xp.dot(a[lo:hi], b, out=out[lo:hi])
+        _run(task, _lead_splits(m, 8))
+    else:
+        def task(lo, hi):
+            out[:, lo:hi] = a.dot(b[:, lo:hi])
+        _run(task, _lead_splits(n, 16))
+    return out
+
+
+def _lead_splits(size, multiple):
+    """Boundaries giving this thread (the first part) a larger share than the others, in
+    multiples of `multiple` (BLAS kernels' blocking): the others start a hand-off later,
+    about 30-50 us (measured best: 55-60% of a 2-way split of a 300-500 us product)."""
+    parts = _state["threads"]
+    first = min(size, -(-int(size * 1.15 / parts) // multiple) * multiple)
+    rest = size - first
+    return [0] + [first + i * rest // (parts - 1) for i in range(parts)]
+
+
 def splittable(a, b=None):
     """Whether a ufunc on `a` (and `b`: the same shape, or a scalar / 0-d array) is worth
     splitting across threads: large C-contiguous ndarrays only."""
-    if a.size < MIN_SIZE or _state["threads"] < 2 or type(a) is not xp.ndarray \
-            or not a.flags.c_contiguous:
+    if a.size < MIN_SIZE or type(a) is not xp.ndarray or not a.flags.c_contiguous \
+            or not active():
         return False
     if b is None or not hasattr(b, "shape") or b.shape == ():
         return True

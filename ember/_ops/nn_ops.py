@@ -7,6 +7,7 @@ import math
 import warnings
 
 from ember import _random
+from ember._backend.threads import dot as _dot
 from ember._ops._helpers import Tensor, _wrap, bind, xp
 from ember._ops.unary import _zero_of
 from ember.autograd.function import Op
@@ -30,7 +31,7 @@ class Linear(Op):
     # NOTE: ndarray.dot equals matmul when the right operand is 2-D, and costs half the
     # dispatch of a small matmul (0.65 vs 1.3 us on 8x8)
     def forward(ctx, x, w, b):
-        y = x.dot(w.T)
+        y = _dot(x, w.T)
         if b is not None:
             y += b
         ctx.save_for_backward(x, w)
@@ -41,12 +42,12 @@ class Linear(Op):
         needs = ctx.needs_input_grad
         gx = gw = gb = None
         if needs[0]:
-            gx = g.dot(w)
+            gx = _dot(g, w)
         if x.ndim > 2:  # fold leading dims into one batch dim
             g = g.reshape(-1, g.shape[-1])
             x = x.reshape(-1, x.shape[-1])
         if needs[1]:
-            gw = g.T.dot(x) if x.ndim == 2 else xp.multiply.outer(g, x)
+            gw = _dot(g.T, x) if x.ndim == 2 else xp.multiply.outer(g, x)
         if needs[2]:
             gb = g.sum(0) if g.ndim == 2 else g
         return gx, gw, gb

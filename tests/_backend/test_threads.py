@@ -120,3 +120,21 @@ def test_set_num_threads_limits_blas():
 def test_set_num_threads_rejects_nonpositive():
     with pytest.raises(RuntimeError, match="positive"):
         ember.set_num_threads(0)
+
+
+@pytest.mark.parametrize("shape", [(512, 300, 200), (4, 3000, 1200), (2, 64, 300, 200)])
+def test_dot_split_by_rows_or_columns(two_threads, monkeypatch, shape):
+    monkeypatch.setattr(threads, "DOT_MIN", 0)
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal(shape[:-1], dtype=np.float32)
+    b = rng.standard_normal(shape[-2:], dtype=np.float32)
+    out = threads.dot(a, b)
+    assert out.shape == a.shape[:-1] + (b.shape[1],) and out.dtype == np.float32
+    np.testing.assert_allclose(out, a.dot(b), rtol=1e-5, atol=1e-4)
+
+
+def test_active_makes_blas_single_threaded(two_threads):
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    assert threads.active()
+    infos = [i for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+    assert infos and all(i["num_threads"] == 1 for i in infos)

@@ -211,14 +211,23 @@ def test_conv_non_contiguous_float64_and_empty_batch():
 @requires_torch
 @pytest.mark.parametrize("xs,ws,kw", [((9, 3, 10, 10), (4, 3, 3, 3), {"padding": 1, "stride": 2}),
                                       ((7, 2, 8, 9), (5, 2, 2, 3), {"dilation": 2})])
-def test_conv_chunked_big_batch_path(monkeypatch, xs, ws, kw):
+def test_conv_split_across_threads_in_blocks(monkeypatch, xs, ws, kw):
+    from ember._backend import threads
     from ember._ops import conv as conv_ops
 
-    monkeypatch.setattr(conv_ops, "_CHUNK_BYTES", 2048)  # force several chunks
-    check_parity(lambda m, x, w, b: m.nn.functional.conv2d(x, w, b, **kw), _r(*xs), _r(*ws),
-                 _r(ws[0]), grad=True, rtol=1e-4, atol=1e-5)
-    y = F.conv2d(ember.randn(*xs, requires_grad=True), ember.randn(*ws), **kw)
-    assert y.grad_fn.chunk < xs[0]
+    monkeypatch.setattr(conv_ops, "_BLOCK_BYTES", 256)  # one or two samples a step
+    monkeypatch.setattr(threads, "SPLIT_BYTES", 0)  # split even these small batches
+    before = threads.num_threads()
+    threads.set_num_threads(2)
+    try:
+        check_parity(lambda m, x, w, b: m.nn.functional.conv2d(x, w, b, **kw), _r(*xs),
+                     _r(*ws), _r(ws[0]), grad=True, rtol=1e-4, atol=1e-5)
+        y = F.conv2d(ember.randn(*xs, requires_grad=True), ember.randn(*ws, requires_grad=True),
+                     **kw)
+    finally:
+        threads.set_num_threads(before)
+    # the padded input is saved, not the (C*K, N*L) columns: backward rebuilds them
+    assert y.grad_fn.saved[0].ndim == 4
 
 
 @requires_torch
