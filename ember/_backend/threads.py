@@ -8,7 +8,6 @@ MIN_SIZE elements are split (exp on 4M float32: 1.50 -> 0.81 ms on 2 cores).
 `ember.set_num_threads(n)` sets the thread count here (and BLAS's); 1 turns this off.
 """
 import os
-from concurrent.futures import ThreadPoolExecutor
 
 from ember._backend import xp
 
@@ -56,16 +55,11 @@ os.register_at_fork(after_in_child=_child_after_fork)
 def _pool():
     pool = _state["pool"]
     if pool is None:
+        from concurrent.futures import ThreadPoolExecutor  # (import: ~5 ms, when first needed)
+
         pool = _state["pool"] = ThreadPoolExecutor(_state["threads"] - 1,
                                                    thread_name_prefix="ember-intra-op")
     return pool
-
-
-def _splits(size, parts):
-    """`parts` + 1 boundaries cutting range(size) into near-equal, block-aligned chunks."""
-    step = -(-size // parts)
-    step = -(-step // _BLOCK) * _BLOCK
-    return [min(i * step, size) for i in range(parts)] + [size]
 
 
 def _run(task, bounds):
@@ -128,6 +122,9 @@ def split_samples(task, n, nbytes):
     return _run(task, [i * n // parts for i in range(parts + 1)])
 
 
+_BLAS_FLOPS = 1e11  # single-threaded float32 BLAS, FLOP/s (measured 116 G on 1024x1024)
+_ELEMENT_S = 2.5e-10  # seconds per element of a memory-bound ufunc (add on 4M: 0.8 ms)
+_SUM_ELEMENT_S = 5e-11  # ... of a blocked sum (4M: 0.2 ms)
 DOT_MIN = 1 << 23  # multiply-adds from which a product is split (a hand-off is ~30-50 us)
 _FLOATS = (xp.dtype(xp.float32), xp.dtype(xp.float64))
 
@@ -146,20 +143,24 @@ def dot(a, b):
     if m >= 8 * _state["threads"]:
         def task(lo, hi):
             xp.dot(a[lo:hi], b, out=out[lo:hi])
-        _run(task, _lead_splits(m, 8))
+        _run(task, _splits(m, 2 * k * n / _BLAS_FLOPS, 8))
     else:
         def task(lo, hi):
             out[:, lo:hi] = a.dot(b[:, lo:hi])
-        _run(task, _lead_splits(n, 16))
+        _run(task, _splits(n, 2 * m * k / _BLAS_FLOPS, 16))
     return out
 
 
-def _lead_splits(size, multiple):
-    """Boundaries giving this thread (the first part) a larger share than the others, in
-    multiples of `multiple` (BLAS kernels' blocking): the others start a hand-off later,
-    about 30-50 us (measured best: 55-60% of a 2-way split of a 300-500 us product)."""
+HANDOFF_S = 40e-6  # measured: a sleeping worker starts its part 30-50 us after the hand-off
+
+
+def _splits(size, unit_s, multiple=1):
+    """Boundaries cutting range(size) into one part per thread. The first part (run by the
+    calling thread) is larger by what the others lose to the hand-off, given `unit_s`, the
+    time of one unit of work; boundaries fall on multiples of `multiple`."""
     parts = _state["threads"]
-    first = min(size, -(-int(size * 1.15 / parts) // multiple) * multiple)
+    lead = size / parts + HANDOFF_S * (parts - 1) / (parts * unit_s)
+    first = min(size, -(-int(lead) // multiple) * multiple)
     rest = size - first
     return [0] + [first + i * rest // (parts - 1) for i in range(parts)]
 
@@ -203,7 +204,7 @@ def ufunc(fn, a, b=None):
         else:
             fn(flat_a[lo:hi], flat_b[lo:hi] if flat_b is not b else b, out=out[lo:hi])
 
-    _run(task, _splits(size, _state["threads"]))
+    _run(task, _splits(size, _ELEMENT_S, _BLOCK))
     return out.reshape(a.shape)
 
 
@@ -218,7 +219,7 @@ def _chunk_sum(x):
 def sum_all(x):
     """x.sum() as a 0-d array, for a large C-contiguous float array (see splittable)."""
     flat = x.reshape(-1)
-    parts = _run(lambda lo, hi: _chunk_sum(flat[lo:hi]), _splits(flat.size, _state["threads"]))
+    parts = _run(lambda lo, hi: _chunk_sum(flat[lo:hi]), _splits(flat.size, _SUM_ELEMENT_S))
     total = parts[0]
     for p in parts[1:]:
         total = total + p

@@ -138,6 +138,11 @@ def _zero_of(dtype):
     return z
 
 
+def _relu(x):
+    zero = _ZEROS.get(x.dtype)  # (the cached zero looked up inline: the hottest activation)
+    return xp.maximum(x, zero if zero is not None else _zero_of(x.dtype))
+
+
 def _sign(x):
     return x.copy() if x.dtype is _NP_BOOL else xp.sign(x)
 
@@ -203,8 +208,7 @@ _UNARY = {
     "trunc": (xp.trunc, _ZERO, _TZERO, "", "k"),
     "frac": (lambda x: x - xp.trunc(x), lambda g, x, y: g, lambda g, x: g, "", "i"),
     "square": (xp.square, lambda g, x, y: 2 * g * x, lambda g, x: 2 * g * x, "x", "sq"),
-    "relu": (lambda x: xp.maximum(x, _zero_of(x.dtype)), lambda g, x, y: g * (y > 0),
-             lambda g, x: g * (x > 0), "y", "relu"),
+    "relu": (_relu, lambda g, x, y: g * (y > 0), lambda g, x: g * (x > 0), "y", "relu"),
 }
 
 _unary_fns = {}

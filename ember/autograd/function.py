@@ -188,9 +188,12 @@ def _out_record(ctx, out):
     """(counter, index in saved) when forward saved the output's own array (see
     check_versions), else None."""
     data = out._data
-    for i, s in enumerate(ctx.saved):
+    i = 0
+    for s in ctx.saved:
         if s is data:
-            return out._version_counter(), i
+            vc = out._vc = [0]  # the output is new: no counter yet
+            return vc, i
+        i += 1
     return None
 
 
