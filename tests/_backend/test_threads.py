@@ -138,3 +138,26 @@ def test_active_makes_blas_single_threaded(two_threads):
     assert threads.active()
     infos = [i for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
     assert infos and all(i["num_threads"] == 1 for i in infos)
+
+
+def test_nested_split_inside_a_worker_runs_serially(two_threads):
+    # a task that itself splits (say, a DataLoader thread worker's transform) must not wait
+    # on the pool it runs in
+    inner = []
+
+    def task(lo, hi):
+        inner.append(threads._run(lambda a, b: b - a, [lo, (lo + hi) // 2, hi]))
+        return hi - lo
+
+    assert threads._run(task, [0, 10, 20]) == [10, 10]
+    assert sorted(map(tuple, inner)) == [(5, 5), (5, 5)]
+
+
+def test_a_failing_chunk_raises_in_the_caller(two_threads):
+    def task(lo, hi):
+        if lo:
+            raise ValueError(f"chunk {lo}:{hi} failed")
+        return 1
+
+    with pytest.raises(ValueError, match="chunk 5:10 failed"):
+        threads._run(task, [0, 5, 10])
