@@ -84,25 +84,27 @@ def _col2im(col, n, c, spad, ks, st, dl, os):
 def _grad_padded_input(w, g, groups, sp, ks, st, dl, os):
     """Gradient (C, N, *sp) of the padded input from the output gradient g (N, O, *os).
 
-    2-D stride-1 case: the output gradient is embedded in rows of the padded width, so each
-    kernel offset adds ONE contiguous run per plane (long inner loops) instead of a strided
-    2-D slice with rows of OW elements; the zero columns make the wrap-around harmless."""
+    2-D stride-1 case: g is embedded in zero planes of the padded input's size, laid end to
+    end, so each kernel offset adds ONE contiguous run over all samples (long inner loops)
+    instead of a strided 2-D slice with rows of OW elements; the zeros make the wrap-around
+    harmless (measured 0.47 -> 0.40 ms on 32 samples of the CIFAR net's second conv)."""
     n, o = g.shape[:2]
     c = w.shape[1] * groups
     w2 = w.reshape(groups, o // groups, -1).transpose(0, 2, 1)  # (G, Cg*K, Og)
     if len(ks) != 2 or st != (1, 1):
         return _col2im(_bmm(w2, _from_nc(g, groups)), n, c, sp, ks, st, dl, os)
     (oh, ow), (hp, wp) = os, sp
-    gp = xp.zeros((o, n, oh, wp), dtype=g.dtype)
-    gp[..., :ow] = g.swapaxes(0, 1)
-    gcol = _bmm(w2, gp.reshape(groups, o // groups, -1)).reshape((c,) + ks + (n, oh * wp))
-    out = xp.zeros((c, n, hp * wp + dl[1] * (ks[1] - 1) + wp), dtype=g.dtype)
-    run = oh * wp
+    plane = hp * wp
+    gp = xp.zeros((o, n, hp, wp), dtype=g.dtype)
+    gp[:, :, :oh, :ow] = g.swapaxes(0, 1)
+    gcol = _bmm(w2, gp.reshape(groups, o // groups, -1)).reshape((c,) + ks + (n * plane,))
+    run = n * plane
+    out = xp.zeros((c, run + dl[0] * (ks[0] - 1) * wp + dl[1] * (ks[1] - 1)), dtype=g.dtype)
     for kh in range(ks[0]):
         for kw in range(ks[1]):
             off = kh * dl[0] * wp + kw * dl[1]
-            out[:, :, off:off + run] += gcol[:, kh, kw]
-    return out[:, :, :hp * wp].reshape(c, n, hp, wp)
+            out[:, off:off + run] += gcol[:, kh, kw]
+    return out[:, :run].reshape(c, n, hp, wp)
 
 
 def _to_nc(y_cn, n, c):
