@@ -151,21 +151,37 @@ def _split_forward(xpad, w, b, st, dl, os):
     o, ks = w.shape[0], w.shape[2:]
     w2 = w.reshape(o, -1)
     ck, el = w2.shape[1], _prod(os)
-    out = xp.empty((n, o, el), dtype=xpad.dtype)
-    step = _step(ck, el, xpad.itemsize)
+    out = xp.empty((n, o) + os, dtype=xpad.dtype)
+    wide = _is_wide(xpad, st, os)
+    width = os[0] * xpad.shape[3] if wide else el  # columns per sample
+    step = _step(ck, width, xpad.itemsize)
 
     def task(lo, hi):
         buf = None
         for n0 in range(lo, hi, step):
             n1 = min(hi, n0 + step)
-            cols, buf = _build_cols(xpad, n0, n1, ks, st, dl, os, buf, step)
+            cols, buf = _columns(xpad, n0, n1, ks, st, dl, os, buf, step, wide, False)
             yc = w2.dot(cols)  # NOTE: ndarray.dot releases the GIL; np.matmul here does not
             if b is not None:
                 yc += b[:, None]
-            out[n0:n1] = yc.reshape(o, n1 - n0, el).transpose(1, 0, 2)
+            yc = yc.reshape((o, n1 - n0) + ((os[0], -1) if wide else os))
+            out[n0:n1] = (yc[..., :os[1]] if wide else yc).swapaxes(0, 1)
 
     threads.split_samples(task, n, ck * el * n * xpad.itemsize)
-    return out.reshape((n, o) + os)
+    return out
+
+
+def _is_wide(xpad, st, os):
+    """Whether to build wide columns (see _build_wide): a 2-D stride-1 convolution of an
+    input with contiguous planes, whose padded rows are at least 3/4 output."""
+    return (len(os) == 2 and st == (1, 1) and xpad.flags.c_contiguous
+            and 4 * os[1] >= 3 * xpad.shape[3])
+
+
+def _columns(xpad, n0, n1, ks, st, dl, os, buf, step, wide, clean):
+    if wide:
+        return _build_wide(xpad, n0, n1, ks, dl, os, buf, step, clean)
+    return _build_cols(xpad, n0, n1, ks, st, dl, os, buf, step)
 
 
 def _build_cols(xpad, n0, n1, ks, st, dl, os, buf, step):
@@ -178,6 +194,26 @@ def _build_cols(xpad, n0, n1, ks, st, dl, os, buf, step):
     return view.reshape(shape[0] * _prod(ks), -1), buf
 
 
+def _build_wide(xpad, n0, n1, ks, dl, os, buf, step, clean):
+    """Columns (C*K, (n1-n0)*OH*WP) over whole padded rows (stride 1): for one kernel offset
+    and sample, the OH rows its windows cover are ONE contiguous run of the input, copied in
+    one go (2.6x faster than rows of OW). Row positions past OW are filler: left as they are
+    (forward drops those columns) or zeroed when `clean` (grad_weight sums over them)."""
+    c, hp, wp = xpad.shape[1:]
+    (oh, ow), (k0, k1), m = os, ks, n1 - n0
+    if buf is None:
+        buf = xp.empty(c * k0 * k1 * step * oh * wp, dtype=xpad.dtype)
+    dst = buf[:c * k0 * k1 * m * oh * wp].reshape(c, k0, k1, m, oh * wp)
+    run = (oh - 1) * wp + ow  # ends where the last window does: never past the input
+    s_n, s_c, _, s_w = xpad.strides
+    src = _as_strided(xpad[n0:], (c, k0, k1, m, run), (s_c, dl[0] * wp * s_w, dl[1] * s_w,
+                                                       s_n, s_w), writeable=False)
+    xp.copyto(dst[..., :run], src)
+    if clean:
+        dst.reshape(c, k0, k1, m, oh, wp)[..., ow:] = 0
+    return dst.reshape(c * k0 * k1, -1), buf
+
+
 def _split_backward(ctx, g, xpad, w):
     """Gradients of an ungrouped convolution, samples split across threads: grad_weight
     summed over the threads' partial products (the columns rebuilt from the padded input
@@ -187,17 +223,17 @@ def _split_backward(ctx, g, xpad, w):
     need = ctx.needs_input_grad
     o, el = w.shape[0], _prod(os)
     ck = c * _prod(ks)
-    g3 = g.reshape(n, o, el)
     gpad = xp.empty((n, c) + sp, dtype=g.dtype) if need[0] else None
-    step = _step(ck, el, g.itemsize)
+    wide = need[1] and _is_wide(xpad, st, os)
+    step = _step(ck, os[0] * sp[1] if wide else el, g.itemsize)
 
     def task(lo_, hi):
         gw = buf = None
         for n0 in range(lo_, hi, step):
             n1 = min(hi, n0 + step)
             if need[1]:
-                cols, buf = _build_cols(xpad, n0, n1, ks, st, dl, os, buf, step)
-                part = g3[n0:n1].transpose(1, 0, 2).reshape(o, -1).dot(cols.T)
+                cols, buf = _columns(xpad, n0, n1, ks, st, dl, os, buf, step, wide, True)
+                part = _out_grad_rows(g[n0:n1], wide, sp).dot(cols.T)
                 gw = part if gw is None else xp.add(gw, part, out=gw)
             if need[0]:
                 part = _grad_padded_input(w, g[n0:n1], 1, sp, ks, st, dl, os)
@@ -216,8 +252,20 @@ def _split_backward(ctx, g, xpad, w):
                 gw += p
         gw = gw.reshape(w.shape)
     if need[2]:
-        gb = g3.sum(axis=0).sum(axis=1)
+        gb = g.reshape(n, o, el).sum(axis=0).sum(axis=1)
     return gx, gw, gb
+
+
+def _out_grad_rows(g, wide, sp):
+    """The output gradient of a few samples as (O, columns), matching the columns' layout
+    (wide: zero filler past OW in each padded-width row)."""
+    m, o = g.shape[:2]
+    if not wide:
+        return g.reshape(m, o, -1).transpose(1, 0, 2).reshape(o, -1)
+    oh, ow = g.shape[2:]
+    rows = xp.zeros((o, m, oh, sp[1]), dtype=g.dtype)
+    rows[..., :ow] = g.swapaxes(0, 1)
+    return rows.reshape(o, -1)
 
 
 class ConvNd(Op):

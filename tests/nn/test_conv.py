@@ -210,7 +210,10 @@ def test_conv_non_contiguous_float64_and_empty_batch():
 
 @requires_torch
 @pytest.mark.parametrize("xs,ws,kw", [((9, 3, 10, 10), (4, 3, 3, 3), {"padding": 1, "stride": 2}),
-                                      ((7, 2, 8, 9), (5, 2, 2, 3), {"dilation": 2})])
+                                      ((7, 2, 8, 9), (5, 2, 2, 3), {"dilation": 2}),
+                                      # wide columns (stride 1, rows mostly output):
+                                      ((6, 3, 12, 12), (4, 3, 3, 3), {"padding": 1}),
+                                      ((5, 2, 16, 16), (3, 2, 3, 3), {"dilation": 2})])
 def test_conv_split_across_threads_in_blocks(monkeypatch, xs, ws, kw):
     from ember._backend import threads
     from ember._ops import conv as conv_ops
@@ -249,3 +252,25 @@ def test_conv_double_backward_parity(fn, xs, ws, kw):
         grads.append([t.grad.detach().numpy() for t in (x, w, b)])
     for e, t in zip(*grads):
         np.testing.assert_allclose(e, t, rtol=1e-7, atol=1e-8)
+
+
+@requires_torch
+def test_conv_wide_columns_keep_nonfinite_inputs_where_torch_has_them():
+    # wide columns read filler positions past each row's last window; they must not leak
+    # an inf/nan into grad_weight entries that PyTorch computes as finite
+    import torch
+
+    from ember._ops import conv as conv_ops
+
+    x = RNG.standard_normal((3, 2, 12, 12))
+    x[1, 0, 5, 11] = np.inf
+    x[2, 1, 11, 0] = np.nan
+    w = RNG.standard_normal((4, 2, 3, 3))
+    assert conv_ops._is_wide(np.ascontiguousarray(x), (1, 1), (10, 10))
+    grads = []
+    for lib in (ember, torch):
+        xt, wt = lib.tensor(x), lib.tensor(w, requires_grad=True)
+        y = lib.nn.functional.conv2d(xt, wt)
+        y.backward(lib.ones_like(y))
+        grads.append(wt.grad.numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-6, equal_nan=True)
