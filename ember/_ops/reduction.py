@@ -12,6 +12,7 @@ from ember.autograd.grad_mode import _enabled
 
 _add_reduce = xp.add.reduce
 _empty = xp.empty
+_asarray = xp.asarray
 _PAR_MIN = threads.MIN_SIZE
 _SPLIT_SUM = (xp.dtype(xp.float32), xp.dtype(xp.float64))  # blocked sums keep their accuracy
 
@@ -41,11 +42,27 @@ def _expand_back(g, shape, axes, keepdim):
 
 
 def _sum_all(x):
-    """x.sum() as a 0-d array: add.reduce into a fresh 0-d `out` skips both ndarray.sum's
-    Python wrapper and the scalar-to-array conversion (0.98 -> 0.81 us on 8x8)."""
-    if x.size >= _PAR_MIN and x.dtype in _SPLIT_SUM and threads.splittable(x):
-        return threads.sum_all(x)
+    """x.sum() as a 0-d array. Small float arrays: a BLAS dot with ones (0.81 -> 0.57 us on
+    8x8); large ones split across threads; otherwise add.reduce into a fresh 0-d `out`,
+    which skips both ndarray.sum's Python wrapper and the scalar-to-array conversion."""
+    n = x.size
+    if x.dtype in _SPLIT_SUM:
+        if n <= _DOT_SUM_MAX:
+            return _asarray(x.ravel().dot(_ones(x.dtype)[:n]))
+        if n >= _PAR_MIN and threads.splittable(x):
+            return threads.sum_all(x)
     return _add_reduce(x, None, None, _empty((), x.dtype))
+
+
+_DOT_SUM_MAX = 1 << 12  # elements summed by a dot: SIMD partial sums, accurate at this size
+_ONES = {}
+
+
+def _ones(dtype):
+    ones = _ONES.get(dtype)
+    if ones is None:
+        ones = _ONES[dtype] = xp.ones(_DOT_SUM_MAX, dtype)
+    return ones
 
 
 class Sum(Op):
@@ -54,8 +71,6 @@ class Sum(Op):
     def forward(ctx, x, axes=None, keepdim=False, dtype=None):
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
         if axes is None and dtype is None and not keepdim:
-            if x.size < _PAR_MIN:  # (_sum_all's small case, inlined)
-                return _add_reduce(x, None, None, _empty((), x.dtype))
             return _sum_all(x)
         return x.sum(axis=axes, keepdims=keepdim, dtype=dtype)
 
