@@ -81,30 +81,41 @@ def _col2im(col, n, c, spad, ks, st, dl, os):
     return out
 
 
+_FEW_OUT = 16  # output channels up to which a product with extra zero columns is cheap
+
+
 def _grad_padded_input(w, g, groups, sp, ks, st, dl, os):
     """Gradient (C, N, *sp) of the padded input from the output gradient g (N, O, *os).
 
-    2-D stride-1 case: g is embedded in zero planes of the padded input's size, laid end to
-    end, so each kernel offset adds ONE contiguous run over all samples (long inner loops)
-    instead of a strided 2-D slice with rows of OW elements; the zeros make the wrap-around
-    harmless (measured 0.47 -> 0.40 ms on 32 samples of the CIFAR net's second conv)."""
+    2-D stride-1 case: g is embedded in rows of the padded width, so each kernel offset adds
+    long contiguous runs instead of a strided 2-D slice with rows of OW elements (the zero
+    columns make the wrap-around harmless). With few output channels the product is cheap
+    and the adds dominate: g then fills whole zero planes laid end to end, and each offset
+    is ONE run over all samples (0.47 -> 0.40 ms on 32 samples of the CIFAR net's second
+    conv); otherwise the planes' extra zero rows would cost more product than they save."""
     n, o = g.shape[:2]
     c = w.shape[1] * groups
     w2 = w.reshape(groups, o // groups, -1).transpose(0, 2, 1)  # (G, Cg*K, Og)
     if len(ks) != 2 or st != (1, 1):
         return _col2im(_bmm(w2, _from_nc(g, groups)), n, c, sp, ks, st, dl, os)
     (oh, ow), (hp, wp) = os, sp
-    plane = hp * wp
-    gp = xp.zeros((o, n, hp, wp), dtype=g.dtype)
+    end_to_end = o // groups <= _FEW_OUT
+    rows = hp if end_to_end else oh
+    gp = xp.zeros((o, n, rows, wp), dtype=g.dtype)
     gp[:, :, :oh, :ow] = g.swapaxes(0, 1)
-    gcol = _bmm(w2, gp.reshape(groups, o // groups, -1)).reshape((c,) + ks + (n * plane,))
-    run = n * plane
-    out = xp.zeros((c, run + dl[0] * (ks[0] - 1) * wp + dl[1] * (ks[1] - 1)), dtype=g.dtype)
+    gcol = _bmm(w2, gp.reshape(groups, o // groups, -1)).reshape((c,) + ks + (n, rows * wp))
+    tail = dl[0] * (ks[0] - 1) * wp + dl[1] * (ks[1] - 1)
+    if end_to_end:
+        gcol = gcol.reshape((c,) + ks + (1, -1))
+        out = xp.zeros((c, 1, n * hp * wp + tail), dtype=g.dtype)
+    else:
+        out = xp.zeros((c, n, hp * wp + tail), dtype=g.dtype)
+    run = gcol.shape[-1]
     for kh in range(ks[0]):
         for kw in range(ks[1]):
             off = kh * dl[0] * wp + kw * dl[1]
-            out[:, off:off + run] += gcol[:, kh, kw]
-    return out[:, :run].reshape(c, n, hp, wp)
+            out[:, :, off:off + run] += gcol[:, kh, kw]
+    return out[..., :out.shape[-1] - tail].reshape(c, n, hp, wp)
 
 
 def _to_nc(y_cn, n, c):
@@ -152,7 +163,7 @@ def _split_forward(xpad, w, b, st, dl, os):
     w2 = w.reshape(o, -1)
     ck, el = w2.shape[1], _prod(os)
     out = xp.empty((n, o) + os, dtype=xpad.dtype)
-    wide = _is_wide(xpad, st, os)
+    wide = _is_wide(xpad, st, os, o)
     width = os[0] * xpad.shape[3] if wide else el  # columns per sample
     step = _step(ck, width, xpad.itemsize)
 
@@ -171,10 +182,12 @@ def _split_forward(xpad, w, b, st, dl, os):
     return out
 
 
-def _is_wide(xpad, st, os):
+def _is_wide(xpad, st, os, o):
     """Whether to build wide columns (see _build_wide): a 2-D stride-1 convolution of an
-    input with contiguous planes, whose padded rows are at least 3/4 output."""
-    return (len(os) == 2 and st == (1, 1) and xpad.flags.c_contiguous
+    input with contiguous planes, whose padded rows are at least 3/4 output, with few output
+    channels (with many, the product dominates and the filler columns cost more than the
+    faster copy saves)."""
+    return (len(os) == 2 and st == (1, 1) and o <= _FEW_OUT and xpad.flags.c_contiguous
             and 4 * os[1] >= 3 * xpad.shape[3])
 
 
@@ -224,7 +237,7 @@ def _split_backward(ctx, g, xpad, w):
     o, el = w.shape[0], _prod(os)
     ck = c * _prod(ks)
     gpad = xp.empty((n, c) + sp, dtype=g.dtype) if need[0] else None
-    wide = need[1] and _is_wide(xpad, st, os)
+    wide = need[1] and _is_wide(xpad, st, os, o)
     step = _step(ck, os[0] * sp[1] if wide else el, g.itemsize)
 
     def task(lo_, hi):

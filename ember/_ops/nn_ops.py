@@ -9,7 +9,7 @@ import warnings
 from ember import _random
 from ember._backend.threads import dot as _dot
 from ember._ops._helpers import Tensor, _wrap, bind, xp
-from ember._ops.unary import _zero_of
+from ember._ops.unary import _relu, _relu_grad
 from ember.autograd.function import Op
 from ember.autograd.grad_mode import _enabled
 
@@ -341,8 +341,7 @@ def _hardswish_grad(g, x, y):
 
 _ACTS = {
     # name: (forward(x, **p), backward(g, x, y, **p), torch's backward node name)
-    "relu": (lambda x: xp.maximum(x, _zero_of(x.dtype)), lambda g, x, y: g * (y > 0),
-             "ReluBackward0"),
+    "relu": (_relu, _relu_grad, "ReluBackward0"),  # (shared with ember.relu)
     "leaky_relu": (lambda x, negative_slope=0.01: xp.where(x > 0, x, x * negative_slope),
                    lambda g, x, y, negative_slope=0.01: xp.where(x > 0, g, g * negative_slope),
                    "LeakyReluBackward0"),

@@ -8,6 +8,7 @@ pooling is separable: one small averaging matrix per spatial axis.
 """
 import functools
 
+from ember._backend import threads
 from ember._ops._helpers import xp
 from ember._ops.conv import _prod, _windows
 from ember._tensor import _wrap
@@ -103,6 +104,23 @@ def _offset_slices(ks, st, dl, os):
 _SMALL_KERNEL = 25  # up to this many offsets, pool by looping over strided slices
 
 
+def _route_to_max(xpad, y, g, gx, sls, disjoint):
+    """Add each window's gradient g at the first position (in window order, PyTorch's rule
+    on ties) where the padded input equals the window's maximum y."""
+    free = None  # window positions whose maximum has not been routed yet
+    for sl in sls:
+        hit = xpad[sl] == y
+        if free is None:
+            free = ~hit
+        else:
+            hit &= free
+            free ^= hit  # hit is a subset of free: clears the routed positions
+        if disjoint:
+            xp.multiply(hit, g, out=gx[sl])
+        else:
+            gx[sl] += hit * g
+
+
 class MaxPoolNd(Op):
     """Small kernels: a running maximum over the kernel offsets' strided slices (no window
     copy; NumPy's multi-axis max reduction is ~50x slower). Large kernels: argmax over a copy
@@ -119,9 +137,15 @@ class MaxPoolNd(Op):
         ctx.geom = (x.shape, x4.shape, ks, st, pad, dl, os)
         if _prod(ks) <= _SMALL_KERNEL:
             sls = _offset_slices(ks, st, dl, os)
-            y = xpad[sls[0]].copy()
-            for sl in sls[1:]:
-                xp.maximum(y, xpad[sl], out=y)
+            y = xp.empty((n, c) + os, dtype=x.dtype)
+
+            def running_max(lo, hi):
+                xs, ys = xpad[lo:hi], y[lo:hi]
+                xp.copyto(ys, xs[sls[0]])
+                for sl in sls[1:]:
+                    xp.maximum(ys, xs[sl], out=ys)
+
+            threads.split_samples(running_max, n, x4.nbytes)
             ctx.small = True
             ctx.save_for_backward(xpad, y)
             if indices is not None:
@@ -152,20 +176,13 @@ class MaxPoolNd(Op):
         if ctx.small:
             xpad, y = ctx.saved
             gx = xp.zeros(xpad.shape, dtype=g.dtype)
-            free = None  # window positions whose maximum has not been routed yet
             disjoint = all(st[i] >= dl[i] * (ks[i] - 1) + 1 for i in range(d))
-            # NOTE: visit offsets in window order so only the first maximum gets the gradient
-            for sl in _offset_slices(ks, st, dl, os):
-                hit = xpad[sl] == y
-                if free is None:
-                    free = ~hit
-                else:
-                    hit &= free
-                    free ^= hit  # hit is a subset of free: clears the routed positions
-                if disjoint:
-                    xp.multiply(hit, g, out=gx[sl])
-                else:
-                    gx[sl] += hit * g
+            sls = _offset_slices(ks, st, dl, os)
+
+            def route(lo, hi):
+                _route_to_max(xpad[lo:hi], y[lo:hi], g[lo:hi], gx[lo:hi], sls, disjoint)
+
+            threads.split_samples(route, shape4[0], xpad.nbytes)
             if xpad.shape != shape4:
                 gx = xp.ascontiguousarray(gx[(slice(None), slice(None)) + tuple(
                     slice(pad[i], pad[i] + shape4[2 + i]) for i in range(d))])

@@ -139,8 +139,21 @@ def _zero_of(dtype):
 
 
 def _relu(x):
+    """max(x, 0); shared by ember.relu and F.relu. Large arrays split across threads."""
     zero = _ZEROS.get(x.dtype)  # (the cached zero looked up inline: the hottest activation)
-    return xp.maximum(x, zero if zero is not None else _zero_of(x.dtype))
+    if zero is None:
+        zero = _zero_of(x.dtype)
+    if x.size >= threads.MIN_SIZE:
+        return threads.call(xp.maximum, x, zero)
+    return xp.maximum(x, zero)
+
+
+def _relu_grad(g, x, y):
+    """g where the output is positive, else 0."""
+    zero = _zero_of(y.dtype)
+    if y.size >= threads.MIN_SIZE and g.shape == y.shape:
+        return threads.call(xp.multiply, g, threads.call(xp.greater, y, zero))
+    return g * (y > zero)
 
 
 def _sign(x):
@@ -208,7 +221,7 @@ _UNARY = {
     "trunc": (xp.trunc, _ZERO, _TZERO, "", "k"),
     "frac": (lambda x: x - xp.trunc(x), lambda g, x, y: g, lambda g, x: g, "", "i"),
     "square": (xp.square, lambda g, x, y: 2 * g * x, lambda g, x: 2 * g * x, "x", "sq"),
-    "relu": (_relu, lambda g, x, y: g * (y > 0), lambda g, x: g * (x > 0), "y", "relu"),
+    "relu": (_relu, _relu_grad, lambda g, x: g * (x > 0), "y", "relu"),
 }
 
 _unary_fns = {}

@@ -213,7 +213,9 @@ def test_conv_non_contiguous_float64_and_empty_batch():
                                       ((7, 2, 8, 9), (5, 2, 2, 3), {"dilation": 2}),
                                       # wide columns (stride 1, rows mostly output):
                                       ((6, 3, 12, 12), (4, 3, 3, 3), {"padding": 1}),
-                                      ((5, 2, 16, 16), (3, 2, 3, 3), {"dilation": 2})])
+                                      ((5, 2, 16, 16), (3, 2, 3, 3), {"dilation": 2}),
+                                      # many output channels: narrow columns, per-plane adds
+                                      ((3, 2, 9, 9), (20, 2, 3, 3), {"padding": 1})])
 def test_conv_split_across_threads_in_blocks(monkeypatch, xs, ws, kw):
     from ember._backend import threads
     from ember._ops import conv as conv_ops
@@ -266,7 +268,7 @@ def test_conv_wide_columns_keep_nonfinite_inputs_where_torch_has_them():
     x[1, 0, 5, 11] = np.inf
     x[2, 1, 11, 0] = np.nan
     w = RNG.standard_normal((4, 2, 3, 3))
-    assert conv_ops._is_wide(np.ascontiguousarray(x), (1, 1), (10, 10))
+    assert conv_ops._is_wide(np.ascontiguousarray(x), (1, 1), (10, 10), 4)
     grads = []
     for lib in (ember, torch):
         xt, wt = lib.tensor(x), lib.tensor(w, requires_grad=True)
