@@ -10,7 +10,7 @@ import functools
 
 from ember._backend import threads
 from ember._ops._helpers import xp
-from ember._ops.conv import _prod, _windows
+from ember._ops.conv_kernels import _prod, _windows
 from ember._tensor import _wrap
 from ember.autograd.function import Op
 

@@ -218,7 +218,7 @@ def test_conv_non_contiguous_float64_and_empty_batch():
                                       ((3, 2, 9, 9), (20, 2, 3, 3), {"padding": 1})])
 def test_conv_split_across_threads_in_blocks(monkeypatch, xs, ws, kw):
     from ember._backend import threads
-    from ember._ops import conv as conv_ops
+    from ember._ops import conv_kernels as conv_ops
 
     monkeypatch.setattr(conv_ops, "_BLOCK_BYTES", 256)  # one or two samples a step
     monkeypatch.setattr(threads, "SPLIT_BYTES", 0)  # split even these small batches
@@ -262,7 +262,7 @@ def test_conv_wide_columns_keep_nonfinite_inputs_where_torch_has_them():
     # an inf/nan into grad_weight entries that PyTorch computes as finite
     import torch
 
-    from ember._ops import conv as conv_ops
+    from ember._ops import conv_kernels as conv_ops
 
     x = RNG.standard_normal((3, 2, 12, 12))
     x[1, 0, 5, 11] = np.inf
