@@ -181,12 +181,17 @@ def use_deterministic_algorithms(mode, *, warn_only=False):
 _SUBMODULES = {"nn", "optim", "utils", "autograd", "cuda", "backends", "accelerator",
                "testing", "linalg", "special", "vision", "distributions", "fft", "jit",
                "serialization", "hub", "onnx", "amp", "multiprocessing", "random"}
-_LAZY_ATTRS = {"save": "ember.serialization", "load": "ember.serialization"}
+_LAZY_ATTRS = {"save": "ember.serialization", "load": "ember.serialization",
+               "autocast": "ember.amp", "is_autocast_enabled": "ember.amp.autocast_mode"}
 
 
 def __getattr__(name):
     if name in _SUBMODULES:
-        return _importlib.import_module("ember." + name)
-    if name in _LAZY_ATTRS:
+        try:
+            return _importlib.import_module("ember." + name)
+        except ModuleNotFoundError as e:  # a PyTorch submodule ember lacks: hasattr() False
+            if e.name != "ember." + name:
+                raise
+    elif name in _LAZY_ATTRS:
         return getattr(_importlib.import_module(_LAZY_ATTRS[name]), name)
     raise AttributeError(f"module 'ember' has no attribute '{name}'")

@@ -52,6 +52,7 @@ UNARY = [
     ("atanh", lambda m, x: m.atanh(x), (-0.9, 0.9), True),
     ("sigmoid", lambda m, x: m.sigmoid(x), (-5, 5), True),
     ("erf", lambda m, x: m.erf(x), (-3, 3), True),
+    ("erfc", lambda m, x: m.erfc(x), (-3, 3), True),
     ("erfinv", lambda m, x: m.erfinv(x), (-0.95, 0.95), True),
     ("reciprocal", lambda m, x: m.reciprocal(x), (0.2, 3), True),
     ("neg", lambda m, x: m.neg(x), (-3, 3), True),
@@ -463,6 +464,15 @@ def test_erf_erfinv_precision():
         want = torch.erfinv(torch.tensor(y)).numpy()
         np.testing.assert_allclose(got, want, rtol=tol * 20, atol=tol)
     assert math.isnan(ember.erfinv(ember.tensor([1.5])).item())
+
+
+@requires_torch
+def test_erfc_keeps_relative_precision_in_the_tail():
+    x = np.concatenate([np.linspace(-6, 9, 1501), [2.0, -2.0, 26.0]])
+    for dt, tol in ((np.float64, 5e-13), (np.float32, 2e-6)):
+        got = ember.erfc(ember.tensor(x.astype(dt))).numpy()
+        want = torch.erfc(torch.tensor(x.astype(dt))).numpy()
+        np.testing.assert_allclose(got, want, rtol=tol, atol=1e-300)
 
 
 def test_no_numpy_warnings_on_domain_edges():
