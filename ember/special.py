@@ -1,6 +1,6 @@
 """ember.special: PyTorch's torch.special names for the special functions ember has.
 
-Functions torch.special has and ember lacks (gammaln, digamma, Bessel functions, …) are
+Functions torch.special has and ember lacks (Bessel functions, polygamma, zeta, …) are
 absent, so `hasattr(torch.special, name)` tells the truth.
 """
 import ember as _ember
@@ -16,6 +16,8 @@ log1p = _ember.log1p
 xlogy = _ember.xlogy
 round = _ember.round  # noqa: A001 - PyTorch's name
 logsumexp = _ember.logsumexp
+gammaln = _ember.lgamma
+digamma = psi = _ember.digamma
 
 
 def softmax(input, dim, *, dtype=None):
@@ -27,4 +29,4 @@ def log_softmax(input, dim, *, dtype=None):
 
 
 __all__ = ["expit", "logit", "erf", "erfc", "erfinv", "exp2", "expm1", "log1p", "xlogy",
-           "round", "logsumexp", "softmax", "log_softmax"]
+           "round", "logsumexp", "gammaln", "digamma", "psi", "softmax", "log_softmax"]

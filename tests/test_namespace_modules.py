@@ -54,7 +54,8 @@ def test_multiprocessing_spawn_runs_and_reports_failures():
 @pytest.mark.parametrize("name,lo,hi", [("expit", -4, 4), ("logit", 0.05, 0.95),
                                         ("erf", -3, 3), ("erfc", -3, 5), ("erfinv", -0.9, 0.9),
                                         ("exp2", -3, 3), ("expm1", -2, 2), ("log1p", -0.5, 3),
-                                        ("round", -3, 3)])
+                                        ("round", -3, 3), ("gammaln", 0.2, 5),
+                                        ("digamma", 0.3, 5), ("psi", 0.3, 5)])
 def test_special_functions_match_torch(name, lo, hi):
     x = np.random.default_rng(0).uniform(lo, hi, (3, 4))
     check_parity(lambda m, t: getattr(m.special, name)(t), x, grad=name != "round")
