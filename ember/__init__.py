@@ -5,6 +5,7 @@ utils.data, vision, TensorBoard logging and PyTorch-compatible checkpoints.
 """
 import builtins as _builtins
 import importlib as _importlib
+import os as _os
 
 __version__ = "0.1.0"
 
@@ -195,3 +196,9 @@ def __getattr__(name):
     elif name in _LAZY_ATTRS:
         return getattr(_importlib.import_module(_LAZY_ATTRS[name]), name)
     raise AttributeError(f"module 'ember' has no attribute '{name}'")
+
+
+if _os.environ.get("EMBER_PROFILE") == "1":  # per-op timing table at exit (autograd/profile.py)
+    from ember.autograd import profile as _profile
+
+    _profile.enable(at_exit=True)
