@@ -1,7 +1,10 @@
 """nn.utils.parametrizations: weight_norm and spectral_norm built on `parametrize`
 (PyTorch's current API; the hook-based nn.utils.weight_norm/spectral_norm stay as they were)."""
+from enum import Enum, auto
+
 import ember
-from ember._tensor import Tensor
+from ember._backend import xp
+from ember._tensor import Tensor, _wrap
 from ember.autograd.grad_mode import no_grad
 from ember.nn import functional as F
 from ember.nn.modules.module import Module
@@ -151,5 +154,177 @@ def _is_conv_transpose(module):
     return isinstance(module, kinds)
 
 
+
+
+# -- orthogonal ------------------------------------------------------------------------------
+class _OrthMaps(Enum):
+    matrix_exp = auto()
+    cayley = auto()
+    householder = auto()
+
+
+def _matrix_exp(A):
+    """exp(A) by scaling and squaring with a Taylor series, written with differentiable
+    Tensor ops (matmul, add) so the gradient comes from autograd."""
+    with no_grad():
+        norm = float(A.detach().abs().sum(-2).amax()) if A.numel() else 0.0
+    s = max(0, int(xp.ceil(xp.log2(norm))) + 1) if norm > 0.5 else 0
+    B = A / (2.0 ** s)
+    eye = ember.eye(A.shape[-1], dtype=A.dtype).expand(A.shape)
+    term, out = eye, eye
+    for i in range(1, 19):  # ||B|| <= 1/2: the 19th term is below float64 eps
+        term = (term @ B) / i
+        out = out + term
+    for _ in range(s):
+        out = out @ out
+    return out
+
+
+def _householder_product(A, tau):
+    """The first k columns of H_1 ... H_k, H_i = I - tau_i v_i v_i^H, v_i the i-th column of
+    the strictly lower triangular A with a unit on the diagonal (LAPACK's orgqr)."""
+    n, k = A.shape[-2], A.shape[-1]
+    eye = ember.eye(n, dtype=A.dtype)
+    Q = eye.expand(*A.shape[:-2], n, n)
+    for i in range(k):
+        v = (A[..., :, i] + eye[i]).unsqueeze(-1)
+        Q = Q - (Q @ v) @ (v.mH * tau[..., i, None, None])
+    return Q[..., :k]
+
+
+def _qr_q(A):
+    """Q of A = QR with diag(R) >= 0 (A tall)."""
+    Q, R = ember.linalg.qr(A)
+    return Q * R.diagonal(dim1=-2, dim2=-1).sgn().unsqueeze(-2)
+
+
+def _geqrf(A):
+    """LAPACK geqrf (Householder vectors below the diagonal, R above; tau) per matrix."""
+    a = A.numpy()
+    flat = a.reshape(-1, *a.shape[-2:])
+    hs, taus = [], []
+    for m in flat:
+        h, tau = xp.linalg.qr(m, mode="raw")
+        hs.append(h.T)
+        taus.append(tau)
+    h = xp.stack(hs).reshape(a.shape).astype(a.dtype)
+    tau = xp.stack(taus).reshape(*a.shape[:-2], -1).astype(a.dtype)
+    return _wrap(h), _wrap(tau)
+
+
+def _is_orthogonal(Q):
+    n, k = Q.shape[-2], Q.shape[-1]
+    eps = 10.0 * n * ember.finfo(Q.dtype).eps
+    return ember.allclose(Q.mH @ Q, ember.eye(k, dtype=Q.dtype), atol=eps)
+
+
+class _Orthogonal(Module):
+    """Q = map(X) orthogonal (orthonormal columns, or rows when wide); with the dynamic
+    trivialization Q = base @ map(X), `base` a buffer set by right_inverse."""
+
+    def __init__(self, weight, orthogonal_map, *, use_trivialization=True):
+        super().__init__()
+        if weight.is_complex() and orthogonal_map == _OrthMaps.householder:
+            raise ValueError("The householder parametrization does not support complex "
+                             "tensors.")
+        self.shape = weight.shape
+        self.orthogonal_map = orthogonal_map
+        if use_trivialization:
+            self.register_buffer("base", None)
+
+    def forward(self, X):
+        n, k = X.shape[-2], X.shape[-1]
+        transposed = n < k
+        if transposed:
+            X = X.mT
+            n, k = k, n
+        if self.orthogonal_map == _OrthMaps.householder:
+            A = X.tril(diagonal=-1)
+            tau = 2.0 / (1.0 + (A * A).sum(dim=-2))
+            Q = _householder_product(A, tau)
+            # NOTE: the sign of each column comes from the integer part of X's diagonal
+            # (right_inverse stores -1 there)
+            Q = Q * X.diagonal(dim1=-2, dim2=-1).int().unsqueeze(-2)
+        else:
+            X = X.tril()
+            if n != k:
+                X = ember.cat([X, X.new_zeros(n, n - k).expand(*X.shape[:-2], -1, -1)],
+                              dim=-1)
+            A = X - X.mH  # skew-symmetric
+            if self.orthogonal_map == _OrthMaps.matrix_exp:
+                Q = _matrix_exp(A)
+            else:  # Cayley: (I - A/2)^-1 (I + A/2)
+                eye = ember.eye(n, dtype=A.dtype)
+                Q = ember.linalg.solve(eye - 0.5 * A, eye + 0.5 * A)
+            if n != k:
+                Q = Q[..., :k]
+        if hasattr(self, "base"):
+            Q = self.base @ Q
+        return Q.mT if transposed else Q
+
+    def right_inverse(self, Q):
+        with no_grad():
+            if Q.shape != self.shape:
+                raise ValueError(f"Expected a matrix or batch of matrices of shape "
+                                 f"{self.shape}. Got a tensor of shape {Q.shape}.")
+            Q_init = Q
+            n, k = Q.shape[-2], Q.shape[-1]
+            transpose = n < k
+            if transpose:
+                Q = Q.mT
+                n, k = k, n
+            if not hasattr(self, "base"):
+                if self.orthogonal_map != _OrthMaps.householder:
+                    raise NotImplementedError(
+                        "It is not possible to assign to the matrix exponential or the Cayley "
+                        "parametrizations when use_trivialization=False.")
+                A, tau = _geqrf(Q.detach())
+                d = A.diagonal(dim1=-2, dim2=-1)
+                d.copy_(d.sign() * ember.where(tau == 0.0, -1.0, 1.0).to(d.dtype))
+                return A.mT if transpose else A
+            if n == k:
+                Q = Q.clone() if _is_orthogonal(Q) else _qr_q(Q)
+            else:
+                N = ember.randn(*Q.shape[:-2], n, n - k, dtype=Q.dtype)
+                Q = _qr_q(ember.cat([Q, N], dim=-1))
+            self.base = Q
+            neg_id = ember.zeros_like(Q_init)
+            neg_id.diagonal(dim1=-2, dim2=-1).fill_(-1.0)
+            return neg_id
+
+
 def orthogonal(module, name="weight", orthogonal_map=None, *, use_trivialization=True):
-    raise NotImplementedError("ember.nn.utils.parametrizations.orthogonal is not implemented")
+    """Make `module.<name>` (a matrix or a batch of matrices) orthogonal: orthonormal
+    columns when tall, orthonormal rows when wide.
+
+    Args:
+        module (nn.Module): containing module.
+        name (str): name of the tensor. Default: "weight".
+        orthogonal_map (str): "matrix_exp", "cayley" or "householder". Default:
+            "matrix_exp" for square or complex matrices, "householder" otherwise.
+        use_trivialization (bool): keep a `base` buffer (dynamic trivialization).
+            Default: True.
+
+    Example::
+
+        >>> m = orthogonal(nn.Linear(20, 40))
+        >>> Q = m.weight
+        >>> bool(ember.allclose(Q.T @ Q, ember.eye(20), atol=1e-5))
+        True
+    """
+    weight = getattr(module, name, None)
+    if not isinstance(weight, Tensor):
+        raise ValueError(f"Module '{module}' has no parameter or buffer with name '{name}'")
+    if weight.ndim < 2:
+        raise ValueError("Expected a matrix or batch of matrices. "
+                         f"Got a tensor of {weight.ndim} dimensions.")
+    if orthogonal_map is None:
+        square = weight.shape[-2] == weight.shape[-1]
+        orthogonal_map = "matrix_exp" if square or weight.is_complex() else "householder"
+    orth_enum = getattr(_OrthMaps, orthogonal_map, None)
+    if orth_enum is None:
+        raise ValueError('orthogonal_map has to be one of "matrix_exp", "cayley", '
+                         f'"householder". Got: {orthogonal_map}')
+    orth = _Orthogonal(weight, orth_enum, use_trivialization=use_trivialization)
+    parametrize.register_parametrization(module, name, orth, unsafe=True)
+    return module

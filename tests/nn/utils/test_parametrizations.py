@@ -218,3 +218,80 @@ def test_old_hook_based_api_still_works():
     assert {"weight_g", "weight_v"} <= set(m.state_dict())
     s = nn.utils.spectral_norm(nn.Linear(3, 2))
     assert "weight_orig" in s.state_dict()
+
+
+# -- orthogonal ----------------------------------------------------------------------------
+ORTH_CASES = [(shape, mp, triv) for shape in [(4, 4), (6, 3), (3, 6), (2, 5, 3)]
+              for mp in ["matrix_exp", "cayley", "householder"] for triv in [True, False]]
+
+
+def _holder(lib, shape):
+    m = lib.nn.Module()
+    w = np.random.default_rng(3).standard_normal(shape).astype(np.float64)
+    m.weight = lib.nn.Parameter(lib.tensor(w))
+    return m
+
+
+@requires_torch
+@pytest.mark.parametrize("shape,mp,triv", ORTH_CASES,
+                         ids=[f"{'x'.join(map(str, s))}-{m}-{t}" for s, m, t in ORTH_CASES])
+def test_orthogonal_matches_torch(shape, mp, triv):
+    em = PS.orthogonal(_holder(ember, shape), orthogonal_map=mp, use_trivialization=triv)
+    tm = torch.nn.utils.parametrizations.orthogonal(_holder(torch, shape), orthogonal_map=mp,
+                                                   use_trivialization=triv)
+    assert list(em.state_dict()) == list(tm.state_dict())
+    # torch's originals (and base, random for non-square shapes) plus one perturbation off
+    # the diagonal (householder reads the column signs from the diagonal's integer part)
+    sd = {k: v.detach().clone() for k, v in tm.state_dict().items()}
+    off_diag = 1.0 - np.eye(shape[-2], shape[-1])
+    sd["parametrizations.weight.original"] += torch.tensor(
+        np.random.default_rng(4).standard_normal(shape) * 0.3 * off_diag)
+    tm.load_state_dict(sd)
+    em.load_state_dict({k: ember.tensor(v.numpy()) for k, v in sd.items()})
+    ew, tw = em.weight, tm.weight
+    assert_same(ew, tw, rtol=1e-7, atol=1e-9)
+    q = ew.detach().numpy()
+    g = q.swapaxes(-1, -2) @ q if shape[-2] >= shape[-1] else q @ q.swapaxes(-1, -2)
+    np.testing.assert_allclose(g, np.broadcast_to(np.eye(g.shape[-1]), g.shape), atol=1e-10)
+    proj = np.random.default_rng(5).standard_normal(shape)
+    (ew * ember.tensor(proj)).sum().backward()
+    (tw * torch.tensor(proj)).sum().backward()
+    assert_same(em.parametrizations.weight.original.grad,
+                tm.parametrizations.weight.original.grad, rtol=1e-6, atol=1e-8)
+
+
+def test_orthogonal_initial_value_and_assignment():
+    m = nn.Linear(4, 4).double()
+    w = m.weight.detach().numpy().copy()
+    PS.orthogonal(m)
+    q = m.weight.detach().numpy()
+    # the QR orthogonalisation of the initial weight with diag(R) > 0
+    qn, rn = np.linalg.qr(w)
+    np.testing.assert_allclose(q, qn * np.sign(np.diag(rn)), atol=1e-10)
+    target = np.linalg.qr(np.random.default_rng(6).standard_normal((4, 4)))[0]
+    m.weight = ember.tensor(target)
+    np.testing.assert_allclose(m.weight.detach().numpy(), target, atol=1e-10)
+    opt = ember.optim.SGD(m.parameters(), lr=0.1)
+    m(ember.randn(3, 4, dtype=ember.float64)).pow(2).sum().backward()
+    opt.step()
+    q = m.weight.detach().numpy()
+    np.testing.assert_allclose(q.T @ q, np.eye(4), atol=1e-10)
+
+
+@requires_torch
+def test_orthogonal_errors_match_torch():
+    cases = [
+        lambda lib: lib.nn.utils.parametrizations.orthogonal(lib.nn.Linear(2, 2), "bias"),
+        lambda lib: lib.nn.utils.parametrizations.orthogonal(lib.nn.Linear(2, 2), "foo"),
+        lambda lib: lib.nn.utils.parametrizations.orthogonal(lib.nn.Linear(2, 2),
+                                                            orthogonal_map="qr"),
+    ]
+    for fn in cases:
+        with pytest.raises(Exception) as te:
+            fn(torch)
+        with pytest.raises(type(te.value)) as ee:
+            fn(ember)
+        assert str(ee.value) == str(te.value)
+    m = PS.orthogonal(nn.Linear(3, 3), use_trivialization=False)
+    with pytest.raises(NotImplementedError, match="use_trivialization=False"):
+        m.weight = ember.eye(3)
