@@ -5,7 +5,7 @@ projection of all steps is one matmul up front), backward runs backpropagation t
 in a reverse loop. The graph stays a few nodes deep however long the sequence, and the
 per-step cost is a handful of NumPy calls. Gate order follows PyTorch: i, f, g, o for LSTM and
 r, z, n for GRU; parameter names weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0,
-*_reverse.
+(weight_hr_l0 for an LSTM with proj_size > 0), *_reverse.
 """
 import math
 
@@ -509,6 +509,11 @@ class RNN(RNNBase):
 
 class LSTM(RNNBase):
     """Long short-term memory; returns output, (h_n, c_n). Gate order i, f, g, o.
+
+    With `proj_size > 0` (smaller than hidden_size) each hidden state is projected,
+    h_t = W_hr (o_t * tanh(c_t)): outputs and h_n have proj_size features (times the number
+    of directions for outputs), c_n keeps hidden_size, and each layer gains `weight_hr_l{k}`
+    of shape (proj_size, hidden_size).
 
     Example::
 

@@ -333,3 +333,36 @@ def test_transfer_parametrizations_and_params():
     assert P.is_parametrized(dst, "weight")
     assert dst.parametrizations.weight.original is src.parametrizations.weight.original
     np.testing.assert_array_equal(dst.weight.detach().numpy(), src.weight.detach().numpy())
+
+
+@requires_torch
+def test_assigning_a_parameter_to_a_parametrized_name_fails_like_torch():
+    em, tm = _build(ember, E, ["Symmetric"]), _build(torch, T, ["Symmetric"])
+    with pytest.raises(KeyError) as te:
+        tm.weight = torch.nn.Parameter(torch.zeros(4, 4))
+    with pytest.raises(KeyError) as ee:
+        em.weight = nn.Parameter(ember.zeros(4, 4))
+    assert str(ee.value) == str(te.value)
+
+
+def test_parametrized_recurrent_weight_and_shared_weight_under_cache():
+    from ember.nn.utils.parametrizations import orthogonal
+
+    lstm = orthogonal(nn.LSTM(3, 4), "weight_hh_l0", orthogonal_map="cayley")
+    q = lstm.weight_hh_l0.detach().numpy()  # (16, 4): orthonormal columns
+    np.testing.assert_allclose(q.T @ q, np.eye(4), atol=1e-5)
+    with P.cached():
+        out, _ = lstm(ember.randn(5, 2, 3))
+    out.sum().backward()
+    assert lstm.parametrizations.weight_hh_l0.original.grad is not None
+    # one parametrized weight read twice in a cached block: the gradient adds up
+    m = _build(ember, E, ["Symmetric"])
+    x = ember.tensor(X)
+    with P.cached():
+        y = m(m(x))
+    y.sum().backward()
+    g_cached = m.parametrizations.weight.original.grad.numpy().copy()
+    m.zero_grad()
+    m(m(x)).sum().backward()
+    np.testing.assert_allclose(g_cached, m.parametrizations.weight.original.grad.numpy(),
+                               rtol=1e-6)
