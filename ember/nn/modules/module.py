@@ -720,6 +720,8 @@ class Module:
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
         missing, unexpected, errors = [], [], []
         metadata = getattr(state_dict, "_metadata", None)
+        # a copy: load pre-hooks (e.g. weight_norm's old-key conversion) may rename entries
+        state_dict = OrderedDict(state_dict)
 
         def load(module, prefix):
             local_meta = {} if metadata is None else dict(metadata.get(prefix[:-1], {}))
