@@ -286,3 +286,9 @@ def test_lstm_proj_size_errors_and_state_dict():
     m2.load_state_dict(m.state_dict())
     x = ember.randn(4, 1, 3)
     np.testing.assert_array_equal(m(x)[0].detach().numpy(), m2(x)[0].detach().numpy())
+
+
+@pytest.mark.parametrize("cls", [ember.nn.RNN, ember.nn.GRU])
+def test_proj_size_only_for_lstm(cls):
+    with pytest.raises(ValueError, match="only supported for LSTM, not RNN or GRU"):
+        cls(4, 8, proj_size=2)
