@@ -204,23 +204,19 @@ def ufunc(fn, a, b=None):
     """fn(a) or fn(a, b) for a NumPy ufunc, chunks of it on each thread writing into one
     output (callers check `splittable` first)."""
     flat_a = a.reshape(-1)
-    flat_b = b.reshape(-1) if getattr(b, "shape", ()) != () else b
-    size = flat_a.size
-    head = fn(flat_a[:_BLOCK]) if b is None else fn(flat_a[:_BLOCK], flat_b[:_BLOCK]
-                                                     if flat_b is not b else b)
-    out = xp.empty(size, head.dtype)  # the first block also tells the result's dtype
-    out[:_BLOCK] = head
+    whole_b = getattr(b, "shape", ()) != ()  # else a scalar or 0-d operand, used as is
+    flat_b = b.reshape(-1) if whole_b else b
+    # the result's dtype, from one element: NumPy's own rules, scalars included
+    probe = fn(flat_a[:1]) if b is None else fn(flat_a[:1], flat_b[:1] if whole_b else b)
+    out = xp.empty(flat_a.size, probe.dtype)
 
     def task(lo, hi):
-        lo = max(lo, _BLOCK)
-        if lo >= hi:
-            return
         if b is None:
             fn(flat_a[lo:hi], out=out[lo:hi])
         else:
-            fn(flat_a[lo:hi], flat_b[lo:hi] if flat_b is not b else b, out=out[lo:hi])
+            fn(flat_a[lo:hi], flat_b[lo:hi] if whole_b else b, out=out[lo:hi])
 
-    _run(task, _splits(size, _ELEMENT_S, _BLOCK))
+    _run(task, _splits(flat_a.size, _ELEMENT_S, _BLOCK))
     return out.reshape(a.shape)
 
 
