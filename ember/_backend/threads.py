@@ -1,11 +1,15 @@
-"""Intra-op parallelism: large elementwise ops and sums split across cores.
+"""Intra-op parallelism: large ops split across ember's own threads.
 
-NumPy's ufunc loops release the GIL, so chunks of one large array computed on several
-threads run truly in parallel (PyTorch does the same with OpenMP). Small arrays stay on the
-calling thread: handing a chunk to a thread costs about 20 us, so only arrays of at least
-MIN_SIZE elements are split (exp on 4M float32: 1.50 -> 0.81 ms on 2 cores).
+NumPy's ufunc loops and BLAS calls (through ndarray.dot) release the GIL, so parts of one
+large op run truly in parallel on several threads (PyTorch does the same with OpenMP):
+elementwise ufuncs and full sums by chunks, products by rows or columns (`dot`),
+convolutions and max-pooling by samples (`split_samples`). The calling thread runs the
+first part itself. Small ops stay on the calling thread: a sleeping worker starts its part
+30-50 us after the hand-off, so only ops of at least MIN_SIZE elements (DOT_MIN
+multiply-adds, SPLIT_BYTES of columns) are split (exp on 4M float32: 1.50 -> 0.81 ms on 2
+cores). BLAS itself is made single-threaded (see `active`).
 
-`ember.set_num_threads(n)` sets the thread count here (and BLAS's); 1 turns this off.
+`ember.set_num_threads(n)` sets the thread count; 1 turns splitting off.
 """
 import os
 import threading
@@ -13,7 +17,7 @@ import threading
 from ember._backend import xp
 
 MIN_SIZE = 1 << 18  # elements; below this the hand-off costs more than it saves
-_BLOCK = 1 << 16  # elements a step within a chunk: a temporary this size stays in cache
+_ALIGN = 1 << 16  # elementwise chunks start on multiples of this many elements
 _SUM_COLUMNS = 2048  # partial sums a chunk keeps (see _chunk_sum)
 
 
@@ -216,7 +220,7 @@ def ufunc(fn, a, b=None):
         else:
             fn(flat_a[lo:hi], flat_b[lo:hi] if whole_b else b, out=out[lo:hi])
 
-    _run(task, _splits(flat_a.size, _ELEMENT_S, _BLOCK))
+    _run(task, _splits(flat_a.size, _ELEMENT_S, _ALIGN))
     return out.reshape(a.shape)
 
 
