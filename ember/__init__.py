@@ -175,6 +175,45 @@ def get_num_threads():
     return threads.num_threads()
 
 
+_matmul_precision = ["highest"]
+
+
+def set_float32_matmul_precision(precision):
+    """Recorded for get_float32_matmul_precision(); ember's float32 products always run in
+    full float32 ("highest")."""
+    if precision not in ("highest", "high", "medium"):
+        import warnings
+
+        warnings.warn(f"{precision} is not one of 'highest', 'high', or 'medium'; the current "
+                      "setFloat32MatmulPrecision call has no effect.", UserWarning, stacklevel=2)
+        return
+    _matmul_precision[0] = precision
+
+
+def get_float32_matmul_precision():
+    return _matmul_precision[0]
+
+
+def set_default_tensor_type(t):
+    """Legacy: set the default floating dtype from a tensor type or its name
+    ('torch.FloatTensor', ember.DoubleTensor, ...)."""
+    import warnings
+
+    warnings.warn("torch.set_default_tensor_type() is deprecated as of PyTorch 2.1, please use "
+                  "torch.set_default_dtype() and torch.set_default_device() as alternatives.",
+                  UserWarning, stacklevel=2)
+    name = t if isinstance(t, str) else getattr(t, "__name__", str(t))
+    name = name.replace("ember.", "").replace("torch.", "")
+    if name.startswith("cuda."):
+        raise RuntimeError(f"set_default_tensor_type: {t} needs CUDA, which is not available "
+                           "(ember.cuda.is_available() is False)")
+    dtypes = {"FloatTensor": float32, "DoubleTensor": float64, "HalfTensor": float16,
+              "BFloat16Tensor": bfloat16}
+    if name not in dtypes:
+        raise TypeError(f"only floating-point types are supported as the default type, got {t}")
+    set_default_dtype(dtypes[name])
+
+
 def use_deterministic_algorithms(mode, *, warn_only=False):
     """ember's CPU ops are deterministic already."""
 

@@ -68,3 +68,23 @@ def test_special_softmax_family_and_xlogy():
     check_parity(lambda m, t: m.special.log_softmax(t, 0), x, grad=True)
     check_parity(lambda m, t: m.special.logsumexp(t, 1), x, grad=True)
     check_parity(lambda m, a, b: m.special.xlogy(a, b), x, np.abs(x) + 0.1, grad=True)
+
+
+def test_matmul_precision_and_legacy_default_tensor_type():
+    ember.set_float32_matmul_precision("high")
+    assert ember.get_float32_matmul_precision() == "high"
+    with pytest.warns(UserWarning, match="no effect"):
+        ember.set_float32_matmul_precision("fastest")
+    assert ember.get_float32_matmul_precision() == "high"
+    ember.set_float32_matmul_precision("highest")
+    try:
+        with pytest.warns(UserWarning, match="deprecated"):
+            ember.set_default_tensor_type("torch.DoubleTensor")
+        assert ember.get_default_dtype() == ember.float64 and ember.ones(1).dtype == ember.float64
+        with pytest.warns(UserWarning):
+            ember.set_default_tensor_type(ember.FloatTensor)
+        assert ember.get_default_dtype() == ember.float32
+        with pytest.warns(UserWarning), pytest.raises(RuntimeError, match="CUDA"):
+            ember.set_default_tensor_type("torch.cuda.FloatTensor")
+    finally:
+        ember.set_default_dtype(ember.float32)

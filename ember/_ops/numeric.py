@@ -9,6 +9,7 @@ import math
 
 from ember import _dtype
 from ember._ops._helpers import Tensor, _wrap, bind, public_functions, xp
+from ember._ops.reduction import _return_type
 
 
 def _as_tensor(x, like):
@@ -222,8 +223,215 @@ def angle(input, *, out=None):
     return ember.where(x < 0, math.pi, 0.0).to(x.dtype) + x * 0  # x * 0 keeps NaN and grad
 
 
+# -- more elementwise and reductions ------------------------------------------------------------
+def fmax(input, other, *, out=None):
+    """Elementwise maximum ignoring NaN (NaN only where both are NaN)."""
+    import ember
+
+    return ember.where(ember.isnan(other) | (input >= other), input, other)
+
+
+def fmin(input, other, *, out=None):
+    """Elementwise minimum ignoring NaN (NaN only where both are NaN)."""
+    import ember
+
+    return ember.where(ember.isnan(other) | (input <= other), input, other)
+
+
+def logaddexp2(input, other, *, out=None):
+    """log2(2**input + 2**other), without overflow."""
+    import ember
+
+    m = ember.maximum(input, other).detach()
+    m = ember.where(ember.isinf(m), ember.zeros_like(m), m)  # keeps inf - inf out
+    return m + ember.log2(ember.exp2(input - m) + ember.exp2(other - m))
+
+
+def sinc(input, *, out=None):
+    """sin(pi x) / (pi x), 1 at 0."""
+    import ember
+
+    x = input if input.dtype.category >= _dtype.FLOAT else input.to(_dtype.get_default_dtype())
+    zero = x == 0
+    safe = ember.where(zero, ember.ones_like(x), x) * math.pi  # no 0/0 in the unused branch
+    return ember.where(zero, ember.ones_like(x), ember.sin(safe) / safe)
+
+
+def nanmedian(input, dim=None, keepdim=False):
+    """Median of the non-NaN values (the lower one for an even count); with `dim`, a
+    (values, indices) named tuple like median's."""
+    import ember
+
+    if dim is None:
+        flat = input.reshape(-1)
+        keep = flat[~ember.isnan(flat)]
+        if keep.numel() == 0:
+            return _wrap(xp.full((), xp.nan, input._data.dtype))
+        return ember.sort(keep).values[(keep.numel() - 1) // 2]
+    x = input.movedim(dim, -1)
+    values, order = ember.sort(x, dim=-1)  # NaN sorts last
+    count = (~ember.isnan(x)).sum(dim=-1, keepdim=True)
+    # a row of only NaN: its middle element, as PyTorch
+    pos = ember.where(count == 0, (x.shape[-1] - 1) // 2, (count - 1).clamp(min=0) // 2)
+    med = ember.gather(values, -1, pos).squeeze(-1)
+    idx = ember.gather(order, -1, pos).squeeze(-1)
+    if keepdim:
+        med, idx = med.unsqueeze(dim), idx.unsqueeze(dim)
+    return _nanmedian_result(med, idx)
+
+
+_nanmedian_result = _return_type("nanmedian", ["values", "indices"])
+
+
+def trapezoid(y, x=None, *, dx=None, dim=-1):
+    """Integral of y along `dim` by the trapezoid rule (spacing dx, or sample points x)."""
+    n = y.shape[dim]
+    if n == 0:
+        return y.sum(dim)
+    mid = y.narrow(dim, 1, n - 1) + y.narrow(dim, 0, n - 1)
+    if x is None:
+        return mid.sum(dim) * ((1.0 if dx is None else dx) / 2)
+    return (mid * diff(x, dim=dim if x.ndim == y.ndim else -1)).sum(dim) / 2
+
+
+trapz = trapezoid
+
+
+def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
+    """Running trapezoid-rule integral of y along `dim` (one fewer element)."""
+    n = y.shape[dim]
+    mid = y.narrow(dim, 1, max(n - 1, 0)) + y.narrow(dim, 0, max(n - 1, 0))
+    if x is None:
+        return mid.cumsum(dim) * ((1.0 if dx is None else dx) / 2)
+    return (mid * diff(x, dim=dim if x.ndim == y.ndim else -1)).cumsum(dim) / 2
+
+
+def vander(x, N=None, increasing=False):
+    """Vandermonde matrix of a 1-D tensor: columns x**(N-1), ..., x**0 (or increasing)."""
+    import ember
+
+    if x.ndim != 1:
+        raise RuntimeError("x must be a one-dimensional tensor.")
+    n = x.shape[0] if N is None else N
+    if n < 0:
+        raise RuntimeError("N must be non-negative.")
+    powers = ember.arange(n) if increasing else ember.arange(n - 1, -1, -1)
+    base = x if x.dtype.category >= _dtype.FLOAT or x.dtype == _dtype.bool else x.to(
+        _dtype.int64)
+    if base.dtype == _dtype.bool:
+        base = base.to(_dtype.int64)
+    return base[:, None] ** powers.to(base.dtype)[None, :]
+
+
+def unravel_index(indices, shape):
+    """Flat indices -> a tuple of coordinate tensors for an array of `shape`."""
+    import ember
+
+    idx = indices if isinstance(indices, Tensor) else ember.tensor(indices)
+    if idx.dtype.category > _dtype.INT:
+        raise TypeError(f"expected 'indices' to be integer dtype, but got {idx.dtype}")
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    total = math.prod(shape)
+    if ((idx._data < -total) | (idx._data >= max(total, 1))).any():
+        raise RuntimeError(f"'indices' must be in range [{-total}, {total - 1}]")
+    flat = xp.where(idx._data < 0, idx._data + total, idx._data)
+    return tuple(_wrap(c.astype(xp.int64)) for c in xp.unravel_index(flat, shape))
+
+
+def rsub(input, other, *, alpha=1):
+    """other - alpha * input."""
+    return other - input * alpha if alpha != 1 else other - input
+
+
+def dist(input, other, p=2):
+    """The p-norm of input - other."""
+    import ember
+
+    return ember.linalg.vector_norm(input - other, p)
+
+
+def real(input):
+    """The real part: a real tensor itself."""
+    if input._data.dtype.kind == "c":
+        return _wrap(input._data.real)
+    return input
+
+
+def imag(input):
+    if input._data.dtype.kind != "c":
+        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+    return _wrap(input._data.imag)
+
+
+def is_nonzero(input):
+    if input.numel() != 1:
+        raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous"
+                           if input.numel() else
+                           "Boolean value of Tensor with no values is ambiguous")
+    return bool(input.item())
+
+
+def is_signed(input):
+    return input._data.dtype.kind in "ifc"
+
+
+def is_same_size(input, other):
+    return tuple(input.shape) == tuple(other.shape)
+
+
+def is_conj(input):
+    return False
+
+
+def is_neg(input):
+    return False
+
+
+# -- window functions -------------------------------------------------------------------------
+def _window(name, n, periodic, dtype, values):
+    import ember
+
+    if n < 0:
+        raise RuntimeError(f"{name} requires non-negative window_length, got "
+                           f"window_length={n}")
+    d = _dtype.get_default_dtype() if dtype is None else dtype
+    if n <= 1:
+        return ember.ones(n, dtype=d)
+    m = n if periodic else n - 1  # a periodic window is the symmetric one of n + 1, cut
+    return ember.tensor(values(xp.arange(n, dtype=xp.float64), m), dtype=d)
+
+
+def hann_window(window_length, periodic=True, *, dtype=None, layout=None, device=None,
+                requires_grad=False):
+    return _window("hann_window", window_length, periodic, dtype,
+                   lambda k, m: 0.5 - 0.5 * xp.cos(2 * math.pi * k / m))
+
+
+def hamming_window(window_length, periodic=True, alpha=0.54, beta=0.46, *, dtype=None,
+                   layout=None, device=None, requires_grad=False):
+    return _window("hamming_window", window_length, periodic, dtype,
+                   lambda k, m: alpha - beta * xp.cos(2 * math.pi * k / m))
+
+
+def bartlett_window(window_length, periodic=True, *, dtype=None, layout=None, device=None,
+                    requires_grad=False):
+    return _window("bartlett_window", window_length, periodic, dtype,
+                   lambda k, m: 1 - xp.abs(2 * k / m - 1))
+
+
+def blackman_window(window_length, periodic=True, *, dtype=None, layout=None, device=None,
+                    requires_grad=False):
+    return _window("blackman_window", window_length, periodic, dtype,
+                   lambda k, m: (0.42 - 0.5 * xp.cos(2 * math.pi * k / m)
+                                 + 0.08 * xp.cos(4 * math.pi * k / m)))
+
+
 bind({"diff": diff, "quantile": quantile, "nanquantile": nanquantile, "cov": cov,
       "corrcoef": corrcoef, "isin": isin, "heaviside": heaviside, "gcd": gcd, "lcm": lcm,
-      "ldexp": ldexp, "conj": conj, "resolve_conj": resolve_conj, "angle": angle})
+      "ldexp": ldexp, "conj": conj, "resolve_conj": resolve_conj, "angle": angle,
+      "fmax": fmax, "fmin": fmin, "logaddexp2": logaddexp2, "sinc": sinc,
+      "nanmedian": nanmedian, "rsub": rsub, "dist": dist, "is_nonzero": is_nonzero,
+      "is_signed": is_signed, "is_same_size": is_same_size, "is_conj": is_conj,
+      "is_neg": is_neg})
 
 __all__ = public_functions(globals())

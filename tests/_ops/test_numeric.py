@@ -100,3 +100,79 @@ def test_combinations_conj_angle():
     assert ember.conj(x) is x and x.resolve_conj() is x
     with pytest.raises(RuntimeError, match="1D"):
         ember.combinations(x)
+
+
+@requires_torch
+def test_fmax_fmin_logaddexp2_sinc():
+    a = np.array([1.0, np.nan, 3.0, np.nan, -2.0])
+    b = np.array([2.0, 1.0, np.nan, np.nan, -5.0])
+    check_parity(lambda m, x, y: m.fmax(x, y), a, b)
+    check_parity(lambda m, x, y: m.fmin(x, y), a, b)
+    check_parity(lambda m, x, y: m.fmax(x, y), X[0], X[1], grad=True)
+    check_parity(lambda m, x, y: m.logaddexp2(x, y), X[0] * 30, X[1], grad=True)
+    check_parity(lambda m, x: m.sinc(x), np.array([0.0, 0.5, 1.0, -2.5, 1e-9]), grad=True)
+    check_grad(lambda x: ember.sinc(x), np.array([0.0, 0.3, -1.7]))
+
+
+@requires_torch
+@pytest.mark.parametrize("dim,keepdim", [(None, False), (1, False), (0, True), (-1, True)])
+def test_nanmedian(dim, keepdim):
+    x = X.copy()
+    x[0, [1, 3]] = np.nan
+    x[2, :] = np.nan
+    if dim is None:
+        check_parity(lambda m, t: m.nanmedian(t), x)
+        check_parity(lambda m, t: m.nanmedian(t), X, grad=True)
+    else:
+        check_parity(lambda m, t: tuple(m.nanmedian(t, dim, keepdim)), x)
+        check_parity(lambda m, t: m.nanmedian(t, dim, keepdim).values, X, grad=True)
+
+
+@requires_torch
+def test_trapezoid_family_vander_unravel_rsub_dist():
+    y, xs = X, np.cumsum(RNG.uniform(0.1, 1, 5))
+    check_parity(lambda m, t: m.trapezoid(t), y, grad=True)
+    check_parity(lambda m, t: m.trapz(t, dx=0.5, dim=0), y, grad=True)
+    check_parity(lambda m, t, s: m.trapezoid(t, s), y, xs, grad=True)
+    check_parity(lambda m, t: m.cumulative_trapezoid(t), y, grad=True)
+    check_parity(lambda m, t, s: m.cumulative_trapezoid(t, s, dim=1), y, xs, grad=True)
+    check_parity(lambda m, t: m.vander(t), np.array([1, 2, 3]))
+    check_parity(lambda m, t: m.vander(t, 4, increasing=True), X[0])
+    check_grad(lambda t: ember.vander(t, 4, increasing=True), X[0])  # (torch's backward fails)
+    check_parity(lambda m, i: m.unravel_index(i, (3, 4)), np.array([0, 5, 11, -1]))
+    check_parity(lambda m, a: m.rsub(a, 5.0, alpha=2), X[0], grad=True)
+    for p in (2, 1, np.inf, 0):
+        check_parity(lambda m, a, b: m.dist(a, b, p), X[0], X[1], grad=p not in (0,))
+
+
+@requires_torch
+@pytest.mark.parametrize("name", ["hann_window", "hamming_window", "bartlett_window",
+                                  "blackman_window"])
+def test_windows(name):
+    import torch
+
+    for n in (0, 1, 5, 8):
+        for periodic in (True, False):
+            e = getattr(ember, name)(n, periodic)
+            t = getattr(torch, name)(n, periodic)
+            assert e.dtype == ember.float32 and tuple(e.shape) == tuple(t.shape)
+            np.testing.assert_allclose(e.numpy(), t.numpy(), atol=1e-6)
+    assert getattr(ember, name)(4, dtype=ember.float64).dtype == ember.float64
+
+
+@requires_torch
+def test_predicates_and_real_imag():
+    import torch
+
+    for lib in (ember, torch):
+        assert lib.is_nonzero(lib.tensor([2.0])) and not lib.is_nonzero(lib.tensor(0))
+        with pytest.raises(RuntimeError, match="more than one value is ambiguous"):
+            lib.is_nonzero(lib.tensor([1, 2]))
+        assert not lib.is_signed(lib.tensor([1], dtype=lib.uint8))
+        assert lib.is_signed(lib.tensor([1.0]))
+        assert lib.is_same_size(lib.ones(2, 3), lib.zeros(2, 3))
+        assert not lib.is_conj(lib.ones(1)) and not lib.is_neg(lib.ones(1))
+        x = lib.tensor([1.0, 2.0])
+        assert lib.real(x) is x
+        with pytest.raises(RuntimeError, match="imag is not implemented"):
+            lib.imag(x)
