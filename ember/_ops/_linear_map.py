@@ -1,0 +1,73 @@
+"""Linear maps of arrays as differentiable ops, for double backward (create_graph=True).
+
+Many first-order backwards are linear in the incoming gradient with coefficients that are
+constant (pooling routes, averaging windows, dropout masks, embedding lookups). Under
+create_graph their Tensor-level backward is `linear_map(g, f, ft)`: the array function `f`
+applied to g, whose own backward is the adjoint `ft` (and whose backward's backward is `f`
+again), so gradients of any order flow through it.
+"""
+import functools
+
+from ember._backend import xp
+from ember._tensor import _wrap
+from ember.autograd.function import Op
+
+
+class LinearMap(Op):
+    """y = f(x) for a linear array map f whose adjoint (transpose) is ft.
+
+    `anchor` (optional, unused by f) is the op's original input: y then requires grad when
+    it does, and its gradient is zero (PyTorch's double backward of pooling does the same)."""
+
+    def forward(ctx, x, anchor, f=None, ft=None):
+        ctx.f, ctx.ft = f, ft
+        return f(x)
+
+    def backward(ctx, g):
+        a = ctx.inputs[1]
+        return ctx.ft(g), None if a is None else xp.zeros(a._data.shape, dtype=a._data.dtype)
+
+    def tbackward(ctx, g):
+        a = ctx.inputs[1]
+        return (linear_map(g, ctx.ft, ctx.f, backward_name(ctx), a),
+                None if a is None else _wrap(xp.zeros(a._data.shape, dtype=a._data.dtype)))
+
+
+@functools.lru_cache(maxsize=None)
+def _named(name):
+    # NOTE: a subclass per grad_fn name, so the recorded node prints as PyTorch's does
+    return type(name, (LinearMap,), {"_bw_name": name, "__module__": __name__})
+
+
+def linear_map(x, f, ft, name="LinearMapBackward0", anchor=None):
+    """Apply the linear array map f to Tensor x, recording ft as its backward."""
+    return _named(name).apply(x, anchor, f=f, ft=ft)
+
+
+def backward_name(ctx):
+    """PyTorch's name for the node of an op's backward: XBackward0 -> XBackwardBackward0."""
+    name = ctx.name()
+    return name[:-1] + "Backward0" if name.endswith("Backward0") else name + "Backward"
+
+
+class Scratch:
+    """A stand-in ctx for calling an op's array forward outside the graph (its adjoint)."""
+
+    def save_for_backward(self, *arrays):
+        self.saved = arrays
+
+
+def gather_scatter(idx, rows, plane, in_shape, out_shape):
+    """The pair (scatter, gather) for flat per-row indices idx (rows, k) into planes of size
+    `plane`: scatter adds a (out_shape) into zeros (in_shape) at idx; gather is its adjoint."""
+    flat = (idx.reshape(rows, -1) + xp.arange(rows).reshape(rows, 1) * plane).reshape(-1)
+
+    def scatter(a):
+        out = xp.zeros(rows * plane, dtype=a.dtype)
+        xp.add.at(out, flat, a.reshape(-1))
+        return out.reshape(in_shape)
+
+    def gather(b):
+        return xp.ascontiguousarray(b).reshape(-1)[flat].reshape(out_shape)
+
+    return scatter, gather
