@@ -1,5 +1,6 @@
 """Embedding lookups: embedding, embedding_bag (sum / mean / max bags), one_hot."""
 from ember._ops._helpers import _wrap, xp
+from ember._ops._linear_map import linear_map
 from ember.autograd.function import Op
 
 
@@ -22,6 +23,24 @@ class Embedding(Op):
         if ctx.padding_idx is not None:
             gw[ctx.padding_idx] = 0
         return gw, None
+
+    def tbackward(ctx, g):
+        # backward is a fixed scatter-add of g's rows: record it with its adjoint, a gather
+        idx = ctx.idx.reshape(-1)
+        gshape = tuple(g.shape)
+        counts = xp.bincount(idx, minlength=ctx.n)[idx][:, None] if ctx.freq else None
+
+        def gather(b):
+            if ctx.padding_idx is not None:
+                b = b.copy()
+                b[ctx.padding_idx] = 0
+            out = b[idx]
+            if counts is not None:
+                out = out / counts.astype(out.dtype)
+            return out.reshape(gshape)
+
+        return (linear_map(g, lambda a: Embedding.backward(ctx, a)[0], gather,
+                           "EmbeddingDenseBackwardBackward0"), None)
 
 
 def _check_indices(idx, n, name="embedding"):
