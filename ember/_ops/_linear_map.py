@@ -71,3 +71,11 @@ def gather_scatter(idx, rows, plane, in_shape, out_shape):
         return xp.ascontiguousarray(b).reshape(-1)[flat].reshape(out_shape)
 
     return scatter, gather
+
+
+def transpose_of_backward(ctx, g, forward, anchor=None):
+    """Tensor-level backward of a single-input op linear in its input: the op's own array
+    backward, recorded with `forward` (the op's array forward for fixed parameters) as its
+    adjoint."""
+    return linear_map(g, lambda a: type(ctx).backward(ctx, a)[0], forward, backward_name(ctx),
+                      anchor)

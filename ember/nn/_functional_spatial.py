@@ -9,6 +9,7 @@ import warnings
 
 from ember import _random
 from ember._ops._helpers import xp
+from ember._ops._linear_map import Scratch, transpose_of_backward
 from ember._ops.conv import (
     _prod,
     conv1d,
@@ -55,6 +56,11 @@ class Narrow(Op):
         gx[(slice(None),) * axis + ((slice(start, stop),) if keepdim else (start,))] = g
         return (gx,)
 
+    def tbackward(ctx, g):
+        shape, axis, start, stop, keepdim = ctx.args
+        idx = (slice(None),) * axis + ((slice(start, stop),) if keepdim else (start,))
+        return (transpose_of_backward(ctx, g, lambda b: xp.ascontiguousarray(b[idx])),)
+
 
 class Cat(Op):
     _bw_name = "CatBackward0"
@@ -68,6 +74,13 @@ class Cat(Op):
         bounds = list(xp.cumsum(ctx.sizes)[:-1])
         return tuple(xp.split(g, bounds, axis=ctx.axis))
 
+    def tbackward(ctx, g):
+        out, start = [], 0
+        for n in ctx.sizes:
+            out.append(Narrow.apply(g, axis=ctx.axis, start=start, stop=start + n))
+            start += n
+        return tuple(out)
+
 
 class Stack(Op):
     _bw_name = "StackBackward0"
@@ -78,6 +91,10 @@ class Stack(Op):
 
     def backward(ctx, g):
         return tuple(xp.moveaxis(g, ctx.axis, 0))
+
+    def tbackward(ctx, g):
+        return tuple(Narrow.apply(g, axis=ctx.axis, start=i, keepdim=False)
+                     for i in range(g.shape[ctx.axis]))
 
 
 def _dropout(x, p, training):
@@ -120,6 +137,17 @@ class ConstantPad(Op):
         gx[src] = g[dst]
         return (gx,)
 
+    def tbackward(ctx, g):
+        _, src, dst = ctx.args
+        out_shape = tuple(g.shape)
+
+        def pad_zeros(b):
+            out = xp.zeros(out_shape, dtype=b.dtype)
+            out[dst] = b[src]
+            return out
+
+        return (transpose_of_backward(ctx, g, pad_zeros),)
+
 
 def _pad_index(s, lo, hi, mode):
     i = xp.arange(-lo, s + hi)
@@ -156,6 +184,16 @@ class IndexPad(Op):
             xp.add.at(gx, (slice(None),) * ax + (idx[i],), g)
             g = gx
         return (g,)
+
+    def tbackward(ctx, g):
+        _, lead, idx = ctx.args
+
+        def gather(b):
+            for i, ix in enumerate(idx):
+                b = xp.take(b, ix, axis=lead + i)
+            return b
+
+        return (transpose_of_backward(ctx, g, gather),)
 
 
 def pad(input, pad, mode="constant", value=None):
@@ -214,6 +252,7 @@ class NearestGather(Op):
         return x
 
     backward = IndexPad.backward
+    tbackward = IndexPad.tbackward
 
 
 class LinearResample(SeparableLinear):
@@ -349,6 +388,12 @@ class ShuffleOp(Op):
             inv[p] = i
         mid_t = tuple(mid[p] for p in perm)
         return (xp.ascontiguousarray(g.reshape(mid_t).transpose(inv)).reshape(shape),)
+
+    def tbackward(ctx, g):
+        _, mid, perm = ctx.args
+        out = tuple(g.shape)
+        return (transpose_of_backward(
+            ctx, g, lambda b: ShuffleOp.forward(Scratch(), b, mid=mid, perm=perm, out=out)),)
 
 
 def pixel_shuffle(input, upscale_factor):

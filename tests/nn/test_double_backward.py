@@ -282,3 +282,66 @@ def test_dropout_double_backward_parity():
         np.testing.assert_allclose(g.detach().numpy(), (2 * x * mask).detach().numpy())
         (g * g).sum().backward()
         np.testing.assert_allclose(x.grad.numpy(), (8 * x * mask * mask).detach().numpy())
+
+
+# -- padding, resampling, transposed convolution, unfold/fold, attention ----------------------
+W_T = RNG.standard_normal((3, 2, 3, 3))
+SPATIAL = [
+    (lambda m, x: F(m).pad(x, (1, 2, 0, 1)), (X4,), ()),
+    (lambda m, x: F(m).pad(x, (-1, 2, 1, -2), value=0.5), (X4,), ()),
+    (lambda m, x: F(m).pad(x, (2, 1, 1, 2), mode="reflect"), (X4,), ()),
+    (lambda m, x: F(m).pad(x, (2, 1), mode="replicate"), (X3,), ()),
+    (lambda m, x: F(m).pad(x, (1, 2, 2, 1), mode="circular"), (X4,), ()),
+    (lambda m, x: F(m).interpolate(x, scale_factor=2), (X4,), ()),
+    (lambda m, x: F(m).interpolate(x, size=(4, 9), mode="nearest"), (X4,), ()),
+    (lambda m, x: F(m).interpolate(x, size=(9, 5), mode="bilinear", align_corners=True),
+     (X4,), ()),
+    (lambda m, x: F(m).interpolate(x, scale_factor=2, mode="linear"), (X3,), ()),
+    (lambda m, x: F(m).pixel_shuffle(x[..., :6].reshape(2, 12, 3, 3), 2), (X4,), ()),
+    (lambda m, x: F(m).pixel_unshuffle(x[..., :6], 2), (X4,), ()),
+    (lambda m, x, w, b: F(m).conv_transpose2d(x, w, b), (X4, W_T, RNG.standard_normal(2)), ()),
+    (lambda m, x, w: F(m).conv_transpose2d(x, w, None, 2, 1, 1, 1, 2), (X4, W_T), ()),
+    (lambda m, x, w: F(m).conv_transpose2d(x[0], w, None, (2, 1), (0, 1)), (X4, W_T), ()),
+    (lambda m, x, w: F(m).conv_transpose1d(x, w, None, 3, 2, 2), (X3, W_T[..., 0]), ()),
+    (lambda m, x: F(m).unfold(x, (2, 3), padding=1, stride=2), (X4,), ()),
+    (lambda m, x: F(m).fold(x, (5, 6), 2, stride=(1, 2), padding=(1, 0)),
+     (RNG.standard_normal((2, 12, 18)),), ()),
+    (lambda m, q, k, v: F(m).scaled_dot_product_attention(q, k, v),
+     (X4[0], X4[1], X4[1] * 0.5), ()),
+    (lambda m, q, k, v, b: F(m).scaled_dot_product_attention(q, k, v, attn_mask=b, scale=0.3),
+     (X4[0, :, :5], X4[1, :1], X4[1], RNG.standard_normal((5, 6))), ()),
+    (lambda m, q, k, v: F(m).scaled_dot_product_attention(q, k, v, is_causal=True),
+     (X4[0], X4[1], X4[1]), ()),
+]
+
+
+@requires_torch
+@pytest.mark.parametrize("fn, arrays, const", SPATIAL)
+def test_spatial_double_backward_parity(fn, arrays, const):
+    # a smooth function of each input in front, so every second derivative is exercised
+    check_double_backward(lambda m, *xs: fn(m, *[x * x.tanh() for x in xs]), *arrays,
+                          const=const, rtol=1e-6, atol=1e-9)
+
+
+@requires_torch
+def test_multihead_attention_double_backward_parity():
+    import torch
+
+    t = torch.nn.MultiheadAttention(6, 2, batch_first=True)
+    e = ember.nn.MultiheadAttention(6, 2, batch_first=True)
+    for (_, ep), (_, tp) in zip(e.named_parameters(), t.named_parameters()):
+        ep._data[...] = tp.detach().numpy()
+    x = X4[0, :, :, :6].astype(np.float32)
+    mods = {ember: e, torch: t}
+    check_double_backward(lambda m, x: mods[m](x, x, x)[0], x, rtol=1e-4, atol=1e-5)
+    tp = dict(t.named_parameters())  # the parameters' second-order gradients too
+    for name, p in e.named_parameters():
+        if tp[name].grad is None:  # (out_proj.bias: g does not depend on it)
+            assert p.grad is None or not p.grad.numpy().any(), name
+            continue
+        np.testing.assert_allclose(p.grad.numpy(), tp[name].grad.numpy(), rtol=1e-3, atol=1e-5)
+
+
+def test_conv_transpose_gradgradcheck():
+    check_gradgrad(lambda x, w: ember.nn.functional.conv_transpose2d(x, w, stride=2, padding=1),
+                   X4[:1, :, :3, :3], W_T[:, :, :2])
