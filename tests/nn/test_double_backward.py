@@ -345,3 +345,25 @@ def test_multihead_attention_double_backward_parity():
 def test_conv_transpose_gradgradcheck():
     check_gradgrad(lambda x, w: ember.nn.functional.conv_transpose2d(x, w, stride=2, padding=1),
                    X4[:1, :, :3, :3], W_T[:, :, :2])
+
+
+W_G = RNG.standard_normal((6, 1, 3, 2))
+CONVS = [
+    (lambda m, x, w: F(m).conv2d(x, w, None, 1, 0, 1, 3), (X4, W_G), ()),  # depthwise x2
+    (lambda m, x, w, b: F(m).conv2d(x, w, b, (2, 1), (1, 0), (1, 2), 3),
+     (X4, W_G, RNG.standard_normal(6)), ()),
+    (lambda m, x, w: F(m).conv2d(x, w, None, 1, "same"), (X4, RNG.standard_normal((2, 3, 4, 3))),
+     ()),  # asymmetric padding
+    (lambda m, x, w: F(m).conv1d(x, w, None, 1, "same", 2, 3), (X3, RNG.standard_normal((3, 1, 4))),
+     ()),
+    (lambda m, x, w: F(m).conv2d(F(m).pad(x, (1, 1, 2, 0), mode="reflect"), w),
+     (X4, RNG.standard_normal((2, 3, 3, 3))), ()),
+]
+
+
+@requires_torch
+@pytest.mark.filterwarnings("ignore:Using padding='same'")
+@pytest.mark.parametrize("fn, arrays, const", CONVS)
+def test_grouped_and_same_conv_double_backward_parity(fn, arrays, const):
+    check_double_backward(lambda m, x, *rest: fn(m, x * x.tanh(), *rest), *arrays,
+                          const=const, rtol=1e-6, atol=1e-9)
