@@ -77,5 +77,8 @@ def transpose_of_backward(ctx, g, forward, anchor=None):
     """Tensor-level backward of a single-input op linear in its input: the op's own array
     backward, recorded with `forward` (the op's array forward for fixed parameters) as its
     adjoint."""
-    return linear_map(g, lambda a: type(ctx).backward(ctx, a)[0], forward, backward_name(ctx),
-                      anchor)
+    def backward(a):
+        r = type(ctx).backward(ctx, a)
+        return r[0] if type(r) is tuple else r
+
+    return linear_map(g, backward, forward, backward_name(ctx), anchor)

@@ -66,7 +66,15 @@ class MatMul(Op):
     def tbackward(ctx, g):
         a, b = ctx.inputs
         if a.ndim < 2 or b.ndim < 2:
-            raise RuntimeError("create_graph through matmul of 1-D operands is not supported")
+            # NOTE: 1-D operands as matrices, as in backward
+            a2 = a.unsqueeze(0) if a.ndim == 1 else a
+            b2 = b.unsqueeze(-1) if b.ndim == 1 else b
+            g2 = g.unsqueeze(-2) if a.ndim == 1 else g
+            g2 = g2.unsqueeze(-1) if b.ndim == 1 else g2
+            n = ctx.needs_input_grad
+            ga = (g2 @ b2.mT).sum_to_size(a2.shape).reshape(a.shape) if n[0] else None
+            gb = (a2.mT @ g2).sum_to_size(b2.shape).reshape(b.shape) if n[1] else None
+            return ga, gb
         ga = (g @ b.mT).sum_to_size(a.shape)
         gb = (a.mT @ g).sum_to_size(b.shape)
         return ga, gb

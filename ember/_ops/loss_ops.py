@@ -516,6 +516,14 @@ class PoissonNLL(Op):
         gx = (xp.exp(x) - t) if log_input else (1 - t / (x + eps))
         return unbroadcast((gx * g).astype(x.dtype, copy=False), x.shape), None
 
+    def tbackward(ctx, g):
+        x, t = ctx.inputs
+        log_input, eps, reduction = ctx.p
+        if reduction == "mean":
+            g = g / x.numel()
+        gx = (x.exp() - t) if log_input else (1 - t / (x + eps))
+        return _sum_to(gx * g, x.shape, True), None
+
 
 class MultiMargin(Op):
     """sum over j != y of max(0, margin - x[y] + x[j])^p * w[y] / C for each sample."""
@@ -551,6 +559,34 @@ class MultiMargin(Op):
         d[rows, t2] = 0
         d[rows, t2] = -d.sum(1)
         return d.reshape(shape).astype(h.dtype, copy=False), None, None
+
+    def tbackward(ctx, g):
+        # d = dloss/dh (h = max(0, margin - x[y] + x[j]) off the target): a constant for p=1,
+        # 2 h for p=2, where h's dependence on x is recorded on its active entries
+        (h,) = ctx.saved
+        t2, scale, p, reduction, shape = ctx.p
+        x = ctx.inputs[0]
+        n, c = h.shape
+        x2 = x.reshape(n, c)
+        rows = xp.arange(n)
+        if reduction == "mean":
+            g = g / n
+        elif reduction == "none":
+            g = g.reshape(-1, 1)
+        active = h > 0
+        if p == 1:
+            d = _wrap(xp.multiply(active, scale, dtype=h.dtype)) * g
+        else:
+            onehot = xp.zeros((n, c), dtype=h.dtype)
+            onehot[rows, t2] = 1
+            delta = x2 - (x2 * _wrap(onehot)).sum(1, keepdim=True)
+            live = _wrap(active.astype(h.dtype))
+            ht = _wrap(h) + live * (delta - delta.detach())
+            d = ht * _wrap((2 * scale).astype(h.dtype)) * live * g
+        onehot = xp.zeros((n, c), dtype=h.dtype)
+        onehot[rows, t2] = 1
+        gx = d - _wrap(onehot) * d.sum(1, keepdim=True)
+        return gx.reshape(shape), None, None
 
 
 class MultiLabelMargin(Op):

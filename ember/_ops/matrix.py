@@ -13,7 +13,7 @@ from ember._ops._helpers import (
     write_out,
     xp,
 )
-from ember._tensor import _wrap_dim
+from ember._tensor import _wrap, _wrap_dim
 from ember.autograd.function import Op
 
 
@@ -79,6 +79,13 @@ class DiagEmbed(Op):
     def backward(ctx, g):
         return g[..., ctx.rc[0], ctx.rc[1]]
 
+    def tbackward(ctx, g):
+        from ember._ops._linear_map import Scratch, transpose_of_backward
+
+        offset = ctx.offset
+        return (transpose_of_backward(
+            ctx, g, lambda b: DiagEmbed.forward(Scratch(), b, offset=offset)),)
+
 
 def diag(input, diagonal=0):
     n = input._data.ndim
@@ -114,6 +121,12 @@ class Trace(Op):
         r, c = _diag_index(ctx.shape[0], ctx.shape[1], 0)
         out[r, c] = g
         return out
+
+    def tbackward(ctx, g):
+        from ember._ops._linear_map import backward_name, linear_map
+
+        return (linear_map(g, lambda a: Trace.backward(ctx, a),
+                           lambda b: xp.asarray(xp.trace(b), dtype=b.dtype), backward_name(ctx)),)
 
 
 def trace(input):
@@ -311,6 +324,10 @@ class Inv(Op):
         rt = xp.swapaxes(r, -1, -2)
         return -(rt @ g @ rt)
 
+    def tbackward(ctx, g):
+        rt = Inv.apply(ctx.inputs[0]).mT
+        return -(rt @ g @ rt)
+
 
 class Det(Op):
     _bw_name = "LinalgDetBackward0"
@@ -324,6 +341,10 @@ class Det(Op):
         a, d = ctx.saved
         # NOTE: d(det A) = det(A) * inv(A)^T; fine for invertible A
         return (g * d)[..., None, None] * xp.swapaxes(xp.linalg.inv(a), -1, -2)
+
+    def tbackward(ctx, g):
+        a = ctx.inputs[0]
+        return (g * Det.apply(a))[..., None, None] * Inv.apply(a).mT
 
 
 class Solve(Op):
@@ -443,6 +464,26 @@ class Cdist(Op):
             w = xp.where(dk == 0, 0, gk * xp.sign(diff) * (xp.abs(diff) / safe) ** (p - 1))
         ga = unbroadcast(w.sum(-2), ctx.shapes[0]) if ctx.needs_input_grad[0] else None
         gb = unbroadcast(-w.sum(-3), ctx.shapes[1]) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+    def tbackward(ctx, g):
+        a, b = ctx.inputs
+        p = ctx.p
+        diff = a.unsqueeze(-2) - b.unsqueeze(-3)
+        gk = g.unsqueeze(-1)
+        if p == 1:
+            w = gk * _wrap(xp.sign(ctx.saved[0]))
+        elif p == 2:
+            d = ctx.saved[1][..., None]
+            nz = _wrap((d != 0).astype(d.dtype))
+            safe = Cdist.apply(a, b, p=p).unsqueeze(-1) + _wrap((d == 0).astype(d.dtype))
+            w = gk * diff / safe * nz
+        else:
+            raise RuntimeError(f"create_graph=True through cdist is supported for p=1 and p=2 "
+                               f"in ember, got p={p}")
+        n = ctx.needs_input_grad
+        ga = w.sum(-2).sum_to_size(*ctx.shapes[0]) if n[0] else None
+        gb = (-w.sum(-3)).sum_to_size(*ctx.shapes[1]) if n[1] else None
         return ga, gb
 
 

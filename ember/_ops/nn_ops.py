@@ -138,6 +138,17 @@ class Bilinear(Op):
             gb = g.sum(0)
         return g1, g2, gw, gb
 
+    def tbackward(ctx, g):
+        from ember._ops.linalg import einsum
+
+        x1, x2, w, b = ctx.inputs
+        needs = ctx.needs_input_grad
+        g1 = einsum("no,oij,nj->ni", g, w, x2) if needs[0] else None
+        g2 = einsum("no,oij,ni->nj", g, w, x1) if needs[1] else None
+        gw = einsum("no,ni,nj->oij", g, x1, x2) if needs[2] else None
+        gb = g.sum(0) if needs[3] else None
+        return g1, g2, gw, gb
+
 
 def bilinear(input1, input2, weight, bias=None):
     """y = x1^T W x2 + b over the last dims (PyTorch's F.bilinear)."""

@@ -82,6 +82,22 @@ class Scatter(Op):
             gs = unbroadcast(g[ctx.coords], ctx.src_shape)
         return gx, gs
 
+    def tbackward(ctx, g):
+        if ctx.reduce == "multiply":
+            raise RuntimeError("scatter(): backward with reduce='multiply' is not implemented")
+        gx = gs = None
+        if ctx.needs_input_grad[0]:
+            gx = g
+            if ctx.reduce is None:
+                keep = xp.ones(tuple(g.shape), dtype=g._data.dtype)
+                keep[ctx.coords] = 0
+                gx = g * _wrap(keep)
+        if ctx.needs_input_grad[1]:
+            gs = Index.apply(g, key=ctx.coords)
+            if tuple(gs.shape) != tuple(ctx.src_shape):
+                gs = gs.sum_to_size(*ctx.src_shape)
+        return gx, gs
+
 
 class ScatterAdd(Scatter):
     pass

@@ -367,3 +367,48 @@ CONVS = [
 def test_grouped_and_same_conv_double_backward_parity(fn, arrays, const):
     check_double_backward(lambda m, x, *rest: fn(m, x * x.tanh(), *rest), *arrays,
                           const=const, rtol=1e-6, atol=1e-9)
+
+
+# -- more ops under create_graph: losses, bilinear, 1-D matmul, matrix functions, scatter -----
+SQ = RNG.standard_normal((2, 3, 3)) + 3 * np.eye(3)
+IDX_S = np.array([[0, 1, 2, 0], [2, 2, 1, 0]])
+MORE = [
+    (lambda m, x, t: F(m).poisson_nll_loss(x, t), (X2, P2), (1,)),
+    (lambda m, x, t: F(m).poisson_nll_loss(x.exp(), t, log_input=False, reduction="sum"),
+     (X2, P2), (1,)),
+    (lambda m, a, b, w, c: F(m).bilinear(a, b, w, c),
+     (X2, X2[::-1].copy(), RNG.standard_normal((3, 4, 4)), RNG.standard_normal(3)), ()),
+    (lambda m, a, b: m.mv(a * a, b), (X2, RNG.standard_normal(4)), ()),
+    (lambda m, a, b: (a * a) @ b, (RNG.standard_normal(5), X2), ()),
+    (lambda m, a, b: m.matmul(a.tanh(), b), (X4, RNG.standard_normal(7)), ()),
+    (lambda m, a, b: m.dot(a * a, b), (X2[0], X2[1]), ()),
+    (lambda m, a: m.trace(a * a), (X2,), ()),
+    (lambda m, a: m.diag_embed(a * a, 1), (X2,), ()),
+    (lambda m, a: m.diag(a * a), (X2[0],), ()),
+    (lambda m, a: m.linalg.inv(a), (SQ,), ()),
+    (lambda m, a: m.linalg.det(a), (SQ,), ()),
+    (lambda m, x, s: (x * x).scatter_add(1, m.tensor(IDX_S), s * s),
+     (X2[:2], RNG.standard_normal((2, 4))), ()),
+    (lambda m, x, s: (x * x).scatter(1, m.tensor(np.array([[0, 1, 3], [2, 1, 0]])), s * s),
+     (X2[:2], RNG.standard_normal((2, 3))), ()),
+]
+
+
+@requires_torch
+@pytest.mark.parametrize("fn, arrays, const", MORE)
+def test_more_ops_double_backward_parity(fn, arrays, const):
+    check_double_backward(fn, *arrays, const=const, rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize("fn", [
+    # (PyTorch raises "derivative for aten::multi_margin_loss_backward is not implemented"
+    # and "the derivative for '_cdist_backward' is not implemented")
+    lambda x: ember.nn.functional.multi_margin_loss(x, ember.tensor(T2)),
+    lambda x: ember.nn.functional.multi_margin_loss(x, ember.tensor(T2), p=2, margin=1.5,
+                                                    weight=ember.tensor(W4), reduction="none"),
+    lambda x: ember.nn.functional.multi_margin_loss(x * 0.3, ember.tensor(T2), p=2),
+    lambda x: ember.cdist(x, x[:3] * 2 + 1),
+    lambda x: ember.cdist(x, x[:3] * 2 + 1, p=1),
+])
+def test_margin_and_cdist_gradgradcheck(fn):
+    check_gradgrad(fn, X2)
