@@ -412,3 +412,23 @@ def test_more_ops_double_backward_parity(fn, arrays, const):
 ])
 def test_margin_and_cdist_gradgradcheck(fn):
     check_gradgrad(fn, X2)
+
+
+BAG_IDX = np.array([1, 2, 4, 4, 3, 2, 0, 1])
+BAG_OFF = np.array([0, 3, 3, 6])
+
+
+@pytest.mark.parametrize("kw", [{"mode": "sum"}, {"mode": "mean"}, {"mode": "max"},
+                                {"mode": "sum", "padding_idx": 2},
+                                {"mode": "mean", "padding_idx": 4}])
+def test_embedding_bag_gradgradcheck(kw):
+    # (PyTorch: "the derivative for '_embedding_bag_backward' is not implemented")
+    check_gradgrad(lambda w: ember.nn.functional.embedding_bag(
+        ember.tensor(BAG_IDX), w * w.tanh(), ember.tensor(BAG_OFF), **kw),
+        RNG.standard_normal((5, 3)))
+
+
+def test_embedding_bag_per_sample_weights_gradgradcheck():
+    check_gradgrad(lambda w, p: ember.nn.functional.embedding_bag(
+        ember.tensor(BAG_IDX.reshape(2, 4)), w * w, mode="sum", per_sample_weights=p * p),
+        RNG.standard_normal((5, 3)), RNG.standard_normal((2, 4)))
