@@ -82,3 +82,49 @@ def transpose_of_backward(ctx, g, forward, anchor=None):
         return r[0] if type(r) is tuple else r
 
     return linear_map(g, backward, forward, backward_name(ctx), anchor)
+
+
+class _Cut(Op):
+    """Identity whose edge to its input is cut while `regrad` differentiates a recomputed
+    forward, so that inner backward pass stops there (and restored afterwards)."""
+
+    _bw_name = "AliasBackward0"
+
+    def forward(ctx, x):
+        return x
+
+    def backward(ctx, g):
+        return g
+
+    def tbackward(ctx, g):
+        return g
+
+
+def regrad(ctx, g, composite):
+    """Tensor-level backward of an op from `composite`, its forward written with ember ops:
+    recompute it on stand-ins of the op's inputs (identity nodes whose edges are cut for the
+    inner pass, so it does not run through the inputs' own history), differentiate with
+    create_graph, then reconnect the stand-ins so the result's graph reaches the inputs."""
+    from ember._tensor import Tensor
+    from ember.autograd.engine import grad as autograd_grad
+
+    needs = ctx.needs_input_grad
+    args, cuts = [], []
+    for a, n in zip(ctx.inputs, needs):
+        if n and isinstance(a, Tensor):
+            a = _Cut.apply(a)
+            cuts.append(a)
+        args.append(a)
+    out = composite(*args)
+    nodes = [c.grad_fn for c in cuts]
+    edges = [nd._next for nd in nodes]
+    try:
+        for nd in nodes:
+            nd._next = (None,)
+        grads = autograd_grad(out, cuts, g, create_graph=True, allow_unused=True)
+    finally:
+        for nd, e in zip(nodes, edges):
+            nd._next = e
+    it = iter(grads)
+    return tuple(next(it) if n and isinstance(a, Tensor) else None
+                 for a, n in zip(ctx.inputs, needs))

@@ -432,3 +432,79 @@ def test_embedding_bag_per_sample_weights_gradgradcheck():
     check_gradgrad(lambda w, p: ember.nn.functional.embedding_bag(
         ember.tensor(BAG_IDX.reshape(2, 4)), w * w, mode="sum", per_sample_weights=p * p),
         RNG.standard_normal((5, 3)), RNG.standard_normal((2, 4)))
+
+
+# -- recurrent layers (the recurrence re-run with ember ops and differentiated) ----------------
+@requires_torch
+@pytest.mark.parametrize("mode, kw", [("RNN", {"nonlinearity": "relu"}), ("RNN", {}),
+                                      ("LSTM", {"num_layers": 2, "bidirectional": True}),
+                                      ("GRU", {"bidirectional": True}), ("LSTM", {"proj": 0})])
+def test_recurrent_double_backward_parity(mode, kw):
+    import torch
+
+    kw = {k: v for k, v in kw.items() if k != "proj"}
+    torch.manual_seed(0)
+    t_net = getattr(torch.nn, mode)(3, 4, batch_first=True, **kw).double()
+    e_net = getattr(ember.nn, mode)(3, 4, batch_first=True, **kw).double()
+    tp = dict(t_net.named_parameters())
+    for name, p in e_net.named_parameters():
+        p._data[...] = tp[name].detach().numpy()
+    nets = {ember: e_net, torch: t_net}
+    h0 = RNG.standard_normal((e_net.num_layers * (2 if e_net.bidirectional else 1), 2, 4))
+
+    def fn(m, x, h):
+        state = (h, h * 0.5) if mode == "LSTM" else h
+        return nets[m](x, state)[0]
+
+    check_double_backward(fn, RNG.standard_normal((2, 5, 3)), h0, rtol=1e-6, atol=1e-9)
+    for name, p in e_net.named_parameters():  # second-order gradients of the weights too
+        want = tp[name].grad.numpy()
+        if p.grad is None:  # (relu: the biases only move the constant mask)
+            assert not want.any(), name
+            continue
+        np.testing.assert_allclose(p.grad.numpy(), want, rtol=1e-6, atol=1e-9, err_msg=name)
+
+
+@requires_torch
+def test_packed_lstm_double_backward_parity():
+    import torch
+
+    torch.manual_seed(0)
+    t_net = torch.nn.LSTM(3, 4).double()
+    e_net = ember.nn.LSTM(3, 4).double()
+    for (_, ep), (_, tp) in zip(e_net.named_parameters(), t_net.named_parameters()):
+        ep._data[...] = tp.detach().numpy()
+    nets = {ember: e_net, torch: t_net}
+
+    def fn(m, x):
+        packed = m.nn.utils.rnn.pack_padded_sequence(x, [5, 3, 2])
+        out, _ = m.nn.utils.rnn.pad_packed_sequence(nets[m](packed)[0])
+        return out
+
+    check_double_backward(fn, RNG.standard_normal((5, 3, 3)), rtol=1e-6, atol=1e-9)
+
+
+def test_regrad_does_not_rerun_the_inputs_history():
+    # the recurrence is differentiated from stand-ins of its inputs: the upstream backward
+    # runs once (in the outer pass), not again inside the layer's double backward
+    calls = []
+
+    class Square(ember.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, g):
+            calls.append(1)
+            (x,) = ctx.saved_tensors
+            return 2 * x * g
+
+    rnn = ember.nn.GRU(3, 4)
+    x = ember.randn(4, 2, 3, requires_grad=True)
+    y = rnn(Square.apply(x))[0]
+    (g,) = ember.autograd.grad((y * y).sum(), x, create_graph=True)
+    assert len(calls) == 1
+    (g * g).sum().backward()
+    assert x.grad is not None and x.grad.shape == x.shape
