@@ -24,13 +24,19 @@ class LinearMap(Op):
         return f(x)
 
     def backward(ctx, g):
-        a = ctx.inputs[1]
-        return ctx.ft(g), None if a is None else xp.zeros(a._data.shape, dtype=a._data.dtype)
+        return ctx.ft(g), _zero_for(ctx)
 
     def tbackward(ctx, g):
-        a = ctx.inputs[1]
-        return (linear_map(g, ctx.ft, ctx.f, backward_name(ctx), a),
-                None if a is None else _wrap(xp.zeros(a._data.shape, dtype=a._data.dtype)))
+        z = _zero_for(ctx)
+        return (linear_map(g, ctx.ft, ctx.f, backward_name(ctx), ctx.inputs[1]),
+                None if z is None else _wrap(z))
+
+
+def _zero_for(ctx):
+    if not ctx.needs_input_grad[1]:
+        return None
+    a = ctx.inputs[1]._data
+    return xp.zeros(a.shape, dtype=a.dtype)
 
 
 @functools.lru_cache(maxsize=None)

@@ -508,3 +508,23 @@ def test_regrad_does_not_rerun_the_inputs_history():
     assert len(calls) == 1
     (g * g).sum().backward()
     assert x.grad is not None and x.grad.shape == x.shape
+
+
+@pytest.mark.parametrize("layer", [
+    lambda x: ember.nn.functional.max_pool2d(x, 2),
+    lambda x: ember.nn.functional.avg_pool2d(x, 2, 1, 1),
+    lambda x: ember.nn.functional.layer_norm(x, (4,)),
+    lambda x: ember.nn.functional.pad(x, (1, 0, 0, 2), mode="reflect"),
+    lambda x: ember.nn.functional.cross_entropy(x[0, :, 0], ember.tensor([1, 0, 3])),
+])
+def test_third_order_gradgradcheck(layer):
+    # gradgradcheck of a create_graph gradient: third derivatives through the backwards'
+    # own recorded backwards
+    v = RNG.standard_normal(tuple(layer(ember.zeros(1, 3, 4, 4, dtype=ember.float64)).shape))
+
+    def first(x):
+        (g,) = ember.autograd.grad((layer(x * x * x) * ember.tensor(v)).sum(), x,
+                                   create_graph=True)
+        return g
+
+    check_gradgrad(first, RNG.standard_normal((1, 3, 4, 4)))
