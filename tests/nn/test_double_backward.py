@@ -528,3 +528,13 @@ def test_third_order_gradgradcheck(layer):
         return g
 
     check_gradgrad(first, RNG.standard_normal((1, 3, 4, 4)))
+
+
+@requires_torch
+@pytest.mark.parametrize("kw", [{"align_corners": False}, {"align_corners": True},
+                                {"padding_mode": "border", "align_corners": False},
+                                {"mode": "nearest", "align_corners": False}])
+def test_grid_sample_double_backward_parity(kw):
+    grid = RNG.uniform(-1.1, 1.1, (2, 3, 4, 2))
+    check_double_backward(lambda m, x, gr: F(m).grid_sample(x * x, gr * gr.abs(), **kw),
+                          X4, grid, rtol=1e-6, atol=1e-9)
