@@ -438,11 +438,11 @@ def test_embedding_bag_per_sample_weights_gradgradcheck():
 @requires_torch
 @pytest.mark.parametrize("mode, kw", [("RNN", {"nonlinearity": "relu"}), ("RNN", {}),
                                       ("LSTM", {"num_layers": 2, "bidirectional": True}),
-                                      ("GRU", {"bidirectional": True}), ("LSTM", {"proj": 0})])
+                                      ("GRU", {"bidirectional": True}),
+                                      ("LSTM", {"proj_size": 3, "bidirectional": True})])
 def test_recurrent_double_backward_parity(mode, kw):
     import torch
 
-    kw = {k: v for k, v in kw.items() if k != "proj"}
     torch.manual_seed(0)
     t_net = getattr(torch.nn, mode)(3, 4, batch_first=True, **kw).double()
     e_net = getattr(ember.nn, mode)(3, 4, batch_first=True, **kw).double()
@@ -450,10 +450,12 @@ def test_recurrent_double_backward_parity(mode, kw):
     for name, p in e_net.named_parameters():
         p._data[...] = tp[name].detach().numpy()
     nets = {ember: e_net, torch: t_net}
-    h0 = RNG.standard_normal((e_net.num_layers * (2 if e_net.bidirectional else 1), 2, 4))
+    layers = e_net.num_layers * (2 if e_net.bidirectional else 1)
+    h0 = RNG.standard_normal((layers, 2, kw.get("proj_size") or 4))
 
     def fn(m, x, h):
-        state = (h, h * 0.5) if mode == "LSTM" else h
+        c = h[..., :1] * h.new_ones(layers, 2, 4)
+        state = (h, c * 0.5) if mode == "LSTM" else h
         return nets[m](x, state)[0]
 
     check_double_backward(fn, RNG.standard_normal((2, 5, 3)), h0, rtol=1e-6, atol=1e-9)

@@ -261,14 +261,14 @@ class RecurrentLayer(Op):
         return regrad(ctx, g, lambda *xs: _recurrence(mode, reverse, ctx.act, *xs))
 
 
-def _recurrence(mode, reverse, act, x, h0, c0, w_ih, w_hh, b_ih, b_hh):
+def _recurrence(mode, reverse, act, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr=None):
     """RecurrentLayer's forward on Tensors (for double backward)."""
     from ember._ops.joining import cat, stack
 
     if reverse:
         x = x.flip(0)
     t_len = x.shape[0]
-    hd = w_hh.shape[1]
+    hd = w_hh.shape[0] // 4 if mode == "LSTM" else w_hh.shape[1]  # gates and cell size
     xw = x.matmul(w_ih.t())
     if b_ih is not None:
         xw = xw + b_ih
@@ -283,6 +283,8 @@ def _recurrence(mode, reverse, act, x, h0, c0, w_ih, w_hh, b_ih, b_hh):
             gg, o = gates[:, 2 * hd:3 * hd].tanh(), gates[:, 3 * hd:].sigmoid()
             c_new = f * c + i * gg
             h_new = o * c_new.tanh()
+            if w_hr is not None:  # projection
+                h_new = h_new.matmul(w_hr.t())
         elif mode == "GRU":
             gh = h.matmul(w_hh.t())
             if b_hh is not None:
@@ -304,6 +306,9 @@ def _recurrence(mode, reverse, act, x, h0, c0, w_ih, w_hh, b_ih, b_hh):
             c = c_new
         outs.append(h)
     out = stack(outs)
+    if w_hr is not None:  # projected LSTM: flat states (time order), then c_T
+        seq = out.flip(0) if reverse else out
+        return cat([seq.reshape(-1), c.reshape(-1)])
     if mode == "LSTM":
         out = cat([out, c.unsqueeze(0)])
     if reverse:
