@@ -311,6 +311,17 @@ class Addmv(Op):
                 xp.multiply.outer(g, v) * ctx.alpha if n[1] else None,
                 (g @ a) * ctx.alpha if n[2] else None)
 
+    def tbackward(ctx, g):
+        c, a, v = ctx.inputs
+        n = ctx.needs_input_grad
+        gc = None
+        if n[0]:
+            gc = g * ctx.beta
+            if tuple(gc.shape) != tuple(ctx.c_shape):
+                gc = gc.sum_to_size(*ctx.c_shape)
+        return (gc, g.unsqueeze(-1) * v * ctx.alpha if n[1] else None,
+                (g @ a) * ctx.alpha if n[2] else None)
+
 
 class Addbmm(Op):
     def forward(ctx, c, a, b, beta=1, alpha=1):
@@ -327,6 +338,17 @@ class Addbmm(Op):
         return (unbroadcast(g * ctx.beta, ctx.c_shape) if n[0] else None,
                 ga @ xp.swapaxes(b, -1, -2) if n[1] else None,
                 xp.swapaxes(a, -1, -2) @ ga if n[2] else None)
+
+    def tbackward(ctx, g):
+        c, a, b = ctx.inputs
+        n = ctx.needs_input_grad
+        gc = None
+        if n[0]:
+            gc = g * ctx.beta
+            if tuple(gc.shape) != tuple(ctx.c_shape):
+                gc = gc.sum_to_size(*ctx.c_shape)
+        ga = g * ctx.alpha
+        return gc, ga @ b.mT if n[1] else None, a.mT @ ga if n[2] else None
 
 
 def _fused(cls, input, a, b, beta, alpha, out):

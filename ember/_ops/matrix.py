@@ -54,6 +54,13 @@ class Diagonal(Op):
         v[..., r, c] = g
         return out
 
+    def tbackward(ctx, g):
+        from ember._ops._linear_map import transpose_of_backward
+
+        offset, d1, d2 = ctx.args
+        return (transpose_of_backward(
+            ctx, g, lambda b: xp.ascontiguousarray(_diag_view(b, offset, d1, d2))),)
+
 
 def diagonal(input, offset=0, dim1=0, dim2=1):
     n = input._data.ndim
@@ -176,6 +183,18 @@ class Cross(Op):
         n = ctx.needs_input_grad
         return (unbroadcast(xp.cross(b, g, axis=ax), a.shape) if n[0] else None,
                 unbroadcast(xp.cross(g, a, axis=ax), b.shape) if n[1] else None)
+
+    def tbackward(ctx, g):
+        a, b = ctx.inputs
+        ax = ctx.axis
+        n = ctx.needs_input_grad
+        ga = Cross.apply(b, g, axis=ax) if n[0] else None
+        gb = Cross.apply(g, a, axis=ax) if n[1] else None
+        if ga is not None and tuple(ga.shape) != tuple(a.shape):
+            ga = ga.sum_to_size(*a.shape)
+        if gb is not None and tuple(gb.shape) != tuple(b.shape):
+            gb = gb.sum_to_size(*b.shape)
+        return ga, gb
 
 
 def cross(input, other, dim=None, *, out=None):
@@ -372,6 +391,18 @@ class Solve(Op):
         gb = gb[..., 0] if ctx.vector else gb
         return unbroadcast(ga, ctx.shapes[0]), unbroadcast(gb, ctx.shapes[1])
 
+    def tbackward(ctx, g):
+        a, b = ctx.inputs
+        vec = ctx.vector
+        x = Solve.apply(a, b, vector=vec)
+        gb = Solve.apply(a.mT, g, vector=vec)
+        ga = -((gb.unsqueeze(-1) if vec else gb) @ (x.unsqueeze(-1) if vec else x).mT)
+        if tuple(ga.shape) != tuple(ctx.shapes[0]):
+            ga = ga.sum_to_size(*ctx.shapes[0])
+        if tuple(gb.shape) != tuple(ctx.shapes[1]):
+            gb = gb.sum_to_size(*ctx.shapes[1])
+        return ga, gb
+
 
 def _int_tensor(a):
     from ember._ops._helpers import _wrap
@@ -562,6 +593,9 @@ class Slogdet(Op):
     def backward(ctx, g):
         (a,) = ctx.saved
         return g[..., None, None] * xp.swapaxes(xp.linalg.inv(a), -1, -2)
+
+    def tbackward(ctx, g):
+        return g[..., None, None] * Inv.apply(ctx.inputs[0]).mT
 
 
 class NoGradOutput(Op):

@@ -540,3 +540,27 @@ def test_grid_sample_double_backward_parity(kw):
     grid = RNG.uniform(-1.1, 1.1, (2, 3, 4, 2))
     check_double_backward(lambda m, x, gr: F(m).grid_sample(x * x, gr * gr.abs(), **kw),
                           X4, grid, rtol=1e-6, atol=1e-9)
+
+
+SQ2 = RNG.standard_normal((3, 3)) + 3 * np.eye(3)
+LINALG = [
+    (lambda m, a: m.diagonal(a * a, 1, 0, 2), (X4[0],), ()),
+    (lambda m, a: (a * a).diagonal(), (X2,), ()),
+    (lambda m, a, b: m.linalg.cross(a * a, b), (X2[:, :3], X2[::-1, :3].copy()), ()),
+    (lambda m, a: m.linalg.slogdet(a)[1], (SQ,), ()),
+    (lambda m, a, b: m.linalg.solve(a, b * b), (SQ, RNG.standard_normal((2, 3, 2))), ()),
+    (lambda m, a, b: m.linalg.solve(a, b * b), (SQ2, RNG.standard_normal(3)), ()),
+    (lambda m, c, a, v: m.addmv(c, a * a, v, beta=0.5, alpha=2.0),
+     (RNG.standard_normal(5), X2, RNG.standard_normal(4)), ()),
+    (lambda m, c, a, b: m.addbmm(c, a * a, b, beta=0.5, alpha=2.0),
+     (RNG.standard_normal((3, 2)), RNG.standard_normal((4, 3, 5)),
+      RNG.standard_normal((4, 5, 2))), ()),
+    (lambda m, a: (a * a).unfold(1, 3, 2), (X2,), ()),
+    (lambda m, a, b: m.copysign(a * a, b), (X2, X2[::-1].copy()), ()),
+]
+
+
+@requires_torch
+@pytest.mark.parametrize("fn, arrays, const", LINALG)
+def test_linalg_double_backward_parity(fn, arrays, const):
+    check_double_backward(fn, *arrays, const=const, rtol=1e-7, atol=1e-9)
