@@ -135,3 +135,21 @@ def test_hvp_by_backward_create_graph_and_input_hessian():
         out.append([xt.grad.numpy()] + [p.grad.detach().numpy() for p in net.parameters()])
     for a, b in zip(*out):
         np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-10)
+
+
+@requires_torch
+def test_create_graph_without_retain_graph_raises_like_torch():
+    # retain_graph=False frees the first-order graph, which the recorded backwards still run
+    # through (layer_norm's depends on its input, made by max_pool): both libraries refuse
+    import torch
+
+    x = RNG.standard_normal((2, 3, 6, 6))
+    w = RNG.standard_normal((4, 3, 3, 3))
+    for m in (ember, torch):
+        F = m.nn.functional
+        xt, wt = m.tensor(x, requires_grad=True), m.tensor(w, requires_grad=True)
+        y = F.layer_norm(F.max_pool2d(F.elu(F.conv2d(xt, wt, padding=1)), 2), (3, 3))
+        loss = F.cross_entropy(F.avg_pool2d(y, 3).flatten(1), m.tensor([1, 3]))
+        (g,) = m.autograd.grad(loss, xt, create_graph=True, retain_graph=False)
+        with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+            (g * g).sum().backward()
