@@ -33,6 +33,9 @@ POOLS = [
     (lambda m, x: F(m).adaptive_avg_pool1d(x, 4), X3),
     (lambda m, x: F(m).adaptive_max_pool2d(x, (4, 5)), X4),
     (lambda m, x: F(m).adaptive_max_pool2d(x, (3, 1)), X4[..., :7]),
+    (lambda m, x: F(m).max_pool3d(x.reshape(1, 2, 6, 3, 7), 2, 1), X4),
+    (lambda m, x: F(m).avg_pool3d(x.reshape(1, 2, 6, 3, 7), (2, 1, 3), padding=(1, 0, 1)), X4),
+    (lambda m, x: F(m).adaptive_avg_pool3d(x.reshape(1, 2, 6, 3, 7), (4, 2, 3)), X4),
 ]
 
 
