@@ -581,6 +581,17 @@ class Cholesky(Op):
         ga = xp.swapaxes(linv, -1, -2) @ phi @ linv
         return 0.5 * (ga + xp.swapaxes(ga, -1, -2))
 
+    def tbackward(ctx, g):
+        # the same formula on Tensors, with L recomputed (and inverted) by ember ops
+        low = Cholesky.apply(ctx.inputs[0])
+        if ctx.upper:
+            g = g.mT
+        phi = (low.mT @ g).tril()
+        phi = phi - 0.5 * phi.triu().tril()
+        linv = Inv.apply(low)
+        ga = linv.mT @ phi @ linv
+        return 0.5 * (ga + ga.mT)
+
 
 class Slogdet(Op):
     _bw_name = "LinalgSlogdetBackward0"

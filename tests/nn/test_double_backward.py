@@ -560,6 +560,8 @@ LINALG = [
       RNG.standard_normal((4, 5, 2))), ()),
     (lambda m, a: (a * a).unfold(1, 3, 2), (X2,), ()),
     (lambda m, a, b: m.copysign(a * a, b), (X2, X2[::-1].copy()), ()),
+    (lambda m, a: m.linalg.cholesky(a @ a.mT + m.eye(3)), (SQ,), ()),
+    (lambda m, a: m.linalg.cholesky(a @ a.mT + m.eye(3), upper=True), (SQ2,), ()),
 ]
 
 
