@@ -279,6 +279,13 @@ class CumSelect(Op):
         xp.add.at(gxm, (*rows, im), gm)  # gxm is a view of gx
         return gx
 
+    def tbackward(ctx, g):
+        from ember._ops._linear_map import transpose_of_backward
+
+        idx, axis = ctx.idx, ctx.axis
+        return (transpose_of_backward(ctx, g, lambda b: xp.take_along_axis(b, idx, axis)),
+                None)
+
 
 class CummaxBackward(CumSelect):
     _bw_name = "CummaxBackward0"

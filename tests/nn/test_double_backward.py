@@ -562,6 +562,8 @@ LINALG = [
     (lambda m, a, b: m.copysign(a * a, b), (X2, X2[::-1].copy()), ()),
     (lambda m, a: m.linalg.cholesky(a @ a.mT + m.eye(3)), (SQ,), ()),
     (lambda m, a: m.linalg.cholesky(a @ a.mT + m.eye(3), upper=True), (SQ2,), ()),
+    (lambda m, a: (a * a).cummax(1)[0], (X2,), ()),
+    (lambda m, a: (a * a).cummin(0).values, (X2,), ()),
 ]
 
 
