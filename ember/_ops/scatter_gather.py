@@ -185,6 +185,31 @@ class MaskedScatter(Op):
             gs = gs.reshape(ctx.src_shape)
         return gx, None, gs
 
+    def tbackward(ctx, g):
+        from ember._ops._linear_map import linear_map
+
+        gx = gs = None
+        m, n, src_shape = ctx.m, ctx.n, ctx.src_shape
+        if ctx.needs_input_grad[0]:
+            gx = g * _wrap((~m).astype(g._data.dtype))
+            if tuple(gx.shape) != tuple(ctx.x_shape):
+                gx = gx.sum_to_size(*ctx.x_shape)
+        if ctx.needs_input_grad[2]:
+            gshape = tuple(g.shape)
+
+            def pick(a):
+                out = xp.zeros(int(xp.prod(src_shape)), a.dtype)
+                out[:n] = a[m]
+                return out.reshape(src_shape)
+
+            def place(b):
+                out = xp.zeros(gshape, b.dtype)
+                out[m] = b.reshape(-1)[:n]
+                return out
+
+            gs = linear_map(g, pick, place, "MaskedScatterBackwardBackward0")
+        return gx, None, gs
+
 
 class MaskedFill(Op):
     def forward(ctx, x, mask, value):

@@ -564,6 +564,10 @@ LINALG = [
     (lambda m, a: m.linalg.cholesky(a @ a.mT + m.eye(3), upper=True), (SQ2,), ()),
     (lambda m, a: (a * a).cummax(1)[0], (X2,), ()),
     (lambda m, a: (a * a).cummin(0).values, (X2,), ()),
+    (lambda m, a: (a * a).logcumsumexp(1), (X2,), ()),
+    (lambda m, a: m.logcumsumexp(a.tanh() * 3, 0), (X4[0],), ()),
+    (lambda m, a, s: (a * a).masked_scatter(m.tensor(X2[0] > 0), s * s),
+     (X2, RNG.standard_normal((5, 4))), ()),
 ]
 
 
