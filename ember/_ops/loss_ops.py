@@ -621,6 +621,18 @@ class MultiLabelMargin(Op):
         gx = active.sum(1) - active.sum(2)
         return gx.reshape(shape).astype(m.dtype, copy=False), None
 
+    def tbackward(ctx, g):
+        # piecewise linear: the gradient is g times a constant pattern
+        (m,) = ctx.saved
+        pair, reduction, shape, n, c = ctx.p
+        active = ((m > 0) & pair) / c
+        coef = (active.sum(1) - active.sum(2)).astype(m.dtype, copy=False)
+        if reduction == "mean":
+            g = g / n
+        elif reduction == "none":
+            g = g.reshape(-1, 1)
+        return (g * _wrap(coef)).reshape(shape), None
+
 
 def _lse(*arrays):
     """Elementwise log(sum(exp(a))) over several arrays, -inf safe."""

@@ -294,6 +294,13 @@ class MatrixNormInf(Op):
         mask = mask / xp.sum(mask, axis=ctx.axes[1], keepdims=True)
         return gk * mask * xp.sign(x)
 
+    def tbackward(ctx, g):
+        # the routing (which row/column attains the extreme, the signs) is a constant
+        x, s, r = ctx.saved
+        mask = (s == r).astype(x.dtype)
+        coef = mask / xp.sum(mask, axis=ctx.axes[1], keepdims=True) * xp.sign(x)
+        return g.reshape(r.shape) * _wrap(coef.astype(x.dtype, copy=False))
+
 
 class SvdNorm(Op):
     """ord in ('nuc', 2, -2): nuclear norm, largest or smallest singular value."""

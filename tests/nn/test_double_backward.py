@@ -404,14 +404,21 @@ def test_more_ops_double_backward_parity(fn, arrays, const):
 
 
 @pytest.mark.parametrize("fn", [
-    # (PyTorch raises "derivative for aten::multi_margin_loss_backward is not implemented"
-    # and "the derivative for '_cdist_backward' is not implemented")
+    # (PyTorch raises "derivative for aten::multi_margin_loss_backward is not implemented",
+    # the same for multilabel_margin_loss, and "the derivative for '_cdist_backward' is not
+    # implemented")
     lambda x: ember.nn.functional.multi_margin_loss(x, ember.tensor(T2)),
     lambda x: ember.nn.functional.multi_margin_loss(x, ember.tensor(T2), p=2, margin=1.5,
                                                     weight=ember.tensor(W4), reduction="none"),
     lambda x: ember.nn.functional.multi_margin_loss(x * 0.3, ember.tensor(T2), p=2),
     lambda x: ember.cdist(x, x[:3] * 2 + 1),
     lambda x: ember.cdist(x, x[:3] * 2 + 1, p=1),
+    lambda x: ember.nn.functional.multilabel_margin_loss(
+        x * x, ember.tensor([[0, 2, -1, 0], [1, -1, 0, 0], [3, 2, 1, -1], [1, 0, 3, 2],
+                             [-1, 0, 0, 0]])),
+    lambda x: ember.nn.functional.multilabel_margin_loss(
+        x * x, ember.tensor([[0, 2, -1, 0], [1, -1, 0, 0], [3, 2, 1, -1], [1, 0, 3, 2],
+                             [2, 1, -1, 0]]), reduction="none"),
 ])
 def test_margin_and_cdist_gradgradcheck(fn):
     check_gradgrad(fn, X2)
@@ -568,6 +575,8 @@ LINALG = [
     (lambda m, a: m.logcumsumexp(a.tanh() * 3, 0), (X4[0],), ()),
     (lambda m, a, s: (a * a).masked_scatter(m.tensor(X2[0] > 0), s * s),
      (X2, RNG.standard_normal((5, 4))), ()),
+    (lambda m, a: m.linalg.matrix_norm(a * a, ord=float("inf")), (X2,), ()),
+    (lambda m, a: m.linalg.matrix_norm(a * a, ord=-1, keepdim=True), (X4[0],), ()),
 ]
 
 
