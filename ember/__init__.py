@@ -183,7 +183,9 @@ _SUBMODULES = {"nn", "optim", "utils", "autograd", "cuda", "backends", "accelera
                "testing", "linalg", "special", "vision", "distributions", "fft", "jit",
                "serialization", "hub", "onnx", "amp", "multiprocessing", "random"}
 _LAZY_ATTRS = {"save": "ember.serialization", "load": "ember.serialization",
-               "autocast": "ember.amp", "is_autocast_enabled": "ember.amp.autocast_mode"}
+               "autocast": "ember.amp", "is_autocast_enabled": "ember.amp.autocast_mode",
+               "is_anomaly_enabled": "ember.autograd.anomaly_mode",
+               "is_anomaly_check_nan_enabled": "ember.autograd.anomaly_mode"}
 
 
 def __getattr__(name):
