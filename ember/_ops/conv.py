@@ -8,6 +8,7 @@ group. A transposed convolution is the same pair of kernels used the other way r
 array kernels live in conv_kernels.py.
 """
 from ember._ops._helpers import xp
+from ember._ops._linear_map import Scratch, transpose_of_backward
 from ember._ops.conv_kernels import (
     _bmm,
     _col2im,
@@ -107,8 +108,7 @@ def _conv_tbackward(ctx, g):
     stride, dilation, groups, unbatched = ctx.params
     d = len(ks)
     if any(sp[i] - s_in[i] - lo[i] != lo[i] for i in range(d)) or groups != 1:
-        raise RuntimeError("create_graph=True through a convolution is supported for groups=1 "
-                           "and symmetric padding only")
+        return _conv_tbackward_general(ctx, g)
     need = ctx.needs_input_grad
     if unbatched:
         g, x = g.unsqueeze(0), x.unsqueeze(0)
@@ -126,6 +126,50 @@ def _conv_tbackward(ctx, g):
             if r.shape[2 + i] != ks[i]:
                 r = Narrow.apply(r, axis=2 + i, start=0, stop=ks[i])
         gw = r.transpose(0, 1)
+    if b is not None and need[2]:
+        gb = g.sum(dim=(0,) + tuple(range(2, 2 + d)))
+    return gx, gw, gb
+
+
+def _conv_tbackward_general(ctx, g):
+    """_conv_tbackward for groups > 1 or asymmetric padding: grad_input is the transposed
+    convolution of g onto the whole padded input, cropped; grad_weight is computed group by
+    group on the explicitly padded input."""
+    from ember.nn._functional_spatial import Cat, Narrow, pad
+
+    x, w, b = ctx.inputs
+    n, c, sp, ks, os, s_in, lo = ctx.geom
+    stride, dilation, groups, unbatched = ctx.params
+    d = len(ks)
+    need = ctx.needs_input_grad
+    if unbatched:
+        g, x = g.unsqueeze(0), x.unsqueeze(0)
+    gx = gw = gb = None
+    if need[0]:
+        op = tuple(sp[i] - ((os[i] - 1) * stride[i] + dilation[i] * (ks[i] - 1) + 1)
+                   for i in range(d))
+        gx = _TRANSPOSED[d - 1](g, w, None, stride, 0, op, groups, dilation)
+        for i in range(d):
+            if lo[i] or sp[i] != s_in[i]:
+                gx = Narrow.apply(gx, axis=2 + i, start=lo[i], stop=lo[i] + s_in[i])
+        gx = gx.squeeze(0) if unbatched else gx
+    if need[1]:
+        hi = tuple(sp[i] - s_in[i] - lo[i] for i in range(d))
+        pads = tuple(v for i in reversed(range(d)) for v in (lo[i], hi[i]))
+        xpad = pad(x, pads) if any(pads) else x
+        cg, og = c // groups, w.shape[0] // groups
+        parts = []
+        for j in range(groups):
+            xj = xpad if groups == 1 else Narrow.apply(xpad, axis=1, start=j * cg,
+                                                      stop=(j + 1) * cg)
+            gj = g if groups == 1 else Narrow.apply(g, axis=1, start=j * og, stop=(j + 1) * og)
+            r = _CONVS[d - 1](xj.transpose(0, 1), gj.transpose(0, 1), None, dilation, 0,
+                              stride, 1)
+            for i in range(d):
+                if r.shape[2 + i] != ks[i]:
+                    r = Narrow.apply(r, axis=2 + i, start=0, stop=ks[i])
+            parts.append(r.transpose(0, 1))
+        gw = parts[0] if groups == 1 else Cat.apply(*parts, axis=0)
     if b is not None and need[2]:
         gb = g.sum(dim=(0,) + tuple(range(2, 2 + d)))
     return gx, gw, gb
@@ -181,6 +225,37 @@ class ConvTransposeNd(Op):
             gw = _bmm(x2, col.transpose(0, 2, 1)).reshape(w.shape)
         if need[2]:
             gb = g.sum(axis=(0,) + tuple(range(2, 2 + d)))
+        return gx, gw, gb
+
+    def tbackward(ctx, g):
+        # a transposed convolution is the input-adjoint of the convolution C with the same
+        # weight: grad_input = C(g); grad_weight = C's weight gradient with input g and
+        # output gradient x (a convolution with stride and dilation exchanged)
+        x, w, b = ctx.inputs
+        n, c, o, full, ks, s_in = ctx.geom
+        stride, padding, dilation, groups, unbatched = ctx.params
+        if groups != 1:
+            raise RuntimeError("create_graph=True through a transposed convolution is "
+                               "supported for groups=1 only")
+        d = len(ks)
+        need = ctx.needs_input_grad
+        if unbatched:
+            g, x = g.unsqueeze(0), x.unsqueeze(0)
+        gx = gw = gb = None
+        if need[0]:
+            gx = _CONVS[d - 1](g, w, None, stride, padding, dilation, 1)
+            gx = gx.squeeze(0) if unbatched else gx
+        if need[1]:
+            from ember.nn._functional_spatial import Narrow
+
+            r = _CONVS[d - 1](g.transpose(0, 1), x.transpose(0, 1), None, dilation, padding,
+                              stride, 1)
+            for i in range(d):
+                if r.shape[2 + i] != ks[i]:
+                    r = Narrow.apply(r, axis=2 + i, start=0, stop=ks[i])
+            gw = r.transpose(0, 1)
+        if b is not None and need[2]:
+            gb = g.sum(dim=(0,) + tuple(range(2, 2 + d)))
         return gx, gw, gb
 
 
@@ -344,6 +419,11 @@ class Unfold(Op):
             slice(p, p + s) for p, s in zip(pad, s_in))]
         return (_to_nc(gpad, n, c),)
 
+    def tbackward(ctx, g):
+        _, _, _, ks, st, dl, _, _, pad = ctx.geom
+        return (transpose_of_backward(
+            ctx, g, lambda b: Unfold.forward(Scratch(), b, ks=ks, st=st, dl=dl, pad=pad)),)
+
 
 class Fold(Op):
     _bw_name = "Col2ImBackward0"
@@ -363,6 +443,12 @@ class Fold(Op):
         gpad = _pad_zeros(g, pad, pad)
         col = _im2col(gpad, ks, st, dl, os, 1).reshape(c * _prod(ks), n, _prod(os))
         return (xp.ascontiguousarray(col.transpose(1, 0, 2)),)
+
+    def tbackward(ctx, g):
+        _, _, ks, st, dl, _, out, pad = ctx.geom
+        return (transpose_of_backward(
+            ctx, g, lambda b: Fold.forward(Scratch(), b, out=out, ks=ks, st=st, dl=dl,
+                                           pad=pad)),)
 
 
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):

@@ -1,5 +1,6 @@
 """Embedding lookups: embedding, embedding_bag (sum / mean / max bags), one_hot."""
 from ember._ops._helpers import _wrap, xp
+from ember._ops._linear_map import backward_name, linear_map
 from ember.autograd.function import Op
 
 
@@ -22,6 +23,24 @@ class Embedding(Op):
         if ctx.padding_idx is not None:
             gw[ctx.padding_idx] = 0
         return gw, None
+
+    def tbackward(ctx, g):
+        # backward is a fixed scatter-add of g's rows: record it with its adjoint, a gather
+        idx = ctx.idx.reshape(-1)
+        gshape = tuple(g.shape)
+        counts = xp.bincount(idx, minlength=ctx.n)[idx][:, None] if ctx.freq else None
+
+        def gather(b):
+            if ctx.padding_idx is not None:
+                b = b.copy()
+                b[ctx.padding_idx] = 0
+            out = b[idx]
+            if counts is not None:
+                out = out / counts.astype(out.dtype)
+            return out.reshape(gshape)
+
+        return (linear_map(g, lambda a: Embedding.backward(ctx, a)[0], gather,
+                           "EmbeddingDenseBackwardBackward0"), None)
 
 
 def _check_indices(idx, n, name="embedding"):
@@ -117,6 +136,52 @@ class EmbeddingBag(Op):
         gw = xp.zeros_like(w)
         xp.add.at(gw, idx, gr)
         return gw, None, gpsw, None
+
+    def tbackward(ctx, g):
+        # linear in g: gather per-index rows of g, mask (max routing, padding: constants),
+        # scale by the per-sample weights, scatter-add into the table's rows
+        w, psw = ctx.inputs[0], ctx.inputs[2]
+        idx, seg, counts = ctx.idx, ctx.seg, ctx.counts
+        n_bags = counts.shape[0]
+        dt = ctx.w.dtype
+        if ctx.mode == "mean":
+            g = g * _wrap((1 / xp.maximum(counts, 1))[:, None].astype(dt))
+        rows_of, bags_of = _row_maps(seg, n_bags)
+        gr = linear_map(g, rows_of, bags_of, backward_name(ctx))
+        mask = None
+        if ctx.mode == "max":
+            rows, _, out = ctx.arg
+            hit = rows == out[seg]
+            cs = hit.cumsum(0)
+            first = xp.flatnonzero(xp.concatenate([[True], seg[1:] != seg[:-1]]))
+            base = xp.zeros((len(out), hit.shape[1]), dtype=cs.dtype)
+            base[seg[first]] = cs[first] - hit[first]
+            mask = hit & (cs - base[seg] == 1)
+        if ctx.keep is not None:
+            mask = ctx.keep[:, None] if mask is None else mask & ctx.keep[:, None]
+        if mask is not None:
+            gr = gr * _wrap(xp.broadcast_to(mask, gr.shape).astype(dt))
+        gpsw = None
+        if psw is not None:
+            if ctx.needs_input_grad[2]:
+                gpsw = (gr * Embedding.apply(w, idx)).sum(1)
+            gr = gr * psw.unsqueeze(1)
+        at_idx, into_table = _row_maps(idx, ctx.w.shape[0])
+        return linear_map(gr, into_table, at_idx, backward_name(ctx)), None, gpsw, None
+
+
+def _row_maps(idx, n):
+    """(gather rows idx of an (n, D) array, its adjoint: scatter-add (k, D) rows into n)."""
+
+    def gather(b):
+        return b[idx]
+
+    def scatter(a):
+        out = xp.zeros((n,) + a.shape[1:], dtype=a.dtype)
+        xp.add.at(out, idx, a)
+        return out
+
+    return gather, scatter
 
 
 def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale_grad_by_freq=False,

@@ -66,7 +66,15 @@ class MatMul(Op):
     def tbackward(ctx, g):
         a, b = ctx.inputs
         if a.ndim < 2 or b.ndim < 2:
-            raise RuntimeError("create_graph through matmul of 1-D operands is not supported")
+            # NOTE: 1-D operands as matrices, as in backward
+            a2 = a.unsqueeze(0) if a.ndim == 1 else a
+            b2 = b.unsqueeze(-1) if b.ndim == 1 else b
+            g2 = g.unsqueeze(-2) if a.ndim == 1 else g
+            g2 = g2.unsqueeze(-1) if b.ndim == 1 else g2
+            n = ctx.needs_input_grad
+            ga = (g2 @ b2.mT).sum_to_size(a2.shape).reshape(a.shape) if n[0] else None
+            gb = (a2.mT @ g2).sum_to_size(b2.shape).reshape(b.shape) if n[1] else None
+            return ga, gb
         ga = (g @ b.mT).sum_to_size(a.shape)
         gb = (a.mT @ g).sum_to_size(b.shape)
         return ga, gb
@@ -303,6 +311,17 @@ class Addmv(Op):
                 xp.multiply.outer(g, v) * ctx.alpha if n[1] else None,
                 (g @ a) * ctx.alpha if n[2] else None)
 
+    def tbackward(ctx, g):
+        c, a, v = ctx.inputs
+        n = ctx.needs_input_grad
+        gc = None
+        if n[0]:
+            gc = g * ctx.beta
+            if tuple(gc.shape) != tuple(ctx.c_shape):
+                gc = gc.sum_to_size(*ctx.c_shape)
+        return (gc, g.unsqueeze(-1) * v * ctx.alpha if n[1] else None,
+                (g @ a) * ctx.alpha if n[2] else None)
+
 
 class Addbmm(Op):
     def forward(ctx, c, a, b, beta=1, alpha=1):
@@ -319,6 +338,17 @@ class Addbmm(Op):
         return (unbroadcast(g * ctx.beta, ctx.c_shape) if n[0] else None,
                 ga @ xp.swapaxes(b, -1, -2) if n[1] else None,
                 xp.swapaxes(a, -1, -2) @ ga if n[2] else None)
+
+    def tbackward(ctx, g):
+        c, a, b = ctx.inputs
+        n = ctx.needs_input_grad
+        gc = None
+        if n[0]:
+            gc = g * ctx.beta
+            if tuple(gc.shape) != tuple(ctx.c_shape):
+                gc = gc.sum_to_size(*ctx.c_shape)
+        ga = g * ctx.alpha
+        return gc, ga @ b.mT if n[1] else None, a.mT @ ga if n[2] else None
 
 
 def _fused(cls, input, a, b, beta, alpha, out):

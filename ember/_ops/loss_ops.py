@@ -4,8 +4,19 @@
 """
 import math
 
-from ember._ops._helpers import unbroadcast, xp
+from ember._ops._helpers import _wrap, unbroadcast, xp
 from ember.autograd.function import Op
+
+
+def _sum_to(g, shape, needed):
+    """g summed down to `shape` (broadcast inputs), as a recorded op; None if not needed."""
+    if not needed:
+        return None
+    if tuple(g.shape) == tuple(shape):
+        return g
+    from ember._ops.reduction import sum_to_size
+
+    return sum_to_size(g, *shape)
 
 
 def _reduce(loss, reduction, denom=None):
@@ -129,6 +140,32 @@ class CrossEntropy(Op):
             grad *= (g / denom if reduction == "mean" else g).astype(logp.dtype)
         return _from_rows(grad, shape), None, None
 
+    def tbackward(ctx, g):
+        # gx = (softmax(x) * Q - q) * scale with the target distribution q (constant)
+        x = ctx.inputs[0]
+        shape, tshape, tt, wt, valid, w, denom = ctx.info
+        reduction, smoothing, logits = ctx.p
+        m = tt.shape[0]
+        cd = 1 if len(shape) > 1 else 0
+        c = shape[cd]
+        dt = x._data.dtype
+        q = xp.zeros((m, c), dtype=dt)
+        if smoothing:
+            wrow = (w if w is not None else xp.ones(c, dtype=dt)) * (smoothing / c)
+            q += wrow[None, :] if valid is None else wrow[None, :] * valid[:, None]
+        q[xp.arange(m), tt] += (1 - smoothing) if wt is None else wt * (1 - smoothing)
+        q = _from_rows(q, shape)
+        if reduction == "none":
+            g = g.reshape(tshape).unsqueeze(cd)
+        elif reduction == "mean":
+            g = g / float(denom)
+        if not logits:
+            return _wrap(-q) * g, None, None
+        from ember._ops.nn_ops import softmax
+
+        p = softmax(x, cd)
+        return (p * _wrap(q.sum(axis=cd, keepdims=True)) - _wrap(q)) * g, None, None
+
 
 class CrossEntropyProbs(Op):
     """cross entropy against class probabilities (float targets of the input's shape)."""
@@ -171,6 +208,29 @@ class CrossEntropyProbs(Op):
             if smoothing:
                 gt = gt * (1 - smoothing)
         return gx.astype(logp.dtype, copy=False), gt, None
+
+    def tbackward(ctx, g):
+        from ember._ops.nn_ops import log_softmax, softmax
+
+        x, t = ctx.inputs[0], ctx.inputs[1]
+        reduction, smoothing, cd, n, wb = ctx.p
+        c = x.shape[cd]
+        q = t * (1 - smoothing) + smoothing / c if smoothing else t
+        if wb is not None:
+            q = q * _wrap(wb)
+        if reduction == "mean":
+            g = g / n
+        elif reduction == "none":
+            g = g.unsqueeze(cd)
+        gx = (softmax(x, cd) * q.sum(cd, keepdim=True) - q) * g
+        gt = None
+        if ctx.needs_input_grad[1]:
+            gt = -log_softmax(x, cd) * g
+            if wb is not None:
+                gt = gt * _wrap(wb)
+            if smoothing:
+                gt = gt * (1 - smoothing)
+        return gx, gt, None
 
 
 class MSE(Op):
@@ -268,6 +328,24 @@ class PointwiseLoss(Op):
         return (unbroadcast(gx, xs) if needs[0] else None,
                 unbroadcast(-gx, ys) if needs[1] else None)
 
+    def tbackward(ctx, g):
+        # the derivative is a constant (sign) where the loss is linear and d (or d / beta)
+        # where it is quadratic
+        x, y = ctx.inputs[0], ctx.inputs[1]
+        kind, param, reduction, xs, ys = ctx.p
+        d = x._data - y._data
+        dt = d.dtype
+        sign = xp.sign(d).astype(dt)
+        if kind == "l1" or param == 0 and kind == "smooth_l1":
+            gd = _wrap(sign)
+        else:
+            quad = xp.abs(d) < param
+            lin = xp.where(quad, 0, sign if kind == "smooth_l1" else sign * param).astype(dt)
+            scale = 1.0 / param if kind == "smooth_l1" else 1.0
+            gd = (x - y) * _wrap(xp.multiply(quad, scale, dtype=dt)) + _wrap(lin)
+        gx = gd * (g / d.size if reduction == "mean" else g)
+        return _sum_to(gx, xs, ctx.needs_input_grad[0]), _sum_to(-gx, ys, ctx.needs_input_grad[1])
+
 
 class BCE(Op):
     _bw_name = "BinaryCrossEntropyBackward0"
@@ -298,6 +376,17 @@ class BCE(Op):
                 gy = gy * w
             gy = gy.astype(y.dtype)
         return gx.astype(x.dtype, copy=False), gy, None
+
+    def tbackward(ctx, g):
+        x, y = ctx.inputs[0], ctx.inputs[1]
+        w, reduction = ctx.p
+        if reduction == "mean":
+            g = g / x.numel()
+        if w is not None:
+            g = g * _wrap(w)
+        gx = (x - y) / ((1 - x) * x).clamp(min=1e-12) * g
+        gy = (x.neg().log1p() - x.log()) * g if ctx.needs_input_grad[1] else None
+        return gx, gy, None
 
 
 class BCEWithLogits(Op):
@@ -333,6 +422,27 @@ class BCEWithLogits(Op):
         return (unbroadcast(gx.astype(x.dtype, copy=False), x.shape),
                 None if gy is None else unbroadcast(gy, y.shape), None, None)
 
+    def tbackward(ctx, g):
+        x, y = ctx.inputs[0], ctx.inputs[1]
+        w, pw, lw, sp, reduction = ctx.p
+        if reduction == "mean":
+            g = g / x.numel()
+        if w is not None:
+            g = g * _wrap(w)
+        s = x.sigmoid()
+        if pw is None:
+            gx = (s - y) * g
+        else:
+            gx = ((1 - y) - (1 + _wrap(pw - 1) * y) * (1 - s)) * g
+        gy = None
+        if ctx.needs_input_grad[1]:
+            gy = -x * g
+            if pw is not None:
+                from ember._ops.nn_ops import activation
+
+                gy = gy + _wrap(pw - 1) * activation("softplus", -x) * g
+        return _sum_to(gx, x.shape, True), _sum_to(gy, y.shape, gy is not None), None, None
+
 
 class KLDiv(Op):
     _bw_name = "KlDivBackward0"
@@ -366,6 +476,25 @@ class KLDiv(Op):
                 gt = xp.where(t > 0, xp.log(xp.where(t > 0, t, 1)) + 1 - x, 0) * g
         return unbroadcast(gx, x.shape), None if gt is None else unbroadcast(gt, t.shape)
 
+    def tbackward(ctx, g):
+        from ember._ops.comparison import where
+
+        x, t = ctx.inputs
+        reduction, log_target, n = ctx.p
+        if reduction in ("mean", "batchmean"):
+            g = g / n
+        et = t.exp() if log_target else t
+        gx = -et * g
+        gt = None
+        if ctx.needs_input_grad[1]:
+            if log_target:
+                gt = et * (t - x + 1) * g
+            else:
+                pos = t._data > 0
+                gt = _wrap(pos.astype(t._data.dtype)) * (
+                    where(_wrap(pos), t, 1.0).log() + 1 - x) * g
+        return _sum_to(gx, x.shape, True), _sum_to(gt, t.shape, gt is not None)
+
 
 class PoissonNLL(Op):
     _bw_name = "PoissonNllLossBackward0"
@@ -386,6 +515,14 @@ class PoissonNLL(Op):
         g = _grad_scale(g, reduction, x.size)
         gx = (xp.exp(x) - t) if log_input else (1 - t / (x + eps))
         return unbroadcast((gx * g).astype(x.dtype, copy=False), x.shape), None
+
+    def tbackward(ctx, g):
+        x, t = ctx.inputs
+        log_input, eps, reduction = ctx.p
+        if reduction == "mean":
+            g = g / x.numel()
+        gx = (x.exp() - t) if log_input else (1 - t / (x + eps))
+        return _sum_to(gx * g, x.shape, True), None
 
 
 class MultiMargin(Op):
@@ -423,6 +560,34 @@ class MultiMargin(Op):
         d[rows, t2] = -d.sum(1)
         return d.reshape(shape).astype(h.dtype, copy=False), None, None
 
+    def tbackward(ctx, g):
+        # d = dloss/dh (h = max(0, margin - x[y] + x[j]) off the target): a constant for p=1,
+        # 2 h for p=2, where h's dependence on x is recorded on its active entries
+        (h,) = ctx.saved
+        t2, scale, p, reduction, shape = ctx.p
+        x = ctx.inputs[0]
+        n, c = h.shape
+        x2 = x.reshape(n, c)
+        rows = xp.arange(n)
+        if reduction == "mean":
+            g = g / n
+        elif reduction == "none":
+            g = g.reshape(-1, 1)
+        active = h > 0
+        if p == 1:
+            d = _wrap(xp.multiply(active, scale, dtype=h.dtype)) * g
+        else:
+            onehot = xp.zeros((n, c), dtype=h.dtype)
+            onehot[rows, t2] = 1
+            delta = x2 - (x2 * _wrap(onehot)).sum(1, keepdim=True)
+            live = _wrap(active.astype(h.dtype))
+            ht = _wrap(h) + live * (delta - delta.detach())
+            d = ht * _wrap((2 * scale).astype(h.dtype)) * live * g
+        onehot = xp.zeros((n, c), dtype=h.dtype)
+        onehot[rows, t2] = 1
+        gx = d - _wrap(onehot) * d.sum(1, keepdim=True)
+        return gx.reshape(shape), None, None
+
 
 class MultiLabelMargin(Op):
     """sum over target classes j and non-target classes k of max(0, 1 - (x[j] - x[k])) / C;
@@ -455,6 +620,18 @@ class MultiLabelMargin(Op):
         active = ((m > 0) & pair) * (g / c)
         gx = active.sum(1) - active.sum(2)
         return gx.reshape(shape).astype(m.dtype, copy=False), None
+
+    def tbackward(ctx, g):
+        # piecewise linear: the gradient is g times a constant pattern
+        (m,) = ctx.saved
+        pair, reduction, shape, n, c = ctx.p
+        active = ((m > 0) & pair) / c
+        coef = (active.sum(1) - active.sum(2)).astype(m.dtype, copy=False)
+        if reduction == "mean":
+            g = g / n
+        elif reduction == "none":
+            g = g.reshape(-1, 1)
+        return (g * _wrap(coef)).reshape(shape), None
 
 
 def _lse(*arrays):

@@ -13,7 +13,7 @@ from ember._ops._helpers import (
     write_out,
     xp,
 )
-from ember._tensor import _wrap_dim
+from ember._tensor import _wrap, _wrap_dim
 from ember.autograd.function import Op
 
 
@@ -54,6 +54,13 @@ class Diagonal(Op):
         v[..., r, c] = g
         return out
 
+    def tbackward(ctx, g):
+        from ember._ops._linear_map import transpose_of_backward
+
+        offset, d1, d2 = ctx.args
+        return (transpose_of_backward(
+            ctx, g, lambda b: xp.ascontiguousarray(_diag_view(b, offset, d1, d2))),)
+
 
 def diagonal(input, offset=0, dim1=0, dim2=1):
     n = input._data.ndim
@@ -78,6 +85,13 @@ class DiagEmbed(Op):
 
     def backward(ctx, g):
         return g[..., ctx.rc[0], ctx.rc[1]]
+
+    def tbackward(ctx, g):
+        from ember._ops._linear_map import Scratch, transpose_of_backward
+
+        offset = ctx.offset
+        return (transpose_of_backward(
+            ctx, g, lambda b: DiagEmbed.forward(Scratch(), b, offset=offset)),)
 
 
 def diag(input, diagonal=0):
@@ -114,6 +128,12 @@ class Trace(Op):
         r, c = _diag_index(ctx.shape[0], ctx.shape[1], 0)
         out[r, c] = g
         return out
+
+    def tbackward(ctx, g):
+        from ember._ops._linear_map import backward_name, linear_map
+
+        return (linear_map(g, lambda a: Trace.backward(ctx, a),
+                           lambda b: xp.asarray(xp.trace(b), dtype=b.dtype), backward_name(ctx)),)
 
 
 def trace(input):
@@ -163,6 +183,18 @@ class Cross(Op):
         n = ctx.needs_input_grad
         return (unbroadcast(xp.cross(b, g, axis=ax), a.shape) if n[0] else None,
                 unbroadcast(xp.cross(g, a, axis=ax), b.shape) if n[1] else None)
+
+    def tbackward(ctx, g):
+        a, b = ctx.inputs
+        ax = ctx.axis
+        n = ctx.needs_input_grad
+        ga = Cross.apply(b, g, axis=ax) if n[0] else None
+        gb = Cross.apply(g, a, axis=ax) if n[1] else None
+        if ga is not None and tuple(ga.shape) != tuple(a.shape):
+            ga = ga.sum_to_size(*a.shape)
+        if gb is not None and tuple(gb.shape) != tuple(b.shape):
+            gb = gb.sum_to_size(*b.shape)
+        return ga, gb
 
 
 def cross(input, other, dim=None, *, out=None):
@@ -262,6 +294,13 @@ class MatrixNormInf(Op):
         mask = mask / xp.sum(mask, axis=ctx.axes[1], keepdims=True)
         return gk * mask * xp.sign(x)
 
+    def tbackward(ctx, g):
+        # the routing (which row/column attains the extreme, the signs) is a constant
+        x, s, r = ctx.saved
+        mask = (s == r).astype(x.dtype)
+        coef = mask / xp.sum(mask, axis=ctx.axes[1], keepdims=True) * xp.sign(x)
+        return g.reshape(r.shape) * _wrap(coef.astype(x.dtype, copy=False))
+
 
 class SvdNorm(Op):
     """ord in ('nuc', 2, -2): nuclear norm, largest or smallest singular value."""
@@ -311,6 +350,10 @@ class Inv(Op):
         rt = xp.swapaxes(r, -1, -2)
         return -(rt @ g @ rt)
 
+    def tbackward(ctx, g):
+        rt = Inv.apply(ctx.inputs[0]).mT
+        return -(rt @ g @ rt)
+
 
 class Det(Op):
     _bw_name = "LinalgDetBackward0"
@@ -324,6 +367,10 @@ class Det(Op):
         a, d = ctx.saved
         # NOTE: d(det A) = det(A) * inv(A)^T; fine for invertible A
         return (g * d)[..., None, None] * xp.swapaxes(xp.linalg.inv(a), -1, -2)
+
+    def tbackward(ctx, g):
+        a = ctx.inputs[0]
+        return (g * Det.apply(a))[..., None, None] * Inv.apply(a).mT
 
 
 class Solve(Op):
@@ -350,6 +397,18 @@ class Solve(Op):
         ga = -gb @ xp.swapaxes(x2, -1, -2)
         gb = gb[..., 0] if ctx.vector else gb
         return unbroadcast(ga, ctx.shapes[0]), unbroadcast(gb, ctx.shapes[1])
+
+    def tbackward(ctx, g):
+        a, b = ctx.inputs
+        vec = ctx.vector
+        x = Solve.apply(a, b, vector=vec)
+        gb = Solve.apply(a.mT, g, vector=vec)
+        ga = -((gb.unsqueeze(-1) if vec else gb) @ (x.unsqueeze(-1) if vec else x).mT)
+        if tuple(ga.shape) != tuple(ctx.shapes[0]):
+            ga = ga.sum_to_size(*ctx.shapes[0])
+        if tuple(gb.shape) != tuple(ctx.shapes[1]):
+            gb = gb.sum_to_size(*ctx.shapes[1])
+        return ga, gb
 
 
 def _int_tensor(a):
@@ -445,6 +504,26 @@ class Cdist(Op):
         gb = unbroadcast(-w.sum(-3), ctx.shapes[1]) if ctx.needs_input_grad[1] else None
         return ga, gb
 
+    def tbackward(ctx, g):
+        a, b = ctx.inputs
+        p = ctx.p
+        diff = a.unsqueeze(-2) - b.unsqueeze(-3)
+        gk = g.unsqueeze(-1)
+        if p == 1:
+            w = gk * _wrap(xp.sign(ctx.saved[0]))
+        elif p == 2:
+            d = ctx.saved[1][..., None]
+            nz = _wrap((d != 0).astype(d.dtype))
+            safe = Cdist.apply(a, b, p=p).unsqueeze(-1) + _wrap((d == 0).astype(d.dtype))
+            w = gk * diff / safe * nz
+        else:
+            raise RuntimeError(f"create_graph=True through cdist is supported for p=1 and p=2 "
+                               f"in ember, got p={p}")
+        n = ctx.needs_input_grad
+        ga = w.sum(-2).sum_to_size(*ctx.shapes[0]) if n[0] else None
+        gb = (-w.sum(-3)).sum_to_size(*ctx.shapes[1]) if n[1] else None
+        return ga, gb
+
 
 def cdist(x1, x2, p=2.0, compute_mode=None):
     if x1._data.ndim < 2 or x2._data.ndim < 2:
@@ -509,6 +588,17 @@ class Cholesky(Op):
         ga = xp.swapaxes(linv, -1, -2) @ phi @ linv
         return 0.5 * (ga + xp.swapaxes(ga, -1, -2))
 
+    def tbackward(ctx, g):
+        # the same formula on Tensors, with L recomputed (and inverted) by ember ops
+        low = Cholesky.apply(ctx.inputs[0])
+        if ctx.upper:
+            g = g.mT
+        phi = (low.mT @ g).tril()
+        phi = phi - 0.5 * phi.triu().tril()
+        linv = Inv.apply(low)
+        ga = linv.mT @ phi @ linv
+        return 0.5 * (ga + ga.mT)
+
 
 class Slogdet(Op):
     _bw_name = "LinalgSlogdetBackward0"
@@ -521,6 +611,9 @@ class Slogdet(Op):
     def backward(ctx, g):
         (a,) = ctx.saved
         return g[..., None, None] * xp.swapaxes(xp.linalg.inv(a), -1, -2)
+
+    def tbackward(ctx, g):
+        return g[..., None, None] * Inv.apply(ctx.inputs[0]).mT
 
 
 class NoGradOutput(Op):

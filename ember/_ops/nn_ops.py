@@ -138,6 +138,17 @@ class Bilinear(Op):
             gb = g.sum(0)
         return g1, g2, gw, gb
 
+    def tbackward(ctx, g):
+        from ember._ops.linalg import einsum
+
+        x1, x2, w, b = ctx.inputs
+        needs = ctx.needs_input_grad
+        g1 = einsum("no,oij,nj->ni", g, w, x2) if needs[0] else None
+        g2 = einsum("no,oij,ni->nj", g, w, x1) if needs[1] else None
+        gw = einsum("no,ni,nj->oij", g, x1, x2) if needs[2] else None
+        gb = g.sum(0) if needs[3] else None
+        return g1, g2, gw, gb
+
 
 def bilinear(input1, input2, weight, bias=None):
     """y = x1^T W x2 + b over the last dims (PyTorch's F.bilinear)."""
@@ -279,14 +290,68 @@ def _piecewise_linear_tbackward(ctx, g, x):
     return g * _wrap(type(ctx).backward(ctx, xp.ones_like(x._data)))
 
 
+def _const(mask, x, scale=1.0):
+    """A constant Tensor (mask * scale) in x's dtype, for the piecewise parts of derivatives."""
+    return _wrap(xp.multiply(mask, scale, dtype=x._data.dtype))
+
+
+def _elu_t(ctx, g, x):
+    alpha, scale = ctx.p.get("alpha", 1.0), ctx.p.get("scale", 1.0)
+    pos = x._data > 0
+    return g * (_const(pos, x, scale) + _const(~pos, x, scale * alpha) * x.clamp(max=0).exp())
+
+
+def _celu_t(ctx, g, x):
+    alpha = ctx.p.get("alpha", 1.0)
+    pos = x._data > 0
+    return g * (_const(pos, x) + _const(~pos, x) * (x.clamp(max=0) / alpha).exp())
+
+
+def _gelu_t(ctx, g, x):
+    if ctx.p.get("approximate", "none") == "tanh":
+        t = ((x + x * x * x * 0.044715) * _SQRT_2_PI).tanh()
+        return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _SQRT_2_PI * (1 + 0.134145 * x * x))
+    cdf = 0.5 * (1 + (x * _INV_SQRT2).erf())
+    pdf = (-0.5 * x * x).exp() * (1 / math.sqrt(2 * math.pi))
+    return g * (cdf + x * pdf)
+
+
+def _softplus_t(ctx, g, x):
+    beta, threshold = ctx.p.get("beta", 1.0), ctx.p.get("threshold", 20.0)
+    above = x._data * beta > threshold
+    return g * (_const(above, x) + _const(~above, x) * (x * beta).sigmoid())
+
+
+def _mish_t(ctx, g, x):
+    t = activation("softplus", x).tanh()
+    return g * (t + x * x.sigmoid() * (1 - t * t))
+
+
+def _hardswish_t(ctx, g, x):
+    a = x._data
+    return g * (_const((a >= -3) & (a <= 3), x) * (x / 3 + 0.5) + _const(a > 3, x))
+
+
 _TBACKWARD = {
     "ReluBackward0": _piecewise_linear_tbackward,
     "LeakyReluBackward0": _piecewise_linear_tbackward,
     "HardtanhBackward0": _piecewise_linear_tbackward,
     "ThresholdBackward0": _piecewise_linear_tbackward,
+    "HardsigmoidBackward0": _piecewise_linear_tbackward,
+    "SoftshrinkBackward0": _piecewise_linear_tbackward,
+    "HardshrinkBackward0": _piecewise_linear_tbackward,
     "TanhBackward0": lambda ctx, g, x: g * (1 - x.tanh() ** 2),
     "SigmoidBackward0": lambda ctx, g, x: g * x.sigmoid() * (1 - x.sigmoid()),
     "SiluBackward0": lambda ctx, g, x: g * x.sigmoid() * (1 + x * (1 - x.sigmoid())),
+    "EluBackward0": _elu_t,
+    "CeluBackward0": _celu_t,
+    "GeluBackward0": _gelu_t,
+    "SoftplusBackward0": _softplus_t,
+    "MishBackward0": _mish_t,
+    "HardswishBackward0": _hardswish_t,
+    "LogSigmoidBackward0": lambda ctx, g, x: g * (-x).sigmoid(),
+    "DivBackward0": lambda ctx, g, x: g / (1 + x.abs()) ** 2,  # softsign
+    "SubBackward0": lambda ctx, g, x: g * x.tanh() ** 2,  # tanhshrink
 }
 
 
@@ -436,6 +501,22 @@ class PRelu(Op):
                 gw = gneg.sum(axis=axes).reshape(w.shape)
         return gx, gw
 
+    def tbackward(ctx, g):
+        x, w = ctx.inputs
+        neg = _const(x._data <= 0, x)
+        ws = w.reshape(ctx.ws.shape)
+        gx = g * (_const(x._data > 0, x) + neg * ws) if ctx.needs_input_grad[0] else None
+        gw = None
+        if ctx.needs_input_grad[1]:
+            gneg = g * x * neg
+            if w._data.size == 1:
+                gw = gneg.sum().reshape(w.shape)
+            else:
+                nd = x._data.ndim
+                gw = gneg.sum(tuple(i for i in range(nd) if i != (1 if nd > 1 else 0))).reshape(
+                    w.shape)
+        return gx, gw
+
 
 def _prelu_shape(x, w):
     if w.size == 1 or x.ndim == 0:
@@ -473,6 +554,10 @@ class Dropout(Op):
         gx = xp.multiply(g, ctx.keep)
         gx *= ctx.scale
         return gx
+
+    def tbackward(ctx, g):
+        # the mask is a constant of the graph
+        return g * _wrap(xp.multiply(ctx.keep, ctx.scale, dtype=g._data.dtype))
 
 
 def _check_p(p):
@@ -529,6 +614,9 @@ class AlphaDropout(Op):
 
     def backward(ctx, g):
         return g * ctx.ka
+
+    def tbackward(ctx, g):
+        return g * _wrap(ctx.ka)
 
 
 def alpha_dropout(input, p=0.5, training=False, inplace=False):
@@ -598,6 +686,23 @@ class VectorNorm(Op):
             gx = xp.sign(x) * xp.abs(x) ** (p - 1) * g / safe ** (p - 1)
         return xp.where(n == 0, 0, gx).astype(x.dtype)
 
+    def tbackward(ctx, g):
+        x = ctx.inputs[0]
+        p, axis = ctx.p, ctx.axis
+        if not ctx.keepdim:
+            g = g.unsqueeze(axis)
+        n = ctx.saved[1]
+        nz = _const(n != 0, x)  # the gradient at a zero vector is 0, a constant
+        if p == 1:
+            return g * _const(xp.sign(x._data), x)
+        if p == math.inf:
+            hit = xp.abs(x._data) == n
+            return g * _const(xp.sign(x._data) * hit / hit.sum(axis=axis, keepdims=True), x)
+        safe = VectorNorm.apply(x, p=p, axis=axis, keepdim=True) + _const(n == 0, x)
+        if p == 2:
+            return x * (g / safe) * nz
+        return _const(xp.sign(x._data), x) * x.abs() ** (p - 1) * g / safe ** (p - 1) * nz
+
 
 def _norm(x, p, dim, keepdim=False):
     nd = x._data.ndim
@@ -614,6 +719,10 @@ class ClampMin(Op):
 
     def backward(ctx, g):
         return g * (ctx.saved[0] >= ctx.lo)
+
+    def tbackward(ctx, g):
+        x = ctx.inputs[0]
+        return g * _const(x._data >= ctx.lo, x)
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):

@@ -10,6 +10,7 @@ import functools
 
 from ember._backend import threads
 from ember._ops._helpers import xp
+from ember._ops._linear_map import Scratch, backward_name, gather_scatter, linear_map
 from ember._ops.conv_kernels import _prod, _windows
 from ember._tensor import _wrap
 from ember.autograd.function import Op
@@ -195,6 +196,26 @@ class MaxPoolNd(Op):
                   g.reshape(-1))
         return (gx.reshape(shape),)
 
+    def tbackward(ctx, g):
+        # the routing to each window's maximum is piecewise constant in x: a fixed scatter of
+        # g (its adjoint a gather), so the second derivative through x is zero, as in PyTorch
+        shape, shape4, ks, st, pad, dl, os = ctx.geom
+        if ctx.small:
+            xpad, y = ctx.saved
+            arg = xp.zeros(y.shape, dtype=xp.int64)
+            taken = xp.zeros(y.shape, dtype=bool)
+            for j, sl in enumerate(_offset_slices(ks, st, dl, os)):
+                hit = xpad[sl] == y
+                hit &= ~taken
+                taken |= hit
+                arg[hit] = j
+            idx = _flat_index(arg, ks, st, pad, dl, os, shape4[2:])
+        else:
+            (idx,) = ctx.saved
+        f, ft = gather_scatter(idx, shape4[0] * shape4[1], _prod(shape4[2:]), shape,
+                               tuple(g.shape))
+        return (linear_map(g, f, ft, backward_name(ctx), ctx.inputs[0]),)
+
 
 def _flat_index(arg, ks, st, pad, dl, os, s):
     """Window-local argmax -> flat index into each (unpadded) input plane, as PyTorch."""
@@ -253,6 +274,16 @@ class AvgPoolNd(Op):
                                                    for i in range(d))]
         return (xp.ascontiguousarray(gx).reshape(shape),)
 
+    def tbackward(ctx, g):
+        # backward is the transpose of the (linear) forward, so its adjoint is forward itself
+        _, _, ks, st, pad, os = ctx.geom
+
+        def ft(b):
+            return AvgPoolNd.forward(Scratch(), b, ks=ks, st=st, pad=pad, os=os, divisor=ctx.div)
+
+        return (linear_map(g, lambda a: AvgPoolNd.backward(ctx, a)[0], ft, backward_name(ctx),
+                           ctx.inputs[0]),)
+
 
 def _divisor(s, ks, st, pad, os, count_include_pad, divisor_override, dtype):
     """Per-window divisor array (broadcastable over N, C) following PyTorch's rules."""
@@ -270,12 +301,20 @@ def _divisor(s, ks, st, pad, os, count_include_pad, divisor_override, dtype):
     return div.astype(dtype)
 
 
+class _AdaptiveMaxPoolFast(MaxPoolNd):
+    _bw_name = "AdaptiveMaxPool2DBackward0"  # adaptive max pooling on the fast path
+
+
+class _AdaptiveAvgPoolFast(AvgPoolNd):
+    _bw_name = "AdaptiveAvgPool2DBackward0"
+
+
 def _max_pool(name, d, input, kernel_size, stride, padding, dilation, ceil_mode,
-              return_indices):
+              return_indices, op=MaxPoolNd):
     ks, st, pad, dl, os = _geometry(name, input, kernel_size, stride, padding, dilation,
                                     ceil_mode, d)
     box = [] if return_indices else None
-    y = MaxPoolNd.apply(input, ks=ks, st=st, pad=pad, dl=dl, os=os, indices=box)
+    y = op.apply(input, ks=ks, st=st, pad=pad, dl=dl, os=os, indices=box)
     return (y, _wrap(box[0])) if return_indices else y
 
 
@@ -367,6 +406,12 @@ class SeparableLinear(Op):
             g = xp.moveaxis(xp.matmul(m.T, xp.moveaxis(g, ax, -2)), -2, ax)
         return (xp.ascontiguousarray(g),)
 
+    def tbackward(ctx, g):
+        mats = ctx.mats
+        return (linear_map(g, lambda a: SeparableLinear.backward(ctx, a)[0],
+                           lambda b: SeparableLinear.forward(Scratch(), b, mats=mats),
+                           backward_name(ctx), ctx.inputs[0]),)
+
 
 def _avg_matrix(s, o, dtype):
     m = xp.zeros((o, s), dtype=dtype)
@@ -393,7 +438,8 @@ def _adaptive_avg(name, d, input, output_size):
     s = tuple(input.shape[-d:])
     if all(s[i] % os[i] == 0 for i in range(d)):
         ks = tuple(s[i] // os[i] for i in range(d))
-        return AvgPoolNd.apply(input, ks=ks, st=ks, pad=(0,) * d, os=os, divisor=None)
+        return _AdaptiveAvgPoolFast.apply(input, ks=ks, st=ks, pad=(0,) * d, os=os,
+                                          divisor=None)
     dt = input._data.dtype
     return SeparableLinear.apply(input, mats=tuple(_avg_matrix(s[i], os[i], dt)
                                                    for i in range(d)))
@@ -444,13 +490,20 @@ class AdaptiveMaxPool(Op):
         xp.add.at(gx.reshape(-1), (idx.reshape(nc, -1) + rows).reshape(-1), g.reshape(-1))
         return (gx.reshape(shape),)
 
+    def tbackward(ctx, g):
+        shape, nc, plane = ctx.geom
+        (idx,) = ctx.saved
+        f, ft = gather_scatter(idx, nc, plane, shape, tuple(g.shape))
+        return (linear_map(g, f, ft, backward_name(ctx), ctx.inputs[0]),)
+
 
 def _adaptive_max(name, d, input, output_size, return_indices):
     os = _adaptive_sizes(name, input, output_size, d)
     s = tuple(input.shape[-d:])
     if all(s[i] % os[i] == 0 for i in range(d)):
         ks = tuple(s[i] // os[i] for i in range(d))
-        return _max_pool(name, d, input, ks, ks, 0, 1, False, return_indices)
+        return _max_pool(name, d, input, ks, ks, 0, 1, False, return_indices,
+                         _AdaptiveMaxPoolFast)
     box = [] if return_indices else None
     y = AdaptiveMaxPool.apply(input, os=os, indices=box)
     return (y, _wrap(box[0])) if return_indices else y
@@ -484,6 +537,12 @@ class MaxUnpool(Op):
         shape, flat, rows = ctx.args
         g2 = g.reshape(rows, -1)
         return (xp.take_along_axis(g2, flat, axis=1).reshape(shape), None)
+
+    def tbackward(ctx, g):
+        shape, flat, rows = ctx.args
+        plane = _prod(tuple(g.shape)) // rows
+        scatter, gather = gather_scatter(flat, rows, plane, tuple(g.shape), shape)
+        return (linear_map(g, gather, scatter, backward_name(ctx), ctx.inputs[0]), None)
 
 
 def _max_unpool(name, d, input, indices, kernel_size, stride, padding, output_size):

@@ -82,6 +82,22 @@ class Scatter(Op):
             gs = unbroadcast(g[ctx.coords], ctx.src_shape)
         return gx, gs
 
+    def tbackward(ctx, g):
+        if ctx.reduce == "multiply":
+            raise RuntimeError("scatter(): backward with reduce='multiply' is not implemented")
+        gx = gs = None
+        if ctx.needs_input_grad[0]:
+            gx = g
+            if ctx.reduce is None:
+                keep = xp.ones(tuple(g.shape), dtype=g._data.dtype)
+                keep[ctx.coords] = 0
+                gx = g * _wrap(keep)
+        if ctx.needs_input_grad[1]:
+            gs = Index.apply(g, key=ctx.coords)
+            if tuple(gs.shape) != tuple(ctx.src_shape):
+                gs = gs.sum_to_size(*ctx.src_shape)
+        return gx, gs
+
 
 class ScatterAdd(Scatter):
     pass
@@ -167,6 +183,31 @@ class MaskedScatter(Op):
             gs = xp.zeros(int(xp.prod(ctx.src_shape)), g.dtype)
             gs[:ctx.n] = g[ctx.m]
             gs = gs.reshape(ctx.src_shape)
+        return gx, None, gs
+
+    def tbackward(ctx, g):
+        from ember._ops._linear_map import linear_map
+
+        gx = gs = None
+        m, n, src_shape = ctx.m, ctx.n, ctx.src_shape
+        if ctx.needs_input_grad[0]:
+            gx = g * _wrap((~m).astype(g._data.dtype))
+            if tuple(gx.shape) != tuple(ctx.x_shape):
+                gx = gx.sum_to_size(*ctx.x_shape)
+        if ctx.needs_input_grad[2]:
+            gshape = tuple(g.shape)
+
+            def pick(a):
+                out = xp.zeros(int(xp.prod(src_shape)), a.dtype)
+                out[:n] = a[m]
+                return out.reshape(src_shape)
+
+            def place(b):
+                out = xp.zeros(gshape, b.dtype)
+                out[m] = b.reshape(-1)[:n]
+                return out
+
+            gs = linear_map(g, pick, place, "MaskedScatterBackwardBackward0")
         return gx, None, gs
 
 

@@ -502,6 +502,13 @@ class Unfold(Op):
             out[pre + (slice(k, k + step * (n - 1) + 1, step),)] += g[..., k]
         return out
 
+    def tbackward(ctx, g):
+        from ember._ops._linear_map import Scratch, transpose_of_backward
+
+        dim, size, step = ctx.args
+        return (transpose_of_backward(ctx, g, lambda b: xp.ascontiguousarray(
+            Unfold.forward(Scratch(), b, dim=dim, size=size, step=step))),)
+
 
 def _unfold(input, dimension, size, step):
     """Tensor.unfold: a view with the windows of `size` along `dimension` in a new last dim."""

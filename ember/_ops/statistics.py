@@ -279,6 +279,13 @@ class CumSelect(Op):
         xp.add.at(gxm, (*rows, im), gm)  # gxm is a view of gx
         return gx
 
+    def tbackward(ctx, g):
+        from ember._ops._linear_map import transpose_of_backward
+
+        idx, axis = ctx.idx, ctx.axis
+        return (transpose_of_backward(ctx, g, lambda b: xp.take_along_axis(b, idx, axis)),
+                None)
+
 
 class CummaxBackward(CumSelect):
     _bw_name = "CummaxBackward0"
@@ -339,6 +346,16 @@ class Logcumsumexp(Op):
         m = xp.where(xp.isfinite(m), m, 0)
         tail = xp.flip(xp.cumsum(xp.flip(g * xp.exp(m - y64), a), axis=a), a)
         return (tail * xp.exp(x64 - m)).astype(g.dtype, copy=False)
+
+    def tbackward(ctx, g):
+        # the same reversed cumulative sum on Tensors, shifted by a constant (the max of y)
+        x = ctx.inputs[0]
+        a = ctx.axis
+        y = Logcumsumexp.apply(x, axis=a)
+        m = xp.max(ctx.saved[1], axis=a, keepdims=True)
+        m = _wrap(xp.where(xp.isfinite(m), m, 0).astype(x._data.dtype))
+        tail = (g * (m - y).exp()).flip(a).cumsum(a).flip(a)
+        return tail * (x - m).exp()
 
 
 def logcumsumexp(input, dim, *, out=None):

@@ -403,6 +403,17 @@ class Copysign(Op):
         gb = xp.zeros(_in_shapes(ctx)[1], g.dtype) if n[1] else None
         return ga, gb
 
+    def tbackward(ctx, g):
+        a, y = ctx.saved
+        n = ctx.needs_input_grad
+        # the sign factor is piecewise constant: a constant of the recorded graph
+        s = xp.where(a == 0, 0, y / xp.where(a == 0, 1, a)).astype(g._data.dtype, copy=False)
+        ga = g * _wrap(s) if n[0] else None
+        if ga is not None and tuple(ga.shape) != tuple(_shape(a)):
+            ga = ga.sum_to_size(*_shape(a))
+        gb = _wrap(xp.zeros(_in_shapes(ctx)[1], g._data.dtype)) if n[1] else None
+        return ga, gb
+
 
 atan2 = _float_binary(Atan2, "atan2")
 hypot = _float_binary(Hypot, "hypot", ints="error")

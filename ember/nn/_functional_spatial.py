@@ -9,6 +9,7 @@ import warnings
 
 from ember import _random
 from ember._ops._helpers import xp
+from ember._ops._linear_map import Scratch, regrad, transpose_of_backward
 from ember._ops.conv import (
     _prod,
     conv1d,
@@ -55,6 +56,11 @@ class Narrow(Op):
         gx[(slice(None),) * axis + ((slice(start, stop),) if keepdim else (start,))] = g
         return (gx,)
 
+    def tbackward(ctx, g):
+        shape, axis, start, stop, keepdim = ctx.args
+        idx = (slice(None),) * axis + ((slice(start, stop),) if keepdim else (start,))
+        return (transpose_of_backward(ctx, g, lambda b: xp.ascontiguousarray(b[idx])),)
+
 
 class Cat(Op):
     _bw_name = "CatBackward0"
@@ -68,6 +74,13 @@ class Cat(Op):
         bounds = list(xp.cumsum(ctx.sizes)[:-1])
         return tuple(xp.split(g, bounds, axis=ctx.axis))
 
+    def tbackward(ctx, g):
+        out, start = [], 0
+        for n in ctx.sizes:
+            out.append(Narrow.apply(g, axis=ctx.axis, start=start, stop=start + n))
+            start += n
+        return tuple(out)
+
 
 class Stack(Op):
     _bw_name = "StackBackward0"
@@ -78,6 +91,10 @@ class Stack(Op):
 
     def backward(ctx, g):
         return tuple(xp.moveaxis(g, ctx.axis, 0))
+
+    def tbackward(ctx, g):
+        return tuple(Narrow.apply(g, axis=ctx.axis, start=i, keepdim=False)
+                     for i in range(g.shape[ctx.axis]))
 
 
 def _dropout(x, p, training):
@@ -120,6 +137,17 @@ class ConstantPad(Op):
         gx[src] = g[dst]
         return (gx,)
 
+    def tbackward(ctx, g):
+        _, src, dst = ctx.args
+        out_shape = tuple(g.shape)
+
+        def pad_zeros(b):
+            out = xp.zeros(out_shape, dtype=b.dtype)
+            out[dst] = b[src]
+            return out
+
+        return (transpose_of_backward(ctx, g, pad_zeros),)
+
 
 def _pad_index(s, lo, hi, mode):
     i = xp.arange(-lo, s + hi)
@@ -156,6 +184,16 @@ class IndexPad(Op):
             xp.add.at(gx, (slice(None),) * ax + (idx[i],), g)
             g = gx
         return (g,)
+
+    def tbackward(ctx, g):
+        _, lead, idx = ctx.args
+
+        def gather(b):
+            for i, ix in enumerate(idx):
+                b = xp.take(b, ix, axis=lead + i)
+            return b
+
+        return (transpose_of_backward(ctx, g, gather),)
 
 
 def pad(input, pad, mode="constant", value=None):
@@ -214,6 +252,7 @@ class NearestGather(Op):
         return x
 
     backward = IndexPad.backward
+    tbackward = IndexPad.tbackward
 
 
 class LinearResample(SeparableLinear):
@@ -350,6 +389,12 @@ class ShuffleOp(Op):
         mid_t = tuple(mid[p] for p in perm)
         return (xp.ascontiguousarray(g.reshape(mid_t).transpose(inv)).reshape(shape),)
 
+    def tbackward(ctx, g):
+        _, mid, perm = ctx.args
+        out = tuple(g.shape)
+        return (transpose_of_backward(
+            ctx, g, lambda b: ShuffleOp.forward(Scratch(), b, mid=mid, perm=perm, out=out)),)
+
 
 def pixel_shuffle(input, upscale_factor):
     """(*, C*r^2, H, W) -> (*, C, H*r, W*r).
@@ -460,6 +505,7 @@ class GridSample(Op):
             out += vals * wv[:, None, :]
             saved.append((idx, wv, valid, vals))
         ctx.args = (x.shape, mode, ix - xp.floor(ix), iy - xp.floor(iy), sx, sy)
+        ctx.opts = (padding_mode, align_corners)
         ctx.taps = saved
         return out.reshape(n, c, ho, wo)
 
@@ -486,6 +532,47 @@ class GridSample(Op):
                 gg[..., 1] = (g3 * dy).sum(axis=1) * sy
             ggrid = gg.reshape(g.shape[:1] + g.shape[2:] + (2,))
         return gx, ggrid
+
+    def tbackward(ctx, g):
+        # create_graph: differentiate the same sampling written with ember ops
+        mode = ctx.args[1]
+        padding_mode, align_corners = ctx.opts
+        return regrad(ctx, g, lambda x, grid: _grid_sample_t(x, grid, mode, padding_mode,
+                                                             align_corners))
+
+
+def _grid_sample_t(x, grid, mode, padding_mode, align_corners):
+    """GridSample's forward on Tensors: gathers at (constant) integer taps, weighted by
+    functions of the grid."""
+    n, c, h, w = x.shape
+    ho, wo = grid.shape[1:3]
+    flat = x.reshape(n, c, h * w)
+    coords = []
+    for dim, size in ((0, w), (1, h)):
+        gd = grid[..., dim].reshape(n, -1)
+        scale = (size - 1) / 2 if align_corners else size / 2
+        i = (gd + 1) * scale if align_corners else (gd + 1) * scale - 0.5
+        if padding_mode == "border":
+            i = i.clamp(0, size - 1)
+        coords.append(i)
+    ix, iy = coords
+    dt = x._data.dtype
+    if mode == "nearest":
+        taps = [(xp.rint(ix._data), xp.rint(iy._data), None)]
+    else:
+        x0, y0 = xp.floor(ix._data), xp.floor(iy._data)
+        tx, ty = ix - _wrap(x0), iy - _wrap(y0)
+        taps = [(x0, y0, (1 - tx) * (1 - ty)), (x0 + 1, y0, tx * (1 - ty)),
+                (x0, y0 + 1, (1 - tx) * ty), (x0 + 1, y0 + 1, tx * ty)]
+    out = None
+    for tx_, ty_, wt in taps:
+        valid = _wrap(((tx_ >= 0) & (tx_ <= w - 1) & (ty_ >= 0) & (ty_ <= h - 1)).astype(dt))
+        idx = (xp.clip(ty_, 0, h - 1) * w + xp.clip(tx_, 0, w - 1)).astype(xp.int64)
+        vals = flat.gather(2, _wrap(xp.broadcast_to(idx[:, None, :], (n, c, idx.shape[1]))))
+        wv = valid if wt is None else wt * valid
+        term = vals * wv.unsqueeze(1)
+        out = term if out is None else out + term
+    return out.reshape(n, c, ho, wo)
 
 
 def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):

@@ -60,6 +60,52 @@ class Attention(Op):
             gk = _sum_like(xp.matmul(xp.swapaxes(gs, -1, -2), q), k.shape)
         return gq, gk, gv, gm
 
+    def tbackward(ctx, g):
+        # the same closed form on Tensors, with the attention weights recomputed by ember ops
+        from ember._ops.nn_ops import softmax
+
+        q, k, v, mask = ctx.inputs
+        scale, keep, weights, ev, mshape = ctx.args
+        need = ctx.needs_input_grad
+        s = q.matmul(k.transpose(-1, -2)) * scale
+        if mask is not None:
+            s = s + mask
+        p = softmax(s, -1)
+        keep = None if keep is None else _wrap(keep)
+        pd = p if keep is None else p * keep
+        gpd = None
+        if weights:
+            g, gpd = g[..., :ev], g[..., ev:]
+        gq = gk = gv = gm = None
+        if need[2]:
+            gv = _tsum_like(pd.transpose(-1, -2).matmul(g), v.shape)
+        gp = g.matmul(v.transpose(-1, -2))
+        if gpd is not None:
+            gp = gp + gpd
+        if keep is not None:
+            gp = gp * keep
+        gs = p * (gp - (gp * p).sum(-1, keepdim=True))
+        if need[3]:
+            gm = _tsum_like(gs, mshape)
+        gs = gs * scale
+        if need[0]:
+            gq = _tsum_like(gs.matmul(k), q.shape)
+        if need[1]:
+            gk = _tsum_like(gs.transpose(-1, -2).matmul(q), k.shape)
+        return gq, gk, gv, gm
+
+
+def _tsum_like(g, shape):
+    from ember._ops.reduction import sum_to_size
+
+    shape = tuple(shape)
+    if tuple(g.shape) == shape:
+        return g
+    lead = g.ndim - len(shape)
+    if lead:
+        g = g.sum(tuple(range(lead)))
+    return sum_to_size(g, *shape) if tuple(g.shape) != shape else g
+
 
 def _sum_like(g, shape):
     if g.shape == tuple(shape):

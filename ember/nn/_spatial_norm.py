@@ -1,6 +1,6 @@
 """Normalisation ops for nn.functional: batch/instance/layer/group norm as one fused node
 each (closed-form backward), and local response norm."""
-from ember._ops._helpers import xp
+from ember._ops._helpers import _wrap, xp
 from ember._ops.pooling import avg_pool2d
 from ember.autograd.function import Op
 
@@ -44,13 +44,13 @@ class Normalize(Op):
         else:
             buf[...] = xhat
             y = buf
-        ctx.args = (x.shape, axes, pshape, stats is None)
+        ctx.args = (x.shape, axes, pshape, stats is None, view, eps, stats)
         ctx.save_for_backward(xhat, invstd, w)
         return y.reshape(x.shape).astype(x.dtype, copy=False)
 
     def backward(ctx, g):
         xhat, invstd, w = ctx.saved
-        shape, axes, pshape, batch_stats = ctx.args
+        shape, axes, pshape, batch_stats = ctx.args[:4]
         gv = g.reshape(xhat.shape)
         need = ctx.needs_input_grad
         gx = gw = gb = None
@@ -75,6 +75,36 @@ class Normalize(Op):
             else:
                 gx = gxhat * invstd
             gx = gx.reshape(shape)
+        return gx, gw, gb
+
+    def tbackward(ctx, g):
+        # the same closed form on Tensors, with xhat and invstd recomputed from x by ember ops
+        # so the graph also records their dependence on x (batch statistics)
+        x, w, b = ctx.inputs
+        shape, axes, pshape, batch_stats, view, eps, stats = ctx.args
+        xv = x.reshape(view)
+        if batch_stats:
+            xc = xv - xv.mean(axes, keepdim=True)
+            invstd = ((xc * xc).mean(axes, keepdim=True) + eps).rsqrt()
+        else:
+            mean, var = stats
+            xc = xv - _wrap(mean)
+            invstd = _wrap((1.0 / xp.sqrt(var + eps)).astype(var.dtype, copy=False))
+        xhat = xc * invstd
+        gv = g.reshape(view)
+        need = ctx.needs_input_grad
+        red = tuple(i for i in range(len(view)) if pshape[i] == 1)
+        gx = gw = gb = None
+        if need[1]:
+            gw = (gv * xhat).sum(red).reshape(w.shape)
+        if need[2]:
+            gb = gv.sum(red).reshape(b.shape)
+        if need[0]:
+            gxhat = gv if w is None else gv * w.reshape(pshape)
+            if batch_stats:
+                gxhat = (gxhat - gxhat.mean(axes, keepdim=True)
+                         - xhat * (gxhat * xhat).mean(axes, keepdim=True))
+            gx = (gxhat * invstd).reshape(shape)
         return gx, gw, gb
 
 

@@ -10,6 +10,7 @@ r, z, n for GRU; parameter names weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh
 import math
 
 from ember._ops._helpers import xp
+from ember._ops._linear_map import regrad
 from ember._ops.creation import empty, zeros
 from ember._tensor import Tensor
 from ember.autograd.function import Op
@@ -253,6 +254,66 @@ class RecurrentLayer(Op):
             gw_hr = dhs.reshape(t_len * b, p).T @ ms.reshape(t_len * b, h)
         return gx, (dh if need[1] else None), (dc0 if need[2] else None), gw_ih, gw_hh, \
             gb_ih, gb_hh, gw_hr
+
+    def tbackward(ctx, g):
+        # create_graph: differentiate the same recurrence written with ember ops
+        mode, reverse = ctx.args
+        return regrad(ctx, g, lambda *xs: _recurrence(mode, reverse, ctx.act, *xs))
+
+
+def _recurrence(mode, reverse, act, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr=None):
+    """RecurrentLayer's forward on Tensors (for double backward)."""
+    from ember._ops.joining import cat, stack
+
+    if reverse:
+        x = x.flip(0)
+    t_len = x.shape[0]
+    hd = w_hh.shape[0] // 4 if mode == "LSTM" else w_hh.shape[1]  # gates and cell size
+    xw = x.matmul(w_ih.t())
+    if b_ih is not None:
+        xw = xw + b_ih
+    if b_hh is not None and mode != "GRU":
+        xw = xw + b_hh
+    h, c = h0, c0
+    outs = []
+    for t in range(t_len):
+        if mode == "LSTM":
+            gates = xw[t] + h.matmul(w_hh.t())
+            i, f = gates[:, :hd].sigmoid(), gates[:, hd:2 * hd].sigmoid()
+            gg, o = gates[:, 2 * hd:3 * hd].tanh(), gates[:, 3 * hd:].sigmoid()
+            c_new = f * c + i * gg
+            h_new = o * c_new.tanh()
+            if w_hr is not None:  # projection
+                h_new = h_new.matmul(w_hr.t())
+        elif mode == "GRU":
+            gh = h.matmul(w_hh.t())
+            if b_hh is not None:
+                gh = gh + b_hh
+            xt = xw[t]
+            r = (xt[:, :hd] + gh[:, :hd]).sigmoid()
+            z = (xt[:, hd:2 * hd] + gh[:, hd:2 * hd]).sigmoid()
+            n = (xt[:, 2 * hd:] + r * gh[:, 2 * hd:]).tanh()
+            h_new = n + z * (h - n)
+        else:
+            a = xw[t] + h.matmul(w_hh.t())
+            h_new = a.relu() if mode == "RNN_RELU" else a.tanh()
+        if act[t] is not None:  # ended rows keep their state
+            h_new = cat([h_new[:act[t]], h[act[t]:]])
+            if mode == "LSTM":
+                c_new = cat([c_new[:act[t]], c[act[t]:]])
+        h = h_new
+        if mode == "LSTM":
+            c = c_new
+        outs.append(h)
+    out = stack(outs)
+    if w_hr is not None:  # projected LSTM: flat states (time order), then c_T
+        seq = out.flip(0) if reverse else out
+        return cat([seq.reshape(-1), c.reshape(-1)])
+    if mode == "LSTM":
+        out = cat([out, c.unsqueeze(0)])
+    if reverse:
+        out = cat([out[:t_len].flip(0), out[t_len:]])
+    return out
 
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}

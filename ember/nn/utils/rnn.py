@@ -21,6 +21,9 @@ class _ScatterRows(Op):
         rows = g.reshape((-1,) + tuple(ctx.shape[2:]))
         return rows[ctx.idx], None
 
+    def tbackward(ctx, g):
+        return _GatherRows.apply(g, ctx.idx), None
+
 
 class _GatherRows(Op):
     _bw_name = "IndexBackward0"
@@ -33,6 +36,9 @@ class _GatherRows(Op):
         out = xp.zeros(ctx.shape, dtype=g.dtype)
         out.reshape((-1,) + g.shape[1:])[ctx.idx] = g
         return out, None
+
+    def tbackward(ctx, g):
+        return _ScatterRows.apply(g, ctx.idx, shape=ctx.shape, fill=0.0), None
 
 
 class PackedSequence(namedtuple("PackedSequence",
