@@ -66,8 +66,9 @@ def _backward_of(node, grad, create_graph):
         if tb is None:
             raise RuntimeError(
                 f"create_graph=True: the backward of {node.name()} is not itself differentiable "
-                "in ember yet; double backward is supported through elementwise math, matmul, "
-                "reductions, activations and losses.")
+                "in ember yet; double backward is supported through math, linear algebra, "
+                "reductions, indexing, convolutions, pooling, normalisation, activations, "
+                "losses, attention and RNNs, but not through in-place writes.")
         for a in getattr(node, "inputs", ()):
             if getattr(a, "_extra", None) and a._extra.get("overwritten"):
                 raise RuntimeError(
