@@ -1,0 +1,171 @@
+"""ember.func: PyTorch's function transforms (torch.func), built on ember's autograd.
+
+`vmap` maps a function over a batch dimension by calling it once per sample and stacking
+the results: the same values as PyTorch's vectorised vmap, computed by a Python loop.
+`grad`, `grad_and_value`, `jacrev`, `jacfwd` and `hessian` differentiate through the engine
+(reverse mode; jacfwd gives the same numbers as forward mode would). `functional_call` runs
+a module with parameters and buffers swapped in for the call.
+"""
+import functools
+
+import ember
+from ember.autograd import functional as _functional
+from ember.autograd.engine import grad as _grad
+
+
+# -- vmap -------------------------------------------------------------------------------------
+def _map_dims(in_dims, args):
+    if isinstance(in_dims, (int, type(None))):
+        return [in_dims] * len(args)
+    if len(in_dims) != len(args):
+        raise ValueError(f"vmap(f, in_dims={in_dims}, ...)(<inputs>): in_dims is not compatible "
+                         f"with the structure of `inputs`: in_dims has {len(in_dims)} elements "
+                         f"while inputs has {len(args)}")
+    return list(in_dims)
+
+
+def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
+    """func mapped over dimension `in_dims` of its inputs; outputs stacked at `out_dims`."""
+
+    @functools.wraps(func)
+    def mapped(*args, **kwargs):
+        dims = _map_dims(in_dims, args)
+        sizes = {a.shape[d] for a, d in zip(args, dims) if d is not None}
+        if not sizes:
+            raise ValueError("vmap(f, in_dims=..., ...)(<inputs>): at least one input must be "
+                             "mapped over (got in_dims with every entry None)")
+        if len(sizes) > 1:
+            raise ValueError("vmap: Expected all tensors to have the same size in the mapped "
+                             f"dimension, got sizes {sorted(sizes)} for the mapped dimension")
+        n = sizes.pop()
+        results = [func(*[a if d is None else a.select(d, i) for a, d in zip(args, dims)],
+                        **kwargs) for i in range(n)]
+        if isinstance(results[0], tuple):
+            outs = out_dims if isinstance(out_dims, tuple) else (out_dims,) * len(results[0])
+            return tuple(ember.stack([r[k] for r in results], dim=outs[k])
+                         for k in range(len(results[0])))
+        return ember.stack(results, dim=out_dims)
+
+    return mapped
+
+
+# -- gradients --------------------------------------------------------------------------------
+def _argnums(argnums, n):
+    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    for k in nums:
+        if not -n <= k < n:
+            raise RuntimeError(f"Got argnums={argnums}, but only {n} positional inputs")
+    return nums
+
+
+def grad_and_value(func, argnums=0, has_aux=False):
+    """A function returning (gradient of func's scalar output w.r.t. args[argnums], value);
+    with has_aux, func returns (output, aux) and the value is (output, aux)."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        nums = _argnums(argnums, len(args))
+        args = list(args)
+        nested = any(args[k].requires_grad for k in nums)  # inside another transform
+        for k in nums:
+            if not nested:
+                args[k] = args[k].detach().requires_grad_(True)
+        with ember.enable_grad():
+            out = func(*args, **kwargs)
+            value, aux = (out if has_aux else (out, None))
+            if value.numel() != 1:
+                raise RuntimeError("grad_and_value(f)(*args): Expected f(*args) to return a "
+                                   f"scalar Tensor, got tensor with {value.dim()} dims")
+            gs = _grad(value, [args[k] for k in nums], create_graph=nested, allow_unused=True)
+        gs = tuple(ember.zeros_like(args[k]) if g is None else g for g, k in zip(gs, nums))
+        result = gs[0] if isinstance(argnums, int) else gs
+        value = value if nested else value.detach()
+        return result, ((value, aux) if has_aux else value)
+
+    return wrapper
+
+
+def grad(func, argnums=0, has_aux=False):
+    """A function returning the gradient of func's scalar output w.r.t. args[argnums]
+    (and aux, with has_aux)."""
+    inner = grad_and_value(func, argnums, has_aux)
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        g, value = inner(*args, **kwargs)
+        return (g, value[1]) if has_aux else g
+
+    return wrapper
+
+
+def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None):
+    """A function returning d func / d args[argnums], shaped output.shape + input.shape."""
+
+    @functools.wraps(func)
+    def wrapper(*args):
+        nums = _argnums(argnums, len(args))
+
+        def of_selected(*chosen):
+            full = list(args)
+            for k, c in zip(nums, chosen):
+                full[k] = c
+            return func(*full)
+
+        chosen = tuple(args[k] for k in nums)
+        nested = any(c.requires_grad for c in chosen)  # inside another transform: keep graph
+        return _functional.jacobian(of_selected, chosen[0] if isinstance(argnums, int)
+                                    else chosen, create_graph=nested)
+
+    return wrapper
+
+
+jacfwd = jacrev  # forward mode gives the same Jacobian; ember computes it in reverse mode
+
+
+def hessian(func, argnums=0):
+    """A function returning the matrix of second derivatives of a scalar func."""
+    return jacrev(jacrev(func, argnums), argnums)
+
+
+# -- functional_call --------------------------------------------------------------------------
+def functional_call(module, parameter_and_buffer_dicts, args=(), kwargs=None, *,
+                    tie_weights=True, strict=False):
+    """module(*args, **kwargs) with its parameters and buffers replaced, for this call only,
+    by the tensors in `parameter_and_buffer_dicts` (one dict, or a sequence of them)."""
+    dicts = parameter_and_buffer_dicts
+    if isinstance(dicts, dict):
+        dicts = [dicts]
+    values = {}
+    for d in dicts:
+        for k in d:
+            if k in values:
+                raise ValueError(f"{k} appeared in multiple dictionaries; behavior of "
+                                 "functional call is ambiguous")
+        values.update(d)
+    known = dict(module.named_parameters(remove_duplicate=False))
+    known.update(dict(module.named_buffers(remove_duplicate=False)))
+    unknown = [k for k in values if k not in known]
+    if unknown:
+        raise RuntimeError("Unexpected key(s): " + ", ".join(repr(k) for k in unknown) + ".")
+    if strict:
+        missing = [k for k in known if k not in values]
+        if missing:
+            raise RuntimeError("Missing key(s): " + ", ".join(repr(k) for k in missing) + ".")
+    saved = []
+    try:
+        for name, value in values.items():
+            owner_path, _, leaf = name.rpartition(".")
+            owner = module.get_submodule(owner_path) if owner_path else module
+            registry = owner._parameters if leaf in owner._parameters else owner._buffers
+            saved.append((owner, registry, leaf, registry[leaf]))
+            registry[leaf] = value
+            owner.__dict__[leaf] = value  # (registries are mirrored into __dict__)
+        args = args if isinstance(args, tuple) else (args,)
+        return module(*args, **(kwargs or {}))
+    finally:
+        for owner, registry, leaf, old in reversed(saved):
+            registry[leaf] = old
+            owner.__dict__[leaf] = old
+
+
+__all__ = ["vmap", "grad", "grad_and_value", "jacrev", "jacfwd", "hessian", "functional_call"]

@@ -1,0 +1,77 @@
+"""ember.func (torch.func): vmap, grad, grad_and_value, jacrev/jacfwd, hessian,
+functional_call, against PyTorch's."""
+import numpy as np
+import pytest
+
+import ember
+from tests.helpers import assert_same, requires_torch
+
+RNG = np.random.default_rng(0)
+X, W = RNG.standard_normal((4, 3)), RNG.standard_normal(3)
+
+
+def _both(fn):
+    import torch
+
+    return [fn(lib, lib.tensor(X), lib.tensor(W)) for lib in (ember, torch)]
+
+
+def _same(pair):
+    mine, theirs = pair
+    if isinstance(theirs, tuple):
+        for a, b in zip(mine, theirs):
+            _same((a, b))
+    else:
+        assert_same(mine, theirs, rtol=1e-6, atol=1e-8)
+
+
+@requires_torch
+def test_vmap_in_dims_out_dims_and_tuples():
+    _same(_both(lambda m, x, w: m.vmap(lambda r: (r * w).sum())(x)))
+    _same(_both(lambda m, x, w: m.func.vmap(m.dot, in_dims=(0, None))(x, w)))
+    _same(_both(lambda m, x, w: m.func.vmap(lambda r: r * 2, in_dims=1, out_dims=1)(x)))
+    _same(_both(lambda m, x, w: m.func.vmap(lambda r, s: (r + s, r * s))(x, x.flip(0))))
+    with pytest.raises(ValueError, match="same size in the mapped dimension"):
+        ember.vmap(lambda a, b: a + b)(ember.ones(2, 3), ember.ones(3, 3))
+
+
+@requires_torch
+def test_grad_transforms_and_nesting():
+    f = lambda a: (a.sin() * a).sum()  # noqa: E731
+    _same(_both(lambda m, x, w: m.func.grad(f)(w)))
+    _same(_both(lambda m, x, w: m.func.grad_and_value(f)(w)))
+    _same(_both(lambda m, x, w: m.func.grad(lambda a, b: (a @ b).sum(), argnums=(0, 1))(x, w)))
+    _same(_both(lambda m, x, w: m.func.grad(lambda a: ((a ** 2).sum(), a.mean()),
+                                            has_aux=True)(w)))
+    _same(_both(lambda m, x, w: m.func.grad(m.func.grad(lambda a: (a ** 3).sum()))(w[0])))
+    _same(_both(lambda m, x, w: m.func.vmap(m.func.grad(f))(x)))  # per-sample gradients
+
+
+@requires_torch
+def test_jacobians_and_hessian():
+    g = lambda a: a.sin() * a.sum()  # noqa: E731
+    _same(_both(lambda m, x, w: m.func.jacrev(g)(w)))
+    _same(_both(lambda m, x, w: m.func.jacfwd(g)(w)))
+    _same(_both(lambda m, x, w: m.func.hessian(lambda a: (a ** 3).sum() * a[0])(w)))
+
+
+@requires_torch
+def test_functional_call_swaps_parameters_for_one_call():
+    import torch
+
+    outs = []
+    values = {"0.weight": RNG.standard_normal((2, 3)), "0.bias": RNG.standard_normal(2),
+              "1.weight": RNG.standard_normal(2), "1.bias": RNG.standard_normal(2),
+              "1.running_mean": np.ones(2)}
+    for lib in (ember, torch):
+        model = lib.nn.Sequential(lib.nn.Linear(3, 2), lib.nn.BatchNorm1d(2)).double()
+        new = {k: lib.tensor(v) for k, v in values.items()}
+        model.eval()
+        before = model[0].weight.detach().clone()
+        out = lib.func.functional_call(model, new, (lib.tensor(X),))
+        assert lib.equal(model[0].weight.detach(), before)  # restored after the call
+        outs.append(out)
+    mine, theirs = outs
+    np.testing.assert_allclose(mine.detach().numpy(), theirs.detach().numpy(), rtol=1e-5)
+    with pytest.raises(RuntimeError, match="Unexpected key"):
+        ember.func.functional_call(ember.nn.Linear(2, 2), {"nope": ember.ones(1)}, (ember.ones(2),))
