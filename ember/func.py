@@ -13,6 +13,21 @@ from ember.autograd import functional as _functional
 from ember.autograd.engine import grad as _grad
 
 
+# -- inputs and outputs that are dicts of tensors (parameters) --------------------------------
+def _tensors(obj):
+    return list(obj.values()) if isinstance(obj, dict) else [obj]
+
+
+def _map(obj, fn):
+    return {k: fn(v) for k, v in obj.items()} if isinstance(obj, dict) else fn(obj)
+
+
+def _stack(results, dim):
+    if isinstance(results[0], dict):
+        return {k: ember.stack([r[k] for r in results], dim=dim) for k in results[0]}
+    return ember.stack(results, dim=dim)
+
+
 # -- vmap -------------------------------------------------------------------------------------
 def _map_dims(in_dims, args):
     if isinstance(in_dims, (int, type(None))):
@@ -30,7 +45,7 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
     @functools.wraps(func)
     def mapped(*args, **kwargs):
         dims = _map_dims(in_dims, args)
-        sizes = {a.shape[d] for a, d in zip(args, dims) if d is not None}
+        sizes = {t.shape[d] for a, d in zip(args, dims) if d is not None for t in _tensors(a)}
         if not sizes:
             raise ValueError("vmap(f, in_dims=..., ...)(<inputs>): at least one input must be "
                              "mapped over (got in_dims with every entry None)")
@@ -38,13 +53,13 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
             raise ValueError("vmap: Expected all tensors to have the same size in the mapped "
                              f"dimension, got sizes {sorted(sizes)} for the mapped dimension")
         n = sizes.pop()
-        results = [func(*[a if d is None else a.select(d, i) for a, d in zip(args, dims)],
-                        **kwargs) for i in range(n)]
+        results = [func(*[a if d is None else _map(a, lambda t: t.select(d, i))
+                          for a, d in zip(args, dims)], **kwargs) for i in range(n)]
         if isinstance(results[0], tuple):
             outs = out_dims if isinstance(out_dims, tuple) else (out_dims,) * len(results[0])
-            return tuple(ember.stack([r[k] for r in results], dim=outs[k])
+            return tuple(_stack([r[k] for r in results], outs[k])
                          for k in range(len(results[0])))
-        return ember.stack(results, dim=out_dims)
+        return _stack(results, out_dims)
 
     return mapped
 
@@ -66,19 +81,22 @@ def grad_and_value(func, argnums=0, has_aux=False):
     def wrapper(*args, **kwargs):
         nums = _argnums(argnums, len(args))
         args = list(args)
-        nested = any(args[k].requires_grad for k in nums)  # inside another transform
-        for k in nums:
-            if not nested:
-                args[k] = args[k].detach().requires_grad_(True)
+        # inside another transform (the inputs already carry a graph): keep building one
+        nested = any(t.requires_grad for k in nums for t in _tensors(args[k]))
+        if not nested:
+            for k in nums:
+                args[k] = _map(args[k], lambda t: t.detach().requires_grad_(True))
+        leaves = [t for k in nums for t in _tensors(args[k])]
         with ember.enable_grad():
             out = func(*args, **kwargs)
             value, aux = (out if has_aux else (out, None))
             if value.numel() != 1:
                 raise RuntimeError("grad_and_value(f)(*args): Expected f(*args) to return a "
                                    f"scalar Tensor, got tensor with {value.dim()} dims")
-            gs = _grad(value, [args[k] for k in nums], create_graph=nested, allow_unused=True)
-        gs = tuple(ember.zeros_like(args[k]) if g is None else g for g, k in zip(gs, nums))
-        result = gs[0] if isinstance(argnums, int) else gs
+            gs = _grad(value, leaves, create_graph=nested, allow_unused=True)
+        gs = iter([ember.zeros_like(t) if g is None else g for g, t in zip(gs, leaves)])
+        per_arg = tuple(_map(args[k], lambda t: next(gs)) for k in nums)
+        result = per_arg[0] if isinstance(argnums, int) else per_arg
         value = value if nested else value.detach()
         return result, ((value, aux) if has_aux else value)
 
