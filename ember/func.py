@@ -145,6 +145,37 @@ def hessian(func, argnums=0):
     return jacrev(jacrev(func, argnums), argnums)
 
 
+def vjp(func, *primals, has_aux=False):
+    """(func(*primals), vjp_fn): vjp_fn(cotangents) gives one gradient per primal."""
+    inputs = tuple(p.detach().requires_grad_(True) if not p.requires_grad else p
+                   for p in primals)
+    with ember.enable_grad():
+        out = func(*inputs)
+    value, aux = out if has_aux else (out, None)
+
+    def vjp_fn(cotangents, retain_graph=True, create_graph=None):
+        outs = value if isinstance(value, tuple) else (value,)
+        cots = cotangents if isinstance(cotangents, tuple) else (cotangents,)
+        gs = _grad(outs, inputs, cots, retain_graph=retain_graph,
+                   create_graph=bool(create_graph), allow_unused=True)
+        return tuple(ember.zeros_like(x) if g is None else g for g, x in zip(gs, inputs))
+
+    shown = value.detach() if isinstance(value, ember.Tensor) else value
+    return (shown, vjp_fn, aux) if has_aux else (shown, vjp_fn)
+
+
+def jvp(func, primals, tangents, *, has_aux=False):
+    """(func(*primals), J @ tangents), by two reverse passes."""
+    def plain(*xs):
+        out = func(*xs)
+        return out[0] if has_aux else out
+
+    out, jv = _functional.jvp(plain, tuple(primals), tuple(tangents))
+    if has_aux:
+        return out, jv, func(*primals)[1]
+    return out, jv
+
+
 # -- functional_call --------------------------------------------------------------------------
 def functional_call(module, parameter_and_buffer_dicts, args=(), kwargs=None, *,
                     tie_weights=True, strict=False):
@@ -186,4 +217,5 @@ def functional_call(module, parameter_and_buffer_dicts, args=(), kwargs=None, *,
             owner.__dict__[leaf] = old
 
 
-__all__ = ["vmap", "grad", "grad_and_value", "jacrev", "jacfwd", "hessian", "functional_call"]
+__all__ = ["vmap", "grad", "grad_and_value", "jacrev", "jacfwd", "hessian", "vjp", "jvp",
+           "functional_call"]

@@ -75,3 +75,15 @@ def test_functional_call_swaps_parameters_for_one_call():
     np.testing.assert_allclose(mine.detach().numpy(), theirs.detach().numpy(), rtol=1e-5)
     with pytest.raises(RuntimeError, match="Unexpected key"):
         ember.func.functional_call(ember.nn.Linear(2, 2), {"nope": ember.ones(1)}, (ember.ones(2),))
+
+
+@requires_torch
+def test_vjp_and_jvp():
+    f = lambda a, b: (a.sin() * b).sum(0)  # noqa: E731
+
+    def run(m, x, w):
+        out, fn = m.func.vjp(f, x, w)
+        return (out,) + tuple(fn(m.ones_like(out)))
+
+    _same(_both(run))
+    _same(_both(lambda m, x, w: m.func.jvp(lambda a: a.exp() * 2, (w,), (m.ones_like(w),))))
