@@ -467,7 +467,7 @@ def activation(name, input, inplace=False, **params):
         return op.apply(input, **params)
     if _enabled[0] and input._requires_grad:
         from ember._ops.conversion import clone
-        from ember._ops.elementwise import _check_inplace, _inplace_from
+        from ember._ops.inplace import _check_inplace, _inplace_from
 
         _check_inplace(input, name)
         # NOTE: run on a copy so backward's saved input is not the overwritten buffer
@@ -580,7 +580,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
 def _maybe_inplace(input, out, inplace, name):
     if not inplace:
         return out
-    from ember._ops.elementwise import _inplace_from
+    from ember._ops.inplace import _inplace_from
 
     return _inplace_from(input, out, name)
 

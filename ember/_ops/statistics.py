@@ -249,13 +249,13 @@ def cumprod(input, dim, *, dtype=None, out=None):
 
 
 def _cumsum_(self, dim, *, dtype=None):
-    from ember._ops.elementwise import _inplace_from
+    from ember._ops.inplace import _inplace_from
 
     return _inplace_from(self, cumsum(self, dim, dtype=dtype), "cumsum")
 
 
 def _cumprod_(self, dim, *, dtype=None):
-    from ember._ops.elementwise import _inplace_from
+    from ember._ops.inplace import _inplace_from
 
     return _inplace_from(self, cumprod(self, dim, dtype=dtype), "cumprod")
 
