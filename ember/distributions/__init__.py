@@ -1,0 +1,27 @@
+"""ember.distributions: PyTorch's torch.distributions (parameterized probability
+distributions with sampling, reparameterized sampling, log_prob, entropy and KL).
+
+    >>> m = Categorical(probs)
+    >>> action = m.sample()
+    >>> loss = -m.log_prob(action) * reward
+    >>> loss.backward()
+"""
+from ember.distributions import constraints
+from ember.distributions.bernoulli import Bernoulli
+from ember.distributions.categorical import Categorical
+from ember.distributions.distribution import Distribution
+from ember.distributions.exp_family import ExponentialFamily
+from ember.distributions.independent import Independent
+from ember.distributions.kl import kl_divergence, register_kl
+from ember.distributions.multivariate_normal import MultivariateNormal
+from ember.distributions.normal import Normal
+from ember.distributions.one_hot_categorical import (
+    OneHotCategorical,
+    OneHotCategoricalStraightThrough,
+)
+from ember.distributions.uniform import Uniform
+
+__all__ = ["Bernoulli", "Categorical", "Distribution", "ExponentialFamily", "Independent",
+           "MultivariateNormal", "Normal", "OneHotCategorical",
+           "OneHotCategoricalStraightThrough", "Uniform", "constraints", "kl_divergence",
+           "register_kl"]
