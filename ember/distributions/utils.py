@@ -16,7 +16,7 @@ def broadcast_all(*values):
     """Broadcast tensors and numbers to one shape; numbers become tensors of the first
     tensor's dtype (or the default dtype when every value is a number)."""
     if not all(isinstance(v, (Tensor,) + _Number) for v in values):
-        raise ValueError("Input arguments must all be instances of Number, torch.Tensor or "
+        raise ValueError("Input arguments must all be instances of Number, ember.Tensor or "
                          "objects implementing __torch_function__.")
     if not all(isinstance(v, Tensor) for v in values):
         dtype = next((v.dtype for v in values if isinstance(v, Tensor)),
