@@ -97,9 +97,10 @@ class MultivariateNormal(Distribution):
 
     @lazy_property
     def precision_matrix(self):
+        # NOTE: (L L^T)^-1 as a function of the whole of L, as PyTorch's cholesky_inverse
+        # differentiates it (its gradient reaches the upper triangle too)
         L = self._unbroadcasted_scale_tril
-        linv = solve_triangular(L, _eye_like(L))
-        return ember.matmul(linv.mT, linv).expand(self._matrix_shape())
+        return ember.linalg.inv(ember.matmul(L, L.mT)).expand(self._matrix_shape())
 
     @property
     def mean(self):
