@@ -141,8 +141,9 @@ def _kl_normal_normal(p, q):
 @register_kl(MultivariateNormal, MultivariateNormal)
 def _kl_multivariatenormal_multivariatenormal(p, q):
     if p.event_shape != q.event_shape:
-        raise ValueError("KL-divergence between two Multivariate Normals with different "
-                         "event shapes cannot be computed")
+        # NOTE: the run of spaces is PyTorch's (a line continuation inside its string)
+        raise ValueError("KL-divergence between two Multivariate Normals with" + " " * 26 +
+                         "different event shapes cannot be computed")
     half_term1 = q._half_log_det() - p._half_log_det()
     batch = ember.broadcast_shapes(q._unbroadcasted_scale_tril.shape[:-2],
                                    p._unbroadcasted_scale_tril.shape[:-2])

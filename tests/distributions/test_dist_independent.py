@@ -1,6 +1,6 @@
 import numpy as np
 import pytest
-from dist_helpers import pos, prob, randn, sample_parity, same_error, stat_parity
+from dist_helpers import pos, prob, randn, same_error, sample_parity, stat_parity
 from helpers import check_grad, requires_torch
 
 import ember

@@ -1,6 +1,6 @@
 import numpy as np
 import pytest
-from dist_helpers import parity, randn, sample_parity, same_error, spd, stat_parity, tril
+from dist_helpers import parity, randn, same_error, sample_parity, spd, stat_parity, tril
 from helpers import check_grad, requires_torch
 
 import ember
