@@ -93,6 +93,12 @@ def vec_to_tril_matrix(vec, diag=0):
                          "the lower triangular part of a square D x D matrix.")
     n = round(n)
     mask = _tril_mask(n, diag).reshape(-1)
+    count = int(mask.sum())
+    if count != m:  # the size check above is one-sided, as in PyTorch
+        value = ", ".join(map(str, vec.shape))
+        result = ", ".join(map(str, vec.shape[:-1] + (count,)))
+        raise RuntimeError(f"shape mismatch: value tensor of shape [{value}] cannot be "
+                           f"broadcast to indexing result of shape [{result}]")
     idx = ember.cumsum(mask.long(), 0) - 1
     flat = ember.where(mask, vec[..., idx.clamp(min=0)], vec.new_zeros(()))
     return flat.reshape(vec.shape[:-1] + (n, n))
