@@ -8,20 +8,26 @@ distributions with sampling, reparameterized sampling, log_prob, entropy and KL)
 """
 from ember.distributions import constraints
 from ember.distributions.bernoulli import Bernoulli
+from ember.distributions.beta import Beta
 from ember.distributions.categorical import Categorical
+from ember.distributions.dirichlet import Dirichlet
 from ember.distributions.distribution import Distribution
 from ember.distributions.exp_family import ExponentialFamily
+from ember.distributions.exponential import Exponential
+from ember.distributions.gamma import Gamma
 from ember.distributions.independent import Independent
 from ember.distributions.kl import kl_divergence, register_kl
+from ember.distributions.laplace import Laplace
 from ember.distributions.multivariate_normal import MultivariateNormal
 from ember.distributions.normal import Normal
 from ember.distributions.one_hot_categorical import (
     OneHotCategorical,
     OneHotCategoricalStraightThrough,
 )
+from ember.distributions.poisson import Poisson
 from ember.distributions.uniform import Uniform
 
-__all__ = ["Bernoulli", "Categorical", "Distribution", "ExponentialFamily", "Independent",
-           "MultivariateNormal", "Normal", "OneHotCategorical",
-           "OneHotCategoricalStraightThrough", "Uniform", "constraints", "kl_divergence",
-           "register_kl"]
+__all__ = ["Bernoulli", "Beta", "Categorical", "Dirichlet", "Distribution", "Exponential",
+           "ExponentialFamily", "Gamma", "Independent", "Laplace", "MultivariateNormal",
+           "Normal", "OneHotCategorical", "OneHotCategoricalStraightThrough", "Poisson",
+           "Uniform", "constraints", "kl_divergence", "register_kl"]
