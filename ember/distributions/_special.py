@@ -31,7 +31,7 @@ def lgamma_array(x):
         # NOTE: Gamma(x) Gamma(1 - x) = pi / sin(pi x); the poles give log(pi / 0) = inf
         s = xp.abs(xp.sin(math.pi * xp.where(refl, x - xp.floor(x), 0.5)))
         out = xp.where(refl, math.log(math.pi) - xp.log(s) - out, out)
-    return out
+    return xp.where((x == 1) | (x == 2), 0.0, out)  # exact zeros, as PyTorch
 
 
 def _shifted(x, step, tail):
