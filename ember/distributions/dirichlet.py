@@ -62,9 +62,10 @@ class Dirichlet(ExponentialFamily):
         from ember.nn.functional import one_hot
 
         cm1 = (self.concentration - 1).clamp(min=0.0)
-        mode = cm1 / cm1.sum(-1, True)
-        # all concentrations below 1: the mass piles at a corner, the largest one
+        # all concentrations below 1: the mass piles at a corner, PyTorch picks the first
         mask = (self.concentration < 1).all(dim=-1, keepdim=True)
+        total = cm1.sum(-1, True)
+        mode = cm1 / ember.where(mask, 1.0, total)  # no 0/0 (a nan gradient) in those rows
         corner = one_hot(mode.argmax(dim=-1), cm1.shape[-1]).to(mode.dtype)
         return ember.where(mask, corner, mode)
 
