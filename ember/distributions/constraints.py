@@ -1,6 +1,13 @@
 """Constraints: the sets parameters and values of distributions live in (PyTorch's
 torch.distributions.constraints). `check(value)` returns a bool tensor, one entry per event."""
 import ember
+from ember._backend import xp
+from ember._tensor import Tensor
+
+
+def _arr(x):
+    """The raw array of a Tensor bound or value (numbers pass through)."""
+    return x._data if isinstance(x, Tensor) else x
 
 __all__ = ["Constraint", "boolean", "cat", "corr_cholesky", "dependent", "dependent_property",
            "greater_than", "greater_than_eq", "independent", "integer_interval", "interval",
@@ -19,6 +26,11 @@ class Constraint:
 
     def check(self, value):
         raise NotImplementedError
+
+    def _all(self, value):
+        """Whether every entry satisfies the constraint: argument validation's fast path,
+        on raw arrays where a subclass knows how."""
+        return bool(self.check(value).all())
 
     def __repr__(self):
         return self.__class__.__name__[1:] + "()"
@@ -102,6 +114,11 @@ class _IndependentConstraint(Constraint):
                              f"but got {value.dim()}")
         return result.reshape(result.shape[:result.dim() - n] + (-1,)).all(-1)
 
+    def _all(self, value):
+        if value.dim() < self.reinterpreted_batch_ndims:
+            return bool(self.check(value).all())  # raises PyTorch's error
+        return self.base_constraint._all(value)
+
     def __repr__(self):
         return (f"{self.__class__.__name__[1:]}({self.base_constraint!r}, "
                 f"{self.reinterpreted_batch_ndims})")
@@ -112,6 +129,10 @@ class _Boolean(Constraint):
 
     def check(self, value):
         return (value == 0) | (value == 1)
+
+    def _all(self, value):
+        a = value._data
+        return bool(((a == 0) | (a == 1)).all())
 
 
 class _OneHot(Constraint):
@@ -143,6 +164,10 @@ class _IntegerInterval(_Bounds):
     def check(self, value):
         return (value % 1 == 0) & (self.lower_bound <= value) & (value <= self.upper_bound)
 
+    def _all(self, value):
+        a = value._data
+        return bool(((a % 1 == 0) & (self.lower_bound <= a) & (a <= self.upper_bound)).all())
+
 
 class _IntegerLessThan(_Bounds):
     is_discrete = True
@@ -165,10 +190,18 @@ class _IntegerGreaterThan(_Bounds):
     def check(self, value):
         return (value % 1 == 0) & (value >= self.lower_bound)
 
+    def _all(self, value):
+        a = value._data
+        return bool(((a % 1 == 0) & (a >= self.lower_bound)).all())
+
 
 class _Real(Constraint):
     def check(self, value):
         return value == value  # NaN fails; infinities are real here, as in PyTorch
+
+    def _all(self, value):
+        a = value._data
+        return a.dtype.kind not in "fc" or not xp.isnan(a).any()
 
 
 class _GreaterThan(_Bounds):
@@ -180,10 +213,16 @@ class _GreaterThan(_Bounds):
     def check(self, value):
         return self.lower_bound < value
 
+    def _all(self, value):
+        return bool((_arr(self.lower_bound) < value._data).all())
+
 
 class _GreaterThanEq(_GreaterThan):
     def check(self, value):
         return self.lower_bound <= value
+
+    def _all(self, value):
+        return bool((_arr(self.lower_bound) <= value._data).all())
 
 
 class _LessThan(_Bounds):
@@ -195,6 +234,9 @@ class _LessThan(_Bounds):
     def check(self, value):
         return value < self.upper_bound
 
+    def _all(self, value):
+        return bool((value._data < _arr(self.upper_bound)).all())
+
 
 class _Interval(_Bounds):
     _fields = ("lower_bound", "upper_bound")
@@ -205,10 +247,18 @@ class _Interval(_Bounds):
     def check(self, value):
         return (self.lower_bound <= value) & (value <= self.upper_bound)
 
+    def _all(self, value):
+        a = value._data
+        return bool(((_arr(self.lower_bound) <= a) & (a <= _arr(self.upper_bound))).all())
+
 
 class _HalfOpenInterval(_Interval):
     def check(self, value):
         return (self.lower_bound <= value) & (value < self.upper_bound)
+
+    def _all(self, value):
+        a = value._data
+        return bool(((_arr(self.lower_bound) <= a) & (a < _arr(self.upper_bound))).all())
 
 
 class _Simplex(Constraint):
@@ -216,6 +266,12 @@ class _Simplex(Constraint):
 
     def check(self, value):
         return ember.all(value >= 0, dim=-1) & ((value.sum(-1) - 1).abs() < 1e-6)
+
+    def _all(self, value):
+        a = value._data
+        if a.ndim == 0:
+            return bool(self.check(value).all())  # PyTorch's error for a 0-d value
+        return bool((a >= 0).all() and (abs(a.sum(-1) - 1) < 1e-6).all())
 
 
 class _Multinomial(Constraint):

@@ -51,7 +51,7 @@ class Distribution:
                                                              lazy_property):
                     continue  # not built (e.g. `logits` of a distribution made from probs)
                 value = getattr(self, param)
-                if not bool(constraint.check(value).all()):
+                if not constraint._all(value):
                     raise ValueError(
                         f"Expected parameter {param} ({type(value).__name__} of shape "
                         f"{tuple(value.shape)}) of distribution {self!r} to satisfy the "
@@ -154,7 +154,7 @@ class Distribution:
                           "validation. Please initialize the distribution with "
                           "`validate_args=False` to turn off validation.", stacklevel=2)
             return
-        if not bool(support.check(value).all()):
+        if not support._all(value):
             raise ValueError(
                 f"Expected value argument ({type(value).__name__} of shape "
                 f"{tuple(value.shape)}) to be within the support ({support!r}) of the "

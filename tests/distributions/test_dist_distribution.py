@@ -50,6 +50,12 @@ def test_constraint_check_and_repr(row):
     assert e_c.event_dim == t_c.event_dim and e_c.is_discrete == t_c.is_discrete
     parity(lambda m, v: row[1](m.distributions.constraints).check(v),
            np.array(row[2], "f4"), grad=False)
+    # validation's fast path agrees with check, on every row and on each valid entry
+    v = ember.tensor(np.array(row[2], "f4"))
+    assert e_c._all(v) == bool(e_c.check(v).all())
+    for i in range(v.shape[0]):
+        if e_c.event_dim < v.dim():
+            assert e_c._all(v[i]) == bool(e_c.check(v[i]).all())
 
 
 def test_dependent_constraints():
