@@ -94,9 +94,16 @@ class Categorical(Distribution):
     def log_prob(self, value):
         if self._validate_args:
             self._validate_sample(value)
-        value = value.long().unsqueeze(-1)
-        value, log_pmf = ember.broadcast_tensors(value, self.logits)
-        return log_pmf.gather(-1, value[..., :1]).squeeze(-1)
+        value = value.long()
+        log_pmf = self.logits
+        batch = log_pmf.shape[:-1]
+        if value.shape != batch:  # broadcast value and batch, expanding only what differs
+            shape = ember.broadcast_shapes(value.shape, batch)
+            if value.shape != shape:
+                value = value.expand(shape)
+            if batch != shape:
+                log_pmf = log_pmf.expand(shape + (-1,))
+        return log_pmf.gather(-1, value.unsqueeze(-1)).squeeze(-1)
 
     def entropy(self):
         min_real = ember.finfo(self.logits.dtype).min

@@ -35,6 +35,12 @@ def test_categorical_zero_probs_and_float_values():
 
 
 @requires_torch
+def test_categorical_log_prob_broadcasts_both_ways():
+    stat_parity(lambda D, lg: D.Categorical(logits=lg), [randn(3, 5)],
+                np.array([[0], [4], [2], [1]]), "log_prob")
+
+
+@requires_torch
 def test_categorical_enumerate_support_and_expand():
     parity(lambda m, p: m.distributions.Categorical(p).enumerate_support(), pos(2, 3))
     parity(lambda m, p: m.distributions.Categorical(p).enumerate_support(False), pos(2, 3))
