@@ -17,6 +17,15 @@ def _f64(x):
     return x.astype(xp.float64, copy=False)
 
 
+def _out_dtype(x):
+    """Floats keep their dtype; integers and bools give the default float (as PyTorch)."""
+    if x.dtype.kind == "f":
+        return x.dtype
+    from ember._dtype import get_default_dtype
+
+    return get_default_dtype().np
+
+
 def lgamma_array(x):
     """log|Gamma(x)| (inf at the poles 0, -1, -2, ...)."""
     x = _f64(x)
@@ -90,7 +99,7 @@ class Lgamma(Op):
 
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return lgamma_array(x).astype(x.dtype, copy=False)
+        return lgamma_array(x).astype(_out_dtype(x), copy=False)
 
     def backward(ctx, g):
         (x,) = ctx.saved
@@ -105,7 +114,7 @@ class Digamma(Op):
 
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return digamma_array(x).astype(x.dtype, copy=False)
+        return digamma_array(x).astype(_out_dtype(x), copy=False)
 
     def backward(ctx, g):
         (x,) = ctx.saved
@@ -119,7 +128,7 @@ class Trigamma(Op):
     _bw_name = "PolygammaBackward0"
 
     def forward(ctx, x):
-        return trigamma_array(x).astype(x.dtype, copy=False)
+        return trigamma_array(x).astype(_out_dtype(x), copy=False)
 
     def backward(ctx, g):
         raise NotImplementedError("ember: the derivative of polygamma(1, x) (polygamma of "

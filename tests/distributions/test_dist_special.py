@@ -74,3 +74,14 @@ def test_standard_gamma_grad_matches_torch(alpha):
     # PyTorch's own gradient is an approximation good to about 1e-3
     np.testing.assert_allclose(a.grad.numpy(), expected.numpy(), rtol=3e-3)
     assert float(x.min()) > 0
+
+
+@requires_torch
+def test_special_integer_inputs_give_default_float():
+    import torch
+
+    for name, ref in (("lgamma", torch.lgamma), ("digamma", torch.digamma)):
+        e = getattr(_special, name)(ember.tensor([1, 4, 9]))
+        t = ref(torch.tensor([1, 4, 9]))
+        assert e.dtype == ember.float32 and t.dtype == torch.float32
+        np.testing.assert_allclose(e.numpy(), t.numpy(), rtol=1e-6)
