@@ -145,3 +145,40 @@ def test_transformed_distribution_errors_and_repr():
     assert repr(ctor(ember)) == repr(ctor(torch))
     e, t = ctor(ember).expand((3, 2)), ctor(torch).expand((3, 2))
     assert e.batch_shape == tuple(t.batch_shape)
+
+
+REGISTRY = [  # constraint builder over the constraints module, unconstrained input
+    (lambda c: c.real, randn(3)),
+    (lambda c: c.positive, randn(3)),
+    (lambda c: c.nonnegative, randn(3)),
+    (lambda c: c.greater_than(1.5), randn(3)),
+    (lambda c: c.less_than(-1.0), randn(3)),
+    (lambda c: c.unit_interval, randn(3)),
+    (lambda c: c.interval(-2.0, 3.0), randn(3)),
+    (lambda c: c.simplex, randn(2, 3)),
+    (lambda c: c.real_vector, randn(2, 3)),
+    (lambda c: c.independent(c.positive, 1), randn(2, 3)),
+    (lambda c: c.lower_cholesky, randn(3, 3)),
+    (lambda c: c.positive_definite, randn(3, 3)),
+]
+
+
+@requires_torch
+@pytest.mark.parametrize("registry", ["biject_to", "transform_to"])
+@pytest.mark.parametrize("row", REGISTRY, ids=range(len(REGISTRY)))
+def test_biject_to_transform_to(registry, row):
+    import torch
+
+    def call(m):
+        D = m.distributions
+        return getattr(D, registry)(row[0](D.constraints))
+
+    try:
+        t_tf = call(torch)
+    except NotImplementedError:
+        same_error(call)
+        return
+    e_tf = call(ember)
+    assert repr(e_tf) == repr(t_tf)
+    y = parity(lambda m, x: call(m)(x), row[1], rtol=1e-4, atol=1e-5)
+    assert row[0](ember.distributions.constraints)._all(y)
