@@ -21,6 +21,11 @@ from ember.distributions.gumbel import Gumbel
 from ember.distributions.half_normal import HalfNormal
 from ember.distributions.independent import Independent
 from ember.distributions.laplace import Laplace
+from ember.distributions.lowrank_multivariate_normal import (
+    LowRankMultivariateNormal,
+    _batch_lowrank_logdet,
+    _batch_lowrank_mahalanobis,
+)
 from ember.distributions.multivariate_normal import MultivariateNormal
 from ember.distributions.normal import Normal
 from ember.distributions.one_hot_categorical import OneHotCategorical
@@ -305,3 +310,58 @@ def _kl_pareto_pareto(p, q):
     t2 = -alpha_ratio.log()
     result = t1 + t2 + alpha_ratio - 1
     return ember.where(p.support.lower_bound < q.support.lower_bound, _INF, result)
+
+
+def _lowrank_event_check(p, q, what):
+    if p.event_shape != q.event_shape:
+        raise ValueError(f"KL-divergence between two {what} with" + " " * 26 +
+                         "different event shapes cannot be computed")
+
+
+def _lowrank_parts(q):
+    return q._unbroadcasted_cov_factor, q._unbroadcasted_cov_diag, q._capacitance_tril
+
+
+@register_kl(LowRankMultivariateNormal, LowRankMultivariateNormal)
+def _kl_lowrankmultivariatenormal_lowrankmultivariatenormal(p, q):
+    _lowrank_event_check(p, q, "Low Rank Multivariate Normals")
+    qW, qD, qC = _lowrank_parts(q)
+    pW, pD, pC = _lowrank_parts(p)
+    term1 = _batch_lowrank_logdet(qW, qD, qC) - _batch_lowrank_logdet(pW, pD, pC)
+    term3 = _batch_lowrank_mahalanobis(qW, qD, q.loc - p.loc, qC)
+    # inv(qcov) @ pcov = [inv(qD) - A^T A] @ (pD + pW pW^T)
+    A = solve_triangular(qC, qW.mT / qD.unsqueeze(-2))
+    term21 = (pD / qD).sum(-1)
+    term22 = _batch_trace_XXT(pW * qD.rsqrt().unsqueeze(-1))
+    term23 = _batch_trace_XXT(A * pD.sqrt().unsqueeze(-2))
+    term24 = _batch_trace_XXT(A.matmul(pW))
+    term2 = term21 + term22 - term23 - term24
+    return 0.5 * (term1 + term2 + term3 - p.event_shape[0])
+
+
+@register_kl(MultivariateNormal, LowRankMultivariateNormal)
+def _kl_multivariatenormal_lowrankmultivariatenormal(p, q):
+    _lowrank_event_check(p, q, "(Low Rank) Multivariate Normals")
+    qW, qD, qC = _lowrank_parts(q)
+    term1 = _batch_lowrank_logdet(qW, qD, qC) - 2 * p._half_log_det()
+    term3 = _batch_lowrank_mahalanobis(qW, qD, q.loc - p.loc, qC)
+    A = solve_triangular(qC, qW.mT / qD.unsqueeze(-2))
+    L = p._unbroadcasted_scale_tril
+    term2 = _batch_trace_XXT(L * qD.rsqrt().unsqueeze(-1)) - _batch_trace_XXT(A.matmul(L))
+    return 0.5 * (term1 + term2 + term3 - p.event_shape[0])
+
+
+@register_kl(LowRankMultivariateNormal, MultivariateNormal)
+def _kl_lowrankmultivariatenormal_multivariatenormal(p, q):
+    _lowrank_event_check(p, q, "(Low Rank) Multivariate Normals")
+    pW, pD, pC = _lowrank_parts(p)
+    term1 = 2 * q._half_log_det() - _batch_lowrank_logdet(pW, pD, pC)
+    term3 = batch_mahalanobis(q._unbroadcasted_scale_tril, q.loc - p.loc)
+    batch = ember.broadcast_shapes(q._unbroadcasted_scale_tril.shape[:-2], pW.shape[:-2])
+    n = p.event_shape[0]
+    q_scale_tril = q._unbroadcasted_scale_tril.expand(batch + (n, n))
+    p_cov_factor = pW.expand(batch + (n, p.cov_factor.size(-1)))
+    p_cov_diag = ember.diag_embed(pD.sqrt()).expand(batch + (n, n))
+    term21 = _batch_trace_XXT(solve_triangular(q_scale_tril, p_cov_factor))
+    term22 = _batch_trace_XXT(solve_triangular(q_scale_tril, p_cov_diag))
+    return 0.5 * (term1 + term21 + term22 + term3 - p.event_shape[0])
