@@ -14,6 +14,7 @@ from ember.distributions.categorical import Categorical
 from ember.distributions.cauchy import Cauchy
 from ember.distributions.dirichlet import Dirichlet
 from ember.distributions.distribution import Distribution
+from ember.distributions.exp_family import ExponentialFamily
 from ember.distributions.exponential import Exponential
 from ember.distributions.gamma import Gamma
 from ember.distributions.geometric import Geometric
@@ -365,3 +366,22 @@ def _kl_lowrankmultivariatenormal_multivariatenormal(p, q):
     term21 = _batch_trace_XXT(solve_triangular(q_scale_tril, p_cov_factor))
     term22 = _batch_trace_XXT(solve_triangular(q_scale_tril, p_cov_diag))
     return 0.5 * (term1 + term21 + term22 + term3 - p.event_shape[0])
+
+
+@register_kl(ExponentialFamily, ExponentialFamily)
+def _kl_expfamily_expfamily(p, q):
+    """The Bregman divergence of the log normalizer (any exponential family with no
+    closed form registered)."""
+    if type(p) is not type(q):
+        # NOTE: the run of spaces is PyTorch's (a line continuation inside its string)
+        raise NotImplementedError("The cross KL-divergence between different exponential "
+                                  "families cannot" + " " * 29 + "be computed using Bregman "
+                                  "divergences")
+    p_nparams = [p_np.detach().requires_grad_() for p_np in p._natural_params]
+    q_nparams = q._natural_params
+    lg_normal = p._log_normalizer(*p_nparams)
+    gradients = ember.autograd.grad(lg_normal.sum(), p_nparams, create_graph=True)
+    result = q._log_normalizer(*q_nparams) - lg_normal
+    for pnp, qnp, g in zip(p_nparams, q_nparams, gradients):
+        result = result - _sum_rightmost((qnp - pnp) * g, len(q.event_shape))
+    return result

@@ -149,3 +149,25 @@ def test_register_kl_dispatch_most_specific(kl_registry):
         warnings.simplefilter("always")
         kl_divergence(a, a)
     assert any("Ambiguous kl_divergence(MyNormal, MyNormal)" in str(x.message) for x in w)
+
+
+@requires_torch
+def test_kl_bregman_fallback_for_exponential_families():
+    import torch
+    from torch.distributions.kl import _kl_expfamily_expfamily as t_bregman
+
+    from ember.distributions.kl import _kl_expfamily_expfamily as e_bregman
+
+    a, b = randn(3), pos(3)
+    e = e_bregman(Normal(ember.tensor(a), ember.tensor(b)), Normal(0.5, 1.5))
+    t = t_bregman(torch.distributions.Normal(torch.tensor(a), torch.tensor(b)),
+                  torch.distributions.Normal(0.5, 1.5))
+    np.testing.assert_allclose(e.detach().numpy(), t.detach().numpy(), rtol=1e-5)
+    # and it agrees with the closed form
+    closed = kl_divergence(Normal(ember.tensor(a), ember.tensor(b)), Normal(0.5, 1.5))
+    np.testing.assert_allclose(e.detach().numpy(), closed.numpy(), rtol=1e-4)
+    with pytest.raises(NotImplementedError) as err:
+        e_bregman(Normal(0.0, 1.0), Bernoulli(0.5))
+    with pytest.raises(NotImplementedError) as t_err:
+        t_bregman(torch.distributions.Normal(0.0, 1.0), torch.distributions.Bernoulli(0.5))
+    assert str(err.value) == str(t_err.value)
