@@ -1,6 +1,6 @@
 """MixtureSameFamily, Binomial, Multinomial, Geometric, HalfNormal, Cauchy, Chi2, StudentT,
 Gumbel, RelaxedBernoulli, RelaxedOneHotCategorical, HalfCauchy, Pareto, Weibull,
-NegativeBinomial and InverseGamma."""
+NegativeBinomial, InverseGamma, Kumaraswamy, LogisticNormal and FisherSnedecor."""
 import numpy as np
 import pytest
 from dist_helpers import parity, pos, prob, randn, same_error, sample_parity, stat_parity
@@ -43,6 +43,12 @@ ROWS = [  # id, builder, params, value
     ("negbinomial-logits", lambda D, n, lg: D.NegativeBinomial(n, logits=lg),
      [pos(3) * 4, randn(3)], COUNTS),
     ("inversegamma", lambda D, c, r: D.InverseGamma(c, r), [pos(3) * 3, pos(3)], pos(2, 3)),
+    ("kumaraswamy", lambda D, a, b: D.Kumaraswamy(a, b), [pos(2, 3) * 2, pos(2, 3) * 2],
+     prob(2, 3)),
+    ("logistic-normal", lambda D, l, s: D.LogisticNormal(l, s), [randn(2, 2), pos(2, 2)],
+     np.array([[0.2, 0.3, 0.5], [0.1, 0.1, 0.8]], "f4")),
+    ("fisher", lambda D, a, b: D.FisherSnedecor(a, b), [pos(3) * 3, pos(3) * 4 + 1],
+     pos(2, 3)),
     ("relaxed-onehot", lambda D, lg: D.RelaxedOneHotCategorical(m_tensor(lg, 0.7), logits=lg),
      [randn(2, 3)], np.array([[0.2, 0.3, 0.5]], "f4")),
 ]
