@@ -197,7 +197,8 @@ class _IntegerInterval(_Bounds):
 
     def _all(self, value):
         a = value._data
-        return bool(((a % 1 == 0) & (self.lower_bound <= a) & (a <= self.upper_bound)).all())
+        lo, hi = _arr(self.lower_bound), _arr(self.upper_bound)
+        return bool(((a % 1 == 0) & (lo <= a) & (a <= hi)).all())
 
 
 class _IntegerLessThan(_Bounds):
@@ -223,7 +224,7 @@ class _IntegerGreaterThan(_Bounds):
 
     def _all(self, value):
         a = value._data
-        return bool(((a % 1 == 0) & (a >= self.lower_bound)).all())
+        return bool(((a % 1 == 0) & (a >= _arr(self.lower_bound))).all())
 
 
 class _Real(Constraint):

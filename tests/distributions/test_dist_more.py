@@ -165,6 +165,8 @@ def test_more_kl_parity():
                                                 m.distributions.Normal(m.zeros(2), 1.0)),
     lambda m: m.distributions.Binomial(m.tensor([-1.0]), m.tensor([0.5])),
     lambda m: m.distributions.Binomial(3, m.tensor([0.5])).log_prob(m.tensor([4.0])),
+    lambda m: m.distributions.Binomial(m.tensor([3.0, 5.0]), m.tensor([0.5, 0.5])).log_prob(
+        m.tensor([4.0, 5.0])),
     lambda m: m.distributions.Multinomial(m.tensor(3), m.ones(2)),
     lambda m: m.distributions.Multinomial(3, m.ones(2)).log_prob(m.tensor([2.0, 2.0])),
     lambda m: m.distributions.Geometric(m.tensor([0.0, 0.5])),
