@@ -1,6 +1,7 @@
 """MixtureSameFamily, Binomial, Multinomial, Geometric, HalfNormal, Cauchy, Chi2, StudentT,
 Gumbel, RelaxedBernoulli, RelaxedOneHotCategorical, HalfCauchy, Pareto, Weibull,
-NegativeBinomial, InverseGamma, Kumaraswamy, LogisticNormal and FisherSnedecor."""
+NegativeBinomial, InverseGamma, Kumaraswamy, LogisticNormal, FisherSnedecor and
+ContinuousBernoulli."""
 import numpy as np
 import pytest
 from dist_helpers import parity, pos, prob, randn, same_error, sample_parity, stat_parity
@@ -49,6 +50,11 @@ ROWS = [  # id, builder, params, value
      np.array([[0.2, 0.3, 0.5], [0.1, 0.1, 0.8]], "f4")),
     ("fisher", lambda D, a, b: D.FisherSnedecor(a, b), [pos(3) * 3, pos(3) * 4 + 1],
      pos(2, 3)),
+    ("cont-bernoulli", lambda D, p: D.ContinuousBernoulli(p), [np.array(
+        [0.2, 0.4995, 0.9], "f4")], prob(2, 3)),
+    # logits away from 0: near probs = 1/2 the closed forms cancel badly in float32
+    ("cont-bernoulli-logits", lambda D, lg: D.ContinuousBernoulli(logits=lg), [np.array(
+        [[-1.5, 0.8, 2.0], [0.6, -0.7, 1.2]], "f4")], prob(2, 3)),
     ("relaxed-onehot", lambda D, lg: D.RelaxedOneHotCategorical(m_tensor(lg, 0.7), logits=lg),
      [randn(2, 3)], np.array([[0.2, 0.3, 0.5]], "f4")),
 ]
@@ -142,6 +148,8 @@ def test_more_kl_parity():
         (lambda D, a, b: (D.Binomial(4, a), D.Binomial(4, b)), [prob(3), prob(3)]),
         (lambda D, a, b: (D.Geometric(a), D.Geometric(b)), [prob(3), prob(3)]),
         (lambda D, a, b: (D.HalfNormal(a), D.HalfNormal(b)), [pos(3), pos(3)]),
+        (lambda D, a, b: (D.ContinuousBernoulli(a), D.ContinuousBernoulli(logits=b)),
+         [prob(3), randn(3)]),
         (lambda D, a, b, c, d: (D.Cauchy(a, b), D.Cauchy(c, d)),
          [randn(3), pos(3), randn(3), pos(3)]),
         (lambda D, a, b, c, d: (D.Pareto(a, b), D.Pareto(c, d)),
