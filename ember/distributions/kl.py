@@ -1,6 +1,5 @@
 """kl_divergence(p, q) and register_kl: closed-form KL divergences between distributions,
 dispatched on the pair of types (most specific registered match wins)."""
-import math
 import warnings
 from functools import total_ordering
 
@@ -180,20 +179,6 @@ def _kl_multivariatenormal_multivariatenormal(p, q):
 def _kl_uniform_uniform(p, q):
     result = ((q.high - q.low) / (p.high - p.low)).log()
     return ember.where((q.low > p.low) | (q.high < p.high), _INF, result)
-
-
-@register_kl(Uniform, Normal)
-def _kl_uniform_normal(p, q):
-    common_term = p.high - p.low
-    t1 = (math.sqrt(math.pi * 2) * q.scale / common_term).log()
-    t2 = common_term.pow(2) / 12
-    t3 = ((p.high + p.low - 2 * q.loc) / 2).pow(2)
-    return t1 + 0.5 * (t2 + t3) / q.scale.pow(2)
-
-
-@register_kl(Normal, Uniform)
-def _kl_normal_uniform(p, q):
-    return ember.full_like(p.loc * q.low, _INF)  # a Normal has unbounded support
 
 
 @register_kl(Independent, Independent)
@@ -394,3 +379,7 @@ def _kl_continuous_bernoulli_continuous_bernoulli(p, q):
     t2 = p._cont_bern_log_norm() + ember.log1p(-p.probs)
     t3 = -q._cont_bern_log_norm() - ember.log1p(-q.probs)
     return t1 + t2 + t3
+
+
+# pairs of different families (their closed forms; infinite where q excludes what p allows)
+from ember.distributions import _kl_cross  # noqa: E402,F401  (registers on import)

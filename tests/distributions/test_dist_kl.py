@@ -171,3 +171,50 @@ def test_kl_bregman_fallback_for_exponential_families():
     with pytest.raises(NotImplementedError) as t_err:
         t_bregman(torch.distributions.Normal(0.0, 1.0), torch.distributions.Bernoulli(0.5))
     assert str(err.value) == str(t_err.value)
+
+
+CROSS_CTORS = {  # name: (builder, params) for the pairs of different families
+    "Bernoulli": (lambda D, a: D.Bernoulli(a), [prob(3)]),
+    "Beta": (lambda D, a, b: D.Beta(a, b), [pos(3) * 2, pos(3) * 2]),
+    "Binomial": (lambda D, a: D.Binomial(5, a), [prob(3)]),
+    "ContinuousBernoulli": (lambda D, a: D.ContinuousBernoulli(a), [prob(3)]),
+    "Exponential": (lambda D, a: D.Exponential(a), [pos(3)]),
+    "Gamma": (lambda D, a, b: D.Gamma(a, b), [pos(3) * 2, pos(3)]),
+    "Gumbel": (lambda D, a, b: D.Gumbel(a, b), [randn(3), pos(3)]),
+    "Laplace": (lambda D, a, b: D.Laplace(a, b), [randn(3), pos(3)]),
+    "Normal": (lambda D, a, b: D.Normal(a, b), [randn(3), pos(3)]),
+    "Pareto": (lambda D, s, a: D.Pareto(s, a), [pos(3) * 0.5, pos(3) * 2 + 1.5]),
+    "Poisson": (lambda D, a: D.Poisson(a), [pos(3)]),
+    "Uniform": (lambda D, lo, w: D.Uniform(lo, lo + w), [prob(3) * 0.4, prob(3) * 0.5]),
+}
+
+
+def _cross_pairs():
+    from ember.distributions import kl
+
+    return sorted((p.__name__, q.__name__) for p, q in kl._KL_REGISTRY
+                  if p is not q and p.__name__ in CROSS_CTORS and q.__name__ in CROSS_CTORS)
+
+
+def test_kl_registry_matches_torch():
+    torch = pytest.importorskip("torch")
+    import torch.distributions.kl as tkl
+
+    from ember.distributions import kl
+
+    names = {(p.__name__, q.__name__) for p, q in kl._KL_REGISTRY}
+    assert names == {(p.__name__, q.__name__) for p, q in tkl._KL_REGISTRY}
+    assert len(_cross_pairs()) > 60 and torch is not None
+
+
+@requires_torch
+@pytest.mark.parametrize("pair", _cross_pairs(), ids="-".join)
+def test_kl_cross_family_parity(pair):
+    (bp, pp), (bq, pq) = CROSS_CTORS[pair[0]], CROSS_CTORS[pair[1]]
+    n = len(pp)
+
+    def fn(m, *ts):
+        D = m.distributions
+        return D.kl_divergence(bp(D, *ts[:n]), bq(D, *ts[n:]))
+
+    parity(fn, *pp, *pq, rtol=1e-4, atol=1e-5)
