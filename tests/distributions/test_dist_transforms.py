@@ -23,6 +23,11 @@ TRANSFORMS = [  # id, builder over the transforms module, input x
     ("independent", lambda t: t.IndependentTransform(t.ExpTransform(), 1), randn(2, 3)),
     ("reshape", lambda t: t.ReshapeTransform((2, 3), (6,)), randn(4, 2, 3)),
     ("inverse", lambda t: t.SigmoidTransform().inv, prob(2, 3)),
+    ("corr-cholesky", lambda t: t.CorrCholeskyTransform(), randn(2, 3)),
+    ("cat", lambda t: t.CatTransform([t.ExpTransform(), t.AffineTransform(1.0, 2.0)],
+                                     dim=1, lengths=[1, 2]), randn(2, 3)),
+    ("stack", lambda t: t.StackTransform([t.ExpTransform(), t.TanhTransform()], dim=0),
+     randn(2, 3)),
 ]
 
 
@@ -147,6 +152,22 @@ def test_transformed_distribution_errors_and_repr():
     assert e.batch_shape == tuple(t.batch_shape)
 
 
+@requires_torch
+def test_cumulative_distribution_transform():
+    import torch
+
+    for m in (ember, torch):
+        d = m.distributions.Normal(m.zeros(3), m.ones(3))
+        t = m.distributions.CumulativeDistributionTransform(d)
+        assert repr(t.domain) == "Real()" and repr(t.codomain).startswith("Interval")
+    parity(lambda m, x: m.distributions.CumulativeDistributionTransform(
+        m.distributions.Normal(0.0, 2.0))(x), randn(3))
+    parity(lambda m, x: m.distributions.CumulativeDistributionTransform(
+        m.distributions.Normal(0.0, 2.0)).log_abs_det_jacobian(x, x), randn(3))
+    parity(lambda m, y: m.distributions.CumulativeDistributionTransform(
+        m.distributions.Normal(0.0, 2.0)).inv(y), prob(3))
+
+
 REGISTRY = [  # constraint builder over the constraints module, unconstrained input
     (lambda c: c.real, randn(3)),
     (lambda c: c.positive, randn(3)),
@@ -160,6 +181,9 @@ REGISTRY = [  # constraint builder over the constraints module, unconstrained in
     (lambda c: c.independent(c.positive, 1), randn(2, 3)),
     (lambda c: c.lower_cholesky, randn(3, 3)),
     (lambda c: c.positive_definite, randn(3, 3)),
+    (lambda c: c.corr_cholesky, randn(2, 3)),
+    (lambda c: c.cat([c.positive, c.real], dim=-1, lengths=[2, 1]), randn(2, 3)),
+    (lambda c: c.stack([c.positive, c.unit_interval], dim=0), randn(2, 3)),
 ]
 
 
