@@ -1,7 +1,7 @@
 """MixtureSameFamily, Binomial, Multinomial, Geometric, HalfNormal, Cauchy, Chi2, StudentT,
 Gumbel, RelaxedBernoulli, RelaxedOneHotCategorical, HalfCauchy, Pareto, Weibull,
 NegativeBinomial, InverseGamma, Kumaraswamy, LogisticNormal, FisherSnedecor and
-ContinuousBernoulli."""
+ContinuousBernoulli, VonMises, GeneralizedPareto."""
 import numpy as np
 import pytest
 from dist_helpers import parity, pos, prob, randn, same_error, sample_parity, stat_parity
@@ -55,6 +55,12 @@ ROWS = [  # id, builder, params, value
     # logits away from 0: near probs = 1/2 the closed forms cancel badly in float32
     ("cont-bernoulli-logits", lambda D, lg: D.ContinuousBernoulli(logits=lg), [np.array(
         [[-1.5, 0.8, 2.0], [0.6, -0.7, 1.2]], "f4")], prob(2, 3)),
+    ("vonmises", lambda D, l, k: D.VonMises(l, k), [randn(2, 3), pos(2, 3) * 3],
+     randn(2, 3)),
+    ("vonmises-large", lambda D, l, k: D.VonMises(l, k), [randn(3), pos(3) * 4 + 4],
+     randn(3)),
+    ("gen-pareto", lambda D, l, s, c: D.GeneralizedPareto(l, s, c),
+     [randn(3) * 0.1, pos(3), np.array([0.3, 0.0, -0.2], "f4")], pos(2, 3) * 0.5 + 0.2),
     ("relaxed-onehot", lambda D, lg: D.RelaxedOneHotCategorical(m_tensor(lg, 0.7), logits=lg),
      [randn(2, 3)], np.array([[0.2, 0.3, 0.5]], "f4")),
 ]
@@ -119,6 +125,11 @@ def test_more_sample_statistics():
     x = d.sample((40000,)).numpy()
     np.testing.assert_allclose([x.mean(), x.var()], [d.mean.item(), d.variance.item()],
                                rtol=0.05)
+    d = D.VonMises(ember.tensor([1.0]), ember.tensor([4.0]))
+    x = d.sample((40000,)).numpy()
+    assert (np.abs(x) <= np.pi).all()
+    np.testing.assert_allclose(np.angle(np.exp(1j * x).mean()), 1.0, atol=0.02)
+    np.testing.assert_allclose(1 - np.abs(np.exp(1j * x).mean()), d.variance.item(), rtol=0.05)
     x = D.Gumbel(ember.tensor([1.0]), ember.tensor([2.0])).sample((40000,)).numpy()
     np.testing.assert_allclose(x.mean(), 1 + 2 * 0.5772156649, rtol=0.03)
 
