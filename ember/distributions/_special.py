@@ -220,7 +220,8 @@ def standard_gamma(alpha):
     return StandardGamma.apply(alpha)
 
 
-__all__ = ["lgamma", "digamma", "trigamma", "standard_gamma", "gammainc"]
+__all__ = ["lgamma", "digamma", "trigamma", "standard_gamma", "gammainc", "mvlgamma",
+           "mvdigamma"]
 
 
 class Gammainc(Op):
@@ -250,3 +251,20 @@ class Gammainc(Op):
 
 def gammainc(a, x):
     return Gammainc.apply(a, x)
+
+
+def mvlgamma(x, p):
+    """The multivariate log-gamma log Gamma_p(x) = p(p-1)/4 log(pi) + sum_i lgamma(x - i/2)."""
+    import ember
+
+    half = ember.arange(p, dtype=x.dtype) / 2
+    return p * (p - 1) / 4 * math.log(math.pi) + lgamma(x.unsqueeze(-1) - half).sum(-1)
+
+
+def mvdigamma(x, p):
+    """The derivative of mvlgamma in x: sum_i digamma(x - i/2)."""
+    import ember
+
+    if not x.gt((p - 1) / 2).all():
+        raise AssertionError("Wrong domain for multivariate digamma function.")
+    return digamma(x.unsqueeze(-1) - ember.arange(p, dtype=x.dtype) / 2).sum(-1)
