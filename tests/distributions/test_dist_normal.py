@@ -140,3 +140,18 @@ def test_normal_repr_and_expand():
     assert repr(Normal(0.0, 1.0)) == "Normal(loc: 0.0, scale: 1.0)"
     parity(lambda m, loc, scale: m.distributions.Normal(loc, scale).expand((4, 3))
            .log_prob(m.ones(4, 3)), randn(3), pos(3))
+
+
+@requires_torch
+@pytest.mark.parametrize("loc_shape,scale_shape,value_shape", [
+    ((2, 1, 3), (4, 1), (5, 1, 1, 1)),
+    ((0,), (0,), (3, 0)),
+    ((), (3,), (2, 1)),
+    ((1,), (), ()),
+])
+def test_normal_broadcasting_and_empty(loc_shape, scale_shape, value_shape):
+    for stat in ("log_prob", "entropy", "cdf"):
+        stat_parity(lambda D, l, s: D.Normal(l, s), [randn(*loc_shape), pos(*scale_shape)],
+                    randn(*value_shape), stat)
+    sample_parity(lambda D, l, s: D.Normal(l, s), [randn(*loc_shape), pos(*scale_shape)],
+                  (2,))
