@@ -5,6 +5,7 @@ utils.data, vision, TensorBoard logging and PyTorch-compatible checkpoints.
 """
 import builtins as _builtins
 import importlib as _importlib
+import os as _os
 
 __version__ = "0.1.0"
 
@@ -181,12 +182,25 @@ def use_deterministic_algorithms(mode, *, warn_only=False):
 _SUBMODULES = {"nn", "optim", "utils", "autograd", "cuda", "backends", "accelerator",
                "testing", "linalg", "special", "vision", "distributions", "fft", "jit",
                "serialization", "hub", "onnx", "amp", "multiprocessing", "random"}
-_LAZY_ATTRS = {"save": "ember.serialization", "load": "ember.serialization"}
+_LAZY_ATTRS = {"save": "ember.serialization", "load": "ember.serialization",
+               "autocast": "ember.amp", "is_autocast_enabled": "ember.amp.autocast_mode",
+               "is_anomaly_enabled": "ember.autograd.anomaly_mode",
+               "is_anomaly_check_nan_enabled": "ember.autograd.anomaly_mode"}
 
 
 def __getattr__(name):
     if name in _SUBMODULES:
-        return _importlib.import_module("ember." + name)
-    if name in _LAZY_ATTRS:
+        try:
+            return _importlib.import_module("ember." + name)
+        except ModuleNotFoundError as e:  # a PyTorch submodule ember lacks: hasattr() False
+            if e.name != "ember." + name:
+                raise
+    elif name in _LAZY_ATTRS:
         return getattr(_importlib.import_module(_LAZY_ATTRS[name]), name)
     raise AttributeError(f"module 'ember' has no attribute '{name}'")
+
+
+if _os.environ.get("EMBER_PROFILE") == "1":  # per-op timing table at exit (autograd/profile.py)
+    from ember.autograd import profile as _profile
+
+    _profile.enable(at_exit=True)

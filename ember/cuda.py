@@ -85,3 +85,6 @@ def memory_reserved(device=None):
 
 def reset_peak_memory_stats(device=None):
     """Nothing to reset without a GPU."""
+
+
+from ember.amp import _cuda as amp  # noqa: E402,F401 - ember.cuda.amp (torch.cuda.amp)

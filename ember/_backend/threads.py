@@ -1,11 +1,15 @@
-"""Intra-op parallelism: large elementwise ops and sums split across cores.
+"""Intra-op parallelism: large ops split across ember's own threads.
 
-NumPy's ufunc loops release the GIL, so chunks of one large array computed on several
-threads run truly in parallel (PyTorch does the same with OpenMP). Small arrays stay on the
-calling thread: handing a chunk to a thread costs about 20 us, so only arrays of at least
-MIN_SIZE elements are split (exp on 4M float32: 1.50 -> 0.81 ms on 2 cores).
+NumPy's ufunc loops and BLAS calls (through ndarray.dot) release the GIL, so parts of one
+large op run truly in parallel on several threads (PyTorch does the same with OpenMP):
+elementwise ufuncs and full sums by chunks, products by rows or columns (`dot`),
+convolutions and max-pooling by samples (`split_samples`). The calling thread runs the
+first part itself. Small ops stay on the calling thread: a sleeping worker starts its part
+30-50 us after the hand-off, so only ops of at least MIN_SIZE elements (DOT_MIN
+multiply-adds, SPLIT_BYTES of columns) are split (exp on 4M float32: 1.50 -> 0.81 ms on 2
+cores). BLAS itself is made single-threaded (see `active`).
 
-`ember.set_num_threads(n)` sets the thread count here (and BLAS's); 1 turns this off.
+`ember.set_num_threads(n)` sets the thread count; 1 turns splitting off.
 """
 import os
 import threading
@@ -13,7 +17,7 @@ import threading
 from ember._backend import xp
 
 MIN_SIZE = 1 << 18  # elements; below this the hand-off costs more than it saves
-_BLOCK = 1 << 16  # elements a step within a chunk: a temporary this size stays in cache
+_ALIGN = 1 << 16  # elementwise chunks start on multiples of this many elements
 _SUM_COLUMNS = 2048  # partial sums a chunk keeps (see _chunk_sum)
 
 
@@ -204,23 +208,19 @@ def ufunc(fn, a, b=None):
     """fn(a) or fn(a, b) for a NumPy ufunc, chunks of it on each thread writing into one
     output (callers check `splittable` first)."""
     flat_a = a.reshape(-1)
-    flat_b = b.reshape(-1) if getattr(b, "shape", ()) != () else b
-    size = flat_a.size
-    head = fn(flat_a[:_BLOCK]) if b is None else fn(flat_a[:_BLOCK], flat_b[:_BLOCK]
-                                                     if flat_b is not b else b)
-    out = xp.empty(size, head.dtype)  # the first block also tells the result's dtype
-    out[:_BLOCK] = head
+    whole_b = getattr(b, "shape", ()) != ()  # else a scalar or 0-d operand, used as is
+    flat_b = b.reshape(-1) if whole_b else b
+    # the result's dtype, from one element: NumPy's own rules, scalars included
+    probe = fn(flat_a[:1]) if b is None else fn(flat_a[:1], flat_b[:1] if whole_b else b)
+    out = xp.empty(flat_a.size, probe.dtype)
 
     def task(lo, hi):
-        lo = max(lo, _BLOCK)
-        if lo >= hi:
-            return
         if b is None:
             fn(flat_a[lo:hi], out=out[lo:hi])
         else:
-            fn(flat_a[lo:hi], flat_b[lo:hi] if flat_b is not b else b, out=out[lo:hi])
+            fn(flat_a[lo:hi], flat_b[lo:hi] if whole_b else b, out=out[lo:hi])
 
-    _run(task, _splits(size, _ELEMENT_S, _BLOCK))
+    _run(task, _splits(flat_a.size, _ELEMENT_S, _ALIGN))
     return out.reshape(a.shape)
 
 

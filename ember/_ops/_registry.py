@@ -4,7 +4,8 @@ Each family module lists its public functions in `__all__`; they become `ember.<
 """
 import importlib
 
-FAMILIES = ["indexing", "scatter_gather", "sorting", "nn_ops", "pooling", "conv", "special_fns"]
+FAMILIES = ["filling", "indexing", "scatter_gather", "sorting", "nn_ops", "pooling", "conv",
+            "special_fns", "numeric"]
 
 
 def load_families():

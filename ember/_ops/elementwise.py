@@ -154,43 +154,37 @@ class FloorDivide(Op):
         return _sum_to(g * 0, _tshape(a)), _sum_to(g * 0, _tshape(b))
 
 
-class Remainder(Op):
+class _Modulo(Op):
+    """a - q(a, b) * b for an integer-valued quotient q: grad_a = g, grad_b = -g * q."""
+
     def forward(ctx, a, b):
         if _is_int_array(a, b) and _has_zero(b):
             raise RuntimeError("ZeroDivisionError")
         ctx.save_for_backward(a, b)
-        return xp.remainder(a, b)
+        return ctx.ufunc(a, b)
 
     def backward(ctx, g):
         a, b = ctx.saved
         n = ctx.needs_input_grad
         ga = unbroadcast(g, _shape(a)) if n[0] else None
-        gb = unbroadcast(-g * xp.floor_divide(a, b), _shape(b)) if n[1] else None
+        gb = unbroadcast(-g * ctx.quotient(a, b), _shape(b)) if n[1] else None
         return ga, gb
 
     def tbackward(ctx, g):
         a, b = ctx.inputs
-        return _sum_to(g, _tshape(a)), _sum_to(-g * floor_divide(a, b), _tshape(b))
+        return _sum_to(g, _tshape(a)), _sum_to(-g * ctx.tensor_quotient(a, b), _tshape(b))
 
 
-class Fmod(Op):
-    def forward(ctx, a, b):
-        if _is_int_array(a, b) and _has_zero(b):
-            raise RuntimeError("ZeroDivisionError")
-        ctx.save_for_backward(a, b)
-        return xp.fmod(a, b)
+class Remainder(_Modulo):  # Python's %: the quotient rounds down
+    ufunc = xp.remainder
+    quotient = xp.floor_divide
+    tensor_quotient = staticmethod(lambda a, b: floor_divide(a, b))
 
-    def backward(ctx, g):
-        a, b = ctx.saved
-        n = ctx.needs_input_grad
-        ga = unbroadcast(g, _shape(a)) if n[0] else None
-        gb = unbroadcast(-g * xp.trunc(a / b), _shape(b)) if n[1] else None
-        return ga, gb
 
-    def tbackward(ctx, g):
-        a, b = ctx.inputs
-        return _sum_to(g, _tshape(a)), _sum_to(-g * div(a, b, rounding_mode="trunc"),
-                                               _tshape(b))
+class Fmod(_Modulo):  # C's fmod: the quotient rounds toward zero
+    ufunc = xp.fmod
+    quotient = staticmethod(lambda a, b: xp.trunc(a / b))
+    tensor_quotient = staticmethod(lambda a, b: div(a, b, rounding_mode="trunc"))
 
 
 def _is_int_array(a, b):

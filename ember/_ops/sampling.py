@@ -6,7 +6,6 @@ import math
 from ember import _dtype, _random
 from ember._ops._helpers import Tensor, _wrap, bind, xp
 from ember._ops.creation import (
-    _check_inplace_leaf,
     _dtype_or_default,
     _finish,
     _np_dtype,
@@ -15,6 +14,7 @@ from ember._ops.creation import (
     _size_args,
     _size_kw,
 )
+from ember._ops.filling import _check_inplace_leaf
 
 _NATIVE = {}  # ember float dtypes NumPy's Generator samples directly (float32/float64)
 

@@ -166,6 +166,26 @@ def _erf(x):
     return erf_array(x)
 
 
+def _special():
+    from ember._ops import special
+
+    return special
+
+
+def _lgamma(x):
+    return _special().lgamma_array(x)
+
+
+def _digamma(x):
+    return _special().digamma_array(x)
+
+
+def _erfc(x):
+    from ember._ops.special import erfc_array
+
+    return erfc_array(x)
+
+
 def _erfinv(x):
     from ember._ops.special import erfinv_array
 
@@ -209,6 +229,11 @@ _UNARY = {
                 lambda g, x: g * x.sigmoid() * (1 - x.sigmoid()), "y", "f"),
     "erf": (_erf, lambda g, x, y: g * (2 / math.sqrt(math.pi)) * xp.exp(-x * x),
             lambda g, x: g * (2 / math.sqrt(math.pi)) * (-x * x).exp(), "x", "f"),
+    "erfc": (_erfc, lambda g, x, y: g * (-2 / math.sqrt(math.pi)) * xp.exp(-x * x),
+             lambda g, x: g * (-2 / math.sqrt(math.pi)) * (-x * x).exp(), "x", "f"),
+    "lgamma": (_lgamma, lambda g, x, y: g * _special().digamma_array(x),
+               lambda g, x: g * x.digamma(), "x", "f"),
+    "digamma": (_digamma, lambda g, x, y: g * _special().trigamma_array(x), None, "x", "f"),
     "erfinv": (_erfinv, lambda g, x, y: g * (math.sqrt(math.pi) / 2) * xp.exp(y * y),
                lambda g, x: g * (math.sqrt(math.pi) / 2) * (x.erfinv() ** 2).exp(), "y", "f"),
     "reciprocal": (lambda x: 1 / x, lambda g, x, y: -g * y * y, lambda g, x: -g / (x * x), "y",

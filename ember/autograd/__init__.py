@@ -1,4 +1,5 @@
 """ember.autograd: the engine, user-defined Functions, grad modes and gradcheck."""
+from ember.autograd.anomaly_mode import detect_anomaly, set_detect_anomaly
 from ember.autograd.engine import backward, grad
 from ember.autograd.function import Function
 from ember.autograd.grad_mode import (
@@ -11,8 +12,9 @@ from ember.autograd.grad_mode import (
 from ember.autograd.gradcheck import gradcheck, gradgradcheck
 from ember.autograd.variable import Variable
 
-__all__ = ["backward", "grad", "Function", "Variable", "no_grad", "enable_grad",
-           "set_grad_enabled", "inference_mode", "is_grad_enabled", "gradcheck", "gradgradcheck"]
+__all__ = ["backward", "grad", "detect_anomaly", "set_detect_anomaly", "Function", "Variable",
+           "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
+           "gradcheck", "gradgradcheck"]
 
 
 def __getattr__(name):

@@ -52,6 +52,9 @@ UNARY = [
     ("atanh", lambda m, x: m.atanh(x), (-0.9, 0.9), True),
     ("sigmoid", lambda m, x: m.sigmoid(x), (-5, 5), True),
     ("erf", lambda m, x: m.erf(x), (-3, 3), True),
+    ("erfc", lambda m, x: m.erfc(x), (-3, 3), True),
+    ("lgamma", lambda m, x: m.lgamma(x), (0.1, 6), True),
+    ("digamma", lambda m, x: m.digamma(x), (0.2, 6), True),
     ("erfinv", lambda m, x: m.erfinv(x), (-0.95, 0.95), True),
     ("reciprocal", lambda m, x: m.reciprocal(x), (0.2, 3), True),
     ("neg", lambda m, x: m.neg(x), (-3, 3), True),
@@ -463,6 +466,30 @@ def test_erf_erfinv_precision():
         want = torch.erfinv(torch.tensor(y)).numpy()
         np.testing.assert_allclose(got, want, rtol=tol * 20, atol=tol)
     assert math.isnan(ember.erfinv(ember.tensor([1.5])).item())
+
+
+@requires_torch
+def test_gamma_family_matches_torch_everywhere():
+    """lgamma/digamma across poles, reflection, the Lanczos range and huge arguments."""
+    x = np.concatenate([np.linspace(-7.9, 12, 3001), [0.0, -0.0, -1, -2, -3.5, 1e-8, 0.5,
+                                                        171.6, 1e10, 1e300, np.inf, -np.inf,
+                                                        np.nan]])
+    for dt, tol in ((np.float64, 1e-12), (np.float32, 5e-6)):
+        for name in ("lgamma", "digamma"):
+            got = getattr(ember, name)(ember.tensor(x.astype(dt))).numpy()
+            want = getattr(torch, name)(torch.tensor(x.astype(dt))).numpy()
+            np.testing.assert_allclose(got, want, rtol=tol, atol=tol, equal_nan=True,
+                                       err_msg=f"{name} {dt.__name__}")
+    assert ember.lgamma(ember.tensor([1, 2, 3])).dtype == ember.float32
+
+
+@requires_torch
+def test_erfc_keeps_relative_precision_in_the_tail():
+    x = np.concatenate([np.linspace(-6, 9, 1501), [2.0, -2.0, 26.0]])
+    for dt, tol in ((np.float64, 5e-13), (np.float32, 2e-6)):
+        got = ember.erfc(ember.tensor(x.astype(dt))).numpy()
+        want = torch.erfc(torch.tensor(x.astype(dt))).numpy()
+        np.testing.assert_allclose(got, want, rtol=tol, atol=1e-300)
 
 
 def test_no_numpy_warnings_on_domain_edges():

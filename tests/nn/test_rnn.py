@@ -197,3 +197,98 @@ def test_recurrent_node_gradcheck_packed(mode, gates, reverse):
     arrays = [RNG.standard_normal(s) * 0.7 for s in
               [(4, 3, 2), (3, 2), (3, 2), (gates * 2, 2), (gates * 2, 2)]]
     check_grad(fn, *arrays)
+
+
+# -- LSTM with projections (proj_size) ---------------------------------------------------------
+PROJ_CASES = [
+    ({}, (5, 2, 3), False),
+    ({"num_layers": 2, "bidirectional": True, "batch_first": True}, (2, 5, 3), True),
+    ({"num_layers": 2, "bias": False}, (4, 3), True),  # unbatched
+    ({"bidirectional": True, "bias": False}, (3, 2, 3), True),
+]
+
+
+@requires_torch
+@pytest.mark.filterwarnings("ignore:LSTM with projections is not supported with oneDNN")
+@pytest.mark.parametrize("kw,shape,with_h0", PROJ_CASES)
+def test_lstm_proj_size_parity(kw, shape, with_h0):
+    import torch
+
+    e, t = nn.LSTM(3, 5, proj_size=2, **kw), torch.nn.LSTM(3, 5, proj_size=2, **kw)
+    assert repr(e) == repr(t)
+    assert [(n, tuple(p.shape)) for n, p in e.named_parameters()] == \
+        [(n, tuple(p.shape)) for n, p in t.named_parameters()]
+    arrays = [_r(*shape)]
+    if with_h0:
+        layers = kw.get("num_layers", 1) * (2 if kw.get("bidirectional") else 1)
+        batch = () if len(shape) == 2 else (shape[0] if kw.get("batch_first") else shape[1],)
+        arrays += [_r(layers, *batch, 2), _r(layers, *batch, 5)]  # h0 projected, c0 not
+
+        def call(m, x, h, c):
+            return m(x, (h, c))
+    else:
+        def call(m, x):
+            return m(x)
+    out = module_parity(e, t, *arrays, call=call)
+    dirs = 2 if kw.get("bidirectional") else 1
+    assert out[0].shape[-1] == 2 * dirs and out[1].shape[-1] == 2 and out[2].shape[-1] == 5
+
+
+@requires_torch
+@pytest.mark.filterwarnings("ignore:LSTM with projections is not supported with oneDNN")
+def test_lstm_proj_size_packed_parity():
+    import torch
+    from torch.nn.utils.rnn import pack_padded_sequence as tpack
+    from torch.nn.utils.rnn import pad_packed_sequence as tpad
+
+    from ember.nn.utils.rnn import pack_padded_sequence as epack
+    from ember.nn.utils.rnn import pad_packed_sequence as epad
+
+    kw = {"num_layers": 2, "bidirectional": True, "proj_size": 3}
+    e, t = nn.LSTM(3, 4, **kw), torch.nn.LSTM(3, 4, **kw)
+    lens = [3, 5, 2, 4]
+
+    def call(m, x, h, c):
+        lib = ember if m is e else torch
+        pack, pad = (epack, epad) if m is e else (tpack, tpad)
+        out, (hn, cn) = m(pack(x, lib.tensor(lens), enforce_sorted=False), (h, c))
+        return pad(out)[0], hn, cn
+
+    module_parity(e, t, _r(5, 4, 3), _r(4, 4, 3), _r(4, 4, 4), call=call)
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("packed", [False, True])
+def test_recurrent_node_gradcheck_projection(reverse, packed):
+    sizes = np.array([3, 3, 2, 1]) if packed else None
+
+    def fn(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr):
+        return _run_layer("LSTM", x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse,
+                          batch_sizes=sizes, w_hr=w_hr)
+
+    h, p = 3, 2
+    arrays = [RNG.standard_normal(s) * 0.7 for s in
+              [(4, 3, 2), (3, p), (3, h), (4 * h, 2), (4 * h, p), (4 * h,), (4 * h,), (p, h)]]
+    check_grad(fn, *arrays)
+
+
+def test_lstm_proj_size_errors_and_state_dict():
+    with pytest.raises(ValueError, match="proj_size has to be smaller than hidden_size"):
+        nn.LSTM(3, 4, proj_size=4)
+    with pytest.raises(ValueError, match="proj_size should be a positive integer or zero"):
+        nn.LSTM(3, 4, proj_size=-1)
+    m = nn.LSTM(3, 4, proj_size=2)
+    with pytest.raises(RuntimeError, match="Expected hidden size"):
+        m(ember.randn(2, 1, 3), (ember.zeros(1, 1, 4), ember.zeros(1, 1, 4)))
+    assert [len(w) for w in m.all_weights] == [5]
+    assert tuple(m.weight_hr_l0.shape) == (2, 4)
+    m2 = nn.LSTM(3, 4, proj_size=2)
+    m2.load_state_dict(m.state_dict())
+    x = ember.randn(4, 1, 3)
+    np.testing.assert_array_equal(m(x)[0].detach().numpy(), m2(x)[0].detach().numpy())
+
+
+@pytest.mark.parametrize("cls", [ember.nn.RNN, ember.nn.GRU])
+def test_proj_size_only_for_lstm(cls):
+    with pytest.raises(ValueError, match="only supported for LSTM, not RNN or GRU"):
+        cls(4, 8, proj_size=2)

@@ -61,6 +61,14 @@ MHA_CASES = [
     ({"bias": False}, {"need_weights": False}, [(5, 8)] * 3),  # unbatched
     ({}, {"masks": True}, [(5, 3, 8), (4, 3, 8), (4, 3, 8)]),
     ({}, {"masks": "float"}, [(5, 3, 8), (4, 3, 8), (4, 3, 8)]),
+    ({"add_bias_kv": True}, {}, [(5, 3, 8), (4, 3, 8), (4, 3, 8)]),
+    ({"add_zero_attn": True}, {"average_attn_weights": False}, [(5, 3, 8), (4, 3, 8), (4, 3, 8)]),
+    ({"add_bias_kv": True, "add_zero_attn": True}, {"masks": True}, [(5, 3, 8), (4, 3, 8),
+                                                                      (4, 3, 8)]),
+    ({"add_bias_kv": True, "add_zero_attn": True, "batch_first": True}, {"masks": "float"},
+     [(3, 5, 8), (3, 4, 8), (3, 4, 8)]),
+    ({"add_bias_kv": True, "kdim": 3, "vdim": 5}, {}, [(5, 3, 8), (4, 3, 3), (4, 3, 5)]),
+    ({"add_zero_attn": True, "bias": False}, {}, [(5, 8), (4, 8), (4, 8)]),  # unbatched
 ]
 
 

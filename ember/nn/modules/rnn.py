@@ -5,7 +5,7 @@ projection of all steps is one matmul up front), backward runs backpropagation t
 in a reverse loop. The graph stays a few nodes deep however long the sequence, and the
 per-step cost is a handful of NumPy calls. Gate order follows PyTorch: i, f, g, o for LSTM and
 r, z, n for GRU; parameter names weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0,
-*_reverse.
+(weight_hr_l0 for an LSTM with proj_size > 0), *_reverse.
 """
 import math
 
@@ -32,12 +32,13 @@ class RecurrentLayer(Op):
     """One direction of one recurrent layer over a whole (T, B, I) sequence.
 
     Output: (T, B, H) hidden states in time order; for LSTM one more row holding the final
-    cell state c_T.
+    cell state c_T. An LSTM with projections (w_hr of shape (P, H): h_t = w_hr (o * tanh c))
+    returns the (T, B, P) states and the (B, H) c_T flattened into one vector.
     """
 
     _bw_name = "RecurrentBackward0"
 
-    def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, mode="LSTM", reverse=False,
+    def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr=None, mode="LSTM", reverse=False,
                 batch_sizes=None):
         if reverse:
             x = x[::-1]
@@ -49,20 +50,23 @@ class RecurrentLayer(Op):
             sizes = batch_sizes[::-1] if reverse else batch_sizes
             act = [int(n) if n < b else None for n in sizes]
         ctx.act = act
-        h = w_hh.shape[1]
+        p = w_hh.shape[1]  # size of the recurrent state h (proj_size with projections)
+        h = w_hh.shape[0] // 4 if mode == "LSTM" else p  # size of the gates and the cell
         # (T, B, G*H): the input projection of every step at once, as one 2-D matmul
         xw = (x.reshape(t_len * b, -1) @ w_ih.T).reshape(t_len, b, -1)
         if b_ih is not None:
             xw += b_ih
         if b_hh is not None and mode != "GRU":
             xw += b_hh
-        hs = xp.empty((t_len + 1, b, h), dtype=x.dtype)
+        hs = xp.empty((t_len + 1, b, p), dtype=x.dtype)
         hs[0] = h0
         w_hh_t = w_hh.T
         if mode == "LSTM":
             cs = xp.empty((t_len + 1, b, h), dtype=x.dtype)
             tcs = xp.empty((t_len, b, h), dtype=x.dtype)  # tanh(c_t), reused by backward
             cs[0] = c0
+            ms = None if w_hr is None else xp.empty((t_len, b, h), dtype=x.dtype)
+            w_hr_t = None if w_hr is None else w_hr.T
             for t in range(t_len):
                 gates = xw[t]
                 gates += hs[t] @ w_hh_t
@@ -73,11 +77,19 @@ class RecurrentLayer(Op):
                 xp.multiply(gates[:, h:2 * h], cs[t], out=c)
                 c += gates[:, :h] * gates[:, 2 * h:3 * h]
                 xp.tanh(c, out=tcs[t])
-                xp.multiply(gates[:, 3 * h:], tcs[t], out=hs[t + 1])
+                if ms is None:
+                    xp.multiply(gates[:, 3 * h:], tcs[t], out=hs[t + 1])
+                else:  # projection: h_t = (o * tanh(c_t)) w_hr^T
+                    xp.multiply(gates[:, 3 * h:], tcs[t], out=ms[t])
+                    xp.matmul(ms[t], w_hr_t, out=hs[t + 1])
                 if act[t] is not None:
                     hs[t + 1, act[t]:] = hs[t, act[t]:]
                     c[act[t]:] = cs[t, act[t]:]
-            ctx.save_for_backward(x, hs, (cs, tcs), xw, w_ih, w_hh)
+            ctx.save_for_backward(x, hs, (cs, tcs, ms, w_hr), xw, w_ih, w_hh)
+            if ms is not None:
+                ctx.args = (mode, reverse)
+                seq = hs[1:][::-1] if reverse else hs[1:]
+                return xp.concatenate([seq.ravel(), cs[-1].ravel()])
             out = xp.concatenate([hs[1:], cs[-1:]])
         elif mode == "GRU":
             ghn = xp.empty((t_len, b, h), dtype=x.dtype)
@@ -122,14 +134,23 @@ class RecurrentLayer(Op):
         x, hs, aux, xw, w_ih, w_hh = ctx.saved
         mode, reverse = ctx.args
         t_len, b = x.shape[:2]
-        h = w_hh.shape[1]
+        p = w_hh.shape[1]
+        h = w_hh.shape[0] // 4 if mode == "LSTM" else p
+        w_hr = ms = None
+        if mode == "LSTM":
+            cs, tcs, ms, w_hr = aux
+        if ms is not None:  # projected LSTM: the output is flat (states, then c_T)
+            n_seq = t_len * b * p
+            dc = g[n_seq:].reshape(b, h).copy()
+            g = g[:n_seq].reshape(t_len, b, p)
+            dhs = xp.empty((t_len, b, p), dtype=g.dtype)  # d h_t, for w_hr's gradient
+        elif mode == "LSTM":
+            dc = g[t_len].copy()
         gout = g[:t_len][::-1] if reverse else g[:t_len]
-        dh = xp.zeros((b, h), dtype=g.dtype)
+        dh = xp.zeros((b, p), dtype=g.dtype)
         need = ctx.needs_input_grad
         act = ctx.act
         if mode == "LSTM":
-            cs, tcs = aux
-            dc = g[t_len].copy()
             dgates = xp.empty_like(xw)
             # activation derivatives of every step at once: s(1-s) for i, f, o; 1-g^2 for g
             slope = xw * (1 - xw)
@@ -142,9 +163,16 @@ class RecurrentLayer(Op):
                 if a is not None:  # ended rows: state passes through untouched
                     keep_h, keep_c = dh[a:].copy(), dc[a:].copy()
                 gt = xw[t]
-                dc += dh * o_dtc[t]
+                dm = dh
+                if ms is not None:
+                    dm = dhs[t]
+                    dm[...] = dh
+                    if a is not None:
+                        dm[a:] = 0
+                    dm = dm @ w_hr
+                dc += dm * o_dtc[t]
                 d = dgates[t]
-                xp.multiply(dh, tcs[t], out=d[:, 3 * h:])
+                xp.multiply(dm, tcs[t], out=d[:, 3 * h:])
                 xp.multiply(dc, gt[:, 2 * h:3 * h], out=d[:, :h])
                 xp.multiply(dc, cs[t], out=d[:, h:2 * h])
                 xp.multiply(dc, gt[:, :h], out=d[:, 2 * h:3 * h])
@@ -207,7 +235,7 @@ class RecurrentLayer(Op):
                     dh[a:] += keep_h
             dgh = dgates
             dc0 = None
-        gx = gw_ih = gw_hh = gb_ih = gb_hh = None
+        gx = gw_ih = gw_hh = gb_ih = gb_hh = gw_hr = None
         flat = dgates.reshape(t_len * b, -1)
         if need[0]:
             gx = (flat @ w_ih).reshape(t_len, b, -1)
@@ -216,23 +244,34 @@ class RecurrentLayer(Op):
         if need[3]:
             gw_ih = flat.T @ x.reshape(t_len * b, -1)
         if need[4]:
-            gw_hh = dgh.reshape(t_len * b, -1).T @ hs[:-1].reshape(t_len * b, h)
+            gw_hh = dgh.reshape(t_len * b, -1).T @ hs[:-1].reshape(t_len * b, p)
         if need[5]:
             gb_ih = flat.sum(axis=0)
         if need[6]:
             gb_hh = dgh.reshape(t_len * b, -1).sum(axis=0)
+        if ms is not None and need[7]:
+            gw_hr = dhs.reshape(t_len * b, p).T @ ms.reshape(t_len * b, h)
         return gx, (dh if need[1] else None), (dc0 if need[2] else None), gw_ih, gw_hh, \
-            gb_ih, gb_hh
+            gb_ih, gb_hh, gw_hr
 
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 
-def _run_layer(mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, batch_sizes=None):
-    """(T, B, I) -> outputs (T, B, H), final h (B, H), final c (B, H) or None."""
+def _run_layer(mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, batch_sizes=None,
+               w_hr=None):
+    """(T, B, I) -> outputs (T, B, H), final h (B, H), final c (B, H) or None (H is the
+    projection size P for the outputs and h of an LSTM with projections)."""
     t_len = x.shape[0]
-    y = RecurrentLayer.apply(x, h0, c0, w_ih, w_hh, b_ih, b_hh, mode=mode, reverse=reverse,
-                             batch_sizes=batch_sizes)
+    y = RecurrentLayer.apply(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, mode=mode,
+                             reverse=reverse, batch_sizes=batch_sizes)
+    if w_hr is not None:
+        b, (p, h) = x.shape[1], w_hr.shape
+        n_seq = t_len * b * p
+        out = Narrow.apply(y, axis=0, start=0, stop=n_seq).reshape(t_len, b, p)
+        h_n = Narrow.apply(out, axis=0, start=0 if reverse else t_len - 1, keepdim=False)
+        c_n = Narrow.apply(y, axis=0, start=n_seq, stop=n_seq + b * h).reshape(b, h)
+        return out, h_n, c_n
     out = Narrow.apply(y, axis=0, start=0, stop=t_len) if mode == "LSTM" else y
     h_n = Narrow.apply(y, axis=0, start=0 if reverse else t_len - 1, keepdim=False)
     c_n = Narrow.apply(y, axis=0, start=t_len, keepdim=False) if mode == "LSTM" else None
@@ -256,8 +295,11 @@ class RNNBase(Module):
                 f"{type(hidden_size).__name__}")
         if num_layers <= 0:
             raise ValueError("num_layers must be greater than zero")
-        if proj_size:
-            raise NotImplementedError("proj_size is not supported by ember's LSTM")
+        if proj_size < 0:
+            raise ValueError("proj_size should be a positive integer or zero to disable "
+                             "projections")
+        if proj_size >= hidden_size:
+            raise ValueError("proj_size has to be smaller than hidden_size")
         self.mode = mode
         self.input_size = input_size
         self.hidden_size = hidden_size
@@ -272,11 +314,14 @@ class RNNBase(Module):
         self._flat_weights_names = []
         for layer in range(num_layers):
             for d in range(dirs):
-                isz = input_size if layer == 0 else hidden_size * dirs
+                real_hidden = proj_size if proj_size > 0 else hidden_size
+                isz = input_size if layer == 0 else real_hidden * dirs
                 sfx = f"_l{layer}" + ("_reverse" if d == 1 else "")
-                shapes = [("weight_ih", (gate, isz)), ("weight_hh", (gate, hidden_size))]
+                shapes = [("weight_ih", (gate, isz)), ("weight_hh", (gate, real_hidden))]
                 if bias:
                     shapes += [("bias_ih", (gate,)), ("bias_hh", (gate,))]
+                if proj_size > 0:
+                    shapes.append(("weight_hr", (proj_size, hidden_size)))
                 for name, shape in shapes:
                     setattr(self, name + sfx, Parameter(empty(shape, dtype=dtype,
                                                               device=device)))
@@ -294,7 +339,7 @@ class RNNBase(Module):
 
     @property
     def all_weights(self):
-        per = 4 if self.bias else 2
+        per = (4 if self.bias else 2) + (self.proj_size > 0)
         w = self._flat_weights
         return [w[i:i + per] for i in range(0, len(w), per)]
 
@@ -316,6 +361,11 @@ class RNNBase(Module):
         if self.bidirectional is not False:
             s += f", bidirectional={self.bidirectional}"
         return s
+
+    def _hidden_shapes(self, b):
+        """Expected shapes of h0 and c0 for a batch of b (h0 holds projected states)."""
+        n = self.num_layers * (2 if self.bidirectional else 1)
+        return (n, b, self.proj_size or self.hidden_size), (n, b, self.hidden_size)
 
     def _check_hidden(self, hx, expected, what="hidden"):
         if tuple(hx.shape) != expected:
@@ -343,17 +393,16 @@ class RNNBase(Module):
         if input.shape[-1] != self.input_size:
             raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected "
                                f"{self.input_size}, got {input.shape[-1]}")
-        dirs = 2 if self.bidirectional else 1
         b = input.shape[1]
-        expected = (self.num_layers * dirs, b, self.hidden_size)
+        expected, expected_c = self._hidden_shapes(b)
         dt = input.dtype
         if hx is None:
             h0 = zeros(expected, dtype=dt)
-            c0 = zeros(expected, dtype=dt) if is_lstm else None
+            c0 = zeros(expected_c, dtype=dt) if is_lstm else None
         elif is_lstm:
             h0, c0 = hx
             self._check_hidden(h0, expected)
-            self._check_hidden(c0, expected, "cell")
+            self._check_hidden(c0, expected_c, "cell")
         else:
             h0, c0 = hx, None
             self._check_hidden(h0, expected)
@@ -381,14 +430,15 @@ class RNNBase(Module):
             raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected "
                                f"{self.input_size}, got {x.shape[-1]}")
         is_lstm = self.mode == "LSTM"
-        dirs = 2 if self.bidirectional else 1
-        expected = (self.num_layers * dirs, b, self.hidden_size)
+        expected, expected_c = self._hidden_shapes(b)
         if hx is None:
             h0 = zeros(expected, dtype=x.dtype)
-            c0 = zeros(expected, dtype=x.dtype) if is_lstm else None
+            c0 = zeros(expected_c, dtype=x.dtype) if is_lstm else None
         else:
             h0, c0 = hx if is_lstm else (hx, None)
             self._check_hidden(h0, expected)
+            if is_lstm:
+                self._check_hidden(c0, expected_c, "cell")
             if packed.sorted_indices is not None:  # hx is in the caller's batch order
                 h0 = index_select(h0, 1, packed.sorted_indices)
                 c0 = index_select(c0, 1, packed.sorted_indices) if is_lstm else None
@@ -404,7 +454,8 @@ class RNNBase(Module):
         is_lstm = self.mode == "LSTM"
         dirs = 2 if self.bidirectional else 1
         weights = self._flat_weights
-        per = 4 if self.bias else 2
+        proj = self.proj_size > 0
+        per = (4 if self.bias else 2) + proj
         layer_in = input
         h_n, c_n = [], []
         for layer in range(self.num_layers):
@@ -412,12 +463,13 @@ class RNNBase(Module):
             for d in range(dirs):
                 k = layer * dirs + d
                 w = weights[k * per:(k + 1) * per]
+                w_hr = w.pop() if proj else None
                 if not self.bias:
                     w = w + [None, None]
                 hk = Narrow.apply(h0, axis=0, start=k, keepdim=False)
                 ck = Narrow.apply(c0, axis=0, start=k, keepdim=False) if is_lstm else None
                 out, hn, cn = _run_layer(self.mode, layer_in, hk, ck, *w, reverse=d == 1,
-                                         batch_sizes=batch_sizes)
+                                         batch_sizes=batch_sizes, w_hr=w_hr)
                 outs.append(out)
                 h_n.append(hn)
                 c_n.append(cn)
@@ -427,6 +479,11 @@ class RNNBase(Module):
         h_n = Stack.apply(*h_n, axis=0)
         c_n = Stack.apply(*c_n, axis=0) if is_lstm else None
         return layer_in, h_n, c_n
+
+
+def _no_projection(proj_size):
+    if proj_size:
+        raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
 
 
 class RNN(RNNBase):
@@ -445,7 +502,8 @@ class RNN(RNNBase):
 
     def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
                  batch_first=False, dropout=0.0, bidirectional=False, device=None,
-                 dtype=None):
+                 dtype=None, proj_size=0):
+        _no_projection(proj_size)
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or "
                              "'relu'.")
@@ -457,6 +515,11 @@ class RNN(RNNBase):
 
 class LSTM(RNNBase):
     """Long short-term memory; returns output, (h_n, c_n). Gate order i, f, g, o.
+
+    With `proj_size > 0` (smaller than hidden_size) each hidden state is projected,
+    h_t = W_hr (o_t * tanh(c_t)): outputs and h_n have proj_size features (times the number
+    of directions for outputs), c_n keeps hidden_size, and each layer gains `weight_hr_l{k}`
+    of shape (proj_size, hidden_size).
 
     Example::
 
@@ -484,7 +547,8 @@ class GRU(RNNBase):
     """
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
-                 dropout=0.0, bidirectional=False, device=None, dtype=None):
+                 dropout=0.0, bidirectional=False, device=None, dtype=None, proj_size=0):
+        _no_projection(proj_size)
         super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first,
                          dropout, bidirectional, device=device, dtype=dtype)
 

@@ -119,9 +119,6 @@ class MultiheadAttention(Module):
 
     def forward(self, query, key, value, key_padding_mask=None, need_weights=True,
                 attn_mask=None, average_attn_weights=True, is_causal=False):
-        if self.bias_k is not None or self.add_zero_attn:
-            raise NotImplementedError("add_bias_kv / add_zero_attn are not supported by ember's "
-                                      "MultiheadAttention")
         if is_causal and attn_mask is None:
             raise RuntimeError("Need attn_mask if specifying the is_causal hint. You may use "
                                "the Transformer module method `generate_square_subsequent_mask` "
@@ -146,12 +143,26 @@ class MultiheadAttention(Module):
         q = nn_ops.linear(query, wq, bq)
         k = nn_ops.linear(key, wk, bk)
         v = nn_ops.linear(value, wv, bv)
-        # (L, N, E) -> (N, H, L, hd)
-        q = q.reshape(tgt_len, bsz, h, hd).permute(1, 2, 0, 3)
-        k = k.reshape(src_len, bsz, h, hd).permute(1, 2, 0, 3)
-        v = v.reshape(src_len, bsz, h, hd).permute(1, 2, 0, 3)
         mask = self._merge_masks(attn_mask, key_padding_mask, bsz, tgt_len, src_len,
                                  query._data.dtype)
+        extra = 0  # keys/values appended to every sequence (always attendable)
+        if self.bias_k is not None:
+            k = FS.Cat.apply(k, self.bias_k.expand(1, bsz, e), axis=0)
+            v = FS.Cat.apply(v, self.bias_v.expand(1, bsz, e), axis=0)
+            extra += 1
+        s_len = src_len + extra
+        # (L, N, E) -> (N, H, L, hd)
+        q = q.reshape(tgt_len, bsz, h, hd).permute(1, 2, 0, 3)
+        k = k.reshape(s_len, bsz, h, hd).permute(1, 2, 0, 3)
+        v = v.reshape(s_len, bsz, h, hd).permute(1, 2, 0, 3)
+        if self.add_zero_attn:
+            zero = _wrap(xp.zeros((bsz, h, 1, hd), dtype=k._data.dtype))
+            k = FS.Cat.apply(k, zero, axis=2)
+            v = FS.Cat.apply(v, zero, axis=2)
+            extra += 1
+        if extra and mask is not None:
+            pad = _wrap(xp.zeros(tuple(mask.shape[:-1]) + (extra,), dtype=mask._data.dtype))
+            mask = FS.Cat.apply(mask, pad, axis=mask.ndim - 1)
         p = self.dropout if self.training else 0.0
         y = FS._attention(q, k, v, mask, p, False, None, need_weights)
         weights = None

@@ -1,7 +1,9 @@
-"""nn.utils: gradient clipping, parameter/vector conversion, rnn packing helpers."""
+"""nn.utils: gradient clipping, parameter/vector conversion, rnn packing helpers,
+parametrize / parametrizations."""
 import importlib as _importlib
 
-for _name in ("clip_grad", "convert_parameters", "rnn", "weight_norm", "spectral_norm"):
+for _name in ("clip_grad", "convert_parameters", "rnn", "weight_norm", "spectral_norm",
+              "parametrize", "parametrizations"):
     _full = "ember.nn.utils." + _name
     try:
         _mod = _importlib.import_module(_full)
@@ -9,8 +11,8 @@ for _name in ("clip_grad", "convert_parameters", "rnn", "weight_norm", "spectral
         if _e.name != _full:
             raise
         continue
-    if _name == "rnn":
-        rnn = _mod
+    if _name in ("rnn", "parametrize", "parametrizations"):
+        globals()[_name] = _mod  # kept as submodules, as in torch.nn.utils
         continue
     for _n in _mod.__all__:
         globals()[_n] = getattr(_mod, _n)

@@ -1,0 +1,32 @@
+"""ember.special: PyTorch's torch.special names for the special functions ember has.
+
+Functions torch.special has and ember lacks (Bessel functions, polygamma, zeta, …) are
+absent, so `hasattr(torch.special, name)` tells the truth.
+"""
+import ember as _ember
+
+expit = _ember.sigmoid
+logit = _ember.logit
+erf = _ember.erf
+erfc = _ember.erfc
+erfinv = _ember.erfinv
+exp2 = _ember.exp2
+expm1 = _ember.expm1
+log1p = _ember.log1p
+xlogy = _ember.xlogy
+round = _ember.round  # noqa: A001 - PyTorch's name
+logsumexp = _ember.logsumexp
+gammaln = _ember.lgamma
+digamma = psi = _ember.digamma
+
+
+def softmax(input, dim, *, dtype=None):
+    return _ember.softmax(input, dim, dtype=dtype)
+
+
+def log_softmax(input, dim, *, dtype=None):
+    return _ember.log_softmax(input, dim, dtype=dtype)
+
+
+__all__ = ["expit", "logit", "erf", "erfc", "erfinv", "exp2", "expm1", "log1p", "xlogy",
+           "round", "logsumexp", "gammaln", "digamma", "psi", "softmax", "log_softmax"]

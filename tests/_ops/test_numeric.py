@@ -1,0 +1,102 @@
+"""diff, quantile/nanquantile, cov/corrcoef, isin, heaviside, gcd/lcm, ldexp, combinations,
+conj/angle: values, dtypes and shapes against PyTorch; gradients numerically and against it."""
+import numpy as np
+import pytest
+
+import ember
+from tests.helpers import check_grad, check_parity, requires_torch
+
+RNG = np.random.default_rng(0)
+X = RNG.standard_normal((3, 5))
+
+
+@requires_torch
+@pytest.mark.parametrize("kw", [{}, {"n": 2}, {"dim": 0}, {"n": 3, "dim": 1}, {"n": 7}])
+def test_diff(kw):
+    check_parity(lambda m, x: m.diff(x, **kw), X, grad=True)
+    check_grad(lambda x: ember.diff(x, **kw) if x.shape[-1] > kw.get("n", 1) else x.sum(), X)
+
+
+@requires_torch
+def test_diff_prepend_append_and_integers():
+    a, p = np.array([1, 4, 9, 16]), np.array([0])
+    check_parity(lambda m, x, y: m.diff(x, prepend=y, append=y), a, p)
+    check_parity(lambda m, x, y: m.diff(x, 1, 0, y, y), X, X[:1], grad=True)
+    check_parity(lambda m, x: m.diff(x > 0, dim=1), X)
+
+
+@requires_torch
+@pytest.mark.parametrize("interp", ["linear", "lower", "higher", "midpoint", "nearest"])
+@pytest.mark.parametrize("dim,keepdim", [(None, False), (None, True), (1, False), (0, True),
+                                         (-1, True)])
+def test_quantile(interp, dim, keepdim):
+    import torch
+
+    q = np.array([0.0, 0.25, 0.5, 0.8, 1.0])
+    for qq in (0.4, q):
+        check_parity(lambda m, x: m.quantile(
+            x, qq if np.isscalar(qq) else m.tensor(qq, dtype=x.dtype), dim=dim,
+            keepdim=keepdim, interpolation=interp), X, grad=interp != "nearest")
+    del torch
+
+
+@requires_torch
+def test_quantile_with_nan_and_nanquantile():
+    x = X.copy()
+    x[1, 2] = np.nan
+    x[2, :] = np.nan
+    for name in ("quantile", "nanquantile"):
+        check_parity(lambda m, t: getattr(m, name)(t, 0.3, dim=1), x)
+        check_parity(lambda m, t: getattr(m, name)(t, 0.7), x)
+    check_grad(lambda t: ember.quantile(t, 0.3, dim=1), X)
+
+
+def test_quantile_errors():
+    with pytest.raises(RuntimeError, match="q must be in the range \\[0, 1\\] but got 1.5"):
+        ember.quantile(ember.ones(3), 1.5)
+    with pytest.raises(RuntimeError, match="float or double"):
+        ember.quantile(ember.ones(3, dtype=ember.int64), 0.5)
+
+
+@requires_torch
+def test_cov_and_corrcoef():
+    check_parity(lambda m, x: m.cov(x), X, grad=True)
+    check_parity(lambda m, x: m.cov(x, correction=0), X, grad=True)
+    check_parity(lambda m, x: m.cov(x[0]), X)
+    fw, aw = np.array([1, 2, 1, 3, 1]), RNG.uniform(0.5, 2, 5)
+    check_parity(lambda m, x, f, a: m.cov(x, fweights=f, aweights=a), X, fw, aw)
+    check_parity(lambda m, x: m.corrcoef(x), X, grad=True)
+    check_grad(lambda x: ember.corrcoef(x), X)
+
+
+@requires_torch
+def test_isin_heaviside_gcd_lcm_ldexp():
+    a, b = np.array([1, 2, 3, 7]), np.array([2, 7, 9])
+    check_parity(lambda m, x, y: m.isin(x, y), a, b)
+    check_parity(lambda m, x, y: m.isin(x, y, invert=True), a, b)
+    check_parity(lambda m, x: m.isin(x, 3), a)
+    check_parity(lambda m, x, v: m.heaviside(x, v), np.array([-1.5, 0.0, 2.0]), np.array([0.5]))
+    i, j = np.array([12, -18, 0, 7]), np.array([8, 4, 5, 0])
+    check_parity(lambda m, x, y: m.gcd(x, y), i, j)
+    check_parity(lambda m, x, y: m.lcm(x, y), i, j)
+    check_parity(lambda m, x, e: m.ldexp(x, e), X[0], np.array([3, 1, 0, -2, 5]))
+    # NOTE: PyTorch's gradient through an integer exponent computes 2**e in integers (0 for
+    # e < 0); ember's is 2**e: compared with torch for e >= 0, numerically for all
+    check_parity(lambda m, x, e: m.ldexp(x, e), X[0], np.array([3, 1, 0, 2, 5]), grad=True)
+    check_grad(lambda x: ember.ldexp(x, ember.tensor([3, 1, 0, -2, 5])), X[0])
+    check_parity(lambda m, x, e: m.ldexp(x, e), np.array([1, 2]), np.array([3, 1]))
+    with pytest.raises(RuntimeError, match="gcd"):
+        ember.gcd(ember.ones(2), ember.ones(2))
+
+
+@requires_torch
+def test_combinations_conj_angle():
+    v = np.array([1.0, 2.0, 4.0, 8.0])
+    for r, rep in ((2, False), (3, False), (2, True), (0, False)):
+        check_parity(lambda m, x: m.combinations(x, r, with_replacement=rep), v,
+                     grad=r > 0)
+    check_parity(lambda m, x: m.angle(x), np.array([-1.0, 0.0, 2.0, np.nan]))
+    x = ember.tensor(X)
+    assert ember.conj(x) is x and x.resolve_conj() is x
+    with pytest.raises(RuntimeError, match="1D"):
+        ember.combinations(x)
