@@ -147,35 +147,56 @@ def trigamma(x):
     return Trigamma.apply(x)
 
 
+def _gamma_series(a, x, log_pre):
+    """P(a, x) by its power series sum x^n / (a (a+1) ... (a+n)); for moderate x."""
+    term = 1.0 / a
+    total = term.copy()
+    for n in range(1, 500):
+        term = term * x / (a + n)
+        total += term
+        if n % 8 == 0 and (term <= 1e-17 * total).all():
+            break
+    return xp.exp(log_pre) * total
+
+
+def _gamma_cf(a, x, log_pre):
+    """1 - Q(a, x) with Q by Lentz's continued fraction; for large x (x >= a + 1)."""
+    tiny = 1e-300
+    b = x + 1.0 - a
+    c = xp.full_like(x, 1.0 / tiny)
+    d = 1.0 / xp.where(b == 0, tiny, b)
+    h = d.copy()
+    for i in range(1, 500):
+        an = -i * (i - a)
+        b = b + 2.0
+        d = an * d + b
+        d = xp.where(xp.abs(d) < tiny, tiny, d)
+        c = b + an / c
+        c = xp.where(xp.abs(c) < tiny, tiny, c)
+        d = 1.0 / d
+        delta = d * c
+        h = h * delta
+        if i % 8 == 0 and (xp.abs(delta - 1.0) < 1e-15).all():
+            break
+    return 1.0 - xp.exp(log_pre) * h
+
+
 def _lower_regularized_gamma(a, x):
-    """P(a, x), the regularized lower incomplete gamma function (series below a + 1,
-    Lentz's continued fraction above), vectorised with a fixed number of terms."""
+    """P(a, x), the regularized lower incomplete gamma function: the series for small x,
+    the continued fraction for large (each on its own entries, stopping once converged)."""
+    a, x = xp.broadcast_arrays(a, x)
+    out = xp.empty(a.shape, dtype=xp.float64)
     with xp.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
         log_pre = a * xp.log(x) - x - lgamma_array(a)
-        # series: sum x^n / (a (a+1) ... (a+n))
-        term = 1.0 / a
-        total = term.copy()
-        for n in range(1, 300):
-            term = term * x / (a + n)
-            total += term
-        series = xp.exp(log_pre) * total
-        # continued fraction for Q(a, x) = 1 - P(a, x)
-        tiny = 1e-300
-        b = x + 1.0 - a
-        c = xp.full_like(x, 1.0 / tiny)
-        d = 1.0 / xp.where(b == 0, tiny, b)
-        h = d.copy()
-        for i in range(1, 300):
-            an = -i * (i - a)
-            b = b + 2.0
-            d = an * d + b
-            d = xp.where(xp.abs(d) < tiny, tiny, d)
-            c = b + an / c
-            c = xp.where(xp.abs(c) < tiny, tiny, c)
-            d = 1.0 / d
-            h = h * d * c
-        cf = 1.0 - xp.exp(log_pre) * h
-    return xp.where(x < a + 1.0, series, cf)
+        # NOTE: the continued fraction crawls just above a + 1 for small a; the series
+        # (all terms positive) stays accurate and quick there, so it takes x < 15 too
+        low = (x < a + 1.0) | (x < 15.0)
+        if low.any():
+            out[low] = _gamma_series(a[low], x[low], log_pre[low])
+        high = ~low
+        if high.any():
+            out[high] = _gamma_cf(a[high], x[high], log_pre[high])
+    return out
 
 
 def standard_gamma_grad(alpha, x):
