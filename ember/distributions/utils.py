@@ -22,6 +22,9 @@ def broadcast_all(*values):
         dtype = next((v.dtype for v in values if isinstance(v, Tensor)),
                      ember.get_default_dtype())
         values = [v if isinstance(v, Tensor) else ember.tensor(v, dtype=dtype) for v in values]
+    shape = values[0].shape
+    if all(v.shape == shape for v in values):
+        return tuple(values)  # nothing to broadcast: no expand nodes in the graph
     return ember.broadcast_tensors(*values)
 
 
