@@ -6,8 +6,8 @@ from ember._tensor import Tensor
 
 
 def _arr(x):
-    """The raw array of a Tensor bound or value (numbers pass through)."""
-    return x._data if isinstance(x, Tensor) else x
+    """The raw array of a Tensor bound or value (numbers as 0-d arrays)."""
+    return x._data if isinstance(x, Tensor) else xp.asarray(x)
 
 __all__ = ["Constraint", "boolean", "cat", "corr_cholesky", "dependent", "dependent_property",
            "greater_than", "greater_than_eq", "independent", "integer_interval", "interval",
@@ -162,7 +162,7 @@ class _Boolean(Constraint):
         return (value == 0) | (value == 1)
 
     def _all(self, value):
-        a = value._data
+        a = _arr(value)
         return bool(((a == 0) | (a == 1)).all())
 
 
@@ -196,7 +196,7 @@ class _IntegerInterval(_Bounds):
         return (value % 1 == 0) & (self.lower_bound <= value) & (value <= self.upper_bound)
 
     def _all(self, value):
-        a = value._data
+        a = _arr(value)
         lo, hi = _arr(self.lower_bound), _arr(self.upper_bound)
         return bool(((a % 1 == 0) & (lo <= a) & (a <= hi)).all())
 
@@ -223,7 +223,7 @@ class _IntegerGreaterThan(_Bounds):
         return (value % 1 == 0) & (value >= self.lower_bound)
 
     def _all(self, value):
-        a = value._data
+        a = _arr(value)
         return bool(((a % 1 == 0) & (a >= _arr(self.lower_bound))).all())
 
 
@@ -232,7 +232,7 @@ class _Real(Constraint):
         return value == value  # NaN fails; infinities are real here, as in PyTorch
 
     def _all(self, value):
-        a = value._data
+        a = _arr(value)
         return a.dtype.kind not in "fc" or not xp.isnan(a).any()
 
 
@@ -246,7 +246,7 @@ class _GreaterThan(_Bounds):
         return self.lower_bound < value
 
     def _all(self, value):
-        return bool((_arr(self.lower_bound) < value._data).all())
+        return bool((_arr(self.lower_bound) < _arr(value)).all())
 
 
 class _GreaterThanEq(_GreaterThan):
@@ -254,7 +254,7 @@ class _GreaterThanEq(_GreaterThan):
         return self.lower_bound <= value
 
     def _all(self, value):
-        return bool((_arr(self.lower_bound) <= value._data).all())
+        return bool((_arr(self.lower_bound) <= _arr(value)).all())
 
 
 class _LessThan(_Bounds):
@@ -267,7 +267,7 @@ class _LessThan(_Bounds):
         return value < self.upper_bound
 
     def _all(self, value):
-        return bool((value._data < _arr(self.upper_bound)).all())
+        return bool((_arr(value) < _arr(self.upper_bound)).all())
 
 
 class _Interval(_Bounds):
@@ -280,7 +280,7 @@ class _Interval(_Bounds):
         return (self.lower_bound <= value) & (value <= self.upper_bound)
 
     def _all(self, value):
-        a = value._data
+        a = _arr(value)
         return bool(((_arr(self.lower_bound) <= a) & (a <= _arr(self.upper_bound))).all())
 
 
@@ -289,7 +289,7 @@ class _HalfOpenInterval(_Interval):
         return (self.lower_bound <= value) & (value < self.upper_bound)
 
     def _all(self, value):
-        a = value._data
+        a = _arr(value)
         return bool(((_arr(self.lower_bound) <= a) & (a < _arr(self.upper_bound))).all())
 
 
@@ -300,7 +300,7 @@ class _Simplex(Constraint):
         return ember.all(value >= 0, dim=-1) & ((value.sum(-1) - 1).abs() < 1e-6)
 
     def _all(self, value):
-        a = value._data
+        a = _arr(value)
         if a.ndim == 0:
             return bool(self.check(value).all())  # PyTorch's error for a 0-d value
         return bool((a >= 0).all() and (abs(a.sum(-1) - 1) < 1e-6).all())
