@@ -167,3 +167,21 @@ def test_policy_gradient_with_normal_actions(sample_shape):
     assert not action.requires_grad
     (-m.log_prob(action).sum() * 2.0).backward()
     assert loc.grad.shape == (2,) and log_std.grad.shape == (2,)
+
+
+@requires_torch
+def test_ppo_multivariate_normal_policy_matches_torch():
+    # PPO's continuous actor: MultivariateNormal(action_mean, diag(action_var).unsqueeze(0))
+    x = RNG.standard_normal((5, 3)).astype("f4")
+    outs = []
+    for m in (ember, __import__("torch")):
+        mean = m.tensor(x, requires_grad=True)
+        cov = m.diag(m.full((3,), 0.36)).unsqueeze(dim=0)
+        dist = m.distributions.MultivariateNormal(mean, cov)
+        action = dist.sample()
+        assert tuple(action.shape) == (5, 3)
+        logp, ent = dist.log_prob(mean.detach() * 0.5), dist.entropy()
+        (logp.sum() + 0.01 * ent.sum()).backward()
+        outs.append((logp.detach().numpy(), ent.detach().numpy(), mean.grad.numpy()))
+    for e, t in zip(*outs):
+        np.testing.assert_allclose(e, t, rtol=1e-5, atol=1e-6)
