@@ -168,7 +168,7 @@ class Distribution:
         return self.__new__(type(self)) if _instance is None else _instance
 
     def __repr__(self):
-        names = [k for k in self.arg_constraints if k in self.__dict__]
-        args = ", ".join(f"{p}: {self.__dict__[p] if self.__dict__[p].numel() == 1 else self.__dict__[p].size()}"  # noqa: E501
-                         for p in names)
+        # one-element parameters print their value, others their size (as PyTorch)
+        params = [(k, self.__dict__[k]) for k in self.arg_constraints if k in self.__dict__]
+        args = ", ".join(f"{k}: {v if v.numel() == 1 else v.size()}" for k, v in params)
         return f"{self.__class__.__name__}({args})"
