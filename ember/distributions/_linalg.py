@@ -28,6 +28,18 @@ class SolveTriangular(Op):
             gl = unbroadcast(xp.tril(-gb @ xp.swapaxes(x, -1, -2)), ctx.shapes[0])
         return gl, unbroadcast(gb, ctx.shapes[1])
 
+    def tbackward(ctx, g):
+        # the same rule on Tensors (create_graph=True); L^T x = g is solved as a lower
+        # system with rows and columns reversed
+        from ember._ops.elementwise import _sum_to
+
+        low, b = ctx.inputs
+        x = solve_triangular(low, b)
+        gb = ember.flip(solve_triangular(ember.flip(low.mT, (-2, -1)), ember.flip(g, (-2,))),
+                        (-2,))
+        gl = -(gb @ x.mT).tril()
+        return _sum_to(gl, low.shape), _sum_to(gb, b.shape)
+
 
 def solve_triangular(low, b):
     return SolveTriangular.apply(low, b)

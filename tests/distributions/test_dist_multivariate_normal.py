@@ -115,3 +115,12 @@ def test_mvn_repr_and_expand():
            .log_prob(m.zeros(4, 2)), randn(2), spd(2))
     e = ctor(ember).expand((3,))
     assert e.batch_shape == (3,) and e.covariance_matrix.shape == (3, 2, 2)
+
+
+def test_mvn_second_derivatives():
+    # create_graph=True through log_prob (the triangular solve has a Tensor-level backward)
+    v = ember.tensor(randn(4, 3), dtype=ember.float64)
+    mu = ember.tensor(randn(3), dtype=ember.float64, requires_grad=True)
+    L = ember.tensor(tril(3), dtype=ember.float64, requires_grad=True)
+    assert ember.autograd.gradgradcheck(
+        lambda mu, L: MultivariateNormal(mu, scale_tril=L.tril()).log_prob(v), [mu, L])
