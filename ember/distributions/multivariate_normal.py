@@ -121,7 +121,10 @@ class MultivariateNormal(Distribution):
         return self.loc + batch_mv(self._unbroadcasted_scale_tril, eps)
 
     def _half_log_det(self):
-        return self._unbroadcasted_scale_tril.diagonal(dim1=-2, dim2=-1).log().sum(-1)
+        # NOTE: the diagonal as (L * I).sum(-1): unlike ember's diagonal, differentiable
+        # twice (create_graph=True through log_prob)
+        L = self._unbroadcasted_scale_tril
+        return (L * _eye_like(L)).sum(-1).log().sum(-1)
 
     def log_prob(self, value):
         if self._validate_args:
