@@ -163,3 +163,25 @@ def test_public_names_match_torch():
         assert hasattr(torch.distributions, name), name
     assert ember.distributions is D
     assert spd(2).shape == (2, 2)
+
+
+SECOND_ORDER = [  # (fn, params): log_prob/entropy/KL differentiable twice (create_graph=True)
+    (lambda l, s: ember.distributions.Normal(l, s).log_prob(ember.tensor(
+        [0.3, -0.2], dtype=ember.float64)), [randn(2), pos(2)]),
+    (lambda lg: ember.distributions.Categorical(logits=lg).log_prob(ember.tensor([1, 0]))
+     + ember.distributions.Categorical(logits=lg).entropy(), [randn(2, 3)]),
+    (lambda l, s: ember.distributions.kl_divergence(ember.distributions.Normal(l, s),
+                                                    ember.distributions.Normal(0.0, 1.0)),
+     [randn(2), pos(2)]),
+    (lambda c, r: ember.distributions.Gamma(c, r).log_prob(ember.tensor(
+        [0.5, 2.0], dtype=ember.float64)), [pos(2) + 0.5, pos(2)]),
+    (lambda a, b: ember.distributions.Beta(a, b).log_prob(ember.tensor(
+        [0.3, 0.6], dtype=ember.float64)), [pos(2) + 0.5, pos(2) + 0.5]),
+]
+
+
+@pytest.mark.parametrize("row", SECOND_ORDER, ids=["normal", "categorical", "kl", "gamma",
+                                                   "beta"])
+def test_second_derivatives(row):
+    xs = [ember.tensor(p.astype("f8"), requires_grad=True) for p in row[1]]
+    assert ember.autograd.gradgradcheck(row[0], xs)
