@@ -136,3 +136,23 @@ def test_one_hot_categorical_validation_and_straight_through():
     (x * ember.tensor([1.0, 2.0])).sum().backward()
     # 3 samples of w . p / sum(p): the gradient is 3 (w - w . p) / sum(p), samples aside
     np.testing.assert_allclose(p.grad.numpy(), [-2.4, 0.6], rtol=1e-5)
+
+
+@requires_torch
+def test_categorical_random_shapes_property():
+    # hypothesis: any batch shape, event size and sample/value shapes agree with PyTorch
+    hyp = pytest.importorskip("hypothesis")
+    st = hyp.strategies
+
+    @hyp.settings(max_examples=25, deadline=None)
+    @hyp.given(batch=st.lists(st.integers(1, 3), max_size=2), k=st.integers(1, 4),
+               lead=st.lists(st.integers(1, 2), max_size=2), seed=st.integers(0, 2 ** 16))
+    def check(batch, k, lead, seed):
+        rng = np.random.default_rng(seed)
+        logits = rng.standard_normal(tuple(batch) + (k,)).astype("f4")
+        value = rng.integers(0, k, size=tuple(lead) + tuple(batch))
+        stat_parity(lambda D, lg: D.Categorical(logits=lg), [logits], value, "log_prob")
+        stat_parity(lambda D, lg: D.Categorical(logits=lg), [logits], None, "entropy")
+        sample_parity(lambda D, lg: D.Categorical(logits=lg), [logits], tuple(lead))
+
+    check()

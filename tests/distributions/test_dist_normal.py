@@ -155,3 +155,27 @@ def test_normal_broadcasting_and_empty(loc_shape, scale_shape, value_shape):
                     randn(*value_shape), stat)
     sample_parity(lambda D, l, s: D.Normal(l, s), [randn(*loc_shape), pos(*scale_shape)],
                   (2,))
+
+
+@requires_torch
+def test_normal_random_shapes_property():
+    # hypothesis: broadcast loc/scale/value shapes agree with PyTorch, values and gradients
+    hyp = pytest.importorskip("hypothesis")
+    st = hyp.strategies
+    dims = st.lists(st.sampled_from([1, 2, 3]), max_size=3)
+
+    @hyp.settings(max_examples=25, deadline=None)
+    @hyp.given(a=dims, b=dims, seed=st.integers(0, 2 ** 16))
+    def check(a, b, seed):
+        try:
+            shape = np.broadcast_shapes(tuple(a), tuple(b))
+        except ValueError:
+            return
+        rng = np.random.default_rng(seed)
+        loc = rng.standard_normal(a).astype("f4")
+        scale = (rng.random(b) + 0.5).astype("f4")
+        value = rng.standard_normal((2,) + shape).astype("f4")
+        for stat in ("log_prob", "entropy", "cdf"):
+            stat_parity(lambda D, l, s: D.Normal(l, s), [loc, scale], value, stat)
+
+    check()
