@@ -233,7 +233,8 @@ _UNARY = {
              lambda g, x: g * (-2 / math.sqrt(math.pi)) * (-x * x).exp(), "x", "f"),
     "lgamma": (_lgamma, lambda g, x, y: g * _special().digamma_array(x),
                lambda g, x: g * x.digamma(), "x", "f"),
-    "digamma": (_digamma, lambda g, x, y: g * _special().trigamma_array(x), None, "x", "f"),
+    "digamma": (_digamma, lambda g, x, y: g * _special().trigamma_array(x),
+                lambda g, x: g * Trigamma.apply(x), "x", "f"),
     "erfinv": (_erfinv, lambda g, x, y: g * (math.sqrt(math.pi) / 2) * xp.exp(y * y),
                lambda g, x: g * (math.sqrt(math.pi) / 2) * (x.erfinv() ** 2).exp(), "y", "f"),
     "reciprocal": (lambda x: 1 / x, lambda g, x, y: -g * y * y, lambda g, x: -g / (x * x), "y",
@@ -257,6 +258,29 @@ for _name, (_f, _b, _tb, _saves, _kind) in _UNARY.items():
     globals()[_name] = _fn
 
 negative, absolute, arcsin, arccos, arctan = neg, abs, asin, acos, atan  # noqa: F821
+
+
+class Trigamma(Op):
+    """polygamma(1, x), digamma's derivative (its own, polygamma(2, x), is not implemented)."""
+
+    _bw_name = "PolygammaBackward0"
+
+    def forward(ctx, x):
+        return _special().trigamma_array(x)
+
+    def backward(ctx, g):
+        raise NotImplementedError("ember: the derivative of polygamma(1, x) (polygamma of "
+                                  "order 2) is not implemented")
+
+
+def polygamma(n, input, *, out=None):
+    """The n-th derivative of digamma, for n = 0 (digamma) and n = 1 (trigamma)."""
+    if n == 0:
+        return digamma(input)  # noqa: F821 - made by the rule table above
+    if n == 1:
+        x = input if input._data.dtype.kind == "f" else _to_float(input)
+        return write_out(Trigamma.apply(x), out)
+    raise NotImplementedError(f"ember: polygamma of order {n} is not implemented (only 0 and 1)")
 arcsinh, arccosh, arctanh, fix = asinh, acosh, atanh, trunc  # noqa: F821
 
 

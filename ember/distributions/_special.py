@@ -1,16 +1,13 @@
-"""Special functions the Gamma-family distributions need, as ops with autograd:
-lgamma, digamma, trigamma, and a standard-gamma sample with its implicit
-reparameterization gradient. Computed in float64 and cast back."""
+"""Special functions the Gamma-family distributions need, as ops with autograd: lgamma,
+digamma and trigamma (ember's own ops, see ember/_ops/special.py), gammainc, mvlgamma, and a
+standard-gamma sample with its implicit reparameterization gradient."""
 import math
 
+import ember as _ember
 from ember._backend import xp
+from ember._ops.special import digamma_array, lgamma_array, trigamma_array  # noqa: F401
+from ember._ops.unary import Trigamma
 from ember.autograd.function import Op
-
-# Lanczos approximation, g = 7, n = 9: about 1e-15 relative error for x >= 0.5
-_LANCZOS = (0.99999999999980993, 676.5203681218851, -1259.1392167224028,
-            771.32342877765313, -176.61502916214059, 12.507343278686905,
-            -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7)
-_HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 
 
 def _f64(x):
@@ -26,121 +23,12 @@ def _out_dtype(x):
     return get_default_dtype().np
 
 
-def lgamma_array(x):
-    """log|Gamma(x)| (inf at the poles 0, -1, -2, ...)."""
-    x = _f64(x)
-    with xp.errstate(divide="ignore", invalid="ignore"):
-        refl = x < 0.5
-        z = xp.where(refl, 1.0 - x, x) - 1.0  # the reflection maps x < 0.5 to 1 - x
-        a = xp.full_like(z, _LANCZOS[0])
-        for i, c in enumerate(_LANCZOS[1:], 1):
-            a += c / (z + i)
-        t = z + 7.5
-        out = _HALF_LOG_2PI + (z + 0.5) * xp.log(t) - t + xp.log(a)
-        # NOTE: Gamma(x) Gamma(1 - x) = pi / sin(pi x); the poles give log(pi / 0) = inf
-        s = xp.abs(xp.sin(math.pi * xp.where(refl, x - xp.floor(x), 0.5)))
-        out = xp.where(refl, math.log(math.pi) - xp.log(s) - out, out)
-    return xp.where((x == 1) | (x == 2), 0.0, out)  # exact zeros, as PyTorch
-
-
-def _shifted(x, step, tail):
-    """Shift x up to >= 10 with the recurrence, then apply the asymptotic tail."""
-    acc = xp.zeros_like(x)
-    for _ in range(10):
-        small = x < 10
-        acc += xp.where(small, step(x), 0.0)
-        x = xp.where(small, x + 1.0, x)
-    return acc + tail(x)
-
-
-def digamma_array(x):
-    """psi(x) = d/dx lgamma(x); -inf at 0, nan at negative integers (as PyTorch)."""
-    x = _f64(x)
-
-    def tail(y):
-        r = 1.0 / (y * y)
-        return xp.log(y) - 0.5 / y - r * (1 / 12 - r * (1 / 120 - r * (1 / 252 - r * (
-            1 / 240 - r * (1 / 132)))))
-
-    with xp.errstate(divide="ignore", invalid="ignore"):
-        neg = x < 0
-        y = xp.where(neg, 1.0 - x, x)
-        out = _shifted(y, lambda v: -1.0 / v, tail)
-        # psi(x) = psi(1 - x) - pi / tan(pi x); the negative integers are poles (nan)
-        frac = x - xp.floor(x)
-        refl = out - math.pi / xp.tan(math.pi * xp.where(neg, frac, 0.5))
-        out = xp.where(neg, xp.where(frac == 0, xp.nan, refl), out)
-        out = xp.where(x == 0, -xp.inf, out)
-    return out
-
-
-def trigamma_array(x):
-    """psi'(x)."""
-    x = _f64(x)
-
-    def tail(y):
-        r = 1.0 / (y * y)
-        return 1.0 / y + 0.5 * r + (1.0 / y) * r * (1 / 6 - r * (1 / 30 - r * (1 / 42 - r * (
-            1 / 30 - r * (5 / 66)))))
-
-    with xp.errstate(divide="ignore", invalid="ignore"):
-        neg = x <= 0
-        y = xp.where(neg, 1.0 - x, x)
-        out = _shifted(y, lambda v: 1.0 / (v * v), tail)
-        # psi'(x) + psi'(1 - x) = pi^2 / sin^2(pi x)
-        s = xp.sin(math.pi * xp.where(neg, x, 0.5))
-        out = xp.where(neg, (math.pi / s) ** 2 - out, out)
-        out = xp.where(neg & (x == xp.floor(x)), xp.inf, out)
-    return out
-
-
-class Lgamma(Op):
-    _bw_name = "LgammaBackward0"
-
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return lgamma_array(x).astype(_out_dtype(x), copy=False)
-
-    def backward(ctx, g):
-        (x,) = ctx.saved
-        return (g * digamma_array(x)).astype(x.dtype, copy=False)
-
-    def tbackward(ctx, g):
-        return g * digamma(ctx.inputs[0])
-
-
-class Digamma(Op):
-    _bw_name = "DigammaBackward0"
-
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return digamma_array(x).astype(_out_dtype(x), copy=False)
-
-    def backward(ctx, g):
-        (x,) = ctx.saved
-        return (g * trigamma_array(x)).astype(x.dtype, copy=False)
-
-    def tbackward(ctx, g):
-        return g * trigamma(ctx.inputs[0])
-
-
-class Trigamma(Op):
-    _bw_name = "PolygammaBackward0"
-
-    def forward(ctx, x):
-        return trigamma_array(x).astype(_out_dtype(x), copy=False)
-
-    def backward(ctx, g):
-        raise NotImplementedError("ember: the derivative of polygamma(1, x) (polygamma of "
-                                  "order 2) is not implemented")
-
-
 def lgamma(x):
-    return Lgamma.apply(x)
+    return _ember.lgamma(x)
 
 
 def digamma(x):
-    return Digamma.apply(x)
+    return _ember.digamma(x)
 
 
 def trigamma(x):

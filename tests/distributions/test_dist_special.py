@@ -39,6 +39,7 @@ def test_special_against_math_and_poles():
     assert np.isinf(_special.lgamma(poles).numpy()).all()
     d = _special.digamma(poles).numpy()
     assert d[0] == -np.inf and np.isnan(d[1:]).all()
+    assert _special.digamma(ember.tensor([-0.0])).item() == np.inf  # signed zero, as PyTorch
 
 
 def test_special_gradchecks():
