@@ -14,7 +14,6 @@ _add_reduce = xp.add.reduce
 _empty = xp.empty
 _asarray = xp.asarray
 _PAR_MIN = threads.MIN_SIZE
-_SPLIT_SUM = (xp.dtype(xp.float32), xp.dtype(xp.float64))  # blocked sums keep their accuracy
 
 
 def _axes(dim, ndim):
@@ -46,23 +45,17 @@ def _sum_all(x):
     8x8); large ones split across threads; otherwise add.reduce into a fresh 0-d `out`,
     which skips both ndarray.sum's Python wrapper and the scalar-to-array conversion."""
     n = x.size
-    if x.dtype in _SPLIT_SUM:
+    ones = _ONES.get(x.dtype)  # float32/float64 only
+    if ones is not None:
         if n <= _DOT_SUM_MAX:
-            return _asarray(x.ravel().dot(_ones(x.dtype)[:n]))
+            return _asarray(x.ravel().dot(ones[:n]))
         if n >= _PAR_MIN and threads.splittable(x):
             return threads.sum_all(x)
     return _add_reduce(x, None, None, _empty((), x.dtype))
 
 
 _DOT_SUM_MAX = 1 << 12  # elements summed by a dot: SIMD partial sums, accurate at this size
-_ONES = {}
-
-
-def _ones(dtype):
-    ones = _ONES.get(dtype)
-    if ones is None:
-        ones = _ONES[dtype] = xp.ones(_DOT_SUM_MAX, dtype)
-    return ones
+_ONES = {xp.dtype(d): xp.ones(_DOT_SUM_MAX, d) for d in (xp.float32, xp.float64)}
 
 
 class Sum(Op):
