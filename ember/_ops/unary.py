@@ -128,6 +128,8 @@ def _sigmoid(x):
 
 
 _ZEROS = {}
+_PAR_MIN = threads.MIN_SIZE
+_maximum = xp.maximum
 
 
 def _zero_of(dtype):
@@ -143,9 +145,9 @@ def _relu(x):
     zero = _ZEROS.get(x.dtype)  # (the cached zero looked up inline: the hottest activation)
     if zero is None:
         zero = _zero_of(x.dtype)
-    if x.size >= threads.MIN_SIZE:
-        return threads.call(xp.maximum, x, zero)
-    return xp.maximum(x, zero)
+    if x.size < _PAR_MIN:
+        return _maximum(x, zero)
+    return threads.call(xp.maximum, x, zero)
 
 
 def _relu_grad(g, x, y):
