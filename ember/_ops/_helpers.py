@@ -84,6 +84,18 @@ def bind(names_to_functions):
         setattr(Tensor, name, fn)
 
 
+def masked_grad(g, mask, product=None):
+    """g where mask, else 0: PyTorch's where(mask, grad, 0) for the backward of relu, clamp,
+    max-pooling. The plain product g * mask is 15x faster than NumPy's where on large arrays
+    but turns an inf or NaN gradient at a masked-out position into NaN (0 * inf), where
+    PyTorch gives 0; so the product is kept only when g is finite (`product`: g * mask,
+    already computed)."""
+    r = g * mask if product is None else product
+    if not xp.isfinite(g).all():
+        r = xp.where(mask, g, xp.zeros((), g.dtype))
+    return r
+
+
 def write_out(result, out):
     """Support `out=`: copy the result into `out` (resizing it like PyTorch does)."""
     if out is None:

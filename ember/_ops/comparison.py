@@ -5,6 +5,7 @@ from ember._ops._helpers import (
     Tensor,
     _wrap,
     bind,
+    masked_grad,
     promote,
     public_functions,
     unbroadcast,
@@ -219,7 +220,7 @@ class ClampScalar(Op):
 
     def backward(ctx, g):
         (x,) = ctx.saved
-        return g * _clamp_mask(x, ctx.lo, ctx.hi)
+        return masked_grad(g, _clamp_mask(x, ctx.lo, ctx.hi))
 
     def tbackward(ctx, g):
         x = ctx.inputs[0]._data
@@ -263,9 +264,10 @@ class ClampTensor(Op):
         n = ctx.needs_input_grad
         m = x if lo is None else xp.maximum(x, lo)
         keep = (m <= hi) if hi is not None else True  # where the max bound is not active
-        gx = unbroadcast(g * (keep & ((x >= lo) if lo is not None else True)), x.shape)
-        glo = unbroadcast(g * (keep & (x < lo)), lo.shape) if n[1] else None
-        ghi = unbroadcast(g * (m > hi), hi.shape) if n[2] else None
+        gx = unbroadcast(masked_grad(g, keep & ((x >= lo) if lo is not None else True)),
+                         x.shape)
+        glo = unbroadcast(masked_grad(g, keep & (x < lo)), lo.shape) if n[1] else None
+        ghi = unbroadcast(masked_grad(g, m > hi), hi.shape) if n[2] else None
         return gx, glo, ghi
 
     def tbackward(ctx, g):

@@ -8,7 +8,7 @@ import warnings
 
 from ember import _random
 from ember._backend.threads import dot as _dot
-from ember._ops._helpers import Tensor, _wrap, bind, xp
+from ember._ops._helpers import Tensor, _wrap, bind, masked_grad, xp
 from ember._ops.unary import _relu, _relu_grad
 from ember.autograd.function import Op
 from ember.autograd.grad_mode import _enabled
@@ -421,10 +421,11 @@ _ACTS = {
              "SiluBackward0"),
     "mish": (lambda x: x * xp.tanh(_softplus(x)), _mish_grad, "MishBackward0"),
     "hardtanh": (lambda x, min_val=-1.0, max_val=1.0: xp.clip(x, min_val, max_val),
-                 lambda g, x, y, min_val=-1.0, max_val=1.0: g * ((x > min_val) & (x < max_val)),
+                 lambda g, x, y, min_val=-1.0, max_val=1.0: masked_grad(
+                     g, (x > min_val) & (x < max_val)),
                  "HardtanhBackward0"),
     "hardsigmoid": (lambda x: xp.clip(x / 6 + 0.5, 0, 1),
-                    lambda g, x, y: g * ((x > -3) & (x < 3)) / 6, "HardsigmoidBackward0"),
+                    lambda g, x, y: masked_grad(g, (x > -3) & (x < 3)) / 6, "HardsigmoidBackward0"),
     "hardswish": (lambda x: x * xp.clip(x + 3, 0, 6) / 6, _hardswish_grad,
                   "HardswishBackward0"),
     "softplus": (_softplus,
@@ -433,7 +434,7 @@ _ACTS = {
     "softsign": (lambda x: x / (1 + xp.abs(x)), lambda g, x, y: g / (1 + xp.abs(x)) ** 2,
                  "DivBackward0"),
     "threshold": (lambda x, threshold=0.0, value=0.0: xp.where(x > threshold, x, value).astype(
-        x.dtype), lambda g, x, y, threshold=0.0, value=0.0: g * (x > threshold),
+        x.dtype), lambda g, x, y, threshold=0.0, value=0.0: masked_grad(g, x > threshold),
         "ThresholdBackward0"),
     "logsigmoid": (lambda x: -_softplus(-x), lambda g, x, y: g * _sig(-x),
                    "LogSigmoidBackward0"),
@@ -441,9 +442,10 @@ _ACTS = {
                    "SubBackward0"),
     "softshrink": (lambda x, lambd=0.5: xp.where(x > lambd, x - lambd, xp.where(
         x < -lambd, x + lambd, 0)).astype(x.dtype),
-        lambda g, x, y, lambd=0.5: g * (xp.abs(x) > lambd), "SoftshrinkBackward0"),
+        lambda g, x, y, lambd=0.5: masked_grad(g, xp.abs(x) > lambd), "SoftshrinkBackward0"),
     "hardshrink": (lambda x, lambd=0.5: xp.where(xp.abs(x) > lambd, x, 0).astype(x.dtype),
-                   lambda g, x, y, lambd=0.5: g * (xp.abs(x) > lambd), "HardshrinkBackward0"),
+                   lambda g, x, y, lambd=0.5: masked_grad(g, xp.abs(x) > lambd),
+                   "HardshrinkBackward0"),
     "sigmoid": (_sig, lambda g, x, y: g * y * (1 - y), "SigmoidBackward0"),
     "tanh": (xp.tanh, lambda g, x, y: g * (1 - y * y), "TanhBackward0"),
 }

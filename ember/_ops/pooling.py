@@ -109,6 +109,7 @@ def _route_to_max(xpad, y, g, gx, sls, disjoint):
     """Add each window's gradient g at the first position (in window order, PyTorch's rule
     on ties) where the padded input equals the window's maximum y."""
     free = None  # window positions whose maximum has not been routed yet
+    finite = bool(xp.isfinite(g).all())
     for sl in sls:
         hit = xpad[sl] == y
         if free is None:
@@ -116,10 +117,13 @@ def _route_to_max(xpad, y, g, gx, sls, disjoint):
         else:
             hit &= free
             free ^= hit  # hit is a subset of free: clears the routed positions
+        # NOTE: where an inf/NaN gradient must not leak into the other window positions
+        # (0 * inf), PyTorch's rule: see masked_grad
+        part = hit * g if finite else xp.where(hit, g, xp.zeros((), g.dtype))
         if disjoint:
-            xp.multiply(hit, g, out=gx[sl])
+            gx[sl] = part
         else:
-            gx[sl] += hit * g
+            gx[sl] += part
 
 
 class MaxPoolNd(Op):

@@ -7,7 +7,16 @@ import math
 
 from ember import _dtype
 from ember._backend import threads
-from ember._ops._helpers import Tensor, _wrap, bind, public_functions, unbroadcast, write_out, xp
+from ember._ops._helpers import (
+    Tensor,
+    _wrap,
+    bind,
+    masked_grad,
+    public_functions,
+    unbroadcast,
+    write_out,
+    xp,
+)
 from ember._ops.comparison import clamp, where
 from ember._ops.elementwise import (
     _NP_BOOL,
@@ -151,11 +160,12 @@ def _relu(x):
 
 
 def _relu_grad(g, x, y):
-    """g where the output is positive, else 0."""
+    """g where the output is positive, else 0 (see masked_grad)."""
     zero = _zero_of(y.dtype)
-    if y.size >= threads.MIN_SIZE and g.shape == y.shape:
-        return threads.call(xp.multiply, g, threads.call(xp.greater, y, zero))
-    return g * (y > zero)
+    if y.size >= _PAR_MIN and g.shape == y.shape:
+        mask = threads.call(xp.greater, y, zero)
+        return masked_grad(g, mask, threads.call(xp.multiply, g, mask))
+    return masked_grad(g, y > zero)
 
 
 def _sign(x):
