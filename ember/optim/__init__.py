@@ -14,3 +14,11 @@ from ember.optim.sgd import SGD
 
 __all__ = ["Adadelta", "Adagrad", "Adam", "Adamax", "AdamW", "LBFGS", "NAdam", "Optimizer",
            "RAdam", "RMSprop", "SGD", "lr_scheduler"]
+
+
+def __getattr__(name):
+    if name == "swa_utils":  # imported on first use, as torch.optim.swa_utils
+        import importlib
+
+        return importlib.import_module("ember.optim.swa_utils")
+    raise AttributeError(f"module 'ember.optim' has no attribute '{name}'")

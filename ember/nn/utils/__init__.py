@@ -3,7 +3,7 @@ parametrize / parametrizations."""
 import importlib as _importlib
 
 for _name in ("clip_grad", "convert_parameters", "rnn", "weight_norm", "spectral_norm",
-              "parametrize", "parametrizations"):
+              "parametrize", "parametrizations", "prune", "stateless"):
     _full = "ember.nn.utils." + _name
     try:
         _mod = _importlib.import_module(_full)
@@ -11,7 +11,7 @@ for _name in ("clip_grad", "convert_parameters", "rnn", "weight_norm", "spectral
         if _e.name != _full:
             raise
         continue
-    if _name in ("rnn", "parametrize", "parametrizations"):
+    if _name in ("rnn", "parametrize", "parametrizations", "prune", "stateless"):
         globals()[_name] = _mod  # kept as submodules, as in torch.nn.utils
         continue
     for _n in _mod.__all__:
