@@ -18,6 +18,7 @@ round = _ember.round  # noqa: A001 - PyTorch's name
 logsumexp = _ember.logsumexp
 gammaln = _ember.lgamma
 digamma = psi = _ember.digamma
+polygamma = _ember.polygamma
 
 
 def softmax(input, dim, *, dtype=None):
@@ -29,4 +30,4 @@ def log_softmax(input, dim, *, dtype=None):
 
 
 __all__ = ["expit", "logit", "erf", "erfc", "erfinv", "exp2", "expm1", "log1p", "xlogy",
-           "round", "logsumexp", "gammaln", "digamma", "psi", "softmax", "log_softmax"]
+           "round", "logsumexp", "gammaln", "digamma", "psi", "polygamma", "softmax", "log_softmax"]

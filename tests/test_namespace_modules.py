@@ -88,3 +88,15 @@ def test_matmul_precision_and_legacy_default_tensor_type():
             ember.set_default_tensor_type("torch.cuda.FloatTensor")
     finally:
         ember.set_default_dtype(ember.float32)
+
+
+@requires_torch
+def test_polygamma_orders_zero_and_one():
+    x = np.random.default_rng(2).uniform(0.2, 5, 6)
+    for n in (0, 1):
+        check_parity(lambda m, t: m.polygamma(n, t), x)
+        check_parity(lambda m, t: m.special.polygamma(n, t), x)
+        check_parity(lambda m, t: t.polygamma(n), x)
+    check_parity(lambda m, t: m.polygamma(0, t), x, grad=True)
+    with pytest.raises(NotImplementedError, match="order 2"):
+        ember.polygamma(2, ember.ones(1))

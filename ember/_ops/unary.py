@@ -468,6 +468,7 @@ _methods = {
     "rad2deg": rad2deg,
 }
 _methods.update(_unary_fns)
+_methods["polygamma"] = lambda self, n: polygamma(n, self)
 for _name in ["round", "atan2", "hypot", "xlogy", "arctan2", "sgn", "logit", "copysign",
               "deg2rad", "rad2deg", *_unary_fns]:
     _methods[_name + "_"] = _make_inplace(_name, _methods[_name])
