@@ -13,6 +13,11 @@ except ImportError:  # pragma: no cover - depends on the environment
     _ml_dtypes = None
 
 BOOL, INT, FLOAT, COMPLEX = 0, 1, 2, 3
+# NOTE: complex autograd (conjugate Wirtinger gradients) is not implemented: ops' backward
+# formulas would give silently wrong complex gradients, so complex tensors refuse to require
+# grad (see complex_grad_error)
+COMPLEX_GRAD_MESSAGE = ("ember does not support autograd through complex tensors yet (PyTorch "
+                        "does): keep real and imaginary parts as separate real tensors")
 
 
 class dtype:

@@ -5,7 +5,7 @@ chain); strides and storage_offset count elements of it, as in PyTorch. The back
 the output gradient into a zero storage at the same positions (overlapping windows
 accumulate) and reads the input's own positions back out.
 """
-from ember._ops._helpers import Tensor, bind, public_functions, xp
+from ember._ops._helpers import Tensor, bind, xp
 from ember._tensor import _make_view
 from ember.autograd.function import Op
 
@@ -74,4 +74,4 @@ def storage_offset(input):
 
 bind({"as_strided": as_strided, "storage_offset": storage_offset})
 
-__all__ = public_functions(globals())
+__all__ = ["as_strided"]  # (storage_offset is a Tensor method only, as in PyTorch)

@@ -7,9 +7,12 @@
 Normally backward runs on raw arrays. With create_graph=True it runs each node's
 Tensor-level `tbackward` with grad mode on, so the backward pass is itself recorded.
 """
+from ember._backend import xp
 from ember._tensor import Tensor, _wrap
 from ember.autograd.function import _FREED, AccumulateGrad, check_versions
 from ember.autograd.grad_mode import _enabled
+
+_ndarray = xp.ndarray
 
 
 def _count_dependencies(roots):
@@ -58,6 +61,14 @@ def _accumulate_leaf(node, grad, create_graph, stored):
         t.grad = _wrap(grad)
     else:
         t.grad._data = t.grad._data + grad
+
+
+def _complex_refused(node):
+    # NOTE: complex gradients need conjugate (Wirtinger) rules in every backward formula;
+    # ember's are written for real numbers and would be silently wrong, so refuse
+    raise RuntimeError(f"ember does not support autograd through complex tensors yet (PyTorch "
+                       f"does): the backward of {node.name()} produced a complex gradient. Keep "
+                       "real and imaginary parts as separate real tensors.")
 
 
 def _backward_of(node, grad, create_graph):
@@ -140,6 +151,8 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                 if nxt is None:
                     continue
                 if g is not None:
+                    if g.__class__ is _ndarray and g.dtype.kind == "c":
+                        _complex_refused(node)
                     old = pending.get(nxt)
                     pending[nxt] = g if old is None else old + g
                 left = deps[nxt] - 1

@@ -164,3 +164,14 @@ def test_create_graph_through_inplace_op_is_refused():
     h.mul_(2.0)
     with pytest.raises(RuntimeError, match="in-place"):
         ember.autograd.grad(h.sum(), x, create_graph=True)
+
+
+def test_backward_through_complex_ops_is_refused_not_wrong():
+    # complex gradients need conjugate rules ember's backward formulas don't have
+    x = ember.tensor([1 + 2j, 3 - 1j], requires_grad=True)
+    with pytest.raises(RuntimeError, match="complex tensors"):
+        (x * x).abs().sum().backward()
+    w = ember.tensor([1 + 1j], requires_grad=True)  # complex parameters with given gradients
+    w.grad = ember.tensor([2 + 0j])
+    ember.optim.SGD([w], lr=0.5).step()
+    assert w.detach().tolist() == [1j]
