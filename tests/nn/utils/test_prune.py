@@ -413,3 +413,25 @@ def test_module_namespace():
     assert U.prune is prune
     for name in prune.__all__:
         assert hasattr(prune, name)
+
+
+@requires_torch
+def test_dtypes_and_amount_types_match_torch():
+    res = []
+    for lib, P in ((ember, prune), (torch, tprune)):
+        m = lib.nn.Linear(3, 4).double()
+        with lib.no_grad():
+            m.weight.copy_(lib.tensor(np.arange(12.).reshape(4, 3) - 5.6))
+        P.l1_unstructured(m, "weight", np.float64(0.25))
+        dt1 = m.weight_mask.dtype
+        P.l1_unstructured(m, "weight", np.int64(1),
+                          importance_scores=lib.tensor(np.linspace(1, 2, 12, dtype=np.float32)
+                                                       .reshape(4, 3)))
+        dt2 = m.weight_mask.dtype
+        P.ln_structured(m, "weight", True, 2, 0)
+        P.random_unstructured(m, "bias", np.float32(0.5))
+        out = m(lib.ones(2, 3, dtype=lib.float64))
+        res.append((str(dt1), str(dt2), str(m.weight_mask.dtype), str(out.dtype),
+                    _np(m.weight_mask).tolist(), int((m.bias_mask == 0).sum())))
+    assert res[0][:4] == tuple(s.replace("torch", "ember") for s in res[1][:4])
+    assert res[0][4:] == res[1][4:]
