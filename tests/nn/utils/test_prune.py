@@ -435,3 +435,31 @@ def test_dtypes_and_amount_types_match_torch():
                     _np(m.weight_mask).tolist(), int((m.bias_mask == 0).sum())))
     assert res[0][:4] == tuple(s.replace("torch", "ember") for s in res[1][:4])
     assert res[0][4:] == res[1][4:]
+
+
+@requires_torch
+def test_sgd_training_of_a_pruned_model_matches_torch():
+    """The optimiser updates weight_orig; pruned entries get no gradient; the hook keeps the
+    pruned weight in step, as in PyTorch."""
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((8, 7)).astype(np.float32)
+    y = rng.standard_normal((8, 5)).astype(np.float32)
+    results = []
+    for lib, P, mods in ((ember, prune, _layers(ember)), (torch, tprune, _layers(torch))):
+        m = mods[1]
+        P.l1_unstructured(m, "weight", amount=0.5)
+        P.ln_structured(m, "weight", amount=1, n=1, dim=1)
+        opt = lib.optim.SGD(m.parameters(), lr=0.1, momentum=0.9)
+        orig0 = _np(m.weight_orig).copy()
+        for _ in range(3):
+            opt.zero_grad()
+            loss = ((m(lib.tensor(x)) - lib.tensor(y)) ** 2).mean()
+            loss.backward()
+            opt.step()
+        pruned = _np(m.weight_mask) == 0
+        np.testing.assert_array_equal(_np(m.weight_orig)[pruned], orig0[pruned])
+        results.append((loss.item(), _np(m.weight_orig), _np(m(lib.tensor(x)))))
+    (el, ew, eo), (tl, tw, to) = results
+    np.testing.assert_allclose(el, tl, rtol=1e-5)
+    np.testing.assert_allclose(ew, tw, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(eo, to, rtol=1e-5, atol=1e-5)
