@@ -50,7 +50,8 @@ class BasePruningMethod(ABC):
         ...         mask = default_mask.clone()
         ...         mask.view(-1)[::2] = 0
         ...         return mask
-        >>> EveryOther.apply(nn.Linear(3, 4), "bias")
+        >>> EveryOther.apply(nn.Linear(3, 4), "bias").compute_mask(None, torch.ones(4))
+        tensor([0., 1., 0., 1.])
     """
 
     _tensor_name = None
@@ -179,8 +180,9 @@ class PruningContainer(BasePruningMethod):
     Example::
 
         >>> m = prune.l1_unstructured(nn.Linear(4, 3), "weight", amount=2)
-        >>> prune.ln_structured(m, "weight", amount=1, n=2, dim=0)
-        >>> [type(p).__name__ for p in m._forward_pre_hooks[next(iter(m._forward_pre_hooks))]]
+        >>> m = prune.ln_structured(m, "weight", amount=1, n=2, dim=0)
+        >>> (hook,) = m._forward_pre_hooks.values()
+        >>> [type(p).__name__ for p in hook]
         ['L1Unstructured', 'LnStructured']
     """
 
@@ -579,7 +581,10 @@ def is_pruned(module):
     Example::
 
         >>> net = nn.Sequential(nn.Linear(2, 2))
-        >>> prune.is_pruned(prune.identity(net[0], "weight") and net)
+        >>> prune.is_pruned(net)
+        False
+        >>> _ = prune.identity(net[0], "weight")
+        >>> prune.is_pruned(net)
         True
     """
     for _, sub in module.named_modules():

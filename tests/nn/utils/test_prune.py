@@ -463,3 +463,10 @@ def test_sgd_training_of_a_pruned_model_matches_torch():
     np.testing.assert_allclose(el, tl, rtol=1e-5)
     np.testing.assert_allclose(ew, tw, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(eo, to, rtol=1e-5, atol=1e-5)
+
+
+def test_docstring_examples():
+    import doctest
+
+    res = doctest.testmod(prune, extraglobs={"prune": prune, "nn": nn, "torch": ember})
+    assert res.attempted >= 20 and res.failed == 0
