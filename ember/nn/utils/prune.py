@@ -85,40 +85,36 @@ class BasePruningMethod(ABC):
         if len(old) > 1:
             raise AssertionError(f"Avoid adding multiple pruning hooks to the same tensor {name} "
                                  f"of module {module}. Use a PruningContainer.")
-        for k, _ in old:
-            del hooks[k]
-        method = cls(*args, **kwargs)
+        method = cls(*args, **kwargs)  # before touching the module: a bad amount changes nothing
         method._tensor_name = name
-        history = None
+        orig = getattr(module, name)
+        if importance_scores is not None:
+            if importance_scores.shape != orig.shape:
+                raise AssertionError(
+                    f"importance_scores should have the same shape as parameter {name} of "
+                    f"{module}, got {importance_scores.shape} vs {orig.shape}")
+        else:
+            importance_scores = orig
+        # NOTE: on failure PyTorch loses an earlier pruning hook of this tensor; ember saves
+        # the hooks, the container's history and the mask, and puts them back
+        saved_hooks, history, old_mask = list(hooks.items()), None, None
         if old:
             prev = old[0][1]
+            del hooks[old[0][0]]
+            old_mask = getattr(module, name + "_mask")
             if isinstance(prev, PruningContainer):
                 history = prev._pruning_methods
                 prev.add_pruning_method(method)
                 method = prev
             else:
-                container = PruningContainer(prev)
-                container.add_pruning_method(method)
-                method = container
-        try:
-            orig = getattr(module, name)
-            if importance_scores is not None:
-                if importance_scores.shape != orig.shape:
-                    raise AssertionError(
-                        f"importance_scores should have the same shape as parameter {name} of "
-                        f"{module}, got {importance_scores.shape} vs {orig.shape}")
-            else:
-                importance_scores = orig
-        except Exception:
-            _restore_hooks(module, old, method, history)
-            raise
-        first = not isinstance(method, PruningContainer)
+                method = PruningContainer(prev, method)
+        first = old_mask is None
         if first:
             module.register_parameter(name + "_orig", orig)
             delattr(module, name)
             default_mask = _wrap(xp.ones_like(orig._data))
         else:
-            default_mask = getattr(module, name + "_mask").detach().clone()
+            default_mask = old_mask.detach().clone()
         try:
             mask = method.compute_mask(importance_scores, default_mask=default_mask)
             module.register_buffer(name + "_mask", mask)
@@ -126,10 +122,19 @@ class BasePruningMethod(ABC):
             module.register_forward_pre_hook(method)
         except Exception:
             if first:
-                module.register_parameter(name, getattr(module, name + "_orig"))
+                if name in module.__dict__:
+                    delattr(module, name)
+                if hasattr(module, name + "_mask"):
+                    delattr(module, name + "_mask")
+                module.register_parameter(name, orig)
                 delattr(module, name + "_orig")
             else:
-                _restore_hooks(module, old, method, history)
+                if history is not None:
+                    method._pruning_methods = history
+                module.register_buffer(name + "_mask", old_mask)
+                setattr(module, name, old[0][1].apply_mask(module))
+                hooks.clear()
+                hooks.update(saved_hooks)
             raise
         return method
 
@@ -162,14 +167,6 @@ class BasePruningMethod(ABC):
         delattr(module, name + "_orig")
         delattr(module, name + "_mask")
         setattr(module, name, orig)
-
-
-def _restore_hooks(module, old, method, history):
-    # undo `apply`'s hook surgery after a failure: put the previous pruning hook back
-    if isinstance(method, PruningContainer) and history is not None:
-        method._pruning_methods = history
-    for k, h in old:
-        module._forward_pre_hooks[k] = h
 
 
 class PruningContainer(BasePruningMethod):

@@ -385,6 +385,19 @@ def test_failed_pruning_rolls_back():
     (hook,) = m._forward_pre_hooks.values()
     assert isinstance(hook, prune.L1Unstructured)
     np.testing.assert_array_equal(_np(m.weight_mask), mask)
+    prune.ln_structured(m, "weight", amount=1, n=2, dim=0)
+    prune.l1_unstructured(m, "bias", amount=1)
+    hooks = list(m._forward_pre_hooks.items())
+    mask = _np(m.weight_mask).copy()
+    for bad in (lambda: prune.l1_unstructured(m, "weight", amount=-2),
+                lambda: prune.ln_structured(m, "weight", amount=3, n=2, dim=0),
+                lambda: prune.ln_structured(m, "weight", amount=1, n=2, dim=5)):
+        with pytest.raises((ValueError, IndexError)):
+            bad()
+        assert list(m._forward_pre_hooks.items()) == hooks
+        assert [type(h).__name__ for h in hooks[0][1]] == ["L1Unstructured", "LnStructured"]
+        np.testing.assert_array_equal(_np(m.weight_mask), mask)
+        np.testing.assert_array_equal(_np(m.weight), _np(m.weight_orig) * mask)
 
 
 def test_container_rejects_other_tensor_names():
