@@ -483,3 +483,17 @@ def test_docstring_examples():
 
     res = doctest.testmod(prune, extraglobs={"prune": prune, "nn": nn, "torch": ember})
     assert res.attempted >= 20 and res.failed == 0
+
+
+def test_pickled_pruned_module_keeps_pruning():
+    import pickle
+
+    m = prune.ln_structured(nn.Linear(3, 4), "weight", amount=2, n=1, dim=0)
+    m2 = pickle.loads(pickle.dumps(m))
+    assert prune.is_pruned(m2) and m2.weight.grad_fn is None and m2.weight.requires_grad
+    with ember.no_grad():
+        m2.weight_orig.fill_(1.0)
+    out = m2(ember.zeros(1, 3)) - m2.bias
+    assert m2.weight.grad_fn is not None  # the hook recomputed it from the new orig
+    np.testing.assert_array_equal(_np(out), 0)
+    np.testing.assert_array_equal(_np(m2.weight), _np(m2.weight_mask))
