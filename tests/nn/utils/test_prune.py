@@ -497,3 +497,39 @@ def test_pickled_pruned_module_keeps_pruning():
     assert m2.weight.grad_fn is not None  # the hook recomputed it from the new orig
     np.testing.assert_array_equal(_np(out), 0)
     np.testing.assert_array_equal(_np(m2.weight), _np(m2.weight_mask))
+
+
+class _Holder:
+    """A module holding one parameter `w` of a given shape, in ember and in torch."""
+
+    @staticmethod
+    def make(lib, arr):
+        m = lib.nn.Module()
+        m.w = lib.nn.Parameter(lib.tensor(arr))
+        return m
+
+
+@requires_torch
+@pytest.mark.parametrize("shape", [(), (1,), (7,), (2, 3, 4), (3, 1, 2, 2, 2), (0, 3)])
+@pytest.mark.parametrize("amount", [0, 1, 0.5, 0.99, 1.0])
+def test_l1_and_ln_on_various_shapes_match_torch(shape, amount):
+    arr = np.random.default_rng(len(shape)).standard_normal(shape).astype(np.float32)
+    em, tm = _Holder.make(ember, arr), _Holder.make(torch, arr)
+    size = arr.size
+    if isinstance(amount, int) and amount > size:
+        with pytest.raises(ValueError):
+            prune.l1_unstructured(em, "w", amount)
+        with pytest.raises(ValueError):
+            tprune.l1_unstructured(tm, "w", amount)
+        return
+    prune.l1_unstructured(em, "w", amount)
+    tprune.l1_unstructured(tm, "w", amount)
+    np.testing.assert_array_equal(_np(em.w_mask), _np(tm.w_mask))
+    if len(shape) >= 2 and 0 not in shape:
+        for dim in range(-len(shape), len(shape)):
+            if isinstance(amount, int) and amount > shape[dim]:
+                continue
+            a, b = _Holder.make(ember, arr), _Holder.make(torch, arr)
+            prune.ln_structured(a, "w", amount, n=2, dim=dim)
+            tprune.ln_structured(b, "w", amount, n=2, dim=dim)
+            np.testing.assert_array_equal(_np(a.w_mask), _np(b.w_mask))
