@@ -18,7 +18,9 @@ Differences from PyTorch:
   pruned entries / channels is the same);
 * a failed iterative pruning (e.g. an `amount` too large) leaves the earlier pruning in place;
   PyTorch drops the earlier pruning hook in that case;
-* `global_unstructured` accepts a one-shot iterator (a generator) of `(module, name)` pairs.
+* `global_unstructured` accepts a one-shot iterator (a generator) of `(module, name)` pairs;
+  `PruningContainer(m1, m2, ...)` takes the tensor name of its first method (PyTorch raises
+  AttributeError unless given exactly one method).
 """
 import numbers
 from abc import ABC, abstractmethod
