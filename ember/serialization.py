@@ -127,11 +127,8 @@ class _Pickler(pickle._Pickler):
         return NotImplemented
 
     def _reduce_tensor(self, t):
-        if t.grad_fn is not None:
-            raise RuntimeError("Cowardly refusing to serialize non-leaf tensor which requires_grad"
-                               ", since autograd does not support crossing process boundaries. "
-                               "If you just want to transfer the data, call detach() on the "
-                               "tensor before serializing (e.g., putting it on the queue).")
+        # NOTE: a non-leaf tensor is saved as its values with requires_grad set, and loads as
+        # a leaf, as torch.save does (a pruned module's recomputed weight is one)
         a = t._data
         if type(a) is not np.ndarray:
             a = np.asarray(t)

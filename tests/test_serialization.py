@@ -210,10 +210,17 @@ def test_records_are_64_byte_aligned(tmp_path):
         assert (info.header_offset + 30 + n + m) % 64 == 0, info.filename
 
 
-def test_non_leaf_refused():
+def test_non_leaf_saved_as_a_leaf_requiring_grad_like_torch():
     x = ember.ones(2, requires_grad=True)
-    with pytest.raises(RuntimeError, match="non-leaf"):
-        ember.save(x * 2, io.BytesIO())
+    buf = io.BytesIO()
+    ember.save(x * 2, buf)
+    buf.seek(0)
+    y = ember.load(buf)
+    assert y.tolist() == [2.0, 2.0] and y.requires_grad and y.is_leaf
+    torch = pytest.importorskip("torch")
+    buf.seek(0)
+    t = torch.load(buf, weights_only=True)
+    assert t.tolist() == [2.0, 2.0] and t.requires_grad and t.is_leaf
 
 
 class _Custom:
