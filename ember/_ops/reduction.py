@@ -470,8 +470,16 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
                            f"input. Got {input.dtype.name.capitalize()}")
     if p is None:
         p = 2
+    if isinstance(p, str) and dim is not None and not isinstance(dim, int) and len(dim) != 2 \
+            and (p == "nuc" or len(dim) > 2):
+        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got "
+                           f"{' '.join(str(d) for d in dim)}")
     if p == "nuc":
-        raise NotImplementedError("norm(p='nuc') is not supported in ember")
+        from ember import linalg
+
+        if dim is None:
+            dim = (-2, -1)
+        return linalg.matrix_norm(input, "nuc", dim=tuple(dim), keepdim=keepdim)
     axes = _axes(dim, input._data.ndim)
     if p == "fro" or p == 2:
         return Norm2.apply(input, axes=axes, keepdim=keepdim)

@@ -255,3 +255,15 @@ def test_grad_fn_names():
             "cumsum": "CumsumBackward0", "median": "MedianBackward0"}
     for k, v in names.items():
         assert v.grad_fn.name() == want[k], k
+
+
+@requires_torch
+def test_norm_matrix_forms_like_torch():
+    import torch
+
+    x = np.random.default_rng(3).standard_normal((2, 3, 4, 5))
+    check_parity(lambda m, t: m.norm(t, p="nuc", dim=[1, 2]), x, grad=True)
+    check_parity(lambda m, t: m.norm(t, p="fro", dim=[1, 2]), x, grad=True)
+    for lib in (ember, torch):
+        with pytest.raises(RuntimeError, match="dim must be a 2-tuple. Got 1 2 3"):
+            lib.norm(lib.tensor(x), p="fro", dim=[1, 2, 3])
