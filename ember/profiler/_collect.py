@@ -1,0 +1,208 @@
+"""Event collection: timed Op.apply / backward (as in ember.autograd.profile) and user ranges.
+
+While a collector runs, `Op.apply` and the engine's `_backward_of` are replaced with versions
+that append one raw record per call: (open seq, close seq, name, kind, thread, start ns,
+end ns, input shapes, bytes, stack). Nesting (self vs total time) is worked out afterwards
+from the sequence numbers, so recording stays a few appends. When no collector runs the
+originals are back in place and nothing costs anything; `record_function` then is a no-op.
+Not seen: the no-graph fast paths of elementwise ops, matmul and sum that bypass Op.apply.
+"""
+import itertools
+import os
+import sys
+import threading
+import time
+
+from ember.autograd import engine
+from ember.autograd.function import Op
+from ember.profiler._events import EventList, FunctionEvent
+
+_seq = itertools.count()
+_current = [None]  # the running collector (one at a time, as in PyTorch)
+_clock = time.perf_counter_ns
+_ident = threading.get_ident
+_HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _shape_of(a):
+    shape = getattr(a, "shape", None)
+    return [] if shape is None else list(shape)
+
+
+def _stack(skip):
+    """Python frames outside the profiler, innermost first, as 'file(line): function'."""
+    out = []
+    f = sys._getframe(skip)
+    while f is not None:
+        code = f.f_code
+        if not code.co_filename.startswith(_HERE):
+            out.append(f"{code.co_filename}({f.f_lineno}): {code.co_name}")
+        f = f.f_back
+    return out
+
+
+class Collector:
+    """Records events between start() and stop(); results() turns them into an EventList."""
+
+    def __init__(self, record_shapes=False, profile_memory=False, with_stack=False,
+                 with_modules=False, with_flops=False):
+        self.record_shapes = record_shapes
+        self.profile_memory = profile_memory
+        self.with_stack = with_stack
+        self.with_modules = with_modules
+        self.with_flops = with_flops
+        self.records = []
+        self._saved = {}
+        self.running = False
+
+    # -- switching ------------------------------------------------------------------------
+    def start(self):
+        if _current[0] is not None:
+            raise RuntimeError("Profiler is already enabled on this thread")
+        _current[0] = self
+        self.running = True
+        self.t_start = _clock()
+        self.base_us = (time.time_ns() - self.t_start) / 1000.0
+        self._install()
+
+    def stop(self):
+        if not self.running:
+            return
+        self._uninstall()
+        self.running = False
+        self.t_stop = _clock()
+        if _current[0] is self:
+            _current[0] = None
+
+    def _install(self):
+        saved = self._saved
+        saved["apply"] = Op.__dict__["apply"]
+        saved["backward_of"] = engine._backward_of
+        apply, backward_of = saved["apply"].__func__, saved["backward_of"]
+        records = self.records
+        append = records.append
+        shapes, memory, stack = self.record_shapes, self.profile_memory, self.with_stack
+
+        def profiled_apply(cls, *args, **params):
+            s0 = next(_seq)
+            t0 = _clock()
+            out = apply(cls, *args, **params)
+            t1 = _clock()
+            shp = ([_shape_of(a) for a in args] + [[] for _ in params]) if shapes else None
+            nbytes = 0
+            if memory:
+                data = getattr(out, "_data", None)
+                if data is not None and getattr(data, "base", 0) is None:
+                    nbytes = data.nbytes
+            append((s0, next(_seq), cls.__name__, "cpu_op", _ident(), t0, t1, shp, nbytes,
+                    _stack(1) if stack else None))
+            return out
+
+        def profiled_backward_of(node, grad, create_graph):
+            s0 = next(_seq)
+            t0 = _clock()
+            out = backward_of(node, grad, create_graph)
+            t1 = _clock()
+            shp = [_shape_of(grad)] if shapes else None
+            append((s0, next(_seq), node.name(), "cpu_op", _ident(), t0, t1, shp, 0, None))
+            return out
+
+        Op.apply = classmethod(profiled_apply)
+        engine._backward_of = profiled_backward_of
+        if self.with_modules:
+            from ember.nn.modules.module import Module
+
+            saved["module_call"] = Module.__dict__["__call__"]
+            call = saved["module_call"]
+
+            def profiled_call(mod, *args, **kwargs):
+                s0 = next(_seq)
+                t0 = _clock()
+                out = call(mod, *args, **kwargs)
+                append((s0, next(_seq), "nn.Module: " + type(mod).__name__, "python_function",
+                        _ident(), t0, _clock(), None, 0, None))
+                return out
+
+            Module.__call__ = profiled_call
+
+    def _uninstall(self):
+        saved = self._saved
+        Op.apply = saved.pop("apply")
+        engine._backward_of = saved.pop("backward_of")
+        if "module_call" in saved:
+            from ember.nn.modules.module import Module
+
+            Module.__call__ = saved.pop("module_call")
+
+    # -- user ranges ----------------------------------------------------------------------
+    def open_range(self):
+        return next(_seq), _clock()
+
+    def close_range(self, opened, name, kind="user_annotation"):
+        if self.running:
+            self.records.append((opened[0], next(_seq), name, kind, _ident(), opened[1],
+                                 _clock(), [] if self.record_shapes else None, 0,
+                                 _stack(3) if self.with_stack else None))
+
+    # -- results --------------------------------------------------------------------------
+    def results(self):
+        """The events in start order, with parents, children and memory totals set."""
+        recs = sorted(self.records, key=lambda r: r[0])
+        t_ref = self.t_start
+        events = []
+        for i, (s0, s1, name, kind, tid, t0, t1, shp, nbytes, stk) in enumerate(recs):
+            evt = FunctionEvent(i + 1, name, tid, (t0 - t_ref) / 1000.0, (t1 - t_ref) / 1000.0,
+                                input_shapes=shp, stack=stk, cpu_memory_usage=nbytes,
+                                kind=kind)
+            evt._seq = (s0, s1)
+            events.append(evt)
+        open_by_thread = {}
+        for evt in events:
+            stack = open_by_thread.setdefault(evt.thread, [])
+            while stack and stack[-1]._seq[1] < evt._seq[0]:
+                stack.pop()
+            if stack:
+                evt.set_cpu_parent(stack[-1])
+                stack[-1].append_cpu_child(evt)
+            stack.append(evt)
+        if self.profile_memory:  # totals include the children's allocations
+            for evt in reversed(events):
+                if evt.cpu_parent is not None:
+                    evt.cpu_parent.cpu_memory_usage += evt.cpu_memory_usage
+        return EventList(events, profile_memory=self.profile_memory,
+                         with_flops=self.with_flops,
+                         trace_meta={"base_us": self.base_us, "pid": os.getpid()})
+
+
+class record_function:
+    """Label a code range: `with record_function("name"):` or `@record_function("name")`.
+
+    Inside a running profiler the range becomes an event (a table row whose CPU total
+    includes the ops run inside it); otherwise it does nothing.
+    """
+
+    def __init__(self, name, args=None):
+        self.name = name
+        self.args = args
+        self._opened = []
+
+    def __enter__(self):
+        c = _current[0]
+        self._opened.append((c, c.open_range()) if c is not None else None)
+        return self
+
+    def __exit__(self, *exc):
+        entry = self._opened.pop() if self._opened else None
+        if entry is not None:
+            entry[0].close_range(entry[1], self.name)
+        return False
+
+    def __call__(self, fn):
+        import functools
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with self:
+                return fn(*args, **kwargs)
+
+        return wrapper
