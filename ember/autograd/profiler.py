@@ -5,7 +5,7 @@
             model(x)
     print(prof.key_averages().table(sort_by="self_cpu_time_total"))
 
-Rows are named after ember's op classes (`ConvNd`, `Linear`, `ConvNdBackward0`) rather than
+Rows are named after ember's op classes (`ConvNd`, `Linear`, `ConvolutionBackward0`) rather than
 PyTorch's `aten::` operators; see ember/profiler/_collect.py for what is recorded.
 """
 import warnings
@@ -24,7 +24,13 @@ def _cuda_requested(use_cuda, use_device):
         use_device = "cuda"
     if use_device is not None and use_device != "cpu":
         name = use_device.upper() if use_device == "cuda" else use_device
-        warnings.warn(f"{name} is not available, disabling {name} profiling", stacklevel=3)
+        from ember import cuda
+
+        if use_device == "cuda" and cuda.is_available():
+            warnings.warn("ember's profiler records CPU time only: CUDA kernels are not "
+                          "profiled", stacklevel=3)
+        else:
+            warnings.warn(f"{name} is not available, disabling {name} profiling", stacklevel=3)
     return None
 
 

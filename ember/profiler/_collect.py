@@ -2,7 +2,7 @@
 
 While a collector runs, `Op.apply` and the engine's `_backward_of` are replaced with versions
 that append one raw record per call: (open seq, close seq, name, kind, thread, start ns,
-end ns, input shapes, bytes, stack). Nesting (self vs total time) is worked out afterwards
+end ns, input shapes, bytes, stack, flops). Nesting (self vs total time) is worked out afterwards
 from the sequence numbers, so recording stays a few appends. When no collector runs the
 originals are back in place and nothing costs anything; `record_function` then is a no-op.
 Not seen: the no-graph fast paths of elementwise ops, matmul and sum that bypass Op.apply.
@@ -27,6 +27,41 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 def _shape_of(a):
     shape = getattr(a, "shape", None)
     return [] if shape is None else list(shape)
+
+
+def _prod(shape):
+    n = 1
+    for d in shape:
+        n *= d
+    return n
+
+
+def _k(shape):
+    return shape[-1] if shape else 1
+
+
+# floating-point operations from (input shapes, output shape), for the ops PyTorch counts
+_FLOPS = {
+    "ConvNd": lambda s, o: 2 * _prod(o) * _prod(s[1][1:]),
+    "Linear": lambda s, o: 2 * _prod(o) * _k(s[1]),
+    "MatMul": lambda s, o: 2 * _prod(o) * _k(s[0]),
+    "Mm": lambda s, o: 2 * _prod(o) * _k(s[0]),
+    "Bmm": lambda s, o: 2 * _prod(o) * _k(s[0]),
+    "Addmm": lambda s, o: 2 * _prod(o) * _k(s[1]),
+    "Baddbmm": lambda s, o: 2 * _prod(o) * _k(s[1]),
+    "Add": lambda s, o: _prod(o),
+    "Mul": lambda s, o: _prod(o),
+}
+
+
+def _flops(name, args, out):
+    rule = _FLOPS.get(name)
+    if rule is None:
+        return 0
+    try:
+        return int(rule([_shape_of(a) for a in args], _shape_of(out)))
+    except (IndexError, TypeError):
+        return 0
 
 
 def _stack(skip):
@@ -82,6 +117,7 @@ class Collector:
         records = self.records
         append = records.append
         shapes, memory, stack = self.record_shapes, self.profile_memory, self.with_stack
+        flops = self.with_flops
 
         def profiled_apply(cls, *args, **params):
             s0 = next(_seq)
@@ -95,7 +131,7 @@ class Collector:
                 if data is not None and getattr(data, "base", 0) is None:
                     nbytes = data.nbytes
             append((s0, next(_seq), cls.__name__, "cpu_op", _ident(), t0, t1, shp, nbytes,
-                    _stack(1) if stack else None))
+                    _stack(1) if stack else None, _flops(cls.__name__, args, out) if flops else 0))
             return out
 
         def profiled_backward_of(node, grad, create_graph):
@@ -104,7 +140,7 @@ class Collector:
             out = backward_of(node, grad, create_graph)
             t1 = _clock()
             shp = [_shape_of(grad)] if shapes else None
-            append((s0, next(_seq), node.name(), "cpu_op", _ident(), t0, t1, shp, 0, None))
+            append((s0, next(_seq), node.name(), "cpu_op", _ident(), t0, t1, shp, 0, None, 0))
             return out
 
         Op.apply = classmethod(profiled_apply)
@@ -120,7 +156,7 @@ class Collector:
                 t0 = _clock()
                 out = call(mod, *args, **kwargs)
                 append((s0, next(_seq), "nn.Module: " + type(mod).__name__, "python_function",
-                        _ident(), t0, _clock(), None, 0, None))
+                        _ident(), t0, _clock(), None, 0, None, 0))
                 return out
 
             Module.__call__ = profiled_call
@@ -142,7 +178,7 @@ class Collector:
         if self.running:
             self.records.append((opened[0], next(_seq), name, kind, _ident(), opened[1],
                                  _clock(), [] if self.record_shapes else None, 0,
-                                 _stack(3) if self.with_stack else None))
+                                 _stack(3) if self.with_stack else None, 0))
 
     # -- results --------------------------------------------------------------------------
     def results(self):
@@ -150,10 +186,10 @@ class Collector:
         recs = sorted(self.records, key=lambda r: r[0])
         t_ref = self.t_start
         events = []
-        for i, (s0, s1, name, kind, tid, t0, t1, shp, nbytes, stk) in enumerate(recs):
+        for i, (s0, s1, name, kind, tid, t0, t1, shp, nbytes, stk, fl) in enumerate(recs):
             evt = FunctionEvent(i + 1, name, tid, (t0 - t_ref) / 1000.0, (t1 - t_ref) / 1000.0,
                                 input_shapes=shp, stack=stk, cpu_memory_usage=nbytes,
-                                kind=kind)
+                                kind=kind, flops=fl)
             evt._seq = (s0, s1)
             events.append(evt)
         open_by_thread = {}

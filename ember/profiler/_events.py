@@ -1,7 +1,7 @@
 """Profiler results: events, their per-key averages and PyTorch's summary table.
 
 Times are in microseconds (floats), as in PyTorch's FunctionEvent. An event's `name` is the
-ember op class (`ConvNd`, `MatMul`), the backward node (`ConvNdBackward0`), a
+ember op class (`ConvNd`, `MatMul`), the backward node (`ConvolutionBackward0`), a
 `record_function` label or `ProfilerStep#N`; PyTorch would show `aten::` names instead.
 """
 import gzip

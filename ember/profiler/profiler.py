@@ -6,7 +6,7 @@
     print(prof.key_averages().table(sort_by="cpu_time_total", row_limit=10))
 
 Each recording cycle is one `ember.autograd.profiler.profile` (in `prof.profiler`), whose
-events are ember op calls (`ConvNd`, `Linear`...), backward nodes (`ConvNdBackward0`) and
+events are ember op calls (`ConvNd`, `Linear`...), backward nodes (`ConvolutionBackward0`) and
 `record_function` ranges. Only CPU is profiled: asking for CUDA warns and is ignored, as
 PyTorch does on a machine without a GPU.
 """
@@ -96,6 +96,12 @@ def schedule(*, wait, warmup, active, repeat=0, skip_first=0, skip_first_wait=0)
     return schedule_fn
 
 
+def _cuda_available():
+    from ember import cuda
+
+    return cuda.is_available()
+
+
 def _default_schedule_fn(_):
     return ProfilerAction.RECORD
 
@@ -146,8 +152,13 @@ class _KinetoProfile:
         if bad:
             raise TypeError(f"activities must be ProfilerActivity values, got {bad}")
         for act in sorted(self.activities - {ProfilerActivity.CPU}, key=lambda a: a.value):
-            name = "CUDA" if act is ProfilerActivity.CUDA else act.name
-            warnings.warn(f"{name} is not available, disabling {name} profiling", stacklevel=3)
+            name = act.name
+            if act is ProfilerActivity.CUDA and _cuda_available():
+                warnings.warn("ember's profiler records CPU time only: CUDA kernels are not "
+                              "profiled", stacklevel=3)
+            else:
+                warnings.warn(f"{name} is not available, disabling {name} profiling",
+                              stacklevel=3)
 
     def start(self):
         self.prepare_trace()
