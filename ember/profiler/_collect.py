@@ -29,6 +29,23 @@ def _shape_of(a):
     return [] if shape is None else list(shape)
 
 
+def _owner(array):
+    base = getattr(array, "base", None)
+    return array if base is None else base
+
+
+def _new_bytes(args, out):
+    """Bytes of an op's output, 0 when it is a view of an input (reshape, slicing)."""
+    data = getattr(out, "_data", None)
+    if data is None:
+        return 0
+    owner = _owner(data)
+    for a in args:
+        if _owner(getattr(a, "_data", a)) is owner:
+            return 0
+    return data.nbytes
+
+
 def _prod(shape):
     n = 1
     for d in shape:
@@ -125,11 +142,7 @@ class Collector:
             out = apply(cls, *args, **params)
             t1 = _clock()
             shp = ([_shape_of(a) for a in args] + [[] for _ in params]) if shapes else None
-            nbytes = 0
-            if memory:
-                data = getattr(out, "_data", None)
-                if data is not None and getattr(data, "base", 0) is None:
-                    nbytes = data.nbytes
+            nbytes = _new_bytes(args, out) if memory else 0
             append((s0, next(_seq), cls.__name__, "cpu_op", _ident(), t0, t1, shp, nbytes,
                     _stack(1) if stack else None, _flops(cls.__name__, args, out) if flops else 0))
             return out
