@@ -12,6 +12,7 @@ import os
 import sys
 import threading
 import time
+from types import FunctionType
 
 from ember.autograd import engine
 from ember.autograd.function import Op
@@ -93,6 +94,58 @@ def _stack(skip):
     return out
 
 
+# modules whose public functions get their own events ("ember::relu", like PyTorch's
+# "aten::relu") besides the Op classes they apply: this is what sees the no-graph fast paths
+_FUNCTION_MODULES = ("ember.nn.functional", "ember.nn._functional_spatial",
+                     "ember.nn._spatial_norm", "ember.nn._spatial_attention")
+
+
+def _closure_key(fn):
+    try:
+        return tuple(id(c.cell_contents) for c in fn.__closure__ or ())
+    except ValueError:  # an empty cell
+        return None
+
+
+def _function_codes():
+    """{code object: "ember::name"} for the public op functions loaded so far. Functions
+    made by a factory share one code object: theirs maps to {closure key: name} instead,
+    the key being the ids of the closure's contents (read back from the frame)."""
+    found = {}
+    for modname, mod in list(sys.modules.items()):
+        if mod is None or not (modname in _FUNCTION_MODULES or (
+                modname.startswith("ember._ops.") and not modname[11:].startswith("_"))):
+            continue
+        for name, obj in list(vars(mod).items()):
+            if name.startswith("_") or type(obj) is not FunctionType or \
+                    obj.__module__ != modname:
+                continue
+            found.setdefault(obj.__code__, {})[id(obj)] = obj
+    codes = {}
+    for code, fns in found.items():
+        if len(fns) == 1:
+            (fn,) = fns.values()
+            codes[code] = "ember::" + fn.__name__
+        else:
+            by_key = {_closure_key(fn): "ember::" + fn.__name__ for fn in fns.values()}
+            by_key.pop(None, None)
+            if by_key:
+                codes[code] = by_key
+    return codes
+
+
+def _function_label(entry, frame):
+    """The label of a factory-made function's frame, or None."""
+    local = frame.f_locals
+    return entry.get(tuple(id(local.get(v)) for v in frame.f_code.co_freevars))
+
+
+def _frame_args(frame):
+    code = frame.f_code
+    local = frame.f_locals
+    return [local.get(v) for v in code.co_varnames[:code.co_argcount]]
+
+
 class Collector:
     """Records events between start() and stop(); results() turns them into an EventList."""
 
@@ -158,6 +211,31 @@ class Collector:
 
         Op.apply = classmethod(profiled_apply)
         engine._backward_of = profiled_backward_of
+
+        codes = _function_codes()
+        calls = []  # open function events: (frame, name, open seq, start ns, args)
+        details = shapes or memory or flops
+
+        def on_event(frame, event, arg):
+            if event == "call":
+                name = codes.get(frame.f_code)
+                if name is not None:
+                    if name.__class__ is dict:
+                        name = _function_label(name, frame)
+                        if name is None:
+                            return
+                    calls.append((frame, name, next(_seq), _clock(),
+                                  _frame_args(frame) if details else None))
+            elif event == "return" and calls and calls[-1][0] is frame:
+                _, name, s0, t0, args = calls.pop()
+                t1 = _clock()
+                append((s0, next(_seq), name, "cpu_op", _ident(), t0, t1,
+                        [_shape_of(a) for a in args] if shapes else None,
+                        _new_bytes(args, arg) if memory else 0,
+                        _stack(2) if stack else None, 0))
+
+        saved["setprofile"] = sys.getprofile()
+        sys.setprofile(on_event)
         if self.with_modules:
             from ember.nn.modules.module import Module
 
@@ -176,6 +254,7 @@ class Collector:
 
     def _uninstall(self):
         saved = self._saved
+        sys.setprofile(saved.pop("setprofile"))
         Op.apply = saved.pop("apply")
         engine._backward_of = saved.pop("backward_of")
         if "module_call" in saved:
@@ -215,6 +294,9 @@ class Collector:
                 stack[-1].append_cpu_child(evt)
             stack.append(evt)
         if self.profile_memory:  # totals include the children's allocations
+            for evt in events:  # a function's output is its ops' output: count it once
+                if evt.cpu_children and evt.name.startswith("ember::"):
+                    evt.cpu_memory_usage = evt.self_cpu_memory_usage = 0
             for evt in reversed(events):
                 if evt.cpu_parent is not None:
                     evt.cpu_parent.cpu_memory_usage += evt.cpu_memory_usage

@@ -108,9 +108,11 @@ class FunctionEvent(_Timings):
     def __init__(self, id, name, thread, start_us, end_us, input_shapes=None, stack=None,
                  cpu_memory_usage=0, kind="cpu_op", flops=0, sequence_nr=-1):
         self.id = id
+        self.trace_name = name  # the trace keeps ProfilerStep#N; tables merge the steps
+        if name.startswith("ProfilerStep#"):
+            name = "ProfilerStep*"
         self.name = name
         self.key = name
-        self.trace_name = name
         self.thread = thread
         self.time_range = Interval(start_us, end_us)
         self.input_shapes = input_shapes if input_shapes is not None else []
@@ -382,7 +384,7 @@ def _chrome_events(events, meta):
             args["Sequence number"] = evt.sequence_nr
         if evt.stack:
             args["Call stack"] = ";".join(evt.stack)
-        trace.append({"ph": "X", "cat": evt.kind, "name": evt.name, "pid": pid,
+        trace.append({"ph": "X", "cat": evt.kind, "name": evt.trace_name, "pid": pid,
                       "tid": evt.thread, "ts": round(base_us + evt.time_range.start, 3),
                       "dur": round(evt.cpu_time_total, 3), "args": args})
     trace.append({"name": "process_name", "ph": "M", "ts": round(base_us, 3), "pid": pid,

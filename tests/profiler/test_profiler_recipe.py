@@ -148,15 +148,16 @@ def test_timing_section():
     assert h1 == HEADERS
     assert h2 == HEADERS + ["Input Shapes"]
     assert rows1[0][0] == "model_inference" and rows1[0][3] == "100.00%"
-    assert rows1[0][-1] == "1" and len(rows1) == 10
-    conv = next(r for r in rows1 if r[0] == "ConvNd")
-    assert conv[6] == "20"  # resnet18 has 20 convolutions
+    assert rows1[0][-1] == "1" and len(rows1) == 10 and len(rows2) == 10
     assert re.fullmatch(r"Self CPU time total: [\d.]+(ms|s)", foot1)
     assert rows2[0][0] == "model_inference" and rows2[0][-1] == "[]"
-    # the stem convolution is its own row when grouped by input shape
-    assert any(r[0] == "ConvNd" and r[-1].startswith("[[5, 3, 224, 224], [64, 3, 7, 7]")
-               for r in rows2) or any(r[0] == "ConvNd" and r[6] == "1" for r in rows2)
-    assert ns["prof"].profiler is not None
+    counts = {e.key: e.count for e in ns["prof"].key_averages()}
+    assert counts["ConvNd"] == counts["ember::conv2d"] == 20  # resnet18's convolutions
+    assert counts["Linear"] == 1 and counts["Add"] == 8
+    grouped = {(e.key, str(e.input_shapes[:2])): e.count
+               for e in ns["prof"].key_averages(group_by_input_shape=True)}
+    assert grouped[("ConvNd", "[[5, 3, 224, 224], [64, 3, 7, 7]]")] == 1
+    assert grouped[("ConvNd", "[[5, 64, 56, 56], [64, 64, 3, 3]]")] == 4
 
 
 def test_device_check_exits_on_cpu():
@@ -169,15 +170,22 @@ def test_device_check_exits_on_cpu():
     assert info.value.code == 0
 
 
+def _bytes(text):
+    num, unit = text.split()
+    return float(num) * {"B": 1, "KB": 1024, "MB": 1024 ** 2, "GB": 1024 ** 3}[unit]
+
+
 def test_memory_section():
     _, text = run(MEMORY)
     (h1, rows1, _), (h2, rows2, _) = tables(text)
     mem_headers = HEADERS[:-1] + ["CPU Mem", "Self CPU Mem", "# of Calls"]
     assert h1 == mem_headers and h2 == mem_headers
-    # sorted by self memory: the largest allocation first (the 5x64x112x112 float32 maps)
-    assert rows1[0][7].endswith("MB")
-    # resnet18's top-level module calls are not ranges here: totals equal the op's own
-    assert all(r[6] == r[7] for r in rows2)
+    # the largest allocations: the 5x64x112x112 float32 maps of the stem conv and batch norm
+    assert rows1[0][7] == "47.37 MB"
+    self_mem = [_bytes(r[7]) for r in rows1]
+    total_mem = [_bytes(r[6]) for r in rows2]
+    assert self_mem == sorted(self_mem, reverse=True)
+    assert total_mem == sorted(total_mem, reverse=True)
 
 
 def test_later_sections(tmp_path, monkeypatch):
@@ -195,9 +203,10 @@ def test_later_sections(tmp_path, monkeypatch):
     # wait=1, warmup=1, active=2 over 8 steps: traces ready after steps 3 and 7
     assert sorted(p.name for p in tmp_path.glob("trace_*.json")) == ["trace_4.json",
                                                                         "trace_8.json"]
-    step_rows = [[r[0] for r in rows if r[0].startswith("ProfilerStep")]
-                 for _, rows, _ in found[1:]]
-    assert [sorted(s) for s in step_rows] == [["ProfilerStep#2", "ProfilerStep#3"],
-                                              ["ProfilerStep#6", "ProfilerStep#7"]]
+    # each saved trace holds two steps, merged into one row as in PyTorch
+    step_rows = [[r for r in rows if r[0].startswith("ProfilerStep")] for _, rows, _ in found[1:]]
+    assert [[(r[0], r[6]) for r in s] for s in step_rows] == [[("ProfilerStep*", "2")]] * 2
+    names = {e["name"] for e in json.loads((tmp_path / "trace_8.json").read_text())["traceEvents"]}
+    assert {"ProfilerStep#6", "ProfilerStep#7"} <= names
     assert (tmp_path / "memory_timeline.html").read_text().startswith("<html>")
     assert ns["p"].step_num == 8
