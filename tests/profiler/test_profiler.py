@@ -355,3 +355,24 @@ def test_table_headers_match_torch():
         ours_sep, theirs_sep = ours.splitlines()[0].split(), theirs.splitlines()[0].split()
         assert [len(s) for s in ours_sep[1:9]] == [len(s) for s in theirs_sep[1:9]]
         assert ours.splitlines()[-1].startswith("Self CPU time total: ")
+
+
+def test_no_grad_fast_paths_recorded():
+    x, w = ember.ones(4, 3), ember.ones(3, 2)
+    with ember.no_grad():
+        with profile(record_shapes=True) as prof:
+            ((x @ w) * 2).exp().sum()
+            ember.relu(x)
+    avgs = {e.key: e for e in prof.key_averages(group_by_input_shape=True)}
+    for name in ("ember::matmul", "ember::mul", "ember::exp", "ember::sum", "ember::relu"):
+        assert avgs[name].count == 1, name
+    assert avgs["ember::matmul"].input_shapes == [[4, 3], [3, 2]]
+
+
+def test_profile_hook_restored():
+    import sys
+
+    before = sys.getprofile()
+    with profile():
+        ember.ones(2).exp()
+    assert sys.getprofile() is before
