@@ -1,11 +1,13 @@
-"""Event collection: timed Op.apply / backward (as in ember.autograd.profile) and user ranges.
+"""Event collection: timed op functions, Op.apply and backward nodes, and user ranges.
 
 While a collector runs, `Op.apply` and the engine's `_backward_of` are replaced with versions
-that append one raw record per call: (open seq, close seq, name, kind, thread, start ns,
-end ns, input shapes, bytes, stack, flops). Nesting (self vs total time) is worked out afterwards
-from the sequence numbers, so recording stays a few appends. When no collector runs the
-originals are back in place and nothing costs anything; `record_function` then is a no-op.
-Not seen: the no-graph fast paths of elementwise ops, matmul and sum that bypass Op.apply.
+that append one raw record per call (as ember.autograd.profile does for its totals), and so
+are the public op functions (`ember.add`, `F.conv2d`, `Tensor.__mul__`...), recorded as
+"ember::add" like PyTorch's "aten::add": they also see the no-graph fast paths that never
+reach Op.apply. A record is (open seq, close seq, name, kind, thread, start ns, end ns, input
+shapes, bytes, stack, flops); nesting (self vs total time) is worked out afterwards from the
+sequence numbers, so recording stays a few appends. When no collector runs the originals are
+back in place and cost nothing; `record_function` then is a no-op.
 """
 import itertools
 import os
@@ -100,50 +102,32 @@ _FUNCTION_MODULES = ("ember.nn.functional", "ember.nn._functional_spatial",
                      "ember.nn._spatial_norm", "ember.nn._spatial_attention")
 
 
-def _closure_key(fn):
-    try:
-        return tuple(id(c.cell_contents) for c in fn.__closure__ or ())
-    except ValueError:  # an empty cell
-        return None
-
-
-def _function_codes():
-    """{code object: "ember::name"} for the public op functions loaded so far. Functions
-    made by a factory share one code object: theirs maps to {closure key: name} instead,
-    the key being the ids of the closure's contents (read back from the frame)."""
+def _public_functions():
+    """{id: function} for the public op functions defined in the loaded op modules."""
     found = {}
     for modname, mod in list(sys.modules.items()):
         if mod is None or not (modname in _FUNCTION_MODULES or (
                 modname.startswith("ember._ops.") and not modname[11:].startswith("_"))):
             continue
         for name, obj in list(vars(mod).items()):
-            if name.startswith("_") or type(obj) is not FunctionType or \
-                    obj.__module__ != modname:
-                continue
-            found.setdefault(obj.__code__, {})[id(obj)] = obj
-    codes = {}
-    for code, fns in found.items():
-        if len(fns) == 1:
-            (fn,) = fns.values()
-            codes[code] = "ember::" + fn.__name__
-        else:
-            by_key = {_closure_key(fn): "ember::" + fn.__name__ for fn in fns.values()}
-            by_key.pop(None, None)
-            if by_key:
-                codes[code] = by_key
-    return codes
+            if not name.startswith("_") and type(obj) is FunctionType and \
+                    obj.__module__ == modname:
+                found[id(obj)] = obj
+    return found
 
 
-def _function_label(entry, frame):
-    """The label of a factory-made function's frame, or None."""
-    local = frame.f_locals
-    return entry.get(tuple(id(local.get(v)) for v in frame.f_code.co_freevars))
-
-
-def _frame_args(frame):
-    code = frame.f_code
-    local = frame.f_locals
-    return [local.get(v) for v in code.co_varnames[:code.co_argcount]]
+def _namespaces():
+    """Where op functions are looked up at call time: ember's modules and their classes
+    (Tensor's methods, a layer's `staticmethod(conv2d)`)."""
+    for modname, mod in list(sys.modules.items()):
+        if mod is None or not (modname == "ember" or modname.startswith("ember.")) or \
+                modname.startswith("ember.profiler"):
+            continue
+        names = vars(mod)
+        yield mod, names
+        for value in list(names.values()):
+            if isinstance(value, type) and value.__module__ == modname:
+                yield value, value.__dict__
 
 
 class Collector:
@@ -212,30 +196,23 @@ class Collector:
         Op.apply = classmethod(profiled_apply)
         engine._backward_of = profiled_backward_of
 
-        codes = _function_codes()
-        calls = []  # open function events: (frame, name, open seq, start ns, args)
-        details = shapes or memory or flops
-
-        def on_event(frame, event, arg):
-            if event == "call":
-                name = codes.get(frame.f_code)
-                if name is not None:
-                    if name.__class__ is dict:
-                        name = _function_label(name, frame)
-                        if name is None:
-                            return
-                    calls.append((frame, name, next(_seq), _clock(),
-                                  _frame_args(frame) if details else None))
-            elif event == "return" and calls and calls[-1][0] is frame:
-                _, name, s0, t0, args = calls.pop()
-                t1 = _clock()
-                append((s0, next(_seq), name, "cpu_op", _ident(), t0, t1,
-                        [_shape_of(a) for a in args] if shapes else None,
-                        _new_bytes(args, arg) if memory else 0,
-                        _stack(2) if stack else None, 0))
-
-        saved["setprofile"] = sys.getprofile()
-        sys.setprofile(on_event)
+        # NOTE: the public op functions are swapped for recording wrappers wherever they are
+        # looked up at call time (module globals, the ember namespace, Tensor methods): this
+        # sees the no-graph fast paths that never reach Op.apply, at about 1 us a call
+        wrappers, swapped = {}, []
+        for key, fn in _public_functions().items():
+            wrappers[key] = self._wrap_function(fn, "ember::" + fn.__name__)
+        for owner, names in _namespaces():
+            for name, value in list(names.items()):
+                w = wrappers.get(id(value))
+                if w is None and type(value) is staticmethod:
+                    w = wrappers.get(id(value.__func__))
+                    if w is not None:
+                        w = staticmethod(w)
+                if w is not None:
+                    setattr(owner, name, w)
+                    swapped.append((owner, name, value, w))
+        saved["functions"] = swapped
         if self.with_modules:
             from ember.nn.modules.module import Module
 
@@ -252,9 +229,32 @@ class Collector:
 
             Module.__call__ = profiled_call
 
+    def _wrap_function(self, fn, label):
+        append = self.records.append
+        shapes, memory, stack = self.record_shapes, self.profile_memory, self.with_stack
+
+        def wrapper(*args, **kwargs):
+            if not self.running:  # a reference kept past stop(): just call through
+                return fn(*args, **kwargs)
+            s0 = next(_seq)
+            t0 = _clock()
+            out = fn(*args, **kwargs)
+            t1 = _clock()
+            append((s0, next(_seq), label, "cpu_op", _ident(), t0, t1,
+                    ([_shape_of(a) for a in args] + [[] for _ in kwargs]) if shapes else None,
+                    _new_bytes(args, out) if memory else 0, _stack(1) if stack else None, 0))
+            return out
+
+        wrapper.__name__, wrapper.__qualname__ = fn.__name__, fn.__qualname__
+        wrapper.__doc__, wrapper.__module__ = fn.__doc__, fn.__module__
+        wrapper.__wrapped__ = fn
+        return wrapper
+
     def _uninstall(self):
         saved = self._saved
-        sys.setprofile(saved.pop("setprofile"))
+        for owner, name, fn, w in reversed(saved.pop("functions")):
+            if getattr(owner, "__dict__", {}).get(name) is w:
+                setattr(owner, name, fn)
         Op.apply = saved.pop("apply")
         engine._backward_of = saved.pop("backward_of")
         if "module_call" in saved:

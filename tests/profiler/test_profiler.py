@@ -193,6 +193,25 @@ def test_nothing_left_swapped_in():
     assert Op.__dict__["apply"] is apply and engine._backward_of is backward_of
 
 
+def test_op_functions_restored():
+    from ember.profiler._collect import _namespaces
+
+    def snapshot():
+        return {(id(owner), name): value for owner, names in _namespaces()
+                for name, value in list(names.items())}
+
+    before = snapshot()
+    add, mul, conv2d = ember.add, ember.Tensor.__mul__, ember.nn.Conv2d.__dict__["_fn"]
+    with profile():
+        assert ember.add is not add and ember.Tensor.__mul__ is not mul
+        assert ember.nn.Conv2d.__dict__["_fn"] is not conv2d
+        ember.ones(2) * 2
+    assert ember.add is add and ember.Tensor.__mul__ is mul
+    assert ember.nn.Conv2d.__dict__["_fn"] is conv2d
+    after = snapshot()
+    assert [k for k in before if before[k] is not after.get(k)] == []
+
+
 def test_nested_profilers_refused():
     with profile():
         with pytest.raises(RuntimeError, match="already enabled"):
