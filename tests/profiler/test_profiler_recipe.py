@@ -210,3 +210,58 @@ def test_later_sections(tmp_path, monkeypatch):
     assert {"ProfilerStep#6", "ProfilerStep#7"} <= names
     assert (tmp_path / "memory_timeline.html").read_text().startswith("<html>")
     assert ns["p"].step_num == 8
+
+
+# intermediate_source/tensorboard_profiler_tutorial.py, its profiling loop on a small model and
+# random batches (the tutorial trains resnet18 on CIFAR10)
+TB_PROFILER = '''
+import torch
+import torch.nn
+import torch.optim
+import torch.profiler
+
+model = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.ReLU(), torch.nn.Flatten(),
+                            torch.nn.Linear(4 * 6 * 6, 10))
+criterion = torch.nn.CrossEntropyLoss()
+optimizer = torch.optim.SGD(model.parameters(), lr=0.001, momentum=0.9)
+model.train()
+train_loader = [(torch.randn(4, 3, 8, 8), torch.randint(0, 10, (4,))) for _ in range(8)]
+
+def train(data):
+    inputs, labels = data[0], data[1]
+    outputs = model(inputs)
+    loss = criterion(outputs, labels)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+
+with torch.profiler.profile(
+        schedule=torch.profiler.schedule(wait=1, warmup=1, active=3, repeat=1),
+        on_trace_ready=torch.profiler.tensorboard_trace_handler('./log/resnet18'),
+        record_shapes=True,
+        profile_memory=True,
+        with_stack=True
+) as prof:
+    for step, batch_data in enumerate(train_loader):
+        prof.step()  # Need to call this at each step to notify profiler of steps' boundary.
+        if step >= 1 + 1 + 3:
+            break
+        train(batch_data)
+'''
+
+
+@pytest.mark.parametrize("backend", ["ember", "torch"])
+def test_tensorboard_profiler_loop(tmp_path, monkeypatch, backend):
+    if backend == "torch":
+        pytest.importorskip("torch")
+    monkeypatch.chdir(tmp_path)
+    ns, _ = run(TB_PROFILER, backend)
+    (trace,) = (tmp_path / "log" / "resnet18").glob("*.pt.trace.json")
+    events = json.loads(trace.read_text())["traceEvents"]
+    steps = sorted(e["name"] for e in events if e.get("name", "").startswith("ProfilerStep#"))
+    assert steps == ["ProfilerStep#2", "ProfilerStep#3", "ProfilerStep#4"]
+    assert ns["prof"].step_num == 6
+    if backend == "ember":
+        keys = {e.key: e.count for e in ns["prof"].key_averages()}
+        assert keys["ProfilerStep*"] == 3 and keys["ConvNd"] == 3
+        assert keys["ConvolutionBackward0"] == 3 and keys["ember::cross_entropy"] == 3
