@@ -5,8 +5,9 @@
             model(x)
     print(prof.key_averages().table(sort_by="self_cpu_time_total"))
 
-Rows are named after ember's op classes (`ConvNd`, `Linear`, `ConvolutionBackward0`) rather than
-PyTorch's `aten::` operators; see ember/profiler/_collect.py for what is recorded.
+Rows name the public function called (`ember::linear`), the ember Op class inside it
+(`Linear`) and backward nodes (`AddmmBackward0`) where PyTorch shows `aten::` operators; see
+ember/profiler/_collect.py for what is recorded.
 """
 import warnings
 

@@ -1,8 +1,9 @@
 """Profiler results: events, their per-key averages and PyTorch's summary table.
 
-Times are in microseconds (floats), as in PyTorch's FunctionEvent. An event's `name` is the
-ember op class (`ConvNd`, `MatMul`), the backward node (`ConvolutionBackward0`), a
-`record_function` label or `ProfilerStep#N`; PyTorch would show `aten::` names instead.
+Times are in microseconds (floats), as in PyTorch's FunctionEvent. An event's `name` is a
+public op function (`ember::conv2d`), the ember Op class it applies (`ConvNd`, `MatMul`), a
+backward node (`ConvolutionBackward0`), a `record_function` label or `ProfilerStep*`;
+PyTorch shows `aten::` operators at those places.
 """
 import gzip
 import json

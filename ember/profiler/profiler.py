@@ -6,8 +6,8 @@
     print(prof.key_averages().table(sort_by="cpu_time_total", row_limit=10))
 
 Each recording cycle is one `ember.autograd.profiler.profile` (in `prof.profiler`), whose
-events are ember op calls (`ConvNd`, `Linear`...), backward nodes (`ConvolutionBackward0`) and
-`record_function` ranges. Only CPU is profiled: asking for CUDA warns and is ignored, as
+events are op function calls (`ember::conv2d`), the Op classes they apply (`ConvNd`),
+backward nodes (`ConvolutionBackward0`) and `record_function` ranges. Only CPU is profiled: asking for CUDA warns and is ignored, as
 PyTorch does on a machine without a GPU.
 """
 import enum

@@ -395,3 +395,21 @@ def test_profile_hook_restored():
     with profile():
         ember.ones(2).exp()
     assert sys.getprofile() is before
+
+
+def test_inside_ember_autograd_profile_totals():
+    from ember.autograd import profile as totals
+
+    original = Op.__dict__["apply"]
+    totals.reset()
+    totals.enable()
+    try:
+        timed = Op.__dict__["apply"]
+        with profile() as prof:
+            ember.nn.Linear(3, 2)(ember.ones(1, 3))
+        assert Op.__dict__["apply"] is timed  # the totals' timer is back, still counting
+        assert totals.totals()["Linear"][0] == 1
+    finally:
+        totals.disable()
+    assert Op.__dict__["apply"] is original
+    assert "Linear" in {e.key for e in prof.key_averages()}
