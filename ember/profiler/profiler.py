@@ -7,8 +7,8 @@
 
 Each recording cycle is one `ember.autograd.profiler.profile` (in `prof.profiler`), whose
 events are op function calls (`ember::conv2d`), the Op classes they apply (`ConvNd`),
-backward nodes (`ConvolutionBackward0`) and `record_function` ranges. Only CPU is profiled: asking for CUDA warns and is ignored, as
-PyTorch does on a machine without a GPU.
+backward nodes (`ConvolutionBackward0`) and `record_function` ranges. Only CPU is profiled:
+asking for CUDA warns and is ignored, as PyTorch does on a machine without a GPU.
 """
 import enum
 import json
