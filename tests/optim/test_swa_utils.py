@@ -231,3 +231,8 @@ def test_training_loop_with_swa():
     assert opt.param_groups[0]["lr"] == pytest.approx(0.05)
     assert int(swa_model.n_averaged) == 4
     assert swa_model(x).shape == (16, 2)
+
+
+def test_reachable_as_in_torch():
+    assert ember.optim.swa_utils.AveragedModel is E.AveragedModel
+    assert set(E.__all__) == set(T.__all__)

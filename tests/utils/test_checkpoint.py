@@ -219,3 +219,10 @@ def test_intermediates_are_not_kept(reentrant):
     assert plain >= 16 * 256 * 64 * 4
     assert ckpt == 0  # only the final sum's (scalar-free) node: nothing of the model
     assert seq <= plain // 3  # only the last of the 4 segments keeps its activations
+
+
+def test_reachable_as_in_torch():
+    import ember as torch_like
+
+    assert torch_like.utils.checkpoint.checkpoint is checkpoint
+    assert torch_like.utils.checkpoint.checkpoint_sequential is checkpoint_sequential
