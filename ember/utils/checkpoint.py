@@ -11,13 +11,14 @@ Both `use_reentrant` variants share this mechanism (PyTorch's reentrant one). Wi
 `use_reentrant=False` the output still requires grad when no input does but a parameter
 inside `fn` does, and keyword arguments are accepted, as in PyTorch.
 """
+import contextlib
 import warnings
 
 from ember._tensor import Tensor, _wrap
 from ember.autograd.function import Node, _edge, _OutputOf, _Slots
 from ember.autograd.grad_mode import _enabled, enable_grad, no_grad
 
-__all__ = ["checkpoint", "checkpoint_sequential"]
+__all__ = ["checkpoint", "checkpoint_sequential", "noop_context_fn"]
 
 _REENTRANT_WARNING = (
     "torch.utils.checkpoint: the use_reentrant parameter should be passed explicitly. Starting "
@@ -27,13 +28,19 @@ _REENTRANT_WARNING = (
     "differences between the two variants.")
 
 
+def noop_context_fn():
+    """The default `context_fn`: no context around the forward or the recomputation."""
+    return contextlib.nullcontext(), contextlib.nullcontext()
+
+
 class CheckpointFunctionBackward(Node):
     """The node of one checkpointed call: recomputes `function` to back-propagate."""
 
     _bw_name = "CheckpointFunctionBackward"
 
-    def __init__(self, function, args, kwargs, rng_state, outputs):
+    def __init__(self, function, args, kwargs, rng_state, outputs, recompute_context):
         self.function, self.args, self.kwargs = function, args, kwargs
+        self.recompute_context = recompute_context
         self.rng_state = rng_state
         self.saved = (True,)  # the engine frees it after backward (no second backward)
         # which outputs carry a gradient, and the shape/dtype of each (zero-fill unused ones)
@@ -61,7 +68,7 @@ class CheckpointFunctionBackward(Node):
             outer_state = default_generator.get_state()
             default_generator.set_state(self.rng_state)
         try:
-            with enable_grad():
+            with enable_grad(), self.recompute_context:
                 out = self.function(*args, **self.kwargs)
         finally:
             if outer_state is not None:
@@ -102,6 +109,8 @@ def checkpoint(function, *args, use_reentrant=None, context_fn=None, determinism
             means ``True``, as in PyTorch). ``True`` rejects keyword arguments.
         preserve_rng_state (keyword, default True): rewind the global RNG before the
             recomputation so dropout masks match the first run.
+        context_fn: returns two context managers, entered around the forward run and
+            around the recomputation (``use_reentrant=False`` only).
         determinism_check: ``"default"`` or ``"none"`` (accepted; the recomputation is
             deterministic when the RNG state is preserved).
 
@@ -115,38 +124,36 @@ def checkpoint(function, *args, use_reentrant=None, context_fn=None, determinism
         raise ValueError(
             f"determinism_check should be one of ['default', 'none'], but got {determinism_check}")
     if use_reentrant:
-        if context_fn is not None or debug:
+        if (context_fn is not None and context_fn is not noop_context_fn) or debug:
             raise ValueError(
                 "Passing `context_fn` or `debug` is only supported when use_reentrant=False.")
         if kwargs:
             raise ValueError("Unexpected keyword arguments: " + ",".join(arg for arg in kwargs))
+    forward_context, recompute_context = (context_fn or noop_context_fn)()
     rng_state = _infer_rng_state(preserve)
     needs = _enabled[0] and any(isinstance(a, Tensor) and a._requires_grad for a in args)
-    if _enabled[0] and not needs:
-        if use_reentrant:
-            warnings.warn("None of the inputs have requires_grad=True. Gradients will be None",
-                          stacklevel=2)
-        else:
-            # NOTE: whether a parameter inside `function` requires grad is only known by
-            # running it with grad mode on; the graph is dropped at once (this case is the
-            # first segment of a model whose input needs no gradient)
-            with enable_grad():
-                probe = function(*args, **kwargs)
-            probes = probe if isinstance(probe, tuple) else (probe,)
-            needs = any(isinstance(o, Tensor) and o._requires_grad for o in probes)
-            if not needs:
-                return probe
-            del probe, probes
-            if rng_state is not None:  # the real run below draws the same numbers
-                from ember._random import default_generator
-
-                default_generator.set_state(rng_state)
-    with no_grad():
-        out = function(*args, **kwargs)
-    if not needs:
-        return out
+    if _enabled[0] and not needs and use_reentrant:
+        warnings.warn("None of the inputs have requires_grad=True. Gradients will be None",
+                      stacklevel=2)
+    if _enabled[0] and not needs and not use_reentrant:
+        # NOTE: whether a parameter inside `function` requires grad is only known by running
+        # it with grad mode on; its graph is dropped as soon as it returns (this case is the
+        # first segment of a model whose input needs no gradient)
+        with enable_grad(), forward_context:
+            out = function(*args, **kwargs)
+        raw = out if isinstance(out, tuple) else (out,)
+        needs = any(isinstance(o, Tensor) and o._requires_grad for o in raw)
+        if not needs:
+            return out
+        raw = tuple(_wrap(o._data) if isinstance(o, Tensor) else o for o in raw)
+        out = raw if isinstance(out, tuple) else raw[0]
+    else:
+        with no_grad(), forward_context:
+            out = function(*args, **kwargs)
+        if not needs:
+            return out
     raw = out if isinstance(out, tuple) else (out,)
-    node = CheckpointFunctionBackward(function, args, kwargs, rng_state, raw)
+    node = CheckpointFunctionBackward(function, args, kwargs, rng_state, raw, recompute_context)
     outs = []
     for i, o in enumerate(raw):
         if isinstance(o, Tensor) and o.dtype.is_floating_point | o.dtype.is_complex:
