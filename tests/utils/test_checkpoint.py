@@ -37,10 +37,11 @@ def _grads(model, x=None):
     return out + ([x.grad.numpy()] if x is not None else [])
 
 
-def _close(a, b):
+def _close(a, b, rtol=1e-4, atol=1e-5):
+    """float32 gradients summed in another order by torch: a few ulps of slack."""
     assert len(a) == len(b)
     for u, v in zip(a, b):
-        np.testing.assert_allclose(u, v, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(u, v, rtol=rtol, atol=atol)
 
 
 @pytest.mark.parametrize("reentrant", VARIANTS)
@@ -56,12 +57,15 @@ def test_gradients_match_torch(build, shape, reentrant):
     (ye ** 2).sum().backward()
     (yt ** 2).sum().backward()
     _close(_grads(e, xe), _grads(t, xt))
+    # BatchNorm's running stats see the recomputation too, in both libraries
+    _close([v.numpy() for v in e.state_dict().values()],
+           [v.numpy() for v in t.state_dict().values()])
     # and the same as without checkpointing
     ce = [g.copy() for g in _grads(e, xe)]
     e.zero_grad()
     xe.grad = None
     (e(xe) ** 2).sum().backward()
-    _close(ce, _grads(e, xe))
+    _close(ce, _grads(e, xe), rtol=1e-6, atol=1e-7)
 
 
 @pytest.mark.parametrize("reentrant", VARIANTS)
