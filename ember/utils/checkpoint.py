@@ -7,15 +7,25 @@ to what it was at the first run, so dropout draws the same mask), and the gradie
 back-propagated through the recomputed graph: tensors `fn` closes over (module parameters)
 get their `.grad` there, the inputs' gradients flow on through the node's edges.
 
-Both `use_reentrant` variants share this mechanism (PyTorch's reentrant one). With
-`use_reentrant=False` the output still requires grad when no input does but a parameter
-inside `fn` does, and keyword arguments are accepted, as in PyTorch.
+`use_reentrant=True` (PyTorch's default, with a warning when not passed) back-propagates
+the recomputation in a nested backward pass, as PyTorch's reentrant variant does.
+`use_reentrant=False` also gives the node edges to the parameters of `fn` when it is a module,
+a module's method or a checkpoint_sequential segment, so `autograd.grad` and
+`backward(inputs=...)` reach them; it accepts keyword arguments and `context_fn`, and the
+output requires grad when a parameter does even if no input does.
 """
 import contextlib
 import warnings
 
 from ember._tensor import Tensor, _wrap
-from ember.autograd.function import Node, _edge, _OutputOf, _Slots
+from ember.autograd.function import (
+    AccumulateGrad,
+    Node,
+    _edge,
+    _OutputOf,
+    _Slots,
+    leaf_node,
+)
 from ember.autograd.grad_mode import _enabled, enable_grad, no_grad
 
 __all__ = ["checkpoint", "checkpoint_sequential", "noop_context_fn"]
@@ -34,11 +44,19 @@ def noop_context_fn():
 
 
 class CheckpointFunctionBackward(Node):
-    """The node of one checkpointed call: recomputes `function` to back-propagate."""
+    """The node of one checkpointed call: recomputes `function` to back-propagate.
+
+    Its edges go to the inputs that require grad and, given `params` (the non-reentrant
+    variant, when `function` is a module or a module's method), to those parameters' leaves,
+    so their gradients flow through the engine like any other (autograd.grad and
+    backward(inputs=...) see them). Leaves reached only during the recomputation (tensors a
+    closure captured) have their gradient accumulated into `.grad` right there.
+    """
 
     _bw_name = "CheckpointFunctionBackward"
 
-    def __init__(self, function, args, kwargs, rng_state, outputs, recompute_context):
+    def __init__(self, function, args, kwargs, rng_state, outputs, recompute_context,
+                 params=()):
         self.function, self.args, self.kwargs = function, args, kwargs
         self.recompute_context = recompute_context
         self.rng_state = rng_state
@@ -48,13 +66,13 @@ class CheckpointFunctionBackward(Node):
                          for o in outputs]
         self.grad_inputs = [i for i, a in enumerate(args)
                             if isinstance(a, Tensor) and a._requires_grad]
-        self._next = tuple(_edge(args[i]) for i in self.grad_inputs)
+        self.params = params
+        self._next = tuple([_edge(args[i]) for i in self.grad_inputs]
+                           + [leaf_node(p) for p in params])
 
-    def backward(self, grad):
+    def _recompute(self):
         from ember._random import default_generator
-        from ember.autograd.engine import backward as _backward
 
-        grads = grad.grads if isinstance(grad, _Slots) else (grad,)
         # fresh leaves sharing the inputs' arrays: the recomputation's graph ends at them
         args = []
         for a in self.args:
@@ -73,21 +91,90 @@ class CheckpointFunctionBackward(Node):
         finally:
             if outer_state is not None:
                 default_generator.set_state(outer_state)
-        outs = out if isinstance(out, tuple) else (out,)
+        return args, (out if isinstance(out, tuple) else (out,))
+
+    def backward(self, grad):
+        grads = grad.grads if isinstance(grad, _Slots) else (grad,)
+        args, outs = self._recompute()
         roots, root_grads = [], []
         for o, g in zip(outs, grads):
             if isinstance(o, Tensor) and o._requires_grad and g is not None:
                 roots.append(o)
-                root_grads.append(_wrap(g))
+                root_grads.append(g)
         if not roots:
             raise RuntimeError(
                 "none of output has requires_grad=True, this checkpoint() is not necessary")
-        _backward(roots, root_grads)
-        result = []
-        for i in self.grad_inputs:
-            g = args[i].grad
-            result.append(None if g is None else g._data)
-        return tuple(result)
+        if not self.params:
+            from ember.autograd.engine import backward as _backward
+
+            _backward(roots, [_wrap(g) for g in root_grads])
+            result = []
+            for i in self.grad_inputs:
+                g = args[i].grad
+                result.append(None if g is None else g._data)
+            return tuple(result)
+        return self._backward_through_edges(args, roots, root_grads)
+
+    def _backward_through_edges(self, args, roots, root_grads):
+        from ember.autograd.engine import _accumulate_leaf, run_backward
+
+        nodes = [_edge(o) for o in roots]
+        mine = [leaf_node(args[i]) for i in self.grad_inputs]
+        edges = [leaf_node(p) for p in self.params]
+        capture = {n: None for n in _leaves(nodes)}
+        for n in mine + edges:
+            capture[n] = None
+        # the parameters' own hooks run when the outer pass reaches them, not here
+        stashed = [(n, n._hooks) for n in edges if n._hooks]
+        for n, _ in stashed:
+            n._hooks = None
+        try:
+            run_backward(nodes, root_grads, False, False, capture, accumulate=False)
+        finally:
+            for n, hooks in stashed:
+                n._hooks = hooks
+        targets = set(mine) | set(edges)
+        stored = set()
+        for n, g in capture.items():
+            if g is not None and n not in targets:  # a leaf a closure captured
+                _accumulate_leaf(n, g.copy(), False, stored)
+        return tuple(capture[n] for n in mine + edges)
+
+
+def _leaves(roots):
+    """The AccumulateGrad nodes reachable from `roots`."""
+    seen, stack, out = set(), list(roots), []
+    while stack:
+        n = stack.pop()
+        if n is None or n in seen:
+            continue
+        seen.add(n)
+        if type(n) is AccumulateGrad:
+            out.append(n)
+        else:
+            stack.extend(n._next)
+    return out
+
+
+def _module_params(function, args):
+    """Parameters requiring grad of `function` when it is a module, a module's bound method
+    or a checkpoint_sequential segment; () for other callables."""
+    from ember.nn import Module
+
+    owners = getattr(function, "_modules_run", None) or []
+    if isinstance(function, Module):
+        owners = [function]
+    elif isinstance(getattr(function, "__self__", None), Module):
+        owners = [function.__self__]
+    found = {}
+    for m in owners:
+        if isinstance(m, Module):
+            for p in m.parameters():
+                if p._requires_grad and p.grad_fn is None:
+                    found[id(p)] = p
+    for a in args:  # a parameter passed as an input already has its edge
+        found.pop(id(a), None)
+    return tuple(found.values())
 
 
 def _infer_rng_state(preserve):
@@ -153,7 +240,9 @@ def checkpoint(function, *args, use_reentrant=None, context_fn=None, determinism
         if not needs:
             return out
     raw = out if isinstance(out, tuple) else (out,)
-    node = CheckpointFunctionBackward(function, args, kwargs, rng_state, raw, recompute_context)
+    params = () if use_reentrant else _module_params(function, args)
+    node = CheckpointFunctionBackward(function, args, kwargs, rng_state, raw, recompute_context,
+                                      params)
     outs = []
     for i, o in enumerate(raw):
         if isinstance(o, Tensor) and o.dtype.is_floating_point | o.dtype.is_complex:
@@ -197,4 +286,5 @@ def _run_range(functions, start, end):
             input = functions[j](input)
         return input
 
+    forward._modules_run = functions[start:end + 1]
     return forward

@@ -302,3 +302,72 @@ def test_memory_held_after_forward_is_smaller():
     ckpt = held(lambda: checkpoint(model, x, use_reentrant=False))
     assert plain >= 12 * activation
     assert ckpt <= 3 * activation  # the output and a little bookkeeping
+
+
+def test_non_reentrant_grad_wrt_parameters():
+    """autograd.grad and backward(inputs=...) reach the parameters of a checkpointed module
+    (PyTorch's non-reentrant variant allows both)."""
+    e, t = _pair(_mlp)
+    x_np = np.random.default_rng(4).standard_normal((3, 6)).astype(np.float32)
+    xe = ember.tensor(x_np, requires_grad=True)
+    xt = torch.tensor(x_np, requires_grad=True)
+    for fe, ft in [(e, t), (e.forward, t.forward)]:
+        ge = ember.autograd.grad(checkpoint(fe, xe, use_reentrant=False).pow(2).sum(),
+                                 [xe, *e.parameters()])
+        gt = torch.autograd.grad(tcp.checkpoint(ft, xt, use_reentrant=False).pow(2).sum(),
+                                 [xt, *t.parameters()])
+        _close([g.numpy() for g in ge], [g.numpy() for g in gt])
+        assert all(p.grad is None for p in e.parameters()) and xe.grad is None
+    # checkpoint_sequential's segments route their parameters the same way
+    ge = ember.autograd.grad(checkpoint_sequential(e, 3, xe, use_reentrant=False).sum(),
+                             list(e.parameters()))
+    gt = torch.autograd.grad(tcp.checkpoint_sequential(t, 3, xt, use_reentrant=False).sum(),
+                             list(t.parameters()))
+    _close([g.numpy() for g in ge], [g.numpy() for g in gt])
+    # backward(inputs=...) fills only the listed leaves
+    checkpoint(e, xe, use_reentrant=False).sum().backward(inputs=[e[0].weight])
+    assert e[0].weight.grad is not None and e[0].bias.grad is None and xe.grad is None
+
+
+def test_parameter_hook_runs_once_and_closure_leaves_get_grads():
+    model = ember.nn.Linear(3, 2)
+    w = ember.randn(2, requires_grad=True)  # captured by the closure, not a module parameter
+    calls = []
+    model.weight.register_hook(lambda g: calls.append(g.shape) or g * 2)
+    x = ember.randn(4, 3, requires_grad=True)
+    for reentrant in VARIANTS:
+        calls.clear()
+        model.zero_grad()
+        w.grad = None
+        y = checkpoint(lambda a: model(a) * w, x, use_reentrant=reentrant)
+        y.sum().backward()
+        assert calls == [(2, 3)]
+        plain_w = model.weight.grad.clone()
+        got_w = w.grad.clone()
+        model.zero_grad()
+        w.grad = None
+        (model(x) * w).sum().backward()
+        np.testing.assert_allclose(plain_w.numpy(), model.weight.grad.numpy(), rtol=1e-6)
+        np.testing.assert_allclose(got_w.numpy(), w.grad.numpy(), rtol=1e-6)
+    # and through the module path (edges to the parameters) too
+    calls.clear()
+    model.zero_grad()
+    checkpoint(model, x, use_reentrant=False).sum().backward()
+    assert calls == [(2, 3)]
+    np.testing.assert_allclose(model.weight.grad.numpy(),
+                               2 * np.tile(x.detach().numpy().sum(0), (2, 1)), rtol=1e-5)
+
+
+def test_retain_graph_allows_a_second_backward():
+    model = ember.nn.Linear(3, 1)
+    x = ember.randn(2, 3, requires_grad=True)
+    for reentrant in VARIANTS:
+        model.zero_grad()
+        x.grad = None
+        y = checkpoint(model, x, use_reentrant=reentrant).sum()
+        y.backward(retain_graph=True)
+        first = model.weight.grad.clone()
+        y.backward()
+        np.testing.assert_allclose(model.weight.grad.numpy(), 2 * first.numpy(), rtol=1e-6)
+        np.testing.assert_allclose(x.grad.numpy(), 2 * np.tile(
+            model.weight.detach().numpy(), (2, 1)), rtol=1e-6)
