@@ -232,7 +232,7 @@ def _parse_repo_info(github):
     return owner, name, ref
 
 
-def _check_repo_is_trusted(owner, name, owner_name_branch, trust_repo):
+def _check_repo_is_trusted(owner, name, owner_name_branch, trust_repo, calling_fn="load"):
     hub_dir = get_dir()
     filepath = os.path.join(hub_dir, "trusted_list")
     if not os.path.exists(filepath):
@@ -248,10 +248,10 @@ def _check_repo_is_trusted(owner, name, owner_name_branch, trust_repo):
             warnings.warn(
                 "You are about to download and run code from an untrusted repository. In a "
                 "future release, this won't be allowed. To add the repository to your trusted "
-                "list, change the command to {calling_fn}(..., trust_repo=False) and a command "
+                f"list, change the command to {calling_fn}(..., trust_repo=False) and a command "
                 "prompt will appear asking for an explicit confirmation of trust, or "
-                "{calling_fn}(..., trust_repo=True), which will assume that the prompt is to be "
-                "answered with 'yes'. You can also use {calling_fn}(..., trust_repo='check') "
+                f"{calling_fn}(..., trust_repo=True), which will assume that the prompt is to be "
+                f"answered with 'yes'. You can also use {calling_fn}(..., trust_repo='check') "
                 "which will only prompt for confirmation if the repo is not already trusted. "
                 "This will eventually be the default behaviour", stacklevel=4)
         return
@@ -298,7 +298,7 @@ def _get_cache_or_reload(github, force_reload, trust_repo, calling_fn, verbose=T
         legacy = os.path.join(hub_dir, f"{owner}_{name}_master")
         if os.path.exists(legacy):
             repo_dir, owner_name_branch = legacy, f"{owner}_{name}_master"
-    _check_repo_is_trusted(owner, name, owner_name_branch, trust_repo)
+    _check_repo_is_trusted(owner, name, owner_name_branch, trust_repo, calling_fn)
     if not force_reload and os.path.exists(repo_dir):
         if verbose:
             sys.stderr.write(f"Using cache found in {repo_dir}\n")

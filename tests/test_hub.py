@@ -264,7 +264,7 @@ def test_github_source_download_cache_and_trust(hub_dir, monkeypatch):
         assert (hub_dir / "owner_repo_master").is_dir()
         # an untrusted repository: trust_repo=None warns, 'check' asks
         files["/other/thing/zipball/x"] = _zipball("other-thing-1")
-        with pytest.warns(UserWarning, match="untrusted repository"):
+        with pytest.warns(UserWarning, match=r"untrusted.*list\(\.\.\., trust_repo=True\)"):
             hub.list("other/thing:x", trust_repo=None)
         files["/third/r/zipball/x"] = _zipball("third-r-1")
         monkeypatch.setattr("builtins.input", lambda prompt: "n")
