@@ -36,6 +36,12 @@ _REENTRANT_WARNING = (
     "use_reentrant=False is recommended, but if you need to preserve the current default "
     "behavior, you can pass use_reentrant=True. Refer to docs for more details on the "
     "differences between the two variants.")
+_SEQUENTIAL_REENTRANT_WARNING = (
+    "torch.utils.checkpoint.checkpoint_sequential: the use_reentrant parameter should be "
+    "passed explicitly. In version 2.9 we will raise an exception if use_reentrant is not "
+    "passed. use_reentrant=False is recommended, but if you need to preserve the current "
+    "default behavior, you can pass use_reentrant=True. Refer to docs for more details on the "
+    "differences between the two variants.")
 
 
 def noop_context_fn():
@@ -261,7 +267,7 @@ def checkpoint_sequential(functions, segments, input, use_reentrant=None, **kwar
     >>> out = checkpoint_sequential(model, 2, x, use_reentrant=False)
     """
     if use_reentrant is None:
-        warnings.warn(_REENTRANT_WARNING, stacklevel=2)
+        warnings.warn(_SEQUENTIAL_REENTRANT_WARNING, stacklevel=2)
         use_reentrant = True
     preserve = kwargs.pop("preserve_rng_state", True)
     if kwargs:
