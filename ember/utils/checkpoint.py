@@ -28,7 +28,7 @@ from ember.autograd.function import (
 )
 from ember.autograd.grad_mode import _enabled, enable_grad, no_grad
 
-__all__ = ["checkpoint", "checkpoint_sequential", "noop_context_fn"]
+__all__ = ["CheckpointError", "checkpoint", "checkpoint_sequential", "noop_context_fn"]
 
 _REENTRANT_WARNING = (
     "torch.utils.checkpoint: the use_reentrant parameter should be passed explicitly. Starting "
@@ -42,6 +42,10 @@ _SEQUENTIAL_REENTRANT_WARNING = (
     "passed. use_reentrant=False is recommended, but if you need to preserve the current "
     "default behavior, you can pass use_reentrant=True. Refer to docs for more details on the "
     "differences between the two variants.")
+
+
+class CheckpointError(RuntimeError):
+    """The recomputation did not reproduce the first run (use_reentrant=False)."""
 
 
 def noop_context_fn():
@@ -62,8 +66,9 @@ class CheckpointFunctionBackward(Node):
     _bw_name = "CheckpointFunctionBackward"
 
     def __init__(self, function, args, kwargs, rng_state, outputs, recompute_context,
-                 params=()):
+                 params=(), check=False):
         self.function, self.args, self.kwargs = function, args, kwargs
+        self.check = check
         self.recompute_context = recompute_context
         self.rng_state = rng_state
         self.saved = (True,)  # the engine frees it after backward (no second backward)
@@ -102,6 +107,8 @@ class CheckpointFunctionBackward(Node):
     def backward(self, grad):
         grads = grad.grads if isinstance(grad, _Slots) else (grad,)
         args, outs = self._recompute()
+        if self.check:
+            self._check_metadata(outs)
         roots, root_grads = [], []
         for o, g in zip(outs, grads):
             if isinstance(o, Tensor) and o._requires_grad and g is not None:
@@ -120,6 +127,28 @@ class CheckpointFunctionBackward(Node):
                 result.append(None if g is None else g._data)
             return tuple(result)
         return self._backward_through_edges(args, roots, root_grads)
+
+    def _check_metadata(self, outs):
+        """PyTorch's determinism_check='default' (it compares the saved tensors; ember, which
+        saves none, compares the outputs)."""
+        from ember._dtype import from_np
+        from ember._size import Size
+
+        def meta(shape, dtype):
+            return (f"{{'shape': {Size(shape)!r}, 'dtype': {from_np(dtype)!r}, "
+                    "'device': device(type='cpu')}")
+
+        bad = []
+        for i, (o, m) in enumerate(zip(outs, self.out_meta)):
+            if m is None or not isinstance(o, Tensor):
+                continue
+            if o._data.shape != m[0] or o._data.dtype != m[1]:
+                bad.append(f"tensor at position {i}:\nsaved metadata: {meta(*m)}\n"
+                           f"recomputed metadata: {meta(o._data.shape, o._data.dtype)}\n")
+        if bad:
+            raise CheckpointError(
+                "torch.utils.checkpoint: Recomputed values for the following tensors have "
+                "different metadata than during the forward pass.\n" + "".join(bad))
 
     def _backward_through_edges(self, args, roots, root_grads):
         from ember.autograd.engine import _accumulate_leaf, run_backward
@@ -248,7 +277,7 @@ def checkpoint(function, *args, use_reentrant=None, context_fn=None, determinism
     raw = out if isinstance(out, tuple) else (out,)
     params = () if use_reentrant else _module_params(function, args)
     node = CheckpointFunctionBackward(function, args, kwargs, rng_state, raw, recompute_context,
-                                      params)
+                                      params, not use_reentrant and determinism_check == "default")
     outs = []
     for i, o in enumerate(raw):
         if isinstance(o, Tensor) and o.dtype.is_floating_point | o.dtype.is_complex:

@@ -371,3 +371,24 @@ def test_retain_graph_allows_a_second_backward():
         np.testing.assert_allclose(model.weight.grad.numpy(), 2 * first.numpy(), rtol=1e-6)
         np.testing.assert_allclose(x.grad.numpy(), 2 * np.tile(
             model.weight.detach().numpy(), (2, 1)), rtol=1e-6)
+
+
+def test_determinism_check():
+    from ember.utils.checkpoint import CheckpointError
+
+    calls = [0]
+
+    def grows(a):  # a different shape on every run
+        calls[0] += 1
+        return (a[:calls[0]] * 2).sin()
+
+    x = ember.ones(4, requires_grad=True)
+    with pytest.raises(CheckpointError, match="Recomputed values for the following tensors have "
+                                              "different metadata") as info:
+        checkpoint(grows, x, use_reentrant=False).sum().backward()
+    assert isinstance(info.value, RuntimeError) and "Size([2])" in str(info.value)
+    calls[0] = 0
+    with pytest.raises(RuntimeError, match="Mismatch in shape"):
+        checkpoint(grows, x, use_reentrant=False, determinism_check="none").sum().backward()
+    with pytest.raises(ValueError, match="determinism_check should be one of"):
+        checkpoint(grows, x, use_reentrant=False, determinism_check="strict")
