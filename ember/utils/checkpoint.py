@@ -242,7 +242,7 @@ def checkpoint(function, *args, use_reentrant=None, context_fn=None, determinism
         warnings.warn(_REENTRANT_WARNING, stacklevel=2)
         use_reentrant = True
     preserve = kwargs.pop("preserve_rng_state", True)
-    if determinism_check not in ("default", "none"):
+    if not use_reentrant and determinism_check not in ("default", "none"):
         raise ValueError(
             f"determinism_check should be one of ['default', 'none'], but got {determinism_check}")
     if use_reentrant:
