@@ -407,6 +407,9 @@ def test_training_run_is_unchanged_by_checkpointing(reentrant):
             ember.nn.Dropout(0.2), ember.nn.Linear(64, 3))
         opt = ember.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
         x, y = ember.randn(6, 1, 8, 8), ember.tensor([0, 1, 2, 0, 1, 2])
+        # NOTE: the reentrant variant, as PyTorch's, gives the first segment's parameters no
+        # gradient unless the input requires grad (see test_input_without_grad)
+        x.requires_grad_(reentrant)
         losses = []
         for _ in range(5):
             opt.zero_grad()
