@@ -18,8 +18,8 @@ __all__ = ["backward", "grad", "detect_anomaly", "set_detect_anomaly", "Function
 
 
 def __getattr__(name):
-    if name == "functional":
+    if name in ("functional", "profiler", "profile"):
         import importlib
 
-        return importlib.import_module("ember.autograd.functional")
+        return importlib.import_module("ember.autograd." + name)
     raise AttributeError(f"module 'ember.autograd' has no attribute '{name}'")
