@@ -3,8 +3,7 @@ from collections import namedtuple
 
 from ember import _dtype
 from ember._ops._helpers import write_out, xp
-from ember._ops.linalg import matmul
-from ember._ops.matrix import (
+from ember._ops.decompositions import (
     Cholesky,
     Det,
     Eigvalsh,
@@ -18,6 +17,7 @@ from ember._ops.matrix import (
     Svdvals,
     VectorNorm,
 )
+from ember._ops.linalg import matmul
 from ember._ops.matrix import (
     cross as _cross,
 )

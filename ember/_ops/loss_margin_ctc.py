@@ -1,6 +1,5 @@
 """Margin losses (multi_margin_loss, multilabel_margin_loss) and the CTC loss: one graph node
 each with a hand-written backward (part of loss_ops, where they are imported from)."""
-
 from ember._ops._helpers import _wrap, xp
 from ember._ops.loss_ops import _grad_scale, _reduce
 from ember.autograd.function import Op
