@@ -144,7 +144,7 @@ def test_categorical_random_shapes_property():
     hyp = pytest.importorskip("hypothesis")
     st = hyp.strategies
 
-    @hyp.settings(max_examples=25, deadline=None)
+    @hyp.settings(max_examples=25, deadline=None, derandomize=True)  # same examples each run
     @hyp.given(batch=st.lists(st.integers(1, 3), max_size=2), k=st.integers(1, 4),
                lead=st.lists(st.integers(1, 2), max_size=2), seed=st.integers(0, 2 ** 16))
     def check(batch, k, lead, seed):

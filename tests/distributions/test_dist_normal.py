@@ -164,7 +164,7 @@ def test_normal_random_shapes_property():
     st = hyp.strategies
     dims = st.lists(st.sampled_from([1, 2, 3]), max_size=3)
 
-    @hyp.settings(max_examples=25, deadline=None)
+    @hyp.settings(max_examples=25, deadline=None, derandomize=True)  # same examples each run
     @hyp.given(a=dims, b=dims, seed=st.integers(0, 2 ** 16))
     def check(a, b, seed):
         try:
