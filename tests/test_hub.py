@@ -2,51 +2,17 @@
 import hashlib
 import io
 import os
-import threading
 import urllib.error
 import zipfile
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
 import pytest
 
 import ember
 import ember.hub as hub
+from tests.file_server import FileServer
 
-
-class _Server:
-    """Serve {path: bytes} on 127.0.0.1 and record the requested paths."""
-
-    def __init__(self, files):
-        self.files, self.requests = files, []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                outer.requests.append(self.path)
-                body = outer.files.get(self.path)
-                if body is None:
-                    self.send_error(404)
-                    return
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+_Server = FileServer
 
 
 @pytest.fixture
@@ -153,7 +119,7 @@ def test_checkpoint_shared_with_torch_hub(hub_dir):
         tsd = torch.hub.load_state_dict_from_url(srv.url + "/t.pth",
                                                  model_dir=str(hub_dir / "checkpoints"),
                                                  progress=False)
-        assert srv.requests.count("/t.pth") == 1 and tsd["w"].sum().item() == 4.0
+        assert srv.paths.count("/t.pth") == 1 and tsd["w"].sum().item() == 4.0
 
 
 HUBCONF = '''
@@ -260,7 +226,7 @@ def test_github_source_download_cache_and_trust(hub_dir, monkeypatch):
         assert len(srv.requests) == n + 1
         # no ref: main is tried first, then master
         hub.load("owner/repo", "scale", ember.ones(1), trust_repo=True)
-        assert srv.requests[-2:] == ["/owner/repo/zipball/main", "/owner/repo/zipball/master"]
+        assert srv.paths[-2:] == ["/owner/repo/zipball/main", "/owner/repo/zipball/master"]
         assert (hub_dir / "owner_repo_master").is_dir()
         # an untrusted repository: trust_repo=None warns, 'check' asks
         files["/other/thing/zipball/x"] = _zipball("other-thing-1")

@@ -6,9 +6,7 @@ import os
 import pickle
 import struct
 import tarfile
-import threading
 import zipfile
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
 import pytest
@@ -16,6 +14,7 @@ import pytest
 import ember
 from ember.vision import datasets, transforms
 from ember.vision.datasets import utils as dutils
+from tests.file_server import FileServer
 
 pytest.importorskip("PIL")
 from PIL import Image  # noqa: E402
@@ -48,47 +47,7 @@ def _md5(b):
     return hashlib.md5(b).hexdigest()
 
 
-class _Server:
-    """Serve {path: bytes} on 127.0.0.1 with Range support; records the requests."""
-
-    def __init__(self, files):
-        self.files, self.requests = files, []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                rng = self.headers.get("Range")
-                outer.requests.append((self.path, rng))
-                body = outer.files.get(self.path)
-                if body is None:
-                    self.send_error(404)
-                    return
-                if rng:
-                    start = int(rng.split("=")[1].split("-")[0])
-                    body = body[start:]
-                    self.send_response(206)
-                    self.send_header("Content-Range",
-                                     f"bytes {start}-{start + len(body) - 1}/*")
-                else:
-                    self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+_Server = FileServer
 
 
 # -- MNIST family -----------------------------------------------------------------------------
