@@ -19,6 +19,7 @@ def _both(fn):
 def _same(pair):
     mine, theirs = pair
     if isinstance(theirs, tuple):
+        assert isinstance(mine, tuple) and len(mine) == len(theirs)
         for a, b in zip(mine, theirs):
             _same((a, b))
     else:

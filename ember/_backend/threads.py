@@ -155,7 +155,7 @@ def dot(a, b):
     k, n = b.shape
     m = a.size // k if k else 0
     if m * k * n < DOT_MIN or a.dtype is not b.dtype or a.dtype not in _FLOATS \
-            or _state["threads"] < 2 or not active():
+            or not active():
         return a.dot(b)
     if a.ndim != 2:
         return dot(a.reshape(-1, k), b).reshape(a.shape[:-1] + (n,))

@@ -8,14 +8,8 @@ import itertools
 import math
 
 from ember import _dtype
-from ember._ops._helpers import Tensor, _wrap, bind, public_functions, xp
+from ember._ops._helpers import Tensor, _wrap, as_tensor_arg, bind, public_functions, xp
 from ember._ops.reduction import _return_type
-
-
-def _as_tensor(x, like):
-    import ember
-
-    return x if isinstance(x, Tensor) else ember.tensor(x, dtype=like.dtype)
 
 
 # -- differences --------------------------------------------------------------------------------
@@ -25,7 +19,7 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
 
     if n < 0:
         raise RuntimeError(f"order must be non-negative but got {n}")
-    parts = [_as_tensor(p, input) for p in (prepend, input, append) if p is not None]
+    parts = [as_tensor_arg(p) for p in (prepend, input, append) if p is not None]
     x = ember.cat(parts, dim) if len(parts) > 1 else input
     if x.ndim == 0:
         raise RuntimeError("diff expects input to be at least one-dimensional")

@@ -156,10 +156,6 @@ class Op(Node):
 def _edge(t):
     """The node a gradient for `t` flows to: its grad_fn, or its leaf's AccumulateGrad."""
     fn = t.grad_fn
-    if fn is not None:
-        return fn
-    extra = t._extra
-    fn = extra.get("accum") if extra is not None else None
     return fn if fn is not None else leaf_node(t)
 
 

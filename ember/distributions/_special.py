@@ -5,22 +5,13 @@ import math
 
 import ember as _ember
 from ember._backend import xp
-from ember._ops.special import digamma_array, lgamma_array, trigamma_array  # noqa: F401
+from ember._ops.special import lgamma_array
 from ember._ops.unary import Trigamma
 from ember.autograd.function import Op
 
 
 def _f64(x):
     return x.astype(xp.float64, copy=False)
-
-
-def _out_dtype(x):
-    """Floats keep their dtype; integers and bools give the default float (as PyTorch)."""
-    if x.dtype.kind == "f":
-        return x.dtype
-    from ember._dtype import get_default_dtype
-
-    return get_default_dtype().np
 
 
 def lgamma(x):

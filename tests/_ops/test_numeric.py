@@ -30,14 +30,11 @@ def test_diff_prepend_append_and_integers():
 @pytest.mark.parametrize("dim,keepdim", [(None, False), (None, True), (1, False), (0, True),
                                          (-1, True)])
 def test_quantile(interp, dim, keepdim):
-    import torch
-
     q = np.array([0.0, 0.25, 0.5, 0.8, 1.0])
     for qq in (0.4, q):
         check_parity(lambda m, x: m.quantile(
             x, qq if np.isscalar(qq) else m.tensor(qq, dtype=x.dtype), dim=dim,
             keepdim=keepdim, interpolation=interp), X, grad=interp != "nearest")
-    del torch
 
 
 @requires_torch
