@@ -209,7 +209,7 @@ def tensor_repr(t, prefix=None):
     """The repr (and str) of a Tensor, character for character PyTorch's."""
     if prefix is None:
         name = type(t).__name__
-        prefix = "tensor(" if name in ("Tensor", "Parameter") else name + "("
+        prefix = "tensor(" if name in ("Tensor", "Parameter", "_DualTensor") else name + "("
     a = t._data
     if type(a) is not xp.ndarray:
         a = a.get()
@@ -235,6 +235,12 @@ def tensor_repr(t, prefix=None):
         body = _tensor_str(a, indent)
     if t.grad_fn is not None:
         suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")
-    elif t._requires_grad:
+    elif t.requires_grad:
         suffixes.append("requires_grad=True")
+    if type(t).__name__ == "_DualTensor":
+        from ember.autograd.forward_ad import unpack_dual
+
+        tangent = unpack_dual(t).tangent
+        if tangent is not None:
+            suffixes.append(f"tangent={tangent}")
     return _add_suffixes(prefix + body, suffixes, indent)

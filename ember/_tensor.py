@@ -276,7 +276,7 @@ class Tensor:
         return tensor_repr(self)
 
     def __reduce_ex__(self, protocol):
-        return (_rebuild, (self._data, self._requires_grad))
+        return (_rebuild, (self._data, self.requires_grad))
 
     def __deepcopy__(self, memo):
         if self.grad_fn is not None:
@@ -293,7 +293,7 @@ class Tensor:
         return t
 
     def numpy(self, *, force=False):
-        if self._requires_grad and not force:
+        if self.requires_grad and not force:  # (the property: dual tensors answer theirs)
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
         return self.__array__()
