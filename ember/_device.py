@@ -64,6 +64,18 @@ class device:
     def __reduce__(self):
         return (device, (self.type, self.index))
 
+    def __enter__(self):
+        """`with ember.device("cpu"):` makes it the default device in the block; ember has
+        only the CPU, so a device it lacks raises here, as `.to(device)` would."""
+        if self.type != "cpu":
+            from ember._ops.conversion import _check_device
+
+            _check_device(self)
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
 
 def _typename(x):
     return type(x).__name__
