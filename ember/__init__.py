@@ -9,6 +9,13 @@ import os as _os
 
 __version__ = "0.1.0"
 
+# PyTorch's math constants (torch.pi, torch.e, torch.inf, torch.nan; newaxis is None)
+pi = 3.141592653589793
+e = 2.718281828459045
+inf = _builtins.float("inf")
+nan = _builtins.float("nan")
+newaxis = None
+
 from ember import _dtype
 from ember._device import device
 from ember._dtype import (
