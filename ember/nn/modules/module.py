@@ -413,8 +413,27 @@ class Module(StateDictMixin):
     def compile(self, *args, **kwargs):
         """No compiler in ember: the module runs eagerly as before."""
 
+    def _to_or_from_meta(self, device, dtype):
+        if device.type != "meta":
+            raise NotImplementedError(
+                "Cannot copy out of meta tensor; no data! Please use torch.nn.Module.to_empty() "
+                "instead of torch.nn.Module.to() when moving module from meta to a different "
+                "device.")
+
+        def convert(t):
+            if dtype is not None and t.dtype.category >= _dtype.FLOAT:
+                t = t.to(dtype)
+            return t.detach().to(device)
+
+        return self._apply(convert)
+
     def to_empty(self, *, device=None, recurse=True):
-        return self
+        """Parameters and buffers replaced by uninitialised tensors of the same shapes on
+        `device` (how a model built on the meta device gets memory)."""
+        from ember._ops.creation import empty
+
+        return self._apply(lambda t: empty(tuple(t.shape), dtype=t.dtype, device=device),
+                           recurse=recurse)
 
     def get_parameter(self, target):
         module_path, _, name = target.rpartition(".")
@@ -547,7 +566,10 @@ class Module(StateDictMixin):
             from ember._device import to_device
             from ember._ops.conversion import _check_device
 
-            _check_device(to_device(device))
+            device = to_device(device)
+            _check_device(device)
+            if any(p.is_meta != (device.type == "meta") for p in self.parameters()):
+                return self._to_or_from_meta(device, dtype)
         if dtype is None:
             return self
         return self._apply(
