@@ -5,8 +5,8 @@ import math
 
 from ember import _dtype
 from ember._backend.meta import empty as meta_empty
-from ember._device import DEFAULT as _DEFAULT
 from ember._device import CPU, to_device
+from ember._device import DEFAULT as _DEFAULT
 from ember._ops._helpers import Tensor, _wrap, bind, xp
 from ember._size import Size
 
