@@ -2,8 +2,8 @@
 rewritten only.
 
 Shrunk for speed: smaller inputs, `min_run_time` 0.01 s instead of 1 s, thread counts 1 and
-2 instead of 1, 4, 16, 32. Left out: the CUDA section, C++ snippets and Callgrind
-instruction counts (ember's Timer measures Python wall time only) and the
+2 instead of 1, 4, 16, 32; two long lines are wrapped. Left out: the CUDA section, C++
+snippets and Callgrind instruction counts (ember's Timer measures Python wall time only) and the
 `op_fuzzers.binary.BinaryOpFuzzer` section. Both recipes also run on PyTorch and the
 printed output is compared with numbers, addresses, colors and the parts that depend on
 how many blocks a run happened to take (IQR line, warnings) masked.
@@ -182,7 +182,8 @@ example_fuzzer = Fuzzer(
         FuzzedParameter('k1', minval=1, maxval=10000, distribution='loguniform'),
     ],
     tensors = [
-        FuzzedTensor('x', size=('k0', 'k1'), min_elements=128, max_elements=10000000, probability_contiguous=0.6)
+        FuzzedTensor('x', size=('k0', 'k1'), min_elements=128, max_elements=10000000,
+                     probability_contiguous=0.6)
     ],
     seed=0,
 )
@@ -190,7 +191,8 @@ example_fuzzer = Fuzzer(
 results = []
 for tensors, tensor_params, params in example_fuzzer.take(10):
     # description is the column label
-    sub_label=f"{params['k0']:<6} x {params['k1']:<4} {'' if tensor_params['x']['is_contiguous'] else '(discontiguous)'}"
+    sub_label=(f"{params['k0']:<6} x {params['k1']:<4} "
+               f"{'' if tensor_params['x']['is_contiguous'] else '(discontiguous)'}")
     results.append(benchmark.Timer(
         stmt='batched_dot_mul_sum(x, x)',
         setup='from __main__ import batched_dot_mul_sum',

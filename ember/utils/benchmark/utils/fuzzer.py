@@ -158,8 +158,8 @@ class FuzzedTensor:
 
 class Fuzzer:
     """`take(n)` yields n draws of (tensors, tensor_properties, params): parameters drawn
-    until every `constraints` callable (called with the params as keywords) and every
-    tensor's size limits accept them (at most 1000 tries)."""
+    until every `constraints` callable (called with the params dict, as PyTorch does) and
+    every tensor's size limits accept them (at most 1000 tries)."""
 
     def __init__(self, parameters, tensors, constraints=None, seed=None):
         if seed is None:
