@@ -94,8 +94,11 @@ class StateDictMixin:
                 continue
             if assign:
                 if isinstance(param, Parameter):
-                    new = value if isinstance(value, Parameter) else Parameter(
-                        value, param.requires_grad)
+                    # the module's requires_grad wins, also over a Parameter in the dict
+                    if isinstance(value, Parameter):
+                        new = value.requires_grad_(param.requires_grad)
+                    else:
+                        new = Parameter(value, param.requires_grad)
                     self._parameters[name] = new
                     self.__dict__[name] = new
                 else:
