@@ -183,3 +183,13 @@ def test_fuzzer_draws_match_pytorch(make):
             assert te[name].stride() == tt[name].stride()
             assert te[name].dtype.name == str(tt[name].dtype).split(".")[1]
     assert ours.rejection_rate == theirs.rejection_rate
+
+
+def test_compare_without_descriptions_has_an_empty_column_header():
+    # (PyTorch raises TypeError here)
+    ms = [common.Measurement(10, [1e-5, 1.2e-5], common.TaskSpec("f(x)", "pass")),
+          common.Measurement(10, [2e-5], common.TaskSpec("g(x)", "pass", sub_label="s"))]
+    lines = str(eb.Compare(ms)).splitlines()
+    assert lines[0] == "[-------  -------]"
+    assert lines[1].strip() == "|" and lines[3].startswith("      f(x)  |")
+    assert str(eb.Compare([])) == ""

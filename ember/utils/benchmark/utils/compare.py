@@ -116,7 +116,9 @@ class Table:
         envs = {r.env for r in self.results}
         show_env = len(envs) > 1
         env_width = max(len(e) for e in envs) if show_env else 0
-        header = [""] + [str(k) for k in self.column_keys]
+        # NOTE: PyTorch fails (TypeError) when a measurement has no description; ember
+        # leaves that column's header empty
+        header = [""] + ["" if k is None else k for k in self.column_keys]
         body = self._row_cells(show_env, env_width)
         widths = [max(len(c) for c in col) for col in zip(header, *body)]
         lines = ["  |  ".join(c.center(w) for c, w in zip(header, widths))]
