@@ -4,7 +4,9 @@ rewritten only.
 Shrunk for speed: smaller inputs, `min_run_time` 0.01 s instead of 1 s, thread counts 1 and
 2 instead of 1, 4, 16, 32; two long lines are wrapped. Left out: the CUDA section, C++
 snippets and Callgrind instruction counts (ember's Timer measures Python wall time only) and the
-`op_fuzzers.binary.BinaryOpFuzzer` section. Both recipes also run on PyTorch and the
+`op_fuzzers.binary.BinaryOpFuzzer` section (its inputs reach 32M elements; its draws are
+checked against the recipe's table in tests/utils/benchmark/test_benchmark_op_fuzzers.py).
+Both recipes also run on PyTorch and the
 printed output is compared with numbers, addresses, colors and the parts that depend on
 how many blocks a run happened to take (IQR line, warnings) masked.
 """
