@@ -8,6 +8,7 @@ into the instance `__dict__`, so `self.weight` / `self.fc1` are plain attribute 
 """
 from collections import OrderedDict
 
+from ember import __future__ as _future
 from ember import _dtype
 from ember._tensor import Tensor, _wrap
 from ember.autograd.grad_mode import no_grad
@@ -524,11 +525,22 @@ class Module(StateDictMixin):
         if recurse:
             for m in self.children():
                 m._apply(fn)
+        # ember.__future__: new Parameter objects instead, unless swapping is on (swapping
+        # needs nothing: keeping each object and replacing its contents is what ember does)
+        overwrite = (_future.get_overwrite_module_params_on_conversion()
+                     and not _future.get_swap_module_params_on_conversion())
         with no_grad():
-            for key, p in self._parameters.items():
+            for key, p in list(self._parameters.items()):
                 if p is None:
                     continue
                 new = fn(p)
+                if overwrite and new is not p:
+                    fresh = Parameter(new, p.requires_grad)
+                    if p.grad is not None:
+                        fresh.grad = fn(p.grad).requires_grad_(p.grad.requires_grad)
+                    self._parameters[key] = fresh
+                    self.__dict__[key] = fresh
+                    continue
                 if new is not p:
                     p._data = new._data
                     p._bump()
