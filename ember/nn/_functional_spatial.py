@@ -613,6 +613,7 @@ from ember.nn._spatial_norm import (  # noqa: E402
     instance_norm,
     layer_norm,
     local_response_norm,
+    rms_norm,
 )
 
 __all__ = [
@@ -620,7 +621,8 @@ __all__ = [
     "unfold", "fold", "max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d",
     "avg_pool3d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
     "adaptive_max_pool1d", "adaptive_max_pool2d", "batch_norm", "instance_norm", "layer_norm",
-    "group_norm", "local_response_norm", "pad", "interpolate", "upsample", "upsample_nearest",
+    "group_norm", "local_response_norm", "rms_norm", "pad", "interpolate", "upsample",
+    "upsample_nearest",
     "upsample_bilinear", "pixel_shuffle", "pixel_unshuffle", "scaled_dot_product_attention",
     "affine_grid", "grid_sample", "max_unpool1d", "max_unpool2d",
 ]

@@ -250,3 +250,77 @@ def local_response_norm(input, size, alpha=0.0001, beta=0.75, k=1.0):
     sq = pad(sq, (0, 0, size // 2, (size - 1) // 2))
     div = avg_pool2d(sq, (size, 1), stride=1).reshape(shape)
     return input / (div * alpha + k) ** beta
+
+
+# -- RMS norm ----------------------------------------------------------------------------------
+class RMSNormOp(Op):
+    """y = x * rsqrt(mean(x^2) + eps) * w over the last axis of x viewed as (rows, k).
+
+    Backward is the closed form: with xhat = x * r, gxhat = g * w,
+    gx = r * (gxhat - xhat * mean(gxhat * xhat)).
+    """
+
+    # NOTE: PyTorch composes rms_norm from primitives; its output node is a multiplication
+    _bw_name = "MulBackward0"
+
+    def forward(ctx, x, w, view=None, eps=None):
+        xv = x.reshape(view)
+        r = 1.0 / xp.sqrt(xp.mean(xv * xv, axis=1, keepdims=True) + eps)
+        r = r.astype(x.dtype, copy=False)
+        xhat = xv * r
+        y = xhat if w is None else xhat * w.reshape(1, -1)
+        ctx.args = (x.shape, view, eps)
+        ctx.save_for_backward(xhat, r, w)
+        return y.reshape(x.shape if w is None else xp.broadcast_shapes(x.shape, w.shape))
+
+    def backward(ctx, g):
+        xhat, r, w = ctx.saved
+        shape = ctx.args[0]
+        gv = g.reshape(xhat.shape)
+        need = ctx.needs_input_grad
+        gx = gw = None
+        if need[1]:
+            gw = (gv * xhat).sum(axis=0).reshape(w.shape).astype(w.dtype, copy=False)
+        if need[0]:
+            gxhat = gv if w is None else gv * w.reshape(1, -1)
+            gx = r * (gxhat - xhat * xp.mean(gxhat * xhat, axis=1, keepdims=True))
+            gx = gx.reshape(shape).astype(xhat.dtype, copy=False)
+        return gx, gw
+
+    def tbackward(ctx, g):
+        x, w = ctx.inputs
+        shape, view, eps = ctx.args
+        xv = x.reshape(view)
+        r = ((xv * xv).mean(1, keepdim=True) + eps).rsqrt()
+        xhat = xv * r
+        gv = g.reshape(view)
+        need = ctx.needs_input_grad
+        gx = gw = None
+        if need[1]:
+            gw = (gv * xhat).sum(0).reshape(w.shape)
+        if need[0]:
+            gxhat = gv if w is None else gv * w.reshape(1, -1)
+            gx = (r * (gxhat - xhat * (gxhat * xhat).mean(1, keepdim=True))).reshape(shape)
+        return gx, gw
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """Root-mean-square normalisation over the trailing `normalized_shape` dims; `eps`
+    defaults to the machine epsilon of the input's dtype.
+
+    >>> ember.nn.functional.rms_norm(ember.tensor([[3., 4.]]), (2,))
+    tensor([[0.8485, 1.1314]])
+    """
+    if isinstance(normalized_shape, int):
+        normalized_shape = (normalized_shape,)
+    ns = tuple(normalized_shape)
+    shape = tuple(input.shape)
+    if len(ns) > len(shape) or shape[len(shape) - len(ns):] != ns:
+        raise RuntimeError(f"Given normalized_shape={list(ns)}, expected input with shape "
+                           f"[*{', '.join(map(str, ns))}], but got input of size"
+                           f"{list(shape)}")
+    if eps is None:
+        eps = float(xp.finfo(input._data.dtype).eps)
+    k = _prod(ns)
+    return RMSNormOp.apply(input, weight, view=(_prod(shape[:len(shape) - len(ns)]), k),
+                           eps=eps)
