@@ -141,9 +141,9 @@ def det(A, *, out=None):
 
 
 def solve(A, B, *, left=True, out=None):
-    if not left:
-        raise NotImplementedError("linalg.solve(left=False) is not supported")
     A = _square(A, "solve")
+    if not left:  # X A = B  <=>  A^T X^T = B^T
+        return write_out(solve(A.mT, B.mT).mT, out)
     if A._data.dtype != B._data.dtype:
         raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found "
                            f"A of type {_tname(A)} and B of type {_tname(B)} instead")
@@ -278,3 +278,9 @@ def matrix_power(A, n, *, out=None):
 __all__ = ["norm", "vector_norm", "matrix_norm", "inv", "det", "solve", "cross", "diagonal",
            "vecdot", "multi_dot", "matmul", "LinAlgError", "svd", "svdvals", "qr", "eigh",
            "eigvalsh", "cholesky", "slogdet", "pinv", "matrix_rank", "matrix_power"]
+
+# lstsq, solve_triangular, matrix_exp, cond, the LU family, *_ex, eig, vander, tensor* ...
+from ember import _linalg_ext  # noqa: E402
+from ember._linalg_ext import *  # noqa: E402, F403
+
+__all__ += _linalg_ext.__all__

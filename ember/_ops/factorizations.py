@@ -1,0 +1,299 @@
+"""Least squares, triangular solves, the matrix exponential and LU: the ops behind
+ember.linalg.lstsq / solve_triangular / matrix_exp / lu_factor / lu_solve / lu, each one graph
+node with its backward (the public wrappers are in ember/_linalg_ext.py)."""
+from ember._ops._helpers import unbroadcast, xp
+from ember.autograd.function import Op
+
+
+def _mT(a):
+    return xp.swapaxes(a, -1, -2)
+
+
+def pinv_rank(a, rcond):
+    """Pseudo-inverse through the SVD, singular values below rcond * s_max dropped; also the
+    rank and the singular values (what LAPACK's gelsd reports)."""
+    u, s, vh = xp.linalg.svd(a, full_matrices=False)
+    smax = s[..., :1] if s.shape[-1] else s
+    keep = s > rcond * smax
+    inv_s = xp.where(keep, 1.0 / xp.where(keep, s, 1), 0).astype(a.dtype, copy=False)
+    p = _mT(vh) @ (inv_s[..., :, None] * _mT(u))
+    return p, keep.sum(-1).astype(xp.int64), s.astype(a.dtype, copy=False)
+
+
+class Lstsq(Op):
+    """X = pinv(A) B (the minimum-norm least-squares solution, as gelsy/gelsd give).
+
+    NOTE: backward differentiates the pseudo-inverse at constant rank:
+    dA+ = -A+ dA A+ + A+ A+^T dA^T (I - A A+) + (I - A+ A) dA^T A+^T A+.
+    """
+
+    _bw_name = "LinalgLstsqBackward0"
+
+    def forward(ctx, a, b, rcond=None, vector=False):
+        p = pinv_rank(a, rcond)[0]
+        x = p @ (b[..., None] if vector else b)
+        ctx.save_for_backward(a, b, p, x)
+        ctx.vector = vector
+        return x[..., 0] if vector else x
+
+    def backward(ctx, g):
+        a, b, p, x = ctx.saved
+        if ctx.vector:
+            g, b = g[..., None], b[..., None]
+        pt = _mT(p)
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            pg = pt @ g                                   # A+^T G
+            res = b - a @ x                               # (I - A A+) B
+            proj = g - p @ (a @ g)                        # (I - A+ A) G
+            ga = -pg @ _mT(x) + res @ (_mT(g) @ p @ pt) + pt @ x @ _mT(proj)
+            ga = unbroadcast(ga, a.shape)
+        if ctx.needs_input_grad[1]:
+            gb = pt @ g
+            gb = unbroadcast(gb[..., 0] if ctx.vector else gb, ctx.inputs[1].shape)
+        return ga, gb
+
+
+def _tri(a, upper, unit):
+    t = xp.triu(a) if upper else xp.tril(a)
+    if unit:
+        t = t.copy() if t is a else t
+        i = xp.arange(a.shape[-1])
+        t[..., i, i] = 1
+    return t
+
+
+def tri_solve(t, b, left):
+    """Solve with an already-masked triangular t (singular t gives inf/nan like LAPACK)."""
+    with xp.errstate(all="ignore"):
+        try:
+            if left:
+                return xp.linalg.solve(t, b)
+            return _mT(xp.linalg.solve(_mT(t), _mT(b)))
+        except xp.linalg.LinAlgError:
+            # NOTE: an exactly singular triangle: LAPACK's trtrs divides by the zero pivot
+            inv = xp.linalg.pinv(t) * xp.inf
+            return inv @ b if left else b @ inv
+
+
+class SolveTriangular(Op):
+    _bw_name = "LinalgSolveTriangularBackward0"
+
+    def forward(ctx, a, b, upper=False, left=True, unitriangular=False):
+        t = _tri(a, upper, unitriangular)
+        x = tri_solve(t, b, left)
+        ctx.args = (upper, left, unitriangular)
+        ctx.save_for_backward(t, x)
+        return x
+
+    def backward(ctx, g):
+        t, x = ctx.saved
+        upper, left, unit = ctx.args
+        # the transposed triangle solves the adjoint system
+        gb = tri_solve(_mT(t), g, left)
+        ga = None
+        if ctx.needs_input_grad[0]:
+            ga = -(gb @ _mT(x)) if left else -(_mT(x) @ gb)
+            ga = xp.triu(ga, 1 if unit else 0) if upper else xp.tril(ga, -1 if unit else 0)
+            ga = unbroadcast(ga, ctx.inputs[0].shape)
+        if ctx.needs_input_grad[1]:
+            gb = unbroadcast(gb, ctx.inputs[1].shape)
+        else:
+            gb = None
+        return ga, gb
+
+
+def expm(a):
+    """exp(A) by scaling and squaring with a degree-18 Taylor polynomial, in float64."""
+    dt = a.dtype
+    w = a.astype(xp.complex128 if dt.kind == "c" else xp.float64)
+    n = a.shape[-1]
+    if w.size == 0:
+        return w.astype(dt)
+    norm = xp.abs(w).sum(-2).max(-1)                       # 1-norm per matrix
+    s = xp.maximum(0, xp.ceil(xp.log2(xp.maximum(norm, 1e-300))) + 1).astype(xp.int64)
+    w = w / (2.0 ** s)[..., None, None]
+    eye = xp.eye(n, dtype=w.dtype)
+    # Horner: I + W(I + W/2(I + W/3(...)))
+    r = eye + w / 18
+    for k in range(17, 0, -1):
+        r = eye + (w @ r) / k
+    smax = int(s.max()) if s.size else 0
+    for i in range(smax):
+        sq = r @ r
+        r = xp.where((s > i)[..., None, None], sq, r)
+    return r.astype(dt)
+
+
+class MatrixExp(Op):
+    """exp(A); backward: the upper-right block of exp([[A^T, G], [0, A^T]]) is the adjoint of
+    the Frechet derivative applied to G."""
+
+    _bw_name = "LinalgMatrixExpBackward0"
+
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return expm(a)
+
+    def backward(ctx, g):
+        (a,) = ctx.saved
+        n = a.shape[-1]
+        blk = xp.zeros(a.shape[:-2] + (2 * n, 2 * n), dtype=a.dtype)
+        at = _mT(a)
+        blk[..., :n, :n] = at
+        blk[..., n:, n:] = at
+        blk[..., :n, n:] = g
+        return expm(blk)[..., :n, n:]
+
+    def tbackward(ctx, g):
+        from ember._ops.creation import zeros_like
+        from ember._ops.joining import cat
+
+        at = ctx.inputs[0].mT
+        z = zeros_like(at)
+        blk = cat([cat([at, g], -1), cat([z, at], -1)], -2)
+        n = at.shape[-1]
+        return MatrixExp.apply(blk)[..., :n, n:]
+
+
+# -- LU ----------------------------------------------------------------------------------------
+def lu_packed(a):
+    """LU with partial pivoting, batched (LAPACK getrf): the packed LU (unit L below the
+    diagonal, U on and above), 1-based int32 pivots and info (1-based index of the first
+    zero pivot, 0 if none)."""
+    shape = a.shape
+    m, n = shape[-2:]
+    k = min(m, n)
+    lu = a.reshape((-1, m, n)).copy()
+    nb = lu.shape[0]
+    rows = xp.arange(nb)
+    piv = xp.zeros((nb, k), dtype=xp.int32)
+    info = xp.zeros(nb, dtype=xp.int32)
+    with xp.errstate(all="ignore"):
+        for j in range(k):
+            p = xp.argmax(xp.abs(lu[:, j:, j]), axis=1) + j
+            piv[:, j] = p + 1
+            swap = p != j
+            if swap.any():
+                r, pr = rows[swap], p[swap]
+                tmp = lu[r, j].copy()
+                lu[r, j] = lu[r, pr]
+                lu[r, pr] = tmp
+            d = lu[:, j, j]
+            zero = d == 0
+            info[zero & (info == 0)] = j + 1
+            # NOTE: LAPACK scales by the reciprocal of the pivot (same rounding as getf2)
+            col = lu[:, j + 1:, j] * (1 / xp.where(zero, 1, d))[:, None]
+            lu[:, j + 1:, j] = col
+            lu[:, j + 1:, j + 1:] -= col[:, :, None] * lu[:, j, None, j + 1:]
+    bshape = shape[:-2]
+    return lu.reshape(shape), piv.reshape(bshape + (k,)), info.reshape(bshape)
+
+
+def perm_from_pivots(piv, m):
+    """Row permutation `perm` with A[perm] = L U, from LAPACK's sequential swaps."""
+    bshape = piv.shape[:-1]
+    p = piv.reshape(-1, piv.shape[-1]).astype(xp.int64) - 1
+    nb = p.shape[0]
+    perm = xp.broadcast_to(xp.arange(m), (nb, m)).copy()
+    rows = xp.arange(nb)
+    for j in range(p.shape[1]):
+        t = perm[rows, j].copy()
+        perm[rows, j] = perm[rows, p[:, j]]
+        perm[rows, p[:, j]] = t
+    return perm.reshape(bshape + (m,))
+
+
+def perm_matrix(perm, dtype):
+    """P with A = P L U (P[perm[i], i] = 1)."""
+    m = perm.shape[-1]
+    p = xp.zeros(perm.shape + (m,), dtype=dtype)
+    xp.put_along_axis(p, perm[..., :, None], 1, axis=-1)
+    return _mT(p)
+
+
+def split_lu(lu):
+    m, n = lu.shape[-2:]
+    k = min(m, n)
+    low = xp.tril(lu[..., :, :k], -1)
+    i = xp.arange(k)
+    low[..., i, i] = 1
+    return low, xp.triu(lu[..., :k, :])
+
+
+def _lu_grad(low, up, perm, glu):
+    """Gradient of A from the gradient of its packed square LU (A = P L U):
+    gA = P L^-T (tril_-1(L^T gL) + triu(gU U^T)) U^-T, gL/gU the two halves of gLU."""
+    phi = xp.tril(_mT(low) @ xp.tril(glu, -1), -1) + xp.triu(xp.triu(glu) @ _mT(up))
+    inner = tri_solve(_mT(low), phi, True)
+    inner = tri_solve(_mT(up), inner, False)
+    return perm_matrix(perm, inner.dtype) @ inner
+
+
+class LuFactor(Op):
+    _bw_name = "LinalgLuFactorExBackward0"
+
+    def forward(ctx, a):
+        lu, piv, info = lu_packed(a)
+        ctx.piv = piv
+        ctx.save_for_backward(lu)
+        return lu
+
+    def backward(ctx, g):
+        (lu,) = ctx.saved
+        m, n = lu.shape[-2:]
+        if m != n:
+            raise NotImplementedError("ember implements the gradient of the LU factorisation "
+                                      "for square matrices only")
+        low, up = split_lu(lu)
+        perm = perm_from_pivots(ctx.piv, m)
+        return _lu_grad(low, up, perm, g)
+
+
+class LuSolve(Op):
+    """X = A^-1 B (or A^-T B, B A^-1, B A^-T) with A = P L U given packed."""
+
+    _bw_name = "LinalgLuSolveBackward0"
+
+    def forward(ctx, lu, b, piv=None, left=True, adjoint=False):
+        m = lu.shape[-1]
+        low, up = split_lu(lu)
+        perm = perm_from_pivots(piv, m)
+        pm = perm_matrix(perm, lu.dtype)
+        x = lu_apply(pm, low, up, b, left, adjoint)
+        ctx.args = (left, adjoint)
+        ctx.save_for_backward(pm, low, up, x)
+        ctx.perm = perm
+        return x
+
+    def backward(ctx, g):
+        pm, low, up, x = ctx.saved
+        left, adjoint = ctx.args
+        # the adjoint system shares the factorisation
+        gb = lu_apply(pm, low, up, g, left, not adjoint)
+        glu = None
+        if ctx.needs_input_grad[0]:
+            if left:
+                ga = -(x @ _mT(gb)) if adjoint else -(gb @ _mT(x))
+            else:
+                ga = -(_mT(gb) @ x) if adjoint else -(_mT(x) @ gb)
+            # A = P L U: gL = tril_-1(P^T gA U^T), gU = triu(L^T P^T gA)
+            pga = _mT(pm) @ ga
+            glu = xp.tril(pga @ _mT(up), -1) + xp.triu(_mT(low) @ pga)
+            glu = unbroadcast(glu, ctx.inputs[0].shape)
+        if ctx.needs_input_grad[1]:
+            gb = unbroadcast(gb, ctx.inputs[1].shape)
+        else:
+            gb = None
+        return glu, gb
+
+
+def lu_apply(pm, low, up, b, left, adjoint):
+    if left and not adjoint:      # P L U X = B
+        return tri_solve(up, tri_solve(low, _mT(pm) @ b, True), True)
+    if left:                      # U^T L^T P^T X = B
+        return pm @ tri_solve(_mT(low), tri_solve(_mT(up), b, True), True)
+    if not adjoint:               # X P L U = B
+        return tri_solve(low, tri_solve(up, b, False), False) @ _mT(pm)
+    # X U^T L^T P^T = B
+    return tri_solve(_mT(up), tri_solve(_mT(low), b @ pm, False), False)

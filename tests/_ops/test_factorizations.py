@@ -1,0 +1,230 @@
+"""torch.linalg's lstsq, solve_triangular, matrix_exp, cond, the LU family, the *_ex variants,
+eig/eigvals, vander, tensorinv/tensorsolve and householder_product against PyTorch, with
+numerical gradient checks for the differentiable ones."""
+import numpy as np
+import pytest
+
+import ember
+from tests.helpers import assert_same, check_grad, check_parity, requires_torch
+
+_rng = np.random.default_rng(7)
+
+
+def R(*shape, dtype=np.float64):
+    return _rng.standard_normal(shape).astype(dtype)
+
+
+def WELL(*shape, dtype=np.float64):
+    """Square matrices comfortably away from singular (for LU/inverse gradients)."""
+    return (R(*shape) + 3 * np.eye(shape[-1])).astype(dtype)
+
+
+LA = [
+    # lstsq: every driver, over/under-determined, vector right-hand side, batch broadcasting
+    ("lstsq", lambda m, a, b: tuple(m.linalg.lstsq(a, b)), R(5, 3), R(5, 2)),
+    ("lstsq_f32", lambda m, a, b: tuple(m.linalg.lstsq(a, b)), R(5, 3, dtype=np.float32),
+     R(5, 2, dtype=np.float32)),
+    ("lstsq_gels", lambda m, a, b: tuple(m.linalg.lstsq(a, b, driver="gels")), R(5, 3),
+     R(5, 2)),
+    ("lstsq_gelsd", lambda m, a, b: tuple(m.linalg.lstsq(a, b, driver="gelsd")), R(5, 3),
+     R(5, 2)),
+    ("lstsq_gelss_vec", lambda m, a, b: tuple(m.linalg.lstsq(a, b, driver="gelss")), R(5, 3),
+     R(5)),
+    ("lstsq_under", lambda m, a, b: tuple(m.linalg.lstsq(a, b, driver="gelsd")), R(3, 5),
+     R(3, 2)),
+    ("lstsq_batch", lambda m, a, b: tuple(m.linalg.lstsq(a, b)), R(4, 5, 3), R(1, 5, 2)),
+    ("lstsq_rankdef", lambda m, a, b: tuple(m.linalg.lstsq(a[:, [0, 1, 1]], b,
+                                                           driver="gelsd")), R(5, 3), R(5, 2)),
+    # triangular solves
+    ("solve_tri_upper", lambda m, a, b: m.linalg.solve_triangular(a, b, upper=True), WELL(4, 4),
+     R(4, 3)),
+    ("solve_tri_lower_right", lambda m, a, b: m.linalg.solve_triangular(
+        a, b, upper=False, left=False), WELL(4, 4), R(2, 4)),
+    ("solve_tri_unit", lambda m, a, b: m.linalg.solve_triangular(
+        a, b, upper=True, unitriangular=True), R(4, 4), R(4, 3)),
+    ("solve_tri_bcast", lambda m, a, b: m.linalg.solve_triangular(a, b, upper=False),
+     WELL(2, 3, 3), R(3, 1)),
+    ("solve_tri_noncontig", lambda m, a, b: m.linalg.solve_triangular(a.mT, b.mT, upper=True),
+     WELL(3, 3), R(2, 3)),
+    # matrix exponential
+    ("matrix_exp", lambda m, a: m.linalg.matrix_exp(a), R(4, 4)),
+    ("matrix_exp_big", lambda m, a: m.linalg.matrix_exp(a * 3), R(2, 3, 3)),
+    ("matrix_exp_f32", lambda m, a: m.linalg.matrix_exp(a), R(3, 3, dtype=np.float32)),
+    ("matrix_exp_empty", lambda m, a: m.linalg.matrix_exp(a), R(0, 0)),
+    ("matrix_exp_1x1", lambda m, a: m.linalg.matrix_exp(a), R(1, 1)),
+    # condition numbers
+    ("cond", lambda m, a: m.linalg.cond(a), R(3, 3)),
+    ("cond_rect", lambda m, a: m.linalg.cond(a), R(2, 4, 3)),
+    *[(f"cond_{p}", lambda m, a, p=p: m.linalg.cond(a, p), R(2, 3, 3))
+      for p in (2, -2, "fro", "nuc", 1, -1, float("inf"), -float("inf"))],
+    # LU
+    *[(f"lu_factor_ex_{s}", lambda m, a: tuple(m.linalg.lu_factor_ex(a)), R(*s))
+      for s in ((4, 4), (2, 3, 3), (4, 3), (3, 5))],
+    *[(f"lu_{s}", lambda m, a: tuple(m.linalg.lu(a)), R(*s)) for s in ((3, 3), (4, 3), (3, 5))],
+    ("lu_factor", lambda m, a: tuple(m.linalg.lu_factor(a)), R(2, 4, 4, dtype=np.float32)),
+    ("lu_factor_ex_singular", lambda m, a: tuple(m.linalg.lu_factor_ex(a[..., [0, 0, 1]])),
+     R(3, 3)),
+    ("lu_factor_ex_zero", lambda m, a: tuple(m.linalg.lu_factor_ex(a * 0)), R(2, 3, 3)),
+    *[(f"lu_solve_{left}_{adj}",
+       lambda m, a, b, left=left, adj=adj: m.linalg.lu_solve(*m.linalg.lu_factor(a), b,
+                                                              left=left, adjoint=adj),
+       WELL(2, 3, 3), R(3, 3)) for left in (True, False) for adj in (True, False)],
+    # the *_ex variants
+    ("inv_ex", lambda m, a: tuple(m.linalg.inv_ex(a)), WELL(2, 3, 3)),
+    ("cholesky_ex", lambda m, a: tuple(m.linalg.cholesky_ex(a @ a.mT + m.eye(3))), R(2, 3, 3)),
+    ("cholesky_ex_upper", lambda m, a: tuple(m.linalg.cholesky_ex(a @ a.mT + m.eye(3),
+                                                                  upper=True)), R(3, 3)),
+    ("cholesky_ex_info", lambda m, a: m.linalg.cholesky_ex(a @ a.mT - 5 * m.eye(3)).info,
+     R(2, 3, 3)),
+    ("solve_ex", lambda m, a, b: tuple(m.linalg.solve_ex(a, b)), WELL(2, 3, 3), R(2, 3)),
+    ("solve_ex_info", lambda m, a, b: m.linalg.solve_ex(a[..., [0, 0, 1]], b).info, R(3, 3),
+     R(3)),
+    ("inv_ex_info", lambda m, a: m.linalg.inv_ex(a[..., [0, 0, 1]]).info, R(2, 3, 3)),
+    ("solve_left_false", lambda m, a, b: m.linalg.solve(a, b, left=False), WELL(3, 3),
+     R(2, 3)),
+    # eigenvalues of general matrices (complex), Vandermonde, tensor inverses, Householder
+    ("eigvals", lambda m, a: m.linalg.eigvals(a), R(2, 4, 4, dtype=np.float32)),
+    ("eigvals_f64", lambda m, a: m.linalg.eigvals(a), R(3, 3)),
+    ("eig_values", lambda m, a: m.linalg.eig(a).eigenvalues, R(4, 4)),
+    ("vander", lambda m, x: m.linalg.vander(x), R(4)),
+    ("vander_n", lambda m, x: m.linalg.vander(x, N=5), R(2, 3, dtype=np.float32)),
+    ("vander_int", lambda m, x: m.linalg.vander(x), np.array([1, 2, 3], dtype=np.int32)),
+    ("tensorinv", lambda m, a: m.linalg.tensorinv(a, ind=2), WELL(24, 24).reshape(4, 6, 8, 3)),
+    ("tensorinv_ind1", lambda m, a: m.linalg.tensorinv(a, ind=1), WELL(6, 6).reshape(6, 2, 3)),
+    ("tensorsolve", lambda m, a, b: m.linalg.tensorsolve(a, b), WELL(6, 6).reshape(2, 3, 6),
+     R(2, 3)),
+    ("tensorsolve_dims", lambda m, a, b: m.linalg.tensorsolve(a, b, dims=(0,)),
+     WELL(6, 6).reshape(6, 2, 3), R(2, 3)),
+    ("householder_product", lambda m, a, t: m.linalg.householder_product(a, t), R(2, 5, 3),
+     R(2, 2)),
+    ("householder_square", lambda m, a, t: m.linalg.householder_product(a, t), R(3, 3), R(3)),
+]
+
+
+@pytest.mark.parametrize("name,fn,arrays", [(r[0], r[1], r[2:]) for r in LA],
+                         ids=[r[0] for r in LA])
+def test_linalg_ext_parity(name, fn, arrays):
+    f32 = any(a.dtype == np.float32 for a in arrays)
+    check_parity(fn, *arrays, rtol=1e-4 if f32 else 1e-6, atol=1e-5 if f32 else 1e-8)
+
+
+GRAD = [
+    ("lstsq_over", lambda a, b: ember.linalg.lstsq(a, b).solution, R(5, 3), R(5, 2)),
+    ("lstsq_under", lambda a, b: ember.linalg.lstsq(a, b).solution, R(3, 5), R(3, 2)),
+    ("lstsq_vec_batch", lambda a, b: ember.linalg.lstsq(a, b).solution, R(2, 4, 3), R(2, 4)),
+    ("lstsq_residuals", lambda a, b: ember.linalg.lstsq(a, b, driver="gelsd").residuals,
+     R(5, 3), R(5, 2)),
+    ("solve_tri", lambda a, b: ember.linalg.solve_triangular(a, b, upper=True), WELL(3, 3),
+     R(3, 2)),
+    ("solve_tri_right_unit", lambda a, b: ember.linalg.solve_triangular(
+        a, b, upper=False, left=False, unitriangular=True), R(3, 3), R(2, 3)),
+    ("solve_tri_bcast", lambda a, b: ember.linalg.solve_triangular(a, b, upper=False),
+     WELL(2, 3, 3), R(3, 1)),
+    ("matrix_exp", lambda a: ember.linalg.matrix_exp(a), R(3, 3)),
+    ("matrix_exp_batch", lambda a: ember.linalg.matrix_exp(2 * a), R(2, 2, 2)),
+    ("cond", lambda a: ember.linalg.cond(a), R(3, 3)),
+    ("cond_fro", lambda a: ember.linalg.cond(a, "fro"), WELL(3, 3)),
+    ("lu_factor", lambda a: ember.linalg.lu_factor(a).LU, R(3, 3)),
+    ("lu_L_U", lambda a: ember.linalg.lu(a).L * 2 + ember.linalg.lu(a).U, R(2, 3, 3)),
+    ("lu_solve", lambda a, b: ember.linalg.lu_solve(*ember.linalg.lu_factor(a), b),
+     WELL(3, 3), R(3, 2)),
+    ("lu_solve_adj_right", lambda a, b: ember.linalg.lu_solve(
+        *ember.linalg.lu_factor(a), b, left=False, adjoint=True), WELL(3, 3), R(2, 3)),
+    ("inv_ex", lambda a: ember.linalg.inv_ex(a).inverse, WELL(3, 3)),
+    ("solve_ex", lambda a, b: ember.linalg.solve_ex(a, b).result, WELL(3, 3), R(3)),
+    ("cholesky_ex", lambda a: ember.linalg.cholesky_ex(a @ a.mT + ember.eye(3)).L, R(3, 3)),
+    ("vander", lambda x: ember.linalg.vander(x, N=4), R(3)),
+    ("tensorinv", lambda a: ember.linalg.tensorinv(a, ind=1), WELL(4, 4).reshape(4, 2, 2)),
+    ("tensorsolve", lambda a, b: ember.linalg.tensorsolve(a, b), WELL(4, 4).reshape(2, 2, 4),
+     R(2, 2)),
+    ("householder", lambda a, t: ember.linalg.householder_product(a, t), R(4, 3), R(2)),
+]
+
+
+@pytest.mark.parametrize("name,fn,arrays", [(r[0], r[1], r[2:]) for r in GRAD],
+                         ids=[r[0] for r in GRAD])
+def test_linalg_ext_gradcheck(name, fn, arrays):
+    check_grad(fn, *arrays)
+
+
+GRAD_PARITY = [
+    ("lstsq", lambda m, a, b: m.linalg.lstsq(a, b).solution, R(5, 3), R(5, 2)),
+    ("solve_tri", lambda m, a, b: m.linalg.solve_triangular(a, b, upper=False, left=False),
+     WELL(3, 3), R(2, 3)),
+    ("matrix_exp", lambda m, a: m.linalg.matrix_exp(a), R(3, 3)),
+    ("lu", lambda m, a: m.linalg.lu_factor(a).LU, R(3, 3)),
+    ("lu_solve", lambda m, a, b: m.linalg.lu_solve(*m.linalg.lu_factor(a), b, adjoint=True),
+     WELL(3, 3), R(3, 2)),
+]
+
+
+@requires_torch
+@pytest.mark.parametrize("name,fn,arrays", [(r[0], r[1], r[2:]) for r in GRAD_PARITY],
+                         ids=[r[0] for r in GRAD_PARITY])
+def test_linalg_ext_grad_parity(name, fn, arrays):
+    check_parity(fn, *arrays, grad=True, rtol=1e-6, atol=1e-8)
+
+
+def test_matrix_exp_double_backward():
+    a = ember.tensor(R(2, 2), requires_grad=True)
+    assert ember.autograd.gradgradcheck(ember.linalg.matrix_exp, [a])
+
+
+@requires_torch
+def test_eig_vectors_and_grad_refusal():
+    import torch
+
+    a = R(4, 4, dtype=np.float32)
+    w, v = ember.linalg.eig(ember.tensor(a))
+    tw, tv = torch.linalg.eig(torch.tensor(a))
+    assert_same(w, tw, 1e-4, 1e-5)
+    assert v.dtype == ember.complex64 and tuple(v.shape) == tuple(tv.shape)
+    vn = v.numpy()
+    # eigenvectors are defined up to a phase: check A v = w v and unit norms instead
+    np.testing.assert_allclose(a @ vn, vn * w.numpy()[None, :], atol=1e-4)
+    np.testing.assert_allclose(np.linalg.norm(vn, axis=0), 1, rtol=1e-5)
+    x = ember.tensor(a, requires_grad=True)
+    with pytest.raises(RuntimeError, match="linalg.eig: ember does not support gradients"):
+        ember.linalg.eig(x)
+    with ember.no_grad():
+        assert ember.linalg.eigvals(x).dtype == ember.complex64
+
+
+@pytest.mark.parametrize("call,exc,msg", [
+    (lambda: ember.linalg.lstsq(ember.randn(3, 2), ember.randn(3, 2), driver="foo"),
+     RuntimeError, "parameter `driver` should be one of"),
+    (lambda: ember.linalg.lstsq(ember.randn(3, 2), ember.randn(4, 2)), RuntimeError,
+     r"input.size\(-2\) should match other.size\(-2\)"),
+    (lambda: ember.linalg.lstsq(ember.randn(3, 2), ember.randn(3, 2).double()), RuntimeError,
+     "Expected input and other to have the same dtype"),
+    (lambda: ember.linalg.solve_triangular(ember.randn(3, 3), ember.randn(3), upper=True),
+     RuntimeError, "B must have at least 2 dimensions"),
+    (lambda: ember.linalg.solve_triangular(ember.randn(3, 3), ember.randn(2, 2), upper=True),
+     RuntimeError, r"Incompatible shapes of A and B for the equation AX = B \(3x3 and 2x2\)"),
+    (lambda: ember.linalg.matrix_exp(ember.randn(2, 3)), RuntimeError,
+     "A must be batches of square matrices, but they are 2 by 3 matrices"),
+    (lambda: ember.linalg.matrix_exp(ember.tensor([[1]])), RuntimeError,
+     "Expected a floating point or complex tensor as input. Got Long"),
+    (lambda: ember.linalg.lu_factor(ember.tensor([[1.0, 2.0], [2.0, 4.0]])),
+     ember.linalg.LinAlgError, r"U\[2,2\] is zero"),
+    (lambda: ember.linalg.lu_factor(ember.randn(3, 3), pivot=False), RuntimeError,
+     "LU without pivoting is not implemented on the CPU"),
+    (lambda: ember.linalg.vander(ember.tensor([1.0]), N=1), RuntimeError,
+     "N must be greater than 1."),
+    (lambda: ember.linalg.cond(ember.randn(2, 3), "fro"), RuntimeError,
+     r"linalg.cond\(ord=fro\): A must be batches of square matrices"),
+    (lambda: ember.linalg.tensorinv(ember.randn(2, 3, 2), ind=1), RuntimeError,
+     "Expected self to satisfy the requirement"),
+])
+def test_linalg_ext_errors(call, exc, msg):
+    with pytest.raises(exc, match=msg):
+        call()
+
+
+@requires_torch
+def test_lstsq_result_type_and_singular_cond():
+    r = ember.linalg.lstsq(ember.randn(4, 2), ember.randn(4, 1))
+    assert type(r).__name__ == "linalg_lstsq" and r.solution is r[0]
+    assert tuple(r.rank.shape) == () and r.residuals.numel() == 0
+    c = ember.linalg.cond(ember.zeros(2, 2), 1)
+    assert c.item() == float("inf")
