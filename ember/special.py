@@ -4,6 +4,7 @@ Functions torch.special has and ember lacks (Bessel functions, polygamma, zeta, 
 absent, so `hasattr(torch.special, name)` tells the truth.
 """
 import ember as _ember
+from ember._ops import special_math as _sm
 
 expit = _ember.sigmoid
 logit = _ember.logit
@@ -19,6 +20,11 @@ logsumexp = _ember.logsumexp
 gammaln = _ember.lgamma
 digamma = psi = _ember.digamma
 polygamma = _ember.polygamma
+sinc = _ember.sinc
+multigammaln = _sm.multigammaln
+ndtr, ndtri, log_ndtr, erfcx = _sm.ndtr, _sm.ndtri, _sm.log_ndtr, _sm.erfcx
+i0, i0e, i1, i1e = _sm.i0, _sm.i0e, _sm.i1, _sm.i1e
+entr, xlog1py = _sm.entr, _sm.xlog1py
 
 
 def softmax(input, dim, *, dtype=None):
@@ -30,4 +36,6 @@ def log_softmax(input, dim, *, dtype=None):
 
 
 __all__ = ["expit", "logit", "erf", "erfc", "erfinv", "exp2", "expm1", "log1p", "xlogy",
-           "round", "logsumexp", "gammaln", "digamma", "psi", "polygamma", "softmax", "log_softmax"]
+           "round", "logsumexp", "gammaln", "digamma", "psi", "polygamma", "softmax", "log_softmax",
+           "sinc", "multigammaln", "ndtr", "ndtri", "log_ndtr", "erfcx", "i0", "i0e", "i1", "i1e",
+           "entr", "xlog1py"]
