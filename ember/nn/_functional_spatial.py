@@ -626,4 +626,9 @@ __all__ = [
     "upsample_bilinear", "pixel_shuffle", "pixel_unshuffle", "scaled_dot_product_attention",
     "affine_grid", "grid_sample", "max_unpool1d", "max_unpool2d",
 ]
+# LP pooling, 3-D adaptive max pooling and unpooling, the *_with_indices spellings
+from ember.nn import _pool_extra  # noqa: E402
+from ember.nn._pool_extra import *  # noqa: E402, F403
+
+__all__ += _pool_extra.__all__
 _REEXPORTED = (Attention, _attention, GroupNormOp, LayerNormOp, Normalize)

@@ -164,6 +164,55 @@ class AdaptiveMaxPool2d(_AdaptiveMaxNd):
     _fn = staticmethod(F.adaptive_max_pool2d)
 
 
+class AdaptiveMaxPool3d(_AdaptiveMaxNd):
+    """Max pooling to a fixed (D_out, H_out, W_out)."""
+
+    _fn = staticmethod(F.adaptive_max_pool3d)
+
+
+class _LPPoolNd(Module):
+    _fn = None
+
+    def __init__(self, norm_type, kernel_size, stride=None, ceil_mode=False):
+        super().__init__()
+        self.norm_type = norm_type
+        self.kernel_size = kernel_size
+        self.stride = stride
+        self.ceil_mode = ceil_mode
+
+    def extra_repr(self):
+        return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}, ceil_mode={self.ceil_mode}")
+
+    def forward(self, input):
+        return type(self)._fn(input, float(self.norm_type), self.kernel_size, self.stride,
+                              self.ceil_mode)
+
+
+class LPPool1d(_LPPoolNd):
+    """1-D power-average pooling: (sum over the window of x ** p) ** (1 / p).
+
+    Example::
+
+        >>> nn.LPPool1d(2, 3, stride=2)(ember.randn(20, 16, 50)).shape
+        ember.Size([20, 16, 24])
+    """
+
+    _fn = staticmethod(F.lp_pool1d)
+
+
+class LPPool2d(_LPPoolNd):
+    """2-D power-average pooling."""
+
+    _fn = staticmethod(F.lp_pool2d)
+
+
+class LPPool3d(_LPPoolNd):
+    """3-D power-average pooling."""
+
+    _fn = staticmethod(F.lp_pool3d)
+
+
 class _MaxUnpoolNd(Module):
     _d = 2
     _fn = None
@@ -201,6 +250,14 @@ class MaxUnpool2d(_MaxUnpoolNd):
     _fn = staticmethod(F.max_unpool2d)
 
 
+class MaxUnpool3d(_MaxUnpoolNd):
+    """Inverse of MaxPool3d given its indices."""
+
+    _d = 3
+    _fn = staticmethod(F.max_unpool3d)
+
+
 __all__ = ["MaxUnpool1d", "MaxUnpool2d", "MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d",
            "AvgPool2d", "AvgPool3d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d",
-           "AdaptiveAvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d"]
+           "AdaptiveAvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d",
+           "LPPool1d", "LPPool2d", "LPPool3d", "MaxUnpool3d"]
