@@ -1,9 +1,9 @@
 """nn.utils: gradient clipping, parameter/vector conversion, rnn packing helpers,
-parametrize / parametrizations."""
+parametrize / parametrizations, conv/linear + batch-norm fusion, skip_init."""
 import importlib as _importlib
 
 for _name in ("clip_grad", "convert_parameters", "rnn", "weight_norm", "spectral_norm",
-              "parametrize", "parametrizations", "prune", "stateless"):
+              "parametrize", "parametrizations", "prune", "stateless", "fusion", "init"):
     _full = "ember.nn.utils." + _name
     try:
         _mod = _importlib.import_module(_full)
