@@ -264,32 +264,35 @@ class RMSNormOp(Op):
     _bw_name = "MulBackward0"
 
     def forward(ctx, x, w, view=None, eps=None):
-        xv = x.reshape(view)
-        r = 1.0 / xp.sqrt(xp.mean(xv * xv, axis=1, keepdims=True) + eps)
-        r = r.astype(x.dtype, copy=False)
+        # NOTE: half and bfloat16 inputs compute in float32; the output has the input's dtype
+        ct = xp.float32 if x.dtype.itemsize < 4 else x.dtype
+        xv = x.reshape(view).astype(ct, copy=False)
+        r = (1.0 / xp.sqrt(xp.mean(xv * xv, axis=1, keepdims=True) + eps)).astype(ct)
         xhat = xv * r
-        y = xhat if w is None else xhat * w.reshape(1, -1)
-        ctx.args = (x.shape, view, eps)
+        y = xhat.astype(x.dtype, copy=False)
+        if w is not None:
+            y = (y * w.reshape(1, -1)).astype(x.dtype, copy=False)
+        ctx.args = (x.shape, view, eps, x.dtype)
         ctx.save_for_backward(xhat, r, w)
-        return y.reshape(x.shape if w is None else xp.broadcast_shapes(x.shape, w.shape))
+        return y.reshape(x.shape)
 
     def backward(ctx, g):
         xhat, r, w = ctx.saved
-        shape = ctx.args[0]
-        gv = g.reshape(xhat.shape)
+        shape, dt = ctx.args[0], ctx.args[3]
+        gv = g.reshape(xhat.shape).astype(xhat.dtype, copy=False)
         need = ctx.needs_input_grad
         gx = gw = None
         if need[1]:
             gw = (gv * xhat).sum(axis=0).reshape(w.shape).astype(w.dtype, copy=False)
         if need[0]:
-            gxhat = gv if w is None else gv * w.reshape(1, -1)
+            gxhat = gv if w is None else gv * w.reshape(1, -1).astype(xhat.dtype, copy=False)
             gx = r * (gxhat - xhat * xp.mean(gxhat * xhat, axis=1, keepdims=True))
-            gx = gx.reshape(shape).astype(xhat.dtype, copy=False)
+            gx = gx.reshape(shape).astype(dt, copy=False)
         return gx, gw
 
     def tbackward(ctx, g):
         x, w = ctx.inputs
-        shape, view, eps = ctx.args
+        shape, view, eps = ctx.args[:3]
         xv = x.reshape(view)
         r = ((xv * xv).mean(1, keepdim=True) + eps).rsqrt()
         xhat = xv * r
@@ -320,7 +323,9 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
                            f"[*{', '.join(map(str, ns))}], but got input of size"
                            f"{list(shape)}")
     if eps is None:
-        eps = float(xp.finfo(input._data.dtype).eps)
+        from ember import finfo
+
+        eps = finfo(input.dtype).eps
     k = _prod(ns)
     return RMSNormOp.apply(input, weight, view=(_prod(shape[:len(shape) - len(ns)]), k),
                            eps=eps)

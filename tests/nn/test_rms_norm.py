@@ -75,3 +75,12 @@ def test_rms_norm_defaults_and_errors():
         F.rms_norm(ember.randn(3, 4), (3,))
     y = F.rms_norm(ember.tensor([[3.0, 4.0]]), 2)
     np.testing.assert_allclose(y.numpy(), [[3 / np.sqrt(12.5), 4 / np.sqrt(12.5)]], rtol=1e-6)
+
+
+@pytest.mark.parametrize("xdt,wdt", [("float16", "float32"), ("float32", "float64"),
+                                     ("bfloat16", "bfloat16"), ("float64", "float32")])
+def test_rms_norm_mixed_and_low_precision_dtypes(xdt, wdt):
+    # the output keeps the input's dtype; half types compute in float32
+    check_parity(lambda m, x, w: m.nn.functional.rms_norm(
+        x.to(getattr(m, xdt)), (4,), w.to(getattr(m, wdt))), _r(3, 4), _r(4), rtol=2e-2,
+        atol=2e-2)
