@@ -102,6 +102,20 @@ class SolveTriangular(Op):
             gb = None
         return ga, gb
 
+    def tbackward(ctx, g):
+        a, b = ctx.inputs
+        upper, left, unit = ctx.args
+        x = SolveTriangular.apply(a, b, upper=upper, left=left, unitriangular=unit)
+        # the transpose of an upper triangle is a lower one
+        gb = SolveTriangular.apply(a.mT, g, upper=not upper, left=left, unitriangular=unit)
+        ga = -(gb @ x.mT) if left else -(x.mT @ gb)
+        ga = ga.triu(1 if unit else 0) if upper else ga.tril(-1 if unit else 0)
+        if tuple(ga.shape) != tuple(a.shape):
+            ga = ga.sum_to_size(*a.shape)
+        if tuple(gb.shape) != tuple(b.shape):
+            gb = gb.sum_to_size(*b.shape)
+        return ga, gb
+
 
 def expm(a):
     """exp(A) by scaling and squaring with a degree-18 Taylor polynomial, in float64."""
@@ -221,13 +235,31 @@ def split_lu(lu):
     return low, xp.triu(lu[..., :k, :])
 
 
-def _lu_grad(low, up, perm, glu):
-    """Gradient of A from the gradient of its packed square LU (A = P L U):
-    gA = P L^-T (tril_-1(L^T gL) + triu(gU U^T)) U^-T, gL/gU the two halves of gLU."""
-    phi = xp.tril(_mT(low) @ xp.tril(glu, -1), -1) + xp.triu(xp.triu(glu) @ _mT(up))
-    inner = tri_solve(_mT(low), phi, True)
-    inner = tri_solve(_mT(up), inner, False)
-    return perm_matrix(perm, inner.dtype) @ inner
+def _lu_grad(lu, perm, g):
+    """Gradient of A from the gradient g of its packed LU (A = P L U), gL/gU its two parts.
+
+    Square: gA = P L^-T (tril_-1(L^T gL) + triu(gU U^T)) U^-T. Wide (U = [U1 U2]): the
+    U2 part adds -gU2 U2^T inside tril_-1 and gives P L^-T gU2 for A2. Tall (L = [L1; L2]):
+    the L2 part adds -L2^T gL2 inside triu and gives gL2 U^-T for the bottom rows.
+    """
+    m, n = lu.shape[-2:]
+    k = min(m, n)
+    low, up = split_lu(lu)
+    gl, gu = xp.tril(g[..., :, :k], -1), xp.triu(g[..., :k, :])
+    l1, u1 = low[..., :k, :], up[..., :, :k]
+    ltgl = _mT(l1) @ gl[..., :k, :]
+    ugu = gu[..., :, :k] @ _mT(u1)
+    if m < n:
+        ltgl = ltgl - gu[..., :, k:] @ _mT(up[..., :, k:])
+    elif m > n:
+        ugu = ugu - _mT(low[..., k:, :]) @ gl[..., k:, :]
+    phi = xp.tril(ltgl, -1) + xp.triu(ugu)
+    ga = tri_solve(_mT(u1), tri_solve(_mT(l1), phi, True), False)
+    if m < n:
+        ga = xp.concatenate([ga, tri_solve(_mT(l1), gu[..., :, k:], True)], axis=-1)
+    elif m > n:
+        ga = xp.concatenate([ga, tri_solve(_mT(u1), gl[..., k:, :], False)], axis=-2)
+    return perm_matrix(perm, ga.dtype) @ ga
 
 
 class LuFactor(Op):
@@ -241,13 +273,7 @@ class LuFactor(Op):
 
     def backward(ctx, g):
         (lu,) = ctx.saved
-        m, n = lu.shape[-2:]
-        if m != n:
-            raise NotImplementedError("ember implements the gradient of the LU factorisation "
-                                      "for square matrices only")
-        low, up = split_lu(lu)
-        perm = perm_from_pivots(ctx.piv, m)
-        return _lu_grad(low, up, perm, g)
+        return _lu_grad(lu, perm_from_pivots(ctx.piv, lu.shape[-2]), g)
 
 
 class LuSolve(Op):

@@ -125,6 +125,10 @@ GRAD = [
     ("cond", lambda a: ember.linalg.cond(a), R(3, 3)),
     ("cond_fro", lambda a: ember.linalg.cond(a, "fro"), WELL(3, 3)),
     ("lu_factor", lambda a: ember.linalg.lu_factor(a).LU, R(3, 3)),
+    ("lu_factor_wide", lambda a: ember.linalg.lu_factor(a).LU, R(3, 5)),
+    ("lu_factor_tall", lambda a: ember.linalg.lu_factor(a).LU, R(2, 4, 2)),
+    ("lu_rect", lambda a: ember.linalg.lu(a).L.sum(-1, keepdim=True) * ember.linalg.lu(a).U.sum(),
+     R(4, 3)),
     ("lu_L_U", lambda a: ember.linalg.lu(a).L * 2 + ember.linalg.lu(a).U, R(2, 3, 3)),
     ("lu_solve", lambda a, b: ember.linalg.lu_solve(*ember.linalg.lu_factor(a), b),
      WELL(3, 3), R(3, 2)),
@@ -153,6 +157,8 @@ GRAD_PARITY = [
      WELL(3, 3), R(2, 3)),
     ("matrix_exp", lambda m, a: m.linalg.matrix_exp(a), R(3, 3)),
     ("lu", lambda m, a: m.linalg.lu_factor(a).LU, R(3, 3)),
+    ("lu_wide", lambda m, a: m.linalg.lu_factor(a).LU, R(2, 3, 5)),
+    ("lu_tall", lambda m, a: m.linalg.lu(a).L, R(5, 3)),
     ("lu_solve", lambda m, a, b: m.linalg.lu_solve(*m.linalg.lu_factor(a), b, adjoint=True),
      WELL(3, 3), R(3, 2)),
 ]
@@ -165,9 +171,15 @@ def test_linalg_ext_grad_parity(name, fn, arrays):
     check_parity(fn, *arrays, grad=True, rtol=1e-6, atol=1e-8)
 
 
-def test_matrix_exp_double_backward():
+def test_matrix_exp_and_solve_triangular_double_backward():
     a = ember.tensor(R(2, 2), requires_grad=True)
     assert ember.autograd.gradgradcheck(ember.linalg.matrix_exp, [a])
+    t = ember.tensor(WELL(2, 3, 3), requires_grad=True)
+    for upper, left, unit in ((True, True, False), (False, False, True)):
+        bb = ember.tensor(R(3, 2) if left else R(2, 3), requires_grad=True)
+        assert ember.autograd.gradgradcheck(
+            lambda t, bb, u=upper, lf=left, un=unit: ember.linalg.solve_triangular(
+                t, bb, upper=u, left=lf, unitriangular=un), [t, bb])
 
 
 @requires_torch
