@@ -2,7 +2,7 @@
 variants, eig/eigvals, vander, tensorinv/tensorsolve, householder_product. Re-exported by
 ember.linalg (which this module extends)."""
 from ember import _dtype
-from ember._ops._helpers import write_out, xp
+from ember._ops._helpers import bind, write_out, xp
 from ember._ops.factorizations import (
     Lstsq,
     MatrixExp,
@@ -14,6 +14,7 @@ from ember._ops.factorizations import (
     pinv_rank,
     split_lu,
 )
+from ember._ops.inplace import _make_inplace
 from ember._tensor import _wrap
 from ember.linalg import _float_input, _result, _square, _tname
 
@@ -391,6 +392,59 @@ def householder_product(A, tau, *, out=None):
         v = vs[..., :, i:i + 1]
         q = q - (q @ v) * tau[..., i:i + 1].unsqueeze(-1) @ v.mT
     return write_out(q[..., :, :n], out)
+
+
+# -- the older torch.* spellings, bound as Tensor methods --------------------------------------
+_triangular_solve_result = _result("triangular_solve", ["solution", "cloned_coefficient"])
+
+
+def cholesky_solve(B, L, upper=False, *, out=None):
+    """X with A X = B, given the Cholesky factor L of A (A = L L^T, or U^T U when upper)."""
+    from ember._ops.factorizations import CholeskySolve
+
+    if L.dtype != B.dtype:
+        raise RuntimeError(f"cholesky_solve: Expected b and A to have the same dtype, but found "
+                           f"b of type {_tname(B)} and A of type {_tname(L)} instead.")
+    return write_out(CholeskySolve.apply(B, L, upper=upper), out)
+
+
+def cholesky_inverse(L, upper=False, *, out=None):
+    """inv(A) from the Cholesky factor of A."""
+    from ember._ops.creation import eye
+
+    n = L.shape[-1]
+    return write_out(cholesky_solve(eye(n, dtype=L.dtype).expand(*L.shape), L, upper), out)
+
+
+def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False):
+    """(solution, cloned_coefficient) of A X = b (A^T X = b when transpose); the deprecated
+    form of linalg.solve_triangular."""
+    a = A.mT if transpose else A
+    x = solve_triangular(a, b, upper=upper != transpose, unitriangular=unitriangular)
+    return _triangular_solve_result(x, A.clone())
+
+
+def _t_lu_solve(self, LU_data, LU_pivots):
+    return lu_solve(LU_data, LU_pivots, self)
+
+
+def _t_i0(self):
+    from ember._ops.special_math import i0
+
+    return i0(self)
+
+
+def _t_mvlgamma(self, p):
+    from ember._ops.special_math import multigammaln
+
+    return multigammaln(self, p)
+
+
+bind({"matrix_exp": matrix_exp, "cholesky_solve": cholesky_solve,
+      "cholesky_inverse": cholesky_inverse, "triangular_solve": triangular_solve,
+      "lu_solve": _t_lu_solve, "orgqr": householder_product, "i0": _t_i0,
+      "i0_": _make_inplace("i0", _t_i0), "mvlgamma": _t_mvlgamma,
+      "mvlgamma_": _make_inplace("mvlgamma", _t_mvlgamma)})
 
 
 def _prod(shape):

@@ -117,6 +117,32 @@ class SolveTriangular(Op):
         return ga, gb
 
 
+class CholeskySolve(Op):
+    """X = A^-1 B with A = L L^T (or U^T U), only L's triangle read; backward as PyTorch's,
+    which differentiates A = L L^T in every entry of L: gL = -(C + C^T) L, C = gB X^T."""
+
+    _bw_name = "CholeskySolveBackward0"
+
+    def forward(ctx, b, c, upper=False):
+        t = xp.triu(c) if upper else xp.tril(c)
+        low = _mT(t) if upper else t
+        x = tri_solve(_mT(low), tri_solve(low, b, True), True)
+        ctx.upper = upper
+        ctx.save_for_backward(low, c, x)
+        return x
+
+    def backward(ctx, g):
+        low, c, x = ctx.saved
+        gb = tri_solve(_mT(low), tri_solve(low, g, True), True)
+        gc = None
+        if ctx.needs_input_grad[1]:
+            cm = gb @ _mT(x)
+            cm = cm + _mT(cm)
+            gc = unbroadcast(-(c @ cm) if ctx.upper else -(cm @ c), ctx.inputs[1].shape)
+        gb = unbroadcast(gb, ctx.inputs[0].shape) if ctx.needs_input_grad[0] else None
+        return gb, gc
+
+
 def expm(a):
     """exp(A) by scaling and squaring with a degree-18 Taylor polynomial, in float64."""
     dt = a.dtype
