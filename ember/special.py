@@ -4,6 +4,7 @@ Functions torch.special has and ember lacks (Bessel functions, polygamma, zeta, 
 absent, so `hasattr(torch.special, name)` tells the truth.
 """
 import ember as _ember
+from ember._ops import special_extra as _se
 from ember._ops import special_math as _sm
 
 expit = _ember.sigmoid
@@ -25,6 +26,7 @@ multigammaln = _sm.multigammaln
 ndtr, ndtri, log_ndtr, erfcx = _sm.ndtr, _sm.ndtri, _sm.log_ndtr, _sm.erfcx
 i0, i0e, i1, i1e = _sm.i0, _sm.i0e, _sm.i1, _sm.i1e
 entr, xlog1py = _sm.entr, _sm.xlog1py
+from ember._ops.special_extra import *  # noqa: E402, F403 - gammainc, zeta, Bessel, polynomials
 
 
 def softmax(input, dim, *, dtype=None):
@@ -38,4 +40,4 @@ def log_softmax(input, dim, *, dtype=None):
 __all__ = ["expit", "logit", "erf", "erfc", "erfinv", "exp2", "expm1", "log1p", "xlogy",
            "round", "logsumexp", "gammaln", "digamma", "psi", "polygamma", "softmax", "log_softmax",
            "sinc", "multigammaln", "ndtr", "ndtri", "log_ndtr", "erfcx", "i0", "i0e", "i1", "i1e",
-           "entr", "xlog1py"]
+           "entr", "xlog1py"] + _se.__all__
