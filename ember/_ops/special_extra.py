@@ -206,6 +206,117 @@ def scaled_modified_bessel_k1(input, *, out=None):
     return _write(_out(_k_scaled(x, 1), dt), out)
 
 
+# -- Bessel functions of the first and second kind, Airy Ai ------------------------------------
+_ASYMPTOTIC = 25.0
+
+
+def _gl(n, a, b):
+    """Gauss-Legendre nodes and weights on [a, b]."""
+    t, w = xp.polynomial.legendre.leggauss(n)
+    return 0.5 * (b - a) * t + 0.5 * (b + a), 0.5 * (b - a) * w
+
+
+def _hankel(nu, x):
+    """J_nu and Y_nu for x > 25 by Hankel's asymptotic expansion (error ~ e^-2x)."""
+    mu = 4.0 * nu * nu
+    p = xp.ones_like(x)
+    q = xp.zeros_like(x)
+    term = xp.ones_like(x)
+    for k in range(1, 40):
+        term = term * (mu - (2 * k - 1) ** 2) / (k * 8.0 * x)
+        if k % 2:
+            q += term if k % 4 == 1 else -term
+        else:
+            p += -term if k % 4 == 2 else term
+    chi = x - (0.5 * nu + 0.25) * math.pi
+    amp = xp.sqrt(2.0 / (math.pi * x))
+    return amp * (p * xp.cos(chi) - q * xp.sin(chi)), amp * (p * xp.sin(chi) + q * xp.cos(chi))
+
+
+def _jy_integral(nu, x, want_y):
+    """J_nu (and Y_nu for integer nu) for 0 < x <= 25 from their integral representations,
+    by Gauss-Legendre quadrature."""
+    th, wt = _gl(96, 0.0, math.pi)
+    xs = x[..., None]
+    j = (xp.cos(nu * th - xs * xp.sin(th)) * wt).sum(-1) / math.pi
+    tail_t = xp.log(200.0 / xp.minimum(x, 1.0)) + 2       # where x sinh t exceeds ~100
+    u, wu = _gl(160, 0.0, 1.0)
+    t = tail_t[..., None] * u
+    wts = tail_t[..., None] * wu
+    with xp.errstate(over="ignore", invalid="ignore"):
+        e = xp.exp(-xs * xp.sinh(t))
+        if nu != int(nu):
+            j = j - math.sin(nu * math.pi) / math.pi * (e * xp.exp(-nu * t) * wts).sum(-1)
+        if not want_y:
+            return j, None
+        y = (xp.sin(xs * xp.sin(th) - nu * th) * wt).sum(-1) / math.pi
+        sgn = -1.0 if int(nu) % 2 else 1.0
+        y = y - ((xp.exp(nu * t) + sgn * xp.exp(-nu * t)) * e * wts).sum(-1) / math.pi
+    return j, y
+
+
+def _jy(nu, x, want_y=True):
+    """(J_nu(x), Y_nu(x)) for x > 0."""
+    j = xp.empty_like(x)
+    y = xp.empty_like(x) if want_y else None
+    big = x > _ASYMPTOTIC
+    if big.any():
+        jb, yb = _hankel(nu, x[big])
+        j[big] = jb
+        if want_y:
+            y[big] = yb
+    small = ~big
+    if small.any():
+        js, ys = _jy_integral(nu, x[small], want_y)
+        j[small] = js
+        if want_y:
+            y[small] = ys
+    return j, y
+
+
+def _bessel(order, kind):
+    def fn(input, *, out=None):
+        x, dt = _unary_input(input)
+        a = xp.abs(x)
+        pos = xp.where(a > 0, a, 1.0)
+        with xp.errstate(all="ignore"):
+            j, y = _jy(order, pos, kind == "y")
+        if kind == "j":
+            r = j if order == 0 else xp.sign(x) * j
+            r = xp.where(a == 0, 1.0 if order == 0 else 0.0, r)
+        else:
+            r = xp.where(x == 0, -xp.inf, xp.where(x < 0, xp.nan, y))
+        r = xp.where(xp.isfinite(x), r, xp.nan)       # PyTorch: nan at +-inf
+        return _write(_out(r, dt), out)
+
+    fn.__name__ = f"bessel_{kind}{order}"
+    fn.__doc__ = f"The Bessel function of the {'first' if kind == 'j' else 'second'} kind " \
+                 f"of order {order}."
+    return fn
+
+
+bessel_j0, bessel_j1 = _bessel(0, "j"), _bessel(1, "j")
+bessel_y0, bessel_y1 = _bessel(0, "y"), _bessel(1, "y")
+
+
+def airy_ai(input, *, out=None):
+    """The Airy function Ai: sqrt(x / 3) K_1/3(zeta) / pi for x > 0 and
+    sqrt(|x|) (J_1/3(zeta) + J_-1/3(zeta)) / 3 for x < 0, zeta = 2/3 |x|^(3/2)."""
+    x, dt = _unary_input(input)
+    a = xp.abs(x)
+    zeta = 2.0 / 3.0 * a ** 1.5
+    z = xp.where(zeta > 0, zeta, 1.0)
+    with xp.errstate(all="ignore"):
+        pos = xp.sqrt(a / 3) * _k_scaled(z, 1 / 3) * xp.exp(-z) / math.pi
+        jp, _ = _jy(1 / 3, z, False)
+        jm, _ = _jy(-1 / 3, z, False)
+        neg = xp.sqrt(a) * (jp + jm) / 3
+    r = xp.where(x > 0, pos, neg)
+    r = xp.where(x == 0, 0.3550280538878172, r)
+    r = xp.where(xp.isfinite(x), r, xp.nan)
+    return _write(_out(r, dt), out)
+
+
 # -- orthogonal polynomials ------------------------------------------------------------------
 def _poly_operands(name, x, n):
     tx, tn = isinstance(x, Tensor), isinstance(n, Tensor)
@@ -278,7 +389,8 @@ shifted_chebyshev_polynomial_v = _shifted(chebyshev_polynomial_v,
 shifted_chebyshev_polynomial_w = _shifted(chebyshev_polynomial_w,
                                           "shifted_chebyshev_polynomial_w")
 
-__all__ = ["gammainc", "gammaincc", "zeta", "spherical_bessel_j0", "modified_bessel_i0",
+__all__ = ["gammainc", "gammaincc", "zeta", "spherical_bessel_j0", "bessel_j0", "bessel_j1",
+           "bessel_y0", "bessel_y1", "airy_ai", "modified_bessel_i0",
            "modified_bessel_i1", "modified_bessel_k0", "modified_bessel_k1",
            "scaled_modified_bessel_k0", "scaled_modified_bessel_k1", "chebyshev_polynomial_t",
            "chebyshev_polynomial_u", "chebyshev_polynomial_v", "chebyshev_polynomial_w",

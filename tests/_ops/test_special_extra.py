@@ -77,3 +77,36 @@ def test_special_polynomials_parity(name):
     check_parity(fn, POLY_X, np.arange(31) - 3, rtol=1e-9, atol=1e-12)
     check_parity(fn, POLY_X.astype(np.float32), np.array([3]), rtol=1e-5, atol=1e-5)
     check_parity(lambda m, x: getattr(m.special, name)(x, 3), np.array([1, 2, -1]))
+
+
+BESSEL_X = np.concatenate([np.linspace(-60, 60, 241), [1e-8, -1e-8, 24.99, 25.01, 300.0, 1e3,
+                                                        0.0, np.inf, -np.inf, np.nan]])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", ["bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1",
+                                  "airy_ai"])
+def test_special_bessel_jy_airy_parity(name, dtype):
+    x = BESSEL_X if name != "airy_ai" else np.concatenate([np.linspace(-30, 30, 121),
+                                                           [1e-8, -1e-8, 50.0, 0.0]])
+    # NOTE: PyTorch's float64 kernels here are accurate to ~1e-6 only (single-precision
+    # rational approximations); ember's quadrature/asymptotics are at ~1e-14
+    check_parity(lambda m, t: getattr(m.special, name)(t), x.astype(dtype), rtol=1e-4,
+                 atol=3e-6)
+
+
+def _j0_series(x):
+    from fractions import Fraction
+
+    x, s, term, k = Fraction(x), Fraction(0), Fraction(1), 0
+    while abs(term) > Fraction(1, 10 ** 30):
+        s += term
+        k += 1
+        term = -term * (x / 2) ** 2 / (k * k)
+    return float(s)
+
+
+def test_bessel_j0_is_accurate_in_float64():
+    xs = [0.5, 2.0, 5.1, 12.0, 20.0, 24.0]
+    got = ember.special.bessel_j0(ember.tensor(xs, dtype=ember.float64)).numpy()
+    np.testing.assert_allclose(got, [_j0_series(x) for x in xs], rtol=0, atol=2e-14)
