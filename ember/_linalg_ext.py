@@ -155,10 +155,12 @@ def lu_factor_ex(A, *, pivot=True, check_errors=False, out=None):
 
     A = _matrix_input(A, "lu_factor_ex")
     _no_pivot(pivot, "lu_factor")
-    _, piv, info = lu_packed(A._data)
+    box = []
+    lu_ = LuFactor.apply(A, box=box)
+    piv, info = box[0]
     if check_errors and info.any():
         _raise_singular("linalg.lu_factor_ex", info)
-    return _lu_factor_ex_result(LuFactor.apply(A), _wrap(piv), _wrap(info))
+    return _lu_factor_ex_result(lu_, _wrap(piv), _wrap(info))
 
 
 def _raise_singular(op, info):
@@ -221,16 +223,16 @@ def lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
 
 def inv_ex(A, *, check_errors=False, out=None):
     """(inverse, info): info is the 1-based index of the first zero pivot, 0 if invertible."""
-    from ember.linalg import _no_grad_out, inv
+    from ember.linalg import LinAlgError, _no_grad_out, inv
 
     A = _square(A, "inv_ex")
-    info = lu_packed(A._data)[2]
-    if not info.any():
-        return _inv_ex_result(inv(A), _wrap(info))
-    if check_errors:
-        inv(A)
+    try:  # NOTE: NumPy's inverse fails exactly when LAPACK's getrf reports info > 0
+        return _inv_ex_result(inv(A), _wrap(xp.zeros(A._data.shape[:-2], dtype=xp.int32)))
+    except LinAlgError:
+        if check_errors:
+            raise
     # a singular matrix: substitute through its (singular) LU as LAPACK's getri would
-    lu_, piv, _ = lu_packed(A._data)
+    lu_, piv, info = lu_packed(A._data)
     n = A._data.shape[-1]
     eye = xp.broadcast_to(xp.eye(n, dtype=A._data.dtype), A._data.shape)
     low, up = split_lu(lu_)
@@ -273,20 +275,23 @@ def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
 
 def solve_ex(A, B, *, left=True, check_errors=False, out=None):
     """(result, info) of linalg.solve; info > 0 marks a singular matrix."""
-    from ember.linalg import solve
+    from ember.linalg import LinAlgError, solve
 
     A = _square(A, "solve_ex")
-    info = lu_packed(A._data)[2]
-    if not info.any() or check_errors:
-        return _solve_ex_result(solve(A, B, left=left), _wrap(info))
-    inverse = inv_ex(A).inverse
+    try:
+        r = solve(A, B, left=left)
+        return _solve_ex_result(r, _wrap(xp.zeros(A._data.shape[:-2], dtype=xp.int32)))
+    except LinAlgError:
+        if check_errors:
+            raise
+    inverse, info = inv_ex(A)
     vector = B._data.ndim == 1 or (B._data.ndim == A._data.ndim - 1 and
                                    B._data.shape == A._data.shape[:-1])
     if vector:
         r = (inverse @ B.unsqueeze(-1)).squeeze(-1)
     else:
         r = inverse @ B if left else B @ inverse
-    return _solve_ex_result(r, _wrap(info))
+    return _solve_ex_result(r, info)
 
 
 def eig(A, *, out=None):

@@ -291,10 +291,12 @@ def _lu_grad(lu, perm, g):
 class LuFactor(Op):
     _bw_name = "LinalgLuFactorExBackward0"
 
-    def forward(ctx, a):
+    def forward(ctx, a, box=None):
         lu, piv, info = lu_packed(a)
         ctx.piv = piv
         ctx.save_for_backward(lu)
+        if box is not None:  # the pivots and info, which carry no gradient
+            box.append((piv, info))
         return lu
 
     def backward(ctx, g):
