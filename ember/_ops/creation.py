@@ -194,6 +194,8 @@ def _np_dtype(d):
 def _filled(fill, name):
     def creator(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
                 pin_memory=False, memory_format=None, **kw):
+        if not size and "size" not in kw:
+            raise TypeError(f'{name}() missing 1 required positional arguments: "size"')
         shape = _size_args(_size_kw(size, kw) if kw else size)
         d = _dtype.get_default_dtype() if dtype is None else _dtype.to_dtype(dtype)
         if device is not None or _DEFAULT[0] is not None:
