@@ -18,12 +18,10 @@ from ember._ops.nn_ops import (  # noqa: F401
     embedding_bag,
     feature_alpha_dropout,
     linear,
-    log_softmax,
     normalize,
     one_hot,
     pairwise_distance,
     prelu,
-    softmax,
     softmin,
 )
 from ember._tensor import Tensor
@@ -32,6 +30,21 @@ _INT64, _UINT8 = _xp.int64, _xp.uint8
 
 
 # -- activations ------------------------------------------------------------------------------
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """exp(x) / sum(exp(x)) along `dim`; without `dim`, PyTorch's legacy implicit choice
+    (0 for 0-, 1- and 3-d inputs, else 1) with its deprecation warning."""
+    if dim is None:
+        dim = _ops._softmax_dim("softmax", input.dim(), 3)
+    return _ops.softmax(input, dim, dtype=dtype)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """log(softmax(x)) along `dim` (legacy implicit dim as in softmax)."""
+    if dim is None:
+        dim = _ops._softmax_dim("log_softmax", input.dim(), 3)
+    return _ops.log_softmax(input, dim, dtype=dtype)
+
+
 def _act(name, input, inplace=False, **params):
     return _ops.activation(name, input, inplace, **params)
 
