@@ -52,6 +52,28 @@ def _finish(array, dtype=None, device=None, requires_grad=False):
     return t
 
 
+def _raise_ragged(data):
+    """PyTorch's error for nested sequences that are not rectangular: each level's length is
+    taken from its first element, the first sequence that differs is reported."""
+    shape, first = [], data
+    while isinstance(first, (list, tuple)):
+        shape.append(len(first))
+        first = first[0] if first else None
+
+    def check(seq, dim):
+        if dim == len(shape):
+            return
+        if not isinstance(seq, (list, tuple)):
+            raise TypeError("not a sequence")
+        if len(seq) != shape[dim]:
+            raise ValueError(f"expected sequence of length {shape[dim]} at dim {dim} "
+                             f"(got {len(seq)})")
+        for item in seq:
+            check(item, dim + 1)
+
+    check(data, 0)
+
+
 def _infer_array(data):
     """NumPy array for Python data with PyTorch's dtype inference (floats -> default)."""
     if isinstance(data, Tensor):
@@ -65,6 +87,9 @@ def _infer_array(data):
         arr = xp.array(data)
     except OverflowError:
         raise ValueError("Overflow when unpacking long long") from None
+    except ValueError:  # ragged nested lists: PyTorch's wording
+        _raise_ragged(data)
+        raise
     ch = arr.dtype.char
     if ch == "d":  # Python floats -> the default dtype
         if not _first_leaf_is_np_scalar(data):

@@ -431,3 +431,17 @@ def test_factories_need_a_size(name):
     with pytest.raises(TypeError, match=f'{name}\\(\\) missing 1 required positional'):
         getattr(ember, name)()
     assert getattr(ember, name)(()).shape == ()
+
+
+@requires_torch
+@pytest.mark.parametrize("data", [[[1, 2], [3]], [[1, 2], [3, 4, 5]], [[[1], [2]], [[3], [4, 5]]],
+                                  [[1, 2], 3], ([1.0, 2.0], (3.0,))])
+def test_ragged_nested_data_errors_like_pytorch(data):
+    import torch
+
+    errors = []
+    for m in (ember, torch):
+        with pytest.raises((ValueError, TypeError)) as info:
+            m.tensor(data)
+        errors.append((type(info.value), str(info.value)))
+    assert errors[0] == errors[1]
