@@ -509,6 +509,10 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     elif reduction not in ("none", "sum", "batchmean"):
         raise ValueError(f"{reduction} is not a valid value for reduction")
     input, target = _promote_pair(input, target)
+    if input.shape != target.shape:  # sizes that don't broadcast: PyTorch's error
+        from ember._ops.elementwise import _check_shapes
+
+        _check_shapes("kl_div", target, input)  # (PyTorch names the target "a")
     return _L.KLDiv.apply(input, target, reduction=reduction, log_target=log_target)
 
 
@@ -628,6 +632,26 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     return _L.MultiLabelMargin.apply(input, target._data, reduction=reduction)
 
 
+def _check_ctc_sizes(shape, tg, in_lens, tgt_lens, batched):
+    """PyTorch's argument checks for ctc_loss (sizes of the lengths and the targets)."""
+    t, n = shape[0], shape[1]
+    where = " (while checking arguments for ctc_loss_allocate_outputs)"
+    if in_lens.size != n:
+        raise RuntimeError("input_lengths must be of size batch_size")
+    if tgt_lens.size != n:
+        raise RuntimeError("target_lengths must be of size batch_size")
+    if batched and tg.ndim == 2 and tg.shape[0] != n:
+        raise RuntimeError(f"Expected tensor to have size {n} at dimension 0, but got size "
+                           f"{tg.shape[0]} for argument #2 'targets'{where}")
+    if in_lens.size and int(in_lens.max()) > t:
+        raise RuntimeError(f"Expected input_lengths to have value at most {t}, but got value "
+                           f"{int(in_lens.max())}{where}")
+    if batched and tg.ndim == 2 and tgt_lens.size and int(tgt_lens.max()) > tg.shape[1]:
+        raise RuntimeError(f"Expected tensor to have size at least {int(tgt_lens.max())} at "
+                           f"dimension 1, but got size {tg.shape[1]} for argument #2 "
+                           f"'targets'{where}")
+
+
 def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean",
              zero_infinity=False):
     """Connectionist temporal classification loss. `log_probs` is (T, N, C) (or (T, C)),
@@ -642,6 +666,7 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     lp = log_probs if log_probs.ndim == 3 else log_probs.unsqueeze(1)
     in_lens, tgt_lens = arr(input_lengths).reshape(-1), arr(target_lengths).reshape(-1)
     tg = arr(targets)
+    _check_ctc_sizes(lp.shape, tg, in_lens, tgt_lens, log_probs.ndim == 3)
     if tg.ndim == 1 and log_probs.ndim == 3:  # concatenated targets
         offsets = xp.concatenate([[0], xp.cumsum(tgt_lens)[:-1]])
         width = int(tgt_lens.max()) if tgt_lens.size else 0

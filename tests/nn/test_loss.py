@@ -302,3 +302,30 @@ def test_regression_loss_with_unbroadcastable_target_raises_like_pytorch():
             m.nn.MSELoss()(m.ones(3), m.ones(4))
         errors.append(str(info.value).split(";")[0])
     assert errors[0] == errors[1]
+
+
+@requires_torch
+@pytest.mark.parametrize("lengths", [((5, 5, 5), (3, 3)), ((5, 5), (3, 3, 3)), ((6, 5), (3, 3)),
+                                     ((5, 5), (4, 3))])
+def test_ctc_loss_argument_errors_like_pytorch(lengths):
+    import torch
+
+    errors = []
+    for m in (ember, torch):
+        with pytest.raises(RuntimeError) as info:
+            m.nn.functional.ctc_loss(m.ones(5, 2, 3).log_softmax(2), m.ones(2, 3, dtype=m.long),
+                                     m.tensor(lengths[0]), m.tensor(lengths[1]))
+        errors.append(str(info.value))
+    assert errors[0] == errors[1]
+
+
+@requires_torch
+def test_kl_div_unbroadcastable_raises_like_pytorch():
+    import torch
+
+    errors = []
+    for m in (ember, torch):
+        with pytest.raises(RuntimeError) as info:
+            m.nn.functional.kl_div(m.ones(2), m.ones(3), reduction="sum")
+        errors.append(str(info.value).split(";")[0])
+    assert errors[0] == errors[1]
