@@ -175,6 +175,12 @@ def _conv_tbackward_general(ctx, g):
     return gx, gw, gb
 
 
+class ConvNdUnbatched(ConvNd):
+    # NOTE: PyTorch runs an unbatched input as unsqueeze -> convolution -> squeeze(0), so the
+    # output's grad_fn is the squeeze; ember does it in one node that bears that name.
+    _bw_name = "SqueezeBackward1"
+
+
 class ConvTransposeNd(Op):
     _bw_name = "ConvolutionBackward0"
 
@@ -322,8 +328,13 @@ def _conv(name, d, input, weight, bias, stride, padding, dilation, groups):
             f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). "
             f"Kernel size: ({' x '.join(map(str, eff))}). Kernel size can't be greater than "
             "actual input size")
-    return ConvNd.apply(input, weight, bias, stride=stride, padding=(lo, hi),
-                        dilation=dilation, groups=groups, unbatched=unbatched)
+    op = ConvNdUnbatched if unbatched else ConvNd
+    return op.apply(input, weight, bias, stride=stride, padding=(lo, hi),
+                    dilation=dilation, groups=groups, unbatched=unbatched)
+
+
+class ConvTransposeNdUnbatched(ConvTransposeNd):
+    _bw_name = "SqueezeBackward1"
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -373,9 +384,10 @@ def _conv_transpose(name, d, input, weight, bias, stride, padding, output_paddin
         raise RuntimeError(f"Given input size per channel: ({' x '.join(map(str, s_in))}). "
                            f"Calculated output size per channel: "
                            f"({' x '.join(map(str, out))}). Output size is too small")
-    return ConvTransposeNd.apply(input, weight, bias, stride=stride, padding=padding,
-                                 output_padding=output_padding, dilation=dilation,
-                                 groups=groups, unbatched=unbatched)
+    op = ConvTransposeNdUnbatched if unbatched else ConvTransposeNd
+    return op.apply(input, weight, bias, stride=stride, padding=padding,
+                    output_padding=output_padding, dilation=dilation, groups=groups,
+                    unbatched=unbatched)
 
 
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0,

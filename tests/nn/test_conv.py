@@ -188,6 +188,26 @@ def test_conv_unbatched_matches_batched():
                                rtol=1e-6)
 
 
+@requires_torch
+@pytest.mark.parametrize("name, x, w", [("conv1d", (3, 8), (2, 3, 3)),
+                                        ("conv2d", (3, 6, 6), (4, 3, 3, 3)),
+                                        ("conv2d", (1, 3, 6, 6), (4, 3, 3, 3)),
+                                        ("conv_transpose2d", (3, 4, 4), (3, 2, 3, 3))])
+def test_conv_grad_fn_name_matches_torch_batched_and_unbatched(name, x, w):
+    import torch
+
+    rng = np.random.default_rng(0)
+    xa, wa = rng.standard_normal(x, dtype=np.float32), rng.standard_normal(w, dtype=np.float32)
+
+    def out(m):
+        return getattr(m.nn.functional, name)(m.tensor(xa, requires_grad=True), m.tensor(wa))
+
+    ours, theirs = out(ember), out(torch)
+    assert ours.grad_fn.name() == theirs.grad_fn.name()  # unbatched: SqueezeBackward1
+    ours.sum().backward()
+    theirs.sum().backward()
+
+
 def test_conv_output_contiguous_and_viewable():
     y = nn.Conv2d(3, 6, 5)(ember.randn(4, 3, 32, 32))
     assert y.is_contiguous()
