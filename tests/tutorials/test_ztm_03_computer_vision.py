@@ -13,7 +13,7 @@ import sys
 
 import numpy as np
 import pytest
-from _harness import mask_numbers, normalise, run, to_ember
+from _harness import mask_numbers, run, to_ember
 from conftest import _serve_idx
 
 HELPER_FUNCTIONS = '''
