@@ -551,3 +551,11 @@ from ember.vision.transforms._functional_color import (  # noqa: E402,F401
     rgb_to_grayscale,
     to_grayscale,
 )
+from ember.vision.transforms._functional_tone import (  # noqa: E402,F401
+    adjust_sharpness,
+    autocontrast,
+    equalize,
+    invert,
+    posterize,
+    solarize,
+)
