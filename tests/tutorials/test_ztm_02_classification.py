@@ -7,8 +7,10 @@ Jupyter's display of a cell's last expression is a ``print(...)`` here. Deviatio
 DataFrame cells are left out (pandas is not installed) and the torchmetrics cell is replaced by
 the notebook's own ``accuracy_fn``.
 """
+import re
 import sys
 
+import numpy as np
 import pytest
 from _harness import mask_numbers, normalise, run, to_ember
 
@@ -769,7 +771,21 @@ plot_decision_boundary(model_4, X_blob_test, y_blob_test)
 '''
 
 
-def _notebook(backend, tmp, epochs):
+def _with_start_hooks(src):
+    """After each ``model_N = ....to(device)`` statement, call ``_start(model_N, key)``: the test
+    records PyTorch's freshly initialised weights there and loads them into ember's models."""
+    out, current, count = [], None, 0
+    for line in src.splitlines():
+        m = re.match(r"^(model_\d) = ", line)
+        current = m.group(1) if m else current
+        out.append(line)
+        if current and line.rstrip().endswith(".to(device)"):
+            out.append(f"_start({current}, {count})")
+            current, count = None, count + 1
+    return "\n".join(out) + "\n"
+
+
+def _notebook(backend, tmp, epochs, start=None):
     import matplotlib.pyplot as plt
 
     plt.close("all")
@@ -778,7 +794,10 @@ def _notebook(backend, tmp, epochs):
     sys.path.insert(0, str(tmp))
     sys.modules.pop("helper_functions", None)
     try:
-        return run(CLASSIFICATION, backend, ns={"EPOCHS": epochs})
+        if start is None:
+            return run(CLASSIFICATION, backend, ns={"EPOCHS": epochs})
+        return run(_with_start_hooks(CLASSIFICATION), backend,
+                   ns={"EPOCHS": epochs, "_start": start})
     finally:
         sys.path.remove(str(tmp))
         sys.modules.pop("helper_functions", None)
@@ -795,12 +814,33 @@ def test_classification_runs_on_ember(in_tmp):
     assert "grad_fn=<SliceBackward0>" in out and "grad_fn=<SigmoidBackward0>" in out
 
 
+@pytest.mark.filterwarnings("ignore:__array_wrap__ must accept")  # numpy 2 on torch.Tensor
 def test_classification_prints_like_pytorch(in_tmp):
     pytest.importorskip("torch")
-    _, ours = _notebook("ember", in_tmp, 100)
-    _, theirs = _notebook("torch", in_tmp, 100)
-    # The same text (reprs, grad_fns, shapes, dtypes) up to the numbers of random weights.
+    starts = {}
+
+    def record(model, key):
+        starts[key] = {k: v.detach().numpy().copy() for k, v in model.state_dict().items()}
+
+    def load(model, key):
+        import ember
+
+        model.load_state_dict({k: ember.tensor(v) for k, v in starts[key].items()})
+
+    _, theirs = _notebook("torch", in_tmp, 100, start=record)
+    _, ours = _notebook("ember", in_tmp, 100, start=load)
+    assert len(starts) == 6  # model_0 (twice), model_1 ... model_4
+    # The same text (reprs, grad_fns, shapes, dtypes) ...
     assert mask_numbers(ours) == mask_numbers(theirs)
-    # The data printed before any model exists is identical.
+    # ... the data printed before any model exists is identical ...
     head = theirs.split("CircleModelV0")[0]
     assert normalise(ours).startswith(head)
+    # ... and, trained from the same weights, every printed loss, accuracy, logit and
+    # probability agrees (to the last printed digit, give or take float32 rounding).
+    ours_n, theirs_n = _numbers(ours), _numbers(theirs)
+    assert len(ours_n) == len(theirs_n)
+    np.testing.assert_allclose(ours_n, theirs_n, rtol=1e-3, atol=2e-4)
+
+
+def _numbers(text):
+    return [float(v) for v in re.findall(r"-?\d+\.?\d*(?:e[+-]?\d+)?", text)]
