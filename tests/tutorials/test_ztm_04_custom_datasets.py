@@ -8,7 +8,7 @@ notebook runs so it takes its "directory exists" branch; likewise the custom ima
 ``04-pizza-dad.jpeg``. Deviations: the torchinfo ``summary`` cell is a parameter count
 (torchinfo is not installed), the pandas comparison plots the results dicts directly, and
 ``os.cpu_count()`` is pinned to 2 so the DataLoaders start 2 workers on any machine; 3 epochs
-instead of 5 and 10 train / 4 test images per class, for speed.
+instead of 5 and 6 train / 2 test images per class, for speed.
 """
 import os
 
@@ -22,7 +22,7 @@ from PIL import Image  # noqa: E402
 CLASSES = {"pizza": (200, 60, 40), "steak": (110, 70, 40), "sushi": (230, 230, 220)}
 
 
-def _make_image_folders(root, n_train=10, n_test=4):
+def _make_image_folders(root, n_train=6, n_test=2):
     """data/pizza_steak_sushi/{train,test}/{pizza,steak,sushi}/*.jpg, class = base colour."""
     rng = np.random.default_rng(0)
     for split, n in (("train", n_train), ("test", n_test)):
@@ -1033,8 +1033,8 @@ def test_custom_datasets_runs_on_ember(in_tmp, monkeypatch):
     assert "There are 3 directories and 0 images in 'data/pizza_steak_sushi/train'." in out
     assert ns["class_names"] == ["pizza", "steak", "sushi"]
     assert ns["class_dict"] == {"pizza": 0, "steak": 1, "sushi": 2}
-    assert (len(ns["train_data"]), len(ns["test_data"])) == (30, 12)
-    assert "Dataset ImageFolder\n    Number of datapoints: 30\n" in out
+    assert (len(ns["train_data"]), len(ns["test_data"])) == (18, 6)
+    assert "Dataset ImageFolder\n    Number of datapoints: 18\n" in out
     assert ns["img"].shape == (1, 3, 64, 64) and ns["img_custom"].shape == (1, 3, 64, 64)
     assert "Label datatype: <class 'int'>" in out and "Image datatype: ember.float32" in out
     assert out.count("True\n") >= 3  # the custom Dataset matches ImageFolder
