@@ -76,6 +76,14 @@ def fashion_mnist(in_tmp, monkeypatch):
 
 
 @pytest.fixture
+def fashion_mnist_1k(in_tmp, monkeypatch):
+    """FashionMNIST(root="data", download=True) fetches 1024 train / 128 test images locally
+    (enough for the three epochs of a tutorial's training to show learning)."""
+    with _serve_idx(datasets.FashionMNIST, monkeypatch, train_n=1024, test_n=128) as srv:
+        yield srv
+
+
+@pytest.fixture
 def mnist(in_tmp, monkeypatch):
     """MNIST(root=..., download=True) fetches 256 train / 64 test images locally."""
     with _serve_idx(datasets.MNIST, monkeypatch) as srv:

@@ -3,7 +3,7 @@
 
 The notebook's cells in order, imports rewritten only; Jupyter's display of a cell's last
 expression is a ``print(...)`` here. ``datasets.FashionMNIST(root="data", download=True)``
-downloads 1024 train / 128 test generated images (``conftest._serve_idx``) from a local
+downloads the ``fashion_mnist_1k`` fixture's 1024 train / 128 test generated images from a local
 server; ``helper_functions.py`` (``accuracy_fn``) is written beside the notebook instead of
 downloaded. Deviations: the pandas comparison table is a list of the result dicts (pandas is not
 installed), and the torchmetrics/mlxtend confusion matrix is computed with ``torch.bincount``
@@ -14,7 +14,6 @@ import sys
 import numpy as np
 import pytest
 from _harness import mask_numbers, run, to_ember
-from conftest import _serve_idx
 
 HELPER_FUNCTIONS = '''
 import torch
@@ -829,15 +828,6 @@ print(torch.isclose(torch.tensor(model_2_results["model_loss"]),
               atol=1e-08, # absolute tolerance
               rtol=0.0001)) # relative tolerance
 '''
-
-
-@pytest.fixture
-def fashion_mnist_1k(in_tmp, monkeypatch):
-    """FashionMNIST(root="data", download=True) fetches 1024 train / 128 test images locally."""
-    from ember.vision import datasets
-
-    with _serve_idx(datasets.FashionMNIST, monkeypatch, train_n=1024, test_n=128) as srv:
-        yield srv
 
 
 @pytest.fixture

@@ -12,30 +12,11 @@ instead of 5 and 6 train / 2 test images per class, for speed.
 """
 import os
 
-import numpy as np
 import pytest
 from _harness import run
 
-PIL = pytest.importorskip("PIL")
-from PIL import Image  # noqa: E402
-
-CLASSES = {"pizza": (200, 60, 40), "steak": (110, 70, 40), "sushi": (230, 230, 220)}
-
-
-def _make_image_folders(root, n_train=6, n_test=2):
-    """data/pizza_steak_sushi/{train,test}/{pizza,steak,sushi}/*.jpg, class = base colour."""
-    rng = np.random.default_rng(0)
-    for split, n in (("train", n_train), ("test", n_test)):
-        for cls, colour in CLASSES.items():
-            d = root / "data" / "pizza_steak_sushi" / split / cls
-            d.mkdir(parents=True)
-            for i in range(n):
-                h, w = rng.integers(70, 110, 2)
-                img = np.clip(np.array(colour) + rng.normal(0, 30, (h, w, 3)), 0, 255)
-                Image.fromarray(img.astype(np.uint8)).save(d / f"{1000 + i}.jpg", quality=90)
-    pizza = np.clip(np.array(CLASSES["pizza"]) + rng.normal(0, 30, (120, 90, 3)), 0, 255)
-    Image.fromarray(pizza.astype(np.uint8)).save(root / "data" / "04-pizza-dad.jpeg")
-
+pytest.importorskip("PIL")
+from _ztm_data import make_image_folders  # noqa: E402
 
 CUSTOM_DATASETS = '''
 import torch
@@ -1023,7 +1004,7 @@ pred_title = pred_and_plot_image(model=model_1,
 def test_custom_datasets_runs_on_ember(in_tmp, monkeypatch):
     import matplotlib.pyplot as plt
 
-    _make_image_folders(in_tmp)
+    make_image_folders(in_tmp)
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     plt.close("all")
     ns, out = run(CUSTOM_DATASETS)

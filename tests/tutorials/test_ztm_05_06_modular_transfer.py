@@ -24,7 +24,7 @@ import pytest
 from _harness import run, to_ember
 
 pytest.importorskip("PIL")
-from test_ztm_04_custom_datasets import _make_image_folders  # noqa: E402
+from _ztm_data import make_image_folders  # noqa: E402
 
 DATA_SETUP = '''
 """
@@ -752,7 +752,7 @@ def going_modular(in_tmp, monkeypatch):
 def test_going_modular_train_script_runs_on_ember(going_modular, monkeypatch, capsys):
     import matplotlib.pyplot as plt
 
-    _make_image_folders(going_modular.parent.parent, n_train=5, n_test=2)
+    make_image_folders(going_modular.parent.parent, n_train=5, n_test=2)
     for n in ("data_setup", "engine", "model_builder", "utils"):
         sys.modules.pop(n, None)
     monkeypatch.syspath_prepend(str(going_modular))  # `python going_modular/train.py`
@@ -803,7 +803,7 @@ def test_transfer_learning_runs_on_ember(going_modular, pretrained_b0_cache):
     import numpy as np
 
     root = going_modular.parent.parent
-    _make_image_folders(root, n_train=3, n_test=1)
+    make_image_folders(root, n_train=3, n_test=1)
     (root / "helper_functions.py").write_text(to_ember(HELPER_FUNCTIONS))
     plt.close("all")
     ns, out = run(TRANSFER_LEARNING)
