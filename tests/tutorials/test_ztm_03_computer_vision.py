@@ -13,7 +13,7 @@ import sys
 
 import numpy as np
 import pytest
-from _harness import mask_numbers, run, to_ember
+from _harness import mask_numbers, module_classes, normalise, run, to_ember
 
 HELPER_FUNCTIONS = '''
 import torch
@@ -878,3 +878,18 @@ def test_cnn_explainer_cells_print_like_pytorch():
     _, theirs = run(CNN_EXPLAINER, "torch")
     assert mask_numbers(ours) == mask_numbers(theirs)
     assert ours.count("grad_fn=<SqueezeBackward1>") == 1  # the unbatched conv_layer(test_image)
+
+
+def test_models_print_like_pytorch():
+    """FashionMNISTModelV0/V1/V2 built from the notebook's class cells on both libraries."""
+    pytest.importorskip("torch")
+    src = ("import torch\nfrom torch import nn\n" + module_classes(COMPUTER_VISION) +
+           "\nfor cls in (FashionMNISTModelV0, FashionMNISTModelV1, FashionMNISTModelV2):\n"
+           "    print(cls(input_shape=1 if cls is FashionMNISTModelV2 else 784, hidden_units=10,"
+           " output_shape=10))\n"
+           "    print(sum(p.numel() for p in cls(1 if cls is FashionMNISTModelV2 else 784, 10, 10)"
+           ".parameters()))\n")
+    ns, ours = run(src)
+    _, theirs = run(src, "torch")
+    assert normalise(ours) == theirs
+    assert "MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)" in ours

@@ -13,7 +13,7 @@ instead of 5 and 6 train / 2 test images per class, for speed.
 import os
 
 import pytest
-from _harness import run
+from _harness import module_classes, normalise, run
 
 pytest.importorskip("PIL")
 from _ztm_data import make_image_folders  # noqa: E402
@@ -1037,3 +1037,16 @@ def test_custom_datasets_runs_on_ember(in_tmp, monkeypatch):
     assert ns["custom_image_pred"].shape == (1, 3)
     assert ns["custom_image_pred_class"] in ns["class_names"]
     assert ns["pred_title"].startswith(f"Pred: {ns['custom_image_pred_class']} | Prob: 0.")
+
+
+def test_tiny_vgg_prints_and_counts_like_pytorch():
+    """TinyVGG from the notebook's class cell on both libraries: repr, parameter count and the
+    shape a 64x64 batch reaches."""
+    pytest.importorskip("torch")
+    src = ("import torch\nfrom torch import nn\n" + module_classes(CUSTOM_DATASETS) +
+           "model = TinyVGG(input_shape=3, hidden_units=10, output_shape=3)\nprint(model)\n"
+           "print(sum(p.numel() for p in model.parameters()))\n"
+           "print(model(torch.zeros(2, 3, 64, 64)).shape)\n")
+    _, ours = run(src)
+    _, theirs = run(src, "torch")
+    assert normalise(ours) == theirs and "10693" in ours
