@@ -402,6 +402,9 @@ print(y_preds == loaded_model_1_preds)
 
 
 def _notebook(backend, start_0=None, start_1=None):
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
     ns, out = run(DATA, backend)
     seeded_0 = (ns["model_0"].weights.item(), ns["model_0"].bias.item())
     if start_0 is not None:
@@ -411,6 +414,7 @@ def _notebook(backend, start_0=None, start_1=None):
     ns, out0 = run(TRAIN_0, backend, ns=ns)
     start = None if start_1 is None else {k: ns["torch"].tensor(v) for k, v in start_1.items()}
     ns, out1 = run(ALL_TOGETHER, backend, ns={**ns, "START": start})
+    plt.close("all")
     return ns, out, out0, out1, seeded_0
 
 
