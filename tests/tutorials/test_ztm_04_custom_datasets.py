@@ -1016,6 +1016,8 @@ def test_custom_datasets_runs_on_ember(in_tmp, monkeypatch):
     assert ns["class_dict"] == {"pizza": 0, "steak": 1, "sushi": 2}
     assert (len(ns["train_data"]), len(ns["test_data"])) == (18, 6)
     assert "Dataset ImageFolder\n    Number of datapoints: 18\n" in out
+    assert ("    StandardTransform\nTransform: Compose(\n               Resize(size=(64, 64), "
+            "interpolation=bilinear, max_size=None, antialias=True)\n") in out
     assert ns["img"].shape == (1, 3, 64, 64) and ns["img_custom"].shape == (1, 3, 64, 64)
     assert "Label datatype: <class 'int'>" in out and "Image datatype: ember.float32" in out
     assert out.count("True\n") >= 3  # the custom Dataset matches ImageFolder
