@@ -5,7 +5,7 @@ datasets, transforms, models, ops, io and utils (make_grid, save_image). Needs P
 """
 import importlib as _importlib
 
-__version__ = "0.1.0"
+__version__ = "0.28.0+ember.0.1.0"  # torchvision's release for PyTorch 2.13, ember's label
 
 _SUBMODULES = ("datasets", "transforms", "models", "io", "utils", "ops")
 
