@@ -33,20 +33,35 @@ def _same_dtype(a, b, what="expected m1 and m2 to have the same dtype, but got: 
         raise RuntimeError(f"{what}{_cname(a)} != {_cname(b)}")
 
 
+def _fold_dot(a, b):
+    """(..., n, k) @ (k, m): a stack of rows times one matrix is one 2-D product (PyTorch folds
+    it so too), not NumPy's loop of small products over the batch dims."""
+    return _dot(a.reshape(-1, a.shape[-1]), b).reshape(a.shape[:-1] + b.shape[1:])
+
+
 class MatMul(Op):
     _bw_name = "MmBackward0"
 
     def forward(ctx, a, b):
         ctx.saved = (a, b)  # (save_for_backward, without the call: hot path)
         # ndarray.dot equals matmul for a 2-D right operand at half the dispatch cost
-        if b.ndim == 2 and a.ndim <= 2:
-            return a.dot(b) if a.size * b.shape[1] < _DOT_MIN else _dot(a, b)
+        if b.ndim == 2:
+            if a.ndim <= 2:
+                return a.dot(b) if a.size * b.shape[1] < _DOT_MIN else _dot(a, b)
+            return _fold_dot(a, b)
         return a @ b
 
     def backward(ctx, g):
         a, b = ctx.saved
         n = ctx.needs_input_grad
         ga = gb = None
+        if b.ndim == 2 and a.ndim > 2:  # folded as in forward
+            g2 = g.reshape(-1, g.shape[-1])
+            if n[0]:
+                ga = _dot(g2, b.T).reshape(a.shape)
+            if n[1]:
+                gb = _dot(a.reshape(-1, a.shape[-1]).T, g2)
+            return ga, gb
         # NOTE: 1-D operands are promoted to matrices for the product, then squeezed back
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
@@ -93,6 +108,12 @@ def _matmul_error(a, b):
         return RuntimeError(f"mat1 and mat2 shapes cannot be multiplied "
                             f"({'x'.join(map(str, sa if a.ndim == 2 else [1] + sa))} and "
                             f"{'x'.join(map(str, sb if b.ndim == 2 else sb + [1]))})")
+    if b.ndim == 2:  # (..., n, k) @ (k, m) is folded into one 2-D product, as PyTorch does
+        rows = 1
+        for d in sa[:-1]:
+            rows *= d
+        return RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{sa[-1]} and "
+                            f"{sb[0]}x{sb[1]})")
     return RuntimeError(f"matmul: shapes {sa} and {sb} cannot be multiplied (the last dim of "
                         f"the first must equal the second-to-last dim of the second)")
 
@@ -109,6 +130,8 @@ def matmul(input, other, *, out=None):
             # ndarray.dot equals matmul for a 2-D right operand at half the dispatch cost
             if b.ndim == 2 and a.ndim <= 2:  # (the size test first: _dot costs 0.2 us)
                 r = _wrap(a.dot(b) if a.size * b.shape[1] < _DOT_MIN else _dot(a, b))
+            elif b.ndim == 2:  # batch dims folded into rows, as in MatMul.forward
+                r = _wrap(_fold_dot(a, b))
             else:
                 r = _wrap(xp.matmul(a, b))
         except ValueError:
