@@ -10,14 +10,14 @@ import io
 import re
 
 _IMPORTS = [
-    (r"^(\s*)import torchvision\.([\w.]+) as (\w+)$", r"\1import ember.vision.\2 as \3"),
-    (r"^(\s*)import torch\.([\w.]+) as (\w+)$", r"\1import ember.\2 as \3"),
+    (r"^(\s*)import torchvision\.([\w.]+) as (\w+)(\s*#.*)?$", r"\1import ember.vision.\2 as \3\4"),
+    (r"^(\s*)import torch\.([\w.]+) as (\w+)(\s*#.*)?$", r"\1import ember.\2 as \3\4"),
     # `import torch.utils.data` binds the name `torch`: keep it bound to ember
-    (r"^(\s*)import torchvision\.([\w.]+)$",
-     r"\1import ember.vision.\2; import ember.vision as torchvision"),
-    (r"^(\s*)import torch\.([\w.]+)$", r"\1import ember.\2; import ember as torch"),
-    (r"^(\s*)import torchvision$", r"\1import ember.vision as torchvision"),
-    (r"^(\s*)import torch$", r"\1import ember as torch"),
+    (r"^(\s*)import torchvision\.([\w.]+)(\s*#.*)?$",
+     r"\1import ember.vision.\2; import ember.vision as torchvision\3"),
+    (r"^(\s*)import torch\.([\w.]+)(\s*#.*)?$", r"\1import ember.\2; import ember as torch\3"),
+    (r"^(\s*)import torchvision(\s*#.*)?$", r"\1import ember.vision as torchvision\2"),
+    (r"^(\s*)import torch(\s*#.*)?$", r"\1import ember as torch\2"),
     (r"^(\s*)from torchvision\.", r"\1from ember.vision."),
     (r"^(\s*)from torchvision import", r"\1from ember.vision import"),
     (r"^(\s*)from torch\.", r"\1from ember."),
