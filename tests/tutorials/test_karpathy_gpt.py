@@ -12,7 +12,9 @@ Random streams differ between ember and PyTorch, so the two are compared by prin
 (numbers masked) and by running PyTorch from ember's weights: nanoGPT's checkpoint written by
 ember is loaded by PyTorch's sample.py, and greedy (top_k=1) generation picks the same tokens.
 """
+import contextlib
 import math
+import os
 import random
 import re
 
@@ -39,17 +41,45 @@ def shakespeare(n_speeches=60, seed=0):
     return "\n".join(out)
 
 
-@pytest.fixture
-def text(in_tmp):
+@contextlib.contextmanager
+def _cwd(path):
+    old = os.getcwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(old)
+
+
+@pytest.fixture(scope="module")
+def text_dir(tmp_path_factory):
+    path = tmp_path_factory.mktemp("gpt")
     t = shakespeare()
-    with open("input.txt", "w", encoding="utf-8") as f:
-        f.write(t)
-    (in_tmp / "data" / "shakespeare_char").mkdir(parents=True)
-    (in_tmp / "data" / "shakespeare_char" / "input.txt").write_text(t)
-    return t
+    (path / "input.txt").write_text(t, encoding="utf-8")
+    (path / "data" / "shakespeare_char").mkdir(parents=True)
+    (path / "data" / "shakespeare_char" / "input.txt").write_text(t)
+    return path, t
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
+def text(text_dir, monkeypatch):
+    monkeypatch.chdir(text_dir[0])
+    return text_dir[1]
+
+
+@pytest.fixture(scope="module")
+def nanogpt(text_dir):
+    """nanoGPT's prepare.py, then train.py from scratch, run once on ember:
+    (prepare's output, model classes, train's namespace, train's output)."""
+    with _cwd(text_dir[0]):
+        _, prep_out = run(PREPARE)
+        ns, _ = run(MODEL)
+        classes = {"GPT": ns["GPT"], "GPTConfig": ns["GPTConfig"]}
+        ns, out = run(TRAIN, ns=classes)
+    return prep_out, classes, ns, out
+
+
+@pytest.fixture(autouse=True, scope="module")
 def _one_blas_thread():
     """One BLAS thread (and one PyTorch thread): on a shared 2-core machine OpenBLAS's spinning
     workers otherwise make these small-matrix loops several times slower for both libraries."""
@@ -577,7 +607,7 @@ for iter in range(max_iters):
 
 # generate from the model
 context = torch.zeros((1, 1), dtype=torch.long, device=device)
-generated = decode(m.generate(context, max_new_tokens=100)[0].tolist())
+generated = decode(m.generate(context, max_new_tokens=50)[0].tolist())
 print(generated)
 '''
 
@@ -1324,13 +1354,13 @@ def test_gpt_py_trains_and_matches_pytorch(text):
     assert len(hist) == 3  # steps 0, 20 and 40 (the last)
     assert float(hist[-1]["train"]) < float(hist[0]["train"]) - 0.5
     assert re.search(r"^step 40: train loss \d\.\d{4}, val loss \d\.\d{4}$", out, re.M)
-    assert len(ns["generated"]) == 101
+    assert len(ns["generated"]) == 51
     me = ns["model"]
     assert me.blocks[0].sa.heads[0].tril.shape == (32, 32)
     assert "blocks.0.sa.heads.0.tril" in me.state_dict()
     # PyTorch's model (same code, no training) given ember's trained weights
     ns_t, out_t = run(GPT_PY.replace("max_iters = 41", "max_iters = 0").replace(
-        "max_new_tokens=100", "max_new_tokens=1"), "torch")
+        "max_new_tokens=50", "max_new_tokens=1"), "torch")
     assert out.splitlines()[0] == out_t.splitlines()[0]  # '0.029... M parameters'
     mt = ns_t["model"]
     mt.load_state_dict({k: real.tensor(np_of(v)) for k, v in me.state_dict().items()})
@@ -1357,11 +1387,9 @@ def _nanogpt(backend="ember"):
     return {"GPT": ns["GPT"], "GPTConfig": ns["GPTConfig"]}
 
 
-def test_nanogpt_prepare_train_sample(text):
-    _, out = run(PREPARE)
-    assert "vocab size: 52" in out
-    classes = _nanogpt()
-    ns, out = run(TRAIN, ns=classes)
+def test_nanogpt_prepare_train_sample(text, nanogpt):
+    prep_out, classes, ns, out = nanogpt
+    assert "vocab size: 52" in prep_out
     on_ember(ns)
     model, optimizer = ns["model"], ns["optimizer"]
     assert ns["torch"].backends.cuda.matmul.allow_tf32 is True
@@ -1392,25 +1420,9 @@ def test_nanogpt_prepare_train_sample(text):
     assert ns_c["samples"][0].shape == (1, 41)
 
 
-def test_nanogpt_resume(text):
-    run(PREPARE)
-    classes = _nanogpt()
-    run(TRAIN, ns=classes)
-    src = TRAIN.replace("init_from = 'scratch'", "init_from = 'resume'").replace(
-        "max_iters = 20 ", "max_iters = 25 ")
-    ns, out = run(src, ns=classes)
-    assert "Resuming training from out-shakespeare-char" in out
-    assert ns["lrs"][0] == pytest.approx(1e-4)  # past lr_decay_iters: min_lr
-    state = ns["optimizer"].state_dict()["state"]
-    assert {float(s["step"]) for s in state.values()} == {26.0}  # 20 + 6 more steps
-    assert ns["iter_num"] == 26
-
-
-def test_nanogpt_checkpoint_loads_in_pytorch(text):
+def test_nanogpt_checkpoint_loads_in_pytorch(text, nanogpt):
     real = pytest.importorskip("torch")
-    run(PREPARE)
-    classes = _nanogpt()
-    ns_e, _ = run(TRAIN, ns=classes)
+    classes, ns_e = nanogpt[1], nanogpt[2]
     ck = real.load("out-shakespeare-char/ckpt.pt", weights_only=True)
     assert ck["iter_num"] == 20 and ck["model_args"]["n_layer"] == 2
     assert set(ck["model"]) == set(ns_e["model"].state_dict())
@@ -1458,3 +1470,15 @@ def test_nanogpt_slow_attention_path_matches_flash(text, monkeypatch, capsys):
     slow.crop_block_size(8)  # model surgery on the mask buffer and the position table
     assert slow.transformer.h[1].attn.bias.shape == (1, 1, 8, 8)
     assert slow.transformer.wpe.weight.shape == (8, 16)
+
+
+def test_nanogpt_resume(text, nanogpt):  # (last: it may write a new checkpoint)
+    classes = nanogpt[1]
+    src = TRAIN.replace("init_from = 'scratch'", "init_from = 'resume'").replace(
+        "max_iters = 20 ", "max_iters = 25 ")
+    ns, out = run(src, ns=classes)
+    assert "Resuming training from out-shakespeare-char" in out
+    assert ns["lrs"][0] == pytest.approx(1e-4)  # past lr_decay_iters: min_lr
+    state = ns["optimizer"].state_dict()["state"]
+    assert {float(s["step"]) for s in state.values()} == {26.0}  # 20 + 6 more steps
+    assert ns["iter_num"] == 26

@@ -11,6 +11,8 @@ Random streams differ between ember and PyTorch, so the two are compared by prin
 (numbers masked, sampled names dropped) and by running PyTorch from ember's weights.
 """
 import collections
+import contextlib
+import os
 import random
 import re
 
@@ -35,12 +37,43 @@ def write_names(path="names.txt", n=400, seed=0):
     return names
 
 
+@contextlib.contextmanager
+def _cwd(path):
+    old = os.getcwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(old)
+
+
+@pytest.fixture(scope="module")
+def names_dir(tmp_path_factory):
+    path = tmp_path_factory.mktemp("makemore")
+    with _cwd(path):
+        return path, write_names()
+
+
 @pytest.fixture
-def names(in_tmp):
-    return write_names()
+def names(names_dir, monkeypatch):
+    monkeypatch.chdir(names_dir[0])
+    return names_dir[1]
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(scope="module")
+def part1(names_dir):
+    """PART1 run once on ember for the tests that read it."""
+    with _cwd(names_dir[0]):
+        return run(PART1)
+
+
+@pytest.fixture(scope="module")
+def part4(names_dir):
+    with _cwd(names_dir[0]):
+        return run(PART4)
+
+
+@pytest.fixture(autouse=True, scope="module")
 def _one_blas_thread():
     """One BLAS thread (and one PyTorch thread): on a shared 2-core machine OpenBLAS's spinning
     workers otherwise make these small-matrix loops several times slower for both libraries."""
@@ -1692,8 +1725,8 @@ for _ in range(10):
 
 
 # -- part 1: bigram counts, then the same model as a one-layer net -------------------------------
-def test_part1_bigram_counts_and_neural_net(names):
-    ns, out = run(PART1)
+def test_part1_bigram_counts_and_neural_net(names, part1):
+    ns, out = part1
     on_ember(ns)
     N, P = ns["N"], ns["P"]
     assert N.dtype == ns["torch"].int32 and N.shape == (27, 27)
@@ -1719,9 +1752,9 @@ def test_part1_bigram_counts_and_neural_net(names):
     assert all(s.endswith(".") for s in ns["samples"])
 
 
-def test_part1_matches_pytorch(names):
+def test_part1_matches_pytorch(names, part1):
     real = pytest.importorskip("torch")
-    ns_e, out_e = run(PART1)
+    ns_e, out_e = part1
     ns_t, out_t = run(PART1, "torch")
     assert structure(out_e) == structure(out_t)
     assert ns_e["count_nll"] == pytest.approx(ns_t["count_nll"], rel=1e-6)
@@ -1842,8 +1875,8 @@ def test_part3_printed_structure_matches_pytorch(names):
 
 
 # -- part 4: becoming a backprop ninja ------------------------------------------------------------
-def test_part4_manual_backprop_matches_autograd(names):
-    ns, out = run(PART4)
+def test_part4_manual_backprop_matches_autograd(names, part4):
+    ns, out = part4
     on_ember(ns)
     results = ns["results"]
     assert len(results) == 26  # every variable of exercise 1 (logits, hprebn again in 2, 3)
@@ -1857,9 +1890,9 @@ def test_part4_manual_backprop_matches_autograd(names):
     assert "approximate: True " in out and "approximate: False" not in out
 
 
-def test_part4_matches_pytorch(names):
+def test_part4_matches_pytorch(names, part4):
     real = pytest.importorskip("torch")
-    ns_e, out_e = run(PART4)
+    ns_e, out_e = part4
     ns_t, out_t = run(PART4, "torch")
 
     def exact_masked(text):  # ember is bit-exact on more lines than PyTorch (see below)
@@ -1891,9 +1924,8 @@ def test_part4_matches_pytorch(names):
     assert isinstance(ns_e[d], e.Tensor)
 
 
-def test_part4_training_with_manual_backward(names):
-    ns, _ = run(PART4)
-    ns, out = run(PART4_TRAIN, ns=ns)
+def test_part4_training_with_manual_backward(names, part4):
+    ns, out = run(PART4_TRAIN, ns=part4[0])
     on_ember(ns)
     lossi = np.array(ns["lossi"])
     assert len(lossi) == 200 and lossi[-50:].mean() < lossi[:5].mean() - 0.1
