@@ -7,7 +7,8 @@ The code is kept as written (notebook cells joined; bare expressions printed). D
 `input.txt` is a generated Shakespeare-like text (about 4.5k characters), and runs are
 shortened: the bigram model 300 steps, gpt.py 41 iterations of a 2-layer n_embd=32 model,
 nanoGPT's shakespeare_char config shrunk to 2 layers, n_embd=32, block_size=32, 20 iterations
-with 2 micro-steps of gradient accumulation (`device='cpu'`, `compile=False` as on a CPU).
+with 2 micro-steps of gradient accumulation (`device='cpu'`, `compile=False` as on a CPU);
+train.py's single-process path runs (its DDP imports and branches are kept).
 Random streams differ between ember and PyTorch, so the two are compared by printed structure
 (numbers masked) and by running PyTorch from ember's weights: nanoGPT's checkpoint written by
 ember is loaded by PyTorch's sample.py, and greedy (top_k=1) generation picks the same tokens.
@@ -964,6 +965,8 @@ from contextlib import nullcontext
 
 import numpy as np
 import torch
+from torch.nn.parallel import DistributedDataParallel as DDP
+from torch.distributed import init_process_group, destroy_process_group
 
 # -----------------------------------------------------------------------------
 # default config values designed to train a gpt2 (124M) on OpenWebText
@@ -1011,9 +1014,24 @@ config = {k: globals()[k] for k in config_keys} # will be useful for logging
 
 # various inits, derived attributes, I/O setup
 ddp = int(os.environ.get('RANK', -1)) != -1 # is this a ddp run?
-master_process = True
-seed_offset = 0
-ddp_world_size = 1
+if ddp:
+    init_process_group(backend=backend)
+    ddp_rank = int(os.environ['RANK'])
+    ddp_local_rank = int(os.environ['LOCAL_RANK'])
+    ddp_world_size = int(os.environ['WORLD_SIZE'])
+    device = f'cuda:{ddp_local_rank}'
+    torch.cuda.set_device(device)
+    master_process = ddp_rank == 0 # this process will do logging, checkpointing etc.
+    seed_offset = ddp_rank # each process gets a different seed
+    # world_size number of processes will be training simultaneously, so we can scale
+    # down the desired gradient accumulation iterations per process proportionally
+    assert gradient_accumulation_steps % ddp_world_size == 0
+    gradient_accumulation_steps //= ddp_world_size
+else:
+    # if not ddp, we are running on a single gpu, and one process
+    master_process = True
+    seed_offset = 0
+    ddp_world_size = 1
 tokens_per_iter = gradient_accumulation_steps * ddp_world_size * batch_size * block_size
 print(f"tokens per iteration will be: {tokens_per_iter:,}")
 
@@ -1115,6 +1133,10 @@ if compile:
     unoptimized_model = model
     model = torch.compile(model) # requires PyTorch 2.0
 
+# wrap model into DDP container
+if ddp:
+    model = DDP(model, device_ids=[ddp_local_rank])
+
 # helps estimate an arbitrarily accurate loss over either split using many batches
 @torch.no_grad()
 def estimate_loss():
@@ -1183,6 +1205,12 @@ while True:
     # forward backward update, with optional gradient accumulation to simulate larger batch size
     # and using the GradScaler if data type is float16
     for micro_step in range(gradient_accumulation_steps):
+        if ddp:
+            # in DDP training we only need to sync gradients at the last micro step.
+            # the official way to do this is with model.no_sync() context manager, but
+            # I really dislike that this bloats the code and forces us to repeat code
+            # looking at the source of that context manager, it just toggles this variable
+            model.require_backward_grad_sync = (micro_step == gradient_accumulation_steps - 1)
         with ctx:
             logits, loss = model(X, Y)
             loss = loss / gradient_accumulation_steps # scale the loss to account for gradient accumulation
@@ -1219,6 +1247,9 @@ while True:
     # termination conditions
     if iter_num > max_iters:
         break
+
+if ddp:
+    destroy_process_group()
 '''
 
 SAMPLE = r'''
