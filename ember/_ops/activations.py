@@ -224,7 +224,16 @@ def _check_float(x, name):
 
 def activation(name, input, inplace=False, **params):
     """Apply the activation `name` (a row of _ACTS), optionally in place."""
-    _check_float(input, name)
+    if input._data.dtype.kind not in "fc":
+        if input._data.dtype.name == "bfloat16" and not inplace:
+            # NOTE: computed in float32 and rounded, as PyTorch's CPU kernels do (NumPy's
+            # ufuncs on ml_dtypes' bfloat16 give float32 for some of these)
+            from ember import _dtype
+            from ember._ops.conversion import to_dtype
+
+            y = activation(name, to_dtype(input, _dtype.float32), **params)
+            return to_dtype(y, _dtype.bfloat16)
+        _check_float(input, name)
     op = ACT_OPS[name]
     if not inplace:
         if not (input._requires_grad and _enabled[0]):

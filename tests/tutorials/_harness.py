@@ -8,6 +8,8 @@ source on real PyTorch for comparison.
 import contextlib
 import io
 import re
+import sys
+import types
 
 _IMPORTS = [
     (r"^(\s*)import torchvision\.([\w.]+) as (\w+)(\s*#.*)?$", r"\1import ember.vision.\2 as \3\4"),
@@ -36,7 +38,11 @@ def run(src, backend="ember", ns=None):
     """Execute tutorial ``src``; return (namespace, printed text)."""
     if backend == "ember":
         src = to_ember(src)
-    glb = {"__name__": "__tutorial__"}
+    # NOTE: the globals are a registered module's, so classes the tutorial defines pickle by
+    # reference (torch.save of a config dataclass) as a script's __main__ classes do
+    mod = types.ModuleType("__tutorial__")
+    sys.modules["__tutorial__"] = mod
+    glb = mod.__dict__
     if ns:
         glb.update(ns)
     buf = io.StringIO()
