@@ -35,7 +35,8 @@ def to_ember(src):
 
 
 def run(src, backend="ember", ns=None):
-    """Execute tutorial ``src``; return (namespace, printed text)."""
+    """Execute tutorial ``src``; return (namespace, printed text). A script that calls
+    sys.exit() returns normally with the exit code in ``namespace["__exit__"]``."""
     if backend == "ember":
         src = to_ember(src)
     # NOTE: the globals are a registered module's, so classes the tutorial defines pickle by
@@ -47,7 +48,10 @@ def run(src, backend="ember", ns=None):
         glb.update(ns)
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
-        exec(compile(src, f"<tutorial:{backend}>", "exec"), glb)
+        try:
+            exec(compile(src, f"<tutorial:{backend}>", "exec"), glb)
+        except SystemExit as e:  # a script ending with sys.exit(): its code is kept
+            glb["__exit__"] = e.code
     return glb, buf.getvalue()
 
 
