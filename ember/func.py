@@ -165,12 +165,19 @@ def vjp(func, *primals, has_aux=False):
 
 
 def jvp(func, primals, tangents, *, has_aux=False):
-    """(func(*primals), J @ tangents), by two reverse passes."""
-    def plain(*xs):
-        out = func(*xs)
+    """(func(*primals), J @ tangents), by two reverse passes. A primal may be a tensor or a
+    dict of them (parameters), its tangent the same structure."""
+    def rebuild(flat):
+        it = iter(flat)
+        return [_map(p, lambda _: next(it)) for p in primals]
+
+    def plain(*flat):
+        out = func(*rebuild(flat))
         return out[0] if has_aux else out
 
-    out, jv = _functional.jvp(plain, tuple(primals), tuple(tangents))
+    flat_primals = tuple(t for p in primals for t in _tensors(p))
+    flat_tangents = tuple(t for p in tangents for t in _tensors(p))
+    out, jv = _functional.jvp(plain, flat_primals, flat_tangents)
     if has_aux:
         return out, jv, func(*primals)[1]
     return out, jv

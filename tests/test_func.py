@@ -88,3 +88,21 @@ def test_vjp_and_jvp():
 
     _same(_both(run))
     _same(_both(lambda m, x, w: m.func.jvp(lambda a: a.exp() * 2, (w,), (m.ones_like(w),))))
+
+
+@requires_torch
+def test_jvp_over_a_dict_of_parameters_matches_pytorch():
+    import torch
+
+    w = np.random.default_rng(3).standard_normal((3, 4)).astype(np.float32)
+    b = np.arange(3, dtype=np.float32)
+    x = np.linspace(-1, 1, 8, dtype=np.float32).reshape(2, 4)
+
+    def run(m):
+        model = m.nn.Linear(4, 3)
+        params = {"weight": m.tensor(w), "bias": m.tensor(b)}
+        tangents = {"weight": m.ones(3, 4), "bias": m.full((3,), 0.5)}
+        return m.func.jvp(lambda p: m.func.functional_call(model, p, (m.tensor(x),)),
+                          (params,), (tangents,))
+
+    assert_same(run(ember), run(torch))

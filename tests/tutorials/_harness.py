@@ -34,24 +34,37 @@ def to_ember(src):
     return src
 
 
-def run(src, backend="ember", ns=None):
-    """Execute tutorial ``src``; return (namespace, printed text). A script that calls
-    sys.exit() returns normally with the exit code in ``namespace["__exit__"]``."""
+def run(src, backend="ember", ns=None, as_main=False):
+    """Execute tutorial ``src``; return (namespace, printed text).
+
+    ``as_main=True`` runs it as the script itself: in a module that is ``sys.modules
+    ["__main__"]`` while it runs, so ``from __main__ import f`` (benchmark Timer setups)
+    finds what the tutorial defined. Otherwise the module is ``sys.modules["__tutorial__"]``
+    (until the next run), so classes the tutorial defines pickle by reference (torch.save of
+    a config dataclass) as a script's own classes do. A script that calls sys.exit()
+    returns normally with the exit code in ``namespace["__exit__"]``.
+    """
     if backend == "ember":
         src = to_ember(src)
-    # NOTE: the globals are a registered module's, so classes the tutorial defines pickle by
-    # reference (torch.save of a config dataclass) as a script's __main__ classes do
-    mod = types.ModuleType("__tutorial__")
-    sys.modules["__tutorial__"] = mod
-    glb = mod.__dict__
+    main = types.ModuleType("__main__" if as_main else "__tutorial__")
+    if not as_main:
+        sys.modules["__tutorial__"] = main
+    glb = main.__dict__
     if ns:
         glb.update(ns)
+    saved = sys.modules.get("__main__")
     buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        try:
-            exec(compile(src, f"<tutorial:{backend}>", "exec"), glb)
-        except SystemExit as e:  # a script ending with sys.exit(): its code is kept
-            glb["__exit__"] = e.code
+    try:
+        if as_main:
+            sys.modules["__main__"] = main
+        with contextlib.redirect_stdout(buf):
+            try:
+                exec(compile(src, f"<tutorial:{backend}>", "exec"), glb)
+            except SystemExit as e:  # a script ending with sys.exit(): its code is kept
+                glb["__exit__"] = e.code
+    finally:
+        if as_main:
+            sys.modules["__main__"] = saved
     return glb, buf.getvalue()
 
 
