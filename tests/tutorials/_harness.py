@@ -34,15 +34,15 @@ def to_ember(src):
     return src
 
 
-def run(src, backend="ember", ns=None, as_main=False):
+def run(src, backend="ember", ns=None, as_main=False, exit_ok=False):
     """Execute tutorial ``src``; return (namespace, printed text).
 
     ``as_main=True`` runs it as the script itself: in a module that is ``sys.modules
     ["__main__"]`` while it runs, so ``from __main__ import f`` (benchmark Timer setups)
     finds what the tutorial defined. Otherwise the module is ``sys.modules["__tutorial__"]``
     (until the next run), so classes the tutorial defines pickle by reference (torch.save of
-    a config dataclass) as a script's own classes do. A script that calls sys.exit()
-    returns normally with the exit code in ``namespace["__exit__"]``.
+    a config dataclass) as a script's own classes do. With ``exit_ok=True`` a script that
+    calls sys.exit() returns normally, its exit code in ``namespace["__exit__"]``.
     """
     if backend == "ember":
         src = to_ember(src)
@@ -60,7 +60,9 @@ def run(src, backend="ember", ns=None, as_main=False):
         with contextlib.redirect_stdout(buf):
             try:
                 exec(compile(src, f"<tutorial:{backend}>", "exec"), glb)
-            except SystemExit as e:  # a script ending with sys.exit(): its code is kept
+            except SystemExit as e:
+                if not exit_ok:
+                    raise
                 glb["__exit__"] = e.code
     finally:
         if as_main:

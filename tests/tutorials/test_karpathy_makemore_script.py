@@ -760,7 +760,7 @@ def _one_blas_thread():
 def makemore(args, backend="ember", monkeypatch=None):
     """Run makemore.py as `python makemore.py ARGS`: (namespace, printed output)."""
     monkeypatch.setattr(sys, "argv", ["makemore.py"] + args.split())
-    return run(MAKEMORE, backend, {"__name__": "__main__"})
+    return run(MAKEMORE, backend, {"__name__": "__main__"}, exit_ok=True)
 
 
 def _sample_counts(out):
