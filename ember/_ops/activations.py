@@ -2,6 +2,8 @@
 hand-written backward and, for create_graph, a Tensor-level one; plus prelu."""
 import math
 
+from ember._ops._autocast import DTYPE as _AC
+from ember._ops._autocast import lower as _ac_lower
 from ember._ops._helpers import _wrap, masked_grad, xp
 from ember._ops.unary import _relu, _relu_grad
 from ember.autograd.function import Op
@@ -306,4 +308,6 @@ def _prelu_shape(x, w):
 
 def prelu(input, weight):
     """PReLU with learnable slope(s) `weight` (one, or one per channel)."""
+    if _AC[0] is not None:  # (on PyTorch's CPU autocast lower-precision list)
+        input, weight = _ac_lower(input, weight)
     return PRelu.apply(input, weight)

@@ -401,6 +401,8 @@ def _conv_transpose(name, d, input, weight, bias, stride, padding, output_paddin
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
                      groups=1, dilation=1):
     """1-D transposed convolution ("deconvolution"); weight is (C_in, C_out/groups, k)."""
+    if _AC[0] is not None:
+        input, weight, bias = _ac_lower(input, weight, bias)
     return _conv_transpose("conv_transpose1d", 1, input, weight, bias, stride, padding,
                            output_padding, groups, dilation)
 
@@ -408,6 +410,8 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
                      groups=1, dilation=1):
     """2-D transposed convolution; weight is (C_in, C_out/groups, kH, kW)."""
+    if _AC[0] is not None:
+        input, weight, bias = _ac_lower(input, weight, bias)
     return _conv_transpose("conv_transpose2d", 2, input, weight, bias, stride, padding,
                            output_padding, groups, dilation)
 
@@ -415,6 +419,8 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
 def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
                      groups=1, dilation=1):
     """3-D transposed convolution; weight is (C_in, C_out/groups, kD, kH, kW)."""
+    if _AC[0] is not None:
+        input, weight, bias = _ac_lower(input, weight, bias)
     return _conv_transpose("conv_transpose3d", 3, input, weight, bias, stride, padding,
                            output_padding, groups, dilation)
 

@@ -1,11 +1,11 @@
 """autocast: PyTorch's mixed-precision regions, as far as ember runs them.
 
 CPU regions run as PyTorch's CPU autocast does: the ops on its lower-precision list (matmul,
-mm, bmm, addmm, baddbmm, addbmm, linear, conv1d/2d/3d, scaled_dot_product_attention) cast
-float32 inputs to the region's dtype (bfloat16 by default, or float16), the losses on its
-float32 list (cross_entropy, nll_loss, mse/l1/smooth_l1/huber, binary_cross_entropy(_with_
-logits), kl_div) compute in float32, and every other op runs in its inputs' dtype. CUDA regions
-without a GPU are disabled with PyTorch's warning.
+mm, bmm, addmm, baddbmm, addbmm, linear, conv1d/2d/3d, conv_transpose1d/2d/3d, prelu,
+scaled_dot_product_attention) cast float32 inputs to the region's dtype (bfloat16 by default,
+or float16), the losses on its float32 list (cross_entropy, nll_loss, mse/l1/smooth_l1/huber,
+binary_cross_entropy(_with_logits), kl_div) compute in float32, and every other op runs in its
+inputs' dtype. CUDA regions without a GPU are disabled with PyTorch's warning.
 """
 import functools
 import warnings

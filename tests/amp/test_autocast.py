@@ -86,7 +86,7 @@ def test_cpu_region_matches_pytorch(fn):
 
 
 @requires_torch
-def test_cpu_conv_and_float16_region_match_pytorch():
+def test_cpu_conv_prelu_and_float16_region_match_pytorch():
     import torch
 
     res = []
@@ -95,7 +95,9 @@ def test_cpu_conv_and_float16_region_match_pytorch():
             a = m.nn.functional.conv2d(m.tensor(IMG), m.tensor(KER))
         with m.autocast("cpu"):
             b = m.nn.functional.conv2d(m.tensor(IMG), m.tensor(KER))
-        res.append((a, b))
+            c = m.nn.functional.conv_transpose2d(m.tensor(IMG), m.tensor(KER).transpose(0, 1))
+            d = m.nn.functional.prelu(m.tensor(IMG), m.tensor([0.25]))
+        res.append((a, b, c, d))
     for e, t in zip(*res):
         assert str(e.dtype).split(".")[-1] == str(t.dtype).split(".")[-1]
         np.testing.assert_allclose(e.float().numpy(), t.float().numpy(), rtol=2e-2, atol=5e-2)
