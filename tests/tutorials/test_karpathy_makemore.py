@@ -1796,7 +1796,7 @@ def test_part2_mlp(names):
     assert ns["lrs"].shape == (1000,) and ns["lrs"][0].item() == pytest.approx(1e-3)
     lossi = np.array(ns["lossi"])
     assert lossi[-200:].mean() < lossi[:20].mean() - 0.2  # log10 of the minibatch loss
-    assert ns["train_loss"] < min(2.6, 10 ** lossi[0] / 3) and np.isfinite(ns["val_loss"])
+    assert ns["train_loss"] < min(2.8, 10 ** lossi[0] / 3) and np.isfinite(ns["val_loss"])
     assert all(s.endswith(".") for s in ns["samples"])
     # same structure of printed output as on PyTorch
     ns_t, out_t = run(PART2.replace("range(1000)", "range(20)"), "torch")
