@@ -7,7 +7,10 @@ import builtins as _builtins
 import importlib as _importlib
 import os as _os
 
-__version__ = "0.1.0"
+# NOTE: the PyTorch release whose API ember follows, with ember's own version as a local
+# label: notebooks test `torch.__version__` (`major == 2`, `minor >= 12`) before using an API
+__ember_version__ = "0.1.0"
+__version__ = "2.13.0+ember." + __ember_version__
 
 # PyTorch's math constants (torch.pi, torch.e, torch.inf, torch.nan; newaxis is None)
 pi = 3.141592653589793
@@ -236,7 +239,7 @@ def use_deterministic_algorithms(mode, *, warn_only=False):
 _SUBMODULES = {"nn", "optim", "utils", "autograd", "cuda", "backends", "accelerator",
                "testing", "linalg", "special", "vision", "distributions", "fft", "jit",
                "serialization", "hub", "onnx", "amp", "multiprocessing", "random", "func",
-               "profiler", "xpu", "__future__"}
+               "profiler", "xpu", "__future__", "distributed"}
 _LAZY_ATTRS = {"save": "ember.serialization", "load": "ember.serialization",
                "autocast": "ember.amp", "is_autocast_enabled": "ember.amp.autocast_mode",
                "is_anomaly_enabled": "ember.autograd.anomaly_mode",

@@ -233,8 +233,10 @@ class Tensor:
 
     def _scalar(self, what):
         if self._data.size != 1:
+            if what != "item":  # float(t), int(t), complex(t): PyTorch's ValueError
+                raise ValueError("only one element tensors can be converted to Python scalars")
             raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted "
-                               f"to Scalar ({what})")
+                               "to Scalar")
         return self._data.reshape(()).item()
 
     def item(self):
@@ -247,9 +249,13 @@ class Tensor:
         return bool(self._data.reshape(()).item())
 
     def __float__(self):
+        if self._requires_grad:
+            _warn_scalar_of_grad()
         return float(self._scalar("float"))
 
     def __int__(self):
+        if self._requires_grad:
+            _warn_scalar_of_grad()
         return int(self._scalar("int"))
 
     def __complex__(self):
@@ -329,6 +335,24 @@ def _rebuild(array, requires_grad):
     t = _wrap(array)
     t._requires_grad = requires_grad
     return t
+
+
+Tensor.__module__ = "ember"  # type(t) prints <class 'ember.Tensor'>, as torch's does
+
+def _warn_scalar_of_grad():
+    """PyTorch 2.13's warning (once per process) for float()/int() of a tensor that
+    requires grad."""
+    if _WARNED_SCALAR:
+        return
+    _WARNED_SCALAR.append(True)
+    import warnings
+
+    warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to "
+                  "unexpected behavior.\nConsider using tensor.detach() first.", UserWarning,
+                  stacklevel=3)
+
+
+_WARNED_SCALAR = []
 
 
 def _device_of(array):

@@ -284,8 +284,90 @@ def histc(input, bins=100, min=0, max=0, *, out=None):  # noqa: A002
     return r
 
 
+_CPP_FLOAT = {"float32": "float", "float64": "double", "float16": "c10::Half",
+              "bfloat16": "c10::BFloat16"}
+histogram_result = _return_type("histogram", ["hist", "bin_edges"])
+
+
+def _hist_edges(x, bins, range_):
+    """The bin edges of histogram(): `bins` + 1 evenly spaced over `range_` (the data's range
+    when None, widened by 0.5 each way when empty), computed as PyTorch's linspace computes."""
+    from ember._ops.creation import linspace
+
+    if bins <= 0:
+        raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
+    if range_ is not None:
+        lo, hi = float(range_[0]), float(range_[1])
+    elif x.size:
+        lo, hi = float(x.min()), float(x.max())
+    else:
+        lo, hi = 0.0, 1.0
+    if not (xp.isfinite(lo) and xp.isfinite(hi)):
+        raise RuntimeError(f"torch.histogramdd: dimension 0's range [{lo:g}, {hi:g}] is not "
+                           "finite")
+    if lo > hi:
+        raise RuntimeError(f"torch.histogramdd: min should not exceed max, but got min {lo:g} "
+                           f"max {hi:g} for dimension 0")
+    if lo == hi:
+        lo, hi = lo - 0.5, hi + 0.5
+    return linspace(lo, hi, bins + 1, dtype=_dtype.from_np(x.dtype))._data
+
+
+def histogram(input, bins=100, *, range=None, weight=None, density=False, out=None):  # noqa: A002
+    """Histogram of `input`'s values: (hist, bin_edges). `bins` is a count of equal-width bins
+    over `range` (the data's min and max by default) or a 1-D tensor of increasing edges; a
+    value equal to the last edge falls in the last bin, values outside are ignored. `density`
+    divides by the total and the bin widths, so the histogram integrates to 1."""
+    x = input._data
+    if x.dtype.kind != "f":
+        raise NotImplementedError(f'"histogramdd" not implemented for \'{_c_name(x)}\'')
+    if isinstance(bins, Tensor):
+        edges = bins._data
+        if edges.dtype != x.dtype:
+            raise RuntimeError(
+                "torch.histogramdd: input tensor and bins tensors should have the same dtype, "
+                f"but got input with dtype {_CPP_FLOAT.get(x.dtype.name, x.dtype.name)} and bins "
+                f"for dimension 0 with dtype {_CPP_FLOAT.get(edges.dtype.name, edges.dtype.name)}")
+        edges = edges.reshape(-1)
+    else:
+        edges = _hist_edges(x, int(bins), range)
+    flat = x.reshape(-1)
+    w = None
+    if weight is not None:
+        w = weight._data
+        if w.shape != x.shape:
+            raise RuntimeError(
+                "torch.histogramdd: if weight tensor is provided it should have the same shape "
+                "as the input tensor excluding its innermost dimension, but got input with "
+                f"shape {list(x.shape) + [1]} and weight with shape {list(w.shape)}")
+        w = w.reshape(-1)
+    nbins = edges.shape[0] - 1
+    if nbins > 0:
+        keep = (flat >= edges[0]) & (flat <= edges[-1])
+        flat = flat[keep]
+        w = None if w is None else w[keep]
+        # NOTE: the bin is found from the edges themselves (as PyTorch's local search does),
+        # not from (x - lo) / width, which rounds values sitting on an edge either way
+        pos = xp.searchsorted(edges, flat, side="right") - 1
+        pos[pos >= nbins] = nbins - 1
+        hist = xp.bincount(pos, weights=w, minlength=nbins).astype(x.dtype)
+    else:
+        hist = xp.zeros(0, dtype=x.dtype)
+    if density:
+        total = hist.sum()
+        hist = hist / (total * xp.diff(edges)).astype(x.dtype)
+    r = histogram_result(_wrap(hist.astype(x.dtype, copy=False)), _wrap(edges.copy()))
+    if out is not None:
+        from ember._ops._helpers import write_out
+
+        write_out(r.hist, out[0])
+        write_out(r.bin_edges, out[1])
+        return histogram_result(out[0], out[1])
+    return r
+
+
 bind({
-    "bincount": bincount, "histc": histc,
+    "bincount": bincount, "histc": histc, "histogram": histogram,
     "nonzero": nonzero, "argwhere": argwhere, "sort": sort,
     "argsort": argsort, "msort": msort, "topk": topk, "kthvalue": kthvalue, "unique": unique,
     "unique_consecutive": unique_consecutive,

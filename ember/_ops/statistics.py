@@ -12,6 +12,7 @@ from ember._ops.reduction import (
     _axes,
     _count,
     _keep,
+    _np_alias,
     _one_dim,
     _return_type,
     mean,
@@ -109,8 +110,11 @@ def _var_args(name, input, dim, unbiased, keepdim, correction):
     return _axes(dim, input._data.ndim), correction
 
 
-def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None,
+        axis=None, keepdims=None):
     """Variance over `dim` with Bessel's `correction` (1 by default; unbiased=False -> 0)."""
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _np_alias(dim, keepdim, axis, keepdims)
     axes, c = _var_args("var", input, dim, unbiased, keepdim, correction)
     x = input._data
     if not input._requires_grad and x.size and c >= 0 and (
@@ -119,8 +123,11 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=N
     return write_out(Var.apply(input, axes=axes, keepdim=keepdim, correction=c), out)
 
 
-def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None,
+        axis=None, keepdims=None):
     """Standard deviation over `dim` (see var)."""
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _np_alias(dim, keepdim, axis, keepdims)
     axes, c = _var_args("std", input, dim, unbiased, keepdim, correction)
     x = input._data
     if not input._requires_grad and x.size and c >= 0 and (
