@@ -399,6 +399,56 @@ def householder_product(A, tau, *, out=None):
     return write_out(q[..., :, :n], out)
 
 
+_ldl_result = _result("linalg_ldl_factor", ["LD", "pivots"])
+_ldl_ex_result = _result("linalg_ldl_factor_ex", ["LD", "pivots", "info"])
+
+
+def ldl_factor_ex(A, *, hermitian=False, check_errors=False, out=None):
+    """(LD, pivots, info): the Bunch-Kaufman L D L^T factorisation of a symmetric matrix (its
+    lower triangle), packed and pivoted as LAPACK's sytrf. Not differentiable (as PyTorch)."""
+    from ember._ops.factorizations import ldl_packed
+    from ember.linalg import _no_grad_out
+
+    A = _float_input(A, "ldl_factor_ex")
+    s = A._data.shape
+    if A._data.ndim < 2 or s[-1] != s[-2]:
+        raise RuntimeError("torch.linalg.ldl_factor_ex: A must be batches of square matrices, "
+                           f"but they are {s[-2]} by {s[-1]} matrices")
+    ld, piv, info = ldl_packed(A._data)
+    if check_errors and info.any():
+        raise RuntimeError(f"torch.linalg.ldl_factor_ex: the factorization could not be "
+                           f"completed: D[{int(info.max())},{int(info.max())}] is zero")
+    return _ldl_ex_result(_no_grad_out(A, ld, "linalg.ldl_factor"), _wrap(piv), _wrap(info))
+
+
+def ldl_factor(A, *, hermitian=False, out=None):
+    """(LD, pivots) of linalg.ldl_factor_ex; an exactly singular D is an error."""
+    r = ldl_factor_ex(A, hermitian=hermitian)
+    if r.info._data.any():
+        i = int(r.info._data.max())
+        raise RuntimeError(f"torch.linalg.ldl_factor: the factorization could not be completed:"
+                           f" D[{i},{i}] is zero")
+    return _ldl_result(r.LD, r.pivots)
+
+
+def ldl_solve(LD, pivots, B, *, hermitian=False, out=None):
+    """Solve A X = B from ldl_factor's (LD, pivots)."""
+    from ember._ops.factorizations import ldl_solve_arrays
+    from ember.linalg import _no_grad_out
+
+    if B._data.ndim < 2:
+        raise IndexError("Dimension out of range (expected to be in range of [-1, 0], but got "
+                         "-2)")
+    if B._data.shape[-2] != LD._data.shape[-1]:
+        raise RuntimeError(f"torch.linalg.ldl_solve: Incompatible shapes of A and B for the "
+                           f"equation AX = B ({LD._data.shape[-2]}x{LD._data.shape[-1]} and "
+                           f"{B._data.shape[-2]}x{B._data.shape[-1]})")
+    r = ldl_solve_arrays(LD._data, pivots._data, B._data)
+    src = B if B.requires_grad else LD
+    return write_out(_no_grad_out(src, r.astype(src._data.dtype, copy=False),
+                                  "linalg.ldl_solve"), out)
+
+
 # -- the older torch.* spellings, bound as Tensor methods --------------------------------------
 _triangular_solve_result = _result("triangular_solve", ["solution", "cloned_coefficient"])
 
@@ -461,4 +511,5 @@ def _prod(shape):
 
 __all__ = ["lstsq", "solve_triangular", "matrix_exp", "cond", "lu_factor", "lu_factor_ex",
            "lu", "lu_solve", "inv_ex", "cholesky_ex", "solve_ex", "eig", "eigvals", "vander",
-           "tensorinv", "tensorsolve", "householder_product"]
+           "tensorinv", "tensorsolve", "householder_product", "ldl_factor", "ldl_factor_ex",
+           "ldl_solve"]

@@ -351,3 +351,148 @@ def lu_apply(pm, low, up, b, left, adjoint):
         return tri_solve(low, tri_solve(up, b, False), False) @ _mT(pm)
     # X U^T L^T P^T = B
     return tri_solve(_mT(up), tri_solve(_mT(low), b @ pm, False), False)
+
+
+# -- LDL^T (Bunch-Kaufman, LAPACK's sytf2/sytrs with the lower triangle) ---------------------
+_BK_ALPHA = (1 + 17 ** 0.5) / 8
+
+
+def _sytf2_lower(a):
+    """One symmetric matrix: the packed L D L^T factor, 1-based pivots (negative for 2x2
+    blocks) and info, step for step as LAPACK's dsytf2 (so the pivots match)."""
+    a = a.copy()
+    n = a.shape[0]
+    piv = xp.zeros(n, dtype=xp.int32)
+    info = 0
+    k = 0
+    while k < n:
+        kstep = 1
+        absakk = abs(a[k, k])
+        if k < n - 1:
+            imax = k + 1 + int(xp.argmax(xp.abs(a[k + 1:, k])))
+            colmax = abs(a[imax, k])
+        else:
+            imax, colmax = k, 0.0
+        if max(absakk, colmax) == 0:
+            info = info or k + 1
+            kp = k
+        else:
+            if absakk >= _BK_ALPHA * colmax:
+                kp = k
+            else:
+                rowmax = float(xp.abs(a[imax, k:imax]).max())
+                if imax < n - 1:
+                    rowmax = max(rowmax, float(xp.abs(a[imax + 1:, imax]).max()))
+                if absakk >= _BK_ALPHA * colmax * (colmax / rowmax):
+                    kp = k
+                elif abs(a[imax, imax]) >= _BK_ALPHA * rowmax:
+                    kp = imax
+                else:
+                    kp, kstep = imax, 2
+            kk = k + kstep - 1
+            if kp != kk:  # interchange rows and columns kk and kp of the trailing matrix
+                if kp < n - 1:
+                    a[kp + 1:, [kk, kp]] = a[kp + 1:, [kp, kk]]
+                seg = a[kk + 1:kp, kk].copy()
+                a[kk + 1:kp, kk] = a[kp, kk + 1:kp]
+                a[kp, kk + 1:kp] = seg
+                a[kk, kk], a[kp, kp] = a[kp, kp], a[kk, kk]
+                if kstep == 2:
+                    a[k + 1, k], a[kp, k] = a[kp, k], a[k + 1, k]
+            if kstep == 1 and k < n - 1:
+                d11 = 1.0 / a[k, k]
+                x = a[k + 1:, k].copy()
+                a[k + 1:, k + 1:] += xp.tril(x[:, None] * (-d11 * x)[None, :])
+                a[k + 1:, k] = x * d11
+            elif kstep == 2 and k < n - 2:
+                d21 = a[k + 1, k]
+                d11 = a[k + 1, k + 1] / d21
+                d22 = a[k, k] / d21
+                t = 1.0 / (d11 * d22 - 1.0)
+                d21 = t / d21
+                c0, c1 = a[k + 2:, k].copy(), a[k + 2:, k + 1].copy()
+                wk = d21 * (d11 * c0 - c1)
+                wkp1 = d21 * (d22 * c1 - c0)
+                a[k + 2:, k + 2:] -= xp.tril(c0[:, None] * wk[None, :]
+                                             + c1[:, None] * wkp1[None, :])
+                a[k + 2:, k] = wk
+                a[k + 2:, k + 1] = wkp1
+        if kstep == 1:
+            piv[k] = kp + 1
+        else:
+            piv[k] = piv[k + 1] = -(kp + 1)
+        k += kstep
+    return xp.tril(a), piv, info
+
+
+def ldl_packed(a):
+    """Batched _sytf2_lower: (LD, pivots, info)."""
+    shape = a.shape
+    n = shape[-1]
+    flat = a.reshape((-1, n, n))
+    ld = xp.empty_like(flat)
+    piv = xp.empty((flat.shape[0], n), dtype=xp.int32)
+    info = xp.empty(flat.shape[0], dtype=xp.int32)
+    with xp.errstate(all="ignore"):
+        for b in range(flat.shape[0]):
+            ld[b], piv[b], info[b] = _sytf2_lower(flat[b])
+    return ld.reshape(shape), piv.reshape(shape[:-1]), info.reshape(shape[:-2])
+
+
+def _sytrs_lower(ld, piv, b):
+    """Solve A X = B for one matrix from its packed L D L^T (LAPACK's dsytrs, lower)."""
+    b = b.copy()
+    n = ld.shape[0]
+    k = 0
+    while k < n:  # L D Y = B
+        if piv[k] > 0:
+            kp = piv[k] - 1
+            if kp != k:
+                b[[k, kp]] = b[[kp, k]]
+            b[k + 1:] -= ld[k + 1:, k, None] * b[k]
+            b[k] = b[k] / ld[k, k]
+            k += 1
+        else:
+            kp = -piv[k] - 1
+            if kp != k + 1:
+                b[[k + 1, kp]] = b[[kp, k + 1]]
+            if k < n - 2:
+                b[k + 2:] -= ld[k + 2:, k, None] * b[k]
+                b[k + 2:] -= ld[k + 2:, k + 1, None] * b[k + 1]
+            akm1k = ld[k + 1, k]
+            akm1, ak = ld[k, k] / akm1k, ld[k + 1, k + 1] / akm1k
+            denom = akm1 * ak - 1.0
+            bkm1, bk = b[k] / akm1k, b[k + 1] / akm1k
+            b[k], b[k + 1] = (ak * bkm1 - bk) / denom, (akm1 * bk - bkm1) / denom
+            k += 2
+    k = n - 1
+    while k >= 0:  # L^T X = Y
+        if piv[k] > 0:
+            if k < n - 1:
+                b[k] -= ld[k + 1:, k] @ b[k + 1:]
+            kp = piv[k] - 1
+            if kp != k:
+                b[[k, kp]] = b[[kp, k]]
+            k -= 1
+        else:
+            if k < n - 1:
+                b[k] -= ld[k + 1:, k] @ b[k + 1:]
+                b[k - 1] -= ld[k + 1:, k - 1] @ b[k + 1:]
+            kp = -piv[k] - 1
+            if kp != k:
+                b[[k, kp]] = b[[kp, k]]
+            k -= 2
+    return b
+
+
+def ldl_solve_arrays(ld, piv, b):
+    batch = xp.broadcast_shapes(ld.shape[:-2], piv.shape[:-1], b.shape[:-2])
+    n = ld.shape[-1]
+    ldb = xp.broadcast_to(ld, batch + ld.shape[-2:]).reshape((-1, n, n))
+    pb = xp.broadcast_to(piv, batch + (n,)).reshape((-1, n))
+    bb = xp.broadcast_to(b, batch + b.shape[-2:]).reshape((-1,) + b.shape[-2:])
+    out = xp.empty(bb.shape, dtype=xp.result_type(ld.dtype, b.dtype))
+    with xp.errstate(all="ignore"):
+        for i in range(out.shape[0]):
+            out[i] = _sytrs_lower(ldb[i], pb[i], bb[i])
+    return out.reshape(batch + b.shape[-2:])

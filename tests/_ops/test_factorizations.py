@@ -282,3 +282,52 @@ def test_inplace_methods():
     y.mvlgamma_(2)
     np.testing.assert_allclose(y.numpy(), ember.special.multigammaln(
         ember.tensor([2.5, 3.0], dtype=ember.float64), 2).numpy())
+
+
+def _sym(n, batch=(), zero_row=None):
+    a = R(*batch, n, n)
+    a = a + np.swapaxes(a, -1, -2)
+    if zero_row is not None:
+        a[..., zero_row, :] = 0
+        a[..., :, zero_row] = 0
+    return a
+
+
+LDL = [
+    ("ldl_factor", lambda m, a: tuple(m.linalg.ldl_factor(a)), _sym(5)),
+    ("ldl_factor_batch", lambda m, a: tuple(m.linalg.ldl_factor(a)), _sym(4, (3,))),
+    ("ldl_factor_f32", lambda m, a: tuple(m.linalg.ldl_factor(a)),
+     _sym(6).astype(np.float32)),
+    ("ldl_factor_ex_singular", lambda m, a: tuple(m.linalg.ldl_factor_ex(a)),
+     _sym(4, zero_row=2)),
+    ("ldl_factor_2x2_pivots", lambda m, a: tuple(m.linalg.ldl_factor(a)),
+     np.array([[0.0, 1, 2], [1, 0, 3], [2, 3, 0]])),
+    ("ldl_solve", lambda m, a, b: m.linalg.ldl_solve(*m.linalg.ldl_factor(a), b), _sym(5),
+     R(5, 2)),
+    ("ldl_solve_batch", lambda m, a, b: m.linalg.ldl_solve(*m.linalg.ldl_factor(a), b),
+     _sym(4, (2,)), R(4, 3)),
+]
+
+
+@pytest.mark.parametrize("name,fn,arrays", [(r[0], r[1], r[2:]) for r in LDL],
+                         ids=[r[0] for r in LDL])
+def test_ldl_parity(name, fn, arrays):
+    check_parity(fn, *arrays, rtol=1e-5, atol=1e-8)
+
+
+def test_ldl_pivots_match_lapack_on_many_matrices():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(1)
+    for n in range(1, 8):
+        a = rng.standard_normal((20, n, n))
+        a = a + np.swapaxes(a, -1, -2)
+        e, t = ember.linalg.ldl_factor_ex(ember.tensor(a)), torch.linalg.ldl_factor_ex(
+            torch.tensor(a))
+        np.testing.assert_array_equal(e.pivots.numpy(), t.pivots.numpy())
+        np.testing.assert_allclose(e.LD.numpy(), t.LD.numpy(), rtol=1e-9, atol=1e-12)
+    x = ember.tensor(_sym(3), requires_grad=True)
+    ld = ember.linalg.ldl_factor(x).LD
+    with pytest.raises(RuntimeError, match="does not implement the gradient"):
+        ld.sum().backward()
+    with pytest.raises(RuntimeError, match="could not be completed"):
+        ember.linalg.ldl_factor(ember.zeros(3, 3))
