@@ -77,6 +77,7 @@ def test_rms_norm_defaults_and_errors():
     np.testing.assert_allclose(y.numpy(), [[3 / np.sqrt(12.5), 4 / np.sqrt(12.5)]], rtol=1e-6)
 
 
+@pytest.mark.filterwarnings("ignore:Mismatch dtype between input and weight")
 @pytest.mark.parametrize("xdt,wdt", [("float16", "float32"), ("float32", "float64"),
                                      ("float16", "float16"), ("float64", "float32")])
 def test_rms_norm_mixed_and_low_precision_dtypes(xdt, wdt):
