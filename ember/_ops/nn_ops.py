@@ -9,6 +9,7 @@ import warnings
 
 from ember import _random
 from ember._backend.threads import dot as _dot
+from ember._ops._aliases import np_names
 from ember._ops._helpers import Tensor, _wrap, bind, xp
 from ember._ops.activations import (  # noqa: F401 - also re-exported for nn.functional
     _SELU_ALPHA,
@@ -230,16 +231,20 @@ def _softmax_prep(input, dim, dtype, name):
     return input, (dim + n if dim < 0 else dim) if nd else None
 
 
-def softmax(input, dim=None, _stacklevel=3, dtype=None):
+def softmax(input, dim=None, _stacklevel=3, dtype=None, *, axis=None):
     """exp(x) / sum(exp(x)) along `dim`."""
+    if axis is not None:  # NumPy name
+        dim = np_names("softmax", dim, False, axis, None)[0]
     input, dim = _softmax_prep(input, dim, dtype, "softmax")
     if input._data.size == 0:
         return _wrap(input._data.copy())
     return Softmax.apply(input, dim=dim)
 
 
-def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None, *, axis=None):
     """log(softmax(x)) along `dim`, computed stably as x - max - log(sum(exp(x - max)))."""
+    if axis is not None:  # NumPy name
+        dim = np_names("log_softmax", dim, False, axis, None)[0]
     input, dim = _softmax_prep(input, dim, dtype, "log_softmax")
     if input._data.size == 0:
         return _wrap(input._data.copy())
@@ -464,11 +469,15 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     return w12 / denom
 
 
-def _t_softmax(self, dim=None, dtype=None):
+def _t_softmax(self, dim=None, dtype=None, *, axis=None):
+    if axis is not None:  # NumPy name
+        dim = np_names("softmax", dim, False, axis, None)[0]
     return softmax(self, dim, dtype=dtype)
 
 
-def _t_log_softmax(self, dim=None, dtype=None):
+def _t_log_softmax(self, dim=None, dtype=None, *, axis=None):
+    if axis is not None:  # NumPy name
+        dim = np_names("log_softmax", dim, False, axis, None)[0]
     return log_softmax(self, dim, dtype=dtype)
 
 
