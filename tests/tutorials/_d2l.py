@@ -2,12 +2,13 @@
 
 Dive into Deep Learning builds its chapters on a small framework it writes in the text
 (3.2 "Object-Oriented Design for Implementation", 3.3-3.5, 4.2-4.3, 6.7): ``HyperParameters``,
-``Module``, ``DataModule``, ``Trainer``, ``Classifier``, ``FashionMNIST``, ``SGD``,
-``try_gpu``. ``D2L`` is that code (``D2L_VISION`` adds FashionMNIST) as the book writes it, against ``torch``, so it runs on
-ember through the harness with the rest of a chapter. The book's ``ProgressBoard`` draws
-animated matplotlib plots; here it records the points it is given (``board.data``), so the
-tests can check that losses fall. ``d2l`` at the end is a namespace of everything defined,
-so chapter code written ``d2l.Module`` / ``d2l.add_to_class`` runs as printed.
+``Module``, ``DataModule``, ``Trainer``, ``Classifier``, ``SGD``, ``try_gpu``. ``D2L`` is that
+code as the book writes it, against ``torch``, so it runs on ember through the harness with the
+rest of a chapter; ``D2L_VISION`` adds ``FashionMNIST`` (torchvision: ember only here). The
+book's ``ProgressBoard`` draws animated matplotlib plots; here it records the points it is
+given (``board.data``), so the tests can check that losses fall. ``d2l`` is a namespace of
+everything defined, so chapter code written ``d2l.Module`` / ``d2l.add_to_class`` runs as
+printed. Deviation: ``DataModule``'s ``num_workers`` defaults to 0 (the book: 4).
 """
 
 D2L = '''
