@@ -219,6 +219,10 @@ def test_prints_like_pytorch(src):
     pytest.importorskip("torch")
     _, ours = run(src)
     _, theirs = run(src, "torch")
+    if src is AUTOGRAD:
+        # the last line, a.grad == d / a for a random a, is False on either library when a < 0
+        # (d = 100 * b rounds); compared in test_autograd_runs_on_ember
+        ours, theirs = ours.rsplit("tensor(", 1)[0], theirs.rsplit("tensor(", 1)[0]
     # no random values are printed: the outputs are identical, character for character
     assert normalise(ours) == normalise(theirs)
 
@@ -258,8 +262,10 @@ def test_autograd_runs_on_ember():
     assert "None\n" in out and "tensor(28., grad_fn=<MulBackward0>)" in out
     assert "tensor([ 0.,  4.,  8., 12.])" in out
     assert out.count("tensor([True, True, True, True])") == 3
-    assert out.rstrip().endswith("tensor(True)")
-    assert ns["a"].grad is not None
+    a, d = ns["a"], ns["d"]
+    # d = a * 2**k (a > 0) or 100 * a * 2**k, so the gradient is d / a, exactly when a > 0
+    assert out.rstrip().endswith("tensor(True)") or float(a) < 0
+    assert float(a.grad) == pytest.approx(float(d / a), rel=1e-6)
 
 
 def test_probability_runs_on_ember():
