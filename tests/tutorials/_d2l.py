@@ -83,6 +83,12 @@ def try_all_gpus():
     return [gpu(i) for i in range(num_gpus())]
 
 
+def init_cnn(module):
+    """Initialize weights for CNNs."""
+    if type(module) == nn.Linear or type(module) == nn.Conv2d:
+        nn.init.xavier_uniform_(module.weight)
+
+
 class Module(nn.Module, HyperParameters):
     """The base class of models."""
     def __init__(self, plot_train_per_epoch=2, plot_valid_per_epoch=1):

@@ -452,7 +452,9 @@ def test_softmax_regression_runs_on_ember(fashion_mnist):
     for model in (ns["scratch"], ns["concise"]):
         # NOTE: lr 0.01, not the book's 0.1: on the generated images (brightness encodes the
         # label, mean pixel up to 0.9) 0.1 diverges on PyTorch as on ember
-        assert _falls(losses(model.board), 0.98)
+        # untrained, the loss is ln(10) = 2.30; after 3 epochs the validation loss is below
+        # 2.2 on every run seen (per-batch training losses are too noisy to compare)
+        assert np.mean(losses(model.board, "val_loss")[-2:]) < 2.25
         assert all(0.0 <= a <= 1.0 for a in losses(model.board, "val_acc"))
     X, y, preds = ns["X"], ns["y"], ns["preds"]
     assert len(X) == len(y) == len(preds) and (preds != y).all()
