@@ -112,3 +112,27 @@ def cifar10(in_tmp, monkeypatch):
     with Server({"/cifar-10-python.tar.gz": blob}) as srv:
         monkeypatch.setattr(cls, "url", srv.url + "/cifar-10-python.tar.gz")
         yield srv
+
+
+@pytest.fixture
+def one_torch_thread():
+    """PyTorch single-threaded for the test (the d2l tests compare with it): on a loaded 2-core
+    machine its intra-op threads fight (one RNN chapter took 29 s instead of 0.8 s)."""
+    try:
+        import torch
+    except ImportError:
+        yield
+        return
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+@pytest.fixture
+def book_fashion_mnist(fashion_mnist, tmp_path, monkeypatch):
+    """The ``fashion_mnist`` server, run from tmp_path/book: the book's ``root='../data'`` is
+    then this test's own folder (not one shared by every test of the session)."""
+    (tmp_path / "book").mkdir()
+    monkeypatch.chdir(tmp_path / "book")
+    return fashion_mnist

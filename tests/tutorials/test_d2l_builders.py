@@ -8,6 +8,8 @@ import pytest
 from _d2l import D2L
 from _harness import mask_numbers, normalise, run
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 LAYERS = '''
 import torch
 from torch import nn

@@ -13,6 +13,8 @@ import pytest
 from _d2l import D2L, D2L_VISION, losses
 from _harness import mask_numbers, normalise, run
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 CONV = D2L + '''
 def corr2d(X, K):
     """Compute 2D cross-correlation."""
@@ -572,7 +574,7 @@ def test_learning_a_kernel_matches_pytorch():
     np.testing.assert_allclose(e["learned"].numpy(), t["learned"].numpy(), rtol=1e-5)
 
 
-def test_lenet_trains_on_ember(fashion_mnist):
+def test_lenet_trains_on_ember(book_fashion_mnist):
     ns, out = run(LENET_TRAIN)
     assert "Conv2d output shape:\t torch.Size([1, 6, 28, 28])" in normalise(out)
     assert "Linear output shape:\t torch.Size([1, 10])" in normalise(out)
@@ -636,7 +638,7 @@ def test_batch_norm_from_scratch_matches_nn_batchnorm():
             np.testing.assert_allclose(ours(X).numpy(), ref(X).numpy(), rtol=1e-4, atol=1e-5)
 
 
-def test_bn_lenet_trains_on_ember(fashion_mnist):
+def test_bn_lenet_trains_on_ember(book_fashion_mnist):
     src = D2L_VISION + BATCHNORM[len(D2L):] + '''
 trainer = d2l.Trainer(max_epochs=1, num_gpus=1)
 data = d2l.FashionMNIST(batch_size=64)

@@ -14,6 +14,8 @@ import pytest
 from _d2l import D2L, D2L_VISION, losses
 from _harness import mask_numbers, run
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 # 3.1 / 3.2 / 3.4 / 3.5 (second edition) --------------------------------------------------
 LINEAR_REGRESSION = D2L + '''
 import math
@@ -440,7 +442,7 @@ def test_first_edition_sgd_matches_pytorch_from_same_data():
     np.testing.assert_allclose(out[0][1], out[1][1], rtol=1e-5)
 
 
-def test_softmax_regression_runs_on_ember(fashion_mnist):
+def test_softmax_regression_runs_on_ember(book_fashion_mnist):
     ns, out = run(SOFTMAX)
     text = out.replace("ember", "torch")
     assert "256 64\n" in text and "torch.Size([1, 32, 32])" in text
@@ -459,4 +461,4 @@ def test_softmax_regression_runs_on_ember(fashion_mnist):
     X, y, preds = ns["X"], ns["y"], ns["preds"]
     assert len(X) == len(y) == len(preds) and (preds != y).all()
     # fetched through the book's download=True (twice: two FashionMNIST instances)
-    assert len(fashion_mnist.requests) == 4
+    assert len(book_fashion_mnist.requests) == 4

@@ -9,6 +9,8 @@ import pytest
 from _d2l import D2L, D2L_VISION, losses
 from _harness import mask_numbers, normalise, run
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 ACTIVATIONS = '''
 import torch
 
@@ -227,7 +229,7 @@ def test_first_edition_init():
     assert "tensor([0.0100, 0.0100, 0.0100], grad_fn=<SliceBackward0>)" in out
 
 
-def test_mlps_train_on_ember(fashion_mnist):
+def test_mlps_train_on_ember(book_fashion_mnist):
     ns, out = run(MLP)
     for name in ("scratch", "concise", "dropout_scratch", "dropout_concise"):
         board = ns[name].board

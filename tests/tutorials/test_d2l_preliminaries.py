@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 from _harness import assert_prints_alike, mask_numbers, normalise, run
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 DATA_MANIPULATION = '''
 import torch
 
