@@ -680,3 +680,180 @@ def test_masked_softmax_and_positional_encoding_match_pytorch():
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
     np.testing.assert_allclose(e["pos_encoding"].P.numpy(), t["pos_encoding"].P.numpy(),
                                rtol=1e-4, atol=2e-4)
+
+
+TRANSFORMER = ATTENTION + '''
+d2l.MultiHeadAttention, d2l.PositionalEncoding = MultiHeadAttention, PositionalEncoding
+
+class Encoder(nn.Module):
+    """The base encoder interface for the encoder--decoder architecture."""
+    def __init__(self):
+        super().__init__()
+
+    def forward(self, X, *args):
+        raise NotImplementedError
+
+d2l.Encoder = Encoder
+
+class PositionWiseFFN(nn.Module):
+    """The positionwise feed-forward network."""
+    def __init__(self, ffn_num_hiddens, ffn_num_outputs):
+        super().__init__()
+        self.dense1 = nn.LazyLinear(ffn_num_hiddens)
+        self.relu = nn.ReLU()
+        self.dense2 = nn.LazyLinear(ffn_num_outputs)
+
+    def forward(self, X):
+        return self.dense2(self.relu(self.dense1(X)))
+
+ffn = PositionWiseFFN(4, 8)
+ffn.eval()
+print(ffn(torch.ones((2, 3, 4)))[0].shape)
+
+ln = nn.LayerNorm(2)
+bn = nn.LazyBatchNorm1d()
+X = torch.tensor([[1, 2], [2, 3]], dtype=torch.float32)
+# Compute mean and variance from X in the training mode
+print('layer norm:', ln(X), '\\nbatch norm:', bn(X))
+
+class AddNorm(nn.Module):
+    """The residual connection followed by layer normalization."""
+    def __init__(self, norm_shape, dropout):
+        super().__init__()
+        self.dropout = nn.Dropout(dropout)
+        self.ln = nn.LayerNorm(norm_shape)
+
+    def forward(self, X, Y):
+        return self.ln(self.dropout(Y) + X)
+
+add_norm = AddNorm(4, 0.5)
+shape = (2, 3, 4)
+d2l.check_shape(add_norm(torch.ones(shape), torch.ones(shape)), shape)
+
+class TransformerEncoderBlock(nn.Module):
+    """The Transformer encoder block."""
+    def __init__(self, num_hiddens, ffn_num_hiddens, num_heads, dropout,
+                 use_bias=False):
+        super().__init__()
+        self.attention = d2l.MultiHeadAttention(num_hiddens, num_heads,
+                                                dropout, use_bias)
+        self.addnorm1 = AddNorm(num_hiddens, dropout)
+        self.ffn = PositionWiseFFN(ffn_num_hiddens, num_hiddens)
+        self.addnorm2 = AddNorm(num_hiddens, dropout)
+
+    def forward(self, X, valid_lens):
+        Y = self.addnorm1(X, self.attention(X, X, X, valid_lens))
+        return self.addnorm2(Y, self.ffn(Y))
+
+X = torch.ones((2, 100, 24))
+valid_lens = torch.tensor([3, 2])
+encoder_blk = TransformerEncoderBlock(24, 48, 8, 0.5)
+encoder_blk.eval()
+d2l.check_shape(encoder_blk(X, valid_lens), X.shape)
+
+class TransformerEncoder(d2l.Encoder):
+    """The Transformer encoder."""
+    def __init__(self, vocab_size, num_hiddens, ffn_num_hiddens,
+                 num_heads, num_blks, dropout, use_bias=False):
+        super().__init__()
+        self.num_hiddens = num_hiddens
+        self.embedding = nn.Embedding(vocab_size, num_hiddens)
+        self.pos_encoding = d2l.PositionalEncoding(num_hiddens, dropout)
+        self.blks = nn.Sequential()
+        for i in range(num_blks):
+            self.blks.add_module("block"+str(i), TransformerEncoderBlock(
+                num_hiddens, ffn_num_hiddens, num_heads, dropout, use_bias))
+
+    def forward(self, X, valid_lens):
+        # Since positional encoding values are between -1 and 1, the embedding
+        # values are multiplied by the square root of the embedding dimension
+        # to rescale before they are summed up
+        X = self.pos_encoding(self.embedding(X) * math.sqrt(self.num_hiddens))
+        self.attention_weights = [None] * len(self.blks)
+        for i, blk in enumerate(self.blks):
+            X = blk(X, valid_lens)
+            self.attention_weights[
+                i] = blk.attention.attention.attention_weights
+        return X
+
+encoder = TransformerEncoder(200, 24, 48, 8, 2, 0.5)
+d2l.check_shape(encoder(torch.ones((2, 100), dtype=torch.long), valid_lens),
+                (2, 100, 24))
+
+class TransformerDecoderBlock(nn.Module):
+    # The i-th block in the Transformer decoder
+    def __init__(self, num_hiddens, ffn_num_hiddens, num_heads, dropout, i):
+        super().__init__()
+        self.i = i
+        self.attention1 = d2l.MultiHeadAttention(num_hiddens, num_heads,
+                                                 dropout)
+        self.addnorm1 = AddNorm(num_hiddens, dropout)
+        self.attention2 = d2l.MultiHeadAttention(num_hiddens, num_heads,
+                                                 dropout)
+        self.addnorm2 = AddNorm(num_hiddens, dropout)
+        self.ffn = PositionWiseFFN(ffn_num_hiddens, num_hiddens)
+        self.addnorm3 = AddNorm(num_hiddens, dropout)
+
+    def forward(self, X, state):
+        enc_outputs, enc_valid_lens = state[0], state[1]
+        # During training, all the tokens of any output sequence are processed
+        # at the same time, so state[2][self.i] is None as initialized. When
+        # decoding any output sequence token by token during prediction,
+        # state[2][self.i] contains representations of the decoded output at
+        # the i-th block up to the current time step
+        if state[2][self.i] is None:
+            key_values = X
+        else:
+            key_values = torch.cat((state[2][self.i], X), dim=1)
+        state[2][self.i] = key_values
+        if self.training:
+            batch_size, num_steps, _ = X.shape
+            # Shape of dec_valid_lens: (batch_size, num_steps), where every
+            # row is [1, 2, ..., num_steps]
+            dec_valid_lens = torch.arange(
+                1, num_steps + 1, device=X.device).repeat(batch_size, 1)
+        else:
+            dec_valid_lens = None
+        # Self-attention
+        X2 = self.attention1(X, key_values, key_values, dec_valid_lens)
+        Y = self.addnorm1(X, X2)
+        # Encoder-decoder attention. Shape of enc_outputs:
+        # (batch_size, num_steps, num_hiddens)
+        Y2 = self.attention2(Y, enc_outputs, enc_outputs, enc_valid_lens)
+        Z = self.addnorm2(Y, Y2)
+        return self.addnorm3(Z, self.ffn(Z)), state
+
+decoder_blk = TransformerDecoderBlock(24, 48, 8, 0.5, 0)
+X = torch.ones((2, 100, 24))
+state = [encoder_blk(X, valid_lens), valid_lens, [None]]
+d2l.check_shape(decoder_blk(X, state)[0], X.shape)
+dec_weights = decoder_blk.attention1.attention.attention_weights
+print(dec_weights.shape)
+'''
+
+
+def test_transformer_blocks_on_ember():
+    ns, out = run(TRANSFORMER)
+    assert "layer norm: tensor([[-1.0000,  1.0000],\n        [-1.0000,  1.0000]]," in out
+    assert "batch norm: tensor([[-1.0000, -1.0000],\n        [ 1.0000,  1.0000]]," in out
+    # decoder self-attention in training mode: step t sees keys 1..t only (causal mask)
+    w = ns["dec_weights"].detach().numpy()
+    assert w.shape == (16, 100, 100) and (np.triu(w[0], 1) == 0).all()
+    np.testing.assert_allclose(w.sum(-1), 1, rtol=1e-5)
+    assert [tuple(a.shape) for a in ns["encoder"].attention_weights] == [(16, 100, 100)] * 2
+
+
+def test_transformer_encoder_matches_pytorch_from_same_weights():
+    torch = pytest.importorskip("torch")
+    (e, eo), (t, to) = run(TRANSFORMER), run(TRANSFORMER, "torch")
+    assert mask_numbers(eo) == mask_numbers(to)
+    enc_e, enc_t = e["encoder"], t["encoder"]
+    enc_t.load_state_dict({k: torch.tensor(v.detach().numpy())
+                           for k, v in enc_e.state_dict().items()})
+    enc_e.eval()
+    enc_t.eval()
+    tokens = np.random.default_rng(0).integers(0, 200, (2, 12))
+    lens = [5, 12]
+    ye = enc_e(e["torch"].tensor(tokens), e["torch"].tensor(lens)).detach().numpy()
+    yt = enc_t(torch.tensor(tokens), torch.tensor(lens)).detach().numpy()
+    np.testing.assert_allclose(ye, yt, rtol=1e-4, atol=1e-5)
