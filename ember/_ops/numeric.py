@@ -431,6 +431,16 @@ bind({"diff": diff, "quantile": quantile, "nanquantile": nanquantile, "cov": cov
       "fmax": fmax, "fmin": fmin, "logaddexp2": logaddexp2, "sinc": sinc,
       "nanmedian": nanmedian, "rsub": rsub, "dist": dist, "is_nonzero": is_nonzero,
       "is_signed": is_signed, "is_same_size": is_same_size, "is_conj": is_conj,
-      "is_neg": is_neg})
+      "is_neg": is_neg,
+      # Tensor.real / Tensor.imag are attributes (views of the complex data), as in PyTorch
+      "real": property(real), "imag": property(imag)})
 
-__all__ = public_functions(globals())
+# PyTorch's constants (torch.pi, torch.e, torch.inf, torch.nan, torch.newaxis), exported as
+# ember.<name> with this module's functions
+pi = math.pi
+e = math.e
+inf = math.inf
+nan = math.nan
+newaxis = None
+
+__all__ = public_functions(globals()) + ["pi", "e", "inf", "nan", "newaxis"]
