@@ -465,3 +465,17 @@ def test_softmax_regression_runs_on_ember(book_fashion_mnist):
     assert len(X) == len(y) == len(preds) and (preds != y).all()
     # fetched through the book's download=True (twice: two FashionMNIST instances)
     assert len(book_fashion_mnist.requests) == 4
+
+
+def test_fashion_mnist_with_the_books_four_workers(book_fashion_mnist):
+    """4.2 as printed: DataModule's num_workers=4 (the other tests use 0 for speed)."""
+    src = D2L_VISION.replace("def __init__(self, root='../data', num_workers=0):",
+                             "def __init__(self, root='../data', num_workers=4):") + '''
+data = d2l.FashionMNIST(resize=(32, 32))
+seen = 0
+for X, y in data.train_dataloader():
+    seen += len(y)
+print(data.num_workers, seen, X.shape)
+'''
+    ns, out = run(src)
+    assert "4 256 torch.Size([64, 1, 32, 32])" in out.replace("ember", "torch")
