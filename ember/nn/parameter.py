@@ -133,6 +133,13 @@ class UninitializedTensorMixin:
     def __reduce_ex__(self, protocol):
         return (self.__class__, (self._requires_grad,))
 
+    def __deepcopy__(self, memo):
+        # a fresh uninitialised one of the same dtype (copy.deepcopy of a lazy module)
+        if id(self) not in memo:
+            memo[id(self)] = type(self)(self._requires_grad, dtype=_dtype.from_np(
+                self._data.dtype))
+        return memo[id(self)]
+
 
 class UninitializedParameter(UninitializedTensorMixin, Parameter):
     """A Parameter of a lazy module before its first forward (prints

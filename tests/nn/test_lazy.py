@@ -134,3 +134,21 @@ def test_apply_init_after_dummy_forward():
 
     net.apply(init)
     assert seen == ["Conv2d", "Linear"] and net[2].weight.shape == (2, 36)
+
+
+@requires_torch
+def test_deepcopy_and_dtype_moves_before_the_first_call():
+    """copy.deepcopy of a lazy module stays lazy (clones of a layer, as transformer code
+    makes them); .double() before the first call gives float64 parameters, as in PyTorch."""
+    import copy
+
+    for lib in (ember, torch):
+        c = copy.deepcopy(lib.nn.LazyLinear(3))
+        assert type(c.weight).__name__ == "UninitializedParameter"
+        assert tuple(c(lib.ones(2, 4)).shape) == (2, 3) and type(c).__name__ == "Linear"
+        d = lib.nn.LazyLinear(3).double()
+        assert str(d(lib.ones(2, 4, dtype=lib.float64)).dtype).endswith("float64")
+        assert str(d.weight.dtype).endswith("float64")
+    bn = copy.deepcopy(nn.LazyBatchNorm2d())
+    assert repr(bn.running_mean) == "<UninitializedBuffer>"
+    assert bn(ember.ones(2, 3, 2, 2)).shape == (2, 3, 2, 2) and bn.running_mean.shape == (3,)
