@@ -358,18 +358,21 @@ def _arange_values(start, step, n, d):
     """start + step * i rounded the way PyTorch's vectorised CPU kernel rounds: each chunk of
     `lanes` elements starts from a base rounded to the dtype, then adds i * step (fused)."""
     idx = xp.arange(n)
+    # NOTE: long double stands in for the FMAs PyTorch's kernel compiles to: base and lanes are
+    # each one fused multiply-add in double (arange(-8.0, 8.0, 0.1)[80] is 4.4409e-16, not 0),
+    # rounded to double, then (float32) to the dtype
     if d is _dtype.float64:
-        lanes, wide = 4, xp.longdouble  # NOTE: long double stands in for the FMA
+        lanes = 4
     elif d.category == _dtype.FLOAT:
-        lanes, wide = 8, xp.float64
+        lanes = 8
     else:  # integer dtype with float arguments: computed in double, truncated
         return (start + step * idx).astype(d.np)
+    wide, f64 = xp.longdouble, xp.float64
     np_d = xp.float32 if d.np is None or d.itemsize < 4 else d.np.type
     vec_end = n - n % (2 * lanes)
     chunk = xp.where(idx < vec_end, idx // lanes * lanes, idx)
-    base = (wide(start) + wide(step) * chunk.astype(wide)).astype(np_d).astype(wide)
-    vals = (base + wide(step) * (idx - chunk).astype(wide)).astype(np_d)
-    return vals
+    base = (wide(start) + wide(step) * chunk.astype(wide)).astype(f64).astype(np_d).astype(wide)
+    return (base + wide(step) * (idx - chunk).astype(wide)).astype(f64).astype(np_d)
 
 
 def range_(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False,

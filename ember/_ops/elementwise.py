@@ -139,6 +139,20 @@ class Pow(Op):
         return ga, gb
 
 
+# NOTE: PyTorch names the graph node after the overload that ran: `x ** 2` PowBackward0,
+# `x ** y` PowBackward1, `2 ** x` PowBackward2, `1 - x` RsubBackward1. Same math, other names.
+class PowTensor(Pow):
+    _bw_name = "PowBackward1"
+
+
+class PowScalarBase(Pow):
+    _bw_name = "PowBackward2"
+
+
+class Rsub(Sub):
+    _bw_name = "RsubBackward1"
+
+
 class FloorDivide(Op):
     def forward(ctx, a, b):
         if _is_int_array(a, b) and _has_zero(b):
@@ -400,10 +414,11 @@ def sub(input, other, *extra, alpha=1, out=None):
     if alpha != 1:
         other = other * alpha
     a, b = promote(input, other)
+    cls = Sub if isinstance(input, Tensor) else Rsub  # a Python number first: `1 - x`
     try:
-        r = Sub.apply(a, b)
+        r = cls.apply(a, b)
     except OverflowError:
-        r = Sub.apply(*_wrapped(a, b))
+        r = cls.apply(*_wrapped(a, b))
     except ValueError:
         _check_shapes("sub", a, b)
         raise
@@ -499,8 +514,10 @@ def pow(input, exponent, *, out=None):  # noqa: A001
             r = _wrap(a._data.copy() if b else xp.ones_like(a._data))
             return r if out is None else write_out(r, out)
         _not_impl("pow", _dtype.bool)
+    cls = (Pow if not isinstance(b, Tensor) else PowTensor if isinstance(a, Tensor)
+           else PowScalarBase)
     try:
-        r = Pow.apply(a, b)
+        r = cls.apply(a, b)
     except ValueError:
         _check_shapes("pow", a, b)
         raise

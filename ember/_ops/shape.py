@@ -4,6 +4,7 @@ reshape/view/permute/transpose/expand/squeeze/flatten, slicing views (narrow, sp
 chunk, unbind, select, unfold) and movedim. Joining and copying ops (cat/stack,
 repeat/tile, flip/roll/rot90, meshgrid) live in joining.py.
 """
+from ember._ops._aliases import np_names, required_dim
 from ember._ops._helpers import Tensor, bind, public_functions, xp
 from ember._tensor import _make_view, _wrap_dim
 from ember.autograd.function import Op
@@ -211,7 +212,9 @@ def expand_as(input, other):
     return expand(input, tuple(other.shape))
 
 
-def unsqueeze(input, dim):
+def unsqueeze(input, dim=None, *, axis=None):
+    if dim is None or axis is not None:  # required, or given by its NumPy name
+        dim = required_dim("unsqueeze", dim, axis)
     n = input._data.ndim + 1
     d = _wrap_dim(dim, n)
     shape = input._data.shape[:d] + (1,) + input._data.shape[d:]
@@ -225,7 +228,9 @@ def unsqueeze_dims(input, axes):
     return reshape(input, tuple(shape))
 
 
-def squeeze(input, dim=None):
+def squeeze(input, dim=None, *, axis=None):
+    if axis is not None:  # NumPy name
+        dim = np_names("squeeze", dim, False, axis, None)[0]
     shape = input._data.shape
     if dim is None:
         new, op = tuple(s for s in shape if s != 1), Squeeze0
@@ -393,7 +398,9 @@ def chunk(input, chunks, dim=0):
     return split(input, -(-size // chunks), dim)
 
 
-def unbind(input, dim=0):
+def unbind(input, dim=0, *, axis=None):
+    if axis is not None:  # NumPy name
+        dim = np_names("unbind", dim, False, axis, None, 0)[0]
     n = input._data.ndim
     if n == 0:
         raise IndexError("Dimension specified as 0 but tensor has no dimensions")

@@ -170,7 +170,9 @@ def test_size_errors():
 # -- ranges ---------------------------------------------------------------------------------------
 ARANGES = [(5,), (0, 1, 0.1), (1, 4), (0, 10, 3), (10, 0, -3), (-2.5, 2.5, 0.5), (0.0, 5),
            (0, 1, 0.3), (1e-3, 5.7, 0.0123), (-50.2, 30.7, 0.777), (0, 100.5, 1.25),
-           (3, 3), (0, 2000, 0.37)]
+           (3, 3), (0, 2000, 0.37),
+           # d2l's activation plots: element 80 is 4.4409e-16 (the kernel's FMA), not 0
+           (-8.0, 8.0, 0.1), (-18.9, 0.0, 0.9), (-12.0, 56.1, 0.3), (-2.9, 16.8, 0.1)]
 
 
 @requires_torch
@@ -179,6 +181,19 @@ ARANGES = [(5,), (0, 1, 0.1), (1, 4), (0, 10, 3), (10, 0, -3), (-2.5, 2.5, 0.5),
 def test_arange_matches_torch_bit_for_bit(args, dtype):
     kw = {} if dtype is None else {"dtype": dtype}
     _same_or_same_error(lambda m: m.arange(*args, **{k: getattr(m, v) for k, v in kw.items()}))
+
+
+@requires_torch
+def test_arange_matches_torch_on_random_float_ranges():
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        start = float(np.round(rng.uniform(-20, 20), rng.integers(0, 4)))
+        step = float(np.round(rng.uniform(0.01, 2), rng.integers(1, 4)))
+        end = start + step * int(rng.integers(1, 300))
+        for dt in ("float32", "float64"):
+            e = ember.arange(start, end, step, dtype=getattr(ember, dt)).numpy()
+            t = torch.arange(start, end, step, dtype=getattr(torch, dt)).numpy()
+            np.testing.assert_array_equal(e, t, err_msg=f"arange({start}, {end}, {step}) {dt}")
 
 
 def test_arange_element_count_and_errors():

@@ -531,3 +531,20 @@ def test_where_shape_error_and_lean_path_agree():
         ember.where(ember.ones(3, dtype=ember.bool), ember.ones(3), ember.ones(4))
     c = np.array([True, False, True])
     check_parity(lambda m, a, b: m.where(m.tensor(c), a, b), rand((2, 3)), rand((3,)))
+
+
+@pytest.mark.parametrize("expr", ["1 - x", "1.5 - x", "x - 1", "2 ** x", "x ** 2", "x ** y",
+                                  "y ** x", "x ** torch.tensor(2.)", "torch.rsub(x, 1)"])
+def test_reflected_and_pow_overloads_name_their_nodes_like_pytorch(expr):
+    """`1 - x` is RsubBackward1, `2 ** x` PowBackward2, `x ** y` PowBackward1 in PyTorch (the
+    overload that ran); the gradients are the same as the plain ops'."""
+    pt = pytest.importorskip("torch")
+    out = []
+    for lib in (ember, pt):
+        x = lib.tensor([0.5, 1.5], requires_grad=True)
+        y = lib.tensor([2.0, 3.0])
+        r = eval(expr, {"torch": lib, "x": x, "y": y})
+        r.sum().backward()
+        out.append((str(r).split("grad_fn=")[1], x.grad.numpy()))
+    assert out[0][0] == out[1][0]
+    np.testing.assert_allclose(out[0][1], out[1][1], rtol=1e-6)

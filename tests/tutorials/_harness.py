@@ -86,3 +86,17 @@ def module_classes(src):
     """The ``class X(nn.Module):`` blocks of a tutorial's source (to build its models alone)."""
     return "\n".join(re.findall(r"^class \w+\(nn\.Module\):\n(?:(?:[ \t]+.*)?\n)+", src,
                                 flags=re.M))
+
+
+_NUMBER = r"-?\d+\.?\d*(?:e[+-]?\d+)?"
+
+
+def assert_prints_alike(ours, theirs, rtol=1e-6, atol=0.0):
+    """The same printed text, numbers allowed to differ by rtol (last-place rounding of
+    float32 math that NumPy and PyTorch compute differently, e.g. exp)."""
+    assert mask_numbers(ours) == mask_numbers(theirs)
+    a = [float(s) for s in re.findall(_NUMBER, normalise(ours))]
+    b = [float(s) for s in re.findall(_NUMBER, normalise(theirs))]
+    assert len(a) == len(b)
+    for x, y in zip(a, b):
+        assert abs(x - y) <= atol + rtol * abs(y), (x, y)
