@@ -1,5 +1,4 @@
 """ember.linalg: PyTorch's torch.linalg namespace (norms, inverse, determinant, solve)."""
-from collections import namedtuple
 
 from ember import _dtype
 from ember._ops._helpers import write_out, xp
@@ -182,9 +181,9 @@ def multi_dot(tensors, *, out=None):
 
 
 def _result(name, fields):
-    cls = namedtuple(name, fields)
-    cls.__module__ = "ember.return_types"
-    return cls
+    from ember._ops.reduction import _return_type  # printed like torch.return_types.<name>
+
+    return _return_type(name, fields)
 
 
 _svd_result = _result("linalg_svd", ["U", "S", "Vh"])

@@ -55,3 +55,23 @@ def mask_numbers(text):
     text = normalise(text)
     text = re.sub(r"-?\d+\.?\d*(e[+-]?\d+)?", "#", text)
     return re.sub(r"[ \t]+", "", text)
+
+
+CELL = re.compile(r"^#{20,}\s*$", re.M)
+
+
+def run_cells(src, backend="ember", ns=None):
+    """Execute ``src`` cell by cell (cells split at sphinx-gallery's ``####...`` lines) in one
+    namespace; return (namespace, [printed text of each cell])."""
+    glb = {"__name__": "__tutorial__"}
+    if ns:
+        glb.update(ns)
+    outs = []
+    for k, cell in enumerate(CELL.split(src)):
+        if backend == "ember":
+            cell = to_ember(cell)
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            exec(compile(cell, f"<tutorial:{backend}:cell {k}>", "exec"), glb)
+        outs.append(buf.getvalue())
+    return glb, outs
