@@ -547,6 +547,12 @@ def _reflect(fn):
     return lambda self, other: fn(other, self)
 
 
+def _commuted(fn):
+    # NOTE: PyTorch computes `2 * t` as mul(t, 2): the tensor stays the first input, so
+    # grad_fn.next_functions lists it first (the autograd tutorials print that tuple)
+    return lambda self, other: fn(self, other)
+
+
 _methods = {
     "add": add, "sub": sub, "mul": mul, "div": div, "true_divide": div, "floor_divide":
     floor_divide, "pow": pow, "remainder": remainder, "fmod": fmod,
@@ -559,8 +565,9 @@ for _name in ["add", "sub", "mul", "div", "pow", "remainder", "fmod", "floor_div
     _methods[_name + "_"] = _make_inplace(_name, _methods[_name])
 
 _methods.update({
-    "__add__": add, "__radd__": _reflect(add), "__sub__": sub, "__rsub__": _reflect(sub),
-    "__mul__": mul, "__rmul__": _reflect(mul), "__truediv__": div, "__rtruediv__": _reflect(div),
+    "__add__": add, "__radd__": _commuted(add), "__sub__": sub, "__rsub__": _reflect(sub),
+    "__mul__": mul, "__rmul__": _commuted(mul),
+    "__truediv__": div, "__rtruediv__": _reflect(div),
     "__floordiv__": floor_divide, "__rfloordiv__": _reflect(floor_divide),
     "__mod__": remainder, "__rmod__": _reflect(remainder), "__pow__": pow,
     "__rpow__": _reflect(pow),

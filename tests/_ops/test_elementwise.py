@@ -531,3 +531,18 @@ def test_where_shape_error_and_lean_path_agree():
         ember.where(ember.ones(3, dtype=ember.bool), ember.ones(3), ember.ones(4))
     c = np.array([True, False, True])
     check_parity(lambda m, a, b: m.where(m.tensor(c), a, b), rand((2, 3)), rand((3,)))
+
+
+@requires_torch
+@pytest.mark.parametrize("expr", ["2 * b", "2 + b", "2.5 * b", "True + b", "b * 2", "b + 2"])
+def test_reflected_commutative_ops_keep_the_tensor_first_like_pytorch(expr):
+    import torch
+
+    results = []
+    for m in (ember, torch):
+        b = m.ones(2, requires_grad=True)
+        r = eval(expr, {"b": b})
+        results.append((r.grad_fn.name(), [type(f).__name__ if f else None
+                                           for f, _ in r.grad_fn.next_functions],
+                        r.dtype.__repr__().replace("ember", "torch"), r.tolist()))
+    assert results[0] == results[1]
