@@ -75,3 +75,9 @@ def run_cells(src, backend="ember", ns=None):
             exec(compile(cell, f"<tutorial:{backend}:cell {k}>", "exec"), glb)
         outs.append(buf.getvalue())
     return glb, outs
+
+
+def mask_layout(text):
+    """``mask_numbers`` that also ignores line breaks (how many random numbers fit a line
+    depends on their widths)."""
+    return re.sub(r"\s+", "", mask_numbers(text))

@@ -7,7 +7,7 @@ numbers); the CIFAR10 parts (torchvision) run on ember only, downloading the arc
 mini-batches instead of 2000, over the fixture's 80 training images.
 """
 import pytest
-from _harness import mask_numbers, normalise, run, run_cells
+from _harness import mask_layout, normalise, run, run_cells
 
 from tests.helpers import requires_torch
 
@@ -295,7 +295,7 @@ def test_introyt1_tensors_print_what_pytorch_prints():
     _, theirs = run_cells(TENSORS, "torch")
     for k, (o, t) in enumerate(zip(ours, theirs)):
         if "rand" in TENSORS.split("#" * 70)[k]:
-            assert mask_numbers(o) == mask_numbers(t), f"cell {k}"
+            assert mask_layout(o) == mask_layout(t), f"cell {k}"
         else:
             assert normalise(o) == normalise(t), f"cell {k}"
 
@@ -306,7 +306,7 @@ def test_introyt1_lenet_prints_what_pytorch_prints_and_matches_its_output():
 
     ns, out = run(LENET)
     tns, tout = run(LENET, "torch")
-    assert mask_numbers(out) == mask_numbers(tout)
+    assert mask_layout(out) == mask_layout(tout)
     assert "Size([1, 10])" in out
     # the same weights and input give the same raw output
     ns["net"].load_state_dict({k: ns["torch"].from_numpy(v.detach().numpy().copy())
