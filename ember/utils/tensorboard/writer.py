@@ -2,6 +2,7 @@
 import os
 import sys
 import tempfile
+import time
 
 import numpy as np
 
@@ -132,8 +133,20 @@ class SummaryWriter:
         self._w().add_scalar(tag, float(_scalar(scalar_value)), _step(global_step), walltime)
 
     def add_scalars(self, main_tag, tag_scalar_dict, global_step=None, walltime=None):
-        vals = {k: float(_scalar(v)) for k, v in tag_scalar_dict.items()}
-        self._w().add_scalars(main_tag, vals, _step(global_step), walltime)
+        """One scalar per key, each key in its own run ``<log_dir>/<main_tag>_<key>`` (PyTorch's
+        layout; tensorboardX alone nests them as ``<main_tag>/<key>``)."""
+        w = self._w()
+        root = w._get_file_writer().get_logdir()
+        walltime = time.time() if walltime is None else walltime
+        step = _step(global_step)
+        for tag, value in tag_scalar_dict.items():
+            fw_tag = root + "/" + main_tag.replace("/", "_") + "_" + tag
+            fw = w.all_writers.get(fw_tag)
+            if fw is None:
+                fw = _tbx.writer.FileWriter(fw_tag, w._max_queue, w._flush_secs,
+                                            w._filename_suffix)
+                w.all_writers[fw_tag] = fw
+            fw.add_summary(_tbx.summary.scalar(main_tag, float(_scalar(value))), step, walltime)
 
     def add_histogram(self, tag, values, global_step=None, bins="tensorflow", walltime=None,
                       max_bins=None):
