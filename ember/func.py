@@ -217,5 +217,33 @@ def functional_call(module, parameter_and_buffer_dicts, args=(), kwargs=None, *,
             owner.__dict__[leaf] = old
 
 
+# -- model ensembling --------------------------------------------------------------------------
+def _stacked_leaf(tensors, name):
+    needs = [t.requires_grad for t in tensors]
+    if any(needs) and not all(needs):
+        raise RuntimeError(f"Expected {name} from each model to have the same .requires_grad")
+    stacked = ember.stack(tensors)
+    # a new leaf (not a view of the models' parameters), trainable if they were
+    return stacked.detach().requires_grad_() if all(needs) else stacked
+
+
+def stack_module_state(models):
+    """(params, buffers): each model's parameters and buffers stacked along a new first
+    dimension, keyed by name, for `vmap(functional_call(...))` over an ensemble."""
+    models = list(models)
+    if not models:
+        raise RuntimeError("stack_module_state: Expected at least one model, got 0.")
+    if len({m.training for m in models}) > 1:
+        raise RuntimeError("stack_module_state: Expected all models to have the same "
+                           "training/eval mode.")
+    if len({type(m) for m in models}) > 1:
+        raise RuntimeError("stack_module_state: Expected all models to be of the same class.")
+    stacked = []
+    for named in ("named_parameters", "named_buffers"):
+        states = [dict(getattr(m, named)()) for m in models]
+        stacked.append({k: _stacked_leaf([st[k] for st in states], k) for k in states[0]})
+    return tuple(stacked)
+
+
 __all__ = ["vmap", "grad", "grad_and_value", "jacrev", "jacfwd", "hessian", "vjp", "jvp",
-           "functional_call"]
+           "functional_call", "stack_module_state"]

@@ -49,6 +49,16 @@ def _typename(obj):
     return t.__name__ if t.__module__ == "builtins" else t.__module__ + "." + t.__qualname__
 
 
+def _to_meta(t):
+    """`t` without storage (Module.to('meta')): a read-only zero-strided array of t's shape
+    and dtype. NOTE: ember has no meta device; such a module's parameters describe shapes
+    (for functional_call / torch.func.stack_module_state) but `.device` still says cpu and
+    running the module itself computes with zeros."""
+    from ember._backend import xp
+
+    return _wrap(xp.broadcast_to(xp.zeros((), t._data.dtype), t._data.shape))
+
+
 class Module(StateDictMixin):
     """Base class for all neural network modules (PyTorch's nn.Module).
 
@@ -547,6 +557,9 @@ class Module(StateDictMixin):
             from ember._device import to_device
             from ember._ops.conversion import _check_device
 
+            if to_device(device).type == "meta":
+                return self._apply(lambda t: _to_meta(
+                    t if dtype is None or t.dtype.category < _dtype.FLOAT else t.to(dtype)))
             _check_device(to_device(device))
         if dtype is None:
             return self
