@@ -88,3 +88,62 @@ def test_vjp_and_jvp():
 
     _same(_both(run))
     _same(_both(lambda m, x, w: m.func.jvp(lambda a: a.exp() * 2, (w,), (m.ones_like(w),))))
+
+
+def _mlps(m, n):
+    m.manual_seed(0)
+    return [m.nn.Sequential(m.nn.Linear(3, 4), m.nn.BatchNorm1d(4), m.nn.Linear(4, 2))
+            for _ in range(n)]
+
+
+@requires_torch
+def test_stack_module_state_matches_pytorch():
+    import torch
+
+    ours, theirs = _mlps(ember, 3), _mlps(torch, 3)
+    for o, t in zip(ours, theirs):
+        o.load_state_dict({k: ember.from_numpy(v.detach().numpy().copy())
+                           for k, v in t.state_dict().items()})
+    (p, b), (tp, tb) = ember.func.stack_module_state(ours), torch.func.stack_module_state(theirs)
+    assert list(p) == list(tp) and list(b) == list(tb)
+    for k in tp:
+        assert tuple(p[k].shape) == tuple(tp[k].shape)
+        np.testing.assert_array_equal(p[k].detach().numpy(), tp[k].detach().numpy())
+        assert p[k].requires_grad and p[k].is_leaf  # new leaves, not views of the models'
+    for k in tb:
+        assert tuple(b[k].shape) == tuple(tb[k].shape) and not b[k].requires_grad
+    p["0.weight"].detach().zero_()
+    assert ours[0][0].weight.abs().sum().item() > 0  # a copy
+
+
+def test_stack_module_state_refuses_mixed_models():
+    a, b = _mlps(ember, 2)
+    with pytest.raises(RuntimeError, match="Expected at least one model"):
+        ember.func.stack_module_state([])
+    b.eval()
+    with pytest.raises(RuntimeError, match="same training/eval mode"):
+        ember.func.stack_module_state([a, b])
+    with pytest.raises(RuntimeError, match="same class"):
+        ember.func.stack_module_state([ember.nn.Linear(2, 2), ember.nn.Conv1d(2, 2, 1)])
+    b.train()
+    b[0].weight.requires_grad_(False)
+    with pytest.raises(RuntimeError, match=r"0.weight from each model to have the same"):
+        ember.func.stack_module_state([a, b])
+
+
+def test_ensemble_by_vmap_over_stacked_state_on_a_meta_copy():
+    import copy
+
+    models = [ember.nn.Linear(3, 2) for _ in range(4)]
+    params, buffers = ember.func.stack_module_state(models)
+    base = copy.deepcopy(models[0]).to("meta")
+    x = ember.randn(4, 5, 3)
+
+    def fmodel(params, buffers, x):
+        return ember.func.functional_call(base, (params, buffers), (x,))
+
+    out = ember.func.vmap(fmodel)(params, buffers, x)
+    expect = ember.stack([m(xi) for m, xi in zip(models, x)])
+    assert ember.allclose(out, expect)
+    out.sum().backward()  # gradients reach the stacked leaves
+    assert params["weight"].grad.shape == (4, 2, 3)
