@@ -9,14 +9,14 @@ are the first test, printed output is compared, and results computed from the sa
 Deviations for speed: Timer.timeit(2) instead of 100/500; in jacobians_hessians, smaller
 sizes (Dout 256 instead of 2048 for the tall Jacobian, a 8x16 Hessian instead of 32x512, a
 batch of 8 with Din 7, Dout 5 instead of 64, 31, 33: ember's jacrev/jacfwd/hessian take one
-backward pass per output element, and vmap loops over the batch); in NTK, 12x12 images instead of
-32x32 (so fc has 32 * 6 * 6 inputs) and 4 train / 2 test images instead of 20 / 5;
+backward pass per output element, and vmap loops over the batch); in NTK, 8x8 images instead of
+32x32 (so fc has 32 * 2 * 2 inputs) and 4 train / 2 test images instead of 20 / 5;
 device is 'cpu' when CUDA is unavailable (ensembling hard-codes 'cuda').
 """
 import re
 
 import numpy as np
-from _harness import mask_layout, run
+from _harness import mask_layout, normalise, run
 
 from tests.helpers import requires_torch
 
@@ -367,3 +367,163 @@ def test_jacobians_hessians_tutorial_prints_and_computes_what_pytorch_does():
     np.testing.assert_allclose(ours.numpy(), tns["result"].numpy(), rtol=1e-5, atol=1e-6)
     _, ours = ember.autograd.functional.vhp(ns["f"], xs, v)
     np.testing.assert_allclose(ours.numpy(), tns["result"].numpy(), rtol=1e-5, atol=1e-6)
+
+
+NTK = '''
+import torch
+import torch.nn as nn
+from torch.func import functional_call, vmap, vjp, jvp, jacrev
+device = 'cuda' if torch.cuda.device_count() > 0 else 'cpu'
+
+class CNN(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 32, (3, 3))
+        self.conv2 = nn.Conv2d(32, 32, (3, 3))
+        self.conv3 = nn.Conv2d(32, 32, (3, 3))
+        self.fc = nn.Linear(128, 10)
+
+    def forward(self, x):
+        x = self.conv1(x)
+        x = x.relu()
+        x = self.conv2(x)
+        x = x.relu()
+        x = self.conv3(x)
+        x = x.flatten(1)
+        x = self.fc(x)
+        return x
+
+x_train = torch.randn(4, 3, 8, 8, device=device)
+x_test = torch.randn(2, 3, 8, 8, device=device)
+
+net = CNN().to(device)
+
+# Detaching the parameters because we won't be calling Tensor.backward().
+params = {k: v.detach() for k, v in net.named_parameters()}
+
+def fnet_single(params, x):
+    return functional_call(net, params, (x.unsqueeze(0),)).squeeze(0)
+
+def empirical_ntk_jacobian_contraction(fnet_single, params, x1, x2):
+    # Compute J(x1)
+    jac1 = vmap(jacrev(fnet_single), (None, 0))(params, x1)
+    jac1 = jac1.values()
+    jac1 = [j.flatten(2) for j in jac1]
+
+    # Compute J(x2)
+    jac2 = vmap(jacrev(fnet_single), (None, 0))(params, x2)
+    jac2 = jac2.values()
+    jac2 = [j.flatten(2) for j in jac2]
+
+    # Compute J(x1) @ J(x2).T
+    result = torch.stack([torch.einsum('Naf,Mbf->NMab', j1, j2) for j1, j2 in zip(jac1, jac2)])
+    result = result.sum(0)
+    return result
+
+result = empirical_ntk_jacobian_contraction(fnet_single, params, x_train, x_test)
+print(result.shape)
+
+def empirical_ntk_jacobian_contraction(fnet_single, params, x1, x2, compute='full'):
+    # Compute J(x1)
+    jac1 = vmap(jacrev(fnet_single), (None, 0))(params, x1)
+    jac1 = jac1.values()
+    jac1 = [j.flatten(2) for j in jac1]
+
+    # Compute J(x2)
+    jac2 = vmap(jacrev(fnet_single), (None, 0))(params, x2)
+    jac2 = jac2.values()
+    jac2 = [j.flatten(2) for j in jac2]
+
+    # Compute J(x1) @ J(x2).T
+    einsum_expr = None
+    if compute == 'full':
+        einsum_expr = 'Naf,Mbf->NMab'
+    elif compute == 'trace':
+        einsum_expr = 'Naf,Maf->NM'
+    elif compute == 'diagonal':
+        einsum_expr = 'Naf,Maf->NMa'
+    else:
+        assert False
+
+    result = torch.stack([torch.einsum(einsum_expr, j1, j2) for j1, j2 in zip(jac1, jac2)])
+    result = result.sum(0)
+    return result
+
+result = empirical_ntk_jacobian_contraction(fnet_single, params, x_train, x_test, 'trace')
+print(result.shape)
+
+def empirical_ntk_ntk_vps(func, params, x1, x2, compute='full'):
+    def get_ntk(x1, x2):
+        def func_x1(params):
+            return func(params, x1)
+
+        def func_x2(params):
+            return func(params, x2)
+
+        output, vjp_fn = vjp(func_x1, params)
+
+        def get_ntk_slice(vec):
+            # This computes ``vec @ J(x2).T``
+            # `vec` is some unit vector (a single slice of the Identity matrix)
+            vjps = vjp_fn(vec)
+            # This computes ``J(X1) @ vjps``
+            _, jvps = jvp(func_x2, (params,), vjps)
+            return jvps
+
+        # Here's our identity matrix
+        basis = torch.eye(output.numel(), dtype=output.dtype, device=output.device).view(output.numel(), -1)
+        return vmap(get_ntk_slice)(basis)
+
+    # ``get_ntk(x1, x2)`` computes the NTK for a single data point x1, x2
+    # Since the x1, x2 inputs to ``empirical_ntk_ntk_vps`` are batched,
+    # we actually wish to compute the NTK between every pair of data points
+    # between {x1} and {x2}. That's what the ``vmaps`` here do.
+    result = vmap(vmap(get_ntk, (None, 0)), (0, None))(x1, x2)
+
+    if compute == 'full':
+        return result
+    if compute == 'trace':
+        return torch.einsum('NMKK->NM', result)
+    if compute == 'diagonal':
+        return torch.einsum('NMKK->NMK', result)
+
+# Disable TensorFloat-32 for convolutions on Ampere+ GPUs to sacrifice performance in favor of accuracy
+with torch.backends.cudnn.flags(allow_tf32=False):
+    result_from_jacobian_contraction = empirical_ntk_jacobian_contraction(fnet_single, params, x_test, x_train)
+    result_from_ntk_vps = empirical_ntk_ntk_vps(fnet_single, params, x_test, x_train)
+
+assert torch.allclose(result_from_jacobian_contraction, result_from_ntk_vps, atol=1e-5)
+'''  # noqa: E501 (the tutorial's long lines)
+
+
+def test_neural_tangent_kernels_tutorial_runs_on_ember():
+    ns, out = run(NTK)
+    assert out.splitlines() == ["ember.Size([4, 2, 10, 10])", "ember.Size([4, 2])"]
+    assert tuple(ns["result_from_ntk_vps"].shape) == (2, 4, 10, 10)
+
+
+@requires_torch
+def test_neural_tangent_kernels_match_pytorch_from_the_same_weights():
+    import ember
+
+    ns, out = run(NTK)
+    tns, tout = run(NTK, "torch")
+    assert normalise(out) == normalise(tout)
+    # ember's net with PyTorch's weights, on PyTorch's images: the same kernels
+    ns["net"].load_state_dict({k: _e(ember, v) for k, v in tns["net"].state_dict().items()})
+    params = {k: v.detach() for k, v in ns["net"].named_parameters()}
+    x_test, x_train = _e(ember, tns["x_test"]), _e(ember, tns["x_train"])
+    cases = [
+        (ns["empirical_ntk_jacobian_contraction"](ns["fnet_single"], params, x_test, x_train),
+         tns["result_from_jacobian_contraction"]),
+        (ns["empirical_ntk_ntk_vps"](ns["fnet_single"], params, x_test, x_train),
+         tns["result_from_ntk_vps"]),
+        (ns["empirical_ntk_jacobian_contraction"](ns["fnet_single"], params, x_train, x_test,
+                                                  "diagonal"),
+         tns["empirical_ntk_jacobian_contraction"](tns["fnet_single"], tns["params"],
+                                                   tns["x_train"], tns["x_test"], "diagonal")),
+    ]
+    for ours, theirs in cases:
+        assert tuple(ours.shape) == tuple(theirs.shape)
+        np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=1e-4,
+                                   atol=1e-4)
