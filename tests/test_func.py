@@ -147,3 +147,86 @@ def test_ensemble_by_vmap_over_stacked_state_on_a_meta_copy():
     assert ember.allclose(out, expect)
     out.sum().backward()  # gradients reach the stacked leaves
     assert params["weight"].grad.shape == (4, 2, 3)
+
+
+def _in_both(fn):
+    """fn(m) for ember and torch, with the same float64 inputs."""
+    import torch
+
+    return fn(ember), fn(torch)
+
+
+def _leaves(x):
+    if isinstance(x, dict):
+        return [v for k in x for v in _leaves(x[k])]
+    if isinstance(x, (tuple, list)):
+        return [v for e in x for v in _leaves(e)]
+    return [x]
+
+
+def _struct(x):
+    if isinstance(x, dict):
+        return {k: _struct(v) for k, v in x.items()}
+    if isinstance(x, (tuple, list)):
+        return type(x)(_struct(e) for e in x)
+    return tuple(x.shape)
+
+
+def _assert_same_nest(ours, theirs):
+    assert _struct(ours) == _struct(theirs)
+    for o, t in zip(_leaves(ours), _leaves(theirs)):
+        np.testing.assert_allclose(o.detach().numpy(), t.detach().numpy(), rtol=1e-10,
+                                   atol=1e-12)
+
+
+_W = np.random.default_rng(3).standard_normal((3, 4))
+_B = np.random.default_rng(4).standard_normal(3)
+_X = np.random.default_rng(5).standard_normal(4)
+
+
+def _model(m, p, x):
+    return {"y": (x @ p["w"].T + p["b"]).tanh(), "s": [p["w"].sum() * x.sum()]}
+
+
+def _params(m):
+    return {"w": m.tensor(_W), "b": m.tensor(_B)}
+
+
+@requires_torch
+def test_jacrev_over_a_parameter_dict_with_nested_outputs_matches_pytorch():
+    ours, theirs = _in_both(lambda m: m.func.jacrev(lambda p, x: _model(m, p, x))(
+        _params(m), m.tensor(_X)))
+    _assert_same_nest(ours, theirs)
+    ours, theirs = _in_both(lambda m: m.func.jacrev(lambda p, x: _model(m, p, x),
+                                                 argnums=(0, 1))(_params(m), m.tensor(_X)))
+    _assert_same_nest(ours, theirs)
+
+
+@requires_torch
+def test_jacrev_has_aux_matches_pytorch():
+    def run(m):
+        jac, aux = m.func.jacrev(lambda x: (x.sin(), x.cos().sum()), has_aux=True)(
+            m.tensor(_X))
+        return [jac, aux]
+    ours, theirs = _in_both(run)
+    _assert_same_nest(ours, theirs)
+
+
+@requires_torch
+def test_vjp_and_jvp_over_parameter_dicts_match_pytorch():
+    def run(m):
+        f = lambda p: _model(m, p, m.tensor(_X))  # noqa: E731
+        out, vjp_fn = m.func.vjp(f, _params(m))
+        cot = {"y": m.tensor(np.arange(3.0)), "s": [m.tensor(2.0)]}
+        (g,) = vjp_fn(cot)
+        tangent = {"w": m.tensor(np.ones((3, 4))), "b": m.tensor(np.arange(3.0))}
+        value, jv = m.func.jvp(f, (_params(m),), (tangent,))
+        return [out, g, value, jv]
+    ours, theirs = _in_both(run)
+    _assert_same_nest(ours, theirs)
+
+
+def test_vmap_stacks_nested_results():
+    out = ember.func.vmap(lambda x: {"a": (x, [x * 2]), "b": x.sum()})(ember.ones(3, 2))
+    assert out["a"][0].shape == (3, 2) and out["a"][1][0].shape == (3, 2)
+    assert out["b"].tolist() == [2.0, 2.0, 2.0]
