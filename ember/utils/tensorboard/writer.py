@@ -79,6 +79,26 @@ def _check_writable(log_dir):
             f"({e.strerror or e}). Choose a writable log_dir.") from e
 
 
+def _drain(event_writer):
+    """Wait until the events queued on a tensorboardX event writer are in its file.
+
+    NOTE: tensorboardX's flush only flushes the file: events still in the queue of its
+    writer thread are written later, so a reader right after flush() can miss them. Stopping
+    the thread writes everything queued before the stop (the queue is FIFO); a new thread
+    then serves the same queue and file."""
+    worker = getattr(event_writer, "_worker", None)
+    if worker is None or getattr(event_writer, "_closed", True):
+        return
+    try:
+        worker.stop()
+        event_writer._ev_writer.flush()
+        event_writer._worker = type(worker)(event_writer._event_queue,
+                                            event_writer._ev_writer, event_writer._flush_secs)
+    except AttributeError:  # pragma: no cover - a tensorboardX with other internals
+        return
+    event_writer._worker.start()
+
+
 class SummaryWriter:
     """Write TensorBoard event files (torch.utils.tensorboard.SummaryWriter).
 
@@ -205,7 +225,10 @@ class SummaryWriter:
                                walltime)
 
     def flush(self):
+        """Write every pending event to disk (as PyTorch's flush does)."""
         if not self._closed:
+            for fw in (self._writer.all_writers or {}).values():
+                _drain(getattr(fw, "event_writer", None))
             self._writer.flush()
 
     def close(self):

@@ -198,3 +198,16 @@ def test_import_does_not_drag_in_torch_but_torch_still_imports():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=root, timeout=120)
     assert out.stdout.split() == ["False", "True"], out.stderr
+
+
+def test_flush_puts_every_pending_event_on_disk(tmp_path):
+    w = SummaryWriter(tmp_path, flush_secs=1000)
+    for step in range(50):
+        w.add_scalar("loss", float(step), step)
+        w.add_scalars("pair", {"a": step, "b": -step}, step)
+    w.flush()  # read back before close: everything logged so far is there
+    assert [e.step for e in _read(tmp_path).Scalars("loss")] == list(range(50))
+    assert len(_read(tmp_path / "pair_b").Scalars("pair")) == 50
+    w.add_scalar("loss", 50.0, 50)  # the writer keeps working after a flush
+    w.close()
+    assert len(_read(tmp_path).Scalars("loss")) == 51
