@@ -188,7 +188,10 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None):
     return wrapper
 
 
-jacfwd = jacrev  # forward mode gives the same Jacobian; ember computes it in reverse mode
+def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
+    """The Jacobian, as jacrev gives it: forward mode gives the same numbers; ember computes
+    them in reverse mode (one backward pass per output element)."""
+    return jacrev(func, argnums, has_aux=has_aux)
 
 
 def hessian(func, argnums=0):

@@ -230,3 +230,14 @@ def test_vmap_stacks_nested_results():
     out = ember.func.vmap(lambda x: {"a": (x, [x * 2]), "b": x.sum()})(ember.ones(3, 2))
     assert out["a"][0].shape == (3, 2) and out["a"][1][0].shape == (3, 2)
     assert out["b"].tolist() == [2.0, 2.0, 2.0]
+
+
+@requires_torch
+def test_jacfwd_takes_pytorchs_arguments():
+    def run(m):
+        f = lambda x, y: (x.sin() * y, x.sum())  # noqa: E731
+        jac, aux = m.func.jacfwd(f, argnums=1, has_aux=True, randomness="same")(
+            m.tensor(_X), m.tensor(_X[::-1].copy()))
+        return [jac, aux]
+    ours, theirs = _in_both(run)
+    _assert_same_nest(ours, theirs)

@@ -437,5 +437,8 @@ def test_tensorboardyt_runs_on_ember(fashion_mnist, in_tmp):
     names = {n.name for n in acc.Graph().node}
     assert "Net/Conv2d[conv1]/Convolution" in names
     assert (run_dir / "00000" / "default" / "tensors.tsv").exists()  # the embedding
+    for key in ("Training", "Validation"):
+        sub = _events(run_dir / f"Training vs. Validation Loss_{key}")
+        assert [e.step for e in sub.Scalars(sub.Tags()["scalars"][0])] == [31, 63]
     rows = (run_dir / "00000" / "default" / "metadata.tsv").read_text().split("\n")
     assert set(filter(None, rows)) <= set(ns["classes"])
