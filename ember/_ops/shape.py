@@ -100,6 +100,23 @@ def reshape_as(input, other):
     return reshape(input, tuple(other.shape))
 
 
+# NOTE: the same view ops under PyTorch's grad_fn names (printed as grad_fn=<...>)
+class Unsqueeze(Reshape):
+    _bw_name = "UnsqueezeBackward0"
+
+
+class Squeeze(Reshape):
+    _bw_name = "SqueezeBackward0"  # squeeze() of every size-1 dim
+
+
+class SqueezeDim(Reshape):
+    _bw_name = "SqueezeBackward1"  # squeeze(int)
+
+
+class SqueezeDims(Reshape):
+    _bw_name = "SqueezeBackward2"  # squeeze(tuple)
+
+
 class Permute(Op):
     def forward(ctx, x, axes=None):
         ctx.axes = axes
@@ -114,6 +131,10 @@ class Permute(Op):
 
 class Transpose(Permute):
     pass
+
+
+class T(Permute):
+    _bw_name = "TBackward0"
 
 
 def permute(input, *dims, **kw):
@@ -141,7 +162,9 @@ def t(input):
     if input._data.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
                            f"{input._data.ndim}D")
-    return transpose(input, 0, 1) if input._data.ndim == 2 else input
+    if input._data.ndim < 2:
+        return input
+    return _share_version(T.apply(input, axes=(1, 0)), input)
 
 
 class Expand(Op):
@@ -199,7 +222,7 @@ def unsqueeze(input, dim):
     n = input._data.ndim + 1
     d = _wrap_dim(dim, n)
     shape = input._data.shape[:d] + (1,) + input._data.shape[d:]
-    return _share_version(Reshape.apply(input, shape=shape), input)
+    return _share_version(Unsqueeze.apply(input, shape=shape), input)
 
 
 def unsqueeze_dims(input, axes):
@@ -212,12 +235,13 @@ def unsqueeze_dims(input, axes):
 def squeeze(input, dim=None):
     shape = input._data.shape
     if dim is None:
-        new = tuple(s for s in shape if s != 1)
+        new, op = tuple(s for s in shape if s != 1), Squeeze
     else:
-        ds = dim if isinstance(dim, (tuple, list)) else (dim,)
-        ds = {_wrap_dim(d, len(shape)) for d in ds}
+        many = isinstance(dim, (tuple, list))
+        ds = {_wrap_dim(d, len(shape)) for d in (dim if many else (dim,))}
         new = tuple(s for i, s in enumerate(shape) if not (i in ds and s == 1))
-    return _share_version(Reshape.apply(input, shape=new), input)
+        op = SqueezeDims if many else SqueezeDim
+    return _share_version(op.apply(input, shape=new), input)
 
 
 def flatten(input, start_dim=0, end_dim=-1):

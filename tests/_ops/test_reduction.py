@@ -267,3 +267,23 @@ def test_norm_matrix_forms_like_torch():
     for lib in (ember, torch):
         with pytest.raises(RuntimeError, match="dim must be a 2-tuple. Got 1 2 3"):
             lib.norm(lib.tensor(x), p="fro", dim=[1, 2, 3])
+
+
+@requires_torch
+@pytest.mark.parametrize("expr", [
+    "x.sum()", "x.sum(dtype=m.float64)", "x.sum(dim=None, keepdim=True)", "x.sum(1)",
+    "x.sum((0, 1))", "m.sum(x, 0)", "x.mean()", "x.mean(dtype=m.float64)", "x.mean(1)",
+    "x.mean(dim=None, keepdim=True)", "x.mean(-1, keepdim=True)",
+])
+def test_sum_and_mean_grad_fn_names_like_pytorch(expr):
+    import torch
+
+    names, grads = [], []
+    for m in (ember, torch):
+        x = m.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+        y = eval(expr, {"m": m, "x": x})
+        names.append(y.grad_fn.name())
+        y.sum().backward()
+        grads.append(x.grad.numpy())
+    assert names[0] == names[1]
+    np.testing.assert_allclose(grads[0], grads[1])
