@@ -209,19 +209,25 @@ def tensor_repr(t, prefix=None):
     """The repr (and str) of a Tensor, character for character PyTorch's."""
     if prefix is None:
         name = type(t).__name__
-        prefix = "tensor(" if name in ("Tensor", "Parameter") else name + "("
+        prefix = "tensor(" if name in ("Tensor", "Parameter", "_DualTensor") else name + "("
     a = t._data
-    if type(a) is not xp.ndarray:
+    dev = t.device
+    meta = dev.type == "meta"
+    if type(a) is not xp.ndarray and not meta:
         a = a.get()
     indent = len(prefix)
     suffixes = []
-    dev = t.device
     if dev.type != "cpu":
         suffixes.append(f"device='{dev}'")
     d = t.dtype
     default = _dtype.get_default_dtype()
     default_complex = _dtype.complex128 if default is _dtype.float64 else _dtype.complex64
-    if a.size == 0:
+    if meta:  # no data: "..." and the size, and any dtype but the default
+        suffixes.append(f"size={tuple(a.shape)}")
+        if d is not default:
+            suffixes.append(f"dtype={d}")
+        body = "..."
+    elif a.size == 0:
         if a.ndim != 1:
             suffixes.append(f"size={tuple(a.shape)}")
         if d is not default:
@@ -235,6 +241,12 @@ def tensor_repr(t, prefix=None):
         body = _tensor_str(a, indent)
     if t.grad_fn is not None:
         suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")
-    elif t._requires_grad:
+    elif t.requires_grad:
         suffixes.append("requires_grad=True")
+    if type(t).__name__ == "_DualTensor":
+        from ember.autograd.forward_ad import unpack_dual
+
+        tangent = unpack_dual(t).tangent
+        if tangent is not None:
+            suffixes.append(f"tangent={tangent}")
     return _add_suffixes(prefix + body, suffixes, indent)

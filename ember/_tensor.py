@@ -7,6 +7,7 @@ import weakref
 
 from ember import _dtype
 from ember._backend import namespace_of, xp
+from ember._backend.meta import MetaArray as _MetaArray
 from ember._device import CPU
 from ember._size import Size
 
@@ -18,7 +19,7 @@ _FROM_NP = _dtype.FROM_NP
 
 def _wrap(array):
     """Build a Tensor around `array` without copying (the hot path of every op)."""
-    if type(array) is not _ndarray:
+    if type(array) is not _ndarray and type(array) is not _MetaArray:
         array = _asarray(array)
     t = _new(Tensor)
     t._data = array
@@ -74,6 +75,10 @@ class Tensor:
     @property
     def is_cpu(self):
         return self.device.type == "cpu"
+
+    @property
+    def is_meta(self):
+        return type(self._data) is _MetaArray
 
     @property
     def layout(self):
@@ -228,8 +233,10 @@ class Tensor:
 
     def _scalar(self, what):
         if self._data.size != 1:
+            if what != "item":  # float(t), int(t), complex(t): PyTorch's ValueError
+                raise ValueError("only one element tensors can be converted to Python scalars")
             raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted "
-                               f"to Scalar ({what})")
+                               "to Scalar")
         return self._data.reshape(()).item()
 
     def item(self):
@@ -276,7 +283,7 @@ class Tensor:
         return tensor_repr(self)
 
     def __reduce_ex__(self, protocol):
-        return (_rebuild, (self._data, self._requires_grad))
+        return (_rebuild, (self._data, self.requires_grad))
 
     def __deepcopy__(self, memo):
         if self.grad_fn is not None:
@@ -293,7 +300,7 @@ class Tensor:
         return t
 
     def numpy(self, *, force=False):
-        if self._requires_grad and not force:
+        if self.requires_grad and not force:  # (the property: dual tensors answer theirs)
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
         return self.__array__()
@@ -329,6 +336,8 @@ def _rebuild(array, requires_grad):
 def _device_of(array):
     from ember._device import device
 
+    if type(array) is _MetaArray:
+        return device("meta")
     return device("cuda", array.device.id)
 
 

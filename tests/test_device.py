@@ -78,3 +78,12 @@ def test_generator_device_and_fork_rng():
     with ember.random.fork_rng():
         inner = ember.rand(3)
     assert ember.rand(3).tolist() == inner.tolist()
+
+
+def test_device_as_context_manager():
+    with ember.device("cpu") as d:
+        assert d == ember.device("cpu")
+        assert ember.ones(2).device == d
+    with pytest.raises(RuntimeError, match="no CUDA backend"):
+        with ember.device("cuda"):
+            pass

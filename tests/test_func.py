@@ -241,3 +241,21 @@ def test_jacfwd_takes_pytorchs_arguments():
         return [jac, aux]
     ours, theirs = _in_both(run)
     _assert_same_nest(ours, theirs)
+
+
+@requires_torch
+def test_jvp_over_a_dict_of_parameters_matches_pytorch():
+    import torch
+
+    w = np.random.default_rng(3).standard_normal((3, 4)).astype(np.float32)
+    b = np.arange(3, dtype=np.float32)
+    x = np.linspace(-1, 1, 8, dtype=np.float32).reshape(2, 4)
+
+    def run(m):
+        model = m.nn.Linear(4, 3)
+        params = {"weight": m.tensor(w), "bias": m.tensor(b)}
+        tangents = {"weight": m.ones(3, 4), "bias": m.full((3,), 0.5)}
+        return m.func.jvp(lambda p: m.func.functional_call(model, p, (m.tensor(x),)),
+                          (params,), (tangents,))
+
+    assert_same(run(ember), run(torch))

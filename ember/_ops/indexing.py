@@ -106,6 +106,18 @@ class IndexPut(Op):
             gx[ctx.key] = 0
         return gx, gv
 
+    def tbackward(ctx, g):
+        gx = gv = None
+        if ctx.needs_input_grad[1]:
+            gv = Index.apply(g, key=ctx.key)
+            short = len(ctx.vshape) - gv.ndim
+            if short > 0:
+                gv = gv.reshape((1,) * short + tuple(gv.shape))
+            gv = gv.sum_to_size(ctx.vshape)
+        if ctx.needs_input_grad[0]:
+            gx = IndexPut.apply(g.clone(), xp.zeros((), g._data.dtype), key=ctx.key)
+        return gx, gv
+
 
 # -- key conversion --------------------------------------------------------------------------
 def _bad_step(step):
@@ -268,7 +280,7 @@ def _setitem(self, key, value):
             return _setitem(_getitem(self, k1), k2, value)
     is_t = isinstance(value, Tensor)
     if _enabled[0] and (self._requires_grad or (is_t and value._requires_grad)):
-        if self.grad_fn is None and self._requires_grad:
+        if self.grad_fn is None and self.requires_grad:  # (the property: dual tensors)
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
                                "an in-place operation.")
         check_view_leaf(self)
@@ -287,6 +299,10 @@ def _setitem(self, key, value):
             raise _index_error(e, self._data.ndim) from None
         self._bump()
         rebase_history(self, out.grad_fn)
+        if out.__class__ is not Tensor:  # a dual tensor: self takes its tangent
+            from ember.autograd.forward_ad import take_tangent
+
+            take_tangent(self, out)
         return
     if is_t:
         value = value._data

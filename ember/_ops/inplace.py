@@ -41,10 +41,18 @@ def _inplace_from(self, result, name):
     return self
 
 
+fw_inplace = [None]  # ember.autograd.forward_ad's handler while a dual level is open
+
+
 def _make_inplace(name, fn):
     ufunc = _UFUNC_INPLACE.get(name)
 
     def inplace(self, *args, **kwargs):
+        if fw_inplace[0] is not None:  # a forward AD level is open
+            done = fw_inplace[0](self, args, lambda: _call(fn, self, args, kwargs),
+                                 lambda result: _inplace_from(self, result, name))
+            if done is not None:
+                return done
         if _enabled[0] and (self._requires_grad or any(
                 isinstance(a, Tensor) and a._requires_grad for a in args)):
             _check_inplace(self, name)

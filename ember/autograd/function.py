@@ -10,6 +10,7 @@ an input requires grad.
 backward take and return Tensors, as in PyTorch.
 """
 from ember._backend import xp
+from ember._backend.meta import MetaArray as _MetaArray
 from ember._tensor import Tensor, _wrap
 from ember.autograd.grad_mode import _enabled, no_grad
 
@@ -161,7 +162,7 @@ def _edge(t):
 
 def _output(ctx, data):
     """The output tensor of node `ctx` (what _wrap does, born with its grad_fn)."""
-    if type(data) is not _ndarray:
+    if type(data) is not _ndarray and type(data) is not _MetaArray:
         data = _asarray(data)
     out = _new(Tensor)
     out._data = data
@@ -247,6 +248,11 @@ class FunctionCtx:
                 "tensors after they have already been freed). Specify retain_graph=True if you "
                 "need to backward through the graph a second time.")
         return saved
+
+    def save_for_forward(self, *tensors):
+        """Tensors `jvp` reads back through saved_tensors (forward AD)."""
+        if "to_save" not in self.__dict__:
+            self.to_save = tensors
 
     def mark_dirty(self, *tensors):
         self.dirty = tensors
@@ -337,29 +343,12 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        ctx = FunctionCtx()
-        tensors = [a for a in args if isinstance(a, Tensor)]
-        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
-        with no_grad():
-            out = cls.forward(ctx, *args, **kwargs)
-        if not (_enabled[0] and any(ctx.needs_input_grad)):
-            return out
-        raw = out if isinstance(out, tuple) else (out,)
-        node = _FunctionNode(cls, ctx, raw)
-        node._next = tuple(
-            _edge(a) if n else None for a, n in zip(args, ctx.needs_input_grad))
-        node.inputs = args
-        node.saved = (True,)
-        non_diff = getattr(ctx, "non_differentiable", ())
-        outs = []
-        for i, o in enumerate(raw):
-            if isinstance(o, Tensor) and not any(o is nd for nd in non_diff):
-                if any(o is t for t in tensors):  # forward returned an input: alias it
-                    o = _wrap(o._data)
-                o._requires_grad = True
-                o.grad_fn = node if len(raw) == 1 else _OutputOf(node, i, len(raw))
-            outs.append(o)
-        return tuple(outs) if isinstance(out, tuple) else outs[0]
+        hook = _fw_hook[0]  # forward AD's, while a dual level is open
+        if hook is not None:
+            out = hook(cls, args, kwargs)
+            if out is not NotImplemented:
+                return out
+        return apply_function(cls, args, kwargs)[1]
 
     @staticmethod
     def forward(ctx, *args):
@@ -370,3 +359,39 @@ class Function:
     def backward(ctx, *grad_outputs):
         raise NotImplementedError("You must implement either the backward or vjp method for "
                                   "your custom autograd.Function to use it with backward mode AD.")
+
+    @staticmethod
+    def jvp(ctx, *grad_inputs):
+        raise NotImplementedError("You must implement the jvp function for custom "
+                                  "autograd.Function to use it with forward mode AD.")
+
+
+_fw_hook = [None]  # set by ember.autograd.forward_ad while a dual level is open
+
+
+def apply_function(cls, args, kwargs):
+    """Run user-defined Function `cls` on `args`: (its ctx, its output with history)."""
+    ctx = FunctionCtx()
+    tensors = [a for a in args if isinstance(a, Tensor)]
+    ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+    with no_grad():
+        out = cls.forward(ctx, *args, **kwargs)
+    if not (_enabled[0] and any(ctx.needs_input_grad)):
+        return ctx, out
+    raw = out if isinstance(out, tuple) else (out,)
+    node = _FunctionNode(cls, ctx, raw)
+    node._next = tuple(
+        _edge(a) if n else None for a, n in zip(args, ctx.needs_input_grad))
+    node.inputs = args
+    node.saved = (True,)
+    non_diff = getattr(ctx, "non_differentiable", ())
+    outs = []
+    for i, o in enumerate(raw):
+        if isinstance(o, Tensor) and not any(o is nd for nd in non_diff):
+            if any(o is t for t in tensors):  # forward returned an input: alias it
+                o = _wrap(o._data)
+            o._requires_grad = True
+            o.grad_fn = node if len(raw) == 1 else _OutputOf(node, i, len(raw))
+        outs.append(o)
+    return ctx, (tuple(outs) if isinstance(out, tuple) else outs[0])
+

@@ -26,13 +26,19 @@ def _dot(out, v):
 
 
 def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
-              nondet_tol=0.0, check_undefined_grad=True, fast_mode=False, **kwargs):
-    """Compare autograd's vector-Jacobian product with central finite differences.
+              nondet_tol=0.0, check_undefined_grad=True, fast_mode=False,
+              check_backward_ad=True, check_forward_ad=False, **kwargs):
+    """Compare autograd's vector-Jacobian product (and with check_forward_ad=True, forward
+    AD's Jacobian-vector product) with central finite differences.
 
     Inputs that require grad should be float64. Returns True, or raises (or returns False
     with raise_exception=False) naming the input whose gradient disagrees.
     """
     inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    if check_forward_ad and not _check_forward(func, inputs, eps, atol, rtol, raise_exception):
+        return False
+    if not check_backward_ad:
+        return True
     out = func(*inputs)
     outs = out if isinstance(out, (tuple, list)) else (out,)
     rng = xp.random.default_rng(0)
@@ -77,3 +83,47 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
     del diff
     return gradcheck(first_grad, inputs, eps=eps, atol=atol, rtol=rtol,
                      raise_exception=raise_exception)
+
+
+def _check_forward(func, inputs, eps, atol, rtol, raise_exception):
+    """Forward AD's J u for a random tangent u on each differentiable input, against
+    (f(x + eps u) - f(x - eps u)) / 2 eps."""
+    from ember.autograd import forward_ad
+
+    rng = xp.random.default_rng(2)
+    for i, x in enumerate(inputs):
+        if not (isinstance(x, Tensor) and x.requires_grad):
+            continue
+        u = rng.standard_normal(x._data.shape)
+        with forward_ad.dual_level():
+            args = list(inputs)
+            args[i] = forward_ad.make_dual(x, _wrap(u.astype(x._data.dtype)))
+            out = func(*args)
+            outs = out if isinstance(out, (tuple, list)) else (out,)
+            analytic = [_as64(forward_ad.unpack_dual(o).tangent, o) for o in outs]
+        base = x._data.copy()
+        x._data[...] = base + eps * u
+        plus = _outputs64(func(*inputs))
+        x._data[...] = base - eps * u
+        minus = _outputs64(func(*inputs))
+        x._data[...] = base
+        for k, (a, p, m) in enumerate(zip(analytic, plus, minus)):
+            numeric = (p - m) / (2 * eps)
+            if not xp.allclose(a, numeric, atol=atol, rtol=rtol):
+                if not raise_exception:
+                    return False
+                raise RuntimeError(
+                    f"Jacobian computed with forward mode mismatch for output {k} with respect "
+                    f"to input {i},\nnumerical:{numeric}\nanalytical:{a}\n")
+    return True
+
+
+def _as64(tangent, out):
+    if tangent is None:
+        return xp.zeros(out._data.shape, dtype=xp.float64)
+    return tangent._data.astype(xp.float64)
+
+
+def _outputs64(out):
+    outs = out if isinstance(out, (tuple, list)) else (out,)
+    return [o._data.astype(xp.float64) for o in outs]

@@ -320,6 +320,10 @@ def _check_same_size(input, target, name):
                       f"size ({input.shape}). This will likely lead to incorrect results due "
                       "to broadcasting. Please ensure they have the same size.", UserWarning,
                       stacklevel=3)
+        if isinstance(target, Tensor):  # sizes that don't broadcast: PyTorch's error
+            from ember._ops.elementwise import _check_shapes
+
+            _check_shapes(name, input, target)
 
 
 def _promote_pair(input, target):
@@ -349,14 +353,33 @@ def _class_targets(input, target, weight, fname):
     c = x.shape[1] if x.ndim > 1 else x.shape[0]
     expected = (x.shape[0],) + x.shape[2:] if x.ndim > 1 else ()
     if t.shape != expected:
-        if x.ndim > 1 and (t.ndim == 0 or t.shape[0] != x.shape[0]):
-            raise ValueError(f"Expected input batch_size ({x.shape[0]}) to match target "
-                             f"batch_size ({t.shape[0] if t.ndim else 0}).")
-        raise RuntimeError(f"{fname}: expected target of shape {list(expected)} for input of "
-                           f"shape {list(x.shape)}, got {list(t.shape)}")
+        t = _target_mismatch(x, t, expected)
     if weight is not None and weight._data.shape != (c,):
         raise RuntimeError(f"weight tensor should be defined either for all {c} classes or no "
                            f"classes but got weight tensor of shape: {list(weight.shape)}")
+    return t
+
+
+def _dtype_name(t):
+    from ember._ops.nn_ops import _dt
+
+    return _dt(t)
+
+
+def _target_mismatch(x, t, expected):
+    """A class-index target whose shape is not the input's minus the class dim: PyTorch
+    accepts a 1-element target for a 1-D input (returned as 0-d), else raises its error."""
+    if x.ndim == 1 and t.shape == (1,):
+        return t.reshape(())
+    if x.ndim == 1 and t.ndim == 1:
+        raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: "
+                         f"{t.shape[0]}")
+    if t.ndim > 1 and x.ndim <= 2:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if t.ndim == 0 or t.shape[0] != x.shape[0]:
+        raise ValueError(f"Expected input batch_size ({x.shape[0]}) to match target "
+                         f"batch_size ({t.shape[0] if t.ndim else 0}).")
+    raise RuntimeError(f"Expected target size {list(expected)}, got {list(t.shape)}")
 
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
@@ -378,7 +401,10 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
             raise RuntimeError("ignore_index is not supported for floating point target")
         return _L.CrossEntropyProbs.apply(input, target, _arr(weight), reduction=reduction,
                                           smoothing=label_smoothing)
-    _class_targets(input, target, weight, "cross_entropy")
+    if t.shape == input._data.shape and input._data.ndim:  # same shape: probabilities
+        raise RuntimeError("Expected floating point type for target with class probabilities, "
+                           f"got {_dtype_name(t)}")
+    t = _class_targets(input, target, weight, "cross_entropy")
     return _L.CrossEntropy.apply(input, t, _arr(weight), reduction=reduction,
                                  ignore_index=ignore_index, smoothing=label_smoothing)
 
@@ -387,8 +413,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
              reduction="mean"):
     """Negative log likelihood of class-index targets given log-probabilities."""
     reduction = _reduction(size_average, reduce, reduction)
-    _class_targets(input, target, weight, "nll_loss")
-    return _L.CrossEntropy.apply(input, target._data, _arr(weight), reduction=reduction,
+    t = _class_targets(input, target, weight, "nll_loss")
+    return _L.CrossEntropy.apply(input, t, _arr(weight), reduction=reduction,
                                  ignore_index=ignore_index, logits=False)
 
 

@@ -424,3 +424,10 @@ def test_seed002_creating_tensors():
     assert e == t and str(ed).split(".")[-1] == str(td).split(".")[-1]
     x = ember.rand(2, 2)
     assert x.shape == (2, 2) and x.device == ember.device("cpu") and x.dtype is ember.float32
+
+
+@pytest.mark.parametrize("name", ["zeros", "ones", "empty"])
+def test_factories_need_a_size(name):
+    with pytest.raises(TypeError, match=f'{name}\\(\\) missing 1 required positional'):
+        getattr(ember, name)()
+    assert getattr(ember, name)(()).shape == ()

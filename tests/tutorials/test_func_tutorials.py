@@ -107,7 +107,7 @@ def test_ensembling_tutorial_runs_on_ember():
     assert "Predictions with vmap <" in out and "1 measurement, 2 runs , 1 thread" in out
     # the meta copy holds no storage: its parameters only describe shapes
     w = ns["base_model"].fc1.weight
-    assert tuple(w.shape) == (128, 784) and w._data.strides == (0, 0)
+    assert tuple(w.shape) == (128, 784) and w.is_meta and w._data.strides == (0, 0)
     assert ns["params"]["fc1.weight"].requires_grad and ns["params"]["fc1.weight"].is_leaf
 
 
