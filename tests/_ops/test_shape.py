@@ -354,7 +354,8 @@ def test_stack_mixed_dtypes_and_grad():
 @pytest.mark.parametrize("expr", [
     "x.unsqueeze(0)", "x.squeeze()", "x.squeeze(0)", "x.squeeze((0, 2))", "m.squeeze(x, 2)",
     "x.t()", "x[0].t()", "x.transpose(0, 1)", "x.roll(1)", "x.roll(2, 1)",
-    "x.roll((1, -1), (0, 1))",
+    "x.roll((1, -1), (0, 1))", "x.split(2, 1)[1]", "x.split([2, 4], 1)[1]",
+    "x.chunk(4, 1)[-1]", "x.unbind(1)[3]", "m.split(x, 5, 1)[1]", "x.tensor_split(3, 1)[0]",
 ])
 def test_view_ops_grad_fn_names_and_grads_like_pytorch(expr):
     import torch
