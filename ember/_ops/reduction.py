@@ -109,6 +109,14 @@ def _count(shape, axes):
     return n
 
 
+class SumDim(Sum):
+    _bw_name = "SumBackward1"  # PyTorch's sum.dim_IntList overload (a dim or keepdim given)
+
+
+class MeanDim(Mean):
+    _bw_name = "MeanBackward1"
+
+
 def sum(input, dim=None, keepdim=False, *, dtype=None, out=None,  # noqa: A001
         axis=None, keepdims=None):
     """Sum over `dim` (all elements when None). Integer and bool inputs sum as int64."""
@@ -127,7 +135,8 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None,  # noqa: A001
         dtype = _dtype.to_dtype(dtype).np
     elif x.dtype.kind in "biu":
         dtype = xp.int64
-    return write_out(Sum.apply(input, axes=axes, keepdim=keepdim, dtype=dtype), out)
+    op = SumDim if dim is not None or keepdim else Sum
+    return write_out(op.apply(input, axes=axes, keepdim=keepdim, dtype=dtype), out)
 
 
 def mean(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None, keepdims=None):
@@ -148,7 +157,8 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None, kee
             "mean(): could not infer output dtype. Input dtype must be either a floating point "
             f"or complex dtype. Got: {_tname(input.dtype)}")
     axes = _axes(dim, input._data.ndim)
-    return write_out(Mean.apply(input, axes=axes, keepdim=keepdim), out)
+    op = MeanDim if dim is not None or keepdim else Mean
+    return write_out(op.apply(input, axes=axes, keepdim=keepdim), out)
 
 
 def sum_to_size(input, *size):

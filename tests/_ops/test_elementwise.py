@@ -548,3 +548,78 @@ def test_reflected_and_pow_overloads_name_their_nodes_like_pytorch(expr):
         out.append((str(r).split("grad_fn=")[1], x.grad.numpy()))
     assert out[0][0] == out[1][0]
     np.testing.assert_allclose(out[0][1], out[1][1], rtol=1e-6)
+
+
+@requires_torch
+@pytest.mark.parametrize("expr", ["2 * b", "2 + b", "2.5 * b", "True + b", "b * 2", "b + 2"])
+def test_reflected_commutative_ops_keep_the_tensor_first_like_pytorch(expr):
+    import torch
+
+    results = []
+    for m in (ember, torch):
+        b = m.ones(2, requires_grad=True)
+        r = eval(expr, {"b": b})
+        results.append((r.grad_fn.name(), [type(f).__name__ if f else None
+                                           for f, _ in r.grad_fn.next_functions],
+                        r.dtype.__repr__().replace("ember", "torch"), r.tolist()))
+    assert results[0] == results[1]
+
+
+_SCALAR_SIDE = {
+    "1 - x": lambda m, x: 1 - x,
+    "2.5 - x": lambda m, x: 2.5 - x,
+    "2 / x": lambda m, x: 2 / x,
+    "1 / x": lambda m, x: 1 / x,
+    "x ** 2": lambda m, x: x ** 2,
+    "x ** 0": lambda m, x: x ** 0,
+    "x ** -1.5": lambda m, x: x.abs() ** -1.5,
+    "x.pow(3)": lambda m, x: x.pow(3),
+    "2 ** x": lambda m, x: 2 ** x,
+    "0.5 ** x": lambda m, x: 0.5 ** x,
+    "0 ** x": lambda m, x: 0 ** x,
+    "m.pow(3, x)": lambda m, x: m.pow(3, x),
+}
+
+
+@requires_torch
+@pytest.mark.parametrize("name", list(_SCALAR_SIDE))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_scalar_side_ops_match_pytorch_with_grad(name, dtype):
+    x = np.array([[0.5, -1.25, 2.0], [1.5, 0.0, -0.75]], dtype=dtype)
+    if "/" in name:
+        x[x == 0] = 0.25
+    check_parity(_SCALAR_SIDE[name], x, grad=True)
+
+
+@pytest.mark.parametrize("name", ["1 - x", "2 / x", "x ** 2", "x ** -1.5", "2 ** x",
+                                  "0.5 ** x"])
+def test_scalar_side_ops_gradcheck(name):
+    x = np.array([0.5, 1.25, 2.0, 0.75])
+    check_grad(lambda x: _SCALAR_SIDE[name](ember, x), x)
+
+
+@requires_torch
+@pytest.mark.parametrize("name", ["1 - x", "2 / x", "x ** 2", "x ** 0", "2 ** x", "x ** -1.5"])
+def test_scalar_side_ops_graph_and_double_backward_like_pytorch(name):
+    x0 = np.array([0.5, 1.25, 2.0])
+    results = []
+    for m in (ember, torch):
+        x = m.tensor(x0, requires_grad=True)
+        y = _SCALAR_SIDE[name](m, x)
+        (g,) = m.autograd.grad(y.sum(), x, create_graph=True)
+        gg = m.autograd.grad(g.sum(), x, allow_unused=True)[0] if g.requires_grad else None
+        results.append((y.grad_fn.name(), len(y.grad_fn.next_functions),
+                        g.detach().numpy(), None if gg is None else gg.numpy()))
+    (n0, k0, g0, h0), (n1, k1, g1, h1) = results
+    assert (n0, k0) == (n1, k1)
+    np.testing.assert_allclose(g0, g1, rtol=1e-12)
+    if h1 is None or h0 is None:
+        assert h0 is None or not h0.any()
+    else:
+        np.testing.assert_allclose(h0, h1, rtol=1e-12)
+
+
+@requires_torch
+def test_scalar_divided_by_int_tensor_like_pytorch():
+    check_parity(lambda m, x: 2 / x, np.array([1, 2, 0, -3]))
+    check_parity(lambda m, x: 1 / x, np.array([1, 2, 4]))

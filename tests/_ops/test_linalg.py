@@ -411,3 +411,32 @@ def test_torch_constants():
 
     assert (ember.pi, ember.e, ember.newaxis) == (math.pi, math.e, None)
     assert ember.inf == math.inf and math.isnan(ember.nan)
+
+
+@requires_torch
+@pytest.mark.parametrize("expr", [
+    "m.svd(a)", "m.slogdet(a)", "a.qr()", "a.svd()", "m.linalg.svd(a)", "m.linalg.qr(a)",
+    "m.linalg.eigh(a)", "m.linalg.slogdet(a)", "m.max(a, 1)",
+])
+def test_named_tuple_results_print_like_pytorch(expr):
+    import torch
+
+    texts = []
+    for m in (ember, torch):
+        env = {"m": m, "a": m.tensor([[2., 1.], [1., 3.]])}
+        texts.append(repr(eval(expr, env)).replace("ember", "torch"))
+    assert texts[0] == texts[1]
+    assert texts[0].startswith("torch.return_types.")
+
+
+@requires_torch
+def test_cross_without_dim_warns_like_pytorch():
+    import torch
+
+    msgs = []
+    for m in (ember, torch):
+        with pytest.warns(UserWarning) as rec:
+            r = m.cross(m.tensor([0., 1., 0.]), m.tensor([1., 0., 0.]))
+        assert r.tolist() == [0., 0., -1.]
+        msgs.append(str(rec[0].message).split(" (Triggered")[0])
+    assert msgs[0] == msgs[1]
