@@ -56,7 +56,11 @@ def test_state_dict_keys_match_torchvision(name, keys):
     ("vgg11", 22, ["features.0.weight", "features.18.bias", "classifier.0.weight",
                    "classifier.3.weight", "classifier.6.bias"]),
     ("vgg11_bn", 62, ["features.1.running_mean", "features.25.weight", "features.26.bias"]),
+    ("vgg13", 26, ["features.22.weight", "classifier.6.weight"]),
     ("vgg16", 32, ["features.28.weight", "classifier.6.weight"]),
+    ("vgg19", 38, ["features.0.weight", "features.34.weight", "features.34.bias",
+                   "classifier.6.weight"]),
+    ("vgg19_bn", 118, ["features.49.weight", "features.50.running_var"]),
     ("vgg16_bn", 97, ["features.40.weight", "features.41.running_var",
                       "features.41.num_batches_tracked"]),
     ("alexnet", 16, ["features.0.weight", "features.3.weight", "features.10.bias",
@@ -69,11 +73,27 @@ def test_vgg_alexnet_keys(small_linear, name, n_keys, keys):
         assert k in sd, k
 
 
-def test_vgg_features_param_counts():
+@pytest.mark.parametrize("cfg, bn, weights", [
+    ("A", False, "VGG11_Weights"), ("A", True, "VGG11_BN_Weights"),
+    ("B", False, "VGG13_Weights"), ("B", True, "VGG13_BN_Weights"),
+    ("D", False, "VGG16_Weights"), ("D", True, "VGG16_BN_Weights"),
+    ("E", False, "VGG19_Weights"), ("E", True, "VGG19_BN_Weights"),
+])
+def test_vgg_features_param_counts(cfg, bn, weights):
     from ember.vision.models.vgg import cfgs, make_layers
 
-    n = sum(p.numel() for p in make_layers(cfgs["D"]).parameters())
-    assert n == 138357544 - (25088 * 4096 + 4096 + 4096 * 4096 + 4096 + 4096 * 1000 + 1000)
+    n = sum(p.numel() for p in make_layers(cfgs[cfg], bn).parameters())
+    classifier = 25088 * 4096 + 4096 + 4096 * 4096 + 4096 + 4096 * 1000 + 1000
+    assert n + classifier == getattr(models, weights).DEFAULT.meta["num_params"]
+
+
+def test_vgg19_features_layout():
+    feats = models.vgg19(weights=None).features
+    convs = [i for i, m in enumerate(feats) if isinstance(m, nn.Conv2d)]
+    pools = [i for i, m in enumerate(feats) if isinstance(m, nn.MaxPool2d)]
+    assert len(feats) == 37 and len(convs) == 16 and pools == [4, 9, 18, 27, 36]
+    assert models.VGG19_Weights.DEFAULT.url.endswith("vgg19-dcbb9e9d.pth")
+    assert feats(ember.rand(1, 3, 32, 32)).shape == (1, 512, 1, 1)
 
 
 def test_forward_backward_shapes():
