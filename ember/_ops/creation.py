@@ -2,6 +2,7 @@
 fills and copies (fill_, zero_, copy_) are in filling.py, random sampling in sampling.py."""
 import builtins
 import math
+import warnings
 
 from ember import _dtype
 from ember._device import to_device
@@ -91,6 +92,12 @@ def _has_big_int(data):
     return isinstance(data, int) and not -2 ** 63 <= data < 2 ** 63
 
 
+_COPY_CONSTRUCT = ("To copy construct from a tensor, it is recommended to use "
+                   "sourceTensor.detach().clone() or "
+                   "sourceTensor.detach().clone().requires_grad_(True), rather than "
+                   "torch.tensor(sourceTensor).")
+
+
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """Build a tensor by copying `data` (a number, nested sequence, array or tensor).
 
@@ -98,7 +105,9 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     tensor([[1, 2],
             [3, 4]])
     """
-    if dtype is not None and not isinstance(data, (Tensor, xp.ndarray)):
+    if isinstance(data, Tensor):
+        warnings.warn(_COPY_CONSTRUCT, UserWarning, stacklevel=2)
+    elif dtype is not None and not isinstance(data, xp.ndarray):
         d = _dtype.to_dtype(dtype)
         if d.np is not None:
             return _finish(xp.array(data, dtype=d.np), None, device, requires_grad)

@@ -88,6 +88,18 @@ def test_requires_grad_on_int_tensor_raises_like_torch():
     assert ember.tensor([1.0], requires_grad=True).requires_grad
 
 
+@pytest.mark.parametrize("lib", ["ember", "torch"])
+def test_tensor_from_tensor_warns_like_torch(lib):
+    # neural style tutorial: torch.tensor(mean).view(-1, 1, 1) with mean already a tensor
+    m = pytest.importorskip(lib)
+    src = m.tensor([0.485, 0.456], requires_grad=True)
+    with pytest.warns(UserWarning, match=r"sourceTensor\.detach\(\)\.clone\(\) or"):
+        t = m.tensor(src)
+    assert not t.requires_grad and t.dtype == m.float32
+    t[0] = 1.0
+    assert src[0].item() == pytest.approx(0.485)
+
+
 def test_tensor_copies_as_tensor_and_from_numpy_share():
     a = np.arange(4.0)
     t = ember.tensor(a)
