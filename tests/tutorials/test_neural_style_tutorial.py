@@ -23,6 +23,17 @@ from _harness import run
 # get_style_model_and_losses copy-constructs its mean/std tensors; PyTorch warns there too
 pytestmark = pytest.mark.filterwarnings("ignore:To copy construct:UserWarning")
 
+
+@pytest.fixture(scope="module", autouse=True)
+def _single_threaded_blas():
+    # NOTE: ember makes NumPy's BLAS single-threaded on its first large op (see
+    # ember._backend.threads.active); these small products never trigger it, and OpenBLAS's
+    # two spinning threads then make each small product wait for a busy core (5x slower on
+    # a loaded 2-core machine). Done up front here: the state ember would reach anyway.
+    from ember._backend import threads
+
+    threads.take_blas()
+
 NEURAL_STYLE = '''
 import torch
 import torch.nn as nn
