@@ -432,6 +432,8 @@ def test_dqn_matches_pytorch_from_identical_weights(gymnasium, in_tmp):
         torch.set_num_threads(threads)
     (ens, eout), (tns, tout) = runs["ember"], runs["torch"]
     assert eout == tout == "Complete\n"
+    assert str(ens["policy_net"]) == str(tns["policy_net"])
+    assert str(ens["optimizer"]) == str(tns["optimizer"])
     assert ens["episode_durations"] == tns["episode_durations"]
     assert ens["steps_done"] == tns["steps_done"] > ens["BATCH_SIZE"]
     ea = [t.action.item() for t in ens["memory"].memory]

@@ -461,6 +461,12 @@ def test_neural_style_matches_pytorch(ember_run, monkeypatch):
     finally:
         torch.set_default_device(None)
         torch.set_num_threads(threads)
+    assert str(ns["cnn"]) == str(tns["cnn"])
+    models = [f(*(n[k] for k in ("cnn", "cnn_normalization_mean", "cnn_normalization_std",
+                                 "style_img", "content_img")))[0]
+              for f, n in ((ns["get_style_model_and_losses"], ns),
+                           (tns["get_style_model_and_losses"], tns))]
+    assert str(models[0]) == str(models[1]) and "(style_loss_5): StyleLoss()" in str(models[0])
     content = ns["content_img"].numpy()
     np.testing.assert_array_equal(content, tns["content_img"].numpy())
     np.testing.assert_array_equal(ns["style_img"].numpy(), tns["style_img"].numpy())
