@@ -161,3 +161,43 @@ def test_a_failing_chunk_raises_in_the_caller(two_threads):
 
     with pytest.raises(ValueError, match="chunk 5:10 failed"):
         threads._run(task, [0, 5, 10])
+
+
+def test_more_chunks_than_threads_all_run_in_order(two_threads):
+    assert threads._run(lambda lo, hi: (lo, hi), [0, 1, 2, 3, 4]) == [(0, 1), (1, 2), (2, 3),
+                                                                      (3, 4)]
+
+
+def test_a_second_calling_thread_runs_its_chunks_itself(two_threads):
+    import threading
+
+    seen = []
+    release = threading.Event()
+
+    def slow(lo, hi):
+        release.wait(10)
+        return threading.current_thread().name
+
+    def from_other_thread():
+        # the workers are busy with the main thread's op: this caller must not wait for them
+        seen.extend(threads._run(lambda lo, hi: threading.current_thread().name, [0, 1, 2]))
+        release.set()
+
+    threads._run(lambda lo, hi: None, [0, 1, 2])  # the workers exist
+    other = threading.Thread(target=from_other_thread, name="other-caller")
+
+    def first(lo, hi):
+        if lo == 0:
+            other.start()
+        return slow(lo, hi)
+
+    names = threads._run(first, [0, 1, 2])
+    other.join(10)
+    assert seen == ["other-caller", "other-caller"]
+    assert names[1] == "ember-intra-op"
+
+
+def test_a_worker_error_leaves_the_workers_usable(two_threads):
+    with pytest.raises(ZeroDivisionError):
+        threads._run(lambda lo, hi: 1 // lo, [0, 1, 2])  # the caller's own chunk fails
+    assert threads._run(lambda lo, hi: hi - lo, [0, 3, 7]) == [3, 4]
