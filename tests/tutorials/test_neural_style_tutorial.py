@@ -335,6 +335,28 @@ def _scores(ns, lib, img):
     return style.item(), content.item(), x.grad.numpy()
 
 
+def _torch_copy(ember_features):
+    """A PyTorch nn.Sequential with the layers and state of an ember VGG ``features``."""
+    import torch
+
+    import ember
+
+    layers = []
+    for m in ember_features:
+        if isinstance(m, ember.nn.Conv2d):
+            layers.append(torch.nn.Conv2d(m.in_channels, m.out_channels, 3, padding=1))
+        elif isinstance(m, ember.nn.BatchNorm2d):
+            layers.append(torch.nn.BatchNorm2d(m.num_features))
+        elif isinstance(m, ember.nn.ReLU):
+            layers.append(torch.nn.ReLU(inplace=True))
+        else:
+            layers.append(torch.nn.MaxPool2d(kernel_size=2, stride=2))
+    features = torch.nn.Sequential(*layers)
+    features.load_state_dict({k: torch.from_numpy(v.numpy().copy())
+                              for k, v in ember_features.state_dict().items()})
+    return features.train(ember_features.training)
+
+
 def _fake_torchvision(ember_cnn):
     """torchvision for the PyTorch run: ember's PIL transforms, the ember run's VGG weights."""
     import torch
@@ -350,18 +372,7 @@ def _fake_torchvision(ember_cnn):
     models = types.ModuleType("torchvision.models")
 
     def vgg19(weights=None):
-        layers = []
-        for m in ember_cnn:
-            if isinstance(m, ember.nn.Conv2d):
-                layers.append(torch.nn.Conv2d(m.in_channels, m.out_channels, 3, padding=1))
-            elif isinstance(m, ember.nn.ReLU):
-                layers.append(torch.nn.ReLU(inplace=True))
-            else:
-                layers.append(torch.nn.MaxPool2d(kernel_size=2, stride=2))
-        features = torch.nn.Sequential(*layers)
-        features.load_state_dict({k: torch.from_numpy(v.numpy().copy())
-                                  for k, v in ember_cnn.state_dict().items()})
-        return types.SimpleNamespace(features=features)
+        return types.SimpleNamespace(features=_torch_copy(ember_cnn))
 
     models.vgg19, models.VGG19_Weights = vgg19, None
     tv.transforms, tv.models = tr, models
@@ -478,6 +489,26 @@ def test_neural_style_matches_pytorch(ember_run, monkeypatch):
         st, ct, gt = _scores(tns, torch, x)
         np.testing.assert_allclose([se, ce], [st, ct], rtol=1e-5, atol=1e-7)
         np.testing.assert_allclose(ge, gt, rtol=1e-4, atol=1e-5 * np.abs(gt).max())
+    # the BatchNorm2d branch of get_style_model_and_losses (vgg19_bn's features, eval mode)
+    from ember.vision.models.vgg import cfgs, make_layers
+
+    bn = make_layers(cfgs["E"], batch_norm=True)[:16]  # up to conv_5 and its BatchNorm2d
+    for m in bn:
+        if isinstance(m, ember.nn.BatchNorm2d):
+            m.running_mean.uniform_(-0.1, 0.1)
+            m.running_var.uniform_(0.5, 2.0)
+            m.weight.data.uniform_(0.5, 1.5)
+    bn.eval()
+    bns, tbns = dict(ns, cnn=bn), dict(tns, cnn=_torch_copy(bn))
+    assert str(bns["cnn"]) == str(tbns["cnn"]) and not tbns["cnn"].training
+    bmodel = ns["get_style_model_and_losses"](bn, *(ns[k] for k in (
+        "cnn_normalization_mean", "cnn_normalization_std", "style_img", "content_img")))[0]
+    assert [n for n, _ in bmodel.named_children()][-5:] == ["bn_4", "relu_4", "pool_4",
+                                                           "conv_5", "style_loss_5"]
+    se, ce, ge = _scores(bns, ember, probe)
+    st, ct, gt = _scores(tbns, torch, probe)
+    np.testing.assert_allclose([se, ce], [st, ct], rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(ge, gt, rtol=1e-4, atol=1e-5 * np.abs(gt).max())
     # the tutorial's closure under L-BFGS: the same trajectory while float32 round-off stays
     # small (it grows about tenfold per iteration and takes over after ~10 iterations)
     xe, le = _lbfgs(ns, ember, content, 8)
