@@ -1,5 +1,6 @@
 """Elementwise math: parity with PyTorch (value, dtype, shape, gradients) and gradient checks."""
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -531,3 +532,31 @@ def test_where_shape_error_and_lean_path_agree():
         ember.where(ember.ones(3, dtype=ember.bool), ember.ones(3), ember.ones(4))
     c = np.array([True, False, True])
     check_parity(lambda m, a, b: m.where(m.tensor(c), a, b), rand((2, 3)), rand((3,)))
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda m, p, g: m.add(p, 2, g), "add"),
+    (lambda m, p, g: p.sub(2, g), "sub"),
+    (lambda m, p, g: p.add_(-0.5, g), "add_"),
+    (lambda m, p, g: p.data.sub_(2, g), "sub_"),  # the char-RNN tutorials' 2017 update
+])
+def test_deprecated_alpha_first_overload_warns_once_like_torch(call, name, monkeypatch):
+    torch = pytest.importorskip("torch")
+    from ember._ops import elementwise
+
+    monkeypatch.setattr(elementwise, "_overload_warned", [False])
+    p, g = ember.ones(3), ember.full((3,), 2.0)
+    with pytest.warns(UserWarning) as rec:
+        call(ember, p, g)
+        r = call(ember, p, g)  # PyTorch warns once per process for these overloads
+    assert len(rec) == 1 and rec[0].filename == __file__  # the caller's line, not ember's
+    assert str(rec[0].message) == (
+        f"This overload of {name} is deprecated:\n\t{name}(Number alpha, Tensor other)\n"
+        f"Consider using one of the following signatures instead:\n\t"
+        f"{name}(Tensor other, *, Number alpha = 1)")
+    tp, tg = torch.ones(3), torch.full((3,), 2.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        call(torch, tp, tg)
+        tr = call(torch, tp, tg)
+    assert r.tolist() == tr.tolist() and p.tolist() == tp.tolist()

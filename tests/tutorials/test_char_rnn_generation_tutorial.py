@@ -10,6 +10,7 @@ the same source in two exec calls, sets identical weights between them and switc
 off (``rnn.eval()``); training and sampling are then deterministic and compared as a whole.
 """
 import random
+import warnings
 
 import numpy as np
 import pytest
@@ -328,3 +329,32 @@ def test_char_rnn_generation_matches_pytorch(names):
     for k in esd:
         np.testing.assert_allclose(esd[k].numpy(), tsd[k].numpy(), rtol=1e-4, atol=1e-6,
                                    err_msg=k)
+
+
+def test_char_rnn_generation_2017_train_matches_pytorch(names):
+    """The page's first form of train(): ``loss = 0`` (the comment's alternative) and the
+    deprecated ``p.data.add_(-learning_rate, p.grad.data)`` (a warning, once per process in
+    both libraries: tests/_ops/test_elementwise.py checks ember's)."""
+    pytest.importorskip("torch")
+    src = (_source().split("n_iters = ")[0]
+           .replace("loss = torch.Tensor([0])", "loss = 0")
+           .replace("p.data.add_(p.grad.data, alpha=-learning_rate)",
+                    "p.data.add_(-learning_rate, p.grad.data)"))
+    assert "loss = 0 #" in src and "add_(-learning_rate" in src
+    losses, states = {}, {}
+    for backend in ("ember", "torch"):
+        ns, _ = run(src, backend)
+        rng = np.random.default_rng(1)
+        ns["rnn"].load_state_dict({k: ns["torch"].tensor(rng.uniform(-0.07, 0.07, v.shape)
+                                                         .astype(np.float32))
+                                   for k, v in ns["rnn"].state_dict().items()})
+        ns["rnn"].eval()
+        random.seed(2)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            losses[backend] = [ns["train"](*ns["randomTrainingExample"]())[1] for _ in range(30)]
+        states[backend] = {k: v.numpy() for k, v in ns["rnn"].state_dict().items()}
+    np.testing.assert_allclose(losses["ember"], losses["torch"], rtol=1e-5)
+    assert all(isinstance(v, float) for v in losses["ember"])
+    for k, v in states["ember"].items():
+        np.testing.assert_allclose(v, states["torch"][k], rtol=1e-5, atol=1e-7, err_msg=k)
