@@ -67,6 +67,11 @@ def _infer_array(data):
     except OverflowError:
         raise ValueError("Overflow when unpacking long long") from None
     ch = arr.dtype.char
+    if arr.dtype.kind in "fc" and _first_leaf_is_np_scalar(data):
+        # NOTE: NumPy takes a Python number beside a NumPy scalar as 64-bit; PyTorch takes
+        # each leaf's own dtype and promotes ([np.float32(1.5), 2] -> float32). Only lists
+        # that start with a NumPy scalar pay for this walk.
+        return arr.astype(_leaf_dtype(data).np, copy=False)
     if ch == "d":  # Python floats -> the default dtype
         if not _first_leaf_is_np_scalar(data):
             return arr.astype(_dtype.get_default_dtype().np)
@@ -87,6 +92,28 @@ def _infer_array(data):
         return arr.astype(xp.int64)
     _dtype.from_np(arr.dtype)  # a list of NumPy scalars keeps their dtype
     return arr
+
+
+def _leaf_dtype(data):
+    """PyTorch's dtype for nested data: every leaf's own dtype (Python floats the default
+    dtype, ints int64), promoted."""
+    kinds, stack = set(), [data]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, (list, tuple)):
+            stack.extend(x)
+        elif isinstance(x, (xp.generic, xp.ndarray)):
+            kinds.add(x.dtype)
+        else:
+            kinds.add(x.dtype if isinstance(x, Tensor) else type(x))
+    default = _dtype.get_default_dtype()
+    python = {float: default, int: _dtype.int64, builtins.bool: _dtype.bool,
+              complex: default.to_complex()}
+    d = None
+    for k in kinds:
+        k = python.get(k) or (k if isinstance(k, _dtype.dtype) else _dtype.from_np(k))
+        d = k if d is None else _dtype.promote_types(d, k)
+    return d
 
 
 def _first_leaf_is_np_scalar(data):

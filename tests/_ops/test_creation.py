@@ -88,6 +88,24 @@ def test_requires_grad_on_int_tensor_raises_like_torch():
     assert ember.tensor([1.0], requires_grad=True).requires_grad
 
 
+@requires_torch
+@pytest.mark.filterwarnings("ignore:Creating a tensor from a list of numpy")
+@pytest.mark.parametrize("data", [
+    [np.float32(1.5), 2], [np.float32(1.5), 2.5], [[np.float32(1)], [2]], [np.float16(1), 1],
+    [np.float16(1), 1.0], [np.float32(1), 1j], (np.complex64(1), 2.0), [np.float64(1.5)],
+    [np.float32(1), np.float64(2)], [np.float32(1), np.array(2.0)], [np.int32(1), 2],
+    [np.int32(1), np.int16(2)], [np.int8(1), True], [2, np.float32(1.5)],
+], ids=repr)
+def test_tensor_list_of_numpy_scalars_infers_like_torch(data):
+    # each leaf's own dtype, promoted (NumPy would widen [np.float32(1.5), 2] to float64)
+    e, t = ember.tensor(data), torch.tensor(data)
+    _same_exact(e, t)
+    mixed = [np.float32(1), 2.0]  # 0-d tensors among the leaves count with their dtype
+    assert ember.tensor(mixed + [ember.tensor(2.0, dtype=ember.float64)]).dtype is ember.float64
+    assert ember.tensor(mixed + [ember.tensor(2)]).dtype is ember.float32
+    assert str(torch.tensor(mixed + [torch.tensor(2)]).dtype) == "torch.float32"
+
+
 @pytest.mark.parametrize("lib", ["ember", "torch"])
 def test_tensor_from_tensor_warns_like_torch(lib):
     # neural style tutorial: torch.tensor(mean).view(-1, 1, 1) with mean already a tensor
