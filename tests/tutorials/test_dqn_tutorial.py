@@ -282,7 +282,7 @@ class _Discrete:
         self._rng = np.random.default_rng(seed)
 
     def sample(self):
-        return int(self._rng.integers(self.n))
+        return np.int64(self._rng.integers(self.n))  # a NumPy integer, as in gymnasium
 
 
 class _Box:
