@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pytest
 
@@ -87,7 +89,7 @@ def test_vgg_features_param_counts(cfg, bn, weights):
     assert n + classifier == getattr(models, weights).DEFAULT.meta["num_params"]
 
 
-def test_vgg19_features_layout():
+def test_vgg19_features_layout(small_linear):
     feats = models.vgg19(weights=None).features
     convs = [i for i, m in enumerate(feats) if isinstance(m, nn.Conv2d)]
     pools = [i for i, m in enumerate(feats) if isinstance(m, nn.MaxPool2d)]
@@ -152,3 +154,47 @@ def test_pretrained_missing_offline_is_clear(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="mobilenet_v2-7ebf99e0.pth.*could not be downloaded"):
         models.mobilenet_v2(weights="DEFAULT")
     assert api.get_dir().startswith(str(tmp_path))
+
+
+def _warned(fn):
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        out = fn()
+    return out, [str(w.message) for w in rec]
+
+
+_LEGACY = ("Arguments other than a weight enum or `None` for 'weights' are deprecated since "
+           "0.13 and may be removed in the future. The current behavior is equivalent to "
+           "passing `weights={}`.")
+_PRETRAINED = ("The parameter 'pretrained' is deprecated since 0.13 and may be removed in the "
+               "future, please use 'weights' instead.")
+
+
+def test_legacy_pretrained_argument(monkeypatch):
+    # the pre-0.13 spelling of older tutorials: models.vgg19(pretrained=True).features
+    m, msgs = _warned(lambda: models.resnet18(pretrained=False))
+    assert isinstance(m, models.ResNet) and msgs == [_PRETRAINED, _LEGACY.format("None")]
+    m, msgs = _warned(lambda: models.resnet18(weights=False, num_classes=3))
+    assert m.fc.out_features == 3 and msgs == [_LEGACY.format("None")]
+    m, msgs = _warned(lambda: models.resnet18(False, True))
+    assert msgs[0] == ("Using 'weights' and 'progress' as positional parameter(s) is deprecated "
+                       "since 0.13 and may be removed in the future. Please use keyword "
+                       "parameter(s) instead.") and msgs[1:] == [_LEGACY.format("None")]
+    from ember.vision.models import resnet
+
+    monkeypatch.setattr(resnet, "_load", lambda model, weights, progress: weights)
+    w, msgs = _warned(lambda: models.resnet50(pretrained=True))
+    assert w is models.ResNet50_Weights.IMAGENET1K_V1  # V1, not DEFAULT (V2)
+    assert msgs == [_PRETRAINED, _LEGACY.format("ResNet50_Weights.IMAGENET1K_V1") +
+                    " You can also use `weights=ResNet50_Weights.DEFAULT` to get the most "
+                    "up-to-date weights."]
+    _, msgs = _warned(lambda: models.resnet18(weights="DEFAULT"))
+    assert msgs == []
+    with pytest.raises(TypeError, match="positional"):
+        models.resnet18(None, True, 3)
+
+
+@pytest.mark.parametrize("name", models.list_models())
+def test_every_builder_takes_pretrained(small_linear, name):
+    _, msgs = _warned(lambda: models.get_model(name, pretrained=False))
+    assert msgs == [_PRETRAINED, _LEGACY.format("None")]

@@ -8,6 +8,7 @@ from ember.vision.models._api import (
     _meta,
     _ovewrite_num_classes,
     _preset,
+    handle_legacy_interface,
 )
 
 __all__ = ["VGG", "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19",
@@ -117,41 +118,49 @@ def _vgg(cfg, batch_norm, weights, progress, **kwargs):
     return _load(VGG(make_layers(cfgs[cfg], batch_norm), **kwargs), weights, progress)
 
 
+@handle_legacy_interface(VGG11_Weights.IMAGENET1K_V1)
 def vgg11(*, weights=None, progress=True, **kwargs):
     """VGG-11 (configuration "A")."""
     return _vgg("A", False, VGG11_Weights.verify(weights), progress, **kwargs)
 
 
+@handle_legacy_interface(VGG11_BN_Weights.IMAGENET1K_V1)
 def vgg11_bn(*, weights=None, progress=True, **kwargs):
     """VGG-11 with batch normalization."""
     return _vgg("A", True, VGG11_BN_Weights.verify(weights), progress, **kwargs)
 
 
+@handle_legacy_interface(VGG13_Weights.IMAGENET1K_V1)
 def vgg13(*, weights=None, progress=True, **kwargs):
     """VGG-13 (configuration "B")."""
     return _vgg("B", False, VGG13_Weights.verify(weights), progress, **kwargs)
 
 
+@handle_legacy_interface(VGG13_BN_Weights.IMAGENET1K_V1)
 def vgg13_bn(*, weights=None, progress=True, **kwargs):
     """VGG-13 with batch normalization."""
     return _vgg("B", True, VGG13_BN_Weights.verify(weights), progress, **kwargs)
 
 
+@handle_legacy_interface(VGG16_Weights.IMAGENET1K_V1)
 def vgg16(*, weights=None, progress=True, **kwargs):
     """VGG-16 (configuration "D")."""
     return _vgg("D", False, VGG16_Weights.verify(weights), progress, **kwargs)
 
 
+@handle_legacy_interface(VGG16_BN_Weights.IMAGENET1K_V1)
 def vgg16_bn(*, weights=None, progress=True, **kwargs):
     """VGG-16 with batch normalization."""
     return _vgg("D", True, VGG16_BN_Weights.verify(weights), progress, **kwargs)
 
 
+@handle_legacy_interface(VGG19_Weights.IMAGENET1K_V1)
 def vgg19(*, weights=None, progress=True, **kwargs):
     """VGG-19 (configuration "E"), the network of the neural style transfer tutorial."""
     return _vgg("E", False, VGG19_Weights.verify(weights), progress, **kwargs)
 
 
+@handle_legacy_interface(VGG19_BN_Weights.IMAGENET1K_V1)
 def vgg19_bn(*, weights=None, progress=True, **kwargs):
     """VGG-19 with batch normalization."""
     return _vgg("E", True, VGG19_BN_Weights.verify(weights), progress, **kwargs)
