@@ -10,6 +10,7 @@ the same source in two exec calls, sets identical weights between them and switc
 off (``rnn.eval()``); training and sampling are then deterministic and compared as a whole.
 """
 import random
+import sys
 import warnings
 
 import numpy as np
@@ -23,6 +24,10 @@ def _single_threaded_blas():
     from ember._backend import threads
 
     threads.take_blas()
+    yield
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is not None:
+        plt.close("all")  # the tutorial's figures
 
 CHAR_RNN_GENERATION = '''
 from io import open

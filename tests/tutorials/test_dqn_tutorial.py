@@ -32,6 +32,10 @@ def _single_threaded_blas():
     from ember._backend import threads
 
     threads.take_blas()
+    yield
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is not None:
+        plt.close("all")  # the tutorial's figures
 
 DQN_TUTORIAL = '''
 import gymnasium as gym
