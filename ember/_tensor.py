@@ -233,8 +233,10 @@ class Tensor:
 
     def _scalar(self, what):
         if self._data.size != 1:
+            if what != "item":  # float(t), int(t), complex(t): PyTorch's ValueError
+                raise ValueError("only one element tensors can be converted to Python scalars")
             raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted "
-                               f"to Scalar ({what})")
+                               "to Scalar")
         return self._data.reshape(()).item()
 
     def item(self):

@@ -454,3 +454,24 @@ def test_seed002_creating_tensors():
     assert e == t and str(ed).split(".")[-1] == str(td).split(".")[-1]
     x = ember.rand(2, 2)
     assert x.shape == (2, 2) and x.device == ember.device("cpu") and x.dtype is ember.float32
+
+
+@pytest.mark.parametrize("name", ["zeros", "ones", "empty"])
+def test_factories_need_a_size(name):
+    with pytest.raises(TypeError, match=f'{name}\\(\\) missing 1 required positional'):
+        getattr(ember, name)()
+    assert getattr(ember, name)(()).shape == ()
+
+
+@requires_torch
+@pytest.mark.parametrize("data", [[[1, 2], [3]], [[1, 2], [3, 4, 5]], [[[1], [2]], [[3], [4, 5]]],
+                                  [[1, 2], 3], ([1.0, 2.0], (3.0,))])
+def test_ragged_nested_data_errors_like_pytorch(data):
+    import torch
+
+    errors = []
+    for m in (ember, torch):
+        with pytest.raises((ValueError, TypeError)) as info:
+            m.tensor(data)
+        errors.append((type(info.value), str(info.value)))
+    assert errors[0] == errors[1]

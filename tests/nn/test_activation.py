@@ -196,3 +196,16 @@ def test_repr_matches_torch(name, args, kwargs):
 
     assert repr(getattr(nn, name)(*args, **kwargs)) == repr(getattr(torch.nn, name)(*args,
                                                                                   **kwargs))
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_torch_level_softmax_needs_dim_where_functional_does_not(name):
+    x = ember.randn(2, 3)
+    with pytest.raises(TypeError, match="dim"):
+        getattr(ember, name)(x)
+    with pytest.raises(TypeError, match="dim"):
+        getattr(x, name)()
+    with pytest.warns(UserWarning, match="Implicit dimension choice"):
+        implicit = getattr(ember.nn.functional, name)(x)
+    assert ember.allclose(implicit, getattr(ember, name)(x, 1))
+    assert getattr(ember, name)(x, 0, ember.float64).dtype == ember.float64

@@ -3,8 +3,7 @@ recipes/saving_and_loading_models_for_inference on ember, imports rewritten only
 
 Deviations: the default-device recipe sends work to 'cuda' only when a GPU is there
 (`torch.cuda.is_available()` instead of the recipe's bare 'cuda', which fails on any CPU-only
-machine, PyTorch's too); the state-dict tips build the skeleton module under
-`torch.device('cpu')` instead of `torch.device('meta')` (ember has no meta device); the
+machine, PyTorch's too); the
 inference recipe passes `weights_only=False` to load a whole pickled model, which PyTorch
 >= 2.6 requires too. Where PyTorch is installed the printed output is compared.
 """
@@ -61,7 +60,7 @@ class SomeModule(torch.nn.Module):
 m = SomeModule()
 torch.save(m.state_dict(), 'checkpoint.pth')
 state_dict = torch.load('checkpoint.pth', mmap=True)
-with torch.device('cpu'):
+with torch.device('meta'):
   meta_m = SomeModule()
 meta_m.load_state_dict(state_dict, assign=True)
 
@@ -75,7 +74,7 @@ state_dict = torch.load('checkpoint.pth', mmap=True)
 
 m = SomeModule()
 
-with torch.device('cpu'):
+with torch.device('meta'):
   meta_m = SomeModule()
 
 m.load_state_dict(state_dict)
@@ -210,13 +209,16 @@ def test_module_load_state_dict_tips_matches_pytorch(in_tmp):
     assert repr(res[0]) == repr(res[1]) and res[0].unexpected_keys == ["extra"]
 
 
-def test_module_load_state_dict_tips_meta_device_is_missing(in_tmp):
-    """The recipe's `with torch.device('meta')` needs a meta device, which ember lacks."""
+def test_module_load_state_dict_tips_skeleton_is_on_meta(in_tmp):
+    """Built under `torch.device('meta')`, the skeleton holds no data until assign=True."""
     import ember
 
-    with pytest.raises(RuntimeError, match="meta"):
-        with ember.device("meta"):
-            pass
+    some_module = run(LOAD_TIPS)[0]["SomeModule"]
+    with ember.device("meta"):
+        skeleton = some_module()
+    assert all(p.is_meta for p in skeleton.parameters())
+    skeleton.load_state_dict(ember.load("checkpoint.pth", mmap=True), assign=True)
+    assert not any(p.is_meta for p in skeleton.parameters())
 
 
 def test_saving_and_loading_models_for_inference(in_tmp):
