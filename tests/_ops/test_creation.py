@@ -1,5 +1,6 @@
 """Tensor creation, in-place fills and copies, random sampling: parity with PyTorch."""
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -104,6 +105,43 @@ def test_tensor_list_of_numpy_scalars_infers_like_torch(data):
     assert ember.tensor(mixed + [ember.tensor(2.0, dtype=ember.float64)]).dtype is ember.float64
     assert ember.tensor(mixed + [ember.tensor(2)]).dtype is ember.float32
     assert str(torch.tensor(mixed + [torch.tensor(2)]).dtype) == "torch.float32"
+
+
+@requires_torch
+@pytest.mark.filterwarnings("ignore:Creating a tensor from a list of numpy")
+@pytest.mark.parametrize("data", [
+    [np.ones(2), np.ones(2)], [np.arange(2, dtype=np.int32)], [[np.ones(2)]],
+    [np.ones(2), [1.0, 2.0]], (np.ones(2, np.float32), [1, 2]), [np.arange(3)],
+], ids=repr)
+def test_tensor_list_of_arrays_keeps_their_dtype_like_torch(data):
+    # the RL idiom torch.tensor([obs1, obs2]): float64 observations stay float64
+    _same_exact(ember.tensor(data), torch.tensor(data))
+    _same_exact(ember.Tensor(data), torch.Tensor(data))
+
+
+@pytest.mark.parametrize("make", [
+    lambda: ember.tensor([np.ones(2), np.ones(2)]),
+    lambda: ember.tensor([[np.ones(2)]], dtype=ember.float32),
+    lambda: ember.as_tensor((np.ones(2),)),
+    lambda: ember.Tensor([np.ones(2)]),
+])
+def test_tensor_list_of_arrays_warns_once_like_torch(make, monkeypatch):
+    from ember._ops import creation
+
+    monkeypatch.setattr(creation, "_warned_arrays", [False])
+    with pytest.warns(UserWarning) as rec:
+        make()
+        make()  # PyTorch warns once per process
+    assert len(rec) == 1 and rec[0].filename == __file__
+    assert str(rec[0].message) == (
+        "Creating a tensor from a list of numpy.ndarrays is extremely slow. Please consider "
+        "converting the list to a single numpy.ndarray with numpy.array() before converting "
+        "to a tensor.")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        monkeypatch.setattr(creation, "_warned_arrays", [False])
+        ember.tensor([1.0, np.float64(2)])  # NumPy scalars, or an array itself, do not warn
+        ember.tensor(np.ones(2))
 
 
 @pytest.mark.parametrize("lib", ["ember", "torch"])
