@@ -333,6 +333,8 @@ def _rebuild(array, requires_grad):
     return t
 
 
+Tensor.__module__ = "ember"  # type(t) prints <class 'ember.Tensor'>, as torch's does
+
 def _device_of(array):
     from ember._device import device
 

@@ -434,6 +434,10 @@ def _arange_values(start, step, n, d):
 def range_(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False,
            out=None, layout=None):
     """Deprecated in PyTorch: like arange but includes `end` and is always floating point."""
+    warnings.warn("torch.range is deprecated and will be removed in a future release because its "
+                  "behavior is inconsistent with Python's range builtin. Instead, use "
+                  "torch.arange, which produces values in [start, end).", UserWarning,
+                  stacklevel=2)
     if end is None:
         start, end = 0, start
     n = int(math.floor((end - start) / step)) + 1

@@ -258,6 +258,12 @@ def test_arange_element_count_and_errors():
         ember.arange(0, 10, -1)
 
 
+def test_range_is_deprecated_like_torch():
+    with pytest.warns(UserWarning, match="torch.range is deprecated"):
+        r = ember.range(0, 10)
+    assert r.dtype == ember.float32 and r.tolist() == [float(i) for i in range(11)]
+
+
 LINSPACES = [(0, 1, 7), (-3.3, 7.1, 11), (0, 10, 5), (1e-3, 5.7, 101), (2.5, -1.25, 9),
              (0, 1, 1000), (-5, 3.3, 333), (1, 1, 1), (0, 1, 0), (3, 7, 2)]
 

@@ -192,6 +192,8 @@ def test_legacy_pretrained_argument(monkeypatch):
     assert msgs == []
     with pytest.raises(TypeError, match="positional"):
         models.resnet18(None, True, 3)
+    with pytest.raises(ValueError, match="No weights available for model efficientnet_b1"):
+        models.efficientnet_b1(pretrained=True)
 
 
 @pytest.mark.parametrize("name", models.list_models())

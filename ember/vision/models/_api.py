@@ -75,17 +75,10 @@ def load_state_dict_from_url(url, model_dir=None, progress=True, file_name=None)
     return ember.load(path, map_location="cpu", weights_only=True)
 
 
-def _imagenet_transforms(crop_size=224, resize_size=256):
-    from ember.vision import transforms as T
-
-    return T.Compose([T.Resize(resize_size), T.CenterCrop(crop_size), T.ToTensor(),
-                      T.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])])
-
-
-
-
 def _preset(**kw):
-    return partial(_imagenet_transforms, **kw)
+    from ember.vision.transforms._presets import ImageClassification
+
+    return partial(ImageClassification, **kw)
 
 
 def _load(model, weights, progress):
@@ -128,13 +121,14 @@ def handle_legacy_interface(default):
             weights = kwargs.get("weights", "legacy")
             if "pretrained" in kwargs or ("weights" in kwargs and weights is not None
                                           and not isinstance(weights, (WeightsEnum, str))):
-                if "pretrained" in kwargs and "weights" not in kwargs:
-                    pretrained = kwargs.pop("pretrained")
+                by_name = "pretrained" in kwargs and "weights" not in kwargs
+                pretrained = kwargs.pop("pretrained") if by_name else kwargs["weights"]
+                kwargs.pop("pretrained", None)
+                if pretrained and default is None:  # no weights enum for this builder
+                    raise ValueError(f"No weights available for model {builder.__name__}")
+                if by_name:
                     warnings.warn("The parameter 'pretrained' is deprecated since 0.13 and may "
                                   "be removed in the future, please use 'weights' instead.")
-                else:
-                    kwargs.pop("pretrained", None)
-                    pretrained = kwargs["weights"]
                 chosen = default if pretrained else None
                 msg = ("Arguments other than a weight enum or `None` for 'weights' are "
                        "deprecated since 0.13 and may be removed in the future. The current "
