@@ -424,14 +424,36 @@ def _lean(ufunc, input, other, floats_only=False, scalars=False, op=None):
     return None
 
 
+_overload_warned = [False]  # PyTorch warns once per process for all deprecated overloads
+
+
 def _alpha_overload(name, other, extra):
     """PyTorch's deprecated `add(input, Number alpha, Tensor other)` form (old notebooks)."""
     if len(extra) == 1 and isinstance(extra[0], Tensor) and isinstance(other, (int, float)):
-        warnings.warn(f"This overload of {name} is deprecated:\n\t{name}(Number alpha, Tensor "
-                      f"other)\nConsider using one of the following signatures instead:\n\t"
-                      f"{name}(Tensor other, *, Number alpha = 1)", UserWarning, stacklevel=3)
+        if not _overload_warned[0]:
+            _overload_warned[0] = True
+            name, level = _caller(name)
+            warnings.warn(f"This overload of {name} is deprecated:\n\t{name}(Number alpha, "
+                          f"Tensor other)\nConsider using one of the following signatures "
+                          f"instead:\n\t{name}(Tensor other, *, Number alpha = 1)", UserWarning,
+                          stacklevel=level)
         return extra[0], other
     raise TypeError(f"{name}() takes 2 positional arguments but {2 + len(extra)} were given")
+
+
+def _caller(name):
+    """(the op's name, `add_` when reached through the in-place method; the stacklevel of
+    the first frame outside ember) for a warning raised two frames below here."""
+    import os
+    import sys
+
+    root = os.path.dirname(os.path.dirname(__file__))
+    f, level = sys._getframe(2), 2
+    while f is not None and f.f_code.co_filename.startswith(root):
+        if f.f_code.co_name == "inplace":
+            name += "_"
+        f, level = f.f_back, level + 1
+    return name, level
 
 
 def add(input, other, *extra, alpha=1, out=None):

@@ -1,5 +1,6 @@
 """Elementwise math: parity with PyTorch (value, dtype, shape, gradients) and gradient checks."""
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -623,3 +624,31 @@ def test_scalar_side_ops_graph_and_double_backward_like_pytorch(name):
 def test_scalar_divided_by_int_tensor_like_pytorch():
     check_parity(lambda m, x: 2 / x, np.array([1, 2, 0, -3]))
     check_parity(lambda m, x: 1 / x, np.array([1, 2, 4]))
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda m, p, g: m.add(p, 2, g), "add"),
+    (lambda m, p, g: p.sub(2, g), "sub"),
+    (lambda m, p, g: p.add_(-0.5, g), "add_"),
+    (lambda m, p, g: p.data.sub_(2, g), "sub_"),  # the char-RNN tutorials' 2017 update
+])
+def test_deprecated_alpha_first_overload_warns_once_like_torch(call, name, monkeypatch):
+    torch = pytest.importorskip("torch")
+    from ember._ops import elementwise
+
+    monkeypatch.setattr(elementwise, "_overload_warned", [False])
+    p, g = ember.ones(3), ember.full((3,), 2.0)
+    with pytest.warns(UserWarning) as rec:
+        call(ember, p, g)
+        r = call(ember, p, g)  # PyTorch warns once per process for these overloads
+    assert len(rec) == 1 and rec[0].filename == __file__  # the caller's line, not ember's
+    assert str(rec[0].message) == (
+        f"This overload of {name} is deprecated:\n\t{name}(Number alpha, Tensor other)\n"
+        f"Consider using one of the following signatures instead:\n\t"
+        f"{name}(Tensor other, *, Number alpha = 1)")
+    tp, tg = torch.ones(3), torch.full((3,), 2.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        call(torch, tp, tg)
+        tr = call(torch, tp, tg)
+    assert r.tolist() == tr.tolist() and p.tolist() == tp.tolist()
