@@ -1,5 +1,5 @@
 """More of torch.linalg: lstsq, solve_triangular, matrix_exp, cond, the LU family, the *_ex
-variants, eig/eigvals, vander, tensorinv/tensorsolve, householder_product. Re-exported by
+variants, LDL, vander, tensorinv/tensorsolve, householder_product. Re-exported by
 ember.linalg (which this module extends)."""
 from ember import _dtype
 from ember._ops._helpers import bind, write_out, xp
@@ -134,7 +134,6 @@ _lu_result = _result("linalg_lu", ["P", "L", "U"])
 _inv_ex_result = _result("linalg_inv_ex", ["inverse", "info"])
 _cholesky_ex_result = _result("linalg_cholesky_ex", ["L", "info"])
 _solve_ex_result = _result("linalg_solve_ex", ["result", "info"])
-_eig_result = _result("linalg_eig", ["eigenvalues", "eigenvectors"])
 
 
 def _matrix_input(A, op):
@@ -292,32 +291,6 @@ def solve_ex(A, B, *, left=True, check_errors=False, out=None):
     else:
         r = inverse @ B if left else B @ inverse
     return _solve_ex_result(r, info)
-
-
-def eig(A, *, out=None):
-    """(eigenvalues, eigenvectors) of a general square matrix, always complex; ember cannot
-    differentiate them (its autograd refuses complex gradients)."""
-    A = _square(A, "eig")
-    _refuse_grad(A, "linalg.eig")
-    w, v = xp.linalg.eig(A._data)
-    ct = xp.result_type(A._data.dtype, xp.complex64)
-    return _eig_result(_wrap(w.astype(ct)), _wrap(v.astype(ct)))
-
-
-def eigvals(A, *, out=None):
-    """Eigenvalues of a general square matrix, always complex (not differentiable in ember)."""
-    A = _square(A, "eigvals")
-    _refuse_grad(A, "linalg.eigvals")
-    ct = xp.result_type(A._data.dtype, xp.complex64)
-    return write_out(_wrap(xp.linalg.eigvals(A._data).astype(ct)), out)
-
-
-def _refuse_grad(A, op):
-    from ember.autograd.grad_mode import is_grad_enabled
-
-    if A.requires_grad and is_grad_enabled():
-        raise RuntimeError(f"{op}: ember does not support gradients through complex outputs; "
-                           "call it under ember.no_grad() or on a detached tensor")
 
 
 def vander(x, *, N=None):
@@ -510,6 +483,6 @@ def _prod(shape):
 
 
 __all__ = ["lstsq", "solve_triangular", "matrix_exp", "cond", "lu_factor", "lu_factor_ex",
-           "lu", "lu_solve", "inv_ex", "cholesky_ex", "solve_ex", "eig", "eigvals", "vander",
+           "lu", "lu_solve", "inv_ex", "cholesky_ex", "solve_ex", "vander",
            "tensorinv", "tensorsolve", "householder_product", "ldl_factor", "ldl_factor_ex",
            "ldl_solve"]

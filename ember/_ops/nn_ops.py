@@ -9,6 +9,7 @@ import warnings
 
 from ember import _random
 from ember._backend.threads import dot as _dot
+from ember._ops._aliases import required_dim
 from ember._ops._autocast import DTYPE as _AC
 from ember._ops._autocast import lower as _ac_lower
 from ember._ops._helpers import Tensor, _wrap, bind, xp
@@ -234,18 +235,20 @@ def _softmax_prep(input, dim, dtype, name):
     return input, (dim + n if dim < 0 else dim) if nd else None
 
 
-def softmax(input, dim, dtype=None):
-    """exp(x) / sum(exp(x)) along `dim` (torch.softmax: `dim` is required; F.softmax also
-    takes the legacy implicit dim)."""
+def softmax(input, dim=None, dtype=None, *, axis=None):
+    """exp(x) / sum(exp(x)) along `dim` (torch.softmax: `dim` is required, also as NumPy's
+    `axis`; F.softmax also takes the legacy implicit dim)."""
+    dim = required_dim("softmax", dim, axis)
     input, dim = _softmax_prep(input, dim, dtype, "softmax")
     if input._data.size == 0:
         return _wrap(input._data.copy())
     return Softmax.apply(input, dim=dim)
 
 
-def log_softmax(input, dim, dtype=None):
+def log_softmax(input, dim=None, dtype=None, *, axis=None):
     """log(softmax(x)) along `dim`, computed stably as x - max - log(sum(exp(x - max)))
     (`dim` required, as in torch.log_softmax)."""
+    dim = required_dim("log_softmax", dim, axis)
     input, dim = _softmax_prep(input, dim, dtype, "log_softmax")
     if input._data.size == 0:
         return _wrap(input._data.copy())
@@ -470,12 +473,12 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     return w12 / denom
 
 
-def _t_softmax(self, dim, dtype=None):
-    return softmax(self, dim, dtype=dtype)
+def _t_softmax(self, dim=None, dtype=None, *, axis=None):
+    return softmax(self, dim, dtype=dtype, axis=axis)
 
 
-def _t_log_softmax(self, dim, dtype=None):
-    return log_softmax(self, dim, dtype=dtype)
+def _t_log_softmax(self, dim=None, dtype=None, *, axis=None):
+    return log_softmax(self, dim, dtype=dtype, axis=axis)
 
 
 bind({"softmax": _t_softmax, "log_softmax": _t_log_softmax})

@@ -5,6 +5,7 @@ from collections import namedtuple
 
 from ember import _dtype
 from ember._backend import threads
+from ember._ops._aliases import np_names, required_dim
 from ember._ops._helpers import Tensor, _wrap, bind, public_functions, write_out, xp
 from ember._ops.inplace import _tname
 from ember._tensor import _wrap_dim
@@ -101,15 +102,6 @@ class Mean(Op):
         return expand(g / ctx.n, x.shape)
 
 
-def _np_alias(dim, keepdim, axis, keepdims):
-    """Resolve PyTorch's NumPy-compatible aliases: `axis` for `dim`, `keepdims` for `keepdim`."""
-    if axis is not None:
-        if dim is not None:
-            raise TypeError("argument 'dim' and its alias 'axis' were both given")
-        dim = axis
-    return dim, (keepdim if keepdims is None else keepdims)
-
-
 def _count(shape, axes):
     n = 1
     for a in axes:
@@ -117,13 +109,19 @@ def _count(shape, axes):
     return n
 
 
-def sum(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None,  # noqa: A001
-        keepdims=None):
-    """Sum over `dim` (all elements when None). Integer and bool inputs sum as int64.
+class SumDim(Sum):
+    _bw_name = "SumBackward1"  # PyTorch's sum.dim_IntList overload (a dim or keepdim given)
 
-    `axis`/`keepdims` are NumPy-style aliases of `dim`/`keepdim`, accepted as in PyTorch."""
-    if axis is not None or keepdims is not None:
-        dim, keepdim = _np_alias(dim, keepdim, axis, keepdims)
+
+class MeanDim(Mean):
+    _bw_name = "MeanBackward1"
+
+
+def sum(input, dim=None, keepdim=False, *, dtype=None, out=None,  # noqa: A001
+        axis=None, keepdims=None):
+    """Sum over `dim` (all elements when None). Integer and bool inputs sum as int64."""
+    if axis is not None or keepdims is not None:  # NumPy names
+        dim, keepdim = np_names("sum", dim, keepdim, axis, keepdims)
     x = input._data
     if dim is None and dtype is None and out is None and not keepdim:
         # the common `loss.sum()` / `x.sum()` call, kept lean
@@ -137,13 +135,14 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None,  # n
         dtype = _dtype.to_dtype(dtype).np
     elif x.dtype.kind in "biu":
         dtype = xp.int64
-    return write_out(Sum.apply(input, axes=axes, keepdim=keepdim, dtype=dtype), out)
+    op = SumDim if dim is not None or keepdim else Sum
+    return write_out(op.apply(input, axes=axes, keepdim=keepdim, dtype=dtype), out)
 
 
 def mean(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None, keepdims=None):
     """Mean over `dim`. Integer inputs need an explicit floating dtype, as in PyTorch."""
-    if axis is not None or keepdims is not None:
-        dim, keepdim = _np_alias(dim, keepdim, axis, keepdims)
+    if axis is not None or keepdims is not None:  # NumPy names
+        dim, keepdim = np_names("mean", dim, keepdim, axis, keepdims)
     x = input._data
     if dim is None and dtype is None and out is None and not keepdim and x.dtype.kind == "f" \
             and x.size:
@@ -158,7 +157,8 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None, kee
             "mean(): could not infer output dtype. Input dtype must be either a floating point "
             f"or complex dtype. Got: {_tname(input.dtype)}")
     axes = _axes(dim, input._data.ndim)
-    return write_out(Mean.apply(input, axes=axes, keepdim=keepdim), out)
+    op = MeanDim if dim is not None or keepdim else Mean
+    return write_out(op.apply(input, axes=axes, keepdim=keepdim), out)
 
 
 def sum_to_size(input, *size):
@@ -247,8 +247,8 @@ def _prod_others(x, axis):
 
 def prod(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None, keepdims=None):
     """Product of elements (over one `dim`). Integer and bool inputs give int64."""
-    if axis is not None or keepdims is not None:
-        dim, keepdim = _np_alias(dim, keepdim, axis, keepdims)
+    if axis is not None or keepdims is not None:  # NumPy names
+        dim, keepdim = np_names("prod", dim, keepdim, axis, keepdims)
     if dtype is not None:
         dtype = _dtype.to_dtype(dtype).np
     elif input._data.dtype.kind in "biu":
@@ -383,15 +383,15 @@ def _nan_aware_arg(x, axis, argfn):
 
 def max(input, dim=None, keepdim=False, *, out=None, axis=None, keepdims=None):  # noqa: A001
     """max(input) -> value; max(input, dim) -> (values, indices); max(a, b) = maximum."""
-    if axis is not None or keepdims is not None:
-        dim, keepdim = _np_alias(dim, keepdim, axis, keepdims)
+    if axis is not None or keepdims is not None:  # NumPy names
+        dim, keepdim = np_names("max", dim, keepdim, axis, keepdims)
     return _minmax("max", input, dim, keepdim, out, MaxAll, MaxBackward1, xp.argmax, max_result)
 
 
 def min(input, dim=None, keepdim=False, *, out=None, axis=None, keepdims=None):  # noqa: A001
     """min(input) -> value; min(input, dim) -> (values, indices); min(a, b) = minimum."""
-    if axis is not None or keepdims is not None:
-        dim, keepdim = _np_alias(dim, keepdim, axis, keepdims)
+    if axis is not None or keepdims is not None:  # NumPy names
+        dim, keepdim = np_names("min", dim, keepdim, axis, keepdims)
     return _minmax("min", input, dim, keepdim, out, MinAll, MinBackward1, xp.argmin, min_result)
 
 
@@ -411,19 +411,21 @@ def _amaxmin(name, cls, fn, input, dim, keepdim, out):
 
 def amax(input, dim=(), keepdim=False, *, out=None, axis=None, keepdims=None):
     """Maximum over `dim` (all dims by default); ties share the gradient evenly."""
-    if axis is not None or keepdims is not None:
-        dim, keepdim = _np_alias(None if dim == () else dim, keepdim, axis, keepdims)
+    if axis is not None or keepdims is not None:  # NumPy names
+        dim, keepdim = np_names("amax", dim, keepdim, axis, keepdims, ())
     return _amaxmin("amax", Amax, xp.max, input, dim, keepdim, out)
 
 
 def amin(input, dim=(), keepdim=False, *, out=None, axis=None, keepdims=None):
     """Minimum over `dim` (all dims by default); ties share the gradient evenly."""
-    if axis is not None or keepdims is not None:
-        dim, keepdim = _np_alias(None if dim == () else dim, keepdim, axis, keepdims)
+    if axis is not None or keepdims is not None:  # NumPy names
+        dim, keepdim = np_names("amin", dim, keepdim, axis, keepdims, ())
     return _amaxmin("amin", Amin, xp.min, input, dim, keepdim, out)
 
 
-def aminmax(input, *, dim=None, keepdim=False):
+def aminmax(input, *, dim=None, keepdim=False, axis=None, keepdims=None):
+    if axis is not None or keepdims is not None:  # NumPy names
+        dim, keepdim = np_names("aminmax", dim, keepdim, axis, keepdims)
     if dim is None and input._data.size == 0:
         raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the "
                            "operation has no identity.")
@@ -450,15 +452,15 @@ def _arg(name, argfn, input, dim, keepdim):
 
 def argmax(input, dim=None, keepdim=False, *, out=None, axis=None, keepdims=None):
     """Index of the maximum (of the flattened input when dim is None)."""
-    if axis is not None or keepdims is not None:
-        dim, keepdim = _np_alias(dim, keepdim, axis, keepdims)
+    if axis is not None or keepdims is not None:  # NumPy names
+        dim, keepdim = np_names("argmax", dim, keepdim, axis, keepdims)
     return write_out(_arg("argmax", xp.argmax, input, dim, keepdim), out)
 
 
 def argmin(input, dim=None, keepdim=False, *, out=None, axis=None, keepdims=None):
     """Index of the minimum (of the flattened input when dim is None)."""
-    if axis is not None or keepdims is not None:
-        dim, keepdim = _np_alias(dim, keepdim, axis, keepdims)
+    if axis is not None or keepdims is not None:  # NumPy names
+        dim, keepdim = np_names("argmin", dim, keepdim, axis, keepdims)
     return write_out(_arg("argmin", xp.argmin, input, dim, keepdim), out)
 
 
@@ -552,8 +554,12 @@ class Logsumexp(Op):
         return g * (x - y).exp()
 
 
-def logsumexp(input, dim, keepdim=False, *, out=None):
+def logsumexp(input, dim=None, keepdim=False, *, out=None, axis=None, keepdims=None):
     """log(sum(exp(input))) over `dim`, computed stably."""
+    if dim is None or axis is not None:  # required, or given by its NumPy name
+        dim = required_dim("logsumexp", dim, axis)
+    if keepdims is not None:
+        dim, keepdim = np_names("logsumexp", dim, keepdim, None, keepdims)
     if input.dtype.category < _dtype.FLOAT:
         from ember._ops.conversion import to_dtype
 
@@ -574,17 +580,15 @@ def _logical(npfn, input, dim, keepdim, out):
     return write_out(_wrap(xp.asarray(r)), out)
 
 
-def all(input, dim=None, keepdim=False, *, out=None, axis=None,  # noqa: A001
-        keepdims=None):
-    if axis is not None or keepdims is not None:
-        dim, keepdim = _np_alias(dim, keepdim, axis, keepdims)
+def all(input, dim=None, keepdim=False, *, out=None, axis=None, keepdims=None):  # noqa: A001
+    if axis is not None or keepdims is not None:  # NumPy names
+        dim, keepdim = np_names("all", dim, keepdim, axis, keepdims)
     return _logical(xp.all, input, dim, keepdim, out)
 
 
-def any(input, dim=None, keepdim=False, *, out=None, axis=None,  # noqa: A001
-        keepdims=None):
-    if axis is not None or keepdims is not None:
-        dim, keepdim = _np_alias(dim, keepdim, axis, keepdims)
+def any(input, dim=None, keepdim=False, *, out=None, axis=None, keepdims=None):  # noqa: A001
+    if axis is not None or keepdims is not None:  # NumPy names
+        dim, keepdim = np_names("any", dim, keepdim, axis, keepdims)
     return _logical(xp.any, input, dim, keepdim, out)
 
 

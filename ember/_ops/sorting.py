@@ -7,6 +7,7 @@ a gather at the sorted positions.
 from collections import namedtuple
 
 from ember import _dtype
+from ember._ops._aliases import np_names
 from ember._ops._helpers import Tensor, _wrap, bind, public_functions, xp
 from ember._ops.indexing import Index, IndexGrad
 from ember._ops.scatter_gather import _coords
@@ -92,7 +93,9 @@ def _sort_dim(input, dim):
     return _wrap_dim(dim, n)
 
 
-def sort(input, dim=-1, descending=False, stable=False, *, out=None):
+def sort(input, dim=-1, descending=False, stable=False, *, out=None, axis=None):
+    if axis is not None:  # NumPy name
+        dim = np_names("sort", dim, False, axis, None, -1)[0]
     d = _sort_dim(input, dim)
     if input._data.ndim == 0:
         return sort_result(Index.apply(input, key=()), _wrap(xp.zeros((), _int64)))
@@ -107,7 +110,9 @@ def sort(input, dim=-1, descending=False, stable=False, *, out=None):
     return sort_result(_wrap(values), _wrap(idx))
 
 
-def argsort(input, dim=-1, descending=False, stable=False):
+def argsort(input, dim=-1, descending=False, stable=False, *, axis=None):
+    if axis is not None:  # NumPy name
+        dim = np_names("argsort", dim, False, axis, None, -1)[0]
     d = _sort_dim(input, dim)
     if input._data.ndim == 0:
         return _wrap(xp.zeros((), _int64))
@@ -118,7 +123,9 @@ def msort(input):
     return sort(input, 0).values
 
 
-def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):  # noqa: A002
+def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None, axis=None):  # noqa: A002
+    if axis is not None:  # NumPy name
+        dim = np_names("topk", dim, False, axis, None, -1)[0]
     x = input._data
     d = _sort_dim(input, dim)
     size = x.shape[d] if x.ndim else 1
@@ -137,7 +144,9 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):  # noqa: A00
     return topk_result(_values(input, idx, d, Topk), _wrap(idx))
 
 
-def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
+def kthvalue(input, k, dim=-1, keepdim=False, *, out=None, axis=None, keepdims=None):
+    if axis is not None or keepdims is not None:  # NumPy names
+        dim, keepdim = np_names("kthvalue", dim, keepdim, axis, keepdims, -1)
     x = input._data
     d = _sort_dim(input, dim)
     size = x.shape[d] if x.ndim else 1

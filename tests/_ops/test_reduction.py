@@ -307,3 +307,22 @@ def test_numpy_style_aliases_like_torch(fn):
 def test_alias_and_dim_together_is_an_error():
     with pytest.raises(TypeError):
         ember.ones(2, 3).sum(0, axis=1)
+
+
+@pytest.mark.parametrize("expr", [
+    "x.sum()", "x.sum(dtype=m.float64)", "x.sum(dim=None, keepdim=True)", "x.sum(1)",
+    "x.sum((0, 1))", "m.sum(x, 0)", "x.mean()", "x.mean(dtype=m.float64)", "x.mean(1)",
+    "x.mean(dim=None, keepdim=True)", "x.mean(-1, keepdim=True)",
+])
+def test_sum_and_mean_grad_fn_names_like_pytorch(expr):
+    import torch
+
+    names, grads = [], []
+    for m in (ember, torch):
+        x = m.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+        y = eval(expr, {"m": m, "x": x})
+        names.append(y.grad_fn.name())
+        y.sum().backward()
+        grads.append(x.grad.numpy())
+    assert names[0] == names[1]
+    np.testing.assert_allclose(grads[0], grads[1])

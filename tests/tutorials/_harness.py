@@ -86,3 +86,43 @@ def module_classes(src):
     """The ``class X(nn.Module):`` blocks of a tutorial's source (to build its models alone)."""
     return "\n".join(re.findall(r"^class \w+\(nn\.Module\):\n(?:(?:[ \t]+.*)?\n)+", src,
                                 flags=re.M))
+
+
+_NUMBER = r"-?\d+\.?\d*(?:e[+-]?\d+)?"
+
+
+def assert_prints_alike(ours, theirs, rtol=1e-6, atol=0.0):
+    """The same printed text, numbers allowed to differ by rtol (last-place rounding of
+    float32 math that NumPy and PyTorch compute differently, e.g. exp)."""
+    assert mask_numbers(ours) == mask_numbers(theirs)
+    a = [float(s) for s in re.findall(_NUMBER, normalise(ours))]
+    b = [float(s) for s in re.findall(_NUMBER, normalise(theirs))]
+    assert len(a) == len(b)
+    for x, y in zip(a, b):
+        assert abs(x - y) <= atol + rtol * abs(y), (x, y)
+
+
+CELL = re.compile(r"^#{20,}\s*$", re.M)
+
+
+def run_cells(src, backend="ember", ns=None):
+    """Execute ``src`` cell by cell (cells split at sphinx-gallery's ``####...`` lines) in one
+    namespace; return (namespace, [printed text of each cell])."""
+    glb = {"__name__": "__tutorial__"}
+    if ns:
+        glb.update(ns)
+    outs = []
+    for k, cell in enumerate(CELL.split(src)):
+        if backend == "ember":
+            cell = to_ember(cell)
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            exec(compile(cell, f"<tutorial:{backend}:cell {k}>", "exec"), glb)
+        outs.append(buf.getvalue())
+    return glb, outs
+
+
+def mask_layout(text):
+    """``mask_numbers`` that also ignores line breaks (how many random numbers fit a line
+    depends on their widths)."""
+    return re.sub(r"\s+", "", mask_numbers(text))
