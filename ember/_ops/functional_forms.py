@@ -1,0 +1,253 @@
+"""The `torch.<name>` forms PyTorch exposes besides the Tensor methods and nn.functional.
+
+* In-place function forms (`torch.relu_(x)`, `torch.clamp_(x, 0, 1)`, ...): generated from
+  the Tensor methods, so they share their autograd, leaf errors and fast paths.
+* Tensor-method forms (`torch.frexp(x)`, `torch.renorm(x, ...)`, ...): the same, out of place.
+* nn.functional ops at top level with ATen's positional signatures: losses take `reduction`
+  as an int (0 none, 1 mean, 2 sum), `torch.batch_norm(input, weight, bias, running_mean,
+  running_var, training, momentum, eps, cudnn_enabled)`, `torch.dropout_(input, p, train)`...
+* `pdist` and `rms_norm`, which ember.nn.functional re-exports.
+"""
+from ember import _dtype
+from ember._ops import nn_ops as _nn
+from ember._ops._helpers import Tensor, public_functions
+
+# NOTE: ember.nn is imported lazily (it is a large package and `import ember` must stay
+# light), so the nn.functional forms below import it on call; that costs a dict lookup.
+
+
+def _need_tensor(name, input):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+
+
+def _method_form(name):
+    """`torch.<name>(input, *args)`: Tensor.<name> looked up at call time, so a method bound
+    later (or rebound) is the one used."""
+
+    def fn(input, *args, **kwargs):
+        _need_tensor(name, input)
+        return getattr(Tensor, name)(input, *args, **kwargs)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"Function form of `Tensor.{name}`: `torch.{name}(input, ...)`."
+    return fn
+
+
+_INPLACE_FORMS = (
+    "relu_", "sigmoid_", "tanh_", "exp_", "exp2_", "expm1_", "log_", "log1p_", "log2_",
+    "log10_", "sqrt_", "rsqrt_", "abs_", "neg_", "negative_", "floor_", "ceil_", "round_",
+    "trunc_", "fix_", "frac_", "sin_", "cos_", "tan_", "sinh_", "cosh_", "asin_", "acos_",
+    "atan_", "asinh_", "acosh_", "atanh_", "arcsin_", "arccos_", "arctan_", "arcsinh_",
+    "arccosh_", "arctanh_", "clamp_", "clip_", "clamp_min_", "clamp_max_", "fill_", "zero_",
+    "square_", "reciprocal_", "erf_", "erfc_", "logit_", "xlogy_", "nan_to_num_",
+    "deg2rad_", "rad2deg_", "sinc_", "gcd_", "lcm_", "ldexp_", "i0_", "detach_",
+    "index_put_", "resize_as_",
+)
+_METHOD_FORMS = (
+    "frexp", "i0", "nextafter", "bitwise_left_shift", "bitwise_right_shift", "index_reduce",
+    "renorm", "histogram", "isreal", "resolve_neg",
+)
+for _name in _INPLACE_FORMS + _METHOD_FORMS:
+    globals()[_name] = _method_form(_name)
+    globals()[_name].__module__ = __name__
+del _name
+
+
+def detach(input):
+    """A tensor sharing `input`'s data, outside the autograd graph."""
+    return input.detach()
+
+
+def fill(input, value):
+    """A copy of `input` filled with `value` (out-of-place `fill_`)."""
+    return input.clone().fill_(value)
+
+
+# -- activations ---------------------------------------------------------------------------------
+def selu(input):
+    return _F().selu(input)
+
+
+def selu_(input):
+    return _F().selu(input, True)
+
+
+def celu(input, alpha=1.0):
+    return _F().celu(input, alpha)
+
+
+def celu_(input, alpha=1.0):
+    return _F().celu(input, alpha, True)
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, generator=None):
+    return _F().rrelu(input, lower, upper, training)
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False, generator=None):
+    return _F().rrelu(input, lower, upper, training, True)
+
+
+def threshold(input, threshold, value, *, out=None):
+    r = _F().threshold(input, threshold, value)
+    return r if out is None else out.copy_(r)
+
+
+def threshold_(input, threshold, value):
+    return _F().threshold(input, threshold, value, True)
+
+
+def hardshrink(input, lambd=0.5):
+    return _F().hardshrink(input, lambd)
+
+
+# -- dropout (train is positional and required, as in ATen) --------------------------------------
+def dropout_(input, p, train):
+    return _nn.dropout(input, p, train, True)
+
+
+def alpha_dropout_(input, p, train):
+    return _nn.alpha_dropout(input, p, train, True)
+
+
+def feature_dropout_(input, p, train):
+    return _nn.feature_dropout(input, p, train, True)
+
+
+def feature_alpha_dropout_(input, p, train):
+    return _nn.feature_alpha_dropout(input, p, train, True)
+
+
+# -- spatial ------------------------------------------------------------------------------------
+def pixel_shuffle(input, upscale_factor):
+    return _F().pixel_shuffle(input, upscale_factor)
+
+
+def pixel_unshuffle(input, downscale_factor):
+    return _F().pixel_unshuffle(input, downscale_factor)
+
+
+def channel_shuffle(input, groups):
+    return _F().channel_shuffle(input, groups)
+
+
+def constant_pad_nd(input, pad, value=0):
+    """Pad the last len(pad) // 2 dims with `value` (negative pads crop)."""
+    return _F().pad(input, pad, "constant", value)
+
+
+# -- normalisation (ATen's positional order) ----------------------------------------------------
+def batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps,
+               cudnn_enabled):
+    return _F().batch_norm(input, running_mean, running_var, weight, bias, training, momentum,
+                           eps)
+
+
+def instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum,
+                  eps, cudnn_enabled):
+    return _F().instance_norm(input, running_mean, running_var, weight, bias, use_input_stats,
+                              momentum, eps)
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05, cudnn_enable=True):
+    return _F().layer_norm(input, normalized_shape, weight, bias, eps)
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05, cudnn_enabled=True):
+    return _F().group_norm(input, num_groups, weight, bias, eps)
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """x / sqrt(mean(x**2 over the last len(normalized_shape) dims) + eps) * weight; eps
+    defaults to the machine epsilon of input's dtype."""
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    n = len(shape)
+    if n == 0 or tuple(input.shape[input.ndim - n:]) != shape or input.ndim < n:
+        raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
+                           f"[*, {', '.join(str(s) for s in shape)}], but got input of size"
+                           f"{list(input.shape)}")
+    if weight is not None and tuple(weight.shape) != shape:
+        raise RuntimeError(f"Expected weight to be of same shape as normalized_shape, but got "
+                           f"weight of shape {list(weight.shape)} and normalized_shape = "
+                           f"{list(shape)}")
+    if eps is None:
+        eps = _dtype.finfo(input.dtype).eps
+    dims = tuple(range(-n, 0))
+    y = input * (input * input).mean(dims, keepdim=True).add(eps).rsqrt()
+    return y if weight is None else y * weight
+
+
+def pdist(input, p=2):
+    """Distances between the rows of a 2-D input: the upper triangle (i < j) of cdist,
+    flattened row by row."""
+    if input.ndim != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {input.ndim}D")
+    if input.dtype.category != _dtype.FLOAT:
+        raise RuntimeError("pdist only supports floating-point dtypes")
+    if p < 0:
+        raise RuntimeError("pdist only supports non-negative p values")
+    import ember
+
+    n = input.shape[0]
+    i, j = ember.triu_indices(n, n, 1)
+    return ember.linalg.vector_norm(input[i] - input[j], p, dim=1)
+
+
+# -- losses: `reduction` is ATen's int (0 none, 1 mean, 2 sum) ----------------------------------
+_REDUCTIONS = ("none", "mean", "sum")
+
+
+def _red(reduction):
+    if type(reduction) is not int or not 0 <= reduction <= 2:
+        raise TypeError(f"reduction must be an int (0 none, 1 mean, 2 sum) in the torch.* "
+                        f"loss forms, got {reduction!r}")
+    return _REDUCTIONS[reduction]
+
+
+def kl_div(input, target, reduction=1, *, log_target=False):
+    return _F().kl_div(input, target, reduction=_red(reduction), log_target=log_target)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None, reduction=1):
+    return _F().binary_cross_entropy_with_logits(input, target, weight, reduction=_red(reduction),
+                                                 pos_weight=pos_weight)
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction=1):
+    return _F().cosine_embedding_loss(input1, input2, target, margin, reduction=_red(reduction))
+
+
+def hinge_embedding_loss(input, target, margin=1.0, reduction=1):
+    return _F().hinge_embedding_loss(input, target, margin, reduction=_red(reduction))
+
+
+def margin_ranking_loss(input1, input2, target, margin=0.0, reduction=1):
+    return _F().margin_ranking_loss(input1, input2, target, margin, reduction=_red(reduction))
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-06, swap=False,
+                        reduction=1):
+    return _F().triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap,
+                                    reduction=_red(reduction))
+
+
+def poisson_nll_loss(input, target, log_input, full, eps, reduction):
+    return _F().poisson_nll_loss(input, target, log_input, full, eps=eps,
+                                 reduction=_red(reduction))
+
+
+def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction=1,
+             zero_infinity=False):
+    return _F().ctc_loss(log_probs, targets, input_lengths, target_lengths, blank,
+                         _red(reduction), zero_infinity)
+
+
+def _F():
+    from ember.nn import functional
+
+    return functional
+
+
+__all__ = [n for n in public_functions(globals()) if n != "_F"]
