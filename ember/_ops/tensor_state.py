@@ -1,0 +1,187 @@
+"""Tensor state and storage methods: the backend flags PyTorch code reads (is_meta,
+is_sparse, get_device, output_nr, ...), resize_/resize_as_, new_empty_strided, the
+elementwise Python-callable maps apply_/map_ and register_post_accumulate_grad_hook."""
+import weakref
+
+from ember import _dtype
+from ember._ops._helpers import Tensor, bind, xp
+from ember._ops.strided import _as_strided, _storage
+from ember._tensor import _HookHandle, _wrap
+
+
+def _false(self):
+    return False
+
+
+# PyTorch's backend/layout flags: an ember tensor is a dense CPU (or CUDA) strided tensor
+for _name in ("is_meta", "is_sparse", "is_sparse_csr", "is_quantized", "is_nested", "is_xpu",
+              "is_mps", "is_mkldnn", "is_vulkan", "is_xla", "is_ipu", "is_maia", "is_mtia"):
+    setattr(Tensor, _name, property(_false))
+# a multi-output op in ember makes each output its own node, so each is output 0
+Tensor.output_nr = property(lambda self: 0)
+
+
+def get_device(self):
+    """-1 for a CPU tensor, else the CUDA device index."""
+    d = self.device
+    return -1 if d.type == "cpu" else d.index or 0
+
+
+def is_inference(self):
+    """False: ember keeps no separate inference tensors (inference_mode acts as no_grad)."""
+    return False
+
+
+# -- storage ------------------------------------------------------------------------------------
+def resize_(self, *sizes, memory_format=None):
+    """Make `self` contiguous of shape `sizes` over its storage: the same numel reinterprets
+    the storage in place; a larger one reallocates, keeping the old elements as a prefix
+    (the new ones are zero here, uninitialised in PyTorch)."""
+    if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+        sizes = tuple(sizes[0])
+    sizes = tuple(int(s) for s in sizes)
+    if any(s < 0 for s in sizes):
+        raise RuntimeError(f"Trying to create tensor with negative dimension "
+                           f"{min(sizes)}: {list(sizes)}")
+    if self._requires_grad:
+        raise RuntimeError("cannot resize variables that require grad")
+    x = self._data
+    if sizes == x.shape:
+        return self
+    n = 1
+    for s in sizes:
+        n *= s
+    try:
+        flat, offset = _storage(x)
+    except NotImplementedError:  # storage not one contiguous array: use the logical order
+        flat, offset = x.reshape(-1), 0
+    if offset + n <= flat.size:
+        self._data = flat[offset:offset + n].reshape(sizes)  # a view: the base chain stays
+    else:
+        new = xp.zeros(n, x.dtype)
+        old = flat[offset:]
+        new[:old.size] = old
+        self._data = new.reshape(sizes)
+    return self
+
+
+def resize_as_(self, the_template, memory_format=None):
+    return resize_(self, the_template.shape)
+
+
+def new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_grad=False,
+                      layout=None, pin_memory=False):
+    """An uninitialised (here zeroed) tensor with the given sizes and element strides."""
+    size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
+    if len(size) != len(stride):
+        raise RuntimeError(f"mismatch in length of strides and shape: {len(size)} vs "
+                           f"{len(stride)}")
+    d = _dtype.to_dtype(dtype) if dtype is not None else self.dtype
+    need = 1 + sum((n - 1) * s for n, s in zip(size, stride)) if all(size) else 0
+    buf = xp.zeros(need, d.np)
+    t = _wrap(_as_strided(buf, size, tuple(s * buf.itemsize for s in stride)))
+    if requires_grad:
+        t.requires_grad_()
+    return t
+
+
+# -- Python callables over elements (CPU) --------------------------------------------------------
+def _python_map_check(self, name):
+    if self._requires_grad:
+        raise RuntimeError(f"Can't call {name}() on Variable that requires grad. Use "
+                           f"var.detach().{name}() instead.")
+    if self.device.type != "cpu":
+        raise TypeError(f"{name} is only implemented on CPU tensors")
+
+
+def apply_(self, callable):
+    """Replace each element x by callable(x) (a Python number), in place."""
+    _python_map_check(self, "apply_")
+    x = self._data
+    flat = [callable(v) for v in x.reshape(-1).tolist()]
+    x[...] = xp.asarray(_cast_list(flat, x.dtype), dtype=x.dtype).reshape(x.shape)
+    self._bump()
+    return self
+
+
+def map_(self, tensor, callable):
+    """Replace each element x by callable(x, y), y the matching element of `tensor`
+    broadcast to self's shape, in place."""
+    _python_map_check(self, "map_")
+    x = self._data
+    try:
+        y = xp.broadcast_to(tensor._data, x.shape)
+    except ValueError:
+        from ember._ops.shape import expand
+
+        expand(tensor, x.shape)  # raises PyTorch's error
+        raise
+    flat = [callable(a, b) for a, b in zip(x.reshape(-1).tolist(), y.reshape(-1).tolist())]
+    x[...] = xp.asarray(_cast_list(flat, x.dtype), dtype=x.dtype).reshape(x.shape)
+    self._bump()
+    return self
+
+
+def _cast_list(values, dt):
+    # NOTE: PyTorch converts each returned number to self's dtype in C (truncation for ints)
+    if dt.kind in "iu":
+        return [int(v) for v in values]
+    if dt.kind == "b":
+        return [bool(v) for v in values]
+    return values
+
+
+# -- post-accumulate-grad hooks ------------------------------------------------------------------
+def register_post_accumulate_grad_hook(self, hook):
+    """Call `hook(tensor)` after backward has accumulated this leaf's `.grad`. Returns a
+    handle with `.remove()`."""
+    if not self._requires_grad:
+        raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+    if self.grad_fn is not None:
+        raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
+                           "tensors")
+    _install_engine_patch()
+    from ember.autograd.function import leaf_node
+
+    node = leaf_node(self)
+    hooks = node.__dict__.setdefault("_post_acc_hooks", {})
+    key = object()
+    hooks[key] = hook
+    return _HookHandle(hooks, key)
+
+
+_patched = [False]
+
+
+def _install_engine_patch():
+    """Wrap the engine's leaf accumulation (once, on the first registration) so hooks run
+    after `.grad` is updated.
+
+    NOTE: the engine (core) has no post-accumulate step of its own; this wraps its
+    module-level `_accumulate_leaf`, which run_backward looks up at each call."""
+    if _patched[0]:
+        return
+    from ember.autograd import engine
+
+    accumulate = engine._accumulate_leaf
+
+    def accumulate_then_hooks(node, grad, create_graph, stored):
+        accumulate(node, grad, create_graph, stored)
+        hooks = node.__dict__.get("_post_acc_hooks")
+        if hooks:
+            t = node.variable
+            t = t() if isinstance(t, weakref.ref) else t
+            for h in list(hooks.values()):
+                h(t)
+
+    engine._accumulate_leaf = accumulate_then_hooks
+    _patched[0] = True
+
+
+bind({
+    "get_device": get_device, "is_inference": is_inference, "resize_": resize_,
+    "resize_as_": resize_as_, "new_empty_strided": new_empty_strided, "apply_": apply_,
+    "map_": map_, "register_post_accumulate_grad_hook": register_post_accumulate_grad_hook,
+})
+
+__all__ = []  # Tensor methods only (torch.resize_as_ and friends: see functional_forms)
