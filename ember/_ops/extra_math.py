@@ -142,6 +142,18 @@ Tensor.real = property(_real, _set_part(_real))
 Tensor.imag = property(_imag, _set_part(_imag))
 
 
+def isreal(input):
+    """True where an element has no imaginary part (everywhere for a real tensor)."""
+    if input._data.dtype.kind != "c":
+        return _wrap(xp.ones(input._data.shape, bool))
+    return _wrap(input._data.imag == 0)
+
+
+def resolve_neg(input):
+    """ember has no lazily negated views: the tensor itself."""
+    return input
+
+
 def _binary_inplace(name):
     fn = getattr(_numeric, name)
 
@@ -153,7 +165,8 @@ def _binary_inplace(name):
 
 bind({
     "frexp": frexp, "nextafter": nextafter, "nextafter_": _make_inplace("nextafter", nextafter),
-    "i0": i0, "i0_": _make_inplace("i0", i0), "renorm": renorm,
+    "isreal": isreal, "resolve_neg": resolve_neg, "i0": i0, "i0_": _make_inplace("i0", i0),
+    "renorm": renorm,
     "renorm_": _make_inplace("renorm", renorm),
     "gcd_": _binary_inplace("gcd"), "lcm_": _binary_inplace("lcm"),
     "ldexp_": _binary_inplace("ldexp"), "heaviside_": _binary_inplace("heaviside"),

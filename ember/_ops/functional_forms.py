@@ -2,7 +2,6 @@
 
 * In-place function forms (`torch.relu_(x)`, `torch.clamp_(x, 0, 1)`, ...): generated from
   the Tensor methods, so they share their autograd, leaf errors and fast paths.
-* Tensor-method forms (`torch.frexp(x)`, `torch.renorm(x, ...)`, ...): the same, out of place.
 * nn.functional ops at top level with ATen's positional signatures: losses take `reduction`
   as an int (0 none, 1 mean, 2 sum), `torch.batch_norm(input, weight, bias, running_mean,
   running_var, training, momentum, eps, cudnn_enabled)`, `torch.dropout_(input, p, train)`...
@@ -45,11 +44,7 @@ _INPLACE_FORMS = (
     "deg2rad_", "rad2deg_", "sinc_", "gcd_", "lcm_", "ldexp_", "i0_", "detach_",
     "index_put_", "resize_as_",
 )
-_METHOD_FORMS = (
-    "frexp", "i0", "nextafter", "bitwise_left_shift", "bitwise_right_shift", "index_reduce",
-    "renorm", "histogram", "isreal", "resolve_neg",
-)
-for _name in _INPLACE_FORMS + _METHOD_FORMS:
+for _name in _INPLACE_FORMS:
     globals()[_name] = _method_form(_name)
     globals()[_name].__module__ = __name__
 del _name
@@ -250,4 +245,4 @@ def _F():
     return functional
 
 
-__all__ = [n for n in public_functions(globals()) if n != "_F"]
+__all__ = public_functions(globals())

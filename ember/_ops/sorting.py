@@ -284,8 +284,68 @@ def histc(input, bins=100, min=0, max=0, *, out=None):  # noqa: A002
     return r
 
 
+histogram_result = _return_type("histogram", ["hist", "bin_edges"])
+
+
+def histogram(input, bins, *, range=None, weight=None, density=False, out=None):  # noqa: A002
+    """Histogram of `input` (float) over `bins` equal-width bins of `range` (the data's
+    range by default) or over the given bin edges; (hist, bin_edges) named tuple."""
+    x = input._data
+    if x.dtype.kind != "f":
+        raise NotImplementedError(f'"histogramdd" not implemented for \'{_c_name(x)}\'')
+    w = None
+    if weight is not None:
+        w = weight._data
+        if w.dtype != x.dtype:
+            raise RuntimeError(
+                "torch.histogramdd: if weight tensor is provided, input tensor and weight "
+                f"tensor should have the same dtype, but got input({_c_name(x).lower()}), and "
+                f"weight({_c_name(w).lower()})")
+        if w.shape != x.shape:
+            raise RuntimeError("torch.histogramdd: if weight tensor is provided it should have "
+                               "the same shape as the input tensor excluding its innermost "
+                               f"dimension, but got input with shape {list(x.shape)} and "
+                               f"weight with shape {list(w.shape)}")
+        w = w.reshape(-1)
+    flat = x.reshape(-1)
+    if isinstance(bins, Tensor):
+        edges = bins._data
+        if edges.ndim != 1 or edges.size < 1:
+            raise RuntimeError("torch.histogramdd: bins tensor should have one dimension and "
+                               "at least 1 element")
+    else:
+        if bins <= 0:
+            raise RuntimeError(f"torch.histogramdd: expected bin_ct to be at least 1 for every "
+                               f"dimension, but got {bins} for dimension 0")
+        if range is not None:
+            lo, hi = float(range[0]), float(range[1])
+            if lo > hi:
+                raise RuntimeError(f"torch.histogramdd: min should not exceed max, but got min "
+                                   f"{lo:g} max {hi:g} for dimension 0")
+        elif flat.size:
+            lo, hi = float(flat.min()), float(flat.max())
+        else:
+            lo, hi = 0.0, 1.0
+        if lo == hi:  # a degenerate range widens by 0.5 on each side, as NumPy's
+            lo, hi = lo - 0.5, hi + 0.5
+        edges = xp.linspace(lo, hi, int(bins) + 1).astype(x.dtype)
+    hist, _ = xp.histogram(flat, edges.astype(xp.float64), weights=w)
+    hist = hist.astype(x.dtype)
+    if density:
+        total = hist.sum()
+        widths = xp.diff(edges)
+        hist = hist / (total * widths) if total else hist * 0
+        hist = hist.astype(x.dtype)
+    r = histogram_result(_wrap(hist), _wrap(edges.copy()))
+    if out is not None:
+        out[0].resize_(hist.shape).copy_(r[0])
+        out[1].resize_(edges.shape).copy_(r[1])
+        return histogram_result(*out)
+    return r
+
+
 bind({
-    "bincount": bincount, "histc": histc,
+    "bincount": bincount, "histc": histc, "histogram": histogram,
     "nonzero": nonzero, "argwhere": argwhere, "sort": sort,
     "argsort": argsort, "msort": msort, "topk": topk, "kthvalue": kthvalue, "unique": unique,
     "unique_consecutive": unique_consecutive,
