@@ -10,6 +10,7 @@
 from ember import _dtype
 from ember._ops import nn_ops as _nn
 from ember._ops._helpers import Tensor, public_functions
+from ember.autograd.grad_mode import _enabled
 
 # NOTE: ember.nn is imported lazily (it is a large package and `import ember` must stay
 # light), so the nn.functional forms below import it on call; that costs a dict lookup.
@@ -99,20 +100,27 @@ def hardshrink(input, lambd=0.5):
 
 
 # -- dropout (train is positional and required, as in ATen) --------------------------------------
+def _dropout_inplace(fn, input, p, train):
+    if train and p > 0 and input._requires_grad and input.grad_fn is None and _enabled[0]:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                           "operation.")
+    return fn(input, p, train, True)
+
+
 def dropout_(input, p, train):
-    return _nn.dropout(input, p, train, True)
+    return _dropout_inplace(_nn.dropout, input, p, train)
 
 
 def alpha_dropout_(input, p, train):
-    return _nn.alpha_dropout(input, p, train, True)
+    return _dropout_inplace(_nn.alpha_dropout, input, p, train)
 
 
 def feature_dropout_(input, p, train):
-    return _nn.feature_dropout(input, p, train, True)
+    return _dropout_inplace(_nn.feature_dropout, input, p, train)
 
 
 def feature_alpha_dropout_(input, p, train):
-    return _nn.feature_alpha_dropout(input, p, train, True)
+    return _dropout_inplace(_nn.feature_alpha_dropout, input, p, train)
 
 
 # -- spatial ------------------------------------------------------------------------------------
@@ -191,6 +199,8 @@ def pdist(input, p=2):
 
 
 # -- losses: `reduction` is ATen's int (0 none, 1 mean, 2 sum) ----------------------------------
+# NOTE: PyTorch's Python binding of these ATen losses defaults `reduction` to 0 (none), not to
+# the schema's Mean: torch.kl_div(a, b) is elementwise; we copy the observed behaviour
 _REDUCTIONS = ("none", "mean", "sum")
 
 
@@ -201,29 +211,29 @@ def _red(reduction):
     return _REDUCTIONS[reduction]
 
 
-def kl_div(input, target, reduction=1, *, log_target=False):
+def kl_div(input, target, reduction=0, *, log_target=False):
     return _F().kl_div(input, target, reduction=_red(reduction), log_target=log_target)
 
 
-def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None, reduction=1):
+def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None, reduction=0):
     return _F().binary_cross_entropy_with_logits(input, target, weight, reduction=_red(reduction),
                                                  pos_weight=pos_weight)
 
 
-def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction=1):
+def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction=0):
     return _F().cosine_embedding_loss(input1, input2, target, margin, reduction=_red(reduction))
 
 
-def hinge_embedding_loss(input, target, margin=1.0, reduction=1):
+def hinge_embedding_loss(input, target, margin=1.0, reduction=0):
     return _F().hinge_embedding_loss(input, target, margin, reduction=_red(reduction))
 
 
-def margin_ranking_loss(input1, input2, target, margin=0.0, reduction=1):
+def margin_ranking_loss(input1, input2, target, margin=0.0, reduction=0):
     return _F().margin_ranking_loss(input1, input2, target, margin, reduction=_red(reduction))
 
 
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-06, swap=False,
-                        reduction=1):
+                        reduction=0):
     return _F().triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap,
                                     reduction=_red(reduction))
 
@@ -233,7 +243,7 @@ def poisson_nll_loss(input, target, log_input, full, eps, reduction):
                                  reduction=_red(reduction))
 
 
-def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction=1,
+def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction=0,
              zero_infinity=False):
     return _F().ctc_loss(log_probs, targets, input_lengths, target_lengths, blank,
                          _red(reduction), zero_infinity)
