@@ -167,7 +167,9 @@ bind({
     "frexp": frexp, "nextafter": nextafter, "nextafter_": _make_inplace("nextafter", nextafter),
     "isreal": isreal, "resolve_neg": resolve_neg, "i0": i0, "i0_": _make_inplace("i0", i0),
     "renorm": renorm,
-    "renorm_": _make_inplace("renorm", renorm),
+    # NOTE: renorm is composite (its norm saves the input): record on a copy, as logit_
+    "renorm_": _make_inplace("renorm", lambda self, p, dim, maxnorm: renorm(
+        self.clone() if self._requires_grad else self, p, dim, maxnorm)),
     "gcd_": _binary_inplace("gcd"), "lcm_": _binary_inplace("lcm"),
     "ldexp_": _binary_inplace("ldexp"), "heaviside_": _binary_inplace("heaviside"),
     "sinc_": _make_inplace("sinc", _numeric.sinc),
