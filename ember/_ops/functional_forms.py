@@ -7,9 +7,11 @@
   running_var, training, momentum, eps, cudnn_enabled)`, `torch.dropout_(input, p, train)`...
 * `pdist` and `rms_norm`, which ember.nn.functional re-exports.
 """
+import math
+
 from ember import _dtype
 from ember._ops import nn_ops as _nn
-from ember._ops._helpers import Tensor, public_functions
+from ember._ops._helpers import Tensor, bind, public_functions
 from ember.autograd.grad_mode import _enabled
 
 # NOTE: ember.nn is imported lazily (it is a large package and `import ember` must stay
@@ -249,10 +251,45 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
                          _red(reduction), zero_infinity)
 
 
+# -- functions PyTorch 2 removed: the same RuntimeError pointing at the replacement -------------
+_REMOVED = {
+    "solve": "`torch.solve` is deprecated in favor of `torch.linalg.solve`. `torch.linalg.solve` "
+             "has its arguments reversed and does not return the LU factorization.",
+    "symeig": "The default behavior has changed from using the upper triangular portion of the "
+              "matrix by default to using the lower triangular portion. Use "
+              "`torch.linalg.eigvalsh(A, UPLO=...)` or `torch.linalg.eigh(A, UPLO=...)`.",
+    "eig": "`torch.linalg.eig` returns complex tensors of dtype `cfloat` or `cdouble` rather than "
+           "real tensors mimicking complex tensors. Use `torch.linalg.eigvals(A)` or "
+           "`torch.linalg.eig(A)`.",
+    "lstsq": "`torch.lstsq` is deprecated in favor of `torch.linalg.lstsq`. `torch.linalg.lstsq` "
+             "has reversed arguments and does not return the QR decomposition in the returned "
+             "tuple.",
+    "matrix_rank": "Please use the `torch.linalg.matrix_rank` function instead. The parameter "
+                   "'symmetric' was renamed in `torch.linalg.matrix_rank()` to 'hermitian'.",
+}
+
+
+def _removed(name):
+    def fn(*args, **kwargs):
+        raise RuntimeError("This function was deprecated since version 1.9 and is now removed. "
+                           + _REMOVED[name])
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__module__ = __name__
+    return fn
+
+
+solve, symeig, eig, lstsq, matrix_rank = (_removed(n) for n in _REMOVED)
+bind({n: _removed(n) for n in ("solve", "symeig", "eig", "lstsq")})
+
+# constants PyTorch exposes as torch.pi, torch.inf, ...
+pi, e, inf, nan, newaxis = math.pi, math.e, math.inf, math.nan, None
+
+
 def _F():
     from ember.nn import functional
 
     return functional
 
 
-__all__ = public_functions(globals())
+__all__ = public_functions(globals()) + ["pi", "e", "inf", "nan", "newaxis"]

@@ -231,3 +231,32 @@ def test_forms_exported_at_top_level():
     names = ["relu_", "sigmoid_", "clamp_", "selu", "batch_norm", "kl_div", "pdist", "rms_norm",
              "constant_pad_nd", "detach", "ctc_loss", "dropout_", "resize_as_", "detach_"]
     assert all(callable(getattr(ember, n)) for n in names)
+
+
+@requires_torch
+@pytest.mark.parametrize("call", [
+    lambda m: m.solve(m.eye(2), m.eye(2)), lambda m: m.symeig(m.eye(2)),
+    lambda m: m.eig(m.eye(2)), lambda m: m.lstsq(m.eye(2), m.eye(2)),
+    lambda m: m.matrix_rank(m.eye(2)), lambda m: m.eye(2).solve(m.eye(2)),
+    lambda m: m.eye(2).symeig(), lambda m: m.eye(2).eig(), lambda m: m.eye(2).lstsq(m.eye(2)),
+], ids=["solve", "symeig", "eig", "lstsq", "matrix_rank", "T.solve", "T.symeig", "T.eig",
+        "T.lstsq"])
+def test_removed_functions_raise_like_torch(call):
+    with pytest.raises(RuntimeError) as te:
+        call(torch)
+    first = str(te.value).split("\n")[0][:120]
+    with pytest.raises(RuntimeError, match=first.replace("(", r"\(").replace(")", r"\)")
+                       .replace(".", r"\.").replace("`", ".")):
+        call(ember)
+
+
+@requires_torch
+def test_constants_and_functional_reexports():
+    for name in ("pi", "e", "inf", "nan", "newaxis"):
+        a, b = getattr(ember, name), getattr(torch, name)
+        assert a == b or (a != a and b != b)
+    import ember.nn.functional as F
+
+    x = ember.randn(4, 3)
+    assert F.pdist is ember.pdist and F.rms_norm is ember.rms_norm
+    assert F.selu_(x) is x and F.celu_(x, 0.5) is x
