@@ -286,10 +286,14 @@ bind({n: _removed(n) for n in ("solve", "symeig", "eig", "lstsq")})
 pi, e, inf, nan, newaxis = math.pi, math.e, math.inf, math.nan, None
 
 
+from ember._ops.scatter_views import *  # noqa: E402, F403 - exported with these forms
+from ember._ops.scatter_views import __all__ as _views_all  # noqa: E402
+
+
 def _F():
     from ember.nn import functional
 
     return functional
 
 
-__all__ = public_functions(globals()) + ["pi", "e", "inf", "nan", "newaxis"]
+__all__ = public_functions(globals()) + ["pi", "e", "inf", "nan", "newaxis"] + _views_all
