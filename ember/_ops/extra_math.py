@@ -154,6 +154,102 @@ def resolve_neg(input):
     return input
 
 
+# -- gradient, windows, multivariate log-gamma ---------------------------------------------------
+def gradient(input, *, spacing=1, dim=None, edge_order=1):
+    """Estimate the derivative of `input` along each of `dim` (all dims by default) with
+    second-order central differences inside and one-sided ones (first or second order) at
+    the edges; `spacing` is a scalar, one scalar per dim, or one coordinate tensor per dim.
+    Returns a tuple with one tensor per dim."""
+    if edge_order not in (1, 2):
+        raise RuntimeError("torch.gradient only supports edge_order=1 and edge_order=2.")
+    if dim is None:
+        axes = list(range(input.ndim))
+    else:
+        axes = [_wrap_dim(d, input.ndim) for d in ((dim,) if isinstance(dim, int) else dim)]
+    if isinstance(spacing, (list, tuple)):
+        if len(spacing) != len(axes):
+            raise RuntimeError(
+                f"torch.gradient expected spacing to be unspecified, a scalar, or a list of "
+                f"length equal to 'self.dim() = {input.ndim}', since dim argument was not "
+                f"given, but got a list of length {len(spacing)}" if dim is None else
+                f"torch.gradient expected spacing to be unspecified, a scalar or it's spacing "
+                f"and dim arguments to have the same length, but got a spacing argument of "
+                f"length {len(spacing)} and a dim argument of length {len(axes)}.")
+        spacings = list(spacing)
+    else:
+        spacings = [spacing] * len(axes)
+    return tuple(_gradient_1d(input, d, h, edge_order) for d, h in zip(axes, spacings))
+
+
+def _gradient_1d(f, d, h, edge_order):
+    n = f.shape[d]
+    if n < edge_order + 1:
+        raise RuntimeError("torch.gradient expected each dimension size to be at least "
+                           "edge_order+1")
+    if f.dtype.category < _dtype.FLOAT:
+        f = f.to(_dtype.get_default_dtype())
+
+    def part(start, length):
+        return f.narrow(d, start, length)
+
+    import ember
+
+    if isinstance(h, Tensor):  # coordinates: the non-uniform formulas
+        x = h._data.astype(xp.float64)
+        shape = [1] * f.ndim
+        shape[d] = -1
+
+        def w(values):
+            return _wrap(xp.asarray(values).reshape(shape).astype(f._data.dtype))
+
+        dx = xp.diff(x)
+        d1, d2 = dx[:-1], dx[1:]
+        inner = (part(0, n - 2) * w(-d2 / (d1 * (d1 + d2))) + part(1, n - 2) * w((d2 - d1) / (
+            d1 * d2)) + part(2, n - 2) * w(d1 / (d2 * (d1 + d2))))
+        if edge_order == 1:
+            first = (part(1, 1) - part(0, 1)) / float(dx[0])
+            last = (part(n - 1, 1) - part(n - 2, 1)) / float(dx[-1])
+        else:
+            a, b = float(dx[0]), float(dx[1])
+            first = (part(0, 1) * (-(2 * a + b) / (a * (a + b))) + part(1, 1) * ((a + b) / (
+                a * b)) + part(2, 1) * (-a / (b * (a + b))))
+            a, b = float(dx[-2]), float(dx[-1])
+            last = (part(n - 3, 1) * (b / (a * (a + b))) + part(n - 2, 1) * (-(a + b) / (
+                a * b)) + part(n - 1, 1) * ((2 * b + a) / (b * (a + b))))
+    else:
+        h = float(h)
+        inner = (part(2, n - 2) - part(0, n - 2)) / (2 * h)
+        if edge_order == 1:
+            first = (part(1, 1) - part(0, 1)) / h
+            last = (part(n - 1, 1) - part(n - 2, 1)) / h
+        else:
+            first = (part(0, 1) * -3 + part(1, 1) * 4 - part(2, 1)) / (2 * h)
+            last = (part(n - 1, 1) * 3 - part(n - 2, 1) * 4 + part(n - 3, 1)) / (2 * h)
+    return ember.cat([first, inner, last], d)
+
+
+def kaiser_window(window_length, periodic=True, beta=12.0, *, dtype=None, layout=None,
+                  device=None, requires_grad=False):
+    """Kaiser window: I0(beta sqrt(1 - (2k/m - 1)^2)) / I0(beta)."""
+    r = _numeric._window("kaiser_window", window_length, periodic, dtype, lambda k, m: (
+        _bessel_i(beta * xp.sqrt(xp.clip(1 - (2 * k / m - 1) ** 2, 0, None)), 0)
+        / _bessel_i(xp.float64(beta), 0)))
+    return r.requires_grad_() if requires_grad else r
+
+
+def mvlgamma(input, p):
+    """Multivariate log-gamma of dimension p: sum_i lgamma(x - i/2) + p(p-1)/4 log(pi)."""
+    import math
+
+    import ember
+
+    if p < 1:
+        raise RuntimeError("p has to be greater than or equal to 1")
+    x = input if input.dtype.category >= _dtype.FLOAT else input.to(_dtype.get_default_dtype())
+    offsets = ember.tensor([-i / 2 for i in range(p)], dtype=x.dtype)
+    return ember.lgamma(x.unsqueeze(-1) + offsets).sum(-1) + p * (p - 1) / 4 * math.log(math.pi)
+
+
 def _binary_inplace(name):
     fn = getattr(_numeric, name)
 
@@ -173,6 +269,8 @@ bind({
     "gcd_": _binary_inplace("gcd"), "lcm_": _binary_inplace("lcm"),
     "ldexp_": _binary_inplace("ldexp"), "heaviside_": _binary_inplace("heaviside"),
     "sinc_": _make_inplace("sinc", _numeric.sinc),
+    "mvlgamma": mvlgamma, "mvlgamma_": _make_inplace("mvlgamma", mvlgamma),
+    "polygamma_": _make_inplace("polygamma", lambda self, n: Tensor.polygamma(self, n)),
 })
 
 __all__ = public_functions(globals())

@@ -12,6 +12,7 @@ import math
 from ember import _dtype
 from ember._ops import nn_ops as _nn
 from ember._ops._helpers import Tensor, bind, public_functions
+from ember._ops.reduction import _return_type
 from ember.autograd.grad_mode import _enabled
 
 # NOTE: ember.nn is imported lazily (it is a large package and `import ember` must stay
@@ -45,7 +46,9 @@ _INPLACE_FORMS = (
     "arccosh_", "arctanh_", "clamp_", "clip_", "clamp_min_", "clamp_max_", "fill_", "zero_",
     "square_", "reciprocal_", "erf_", "erfc_", "logit_", "xlogy_", "nan_to_num_",
     "deg2rad_", "rad2deg_", "sinc_", "gcd_", "lcm_", "ldexp_", "i0_", "detach_",
-    "index_put_", "resize_as_",
+    "index_put_", "resize_as_", "conj_physical_", "addmv_",
+    # (not in-place: Tensor methods PyTorch also has as torch.<name>(input))
+    "get_device", "is_inference",
 )
 for _name in _INPLACE_FORMS:
     globals()[_name] = _method_form(_name)
@@ -249,6 +252,74 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
              zero_infinity=False):
     return _F().ctc_loss(log_probs, targets, input_lengths, target_lengths, blank,
                          _red(reduction), zero_infinity)
+
+
+# -- deprecated linear algebra forms that still work in PyTorch ---------------------------------
+def cholesky(input, upper=False, *, out=None):
+    """Deprecated torch.cholesky: linalg.cholesky (its transpose with upper=True)."""
+    import warnings
+
+    import ember
+
+    warnings.warn("torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be "
+                  "removed in a future PyTorch release.", UserWarning, stacklevel=2)
+    r = ember.linalg.cholesky(input, upper=upper)
+    return r if out is None else out.copy_(r)
+
+
+_qr_result = _return_type("qr", ["Q", "R"])
+
+
+def qr(input, some=True, *, out=None):
+    """Deprecated torch.qr: linalg.qr in 'reduced' (some=True) or 'complete' mode."""
+    import warnings
+
+    import ember
+
+    warnings.warn("torch.qr is deprecated in favor of torch.linalg.qr and will be removed in a "
+                  "future PyTorch release.", UserWarning, stacklevel=2)
+    return _qr_result(*ember.linalg.qr(input, "reduced" if some else "complete"))
+
+
+def max_pool1d_with_indices(input, kernel_size, stride=(), padding=0, dilation=1,
+                            ceil_mode=False):
+    return _F().max_pool1d(input, kernel_size, stride or None, padding, dilation, ceil_mode,
+                           True)
+
+
+# -- symbolic-shape helpers: plain Python numbers in eager mode ---------------------------------
+def sym_int(a):
+    return int(a) if not isinstance(a, Tensor) else int(a.item())
+
+
+def sym_float(a):
+    return float(a)
+
+
+def sym_max(a, b):
+    r = a if a >= b else b
+    return float(r) if isinstance(a, float) or isinstance(b, float) else r
+
+
+def sym_min(a, b):
+    r = a if a <= b else b
+    return float(r) if isinstance(a, float) or isinstance(b, float) else r
+
+
+def sym_not(a):
+    return not a
+
+
+def sym_sqrt(a):
+    return math.sqrt(a)
+
+
+def sym_ite(b, t, f):
+    return t if b else f
+
+
+def sym_sum(args):
+    return sum(args)
 
 
 # -- functions PyTorch 2 removed: the same RuntimeError pointing at the replacement -------------

@@ -178,10 +178,70 @@ def _install_engine_patch():
     _patched[0] = True
 
 
+# -- buffers, DLPack, subclasses -----------------------------------------------------------------
+def frombuffer(buffer, *, dtype, count=-1, offset=0, requires_grad=False):
+    """A 1-D tensor sharing the memory of a Python buffer (bytes, bytearray, array...)."""
+    d = _dtype.to_dtype(dtype)
+    size = memoryview(buffer).nbytes
+    item = xp.dtype(d.np).itemsize
+    if size == 0 or count == 0:
+        raise ValueError(f"both buffer length ({size}) and count ({count}) must not be 0")
+    if count < 0 and (size - offset) % item:
+        raise ValueError(f"buffer length ({size - offset} bytes) after offset ({offset} bytes) "
+                         f"must be a multiple of element size ({item})")
+    t = _wrap(xp.frombuffer(buffer, dtype=d.np, count=count, offset=offset))
+    if requires_grad:
+        t.requires_grad_()
+    return t
+
+
+def from_dlpack(ext_tensor):
+    """A tensor sharing the memory of any DLPack-capable CPU array (NumPy, PyTorch, ...)."""
+    if isinstance(ext_tensor, Tensor):
+        return ext_tensor
+    if not hasattr(ext_tensor, "__dlpack__"):  # a bare capsule (to_dlpack's legacy form)
+        ext_tensor = _Capsule(ext_tensor)
+    return _wrap(xp.from_dlpack(ext_tensor))
+
+
+class _Capsule:
+    def __init__(self, capsule):
+        self.capsule = capsule
+
+    def __dlpack__(self, **kwargs):
+        return self.capsule
+
+    def __dlpack_device__(self):
+        return (1, 0)  # kDLCPU
+
+
+def to_dlpack(tensor):
+    """A DLPack capsule of the tensor's memory (for other libraries' from_dlpack)."""
+    return tensor._data.__dlpack__()
+
+
+def _dlpack(self, *, stream=None, **kwargs):
+    if self._requires_grad:
+        raise RuntimeError("Can't export tensors that require gradient, use tensor.detach()")
+    return self._data.__dlpack__(**kwargs)
+
+
+def as_subclass(self, cls):
+    """The same data and autograd history seen as an instance of Tensor subclass `cls`."""
+    t = object.__new__(cls)
+    for slot in ("_data", "_requires_grad", "grad", "grad_fn", "_vc", "_extra"):
+        setattr(t, slot, getattr(self, slot))
+    t._vc = self._version_counter()
+    return t
+
+
 bind({
+    "__dlpack__": _dlpack, "__dlpack_device__": lambda self: self._data.__dlpack_device__(),
+    "as_subclass": as_subclass,
     "get_device": get_device, "is_inference": is_inference, "resize_": resize_,
     "resize_as_": resize_as_, "new_empty_strided": new_empty_strided, "apply_": apply_,
     "map_": map_, "register_post_accumulate_grad_hook": register_post_accumulate_grad_hook,
 })
 
-__all__ = []  # Tensor methods only (torch.resize_as_ and friends: see functional_forms)
+# (torch.resize_as_ and the torch.<method>(input) forms are in functional_forms)
+__all__ = ["frombuffer", "from_dlpack", "to_dlpack"]

@@ -184,3 +184,61 @@ def test_inplace_methods_raise_like_torch(call):
         call(torch)
     with pytest.raises(type(te.value)):
         call(ember)
+
+
+# -- gradient, kaiser_window, mvlgamma, polygamma_ ------------------------------------------------
+F1 = np.array([1.0, 2.0, 4.0, 7.0, 11.0, 10.0], np.float32)
+COORD = np.array([0.0, 1.0, 3.0, 4.0, 6.0, 6.5], np.float32)
+GRADIENTS = [
+    ("1d", lambda m, a: m.gradient(a), (F1,)),
+    ("1d-spacing", lambda m, a: m.gradient(a, spacing=2.0), (F1,)),
+    ("1d-edge2", lambda m, a: m.gradient(a, edge_order=2), (F1,)),
+    ("1d-coords", lambda m, a: m.gradient(a, spacing=(m.tensor(COORD),)), (F1,)),
+    ("1d-coords-edge2", lambda m, a: m.gradient(a, spacing=(m.tensor(COORD),), edge_order=2),
+     (F1,)),
+    ("2d", lambda m, a: m.gradient(a), (X,)),
+    ("2d-dim1", lambda m, a: m.gradient(a, dim=1), (X,)),
+    ("2d-spacings", lambda m, a: m.gradient(a, spacing=[1.0, 0.5]), (X,)),
+    ("2d-dim-list", lambda m, a: m.gradient(a, spacing=[3.0], dim=[-1], edge_order=2), (X,)),
+    ("2d-dim-scalar", lambda m, a: m.gradient(a, dim=(0,), spacing=3.0), (X,)),
+]
+
+
+@requires_torch
+@pytest.mark.parametrize("fn,arrays", [r[1:] for r in GRADIENTS], ids=[r[0] for r in GRADIENTS])
+def test_gradient_matches_torch(fn, arrays):
+    check_parity(lambda m, a: fn(m, a)[0], *arrays, grad=True)
+    full_e, full_t = fn(ember, ember.tensor(arrays[0])), fn(torch, torch.tensor(arrays[0]))
+    assert len(full_e) == len(full_t) and isinstance(full_e, tuple)
+    for a, b in zip(full_e, full_t):
+        assert_same(a, b)
+
+
+def test_gradient_numerical_grad_and_errors():
+    check_grad(lambda a: ember.gradient(a, spacing=[2.0, 1.0], edge_order=2)[1], X[:, :3])
+    for call, msg in [(lambda: ember.gradient(ember.ones(1)), "at least edge_order\\+1"),
+                      (lambda: ember.gradient(ember.ones(3), edge_order=3), "edge_order=1 and"),
+                      (lambda: ember.gradient(ember.ones(3), spacing=[1.0, 2.0]),
+                       "got a list of length 2")]:
+        with pytest.raises(RuntimeError, match=msg):
+            call()
+
+
+@requires_torch
+@pytest.mark.parametrize("args,kw", [((5,), {}), ((5, False, 5.0), {"dtype": "float64"}),
+                                     ((1,), {}), ((0,), {}), ((8, True, 0.5), {})])
+def test_kaiser_window_matches_torch(args, kw):
+    ek = {k: getattr(ember, v) for k, v in kw.items()}
+    tk = {k: getattr(torch, v) for k, v in kw.items()}
+    assert_same(ember.kaiser_window(*args, **ek), torch.kaiser_window(*args, **tk))
+
+
+@requires_torch
+@pytest.mark.parametrize("fn,arrays,grad", [
+    (lambda m, a: m.mvlgamma(a.abs() + 2, 2), (X,), True),
+    (lambda m, a: (a.abs() + 3).mvlgamma(4), (X,), True),
+    (lambda m, a: (a.abs() + 3).mvlgamma_(3), (X,), False),
+    (lambda m, a: (a.abs() + 0.5).polygamma_(1), (X,), False),
+], ids=["mvlgamma", "mvlgamma-method", "mvlgamma_", "polygamma_"])
+def test_mvlgamma_polygamma_match_torch(fn, arrays, grad):
+    check_parity(fn, *arrays, grad=grad, rtol=1e-4, atol=1e-5)
