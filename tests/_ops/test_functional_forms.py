@@ -260,3 +260,41 @@ def test_constants_and_functional_reexports():
     x = ember.randn(4, 3)
     assert F.pdist is ember.pdist and F.rms_norm is ember.rms_norm
     assert F.selu_(x) is x and F.celu_(x, 0.5) is x
+
+
+@requires_torch
+@pytest.mark.parametrize("name,args", [
+    ("sym_int", (3.7,)), ("sym_float", (2,)), ("sym_max", (2, 3)), ("sym_max", (2.0, 1)),
+    ("sym_min", (2.0, 1)), ("sym_min", (4, 5)), ("sym_not", (True,)), ("sym_sqrt", (4,)),
+    ("sym_ite", (True, 1, 2)), ("sym_ite", (False, 1, 2)), ("sym_sum", ([1, 2, 3],)),
+])
+def test_sym_helpers_match_torch(name, args):
+    a, b = getattr(ember, name)(*args), getattr(torch, name)(*args)
+    assert a == b and type(a) is type(b)
+
+
+@requires_torch
+@pytest.mark.parametrize("fn,arrays,grad", [
+    (lambda m, a: m.cholesky(a @ a.mT + m.eye(4)), (A[:, :4],), True),
+    (lambda m, a: m.cholesky(a @ a.mT + m.eye(4), upper=True), (A[:, :4],), True),
+    (lambda m, a: m.qr(a)[1].abs(), (A,), False),  # (ember has no QR backward yet)
+    (lambda m, a: m.qr(a.mT, some=False)[1].abs(), (A,), False),
+    (lambda m, a: m.max_pool1d_with_indices(a.unsqueeze(0), 2)[0], (A,), True),
+    (lambda m, a: m.max_pool1d_with_indices(a.unsqueeze(0), 3, 2, 1)[1], (A,), False),
+    (lambda m, a: m.conj_physical_(a * 1), (A,), True),
+    (lambda m, a, b: m.addmv_(a[0, :4] * 1, b[:, :4].mT, a[1, :4]), (A, B), True),
+], ids=["cholesky", "cholesky-upper", "qr", "qr-complete", "max_pool1d_with_indices",
+        "max_pool1d_with_indices-idx", "conj_physical_", "addmv_"])
+def test_more_forms_match_torch(fn, arrays, grad):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the deprecation warnings
+        check_parity(fn, *arrays, grad=grad, rtol=1e-4, atol=1e-4)
+
+
+def test_tensor_query_forms():
+    x = ember.ones(2)
+    assert ember.get_device(x) == -1 and ember.is_inference(x) is False
+    with pytest.warns(UserWarning, match="torch.qr is deprecated"):
+        ember.qr(ember.eye(2))

@@ -289,3 +289,67 @@ def test_index_reduce_errors(call, err, msg):
 ], ids=["hardshrink", "hardshrink-lambd", "prelu-shared", "prelu-channels"])
 def test_activation_methods(fn, arrays):
     check_parity(fn, *arrays, grad=True)
+
+
+# -- buffers, DLPack, subclasses -------------------------------------------------------------------
+@requires_torch
+@pytest.mark.parametrize("data,dtype,kw", [
+    (b"\x01\x00\x00\x00\x02\x00\x00\x00", "int32", {}),
+    (b"\x01\x00\x00\x00\x02\x00\x00\x00", "int8", {"count": 2, "offset": 4}),
+    (np.arange(4, dtype=np.float32).tobytes(), "float32", {"offset": 4}),
+])
+def test_frombuffer_matches_torch_and_shares_memory(data, dtype, kw):
+    import warnings
+
+    e = ember.frombuffer(bytearray(data), dtype=getattr(ember, dtype), **kw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        t = torch.frombuffer(bytearray(data), dtype=getattr(torch, dtype), **kw)
+    assert_same(e, t)
+    buf = bytearray(data)
+    ember.frombuffer(buf, dtype=ember.uint8)[0] = 9
+    assert buf[0] == 9
+
+
+@pytest.mark.parametrize("data,kw,msg", [
+    (b"", {}, r"both buffer length \(0\) and count \(-1\) must not be 0"),
+    (b"123", {}, r"buffer length \(3 bytes\) after offset \(0 bytes\) must be a multiple of "
+                 r"element size \(4\)"),
+])
+def test_frombuffer_errors(data, kw, msg):
+    with pytest.raises(ValueError, match=msg):
+        ember.frombuffer(bytearray(data), dtype=ember.int32, **kw)
+
+
+@requires_torch
+def test_dlpack_round_trips_share_memory():
+    t = torch.arange(4.0)
+    e = ember.from_dlpack(t)
+    e[0] = 7.0
+    assert t[0].item() == 7.0 and e.dtype == ember.float32
+    back = torch.from_dlpack(e)
+    back[1] = -1.0
+    assert e[1].item() == -1.0
+    a = np.from_dlpack(e)
+    assert a.shape == (4,)
+    capsule = ember.to_dlpack(e)
+    assert ember.from_dlpack(capsule).tolist() == e.tolist()
+    assert ember.from_dlpack(e) is e
+    with pytest.raises(RuntimeError, match="require gradient"):
+        ember.ones(2, requires_grad=True).__dlpack__()
+
+
+def test_as_subclass_shares_data_and_history():
+    class MyTensor(ember.Tensor):
+        pass
+
+    x = ember.ones(2, requires_grad=True)
+    y = (x * 2).as_subclass(MyTensor)
+    assert type(y) is MyTensor
+    assert y.requires_grad and y.grad_fn is not None
+    y.sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0]
+    z = ember.arange(3.0)
+    w = z.as_subclass(MyTensor)
+    w[0] = 5.0
+    assert z[0].item() == 5.0
