@@ -145,12 +145,32 @@ class ScatterReduce(Op):
             gx = xp.where(sel_x, g / xp.maximum(n, 1), 0)
             gs = xp.where(sel_s, (g / xp.maximum(n, 1))[c], 0)
         else:
-            raise RuntimeError("scatter_reduce(): backward for reduce='prod' is not "
-                               "implemented in ember")
+            gx, gs = _prod_grads(g, x, src, c, ctx.include_self, hit)
         if not ctx.include_self and r != "amax" and r != "amin":
             gx = xp.where(hit, 0, gx)
         return (gx if ctx.needs_input_grad[0] else None,
                 gs if ctx.needs_input_grad[1] else None)
+
+
+def _prod_grads(g, x, src, c, include_self, hit):
+    """Gradients of a product reduction: for each factor, the product of the other factors
+    of its group, computed without dividing by zero (one zero in a group: only that factor
+    gets a gradient, the product of the rest; two or more: none)."""
+    zeros = xp.zeros(x.shape, xp.int64)
+    xp.add.at(zeros, c, src == 0)
+    nonzero = xp.ones(x.shape, g.dtype)
+    xp.multiply.at(nonzero, c, xp.where(src == 0, 1, src))
+    if include_self:
+        zeros += x == 0
+        nonzero *= xp.where(x == 0, 1, x)
+
+    def others(v, zc, pnz):  # product of the other factors of v's group
+        safe = xp.where(v == 0, 1, v)
+        return xp.where(v == 0, xp.where(zc == 1, pnz, 0), xp.where(zc == 0, pnz / safe, 0))
+
+    gs = g[c] * others(src, zeros[c], nonzero[c])
+    gx = g * others(x, zeros, nonzero) if include_self else g
+    return gx, gs
 
 
 def _identity(reduce, dtype):

@@ -247,16 +247,37 @@ SRC1 = rng.standard_normal((2, 3)).astype(np.float32)
 def test_index_reduce_matches_torch(reduce, include_self, dim, index, src):
     import warnings
 
-    grad = reduce != "prod"  # ember's scatter_reduce has no prod backward yet
     s = SELF if dim != 1 else SELF.T.copy()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # PyTorch: "index_reduce() is in beta"
         check_parity(lambda m, a, b: m.index_reduce(a * 1, dim, m.tensor(index), b, reduce,
                                                     include_self=include_self),
-                     s, src, grad=grad)
+                     s, src, grad=True)
+
+
+ZS = np.array([[2.0, 0.0, 3.0], [1.0, 4.0, 0.0]], np.float32)  # zeros in groups: 0, 1, 2 of them
+ZSRC = np.array([[0.0, 2.0, 3.0], [5.0, 0.0, 1.0]], np.float32)
+
+
+@requires_torch
+@pytest.mark.parametrize("include_self", [True, False])
+def test_prod_reductions_gradients_with_zeros_match_torch(include_self):
+    import warnings
+
+    idx = [0, 0, 1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        check_parity(lambda m, a, b: m.index_reduce(a * 1, 1, m.tensor(idx), b, "prod",
+                                                    include_self=include_self), ZS, ZSRC,
+                     grad=True)
+    check_parity(lambda m, a, b: (a * 1).scatter_reduce(
+        1, m.tensor([[0, 0, 1], [2, 2, 2]]), b, "prod", include_self=include_self), ZS, ZSRC,
+        grad=True)
 
 
 def test_index_reduce_numerical_grad_and_inplace():
+    check_grad(lambda a, b: a.index_reduce(0, ember.tensor([0, 2, 0, 2]), b, "prod"),
+               SELF, SRC)
     check_grad(lambda a, b: a.index_reduce(0, ember.tensor([0, 2, 0, 2]), b, "mean"), SELF,
                SRC)
     x = ember.tensor([1, 2, 3])
