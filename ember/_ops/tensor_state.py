@@ -85,6 +85,72 @@ def new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_g
     return t
 
 
+def resize(self, *sizes):
+    """Deprecated out-of-place resize: a resized copy."""
+    import warnings
+
+    warnings.warn("non-inplace resize is deprecated", UserWarning, stacklevel=2)
+    return resize_(self.detach().clone(), *sizes)
+
+
+def resize_as(self, tensor):
+    import warnings
+
+    warnings.warn("non-inplace resize_as is deprecated", UserWarning, stacklevel=2)
+    return resize_(self.detach().clone(), tensor.shape)
+
+
+def set_(self, source=None, storage_offset=0, size=None, stride=None):
+    """Make self share `source`'s memory (shape and strides too); with no source, an empty
+    tensor. (ember has no storage objects: `source` is a Tensor.)"""
+    if source is None:
+        self._data = xp.empty((0,), self._data.dtype)
+    elif not isinstance(source, Tensor):
+        raise TypeError("set_(): ember supports a Tensor source only (no Storage objects)")
+    elif source._data.dtype != self._data.dtype:
+        raise RuntimeError(f"Could not set tensor of type {source.dtype} to a tensor of type "
+                           f"{self.dtype}")
+    else:
+        self._data = source._data
+        if size is not None:
+            from ember._ops.strided import as_strided
+
+            self._data = as_strided(source, size, stride or _contiguous_strides(size),
+                                    storage_offset)._data
+    self._bump()
+    return self
+
+
+def _contiguous_strides(size):
+    strides, acc = [], 1
+    for n in reversed(tuple(size)):
+        strides.append(acc)
+        acc *= max(n, 1)
+    return tuple(reversed(strides))
+
+
+def is_set_to(self, tensor):
+    """True when both tensors view the same memory with the same sizes and strides."""
+    a, b = self._data, tensor._data
+    return (a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
+            and a.shape == b.shape and a.strides == b.strides and a.dtype == b.dtype)
+
+
+def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=None,
+                   requires_grad=False, pin_memory=False):
+    """An uninitialised tensor of `size` whose memory is laid out in the dim order
+    `physical_layout` (outermost first)."""
+    size, order = tuple(size), tuple(physical_layout)
+    if sorted(order) != list(range(len(size))):
+        raise RuntimeError(f"Dimension out of range or repeated in physical_layout "
+                           f"{list(order)} for a tensor of {len(size)} dims")
+    d = _dtype.to_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
+    buf = xp.zeros(tuple(size[i] for i in order), d.np)
+    inverse = [order.index(i) for i in range(len(size))]
+    t = _wrap(buf.transpose(inverse))
+    return t.requires_grad_() if requires_grad else t
+
+
 # -- Python callables over elements (CPU) --------------------------------------------------------
 def _python_map_check(self, name):
     if self._requires_grad:
@@ -118,6 +184,18 @@ def map_(self, tensor, callable):
         raise
     flat = [callable(a, b) for a, b in zip(x.reshape(-1).tolist(), y.reshape(-1).tolist())]
     x[...] = xp.asarray(_cast_list(flat, x.dtype), dtype=x.dtype).reshape(x.shape)
+    self._bump()
+    return self
+
+
+def map2_(self, x, y, callable):
+    """Replace each element a by callable(a, b, c), b and c from `x` and `y` broadcast."""
+    _python_map_check(self, "map2_")
+    a = self._data
+    b, c = xp.broadcast_to(x._data, a.shape), xp.broadcast_to(y._data, a.shape)
+    flat = [callable(p, q, r) for p, q, r in zip(a.reshape(-1).tolist(), b.reshape(-1).tolist(),
+                                                  c.reshape(-1).tolist())]
+    a[...] = xp.asarray(_cast_list(flat, a.dtype), dtype=a.dtype).reshape(a.shape)
     self._bump()
     return self
 
@@ -240,8 +318,10 @@ bind({
     "as_subclass": as_subclass,
     "get_device": get_device, "is_inference": is_inference, "resize_": resize_,
     "resize_as_": resize_as_, "new_empty_strided": new_empty_strided, "apply_": apply_,
-    "map_": map_, "register_post_accumulate_grad_hook": register_post_accumulate_grad_hook,
+    "map_": map_, "map2_": map2_, "resize": resize, "resize_as": resize_as, "set_": set_,
+    "is_set_to": is_set_to,
+    "register_post_accumulate_grad_hook": register_post_accumulate_grad_hook,
 })
 
 # (torch.resize_as_ and the torch.<method>(input) forms are in functional_forms)
-__all__ = ["frombuffer", "from_dlpack", "to_dlpack"]
+__all__ = ["frombuffer", "from_dlpack", "to_dlpack", "empty_permuted"]
