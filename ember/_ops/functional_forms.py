@@ -12,6 +12,7 @@ import math
 from ember import _dtype
 from ember._ops import nn_ops as _nn
 from ember._ops._helpers import Tensor, bind, public_functions
+from ember._ops.inplace import _tname
 from ember._ops.reduction import _return_type
 from ember.autograd.grad_mode import _enabled
 
@@ -285,6 +286,94 @@ def max_pool1d_with_indices(input, kernel_size, stride=(), padding=0, dilation=1
                             ceil_mode=False):
     return _F().max_pool1d(input, kernel_size, stride or None, padding, dilation, ceil_mode,
                            True)
+
+
+def frobenius_norm(input, dim, keepdim=False, *, out=None):
+    """Deprecated: the 2-norm over `dim` (vector_norm)."""
+    import ember
+
+    r = ember.linalg.vector_norm(input, 2, dim=tuple(dim), keepdim=keepdim)
+    return r if out is None else out.copy_(r)
+
+
+def nuclear_norm(input, dim=(-2, -1), keepdim=False, *, out=None):
+    """Deprecated: the sum of singular values (linalg.matrix_norm(..., 'nuc'))."""
+    import ember
+
+    if isinstance(dim, bool):  # nuclear_norm(input, keepdim)
+        dim, keepdim = (-2, -1), dim
+    r = ember.linalg.matrix_norm(input, "nuc", dim=tuple(dim), keepdim=keepdim)
+    return r if out is None else out.copy_(r)
+
+
+def binomial(count, prob, generator=None):
+    """Binomial samples: successes in `count` trials of probability `prob` (floats)."""
+    from ember import _random
+    from ember._backend import xp
+
+    if count.dtype.category != _dtype.FLOAT:
+        raise ValueError(f"binomial only supports floating-point dtypes for count, got: "
+                         f"{_tname(count.dtype)}")
+    n = xp.broadcast_to(count._data, xp.broadcast_shapes(count._data.shape, prob._data.shape))
+    draws = _random.rng(generator).binomial(n.astype(xp.int64), prob._data)
+    from ember._tensor import _wrap
+
+    return _wrap(draws.astype(count._data.dtype))
+
+
+# -- eager control flow and global switches ------------------------------------------------------
+def cond(pred, true_fn, false_fn, operands=()):
+    """Call true_fn(*operands) or false_fn(*operands) (eager torch.cond)."""
+    return (true_fn if bool(pred) else false_fn)(*operands)
+
+
+def while_loop(cond_fn, body_fn, carried_inputs):
+    """Apply body_fn to the carried values while cond_fn holds (eager torch.while_loop)."""
+    carried = tuple(carried_inputs)
+    while bool(cond_fn(*carried)):
+        carried = tuple(body_fn(*carried))
+    return carried
+
+
+def typename(obj):
+    """'torch.FloatTensor' for a float32 tensor, else the object's qualified type name."""
+    if isinstance(obj, Tensor):
+        return f"torch.{_tname(obj.dtype)}Tensor"
+    t = type(obj)
+    mod = t.__module__
+    return t.__qualname__ if mod in (None, "builtins") else f"{mod}.{t.__qualname__}"
+
+
+def is_storage(obj):
+    return False  # ember has no storage objects
+
+
+_warn_always = [False]
+_interop_threads = [1]
+
+
+def set_warn_always(b):
+    _warn_always[0] = bool(b)
+
+
+def is_warn_always_enabled():
+    return _warn_always[0]
+
+
+def get_num_interop_threads():
+    return _interop_threads[0]
+
+
+def set_num_interop_threads(n):
+    """Recorded only: ember runs no inter-op thread pool."""
+    if int(n) < 1:
+        raise RuntimeError("Number of interop threads must be positive")
+    _interop_threads[0] = int(n)
+
+
+def set_flush_denormal(mode):
+    """NumPy cannot flush denormals: returns False (unsupported), as PyTorch on such CPUs."""
+    return False
 
 
 # -- symbolic-shape helpers: plain Python numbers in eager mode ---------------------------------
