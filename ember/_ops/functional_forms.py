@@ -290,16 +290,27 @@ def max_pool1d_with_indices(input, kernel_size, stride=(), padding=0, dilation=1
 
 def frobenius_norm(input, dim, keepdim=False, *, out=None):
     """Deprecated: the 2-norm over `dim` (vector_norm)."""
+    import warnings
+
     import ember
 
+    warnings.warn("at::frobenius_norm is deprecated and it is just left for JIT compatibility. "
+                  "It will be removed in a future PyTorch release. Please use "
+                  "`linalg.vector_norm(A, 2., dim, keepdim)` instead", UserWarning, stacklevel=2)
     r = ember.linalg.vector_norm(input, 2, dim=tuple(dim), keepdim=keepdim)
     return r if out is None else out.copy_(r)
 
 
 def nuclear_norm(input, dim=(-2, -1), keepdim=False, *, out=None):
     """Deprecated: the sum of singular values (linalg.matrix_norm(..., 'nuc'))."""
+    import warnings
+
     import ember
 
+    warnings.warn("at::nuclear_norm is deprecated and it is just left for JIT compatibility. "
+                  "It will be removed in a future PyTorch release. Please use "
+                  "`linalg.matrix_norm(A, 'nuc', dim, keepdim)` instead", UserWarning,
+                  stacklevel=2)
     if isinstance(dim, bool):  # nuclear_norm(input, keepdim)
         dim, keepdim = (-2, -1), dim
     r = ember.linalg.matrix_norm(input, "nuc", dim=tuple(dim), keepdim=keepdim)

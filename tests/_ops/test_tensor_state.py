@@ -374,3 +374,60 @@ def test_as_subclass_shares_data_and_history():
     w = z.as_subclass(MyTensor)
     w[0] = 5.0
     assert z[0].item() == 5.0
+
+
+# -- set_, is_set_to, map2_, resize, empty_permuted, histogramdd ---------------------------------
+@requires_torch
+def test_set_and_is_set_to_match_torch():
+    for m in (ember, torch):
+        x = m.arange(6.0)
+        assert x.is_set_to(x) and x.is_set_to(x[:]) and x.is_set_to(x.view(6))
+        assert not x.is_set_to(x.clone()) and not x.is_set_to(x.view(2, 3))
+        a, b = m.ones(3), m.arange(4.0)
+        assert a.set_(b) is a and a.data_ptr() == b.data_ptr() and a.shape == (4,)
+        b[0] = 9.0
+        assert a[0].item() == 9.0
+        a.set_()
+        assert a.shape == (0,)
+    with pytest.raises(RuntimeError, match="Could not set tensor of type"):
+        ember.ones(2).set_(ember.ones(2, dtype=ember.int64))
+
+
+@requires_torch
+def test_map2_and_deprecated_resize_match_torch():
+    results = []
+    for m in (ember, torch):
+        z = m.ones(2, 3)
+        z.map2_(m.tensor([1.0, 2.0, 3.0]), m.ones(2, 1) * 3, lambda p, q, r: p + q * r)
+        with pytest.warns(UserWarning, match="non-inplace resize is deprecated"):
+            y = m.arange(6.0).resize(2, 3)
+        results.append((z, y))
+    assert_same(results[0][0], results[1][0])
+    assert_same(results[0][1], results[1][1])
+
+
+@requires_torch
+@pytest.mark.parametrize("size,order", [((2, 3, 4), (0, 2, 1)), ((2, 3, 4), (2, 0, 1)),
+                                        ((5,), (0,)), ((1, 2, 3), (1, 0, 2))])
+def test_empty_permuted_strides_match_torch(size, order):
+    e, t = ember.empty_permuted(size, order), torch.empty_permuted(size, order)
+    assert e.shape == t.shape and e.stride() == t.stride() and e.dtype == ember.float32
+
+
+@requires_torch
+@pytest.mark.parametrize("bins,kw", [
+    ([2, 2], {}), (3, {"range": [0.0, 2.0, 0.0, 1.0], "density": True}), (2, {"weight": True}),
+    ("edges", {}),
+], ids=["bins-list", "range-density", "weight", "edges"])
+def test_histogramdd_matches_torch(bins, kw):
+    pts = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 0.0], [0.5, 0.25]], np.float32)
+    out = []
+    for m in (ember, torch):
+        k = dict(kw)
+        if k.get("weight"):
+            k["weight"] = m.tensor([1.0, 2.0, 0.5, 1.0])
+        b = [m.tensor([0.0, 1.0, 2.5]), m.tensor([0.0, 0.5, 1.0])] if bins == "edges" else bins
+        out.append(m.histogramdd(m.tensor(pts), bins=b, **k))
+    assert_same(out[0].hist, out[1].hist)
+    for a, b in zip(out[0].bin_edges, out[1].bin_edges):
+        assert_same(a, b)
