@@ -9,11 +9,11 @@ PyTorch's default argument validation) and the backward pass.
 import argparse
 import os
 import sys
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 import numpy as np  # noqa: E402
+from _timing import bench  # noqa: E402
 
 
 def reinforce(lib):
@@ -84,27 +84,6 @@ def gamma(lib):
 
 
 CASES = [reinforce, vae_kl, mvn, gmm, gamma]
-
-
-def bench(steps, repeat):
-    """Best-of-`repeat` time per call of each step, alternating so both see the same load."""
-    for s in steps:
-        s()
-    n = [max(1, int(0.05 / max(1e-6, _time(s)))) for s in steps]
-    best = [float("inf")] * len(steps)
-    for _ in range(repeat):
-        for i, s in enumerate(steps):
-            t = time.perf_counter()
-            for _ in range(n[i]):
-                s()
-            best[i] = min(best[i], (time.perf_counter() - t) / n[i])
-    return best
-
-
-def _time(fn):
-    t = time.perf_counter()
-    fn()
-    return time.perf_counter() - t
 
 
 def main():

@@ -9,6 +9,13 @@ import os as _os
 
 __version__ = "0.1.0"
 
+# PyTorch's math constants (torch.pi, torch.e, torch.inf, torch.nan; newaxis is None)
+pi = 3.141592653589793
+e = 2.718281828459045
+inf = _builtins.float("inf")
+nan = _builtins.float("nan")
+newaxis = None
+
 from ember import _dtype
 from ember._device import device
 from ember._dtype import (
@@ -125,16 +132,24 @@ def can_cast(from_, to):
     return _dtype.can_cast(from_, to)
 
 
-def set_default_device(device):
+def set_default_device(device):  # noqa: F811 - PyTorch's argument name
+    """The device factory functions (zeros, randn, nn layers' parameters) use by default."""
+    from ember import _device
+
     if device is not None and str(device) != "cpu":
-        from ember._device import to_device
         from ember._ops.conversion import _check_device
 
-        _check_device(to_device(device))
+        device = _device.to_device(device)
+        _check_device(device)
+        _device.DEFAULT[0] = device
+    else:
+        _device.DEFAULT[0] = None
 
 
 def get_default_device():
-    return device("cpu")
+    from ember import _device
+
+    return _device.DEFAULT[0] or _device.CPU
 
 
 def compile(model=None, **kwargs):
@@ -221,7 +236,7 @@ def use_deterministic_algorithms(mode, *, warn_only=False):
 _SUBMODULES = {"nn", "optim", "utils", "autograd", "cuda", "backends", "accelerator",
                "testing", "linalg", "special", "vision", "distributions", "fft", "jit",
                "serialization", "hub", "onnx", "amp", "multiprocessing", "random", "func",
-               "profiler", "xpu"}
+               "profiler", "xpu", "__future__"}
 _LAZY_ATTRS = {"save": "ember.serialization", "load": "ember.serialization",
                "autocast": "ember.amp", "is_autocast_enabled": "ember.amp.autocast_mode",
                "is_anomaly_enabled": "ember.autograd.anomaly_mode",

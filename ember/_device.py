@@ -65,15 +65,18 @@ class device:
         return (device, (self.type, self.index))
 
     def __enter__(self):
-        """`with ember.device("cpu"):` makes it the default device in the block; ember has
-        only the CPU, so a device it lacks raises here, as `.to(device)` would."""
+        """`with ember.device("meta"):` makes it the default device of the tensors made in
+        the block; a device ember lacks raises here, as `.to(device)` would."""
         if self.type != "cpu":
             from ember._ops.conversion import _check_device
 
             _check_device(self)
+        _ENTERED.append(DEFAULT[0])
+        DEFAULT[0] = None if self.type == "cpu" else self
         return self
 
     def __exit__(self, *exc):
+        DEFAULT[0] = _ENTERED.pop()
         return False
 
 
@@ -82,6 +85,9 @@ def _typename(x):
 
 
 CPU = device("cpu")
+META = device("meta")
+DEFAULT = [None]  # the default device when not the CPU (set_default_device, `with device`)
+_ENTERED = []  # the defaults that `with device(...)` blocks replaced
 
 
 def to_device(d):

@@ -211,17 +211,23 @@ def tensor_repr(t, prefix=None):
         name = type(t).__name__
         prefix = "tensor(" if name in ("Tensor", "Parameter", "_DualTensor") else name + "("
     a = t._data
-    if type(a) is not xp.ndarray:
+    dev = t.device
+    meta = dev.type == "meta"
+    if type(a) is not xp.ndarray and not meta:
         a = a.get()
     indent = len(prefix)
     suffixes = []
-    dev = t.device
     if dev.type != "cpu":
         suffixes.append(f"device='{dev}'")
     d = t.dtype
     default = _dtype.get_default_dtype()
     default_complex = _dtype.complex128 if default is _dtype.float64 else _dtype.complex64
-    if a.size == 0:
+    if meta:  # no data: "..." and the size, and any dtype but the default
+        suffixes.append(f"size={tuple(a.shape)}")
+        if d is not default:
+            suffixes.append(f"dtype={d}")
+        body = "..."
+    elif a.size == 0:
         if a.ndim != 1:
             suffixes.append(f"size={tuple(a.shape)}")
         if d is not default:

@@ -7,6 +7,7 @@ import weakref
 
 from ember import _dtype
 from ember._backend import namespace_of, xp
+from ember._backend.meta import MetaArray as _MetaArray
 from ember._device import CPU
 from ember._size import Size
 
@@ -18,7 +19,7 @@ _FROM_NP = _dtype.FROM_NP
 
 def _wrap(array):
     """Build a Tensor around `array` without copying (the hot path of every op)."""
-    if type(array) is not _ndarray:
+    if type(array) is not _ndarray and type(array) is not _MetaArray:
         array = _asarray(array)
     t = _new(Tensor)
     t._data = array
@@ -74,6 +75,10 @@ class Tensor:
     @property
     def is_cpu(self):
         return self.device.type == "cpu"
+
+    @property
+    def is_meta(self):
+        return type(self._data) is _MetaArray
 
     @property
     def layout(self):
@@ -329,6 +334,8 @@ def _rebuild(array, requires_grad):
 def _device_of(array):
     from ember._device import device
 
+    if type(array) is _MetaArray:
+        return device("meta")
     return device("cuda", array.device.id)
 
 

@@ -34,3 +34,11 @@ def test_no_names_torch_lacks(mod):
     # torch keeps these one level down (nn.modules.linear, utils.data._utils.worker)
     allowed = {"NonDynamicallyQuantizableLinear", "WorkerInfo"}
     assert extra <= allowed, sorted(extra - allowed)
+
+
+def test_math_constants_are_torchs():
+    import math
+
+    assert (ember.pi, ember.e, ember.inf, ember.newaxis) == (torch.pi, torch.e, torch.inf,
+                                                             torch.newaxis)
+    assert math.isnan(ember.nan) and ember.pi == math.pi

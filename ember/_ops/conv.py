@@ -41,6 +41,18 @@ def _tuple(v, d, name="argument"):
 class ConvNd(Op):
     _bw_name = "ConvolutionBackward0"
 
+    def meta_forward(ctx, x, w, b, stride=None, padding=None, dilation=None, groups=1,
+                     unbatched=False):
+        """The output on the meta device: its shape only (see ember/_backend/meta.py)."""
+        from ember._backend.meta import empty
+
+        lo, hi = padding
+        sp = x.shape[1:] if unbatched else x.shape[2:]
+        os = tuple((sp[i] + lo[i] + hi[i] - dilation[i] * (w.shape[2 + i] - 1) - 1)
+                   // stride[i] + 1 for i in range(w.ndim - 2))
+        lead = (w.shape[0],) if unbatched else (x.shape[0], w.shape[0])
+        return empty(lead + os, x.dtype)
+
     def forward(ctx, x, w, b, stride=None, padding=None, dilation=None, groups=1,
                 unbatched=False):
         if unbatched:

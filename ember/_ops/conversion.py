@@ -1,7 +1,9 @@
 """dtype and device conversion, copies: to, type, float/double/..., clone, copy_."""
 from ember import _dtype
+from ember._backend.meta import empty as meta_empty
+from ember._backend.meta import is_meta
 from ember._device import CPU, to_device
-from ember._ops._helpers import Tensor, _wrap, bind
+from ember._ops._helpers import Tensor, _wrap, bind, xp
 from ember.autograd.function import Op
 
 
@@ -33,7 +35,7 @@ def to_dtype(t, d):
 
 
 def _check_device(dev):
-    if dev.type == "cpu":
+    if dev.type == "cpu" or dev.type == "meta":
         return
     from ember import cuda
 
@@ -56,12 +58,33 @@ def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False, mem
             device = a
         elif a is not None:
             raise TypeError(f"to() received an invalid combination of arguments: {a!r}")
-    if device is not None:
-        _check_device(to_device(device))
     out = self if dtype is None else to_dtype(self, dtype)
+    if device is not None:
+        device = to_device(device)
+        _check_device(device)
+        if (device.type == "meta") != is_meta(self._data):
+            return _to_or_from_meta(out, device)
     if copy and out is self:
         out = clone(self)
     return out
+
+
+def _to_or_from_meta(t, device):
+    """A tensor moved to the meta device (shape, dtype and requires_grad kept, like
+    PyTorch's differentiable copy); moving off it has no data to copy."""
+    if device.type != "meta":
+        raise NotImplementedError("Cannot copy out of meta tensor; no data!")
+    return ToMeta.apply(t)
+
+
+class ToMeta(Op):
+    _bw_name = "ToCopyBackward0"
+
+    def forward(ctx, x):
+        return meta_empty(x.shape, x.dtype)
+
+    def backward(ctx, g):
+        return g
 
 
 def _cast_method(d):
@@ -119,6 +142,8 @@ def view_dtype(input, d):
 
 
 def cpu(self, memory_format=None):
+    if type(self._data) is not xp.ndarray and is_meta(self._data):
+        raise NotImplementedError("Cannot copy out of meta tensor; no data!")
     return self
 
 

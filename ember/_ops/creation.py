@@ -4,7 +4,9 @@ import builtins
 import math
 
 from ember import _dtype
-from ember._device import to_device
+from ember._backend.meta import empty as meta_empty
+from ember._device import CPU, to_device
+from ember._device import DEFAULT as _DEFAULT
 from ember._ops._helpers import Tensor, _wrap, bind, xp
 from ember._size import Size
 
@@ -15,6 +17,20 @@ def _check_requires_grad(d):
                            "gradients")
 
 
+def meta_tensor(shape, np_dtype, device, requires_grad=False):
+    """For a factory: the tensor to return when `device` (or else the default device) is
+    the meta device, made without allocating the data; None otherwise."""
+    if device is None:
+        device = _DEFAULT[0]
+        if device is None:
+            return None
+    elif device == "cpu" or device is CPU:
+        return None
+    if to_device(device).type != "meta":
+        return None
+    return _finish(meta_empty(shape, np_dtype), None, None, requires_grad)
+
+
 def _finish(array, dtype=None, device=None, requires_grad=False):
     if dtype is not None:
         d = _dtype.to_dtype(dtype)
@@ -22,10 +38,13 @@ def _finish(array, dtype=None, device=None, requires_grad=False):
             raise TypeError(f"{d} needs the optional package ml_dtypes: pip install ml_dtypes")
         if array.dtype != d.np:
             array = array.astype(d.np)
+    device = _DEFAULT[0] if device is None else to_device(device)
     if device is not None:
         from ember._ops.conversion import _check_device
 
-        _check_device(to_device(device))
+        _check_device(device)
+        if device.type == "meta":
+            array = meta_empty(array.shape, array.dtype)
     t = _wrap(array)
     if requires_grad:
         _check_requires_grad(t.dtype)
@@ -177,8 +196,12 @@ def _filled(fill, name):
                 pin_memory=False, memory_format=None, **kw):
         shape = _size_args(_size_kw(size, kw) if kw else size)
         d = _dtype.get_default_dtype() if dtype is None else _dtype.to_dtype(dtype)
+        if device is not None or _DEFAULT[0] is not None:
+            meta = meta_tensor(shape, _np_dtype(d), device, requires_grad)
+            if meta is not None:
+                return meta
         arr = fill(shape, _np_dtype(d))
-        if device is None and not requires_grad and out is None:
+        if device is None and not requires_grad and out is None and _DEFAULT[0] is None:
             return _wrap(arr)
         return _out(_finish(arr, None, device, requires_grad), out)
 
@@ -241,11 +264,18 @@ def empty_strided(size, stride, *, dtype=None, device=None, requires_grad=False,
     return empty(tuple(size), dtype=dtype, device=device, requires_grad=requires_grad)
 
 
+def _device_of_like(input, device):
+    """A *_like factory's device: the one asked for, else the input's (meta stays meta)."""
+    if device is None and type(input._data) is not xp.ndarray:
+        return input.device
+    return device
+
+
 def _like(creator):
     def like(input, *, dtype=None, device=None, requires_grad=False, layout=None,
              memory_format=None, pin_memory=False):
-        return creator(input._data.shape, dtype=dtype or input.dtype, device=device,
-                       requires_grad=requires_grad)
+        return creator(input._data.shape, dtype=dtype or input.dtype,
+                       device=_device_of_like(input, device), requires_grad=requires_grad)
 
     like.__name__ = creator.__name__ + "_like"
     return like
@@ -256,7 +286,8 @@ zeros_like, ones_like, empty_like = _like(zeros), _like(ones), _like(empty)
 
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False,
               memory_format=None, layout=None, pin_memory=False):
-    return full(tuple(input.shape), fill_value, dtype=dtype or input.dtype, device=device,
+    return full(tuple(input.shape), fill_value, dtype=dtype or input.dtype,
+                device=_device_of_like(input, device),
                 requires_grad=requires_grad)
 
 

@@ -12,7 +12,7 @@ from ember.autograd.grad_mode import _enabled
 
 _add_reduce = xp.add.reduce
 _empty = xp.empty
-_asarray = xp.asarray
+_asarray = xp.asanyarray  # (keeps a meta array meta)
 _PAR_MIN = threads.MIN_SIZE
 
 

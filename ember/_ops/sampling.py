@@ -4,8 +4,10 @@ the *_like forms), and the in-place random fills (uniform_, normal_, random_, ..
 import math
 
 from ember import _dtype, _random
+from ember._device import DEFAULT as _DEFAULT
 from ember._ops._helpers import Tensor, _wrap, bind, xp
 from ember._ops.creation import (
+    _device_of_like,
     _dtype_or_default,
     _finish,
     _np_dtype,
@@ -13,6 +15,7 @@ from ember._ops.creation import (
     _scalar,
     _size_args,
     _size_kw,
+    meta_tensor,
 )
 from ember._ops.filling import _check_inplace_leaf
 
@@ -46,6 +49,8 @@ _NATIVE.update({_dtype.float32: xp.float32, _dtype.float64: xp.float64})
 def _fill_random(self, kind, generator):
     """Draw into self's own buffer when NumPy can write there directly (no temporary)."""
     a = self._data
+    if type(a) is not xp.ndarray and self.is_meta:  # no data to draw into
+        return a
     if _NATIVE.get(self.dtype) is not None and a.flags.c_contiguous:
         rng = _random.rng(generator)
         if kind == "uniform":
@@ -62,8 +67,12 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, ou
          layout=None, pin_memory=False, **kw):
     """Uniform samples in [0, 1)."""
     shape = _size_args(_size_kw(size, kw) if kw else size)
+    if device is not None or _DEFAULT[0] is not None:
+        meta = meta_tensor(shape, _np_dtype(_dtype_or_default(dtype)), device, requires_grad)
+        if meta is not None:
+            return meta
     arr = _draw("uniform", _random.rng(generator), shape, _dtype_or_default(dtype))
-    if device is None and not requires_grad and out is None:
+    if device is None and not requires_grad and out is None and _DEFAULT[0] is None:
         return _wrap(arr)
     return _out(_finish(arr, None, device, requires_grad), out)
 
@@ -72,8 +81,12 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, o
           layout=None, pin_memory=False, **kw):
     """Standard normal samples."""
     shape = _size_args(_size_kw(size, kw) if kw else size)
+    if device is not None or _DEFAULT[0] is not None:
+        meta = meta_tensor(shape, _np_dtype(_dtype_or_default(dtype)), device, requires_grad)
+        if meta is not None:
+            return meta
     arr = _draw("normal", _random.rng(generator), shape, _dtype_or_default(dtype))
-    if device is None and not requires_grad and out is None:
+    if device is None and not requires_grad and out is None and _DEFAULT[0] is None:
         return _wrap(arr)
     return _out(_finish(arr, None, device, requires_grad), out)
 
@@ -110,22 +123,24 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False,
 
 def rand_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None,
               layout=None, pin_memory=False, generator=None):
-    return rand(tuple(input.shape), dtype=dtype or input.dtype, device=device,
-                requires_grad=requires_grad, generator=generator)
+    return rand(tuple(input.shape), dtype=dtype or input.dtype,
+                device=_device_of_like(input, device), requires_grad=requires_grad,
+                generator=generator)
 
 
 def randn_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None,
                layout=None, pin_memory=False, generator=None):
-    return randn(tuple(input.shape), dtype=dtype or input.dtype, device=device,
-                 requires_grad=requires_grad, generator=generator)
+    return randn(tuple(input.shape), dtype=dtype or input.dtype,
+                 device=_device_of_like(input, device), requires_grad=requires_grad,
+                 generator=generator)
 
 
 def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False,
                  memory_format=None, layout=None, pin_memory=False, generator=None):
     if high is None:
         low, high = 0, low
-    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype, device=device,
-                   generator=generator)
+    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype,
+                   device=_device_of_like(input, device), generator=generator)
 
 
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None,

@@ -8,6 +8,8 @@ Normally backward runs on raw arrays. With create_graph=True it runs each node's
 Tensor-level `tbackward` with grad mode on, so the backward pass is itself recorded.
 """
 from ember._backend import xp
+from ember._backend.meta import MetaArray as _MetaArray
+from ember._backend.meta import empty as _meta_empty
 from ember._tensor import Tensor, _wrap
 from ember.autograd.function import _FREED, AccumulateGrad, check_versions
 from ember.autograd.grad_mode import _enabled
@@ -57,6 +59,8 @@ def _accumulate_leaf(node, grad, create_graph, stored):
     if grad.shape != t._data.shape:
         grad = grad.reshape(t._data.shape).copy()
     stored.add(id(grad))
+    if type(t._data) is _MetaArray and type(grad) is not _MetaArray:  # meta leaf: meta grad
+        grad = _meta_empty(grad.shape, grad.dtype)
     if t.grad is None:
         t.grad = _wrap(grad)
     else:

@@ -10,6 +10,7 @@ an input requires grad.
 backward take and return Tensors, as in PyTorch.
 """
 from ember._backend import xp
+from ember._backend.meta import MetaArray as _MetaArray
 from ember._tensor import Tensor, _wrap
 from ember.autograd.grad_mode import _enabled, no_grad
 
@@ -161,7 +162,7 @@ def _edge(t):
 
 def _output(ctx, data):
     """The output tensor of node `ctx` (what _wrap does, born with its grad_fn)."""
-    if type(data) is not _ndarray:
+    if type(data) is not _ndarray and type(data) is not _MetaArray:
         data = _asarray(data)
     out = _new(Tensor)
     out._data = data

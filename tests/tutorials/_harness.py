@@ -8,6 +8,8 @@ source on real PyTorch for comparison.
 import contextlib
 import io
 import re
+import sys
+import types
 
 _IMPORTS = [
     (r"^(\s*)import torchvision\.([\w.]+) as (\w+)$", r"\1import ember.vision.\2 as \3"),
@@ -32,16 +34,29 @@ def to_ember(src):
     return src
 
 
-def run(src, backend="ember", ns=None):
-    """Execute tutorial ``src``; return (namespace, printed text)."""
+def run(src, backend="ember", ns=None, as_main=False):
+    """Execute tutorial ``src``; return (namespace, printed text).
+
+    ``as_main=True`` runs it as the script itself: in a module that is ``sys.modules
+    ["__main__"]`` while it runs, so ``from __main__ import f`` (benchmark Timer setups)
+    finds what the tutorial defined.
+    """
     if backend == "ember":
         src = to_ember(src)
-    glb = {"__name__": "__tutorial__"}
+    main = types.ModuleType("__main__" if as_main else "__tutorial__")
+    glb = main.__dict__
     if ns:
         glb.update(ns)
+    saved = sys.modules.get("__main__")
     buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        exec(compile(src, f"<tutorial:{backend}>", "exec"), glb)
+    try:
+        if as_main:
+            sys.modules["__main__"] = main
+        with contextlib.redirect_stdout(buf):
+            exec(compile(src, f"<tutorial:{backend}>", "exec"), glb)
+    finally:
+        if as_main:
+            sys.modules["__main__"] = saved
     return glb, buf.getvalue()
 
 

@@ -4,6 +4,7 @@ A mixin of ember.nn.Module (module.py), kept apart to keep each file short.
 """
 from collections import OrderedDict, namedtuple
 
+from ember import __future__ as _future
 from ember._backend import xp
 from ember._tensor import Tensor
 from ember.nn.parameter import Parameter
@@ -19,6 +20,25 @@ class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpec
         return super().__repr__()
 
     __str__ = __repr__
+
+
+def _swap_in(t, value, assign):
+    """load_state_dict under ember.__future__.set_swap_module_params_on_conversion(True):
+    the module's own object `t` takes the new contents, so references to it stay valid.
+    assign=False: the values, copied into t's memory in t's dtype; assign=True: the state
+    dict's tensor itself (its memory and dtype). Like a freshly swapped-in tensor, `t`
+    loses its `.grad` and history; a buffer no longer requires grad."""
+    src = value._data
+    if assign:
+        t._data, t._vc = src, value._version_counter()
+    else:
+        if type(src) is not type(t._data):
+            src = xp.asarray(src)
+        t._data[...] = src
+        t._bump()
+    t.grad = t.grad_fn = None
+    if not isinstance(t, Parameter):
+        t._requires_grad = False
 
 
 class StateDictMixin:
@@ -75,6 +95,7 @@ class StateDictMixin:
         local = {**{k: v for k, v in self._parameters.items()}, **persistent}
         local = {k: v for k, v in local.items() if v is not None}
         assign = local_metadata.get("assign_to_params_buffers", False)
+        swap = _future.get_swap_module_params_on_conversion()
         for name, param in local.items():
             key = prefix + name
             if key not in state_dict:
@@ -92,10 +113,16 @@ class StateDictMixin:
                     f"size mismatch for {key}: copying a param with shape {value.shape} from "
                     f"checkpoint, the shape in current model is {param.shape}.")
                 continue
+            if swap:
+                _swap_in(param, value, assign)
+                continue
             if assign:
                 if isinstance(param, Parameter):
-                    new = value if isinstance(value, Parameter) else Parameter(
-                        value, param.requires_grad)
+                    # the module's requires_grad wins, also over a Parameter in the dict
+                    if isinstance(value, Parameter):
+                        new = value.requires_grad_(param.requires_grad)
+                    else:
+                        new = Parameter(value, param.requires_grad)
                     self._parameters[name] = new
                     self.__dict__[name] = new
                 else:

@@ -8,6 +8,7 @@ into the instance `__dict__`, so `self.weight` / `self.fc1` are plain attribute 
 """
 from collections import OrderedDict
 
+from ember import __future__ as _future
 from ember import _dtype
 from ember._tensor import Tensor, _wrap
 from ember.autograd.grad_mode import no_grad
@@ -413,8 +414,27 @@ class Module(StateDictMixin):
     def compile(self, *args, **kwargs):
         """No compiler in ember: the module runs eagerly as before."""
 
+    def _to_or_from_meta(self, device, dtype):
+        if device.type != "meta":
+            raise NotImplementedError(
+                "Cannot copy out of meta tensor; no data! Please use torch.nn.Module.to_empty() "
+                "instead of torch.nn.Module.to() when moving module from meta to a different "
+                "device.")
+
+        def convert(t):
+            if dtype is not None and t.dtype.category >= _dtype.FLOAT:
+                t = t.to(dtype)
+            return t.detach().to(device)
+
+        return self._apply(convert)
+
     def to_empty(self, *, device=None, recurse=True):
-        return self
+        """Parameters and buffers replaced by uninitialised tensors of the same shapes on
+        `device` (how a model built on the meta device gets memory)."""
+        from ember._ops.creation import empty
+
+        return self._apply(lambda t: empty(tuple(t.shape), dtype=t.dtype, device=device),
+                           recurse=recurse)
 
     def get_parameter(self, target):
         module_path, _, name = target.rpartition(".")
@@ -505,11 +525,22 @@ class Module(StateDictMixin):
         if recurse:
             for m in self.children():
                 m._apply(fn)
+        # ember.__future__: new Parameter objects instead, unless swapping is on (swapping
+        # needs nothing: keeping each object and replacing its contents is what ember does)
+        overwrite = (_future.get_overwrite_module_params_on_conversion()
+                     and not _future.get_swap_module_params_on_conversion())
         with no_grad():
-            for key, p in self._parameters.items():
+            for key, p in list(self._parameters.items()):
                 if p is None:
                     continue
                 new = fn(p)
+                if overwrite and new is not p:
+                    fresh = Parameter(new, p.requires_grad)
+                    if p.grad is not None:
+                        fresh.grad = fn(p.grad).requires_grad_(p.grad.requires_grad)
+                    self._parameters[key] = fresh
+                    self.__dict__[key] = fresh
+                    continue
                 if new is not p:
                     p._data = new._data
                     p._bump()
@@ -547,7 +578,10 @@ class Module(StateDictMixin):
             from ember._device import to_device
             from ember._ops.conversion import _check_device
 
-            _check_device(to_device(device))
+            device = to_device(device)
+            _check_device(device)
+            if any(p.is_meta != (device.type == "meta") for p in self.parameters()):
+                return self._to_or_from_meta(device, dtype)
         if dtype is None:
             return self
         return self._apply(
