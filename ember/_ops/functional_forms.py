@@ -453,9 +453,6 @@ def _removed(name):
 solve, symeig, eig, lstsq, matrix_rank = (_removed(n) for n in _REMOVED)
 bind({n: _removed(n) for n in ("solve", "symeig", "eig", "lstsq")})
 
-# constants PyTorch exposes as torch.pi, torch.inf, ...
-pi, e, inf, nan, newaxis = math.pi, math.e, math.inf, math.nan, None
-
 
 from ember._ops.scatter_views import *  # noqa: E402, F403 - exported with these forms
 from ember._ops.scatter_views import __all__ as _views_all  # noqa: E402
@@ -467,4 +464,4 @@ def _F():
     return functional
 
 
-__all__ = public_functions(globals()) + ["pi", "e", "inf", "nan", "newaxis"] + _views_all
+__all__ = public_functions(globals()) + _views_all

@@ -14,17 +14,19 @@ def _false(self):
 
 
 # PyTorch's backend/layout flags: an ember tensor is a dense CPU (or CUDA) strided tensor
-for _name in ("is_meta", "is_sparse", "is_sparse_csr", "is_quantized", "is_nested", "is_xpu",
-              "is_mps", "is_mkldnn", "is_vulkan", "is_xla", "is_ipu", "is_maia", "is_mtia"):
-    setattr(Tensor, _name, property(_false))
+# (is_cuda/is_cpu/is_meta are the core's; only the flags it leaves out are added here)
+for _name in ("is_sparse", "is_sparse_csr", "is_quantized", "is_nested", "is_xpu", "is_mps",
+              "is_mkldnn", "is_vulkan", "is_xla", "is_ipu", "is_maia", "is_mtia"):
+    if not hasattr(Tensor, _name):
+        setattr(Tensor, _name, property(_false))
 # a multi-output op in ember makes each output its own node, so each is output 0
 Tensor.output_nr = property(lambda self: 0)
 
 
 def get_device(self):
-    """-1 for a CPU tensor, else the CUDA device index."""
+    """The CUDA device index of a CUDA tensor, else -1 (CPU, meta)."""
     d = self.device
-    return -1 if d.type == "cpu" else d.index or 0
+    return (d.index or 0) if d.type == "cuda" else -1
 
 
 def is_inference(self):
