@@ -113,6 +113,134 @@ def renorm(input, p, dim, maxnorm):
     return input * factor
 
 
+# -- regularized incomplete gamma ---------------------------------------------------------------
+def _gammainc(a, x):
+    """(P, Q) = regularized lower and upper incomplete gamma in float64: the power series
+    where x < a + 1, Lentz's continued fraction for Q elsewhere (Numerical Recipes' split)."""
+    from ember._ops.special import lgamma_array
+
+    a, x = xp.broadcast_arrays(xp.asarray(a, xp.float64), xp.asarray(x, xp.float64))
+    p = xp.full(a.shape, xp.nan)
+    ok = (a > 0) & (x > 0) & xp.isfinite(a) & xp.isfinite(x)
+    with xp.errstate(all="ignore"):
+        front = xp.exp(xp.where(ok, -x + a * xp.log(x) - lgamma_array(a), 0.0))
+        ser = ok & (x < a + 1)
+        aa, xx = xp.where(ser, a, 1.0), xp.where(ser, x, 0.0)
+        term = 1.0 / aa
+        total = term.copy()
+        for n in range(1, 2000):
+            term = term * xx / (aa + n)
+            total += term
+            if not (xp.abs(term) > xp.abs(total) * 1e-17).any():
+                break
+        p = xp.where(ser, total * front, p)
+        cf = ok & ~ser
+        aa, xx = xp.where(cf, a, 1.0), xp.where(cf, x, 2.0)
+        tiny = 1e-300
+        b = xx + 1.0 - aa
+        c = xp.full(aa.shape, 1.0 / tiny)
+        d = 1.0 / b
+        h = d.copy()
+        for i in range(1, 2000):
+            an = -i * (i - aa)
+            b = b + 2.0
+            d = an * d + b
+            d = xp.where(xp.abs(d) < tiny, tiny, d)
+            c = b + an / c
+            c = xp.where(xp.abs(c) < tiny, tiny, c)
+            d = 1.0 / d
+            delta = d * c
+            h = h * delta
+            if not (xp.abs(delta - 1.0) > 1e-16).any():
+                break
+        p = xp.where(cf, 1.0 - front * h, p)
+    # the edges: P(a, 0) = 0, P(0, x > 0) = 1, P(a, inf) = 1, P(inf, x) = 0
+    valid = (a >= 0) & (x >= 0)
+    p = xp.where(valid & (x == 0) & (a > 0), 0.0, p)
+    p = xp.where(valid & (a == 0) & (x > 0), 1.0, p)
+    p = xp.where(valid & xp.isinf(x) & (a > 0) & xp.isfinite(a), 1.0, p)
+    p = xp.where(valid & xp.isinf(a) & xp.isfinite(x), 0.0, p)
+    q = 1.0 - p
+    if cf.any():  # keep Q's own precision where it was computed directly
+        q = xp.where(cf, front * h, q)
+    return p, q
+
+
+class Igamma(Op):
+    """P(a, x) (upper=False) or Q(a, x); differentiable in x only, as in PyTorch."""
+
+    def forward(ctx, a, x, upper=False):
+        p, q = _gammainc(a, x)
+        ctx.upper = upper
+        ctx.save_for_backward(a, x)
+        return (q if upper else p).astype(xp.result_type(a, x), copy=False)
+
+    def backward(ctx, g):
+        from ember._ops.special import lgamma_array
+
+        a, x = ctx.saved
+        if ctx.needs_input_grad[0]:
+            raise NotImplementedError(f"the derivative for '{'igammac' if ctx.upper else 'igamma'}"
+                                      f": input' is not implemented.")
+        with xp.errstate(all="ignore"):
+            a64, x64 = a.astype(xp.float64), x.astype(xp.float64)
+            dens = xp.exp(-x64 + (a64 - 1) * xp.log(x64) - lgamma_array(a64))
+        gx = g * (-dens if ctx.upper else dens).astype(g.dtype)
+        from ember._ops._helpers import unbroadcast
+
+        return None, unbroadcast(gx, x.shape)
+
+
+def _igamma(name, upper):
+    def fn(input, other, *, out=None):
+        d = _dtype.result_type(input, other)
+        if d.category != _dtype.FLOAT:
+            raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{_tname(d)}'")
+        a = input if input.dtype is d else input.to(d)
+        x = other if other.dtype is d else other.to(d)
+        r = Igamma.apply(a, x, upper=upper)
+        return r if out is None else out.copy_(r)
+
+    fn.__name__ = name
+    return fn
+
+
+igamma = _igamma("igamma", False)
+igammac = _igamma("igammac", True)
+
+
+# -- matrix exponential ---------------------------------------------------------------------------
+def matrix_exp(input):
+    """exp(A) of (batches of) square matrices: scaling and squaring around a degree-18
+    Taylor polynomial (Horner form), built from matmuls so the gradient comes with it."""
+    if input.ndim < 2:
+        raise RuntimeError("linalg.matrix_exp: The input tensor A must have at least 2 "
+                           "dimensions.")
+    n, m = input.shape[-2], input.shape[-1]
+    if n != m:
+        raise RuntimeError(f"linalg.matrix_exp: A must be batches of square matrices, but they "
+                           f"are {n} by {m} matrices")
+    if input.dtype.category < _dtype.FLOAT:
+        raise RuntimeError(f"linalg.matrix_exp: Expected a floating point or complex tensor as "
+                           f"input. Got {_tname(input.dtype)}")
+    import math
+
+    import ember
+
+    a = input._data
+    norm = float(xp.abs(a).sum(-2).max()) if a.size else 0.0  # the largest 1-norm
+    # NOTE: scaled to norm <= 1/2, the Taylor remainder of degree 18 is below 1e-24
+    s = max(0, math.ceil(math.log2(norm)) + 1) if norm > 0 else 0
+    b = input / float(2 ** s) if s else input
+    eye = ember.eye(n, dtype=input.dtype)
+    p = eye + b / 18.0
+    for k in range(17, 0, -1):
+        p = eye + (b @ p) / float(k)
+    for _ in range(s):
+        p = p @ p
+    return p
+
+
 # -- real / imag --------------------------------------------------------------------------------
 def _real(self):
     if self._data.dtype.kind != "c":
@@ -262,7 +390,8 @@ def _binary_inplace(name):
 bind({
     "frexp": frexp, "nextafter": nextafter, "nextafter_": _make_inplace("nextafter", nextafter),
     "isreal": isreal, "resolve_neg": resolve_neg, "i0": i0, "i0_": _make_inplace("i0", i0),
-    "renorm": renorm,
+    "renorm": renorm, "matrix_exp": matrix_exp, "igamma": igamma, "igammac": igammac,
+    "igamma_": _make_inplace("igamma", igamma), "igammac_": _make_inplace("igammac", igammac),
     # NOTE: renorm is composite (its norm saves the input): record on a copy, as logit_
     "renorm_": _make_inplace("renorm", lambda self, p, dim, maxnorm: renorm(
         self.clone() if self._requires_grad else self, p, dim, maxnorm)),
@@ -273,4 +402,4 @@ bind({
     "polygamma_": _make_inplace("polygamma", lambda self, n: Tensor.polygamma(self, n)),
 })
 
-__all__ = public_functions(globals())
+__all__ = public_functions(globals()) + ["igamma", "igammac"]
