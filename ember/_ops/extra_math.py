@@ -51,9 +51,10 @@ def nextafter(input, other, *, out=None):
 
 
 # -- modified Bessel functions of the first kind ------------------------------------------------
-def _bessel_i(x, order):
-    """I0 or I1 in float64: the power series up to |x| = 30, the asymptotic expansion
-    e^x / sqrt(2 pi x) * sum_k (-1)^k a_k / x^k beyond (I1 is odd, I0 even)."""
+def _bessel_i(x, order, scaled=False):
+    """I0 or I1 in float64 (times e^-|x| when scaled): the power series up to |x| = 30, the
+    asymptotic expansion e^x / sqrt(2 pi x) * sum_k (-1)^k a_k / x^k beyond (I1 is odd, I0
+    even)."""
     x = xp.asarray(x, dtype=xp.float64)
     ax = xp.abs(x)
     small = ax <= 30.0
@@ -71,8 +72,8 @@ def _bessel_i(x, order):
         coef = -coef * (mu - (2 * k - 1) ** 2) / (k * 8.0 * big)
         series += coef
     with xp.errstate(over="ignore"):
-        asym = xp.exp(big) / xp.sqrt(2 * xp.pi * big) * series
-    r = xp.where(small, total, asym)
+        asym = (1.0 if scaled else xp.exp(big)) / xp.sqrt(2 * xp.pi * big) * series
+    r = xp.where(small, total * xp.exp(-ax) if scaled else total, asym)
     return xp.where(x < 0, -r, r) if order == 1 else r
 
 
@@ -90,6 +91,101 @@ def i0(input, *, out=None):
     """Modified Bessel function of the first kind, order 0 (integers give float)."""
     x = input if input.dtype.category >= _dtype.FLOAT else input.to(_dtype.get_default_dtype())
     r = I0.apply(x)
+    return r if out is None else out.copy_(r)
+
+
+class _BesselOp(Op):
+    """I1, I0e = e^-|x| I0, I1e = e^-|x| I1 (torch.special); `kind` picks one."""
+
+    def forward(ctx, x, kind=None):
+        ctx.kind = kind
+        ctx.save_for_backward(x)
+        order, scaled = {"i1": (1, False), "i0e": (0, True), "i1e": (1, True)}[kind]
+        return _bessel_i(x, order, scaled).astype(x.dtype, copy=False)
+
+    def backward(ctx, g):
+        (x,) = ctx.saved
+        x64 = x.astype(xp.float64)
+        safe = xp.where(x64 == 0, 1.0, x64)
+        if ctx.kind == "i1":  # I1' = I0 - I1 / x (1/2 at 0)
+            d = xp.where(x64 == 0, 0.5, _bessel_i(x64, 0) - _bessel_i(x64, 1) / safe)
+        elif ctx.kind == "i0e":  # (e^-|x| I0)' = I1e - sign(x) I0e
+            d = _bessel_i(x64, 1, True) - xp.sign(x64) * _bessel_i(x64, 0, True)
+        else:  # (e^-|x| I1)' = I0e - I1e (sign(x) + 1/x)  (1/2 at 0)
+            d = xp.where(x64 == 0, 0.5, _bessel_i(x64, 0, True) - _bessel_i(x64, 1, True) * (
+                xp.sign(x64) + 1.0 / safe))
+        return g * d.astype(g.dtype, copy=False)
+
+
+def _bessel_fn(kind):
+    def fn(input, *, out=None):
+        x = input if input.dtype.category >= _dtype.FLOAT else input.to(
+            _dtype.get_default_dtype())
+        r = _BesselOp.apply(x, kind=kind)
+        return r if out is None else out.copy_(r)
+
+    fn.__name__ = kind
+    return fn
+
+
+# torch.special only (no torch.i1): kept out of this module's __all__, set on ember.special
+i1, i0e, i1e = _bessel_fn("i1"), _bessel_fn("i0e"), _bessel_fn("i1e")
+
+
+class Entr(Op):
+    """-x log x (0 at 0, -inf below); the gradient -(log x + 1) everywhere, as PyTorch's."""
+
+    _bw_name = "SpecialEntrBackward0"
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        with xp.errstate(all="ignore"):
+            r = xp.where(x > 0, -x * xp.log(xp.where(x > 0, x, 1)), 0).astype(x.dtype)
+        r[x < 0] = -xp.inf
+        r[xp.isnan(x)] = xp.nan
+        return r
+
+    def backward(ctx, g):
+        (x,) = ctx.saved
+        with xp.errstate(all="ignore"):
+            return g * -(xp.log(x) + 1)
+
+
+class Xlog1py(Op):
+    """x log1p(y), 0 where x == 0 unless y is NaN; d/dx = log1p(y) even at x == 0."""
+
+    _bw_name = "SpecialXlog1PyBackward0"
+
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        with xp.errstate(all="ignore"):
+            return xp.where((x == 0) & ~xp.isnan(y), 0, x * xp.log1p(y)).astype(
+                xp.result_type(x, y))
+
+    def backward(ctx, g):
+        from ember._ops._helpers import unbroadcast
+
+        x, y = ctx.saved
+        with xp.errstate(all="ignore"):
+            gx = unbroadcast(g * xp.log1p(y), x.shape) if ctx.needs_input_grad[0] else None
+            gy = unbroadcast(g * x / (1 + y), y.shape) if ctx.needs_input_grad[1] else None
+        return gx, gy
+
+
+def entr(input, *, out=None):
+    x = input if input.dtype.category >= _dtype.FLOAT else input.to(_dtype.get_default_dtype())
+    r = Entr.apply(x)
+    return r if out is None else out.copy_(r)
+
+
+def xlog1py(input, other, *, out=None):
+    from ember._ops._helpers import as_tensor_arg
+
+    a, b = as_tensor_arg(input), as_tensor_arg(other)
+    d = _dtype.result_type(a, b)
+    if d.category < _dtype.FLOAT:
+        d = _dtype.get_default_dtype()
+    r = Xlog1py.apply(a if a.dtype is d else a.to(d), b if b.dtype is d else b.to(d))
     return r if out is None else out.copy_(r)
 
 
@@ -402,4 +498,6 @@ bind({
     "polygamma_": _make_inplace("polygamma", lambda self, n: Tensor.polygamma(self, n)),
 })
 
-__all__ = public_functions(globals()) + ["igamma", "igammac"]
+_SPECIAL_ONLY = ("i1", "i0e", "i1e", "entr", "xlog1py")  # torch.special names, no torch.<name>
+__all__ = [n for n in public_functions(globals()) if n not in _SPECIAL_ONLY] + [
+    "igamma", "igammac"]
