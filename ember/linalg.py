@@ -278,3 +278,12 @@ def matrix_power(A, n, *, out=None):
 __all__ = ["norm", "vector_norm", "matrix_norm", "inv", "det", "solve", "cross", "diagonal",
            "vecdot", "multi_dot", "matmul", "LinAlgError", "svd", "svdvals", "qr", "eigh",
            "eigvalsh", "cholesky", "slogdet", "pinv", "matrix_rank", "matrix_power"]
+
+
+# solve_triangular, the LU family, _ex variants, eig, lstsq, vander, tensorinv/solve, cond,
+# matrix_exp (ember/_ops/linalg_extra.py)
+from ember._ops import linalg_extra as _extra  # noqa: E402
+
+for _n in _extra.LINALG_NAMES:
+    globals()[_n] = getattr(_extra, _n)
+__all__ += _extra.LINALG_NAMES

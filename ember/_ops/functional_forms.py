@@ -454,8 +454,11 @@ solve, symeig, eig, lstsq, matrix_rank = (_removed(n) for n in _REMOVED)
 bind({n: _removed(n) for n in ("solve", "symeig", "eig", "lstsq")})
 
 
+from ember._ops.linalg_extra import TORCH_NAMES as _LINALG_FORMS  # noqa: E402
 from ember._ops.scatter_views import *  # noqa: E402, F403 - exported with these forms
 from ember._ops.scatter_views import __all__ as _views_all  # noqa: E402
+
+globals().update(_LINALG_FORMS)
 
 
 def _F():
@@ -464,4 +467,4 @@ def _F():
     return functional
 
 
-__all__ = public_functions(globals()) + _views_all
+__all__ = public_functions(globals()) + _views_all + list(_LINALG_FORMS)
