@@ -356,7 +356,9 @@ def typename(obj):
 
 
 def is_storage(obj):
-    return False  # ember has no storage objects
+    from ember._ops.tensor_state import TypedStorage, UntypedStorage
+
+    return isinstance(obj, (UntypedStorage, TypedStorage))
 
 
 _warn_always = [False]

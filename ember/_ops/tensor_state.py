@@ -315,7 +315,152 @@ def as_subclass(self, cls):
     return t
 
 
+# -- storages -----------------------------------------------------------------------------------
+def _root(x):
+    while isinstance(x.base, xp.ndarray):
+        x = x.base
+    return x
+
+
+class UntypedStorage:
+    """The bytes behind a tensor (the root NumPy array its data views), shared, not copied.
+    `UntypedStorage(n)` allocates n zero bytes."""
+
+    def __init__(self, size=0, *, device=None):
+        if isinstance(size, xp.ndarray):
+            root = _root(size)
+            self._bytes = (root.reshape(-1) if root.flags.c_contiguous else
+                           xp.ascontiguousarray(size).reshape(-1)).view(xp.uint8)
+        else:
+            self._bytes = xp.zeros(int(size), xp.uint8)
+
+    def nbytes(self):
+        return self._bytes.size
+
+    size = __len__ = nbytes
+
+    def element_size(self):
+        return 1
+
+    def data_ptr(self):
+        return self._bytes.__array_interface__["data"][0]
+
+    @property
+    def device(self):
+        from ember._device import CPU
+
+        return CPU
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            r = UntypedStorage()
+            r._bytes = self._bytes[i]
+            return r
+        return int(self._bytes[i])
+
+    def __setitem__(self, i, v):
+        self._bytes[i] = v
+
+    def __iter__(self):
+        return iter(self.tolist())
+
+    def tolist(self):
+        return self._bytes.tolist()
+
+    def fill_(self, value):
+        self._bytes.fill(value)
+        return self
+
+    def copy_(self, other):
+        self._bytes[...] = other._bytes
+        return self
+
+    def clone(self):
+        r = UntypedStorage()
+        r._bytes = self._bytes.copy()
+        return r
+
+    def cpu(self):
+        return self
+
+    def is_shared(self):
+        return False
+
+    def is_pinned(self, device="cuda"):
+        return False
+
+    def __repr__(self):
+        body = "\n".join(f" {v}" for v in self.tolist())
+        return f"{body}\n[ember.storage.UntypedStorage(device=cpu) of size {self.nbytes()}]"
+
+
+class TypedStorage:
+    """Deprecated typed view of a tensor's storage (elements of `dtype`)."""
+
+    def __init__(self, array, dtype):
+        self._untyped = UntypedStorage(array)
+        self.dtype = dtype
+
+    def _elements(self):
+        return self._untyped._bytes.view(self.dtype.np)
+
+    def size(self):
+        return self._elements().size
+
+    __len__ = size
+
+    def element_size(self):
+        return self._elements().itemsize
+
+    def nbytes(self):
+        return self._untyped.nbytes()
+
+    def data_ptr(self):
+        return self._untyped.data_ptr()
+
+    @property
+    def device(self):
+        return self._untyped.device
+
+    def untyped(self):
+        return self._untyped
+
+    def __getitem__(self, i):
+        v = self._elements()[i]
+        return v.tolist()
+
+    def __setitem__(self, i, v):
+        self._elements()[i] = v
+
+    def tolist(self):
+        return self._elements().tolist()
+
+    def __iter__(self):
+        return iter(self.tolist())
+
+    def __repr__(self):
+        body = "\n".join(f" {v}" for v in self.tolist())
+        return (f"{body}\n[ember.storage.TypedStorage(dtype={self.dtype}, device=cpu) of size "
+                f"{self.size()}]")
+
+
+def untyped_storage(self):
+    return UntypedStorage(self._data)
+
+
+def storage(self):
+    import warnings
+
+    warnings.warn("TypedStorage is deprecated. It will be removed in the future and "
+                  "UntypedStorage will be the only storage class. This should only matter to "
+                  "you if you are using storages directly.  To access UntypedStorage directly, "
+                  "use tensor.untyped_storage() instead of tensor.storage()", UserWarning,
+                  stacklevel=2)
+    return TypedStorage(self._data, self.dtype)
+
+
 bind({
+    "untyped_storage": untyped_storage, "storage": storage,
     "__dlpack__": _dlpack, "__dlpack_device__": lambda self: self._data.__dlpack_device__(),
     "as_subclass": as_subclass,
     "get_device": get_device, "is_inference": is_inference, "resize_": resize_,
@@ -326,4 +471,5 @@ bind({
 })
 
 # (torch.resize_as_ and the torch.<method>(input) forms are in functional_forms)
-__all__ = ["frombuffer", "from_dlpack", "to_dlpack", "empty_permuted"]
+__all__ = ["frombuffer", "from_dlpack", "to_dlpack", "empty_permuted", "UntypedStorage",
+           "TypedStorage"]

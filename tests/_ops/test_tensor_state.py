@@ -431,3 +431,43 @@ def test_histogramdd_matches_torch(bins, kw):
     assert_same(out[0].hist, out[1].hist)
     for a, b in zip(out[0].bin_edges, out[1].bin_edges):
         assert_same(a, b)
+
+
+# -- storages ------------------------------------------------------------------------------------
+@requires_torch
+@pytest.mark.parametrize("make", [lambda m: m.arange(6.0).reshape(2, 3),
+                                  lambda m: m.arange(6.0).reshape(2, 3)[1:],
+                                  lambda m: m.arange(8, dtype=m.int16).reshape(2, 4).t(),
+                                  lambda m: m.tensor([True, False])],
+                         ids=["float", "view", "int16-transposed", "bool"])
+def test_storages_match_torch(make):
+    e, t = make(ember), make(torch)
+    ue, ut = e.untyped_storage(), t.untyped_storage()
+    assert ue.nbytes() == ut.nbytes() and ue.size() == len(ut) and ue.element_size() == 1
+    assert ue.tolist() == ut.tolist() and str(ue.device) == str(ut.device)
+    assert ember.is_storage(ue) and not ember.is_storage(e)
+    with pytest.warns(UserWarning, match="TypedStorage is deprecated"):
+        se = e.storage()
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        st = t.storage()
+    assert se.size() == st.size() and se.tolist() == st.tolist()
+    assert se.element_size() == st.element_size() and se[0] == st[0]
+    assert repr(se).splitlines()[-1] == repr(st).splitlines()[-1].replace("torch", "ember")
+
+
+def test_storage_shares_memory():
+    x = ember.arange(6.0).reshape(2, 3)
+    view = x[1]
+    assert view.untyped_storage().data_ptr() == x.untyped_storage().data_ptr() == x.data_ptr()
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        s = x.storage()
+    s[0] = 9.0
+    assert x[0, 0].item() == 9.0
+    u = ember.UntypedStorage(4)
+    assert u.tolist() == [0, 0, 0, 0] and u.fill_(7)[2] == 7 and u.clone().tolist() == [7] * 4
