@@ -309,3 +309,17 @@ def test_igamma_methods_and_int_errors():
                 torch.igamma(torch.tensor([1, 2]), torch.tensor([1.0, 2.0])))
     with pytest.raises(NotImplementedError, match="\"igamma_cpu\" not implemented for 'Long'"):
         ember.igamma(ember.tensor([1]), ember.tensor([1]))
+
+
+@requires_torch
+@pytest.mark.parametrize("fn", [
+    lambda m, a: m.frexp(a)[0], lambda m, a: m.frexp(a)[1], lambda m, a: m.i0(a),
+    lambda m, a: m.nextafter(a, a + 1), lambda m, a: m.isreal(a),
+    lambda m, a: (a * 100).long() << 2, lambda m, a: (a * 100).long() >> 1,
+    lambda m, a: a.clone().ge_(0.1), lambda m, a: a.clone().arcsin_() if a.numel() == 0
+    else a.clamp(-0.5, 0.5).arcsin_(),
+], ids=["frexp-m", "frexp-e", "i0", "nextafter", "isreal", "shl", "shr", "ge_", "arcsin_"])
+@pytest.mark.parametrize("layout", ["0d", "empty", "noncontig"])
+def test_ops_on_layouts(fn, layout):
+    view = {"0d": lambda a: a[1, 2], "empty": lambda a: a[:0], "noncontig": lambda a: a.t()}
+    check_parity(lambda m, a: fn(m, view[layout](a)), X)

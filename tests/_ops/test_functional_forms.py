@@ -356,3 +356,24 @@ def test_binomial_samples():
     with pytest.raises(ValueError, match="binomial only supports floating-point dtypes for "
                                          "count, got: Long"):
         ember.binomial(ember.tensor([10]), ember.tensor([0.5]))
+
+
+# -- 0-d, empty and non-contiguous inputs through the generated forms -----------------------------
+SHAPES = {"0d": lambda a: a[0, 0].copy(), "empty": lambda a: a[:0], "noncontig": lambda a: a.T}
+
+
+@requires_torch
+@pytest.mark.parametrize("layout", list(SHAPES))
+@pytest.mark.parametrize("name,x,args", [
+    ("sigmoid_", X, ()), ("clamp_", X, (-0.2, 0.3)), ("rsqrt_", P, ()), ("arccos_", U, ()),
+    ("logit_", Q, ()), ("fix_", X * 3, ()), ("i0_", X, ()), ("square_", X, ()),
+    ("nan_to_num_", X, ()), ("fill_", X, (3.0,)),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_inplace_forms_on_layouts(layout, name, x, args):
+    arr = SHAPES[layout](x)
+    e, t = ember.tensor(arr), torch.tensor(arr)
+    if layout == "noncontig":  # write through a transposed view, as user code does
+        e, t = ember.tensor(x).T, torch.tensor(x).T
+    assert getattr(ember, name)(e, *args) is e
+    getattr(torch, name)(t, *args)
+    assert_same(e, t, rtol=1e-5, atol=1e-6)
