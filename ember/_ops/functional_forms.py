@@ -459,6 +459,7 @@ bind({n: _removed(n) for n in ("solve", "symeig", "eig", "lstsq")})
 from ember._ops.linalg_extra import TORCH_NAMES as _LINALG_FORMS  # noqa: E402
 from ember._ops.scatter_views import *  # noqa: E402, F403 - exported with these forms
 from ember._ops.scatter_views import __all__ as _views_all  # noqa: E402
+from ember._ops.spectral import istft, stft  # noqa: E402, F401
 
 globals().update(_LINALG_FORMS)
 
@@ -469,4 +470,4 @@ def _F():
     return functional
 
 
-__all__ = public_functions(globals()) + _views_all + list(_LINALG_FORMS)
+__all__ = public_functions(globals()) + _views_all + list(_LINALG_FORMS) + ["stft", "istft"]
