@@ -466,7 +466,7 @@ bind({
     "get_device": get_device, "is_inference": is_inference, "resize_": resize_,
     "resize_as_": resize_as_, "new_empty_strided": new_empty_strided, "apply_": apply_,
     "map_": map_, "map2_": map2_, "resize": resize, "resize_as": resize_as, "set_": set_,
-    "is_set_to": is_set_to,
+    "is_set_to": is_set_to, "is_distributed": lambda self: False,
     "register_post_accumulate_grad_hook": register_post_accumulate_grad_hook,
 })
 
