@@ -417,7 +417,10 @@ ATEN = [
 @pytest.mark.parametrize("fn,arrays", [r[1:] for r in ATEN], ids=[r[0] for r in ATEN])
 def test_aten_forms_match_torch(fn, arrays):
     try:  # (PyTorch has no derivative for some of these; ember may)
-        grad = fn(torch, *[torch.tensor(a, requires_grad=True) for a in arrays]).requires_grad
+        out = fn(torch, *[torch.tensor(a, requires_grad=True) for a in arrays])
+        grad = out.requires_grad
+        if grad:
+            out.sum().backward()
     except RuntimeError:
         grad = False
     check_parity(fn, *arrays, grad=grad, rtol=1e-4, atol=1e-5)
