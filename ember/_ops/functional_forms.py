@@ -480,6 +480,38 @@ def set_anomaly_enabled(enabled, check_nan=True):
     anomaly_mode._set(enabled, check_nan)
 
 
+# -- recurrent cells (torch.lstm_cell, ...: what nn.LSTMCell & co compute) -----------------------
+def _affine(x, w, b):
+    y = x @ w.mT
+    return y if b is None else y + b
+
+
+def rnn_tanh_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    return (_affine(input, w_ih, b_ih) + _affine(hx, w_hh, b_hh)).tanh()
+
+
+def rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    return (_affine(input, w_ih, b_ih) + _affine(hx, w_hh, b_hh)).relu()
+
+
+def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """(h', c') from gates (input, forget, cell, output) = chunks of the two affine maps."""
+    h, c = hx
+    gates = _affine(input, w_ih, b_ih) + _affine(h, w_hh, b_hh)
+    i, f, g, o = gates.chunk(4, -1)
+    c2 = f.sigmoid() * c + i.sigmoid() * g.tanh()
+    return o.sigmoid() * c2.tanh(), c2
+
+
+def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """h' = (1 - z) n + z h with reset r, update z and n = tanh(x_n + r * h_n)."""
+    xr, xz, xn = _affine(input, w_ih, b_ih).chunk(3, -1)
+    hr, hz, hn = _affine(hx, w_hh, b_hh).chunk(3, -1)
+    r, z = (xr + hr).sigmoid(), (xz + hz).sigmoid()
+    n = (xn + r * hn).tanh()
+    return (1 - z) * n + z * hx
+
+
 # -- eager control flow and global switches ------------------------------------------------------
 def cond(pred, true_fn, false_fn, operands=()):
     """Call true_fn(*operands) or false_fn(*operands) (eager torch.cond)."""

@@ -473,3 +473,31 @@ def test_aten_switches():
     finally:
         ember.set_anomaly_enabled(False)
     assert not ember.is_anomaly_enabled()
+
+
+# -- recurrent cells ------------------------------------------------------------------------------
+XI = rng.standard_normal((3, 5)).astype(np.float32)
+H0 = rng.standard_normal((3, 4)).astype(np.float32)
+C0 = rng.standard_normal((3, 4)).astype(np.float32)
+W4 = rng.standard_normal((16, 5)).astype(np.float32) * 0.3
+U4 = rng.standard_normal((16, 4)).astype(np.float32) * 0.3
+W3, U3 = W4[:12], U4[:12]
+W1, U1 = W4[:4], U4[:4]
+BIAS = rng.standard_normal(16).astype(np.float32) * 0.1
+CELLS = [
+    ("rnn_tanh_cell", lambda m, x, h, w, u, b: m.rnn_tanh_cell(x, h, w, u, b[:4], b[4:8]),
+     (XI, H0, W1, U1, BIAS)),
+    ("rnn_relu_cell-nobias", lambda m, x, h, w, u: m.rnn_relu_cell(x, h, w, u), (XI, H0, W1, U1)),
+    ("lstm_cell-h", lambda m, x, h, c, w, u, b: m.lstm_cell(x, (h, c), w, u, b, b * 2)[0],
+     (XI, H0, C0, W4, U4, BIAS)),
+    ("lstm_cell-c", lambda m, x, h, c, w, u: m.lstm_cell(x, (h, c), w, u)[1],
+     (XI, H0, C0, W4, U4)),
+    ("gru_cell", lambda m, x, h, w, u, b: m.gru_cell(x, h, w, u, b[:12], b[4:]),
+     (XI, H0, W3, U3, BIAS)),
+]
+
+
+@requires_torch
+@pytest.mark.parametrize("fn,arrays", [r[1:] for r in CELLS], ids=[r[0] for r in CELLS])
+def test_cells_match_torch(fn, arrays):
+    check_parity(fn, *arrays, grad=True, rtol=1e-4, atol=1e-5)
