@@ -7,7 +7,10 @@ import builtins as _builtins
 import importlib as _importlib
 import os as _os
 
-__version__ = "0.1.0"
+# NOTE: the PyTorch release whose API ember follows, with ember's own version as a local
+# label: notebooks test `torch.__version__` (`major == 2`, `minor >= 12`) before using an API
+__ember_version__ = "0.1.0"
+__version__ = "2.13.0+ember." + __ember_version__
 
 # PyTorch's math constants (torch.pi, torch.e, torch.inf, torch.nan; newaxis is None)
 pi = 3.141592653589793

@@ -233,8 +233,10 @@ class Tensor:
 
     def _scalar(self, what):
         if self._data.size != 1:
+            if what != "item":  # float(t), int(t), complex(t): PyTorch's ValueError
+                raise ValueError("only one element tensors can be converted to Python scalars")
             raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted "
-                               f"to Scalar ({what})")
+                               "to Scalar")
         return self._data.reshape(()).item()
 
     def item(self):
@@ -330,6 +332,8 @@ def _rebuild(array, requires_grad):
     t._requires_grad = requires_grad
     return t
 
+
+Tensor.__module__ = "ember"  # type(t) prints <class 'ember.Tensor'>, as torch's does
 
 def _device_of(array):
     from ember._device import device

@@ -42,3 +42,11 @@ def test_math_constants_are_torchs():
     assert (ember.pi, ember.e, ember.inf, ember.newaxis) == (torch.pi, torch.e, torch.inf,
                                                              torch.newaxis)
     assert math.isnan(ember.nan) and ember.pi == math.pi
+
+
+def test_version_reports_the_pytorch_api_level_with_embers_label():
+    public, local = ember.__version__.split("+")
+    assert public == "2.13.0" and local == "ember." + ember.__ember_version__
+    major, minor = (int(p) for p in ember.__version__.split(".")[:2])
+    assert major == 2 and minor >= 12  # the check notebooks make before using an API
+    assert type(ember.ones(1)).__module__ == "ember"

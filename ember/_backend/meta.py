@@ -112,8 +112,22 @@ def _watch(array):
     arrays); once none is left, the wrapper takes itself out, so the rest of a program
     (training after `load_state_dict(assign=True)`, say) runs at full speed."""
     _LIVE[id(array)] = weakref.ref(array, lambda _, key=id(array): _LIVE.pop(key, None))
-    if _state["wrapper"] is not None:
-        return
+    if _state["wrapper"] is None:
+        _wrap_apply()
+
+
+def rewatch():
+    """After Op.apply was restored to what it was before the wrapper (forward AD's level
+    exit does that): wrap it again if meta arrays are still alive."""
+    from ember.autograd import function
+
+    if _state["wrapper"] is not None and function.Op.__dict__["apply"] is not _state["wrapper"]:
+        _state["wrapper"] = None
+        if _LIVE:
+            _wrap_apply()
+
+
+def _wrap_apply():
     from ember.autograd import function
 
     plain_apply = function.Op.__dict__["apply"]

@@ -21,6 +21,7 @@ from ember._ops.conv_kernels import (
     _split_forward,
     _to_nc,
 )
+from ember._ops.inplace import _tname
 from ember._tensor import Tensor
 from ember.autograd.function import Op
 
@@ -187,6 +188,12 @@ def _conv_tbackward_general(ctx, g):
     return gx, gw, gb
 
 
+class ConvNdUnbatched(ConvNd):
+    # NOTE: PyTorch runs an unbatched input as unsqueeze -> convolution -> squeeze(0), so the
+    # output's grad_fn is the squeeze; ember does it in one node that bears that name.
+    _bw_name = "SqueezeBackward1"
+
+
 class ConvTransposeNd(Op):
     _bw_name = "ConvolutionBackward0"
 
@@ -271,7 +278,25 @@ class ConvTransposeNd(Op):
         return gx, gw, gb
 
 
-def _check_input(name, input, weight, d, transposed=False):
+_C_TYPE = {"uint8": "unsigned char", "int8": "signed char", "int16": "short int", "int32": "int",
+           "int64": "long int", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+           "float32": "float", "float64": "double", "bool": "bool",
+           "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
+
+
+def _check_dtypes(input, weight, bias):
+    """PyTorch's checks, in its order: a (non-transposed) bias against the input by C type
+    name, then the weight against the input by scalar type name."""
+    if bias is not None and bias._data.dtype != input._data.dtype:
+        raise RuntimeError(f"Input type ({_C_TYPE.get(input.dtype.name, input.dtype.name)}) and "
+                           f"bias type ({_C_TYPE.get(bias.dtype.name, bias.dtype.name)}) should "
+                           "be the same")
+    if input._data.dtype != weight._data.dtype:
+        raise RuntimeError(f"expected scalar type {_tname(input.dtype)} but found "
+                           f"{_tname(weight.dtype)}")
+
+
+def _check_input(name, input, weight, d, transposed=False, bias=None):
     if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
         raise TypeError(f"{name}() expected Tensor arguments for input and weight")
     if input.ndim not in (d + 1, d + 2):
@@ -282,14 +307,12 @@ def _check_input(name, input, weight, d, transposed=False):
                            else f"Expected {d + 2}-dimensional weight for {d + 2}-dimensional "
                            f"input {list(input.shape)}, but got {weight.ndim}-dimensional "
                            f"weight of size {list(weight.shape)} instead")
-    if input._data.dtype != weight._data.dtype:
-        raise RuntimeError(f"Input type ({input.dtype.name}) and weight type "
-                           f"({weight.dtype.name}) should be the same")
+    _check_dtypes(input, weight, None if transposed else bias)
     return input.ndim == d + 1
 
 
 def _conv(name, d, input, weight, bias, stride, padding, dilation, groups):
-    unbatched = _check_input(name, input, weight, d)
+    unbatched = _check_input(name, input, weight, d, bias=bias)
     shape = (1,) + tuple(input.shape) if unbatched else tuple(input.shape)
     stride = _tuple(stride, d, "stride")
     dilation = _tuple(dilation, d, "dilation")
@@ -320,9 +343,6 @@ def _conv(name, d, input, weight, bias, stride, padding, dilation, groups):
         raise RuntimeError(f"Given groups={groups}, weight of size {list(weight.shape)}, "
                            f"expected input{list(input.shape)} to have "
                            f"{weight.shape[1] * groups} channels, but got {c} channels instead")
-    if bias is not None and bias._data.dtype != weight._data.dtype:
-        raise RuntimeError(f"Input type ({input.dtype.name}) and bias type ({bias.dtype.name}) "
-                           "should be the same")
     if bias is not None and (bias.ndim != 1 or bias.shape[0] != o):
         raise RuntimeError(f"Given weight of size {list(weight.shape)}, expected bias to be "
                            f"1-dimensional with {o} elements, but got bias of size "
@@ -334,8 +354,13 @@ def _conv(name, d, input, weight, bias, stride, padding, dilation, groups):
             f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). "
             f"Kernel size: ({' x '.join(map(str, eff))}). Kernel size can't be greater than "
             "actual input size")
-    return ConvNd.apply(input, weight, bias, stride=stride, padding=(lo, hi),
-                        dilation=dilation, groups=groups, unbatched=unbatched)
+    op = ConvNdUnbatched if unbatched else ConvNd
+    return op.apply(input, weight, bias, stride=stride, padding=(lo, hi),
+                    dilation=dilation, groups=groups, unbatched=unbatched)
+
+
+class ConvTransposeNdUnbatched(ConvTransposeNd):
+    _bw_name = "SqueezeBackward1"
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -385,9 +410,10 @@ def _conv_transpose(name, d, input, weight, bias, stride, padding, output_paddin
         raise RuntimeError(f"Given input size per channel: ({' x '.join(map(str, s_in))}). "
                            f"Calculated output size per channel: "
                            f"({' x '.join(map(str, out))}). Output size is too small")
-    return ConvTransposeNd.apply(input, weight, bias, stride=stride, padding=padding,
-                                 output_padding=output_padding, dilation=dilation,
-                                 groups=groups, unbatched=unbatched)
+    op = ConvTransposeNdUnbatched if unbatched else ConvTransposeNd
+    return op.apply(input, weight, bias, stride=stride, padding=padding,
+                    output_padding=output_padding, dilation=dilation, groups=groups,
+                    unbatched=unbatched)
 
 
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0,

@@ -2,6 +2,7 @@
 fills and copies (fill_, zero_, copy_) are in filling.py, random sampling in sampling.py."""
 import builtins
 import math
+import warnings
 
 from ember import _dtype
 from ember._backend.meta import empty as meta_empty
@@ -52,6 +53,28 @@ def _finish(array, dtype=None, device=None, requires_grad=False):
     return t
 
 
+def _raise_ragged(data):
+    """PyTorch's error for nested sequences that are not rectangular: each level's length is
+    taken from its first element, the first sequence that differs is reported."""
+    shape, first = [], data
+    while isinstance(first, (list, tuple)):
+        shape.append(len(first))
+        first = first[0] if first else None
+
+    def check(seq, dim):
+        if dim == len(shape):
+            return
+        if not isinstance(seq, (list, tuple)):
+            raise TypeError("not a sequence")
+        if len(seq) != shape[dim]:
+            raise ValueError(f"expected sequence of length {shape[dim]} at dim {dim} "
+                             f"(got {len(seq)})")
+        for item in seq:
+            check(item, dim + 1)
+
+    check(data, 0)
+
+
 def _infer_array(data):
     """NumPy array for Python data with PyTorch's dtype inference (floats -> default)."""
     if isinstance(data, Tensor):
@@ -65,6 +88,9 @@ def _infer_array(data):
         arr = xp.array(data)
     except OverflowError:
         raise ValueError("Overflow when unpacking long long") from None
+    except ValueError:  # ragged nested lists: PyTorch's wording
+        _raise_ragged(data)
+        raise
     ch = arr.dtype.char
     if ch == "d":  # Python floats -> the default dtype
         if not _first_leaf_is_np_scalar(data):
@@ -194,6 +220,8 @@ def _np_dtype(d):
 def _filled(fill, name):
     def creator(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
                 pin_memory=False, memory_format=None, **kw):
+        if not size and "size" not in kw:
+            raise TypeError(f'{name}() missing 1 required positional arguments: "size"')
         shape = _size_args(_size_kw(size, kw) if kw else size)
         d = _dtype.get_default_dtype() if dtype is None else _dtype.to_dtype(dtype)
         if device is not None or _DEFAULT[0] is not None:
@@ -347,6 +375,10 @@ def _arange_values(start, step, n, d):
 def range_(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False,
            out=None, layout=None):
     """Deprecated in PyTorch: like arange but includes `end` and is always floating point."""
+    warnings.warn("torch.range is deprecated and will be removed in a future release because its "
+                  "behavior is inconsistent with Python's range builtin. Instead, use "
+                  "torch.arange, which produces values in [start, end).", UserWarning,
+                  stacklevel=2)
     if end is None:
         start, end = 0, start
     n = int(math.floor((end - start) / step)) + 1

@@ -5,6 +5,7 @@ base; advanced keys (int/bool tensors, lists, arrays) copy. Both backwards scatt
 gradient into zeros (`add.at` where indices may repeat). The gather/scatter family lives in
 scatter_gather.py, sort/topk/unique and counting in sorting.py.
 """
+
 from ember._ops._helpers import Tensor, _wrap, bind, public_functions, unbroadcast, xp
 from ember._ops.shape import Slice
 from ember._tensor import _make_view
@@ -178,11 +179,35 @@ def _convert(key):
     return tuple(out), basic
 
 
-def _index_error(e, ndim):
+def _index_error(e, ndim, shape=None, key=None):
     msg = str(e)
     if msg.startswith("too many indices"):
         return IndexError(f"too many indices for tensor of dimension {ndim}")
+    if msg.startswith("boolean index did not match") and key is not None:
+        mask_error = _mask_error(shape, key)
+        if mask_error is not None:
+            return mask_error
     return IndexError(msg.replace("for axis", "for dimension"))
+
+
+def _mask_error(shape, key):
+    """PyTorch's words for a bool mask whose shape does not fit the dims it indexes: the
+    mask's and the tensor's whole shapes, and the first dim that differs."""
+    dim = 0
+    for entry in key:
+        if type(entry) is _ndarray and entry.dtype.kind == "b":
+            for i, size in enumerate(entry.shape):
+                if dim + i >= len(shape) or shape[dim + i] != size:
+                    return IndexError(
+                        f"The shape of the mask {list(entry.shape)} at index {i} does not "
+                        f"match the shape of the indexed tensor {list(shape)} at index "
+                        f"{dim + i}")
+            dim += entry.ndim
+        elif entry is Ellipsis:
+            return None  # (the dims it covers depend on the rest of the key)
+        elif entry is not None:
+            dim += 1
+    return None
 
 
 # -- __getitem__ / __setitem__ ---------------------------------------------------------------
@@ -232,7 +257,7 @@ def _getitem(self, key):
             return Index.apply(self, key=k, unique=unique)
         return _wrap(self._data[k])
     except IndexError as e:
-        raise _index_error(e, self._data.ndim) from None
+        raise _index_error(e, self._data.ndim, self._data.shape, k) from None
 
 
 def _split_ints(k):

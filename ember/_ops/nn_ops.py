@@ -230,16 +230,18 @@ def _softmax_prep(input, dim, dtype, name):
     return input, (dim + n if dim < 0 else dim) if nd else None
 
 
-def softmax(input, dim=None, _stacklevel=3, dtype=None):
-    """exp(x) / sum(exp(x)) along `dim`."""
+def softmax(input, dim, dtype=None):
+    """exp(x) / sum(exp(x)) along `dim` (torch.softmax: `dim` is required; F.softmax also
+    takes the legacy implicit dim)."""
     input, dim = _softmax_prep(input, dim, dtype, "softmax")
     if input._data.size == 0:
         return _wrap(input._data.copy())
     return Softmax.apply(input, dim=dim)
 
 
-def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
-    """log(softmax(x)) along `dim`, computed stably as x - max - log(sum(exp(x - max)))."""
+def log_softmax(input, dim, dtype=None):
+    """log(softmax(x)) along `dim`, computed stably as x - max - log(sum(exp(x - max)))
+    (`dim` required, as in torch.log_softmax)."""
     input, dim = _softmax_prep(input, dim, dtype, "log_softmax")
     if input._data.size == 0:
         return _wrap(input._data.copy())
@@ -464,11 +466,11 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     return w12 / denom
 
 
-def _t_softmax(self, dim=None, dtype=None):
+def _t_softmax(self, dim, dtype=None):
     return softmax(self, dim, dtype=dtype)
 
 
-def _t_log_softmax(self, dim=None, dtype=None):
+def _t_log_softmax(self, dim, dtype=None):
     return log_softmax(self, dim, dtype=dtype)
 
 

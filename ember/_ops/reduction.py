@@ -6,6 +6,7 @@ from collections import namedtuple
 from ember import _dtype
 from ember._backend import threads
 from ember._ops._helpers import Tensor, _wrap, bind, public_functions, write_out, xp
+from ember._ops.inplace import _tname
 from ember._tensor import _wrap_dim
 from ember.autograd.function import Op
 from ember.autograd.grad_mode import _enabled
@@ -139,7 +140,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     if input.dtype.category < _dtype.FLOAT:
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point "
-            f"or complex dtype. Got: {input.dtype.name.capitalize()}")
+            f"or complex dtype. Got: {_tname(input.dtype)}")
     axes = _axes(dim, input._data.ndim)
     return write_out(Mean.apply(input, axes=axes, keepdim=keepdim), out)
 

@@ -67,6 +67,22 @@ class Reshape(Op):
         return g.reshape(ctx.in_shape)
 
 
+class Squeeze0(Reshape):  # NOTE: PyTorch names squeeze's node by overload: () / dim / dims
+    _bw_name = "SqueezeBackward0"
+
+
+class Squeeze1(Reshape):
+    _bw_name = "SqueezeBackward1"
+
+
+class Squeeze2(Reshape):
+    _bw_name = "SqueezeBackward2"
+
+
+class Unsqueeze(Reshape):
+    _bw_name = "UnsqueezeBackward0"
+
+
 def _view_array(x, shape):
     v = x.view()
     v.shape = shape  # raises when a copy would be needed, which is what view must refuse
@@ -199,7 +215,7 @@ def unsqueeze(input, dim):
     n = input._data.ndim + 1
     d = _wrap_dim(dim, n)
     shape = input._data.shape[:d] + (1,) + input._data.shape[d:]
-    return _share_version(Reshape.apply(input, shape=shape), input)
+    return _share_version(Unsqueeze.apply(input, shape=shape), input)
 
 
 def unsqueeze_dims(input, axes):
@@ -212,12 +228,13 @@ def unsqueeze_dims(input, axes):
 def squeeze(input, dim=None):
     shape = input._data.shape
     if dim is None:
-        new = tuple(s for s in shape if s != 1)
+        new, op = tuple(s for s in shape if s != 1), Squeeze0
     else:
-        ds = dim if isinstance(dim, (tuple, list)) else (dim,)
-        ds = {_wrap_dim(d, len(shape)) for d in ds}
+        many = isinstance(dim, (tuple, list))
+        ds = {_wrap_dim(d, len(shape)) for d in (dim if many else (dim,))}
         new = tuple(s for i, s in enumerate(shape) if not (i in ds and s == 1))
-    return _share_version(Reshape.apply(input, shape=new), input)
+        op = Squeeze2 if many else Squeeze1
+    return _share_version(op.apply(input, shape=new), input)
 
 
 def flatten(input, start_dim=0, end_dim=-1):

@@ -88,6 +88,9 @@ def exit_dual_level(*, level=None):
     if current is None:
         raise RuntimeError("Trying to exit a forward AD level that was not entered")
     _function.Op.apply = current.apply
+    from ember._backend import meta
+
+    meta.rewatch()  # a meta wrapper installed during the level went with it
     _function._fw_hook[0] = None
     _inplace_hook()[0] = None
     _state["level"] = None

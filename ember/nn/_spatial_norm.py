@@ -2,6 +2,7 @@
 each (closed-form backward), and local response norm."""
 from ember._ops._helpers import _wrap, xp
 from ember._ops.pooling import avg_pool2d
+from ember._size import Size
 from ember.autograd.function import Op
 
 
@@ -158,7 +159,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if training:
         if view[0] * view[2] <= 1:
             raise ValueError("Expected more than 1 value per channel when training, got input "
-                             f"size {list(shape)}")
+                             f"size {Size(shape)}")
         update = None
         if running_mean is not None and running_var is not None:
             update = (running_mean._data, running_var._data, momentum)

@@ -19,12 +19,10 @@ from ember._ops.nn_ops import (  # noqa: F401
     embedding_bag,
     feature_alpha_dropout,
     linear,
-    log_softmax,
     normalize,
     one_hot,
     pairwise_distance,
     prelu,
-    softmax,
     softmin,
 )
 from ember._tensor import Tensor
@@ -33,6 +31,21 @@ _INT64, _UINT8 = _xp.int64, _xp.uint8
 
 
 # -- activations ------------------------------------------------------------------------------
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """exp(x) / sum(exp(x)) along `dim`; without `dim`, PyTorch's legacy implicit choice
+    (0 for 0-, 1- and 3-d inputs, else 1) with its deprecation warning."""
+    if dim is None:
+        dim = _ops._softmax_dim("softmax", input.dim(), 3)
+    return _ops.softmax(input, dim, dtype=dtype)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """log(softmax(x)) along `dim` (legacy implicit dim as in softmax)."""
+    if dim is None:
+        dim = _ops._softmax_dim("log_softmax", input.dim(), 3)
+    return _ops.log_softmax(input, dim, dtype=dtype)
+
+
 def _act(name, input, inplace=False, **params):
     return _ops.activation(name, input, inplace, **params)
 
@@ -321,6 +334,10 @@ def _check_same_size(input, target, name):
                       f"size ({input.shape}). This will likely lead to incorrect results due "
                       "to broadcasting. Please ensure they have the same size.", UserWarning,
                       stacklevel=3)
+        if isinstance(target, Tensor):  # sizes that don't broadcast: PyTorch's error
+            from ember._ops.elementwise import _check_shapes
+
+            _check_shapes(name, input, target)
 
 
 def _promote_pair(input, target):
@@ -350,14 +367,33 @@ def _class_targets(input, target, weight, fname):
     c = x.shape[1] if x.ndim > 1 else x.shape[0]
     expected = (x.shape[0],) + x.shape[2:] if x.ndim > 1 else ()
     if t.shape != expected:
-        if x.ndim > 1 and (t.ndim == 0 or t.shape[0] != x.shape[0]):
-            raise ValueError(f"Expected input batch_size ({x.shape[0]}) to match target "
-                             f"batch_size ({t.shape[0] if t.ndim else 0}).")
-        raise RuntimeError(f"{fname}: expected target of shape {list(expected)} for input of "
-                           f"shape {list(x.shape)}, got {list(t.shape)}")
+        t = _target_mismatch(x, t, expected)
     if weight is not None and weight._data.shape != (c,):
         raise RuntimeError(f"weight tensor should be defined either for all {c} classes or no "
                            f"classes but got weight tensor of shape: {list(weight.shape)}")
+    return t
+
+
+def _dtype_name(t):
+    from ember._ops.nn_ops import _dt
+
+    return _dt(t)
+
+
+def _target_mismatch(x, t, expected):
+    """A class-index target whose shape is not the input's minus the class dim: PyTorch
+    accepts a 1-element target for a 1-D input (returned as 0-d), else raises its error."""
+    if x.ndim == 1 and t.shape == (1,):
+        return t.reshape(())
+    if x.ndim == 1 and t.ndim == 1:
+        raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: "
+                         f"{t.shape[0]}")
+    if t.ndim > 1 and x.ndim <= 2:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if t.ndim == 0 or t.shape[0] != x.shape[0]:
+        raise ValueError(f"Expected input batch_size ({x.shape[0]}) to match target "
+                         f"batch_size ({t.shape[0] if t.ndim else 0}).")
+    raise RuntimeError(f"Expected target size {list(expected)}, got {list(t.shape)}")
 
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
@@ -379,7 +415,10 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
             raise RuntimeError("ignore_index is not supported for floating point target")
         return _L.CrossEntropyProbs.apply(input, target, _arr(weight), reduction=reduction,
                                           smoothing=label_smoothing)
-    _class_targets(input, target, weight, "cross_entropy")
+    if t.shape == input._data.shape and input._data.ndim:  # same shape: probabilities
+        raise RuntimeError("Expected floating point type for target with class probabilities, "
+                           f"got {_dtype_name(t)}")
+    t = _class_targets(input, target, weight, "cross_entropy")
     return _L.CrossEntropy.apply(input, t, _arr(weight), reduction=reduction,
                                  ignore_index=ignore_index, smoothing=label_smoothing)
 
@@ -388,8 +427,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
              reduction="mean"):
     """Negative log likelihood of class-index targets given log-probabilities."""
     reduction = _reduction(size_average, reduce, reduction)
-    _class_targets(input, target, weight, "nll_loss")
-    return _L.CrossEntropy.apply(input, target._data, _arr(weight), reduction=reduction,
+    t = _class_targets(input, target, weight, "nll_loss")
+    return _L.CrossEntropy.apply(input, t, _arr(weight), reduction=reduction,
                                  ignore_index=ignore_index, logits=False)
 
 
@@ -471,6 +510,10 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     elif reduction not in ("none", "sum", "batchmean"):
         raise ValueError(f"{reduction} is not a valid value for reduction")
     input, target = _promote_pair(input, target)
+    if input.shape != target.shape:  # sizes that don't broadcast: PyTorch's error
+        from ember._ops.elementwise import _check_shapes
+
+        _check_shapes("kl_div", target, input)  # (PyTorch names the target "a")
     return _L.KLDiv.apply(input, target, reduction=reduction, log_target=log_target)
 
 
@@ -590,6 +633,26 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     return _L.MultiLabelMargin.apply(input, target._data, reduction=reduction)
 
 
+def _check_ctc_sizes(shape, tg, in_lens, tgt_lens, batched):
+    """PyTorch's argument checks for ctc_loss (sizes of the lengths and the targets)."""
+    t, n = shape[0], shape[1]
+    where = " (while checking arguments for ctc_loss_allocate_outputs)"
+    if in_lens.size != n:
+        raise RuntimeError("input_lengths must be of size batch_size")
+    if tgt_lens.size != n:
+        raise RuntimeError("target_lengths must be of size batch_size")
+    if batched and tg.ndim == 2 and tg.shape[0] != n:
+        raise RuntimeError(f"Expected tensor to have size {n} at dimension 0, but got size "
+                           f"{tg.shape[0]} for argument #2 'targets'{where}")
+    if in_lens.size and int(in_lens.max()) > t:
+        raise RuntimeError(f"Expected input_lengths to have value at most {t}, but got value "
+                           f"{int(in_lens.max())}{where}")
+    if batched and tg.ndim == 2 and tgt_lens.size and int(tgt_lens.max()) > tg.shape[1]:
+        raise RuntimeError(f"Expected tensor to have size at least {int(tgt_lens.max())} at "
+                           f"dimension 1, but got size {tg.shape[1]} for argument #2 "
+                           f"'targets'{where}")
+
+
 def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean",
              zero_infinity=False):
     """Connectionist temporal classification loss. `log_probs` is (T, N, C) (or (T, C)),
@@ -604,6 +667,7 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     lp = log_probs if log_probs.ndim == 3 else log_probs.unsqueeze(1)
     in_lens, tgt_lens = arr(input_lengths).reshape(-1), arr(target_lengths).reshape(-1)
     tg = arr(targets)
+    _check_ctc_sizes(lp.shape, tg, in_lens, tgt_lens, log_probs.ndim == 3)
     if tg.ndim == 1 and log_probs.ndim == 3:  # concatenated targets
         offsets = xp.concatenate([[0], xp.cumsum(tgt_lens)[:-1]])
         width = int(tgt_lens.max()) if tgt_lens.size else 0

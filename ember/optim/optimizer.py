@@ -27,7 +27,7 @@ required = _RequiredParameter()
 
 def _typename(obj):
     if isinstance(obj, Tensor):
-        return "ember." + type(obj).__name__
+        return obj.type()  # PyTorch's legacy name, as torch.typename gives: torch.FloatTensor
     return type(obj).__module__ + "." + type(obj).__qualname__ if type(obj).__module__ not in (
         "builtins",) else type(obj).__qualname__
 

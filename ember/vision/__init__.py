@@ -1,13 +1,13 @@
 """ember.vision: torchvision's API on ember (`import ember.vision as torchvision`).
 
-datasets, transforms, models, io and utils (make_grid, save_image). Needs Pillow for images
+datasets, transforms, models, ops, io and utils (make_grid, save_image). Needs Pillow for images
 (`pip install ember[vision]`).
 """
 import importlib as _importlib
 
-__version__ = "0.1.0"
+__version__ = "0.28.0+ember.0.1.0"  # torchvision's release for PyTorch 2.13, ember's label
 
-_SUBMODULES = ("datasets", "transforms", "models", "io", "utils")
+_SUBMODULES = ("datasets", "transforms", "models", "io", "utils", "ops")
 
 
 _image_backend = "PIL"

@@ -151,7 +151,7 @@ def test_op_wrapper_leaves_once_no_meta_tensor_is_alive():
         return Op.__dict__["apply"].__func__.__qualname__
 
     x = ember.ones(2, device="meta")
-    assert current() == "_watch.<locals>.apply"
+    assert current() == "_wrap_apply.<locals>.apply"
     del x
     gc.collect()
     ember.ones(2, requires_grad=True) * 2  # the next op notices and restores Op.apply
@@ -171,3 +171,12 @@ def test_huge_meta_tensors_allocate_nothing_through_factories_and_convolutions()
     assert y.shape == (2, 5, 5, 5)  # (9 + 2 - 3) // 2 + 1
     y.sum().backward()
     assert w.grad.is_meta and w.grad.shape == w.shape
+
+
+def test_meta_inside_a_forward_ad_level_keeps_working_after_it():
+    import ember.autograd.forward_ad as fwAD
+
+    with fwAD.dual_level():
+        w = ember.ones(4, 3, 3, 3, device="meta")
+    out = ember.nn.functional.conv2d(ember.zeros(1, 3, 5, 5, device="meta"), w)
+    assert out.is_meta and out.shape == (1, 4, 3, 3)

@@ -86,3 +86,16 @@ def test_casts_and_autograd():
 def test_to_bad_arguments():
     with pytest.raises(TypeError):
         ember.ones(2).to(1.5)
+
+
+@requires_torch
+@pytest.mark.parametrize("convert", [lambda t: t.item(), float, int, complex])
+def test_many_element_scalar_conversions_raise_like_pytorch(convert):
+    import torch
+
+    errors = []
+    for m in (ember, torch):
+        with pytest.raises(Exception) as info:
+            convert(m.ones(2, 3))
+        errors.append((type(info.value), str(info.value)))
+    assert errors[0] == errors[1]

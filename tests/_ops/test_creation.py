@@ -190,6 +190,12 @@ def test_arange_element_count_and_errors():
         ember.arange(0, 10, -1)
 
 
+def test_range_is_deprecated_like_torch():
+    with pytest.warns(UserWarning, match="torch.range is deprecated"):
+        r = ember.range(0, 10)
+    assert r.dtype == ember.float32 and r.tolist() == [float(i) for i in range(11)]
+
+
 LINSPACES = [(0, 1, 7), (-3.3, 7.1, 11), (0, 10, 5), (1e-3, 5.7, 101), (2.5, -1.25, 9),
              (0, 1, 1000), (-5, 3.3, 333), (1, 1, 1), (0, 1, 0), (3, 7, 2)]
 
@@ -424,3 +430,24 @@ def test_seed002_creating_tensors():
     assert e == t and str(ed).split(".")[-1] == str(td).split(".")[-1]
     x = ember.rand(2, 2)
     assert x.shape == (2, 2) and x.device == ember.device("cpu") and x.dtype is ember.float32
+
+
+@pytest.mark.parametrize("name", ["zeros", "ones", "empty"])
+def test_factories_need_a_size(name):
+    with pytest.raises(TypeError, match=f'{name}\\(\\) missing 1 required positional'):
+        getattr(ember, name)()
+    assert getattr(ember, name)(()).shape == ()
+
+
+@requires_torch
+@pytest.mark.parametrize("data", [[[1, 2], [3]], [[1, 2], [3, 4, 5]], [[[1], [2]], [[3], [4, 5]]],
+                                  [[1, 2], 3], ([1.0, 2.0], (3.0,))])
+def test_ragged_nested_data_errors_like_pytorch(data):
+    import torch
+
+    errors = []
+    for m in (ember, torch):
+        with pytest.raises((ValueError, TypeError)) as info:
+            m.tensor(data)
+        errors.append((type(info.value), str(info.value)))
+    assert errors[0] == errors[1]

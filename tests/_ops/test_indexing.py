@@ -433,3 +433,17 @@ def test_gradgradcheck(fn):
 
     x = ember.tensor(R(2, 3), dtype=ember.float64, requires_grad=True)
     assert gradgradcheck(fn, [x])
+
+
+@requires_torch
+@pytest.mark.parametrize("shape,mask", [((3,), [True, False]), ((3, 2), [True, False]),
+                                        ((2, 3), [[True, False], [False, True]])])
+def test_boolean_mask_shape_errors_like_pytorch(shape, mask):
+    import torch
+
+    errors = []
+    for m in (ember, torch):
+        with pytest.raises(IndexError) as info:
+            m.ones(*shape)[m.tensor(mask)]
+        errors.append(str(info.value))
+    assert errors[0] == errors[1]

@@ -267,3 +267,13 @@ def test_norm_matrix_forms_like_torch():
     for lib in (ember, torch):
         with pytest.raises(RuntimeError, match="dim must be a 2-tuple. Got 1 2 3"):
             lib.norm(lib.tensor(x), p="fro", dim=[1, 2, 3])
+
+
+@requires_torch
+@pytest.mark.parametrize("dtype", ["int64", "int32", "bool", "uint8", "int8", "int16"])
+def test_mean_of_integers_error_names_the_scalar_type_like_torch(dtype):
+    with pytest.raises(RuntimeError) as theirs:
+        torch.ones(2, dtype=getattr(torch, dtype)).mean()
+    with pytest.raises(RuntimeError) as ours:
+        ember.ones(2, dtype=getattr(ember, dtype)).mean()
+    assert str(ours.value) == str(theirs.value)

@@ -234,6 +234,20 @@ def test_grad_fn_names():
     assert x.repeat(2, 1).grad_fn.name() == "RepeatBackward0"
 
 
+@requires_torch
+@pytest.mark.parametrize("fn", [lambda x: x.squeeze(), lambda x: x.squeeze(1),
+                                lambda x: x.squeeze((1,)), lambda x: x.squeeze([0, 1]),
+                                lambda x: x.unsqueeze(0), lambda x: x.reshape(5),
+                                lambda x: x.flatten(), lambda x: x.squeeze(0)])
+def test_squeeze_unsqueeze_grad_fn_names_match_torch(fn):
+    import torch
+
+    theirs = fn(torch.ones(5, 1, requires_grad=True)).grad_fn.name()
+    ours = fn(ember.ones(5, 1, requires_grad=True))
+    assert ours.grad_fn.name() == theirs
+    ours.sum().backward()  # the renamed nodes still backprop like views
+
+
 def test_second_derivative_through_shape_ops():
     x = ember.tensor([0.5, -1.0, 2.0, 1.5], dtype=ember.float64, requires_grad=True)
     y = ember.cat([x.view(2, 2).t().flip(0).reshape(-1), x.narrow(0, 1, 2)])

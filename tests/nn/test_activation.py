@@ -196,3 +196,39 @@ def test_repr_matches_torch(name, args, kwargs):
 
     assert repr(getattr(nn, name)(*args, **kwargs)) == repr(getattr(torch.nn, name)(*args,
                                                                                   **kwargs))
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_torch_level_softmax_needs_dim_where_functional_does_not(name):
+    x = ember.randn(2, 3)
+    with pytest.raises(TypeError, match="dim"):
+        getattr(ember, name)(x)
+    with pytest.raises(TypeError, match="dim"):
+        getattr(x, name)()
+    with pytest.warns(UserWarning, match="Implicit dimension choice"):
+        implicit = getattr(ember.nn.functional, name)(x)
+    assert ember.allclose(implicit, getattr(ember, name)(x, 1))
+    assert getattr(ember, name)(x, 0, ember.float64).dtype == ember.float64
+
+
+@requires_torch
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("fn", ["sigmoid", "silu"])
+def test_sigmoid_silu_extremes_and_half_precision_match_torch(fn, dtype):
+    import warnings
+
+    import torch
+
+    x = np.array([-1e4, -750, -104, -89, -88, -20, -1, -0.0, 0, 1e-8, 0.5, 1, 20, 88, 104, 750,
+                  1e4], dtype=np.float64)
+    x = np.concatenate([x, RNG.standard_normal(200) * 6]).astype(dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow RuntimeWarning from exp(-x)
+        ours = getattr(F, fn)(ember.from_numpy(x)).numpy()
+    theirs = getattr(torch.nn.functional, fn)(torch.from_numpy(x)).numpy()
+    assert ours.dtype == theirs.dtype and np.all(np.isfinite(ours))
+    if dtype == "float16":  # computed in float32 and rounded once, like PyTorch's kernel
+        np.testing.assert_array_equal(ours, theirs)
+    else:
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6 if dtype == "float32" else 1e-15,
+                                   atol=1e-30)

@@ -174,7 +174,7 @@ def test_conv_errors():
         nn.Conv2d(3, 6, 3, groups=2)
     with pytest.raises(ValueError, match="padding_mode must be one of"):
         nn.Conv2d(3, 6, 3, padding_mode="mirror")
-    with pytest.raises(RuntimeError, match="should be the same"):
+    with pytest.raises(RuntimeError, match="expected scalar type Double but found Float"):
         F.conv2d(ember.randn(1, 1, 4, 4, dtype=ember.float64), ember.randn(1, 1, 2, 2))
     with pytest.raises(RuntimeError, match="bias type"):
         F.conv2d(ember.randn(1, 1, 4, 4), ember.randn(1, 1, 2, 2),
@@ -186,6 +186,54 @@ def test_conv_unbatched_matches_batched():
     x = ember.randn(3, 6, 6)
     np.testing.assert_allclose(m(x).detach().numpy(), m(x.unsqueeze(0))[0].detach().numpy(),
                                rtol=1e-6)
+
+
+@requires_torch
+@pytest.mark.parametrize("name, x, w", [("conv1d", (3, 8), (2, 3, 3)),
+                                        ("conv2d", (3, 6, 6), (4, 3, 3, 3)),
+                                        ("conv2d", (1, 3, 6, 6), (4, 3, 3, 3)),
+                                        ("conv_transpose2d", (3, 4, 4), (3, 2, 3, 3))])
+def test_conv_grad_fn_name_matches_torch_batched_and_unbatched(name, x, w):
+    import torch
+
+    rng = np.random.default_rng(0)
+    xa, wa = rng.standard_normal(x, dtype=np.float32), rng.standard_normal(w, dtype=np.float32)
+
+    def out(m):
+        return getattr(m.nn.functional, name)(m.tensor(xa, requires_grad=True), m.tensor(wa))
+
+    ours, theirs = out(ember), out(torch)
+    assert ours.grad_fn.name() == theirs.grad_fn.name()  # unbatched: SqueezeBackward1
+    ours.sum().backward()
+    theirs.sum().backward()
+
+
+DTYPE_MISMATCHES = [
+    ("conv2d", "uint8", "float32", "float32"), ("conv2d", "uint8", "float32", None),
+    ("conv2d", "float64", "float32", "float32"), ("conv1d", "int64", "float32", "float32"),
+    ("conv2d", "float32", "float64", "float64"), ("conv2d", "float32", "float32", "float64"),
+    ("conv2d", "float16", "float32", "float32"),
+    ("conv_transpose2d", "float64", "float32", "float32"),
+]
+
+
+@requires_torch
+@pytest.mark.parametrize("name, x, w, b", DTYPE_MISMATCHES)
+def test_conv_dtype_mismatch_errors_match_torch(name, x, w, b):
+    import torch
+
+    def call(m):
+        fn = getattr(m.nn.functional, name)
+        d = 1 if name == "conv1d" else 2
+        bias = None if b is None else m.zeros(3, dtype=getattr(m, b))
+        return fn(m.zeros((1, 3) + (6,) * d, dtype=getattr(m, x)),
+                  m.zeros((3, 3) + (3,) * d, dtype=getattr(m, w)), bias)
+
+    with pytest.raises(RuntimeError) as theirs:
+        call(torch)
+    with pytest.raises(RuntimeError) as ours:
+        call(ember)
+    assert str(ours.value) == str(theirs.value)
 
 
 def test_conv_output_contiguous_and_viewable():

@@ -271,3 +271,61 @@ def test_ctc_loss_gradcheck_through_log_softmax():
     rng = np.random.default_rng(2)
     check_grad(lambda x, t: F.ctc_loss(F.log_softmax(x, 2), t, [6, 5], [3, 2]),
                rng.standard_normal((6, 2, 4)), np.array([[1, 2, 2], [3, 1, 0]]))
+
+
+@requires_torch
+@pytest.mark.parametrize("fn", ["nll_loss", "cross_entropy"])
+@pytest.mark.parametrize("inp,tgt", [((3,), (3,)), ((3,), (2,)), ((4, 3, 5), (4, 6)),
+                                     ((3,), (1, 2)), ((4, 3), (4, 2)), ((4, 3), (3,)),
+                                     ((4, 3, 5), (3, 5)), ((3,), (1,))])
+def test_class_target_shape_errors_match_pytorch(fn, inp, tgt):
+    import torch
+
+    results = []
+    for m in (ember, torch):
+        try:
+            out = getattr(m.nn.functional, fn)(m.ones(*inp), m.zeros(*tgt, dtype=m.long),
+                                               reduction="none")
+            results.append(tuple(out.shape))
+        except (RuntimeError, ValueError) as e:
+            results.append((type(e), str(e)))
+    assert results[0] == results[1]
+
+
+@requires_torch
+def test_regression_loss_with_unbroadcastable_target_raises_like_pytorch():
+    import torch
+
+    errors = []
+    for m in (ember, torch):
+        with pytest.warns(UserWarning), pytest.raises(RuntimeError) as info:
+            m.nn.MSELoss()(m.ones(3), m.ones(4))
+        errors.append(str(info.value).split(";")[0])
+    assert errors[0] == errors[1]
+
+
+@requires_torch
+@pytest.mark.parametrize("lengths", [((5, 5, 5), (3, 3)), ((5, 5), (3, 3, 3)), ((6, 5), (3, 3)),
+                                     ((5, 5), (4, 3))])
+def test_ctc_loss_argument_errors_like_pytorch(lengths):
+    import torch
+
+    errors = []
+    for m in (ember, torch):
+        with pytest.raises(RuntimeError) as info:
+            m.nn.functional.ctc_loss(m.ones(5, 2, 3).log_softmax(2), m.ones(2, 3, dtype=m.long),
+                                     m.tensor(lengths[0]), m.tensor(lengths[1]))
+        errors.append(str(info.value))
+    assert errors[0] == errors[1]
+
+
+@requires_torch
+def test_kl_div_unbroadcastable_raises_like_pytorch():
+    import torch
+
+    errors = []
+    for m in (ember, torch):
+        with pytest.raises(RuntimeError) as info:
+            m.nn.functional.kl_div(m.ones(2), m.ones(3), reduction="sum")
+        errors.append(str(info.value).split(";")[0])
+    assert errors[0] == errors[1]

@@ -48,7 +48,7 @@ def test_add_param_group_errors():
         ember.optim.SGD([a * 2], lr=0.1)
     with pytest.raises(TypeError, match="optimizer can only optimize Tensors"):
         ember.optim.SGD([1.0], lr=0.1)
-    with pytest.raises(TypeError, match="should be an iterable of Tensors or dicts"):
+    with pytest.raises(TypeError, match="Tensors or dicts, but got torch.FloatTensor"):
         ember.optim.SGD(a, lr=0.1)
     with pytest.raises(ValueError, match="optimizer got an empty parameter list"):
         ember.optim.SGD([], lr=0.1)

@@ -70,3 +70,9 @@ def mask_numbers(text):
     text = normalise(text)
     text = re.sub(r"-?\d+\.?\d*(e[+-]?\d+)?", "#", text)
     return re.sub(r"[ \t]+", "", text)
+
+
+def module_classes(src):
+    """The ``class X(nn.Module):`` blocks of a tutorial's source (to build its models alone)."""
+    return "\n".join(re.findall(r"^class \w+\(nn\.Module\):\n(?:(?:[ \t]+.*)?\n)+", src,
+                                flags=re.M))

@@ -76,6 +76,14 @@ def fashion_mnist(in_tmp, monkeypatch):
 
 
 @pytest.fixture
+def fashion_mnist_1k(in_tmp, monkeypatch):
+    """FashionMNIST(root="data", download=True) fetches 1024 train / 128 test images locally
+    (enough for the three epochs of a tutorial's training to show learning)."""
+    with _serve_idx(datasets.FashionMNIST, monkeypatch, train_n=1024, test_n=128) as srv:
+        yield srv
+
+
+@pytest.fixture
 def mnist(in_tmp, monkeypatch):
     """MNIST(root=..., download=True) fetches 256 train / 64 test images locally."""
     with _serve_idx(datasets.MNIST, monkeypatch) as srv:
@@ -112,3 +120,18 @@ def cifar10(in_tmp, monkeypatch):
     with Server({"/cifar-10-python.tar.gz": blob}) as srv:
         monkeypatch.setattr(cls, "url", srv.url + "/cifar-10-python.tar.gz")
         yield srv
+
+
+@pytest.fixture(autouse=True, scope="package")
+def _torch_single_thread():
+    """The tutorials' tensors are small: PyTorch's intra-op thread pool only adds spin-wait time
+    (on a busy 2-core machine a 1000-epoch loop of an 800x2 MLP ran 20x slower)."""
+    try:
+        import torch
+    except ImportError:
+        yield
+        return
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)

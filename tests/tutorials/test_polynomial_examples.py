@@ -307,7 +307,7 @@ def test_polynomial_example_trains_on_ember(name):
     losses = ns["losses"]
     assert out.strip().splitlines()[-1].startswith("Result: y = ")
     assert all(np.isfinite(losses)) and losses[-1] < losses[0]
-    ns["torch"].set_default_device("cpu")  # the autograd example sets a global default
+    ns["torch"].set_default_device(None)  # the autograd example sets a global default
 
 
 def test_legendre_custom_function_matches_pytorch_losses():
@@ -340,5 +340,8 @@ def test_random_start_examples_follow_pytorch_from_the_same_start(name):
         ref, _ = run(src, "torch")
     finally:
         ember.randn, torch.randn = orig_e, orig_t
-        torch.set_default_device("cpu")
+        # the autograd example sets a global default device; a default left set (even to
+        # the CPU) makes PyTorch refuse meta tensors in later tests
+        torch.set_default_device(None)
+        ember.set_default_device(None)
     np.testing.assert_allclose(ns["losses"], ref["losses"], rtol=1e-4)

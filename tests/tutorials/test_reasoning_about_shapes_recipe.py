@@ -80,6 +80,12 @@ def test_recipe_on_ember():
 
 @requires_torch
 def test_printed_output_matches_pytorch():
+    import subprocess
+    import sys
+
     _, e = run(RECIPE)
-    _, t = run(RECIPE, "torch")
+    # PyTorch runs in a fresh process: its default-device state is process-global, and
+    # other tests' PyTorch runs (set_default_device, device contexts) must not leak in
+    t = subprocess.run([sys.executable, "-c", RECIPE], capture_output=True, text=True,
+                       check=True).stdout
     assert _untimed(e) == _untimed(t)

@@ -311,3 +311,26 @@ def test_fakedata_deterministic_and_shaped():
     assert datasets.FakeData(3, (1, 4, 4))[0][0].mode == "L"
     with pytest.raises(IndexError):
         ds[5]
+
+
+def test_dataset_repr_indents_multiline_transforms_like_torchvision(tmp_path):
+    (tmp_path / "pizza").mkdir()
+    Image.new("RGB", (4, 4)).save(tmp_path / "pizza" / "a.jpg")
+    tf = transforms.Compose([transforms.Resize(size=(64, 64)),
+                             transforms.RandomHorizontalFlip(p=0.5), transforms.ToTensor()])
+    ds = datasets.ImageFolder(str(tmp_path), transform=tf, target_transform=transforms.Compose(
+        [transforms.Lambda(int)]))
+    lines = repr(ds).splitlines()
+    assert lines[:4] == ["Dataset ImageFolder", "    Number of datapoints: 1",
+                         f"    Root location: {tmp_path}", "    StandardTransform"]
+    assert lines[4:9] == [
+        "Transform: Compose(",
+        "               Resize(size=(64, 64), interpolation=bilinear, max_size=None, "
+        "antialias=True)",
+        "               RandomHorizontalFlip(p=0.5)",
+        "               ToTensor()",
+        "           )"]
+    assert lines[9] == "Target transform: Compose("
+    assert lines[-1] == " " * len("Target transform: ") + ")"
+    single = datasets.ImageFolder(str(tmp_path), transform=transforms.ToTensor())
+    assert repr(single).endswith("    StandardTransform\nTransform: ToTensor()")

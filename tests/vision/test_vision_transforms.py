@@ -253,3 +253,24 @@ def test_grayscale_classes():
 def test_compose_repr():
     r = repr(T.Compose([T.ToTensor(), T.Normalize((0.5,), (0.5,))]))
     assert "ToTensor()" in r and "Normalize(mean=(0.5,), std=(0.5,))" in r
+
+
+@pytest.mark.parametrize("op", [
+    lambda img, fill: F.affine(img, angle=0.0, translate=[4, 0], scale=1.0, shear=[0.0, 0.0],
+                               fill=fill),
+    lambda img, fill: F.rotate(img, 45.0, fill=fill),
+    lambda img, fill: F.pad(img, 2, fill=fill),
+    lambda img, fill: T.RandomRotation((45, 45), fill=fill)(img),
+])
+def test_pil_number_fill_fills_every_band(op):
+    # torchvision repeats a number over the bands; PIL alone would read 128 as the packed
+    # pixel (128, 0, 0) of an RGB image
+    rgb = _pil(np.full((8, 8, 3), 255, np.uint8))
+    corner = np.asarray(op(rgb, 128))[0, 0]
+    assert corner.tolist() == [128, 128, 128]
+    assert np.asarray(op(rgb, (1, 2, 3)))[0, 0].tolist() == [1, 2, 3]
+    assert np.asarray(op(rgb, None))[0, 0].tolist() == [0, 0, 0]
+    gray = Image.fromarray(np.full((8, 8), 255, np.uint8))
+    assert np.asarray(op(gray, 7))[0, 0] == 7 and np.asarray(op(gray, (7,)))[0, 0] == 7
+    with pytest.raises(ValueError, match="number of elements in 'fill'"):
+        op(rgb, (1, 2))

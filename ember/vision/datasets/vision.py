@@ -23,12 +23,18 @@ class StandardTransform:
             target = self.target_transform(target)
         return input, target
 
+    @staticmethod
+    def _format(transform, head):
+        # continuation lines line up under the transform's first line, as torchvision prints
+        first, *rest = repr(transform).splitlines() or [""]
+        return [head + first] + [" " * len(head) + line for line in rest]
+
     def __repr__(self):
         body = [self.__class__.__name__]
         if self.transform is not None:
-            body.append(f"Transform: {self.transform!r}")
+            body += self._format(self.transform, "Transform: ")
         if self.target_transform is not None:
-            body.append(f"Target transform: {self.target_transform!r}")
+            body += self._format(self.target_transform, "Target transform: ")
         return "\n".join(body)
 
 

@@ -73,17 +73,10 @@ def load_state_dict_from_url(url, model_dir=None, progress=True, file_name=None)
     return ember.load(path, map_location="cpu", weights_only=True)
 
 
-def _imagenet_transforms(crop_size=224, resize_size=256):
-    from ember.vision import transforms as T
-
-    return T.Compose([T.Resize(resize_size), T.CenterCrop(crop_size), T.ToTensor(),
-                      T.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])])
-
-
-
-
 def _preset(**kw):
-    return partial(_imagenet_transforms, **kw)
+    from ember.vision.transforms._presets import ImageClassification
+
+    return partial(ImageClassification, **kw)
 
 
 def _load(model, weights, progress):

@@ -362,9 +362,7 @@ def pad(img, padding, fill=0, padding_mode="constant"):
     if kind == "tensor":
         return _out(img, _pad_array(_arr(img), left, top, right, bottom, fill, padding_mode))
     if padding_mode == "constant" and min(left, top, right, bottom) >= 0 and img.mode != "P":
-        if isinstance(fill, (list, tuple)):
-            fill = tuple(int(f) for f in fill)
-        return ImageOps.expand(img, border=(left, top, right, bottom), fill=fill)
+        return ImageOps.expand(img, border=(left, top, right, bottom), fill=_pil_fill(fill, img))
     arr = np.asarray(img)
     hwc = arr if arr.ndim == 3 else arr[:, :, None]
     out = _pad_array(hwc.transpose(2, 0, 1), left, top, right, bottom, fill, padding_mode)
@@ -445,6 +443,26 @@ def _inverse_affine_matrix(center, angle, translate, scale, shear):
     return m
 
 
+def _pil_fill(fill, img):
+    """torchvision's fill for PIL images: None is 0, a number is repeated over the bands (an
+    int alone would be a packed pixel to PIL: (128, 0, 0) for RGB), ints unless mode F."""
+    bands = len(img.getbands())
+    if fill is None:
+        fill = 0
+    if isinstance(fill, (int, float)) and bands > 1:
+        fill = (fill,) * bands
+    if isinstance(fill, (list, tuple)):
+        if len(fill) == 1:
+            fill = tuple(fill) * bands
+        elif len(fill) != bands:
+            raise ValueError("The number of elements in 'fill' does not match the number of "
+                             f"bands of the image ({len(fill)} != {bands})")
+        fill = tuple(fill)
+    if img.mode != "F":
+        fill = tuple(int(v) for v in fill) if isinstance(fill, tuple) else int(fill)
+    return fill
+
+
 def _fill_values(fill, channels, dtype):
     if fill is None:
         fill = 0
@@ -508,10 +526,8 @@ def affine(img, angle, translate, scale, shear, interpolation=InterpolationMode.
     if kind == "pil":
         c = [w * 0.5, h * 0.5] if center is None else list(center)
         m = _inverse_affine_matrix(c, angle, translate, scale, shear)
-        if fill is not None and isinstance(fill, (list, tuple)):
-            fill = tuple(int(v) for v in fill)
         return img.transform((w, h), Image.AFFINE, m, _pil_filter(interpolation),
-                             fillcolor=fill)
+                             fillcolor=_pil_fill(fill, img))
     c = [0.0, 0.0] if center is None else [center[0] - w * 0.5, center[1] - h * 0.5]
     m = _inverse_affine_matrix(c, angle, translate, scale, shear)
     return _out(img, _warp(_arr(img), m, h, w, interpolation, fill))
@@ -522,9 +538,8 @@ def rotate(img, angle, interpolation=InterpolationMode.NEAREST, expand=False, ce
     """Rotate counter-clockwise by ``angle`` degrees."""
     kind = _kind(img, "rotate")
     if kind == "pil":
-        if isinstance(fill, (list, tuple)):
-            fill = tuple(int(v) for v in fill)
-        return img.rotate(angle, _pil_filter(interpolation), expand, center, fillcolor=fill)
+        return img.rotate(angle, _pil_filter(interpolation), expand, center,
+                          fillcolor=_pil_fill(fill, img))
     _, h, w = get_dimensions(img)
     c = [0.0, 0.0] if center is None else [center[0] - w * 0.5, center[1] - h * 0.5]
     m = _inverse_affine_matrix(c, -angle, [0.0, 0.0], 1.0, [0.0, 0.0])
@@ -550,4 +565,12 @@ from ember.vision.transforms._functional_color import (  # noqa: E402,F401
     gaussian_blur,
     rgb_to_grayscale,
     to_grayscale,
+)
+from ember.vision.transforms._functional_tone import (  # noqa: E402,F401
+    adjust_sharpness,
+    autocontrast,
+    equalize,
+    invert,
+    posterize,
+    solarize,
 )
