@@ -21,6 +21,27 @@ for _name in ("is_sparse", "is_sparse_csr", "is_quantized", "is_nested", "is_xpu
         setattr(Tensor, _name, property(_false))
 # a multi-output op in ember makes each output its own node, so each is output 0
 Tensor.output_nr = property(lambda self: 0)
+Tensor.name = property(lambda self: None)  # (named tensors: ember keeps no names)
+Tensor.grad_dtype = property(lambda self: self.dtype)
+
+
+def _volatile(self):
+    import warnings
+
+    warnings.warn("volatile was removed (Variable.volatile is always False)", UserWarning,
+                  stacklevel=2)
+    return False
+
+
+Tensor.volatile = property(_volatile)
+
+
+def _sparse_only(name, what="sparse coordinate tensor layout"):
+    def method(self, *args, **kwargs):
+        raise RuntimeError(f"{name} expected {what} but got Strided")
+
+    method.__name__ = name
+    return method
 
 
 def get_device(self):
@@ -460,6 +481,9 @@ def storage(self):
 
 
 bind({
+    "dense_dim": lambda self: self._data.ndim, "sparse_dim": lambda self: 0,
+    "is_coalesced": _sparse_only("is_coalesced"), "indices": _sparse_only("indices"),
+    "values": _sparse_only("values", "sparse tensor layout"),
     "untyped_storage": untyped_storage, "storage": storage,
     "__dlpack__": _dlpack, "__dlpack_device__": lambda self: self._data.__dlpack_device__(),
     "as_subclass": as_subclass,

@@ -471,3 +471,22 @@ def test_storage_shares_memory():
     assert x[0, 0].item() == 9.0
     u = ember.UntypedStorage(4)
     assert u.tolist() == [0, 0, 0, 0] and u.fill_(7)[2] == 7 and u.clone().tolist() == [7] * 4
+
+
+@requires_torch
+def test_legacy_and_layout_attributes_match_torch():
+    import warnings
+
+    for m in (ember, torch):
+        x = m.ones(2, 3, requires_grad=True)
+        assert x.name is None and x.dense_dim() == 2 and x.sparse_dim() == 0
+        assert str(x.grad_dtype).split(".")[-1] == "float32"
+        with pytest.warns(UserWarning, match="volatile was removed"):
+            assert x.volatile is False
+        for name, msg in [("is_coalesced", "is_coalesced expected sparse coordinate tensor "
+                                           "layout but got Strided"),
+                          ("indices", "indices expected sparse coordinate"),
+                          ("values", "values expected sparse tensor layout but got Strided")]:
+            with pytest.raises(RuntimeError, match=msg), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                getattr(x, name)()
