@@ -1,5 +1,7 @@
 """Elementwise maximum/minimum; comparisons, logic and bitwise ops (no gradient); value tests
 (isnan, isclose, ...); and the selecting ops clamp, where, lerp and nan_to_num."""
+from numbers import Number
+
 from ember import _dtype
 from ember._ops._helpers import (
     Tensor,
@@ -544,7 +546,7 @@ bitwise_right_shift = _shift(False)
 
 def _shift_operand(fn):
     def op(self, other):
-        if not isinstance(other, (Tensor, int, bool)):
+        if not isinstance(other, (Tensor, Number)):  # (NumPy scalars are Numbers)
             return NotImplemented
         return fn(self, other)
 

@@ -46,6 +46,8 @@ OPS = [
     ("shl-uint8-wrap", lambda m, a: a.to(m.uint8) << 6, (J,), False),
     ("shl-bool-int", lambda m, a: (a > 0) << 2, (I,), False),
     ("shr-method", lambda m, a, b: a.bitwise_right_shift(b % 3), (I, J), False),
+    ("shl-numpy-scalar", lambda m, a: a << np.int64(2), (I,), False),
+    ("rshift-numpy-reflected", lambda m, a: np.int64(4096) >> (a.abs() % 5), (I,), False),
 ]
 
 
@@ -89,6 +91,8 @@ def test_frexp_errors(x, err, msg):
     (lambda: ember.ones(3).imag, RuntimeError,
      "imag is not implemented for tensors with non-complex dtypes."),
     (lambda: ember.ones(3) << 1, NotImplementedError, "\"lshift_cpu\" not implemented for"),
+    (lambda: ember.ones(3, dtype=ember.int64) << 1.5, NotImplementedError,
+     "\"lshift_cpu\" not implemented for 'Float'"),
     (lambda: ember.bitwise_right_shift(ember.ones(2), 1), NotImplementedError, "rshift"),
 ])
 def test_errors_match_torch(call, err, msg):
