@@ -6,6 +6,11 @@
   as an int (0 none, 1 mean, 2 sum), `torch.batch_norm(input, weight, bias, running_mean,
   running_var, training, momentum, eps, cudnn_enabled)`, `torch.dropout_(input, p, train)`...
 * `pdist` and `rms_norm`, which ember.nn.functional re-exports.
+* Functions PyTorch 2 removed (solve, symeig, eig, lstsq, matrix_rank) raising its error;
+  deprecated spellings that still work (cholesky, qr, frobenius_norm, nuclear_norm); eager
+  cond/while_loop, sym_* helpers, typename and global switches.
+* The torch.* names of aten_forms, scatter_views, linalg_extra and spectral (this family is
+  the one the registry loads; those modules are exported through it).
 """
 import math
 
