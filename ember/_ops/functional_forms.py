@@ -52,7 +52,7 @@ _INPLACE_FORMS = (
     "arccosh_", "arctanh_", "clamp_", "clip_", "clamp_min_", "clamp_max_", "fill_", "zero_",
     "square_", "reciprocal_", "erf_", "erfc_", "logit_", "xlogy_", "nan_to_num_",
     "deg2rad_", "rad2deg_", "sinc_", "gcd_", "lcm_", "ldexp_", "i0_", "detach_",
-    "index_put_", "resize_as_", "conj_physical_", "addmv_",
+    "index_put_", "resize_as_", "conj_physical_", "addmv_", "as_strided_",
     # (not in-place: Tensor methods PyTorch also has as torch.<name>(input))
     "get_device", "is_inference",
 )

@@ -31,6 +31,19 @@ def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
     return _scatter_into(input, src, lambda t: t[key])
 
 
+def as_strided_scatter(input, src, size, stride, storage_offset=None):
+    """A copy of `input` with its as_strided(size, stride, storage_offset) view replaced by
+    `src`."""
+    return _scatter_into(input.contiguous(), src,
+                         lambda t: t.as_strided(size, stride, storage_offset))
+
+
+def _as_strided_(self, size, stride, storage_offset=None):
+    """Make `self` the as_strided view of its own storage, in place (no autograd record)."""
+    self._data = self.detach().as_strided(size, stride, storage_offset)._data
+    return self
+
+
 def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
     """A copy of `input` with its `diagonal(offset, dim1, dim2)` replaced by `src`."""
     return _scatter_into(input, src, lambda t: t.diagonal(offset, dim1, dim2))
@@ -173,7 +186,8 @@ def nonzero_static(input, *, size, fill_value=-1):
 
 bind({
     "select_scatter": select_scatter, "slice_scatter": slice_scatter,
-    "diagonal_scatter": diagonal_scatter, "unsafe_split": unsafe_split,
+    "diagonal_scatter": diagonal_scatter, "as_strided_scatter": as_strided_scatter,
+    "as_strided_": _as_strided_, "unsafe_split": unsafe_split,
     "unsafe_split_with_sizes": unsafe_split_with_sizes, "unsafe_chunk": unsafe_chunk,
     "split_with_sizes": split_with_sizes, "conj_physical": _conj_physical,
     "conj_physical_": _conj_physical_, "nonzero_static": _nonzero_static,
@@ -185,7 +199,8 @@ bind({
     "const_data_ptr": lambda self: self.data_ptr(),
 })
 
-__all__ = ["select_scatter", "slice_scatter", "diagonal_scatter", "view_as_real",
+__all__ = ["select_scatter", "slice_scatter", "diagonal_scatter", "as_strided_scatter",
+           "view_as_real",
            "view_as_complex", "complex", "polar", "split_with_sizes", "unsafe_split",
            "unsafe_split_with_sizes", "unsafe_chunk", "conj_physical", "nonzero_static",
            "alias_copy"] + [n + "_copy" for n in _COPY_FORMS]
