@@ -2,6 +2,7 @@
 is_sparse, get_device, output_nr, ...), resize_/resize_as_, new_empty_strided, the
 elementwise Python-callable maps apply_/map_ and register_post_accumulate_grad_hook."""
 import weakref
+from numbers import Number
 
 from ember import _dtype
 from ember._ops._helpers import Tensor, bind, xp
@@ -480,7 +481,28 @@ def storage(self):
     return TypedStorage(self._data, self.dtype)
 
 
+# -- Python protocols PyTorch defines beyond the core's --------------------------------------------
+def _contains(self, element):
+    """`x in t`: whether any element of t equals x (a number or a broadcastable tensor)."""
+    if not isinstance(element, (Tensor, Number)):
+        raise RuntimeError(f"Tensor.__contains__ only supports Tensor or scalar, but you passed "
+                           f"in a {type(element)}.")
+    return bool((self == element).any())
+
+
+def _reversed(self):
+    return self if self._data.ndim == 0 else self.flip(0)
+
+
+def _delitem(self, key):
+    raise TypeError("Tensor does not support deleting items")
+
+
 bind({
+    "__contains__": _contains, "__reversed__": _reversed, "__delitem__": _delitem,
+    "__nonzero__": Tensor.__bool__, "__long__": Tensor.__int__,
+    "__div__": Tensor.__truediv__, "__rdiv__": Tensor.__rtruediv__,
+    "__idiv__": Tensor.__itruediv__,
     "dense_dim": lambda self: self._data.ndim, "sparse_dim": lambda self: 0,
     "is_coalesced": _sparse_only("is_coalesced"), "indices": _sparse_only("indices"),
     "values": _sparse_only("values", "sparse tensor layout"),

@@ -490,3 +490,32 @@ def test_legacy_and_layout_attributes_match_torch():
             with pytest.raises(RuntimeError, match=msg), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 getattr(x, name)()
+
+
+# -- Python protocols ------------------------------------------------------------------------------
+@requires_torch
+@pytest.mark.parametrize("call", [
+    lambda m: 3 in m.tensor([[1, 2], [3, 4]]), lambda m: 7 in m.tensor([[1, 2], [3, 4]]),
+    lambda m: 2.0 in m.tensor([1.5, 2.0]), lambda m: m.tensor([1, 2]) in m.tensor([[1, 2]]),
+    lambda m: m.tensor([9, 2]) in m.tensor([[1, 2]]), lambda m: True in m.tensor([0, 1]),
+    lambda m: reversed(m.tensor([[1, 2], [3, 4]])), lambda m: reversed(m.tensor(3.0)),
+    lambda m: m.tensor(5).__nonzero__(), lambda m: m.tensor(3.7).__long__(),
+    lambda m: m.tensor([4.0]).__div__(2), lambda m: m.tensor([4.0]).__rdiv__(2),
+    lambda m: m.tensor([4.0]).__idiv__(2),
+])
+def test_python_protocols_match_torch(call):
+    e, t = call(ember), call(torch)
+    if isinstance(t, torch.Tensor):
+        assert_same(e, t)
+    else:
+        assert e == t and type(e) is type(t)
+
+
+@requires_torch
+@pytest.mark.parametrize("call", [lambda m: "a" in m.ones(2), lambda m: m.ones(2).__delitem__(0)],
+                         ids=["contains-str", "delitem"])
+def test_python_protocol_errors_match_torch(call):
+    with pytest.raises(Exception) as te:
+        call(torch)
+    with pytest.raises(type(te.value), match=str(te.value)[:30]):
+        call(ember)
