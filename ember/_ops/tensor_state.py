@@ -498,8 +498,15 @@ def _delitem(self, key):
     raise TypeError("Tensor does not support deleting items")
 
 
+def _array_wrap(self, array, context=None, return_scalar=False):
+    """A NumPy ufunc applied to a tensor (np.sin(t), np.add(t, 1)) gives a tensor, as in
+    PyTorch (without autograd history)."""
+    return _wrap(xp.asarray(array))
+
+
 bind({
     "__contains__": _contains, "__reversed__": _reversed, "__delitem__": _delitem,
+    "__array_wrap__": _array_wrap,
     "__nonzero__": Tensor.__bool__, "__long__": Tensor.__int__,
     "__div__": Tensor.__truediv__, "__rdiv__": Tensor.__rtruediv__,
     "__idiv__": Tensor.__itruediv__,

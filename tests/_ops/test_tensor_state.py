@@ -519,3 +519,20 @@ def test_python_protocol_errors_match_torch(call):
         call(torch)
     with pytest.raises(type(te.value), match=str(te.value)[:30]):
         call(ember)
+
+
+@requires_torch
+@pytest.mark.parametrize("call", [
+    lambda m: np.sin(m.ones(2)), lambda m: np.add(m.ones(2), 1),
+    lambda m: np.exp(m.tensor(1.0)), lambda m: np.add(m.tensor([1, 2]), 0.5),
+    lambda m: np.maximum(m.tensor([1.0, 5.0]), m.tensor([3.0, 2.0])),
+], ids=["sin", "add", "exp-0d", "int-plus-float", "maximum"])
+def test_numpy_ufuncs_on_tensors_give_tensors_like_torch(call):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # PyTorch's __array_wrap__ signature
+        t = call(torch)
+    e = call(ember)
+    assert isinstance(e, ember.Tensor)
+    assert_same(e, t)
