@@ -239,7 +239,7 @@ def use_deterministic_algorithms(mode, *, warn_only=False):
 _SUBMODULES = {"nn", "optim", "utils", "autograd", "cuda", "backends", "accelerator",
                "testing", "linalg", "special", "vision", "distributions", "fft", "jit",
                "serialization", "hub", "onnx", "amp", "multiprocessing", "random", "func",
-               "profiler", "xpu", "__future__"}
+               "profiler", "xpu", "__future__", "distributed", "functional"}
 _LAZY_ATTRS = {"save": "ember.serialization", "load": "ember.serialization",
                "autocast": "ember.amp", "is_autocast_enabled": "ember.amp.autocast_mode",
                "is_anomaly_enabled": "ember.autograd.anomaly_mode",

@@ -249,9 +249,13 @@ class Tensor:
         return bool(self._data.reshape(()).item())
 
     def __float__(self):
+        if self._requires_grad:
+            _warn_scalar_of_grad()
         return float(self._scalar("float"))
 
     def __int__(self):
+        if self._requires_grad:
+            _warn_scalar_of_grad()
         return int(self._scalar("int"))
 
     def __complex__(self):
@@ -334,6 +338,22 @@ def _rebuild(array, requires_grad):
 
 
 Tensor.__module__ = "ember"  # type(t) prints <class 'ember.Tensor'>, as torch's does
+
+def _warn_scalar_of_grad():
+    """PyTorch 2.13's warning (once per process) for float()/int() of a tensor that
+    requires grad."""
+    if _WARNED_SCALAR:
+        return
+    _WARNED_SCALAR.append(True)
+    import warnings
+
+    warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to "
+                  "unexpected behavior.\nConsider using tensor.detach() first.", UserWarning,
+                  stacklevel=3)
+
+
+_WARNED_SCALAR = []
+
 
 def _device_of(array):
     from ember._device import device

@@ -23,9 +23,45 @@ def _map(obj, fn):
 
 
 def _stack(results, dim):
-    if isinstance(results[0], dict):
-        return {k: ember.stack([r[k] for r in results], dim=dim) for k in results[0]}
+    """The per-sample results stacked leaf by leaf (results may be nests of tuples, lists and
+    dicts of tensors)."""
+    first = results[0]
+    if isinstance(first, dict):
+        return {k: _stack([r[k] for r in results], dim) for k in first}
+    if isinstance(first, (tuple, list)):
+        return type(first)(_stack([r[i] for r in results], dim) for i in range(len(first)))
     return ember.stack(results, dim=dim)
+
+
+# -- nests of tuples, lists and dicts (PyTorch's pytrees) ---------------------------------------
+def _flatten(obj):
+    """(leaves, spec): the tensors (or other leaves) of a nest of tuples, lists and dicts, in
+    order, and what `_unflatten` needs to rebuild it."""
+    if isinstance(obj, dict):
+        parts = [_flatten(v) for v in obj.values()]
+        return [x for p in parts for x in p[0]], (dict, list(obj), [p[1] for p in parts])
+    if isinstance(obj, (tuple, list)):
+        parts = [_flatten(v) for v in obj]
+        return [x for p in parts for x in p[0]], (type(obj), None, [p[1] for p in parts])
+    return [obj], None
+
+
+def _unflatten(spec, leaves):
+    """The nest described by `spec`, its leaves taken in order from the iterator `leaves`."""
+    if spec is None:
+        return next(leaves)
+    kind, keys, subs = spec
+    values = [_unflatten(sub, leaves) for sub in subs]
+    if kind is dict:
+        return dict(zip(keys, values))
+    if hasattr(kind, "_fields"):  # a named tuple
+        return kind(*values)
+    return kind(values)
+
+
+def _map_leaves(obj, fn):
+    leaves, spec = _flatten(obj)
+    return _unflatten(spec, iter(fn(x) if isinstance(x, ember.Tensor) else x for x in leaves))
 
 
 # -- vmap -------------------------------------------------------------------------------------
@@ -117,27 +153,45 @@ def grad(func, argnums=0, has_aux=False):
 
 
 def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None):
-    """A function returning d func / d args[argnums], shaped output.shape + input.shape."""
+    """A function returning d func / d args[argnums], shaped output.shape + input.shape.
+    Inputs and outputs may be nests of tuples, lists and dicts of tensors (a dict of
+    parameters): the result is the output's nest with each tensor replaced by the inputs'
+    nest of Jacobians."""
 
     @functools.wraps(func)
     def wrapper(*args):
         nums = _argnums(argnums, len(args))
+        in_leaves, in_spec = _flatten(tuple(args[k] for k in nums))
+        out_specs, auxes = [], []
 
-        def of_selected(*chosen):
+        def flat_func(*leaves):
             full = list(args)
-            for k, c in zip(nums, chosen):
+            for k, c in zip(nums, _unflatten(in_spec, iter(leaves))):
                 full[k] = c
-            return func(*full)
+            out = func(*full)
+            if has_aux:
+                out, aux = out
+                auxes.append(aux)
+            out_leaves, spec = _flatten(out)
+            out_specs.append(spec)
+            return tuple(out_leaves)
 
-        chosen = tuple(args[k] for k in nums)
-        nested = any(c.requires_grad for c in chosen)  # inside another transform: keep graph
-        return _functional.jacobian(of_selected, chosen[0] if isinstance(argnums, int)
-                                    else chosen, create_graph=nested)
+        nested = any(t.requires_grad for t in in_leaves)  # inside another transform: keep graph
+        rows = _functional.jacobian(flat_func, tuple(in_leaves), create_graph=nested)
+        per_out = []
+        for row in rows:
+            per_in = _unflatten(in_spec, iter(row))
+            per_out.append(per_in[0] if isinstance(argnums, int) else per_in)
+        result = _unflatten(out_specs[-1], iter(per_out))
+        return (result, auxes[-1]) if has_aux else result
 
     return wrapper
 
 
-jacfwd = jacrev  # forward mode gives the same Jacobian; ember computes it in reverse mode
+def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
+    """The Jacobian, as jacrev gives it: forward mode gives the same numbers; ember computes
+    them in reverse mode (one backward pass per output element)."""
+    return jacrev(func, argnums, has_aux=has_aux)
 
 
 def hessian(func, argnums=0):
@@ -146,40 +200,49 @@ def hessian(func, argnums=0):
 
 
 def vjp(func, *primals, has_aux=False):
-    """(func(*primals), vjp_fn): vjp_fn(cotangents) gives one gradient per primal."""
-    inputs = tuple(p.detach().requires_grad_(True) if not p.requires_grad else p
-                   for p in primals)
+    """(func(*primals), vjp_fn): vjp_fn(cotangents) gives one gradient per primal (each
+    shaped like its primal: a dict of parameters gives a dict of gradients)."""
+    leaves, spec = _flatten(primals)
+    inputs = [p if p.requires_grad else p.detach().requires_grad_(True) for p in leaves]
     with ember.enable_grad():
-        out = func(*inputs)
+        out = func(*_unflatten(spec, iter(inputs)))
     value, aux = out if has_aux else (out, None)
+    outs, _ = _flatten(value)
 
     def vjp_fn(cotangents, retain_graph=True, create_graph=None):
-        outs = value if isinstance(value, tuple) else (value,)
-        cots = cotangents if isinstance(cotangents, tuple) else (cotangents,)
-        gs = _grad(outs, inputs, cots, retain_graph=retain_graph,
+        cots, _ = _flatten(cotangents)
+        gs = _grad(tuple(outs), inputs, tuple(cots), retain_graph=retain_graph,
                    create_graph=bool(create_graph), allow_unused=True)
-        return tuple(ember.zeros_like(x) if g is None else g for g, x in zip(gs, inputs))
+        gs = [ember.zeros_like(x) if g is None else g for g, x in zip(gs, inputs)]
+        return _unflatten(spec, iter(gs))
 
-    shown = value.detach() if isinstance(value, ember.Tensor) else value
+    shown = _map_leaves(value, lambda t: t.detach())
     return (shown, vjp_fn, aux) if has_aux else (shown, vjp_fn)
 
 
 def jvp(func, primals, tangents, *, has_aux=False):
-    """(func(*primals), J @ tangents), by two reverse passes. A primal may be a tensor or a
-    dict of them (parameters), its tangent the same structure."""
-    def rebuild(flat):
-        it = iter(flat)
-        return [_map(p, lambda _: next(it)) for p in primals]
+    """(func(*primals), J @ tangents), by two reverse passes; primals and tangents may be
+    nests of tuples, lists and dicts of tensors with the same structure."""
+    p_leaves, p_spec = _flatten(tuple(primals))
+    t_leaves, _ = _flatten(tuple(tangents))
+    if len(t_leaves) != len(p_leaves):
+        raise RuntimeError("jvp(f, primals, tangents): Expected primals and tangents to have "
+                           "the same python structure")
+    out_specs, auxes = [], []
 
-    def plain(*flat):
-        out = func(*rebuild(flat))
-        return out[0] if has_aux else out
+    def flat_func(*xs):
+        out = func(*_unflatten(p_spec, iter(xs)))
+        if has_aux:
+            out, aux = out
+            auxes.append(aux)
+        leaves, spec = _flatten(out)
+        out_specs.append(spec)
+        return tuple(leaves)
 
-    flat_primals = tuple(t for p in primals for t in _tensors(p))
-    flat_tangents = tuple(t for p in tangents for t in _tensors(p))
-    out, jv = _functional.jvp(plain, flat_primals, flat_tangents)
+    out, jv = _functional.jvp(flat_func, tuple(p_leaves), tuple(t_leaves))
+    out, jv = (_unflatten(out_specs[-1], iter(x)) for x in (out, jv))
     if has_aux:
-        return out, jv, func(*primals)[1]
+        return out, jv, _map_leaves(auxes[-1], lambda t: t.detach())
     return out, jv
 
 
@@ -224,5 +287,33 @@ def functional_call(module, parameter_and_buffer_dicts, args=(), kwargs=None, *,
             owner.__dict__[leaf] = old
 
 
+# -- model ensembling --------------------------------------------------------------------------
+def _stacked_leaf(tensors, name):
+    needs = [t.requires_grad for t in tensors]
+    if any(needs) and not all(needs):
+        raise RuntimeError(f"Expected {name} from each model to have the same .requires_grad")
+    stacked = ember.stack(tensors)
+    # a new leaf (not a view of the models' parameters), trainable if they were
+    return stacked.detach().requires_grad_() if all(needs) else stacked
+
+
+def stack_module_state(models):
+    """(params, buffers): each model's parameters and buffers stacked along a new first
+    dimension, keyed by name, for `vmap(functional_call(...))` over an ensemble."""
+    models = list(models)
+    if not models:
+        raise RuntimeError("stack_module_state: Expected at least one model, got 0.")
+    if len({m.training for m in models}) > 1:
+        raise RuntimeError("stack_module_state: Expected all models to have the same "
+                           "training/eval mode.")
+    if len({type(m) for m in models}) > 1:
+        raise RuntimeError("stack_module_state: Expected all models to be of the same class.")
+    stacked = []
+    for named in ("named_parameters", "named_buffers"):
+        states = [dict(getattr(m, named)()) for m in models]
+        stacked.append({k: _stacked_leaf([st[k] for st in states], k) for k in states[0]})
+    return tuple(stacked)
+
+
 __all__ = ["vmap", "grad", "grad_and_value", "jacrev", "jacfwd", "hessian", "vjp", "jvp",
-           "functional_call"]
+           "functional_call", "stack_module_state"]

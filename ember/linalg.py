@@ -1,6 +1,4 @@
 """ember.linalg: PyTorch's torch.linalg namespace (norms, inverse, determinant, solve)."""
-from collections import namedtuple
-
 from ember import _dtype
 from ember._ops._helpers import write_out, xp
 from ember._ops.decompositions import (
@@ -182,15 +180,19 @@ def multi_dot(tensors, *, out=None):
 
 
 def _result(name, fields):
-    cls = namedtuple(name, fields)
-    cls.__module__ = "ember.return_types"
-    return cls
+    # printed like PyTorch's torch.return_types.<name>(\nfield=...,\n...)
+    from ember._ops.reduction import _return_type
+
+    return _return_type(name, fields)
 
 
 _svd_result = _result("linalg_svd", ["U", "S", "Vh"])
 _qr_result = _result("linalg_qr", ["Q", "R"])
 _eigh_result = _result("linalg_eigh", ["eigenvalues", "eigenvectors"])
 _slogdet_result = _result("linalg_slogdet", ["sign", "logabsdet"])
+_eig_result = _result("linalg_eig", ["eigenvalues", "eigenvectors"])
+_COMPLEX = {"float32": xp.complex64, "float64": xp.complex128, "complex64": xp.complex64,
+            "complex128": xp.complex128}
 
 
 def _no_grad_out(A, array, name):
@@ -229,6 +231,37 @@ def eigh(A, UPLO="L", *, out=None):
     A = _square(A, "eigh")
     _, v = xp.linalg.eigh(A._data, UPLO=UPLO)
     return _eigh_result(Eigvalsh.apply(A, uplo=UPLO), _no_grad_out(A, v, "linalg.eigh (vectors)"))
+
+
+def _eig(A, op):
+    A = _square(A, op)
+    ctype = _COMPLEX.get(A.dtype.name)
+    if ctype is None:
+        raise RuntimeError(f"linalg.{op}: Expected a floating point or complex tensor as "
+                           f"input. Got {_tname(A)}")
+    # NOTE: LAPACK's geev (NumPy's and PyTorch's): the same order and unit-norm vectors
+    # whose largest component is real; always complex, as in PyTorch
+    w, v = xp.linalg.eig(A._data)
+    return A, w.astype(ctype, copy=False), v.astype(ctype, copy=False)
+
+
+def eig(A, *, out=None):
+    """(eigenvalues, eigenvectors) of a square matrix, both complex (no gradient in ember).
+
+    Example::
+
+        >>> ember.linalg.eig(ember.tensor([[2., 1.], [2., 3.]])).eigenvalues
+        tensor([1.+0.j, 4.+0.j])
+    """
+    A, w, v = _eig(A, "eig")
+    return _eig_result(NoGradOutput.apply(A, value=w, name="linalg.eig (eigenvalues)"),
+                       NoGradOutput.apply(A, value=v, name="linalg.eig (eigenvectors)"))
+
+
+def eigvals(A, *, out=None):
+    """The (complex) eigenvalues of a square matrix (no gradient in ember)."""
+    A, w, _ = _eig(A, "eigvals")
+    return write_out(NoGradOutput.apply(A, value=w, name="linalg.eigvals"), out)
 
 
 def cholesky(A, *, upper=False, out=None):
@@ -277,10 +310,11 @@ def matrix_power(A, n, *, out=None):
 
 __all__ = ["norm", "vector_norm", "matrix_norm", "inv", "det", "solve", "cross", "diagonal",
            "vecdot", "multi_dot", "matmul", "LinAlgError", "svd", "svdvals", "qr", "eigh",
-           "eigvalsh", "cholesky", "slogdet", "pinv", "matrix_rank", "matrix_power"]
+           "eigvalsh", "eig", "eigvals", "cholesky", "slogdet", "pinv", "matrix_rank",
+           "matrix_power"]
 
 
-# solve_triangular, the LU family, _ex variants, eig, lstsq, vander, tensorinv/solve, cond,
+# solve_triangular, the LU family, _ex variants, lstsq, vander, tensorinv/solve, cond,
 # matrix_exp (ember/_ops/linalg_extra.py)
 from ember._ops import linalg_extra as _extra  # noqa: E402
 

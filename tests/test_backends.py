@@ -32,3 +32,16 @@ def test_backends_match_pytorch_attributes():
     for name in ("benchmark", "deterministic", "enabled", "is_available", "version"):
         assert hasattr(torch.backends.cudnn, name) and hasattr(ember.backends.cudnn, name)
     assert torch.backends.mps.is_available() == ember.backends.mps.is_available()
+
+
+def test_cudnn_flags_context_sets_and_restores_like_pytorch():
+    torch = pytest.importorskip("torch")
+    seen = []
+    for cudnn in (ember.backends.cudnn, torch.backends.cudnn):
+        before = (cudnn.enabled, cudnn.benchmark, cudnn.deterministic, cudnn.allow_tf32)
+        with cudnn.flags(allow_tf32=False, deterministic=True):
+            seen.append((cudnn.enabled, cudnn.benchmark, cudnn.deterministic,
+                         cudnn.allow_tf32))
+        assert (cudnn.enabled, cudnn.benchmark, cudnn.deterministic,
+                cudnn.allow_tf32) == before
+    assert seen[0] == seen[1] == (False, False, True, False)

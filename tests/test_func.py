@@ -90,6 +90,159 @@ def test_vjp_and_jvp():
     _same(_both(lambda m, x, w: m.func.jvp(lambda a: a.exp() * 2, (w,), (m.ones_like(w),))))
 
 
+def _mlps(m, n):
+    m.manual_seed(0)
+    return [m.nn.Sequential(m.nn.Linear(3, 4), m.nn.BatchNorm1d(4), m.nn.Linear(4, 2))
+            for _ in range(n)]
+
+
+@requires_torch
+def test_stack_module_state_matches_pytorch():
+    import torch
+
+    ours, theirs = _mlps(ember, 3), _mlps(torch, 3)
+    for o, t in zip(ours, theirs):
+        o.load_state_dict({k: ember.from_numpy(v.detach().numpy().copy())
+                           for k, v in t.state_dict().items()})
+    (p, b), (tp, tb) = ember.func.stack_module_state(ours), torch.func.stack_module_state(theirs)
+    assert list(p) == list(tp) and list(b) == list(tb)
+    for k in tp:
+        assert tuple(p[k].shape) == tuple(tp[k].shape)
+        np.testing.assert_array_equal(p[k].detach().numpy(), tp[k].detach().numpy())
+        assert p[k].requires_grad and p[k].is_leaf  # new leaves, not views of the models'
+    for k in tb:
+        assert tuple(b[k].shape) == tuple(tb[k].shape) and not b[k].requires_grad
+    p["0.weight"].detach().zero_()
+    assert ours[0][0].weight.abs().sum().item() > 0  # a copy
+
+
+def test_stack_module_state_refuses_mixed_models():
+    a, b = _mlps(ember, 2)
+    with pytest.raises(RuntimeError, match="Expected at least one model"):
+        ember.func.stack_module_state([])
+    b.eval()
+    with pytest.raises(RuntimeError, match="same training/eval mode"):
+        ember.func.stack_module_state([a, b])
+    with pytest.raises(RuntimeError, match="same class"):
+        ember.func.stack_module_state([ember.nn.Linear(2, 2), ember.nn.Conv1d(2, 2, 1)])
+    b.train()
+    b[0].weight.requires_grad_(False)
+    with pytest.raises(RuntimeError, match=r"0.weight from each model to have the same"):
+        ember.func.stack_module_state([a, b])
+
+
+def test_ensemble_by_vmap_over_stacked_state_on_a_meta_copy():
+    import copy
+
+    models = [ember.nn.Linear(3, 2) for _ in range(4)]
+    params, buffers = ember.func.stack_module_state(models)
+    base = copy.deepcopy(models[0]).to("meta")
+    x = ember.randn(4, 5, 3)
+
+    def fmodel(params, buffers, x):
+        return ember.func.functional_call(base, (params, buffers), (x,))
+
+    out = ember.func.vmap(fmodel)(params, buffers, x)
+    expect = ember.stack([m(xi) for m, xi in zip(models, x)])
+    assert ember.allclose(out, expect)
+    out.sum().backward()  # gradients reach the stacked leaves
+    assert params["weight"].grad.shape == (4, 2, 3)
+
+
+def _in_both(fn):
+    """fn(m) for ember and torch, with the same float64 inputs."""
+    import torch
+
+    return fn(ember), fn(torch)
+
+
+def _leaves(x):
+    if isinstance(x, dict):
+        return [v for k in x for v in _leaves(x[k])]
+    if isinstance(x, (tuple, list)):
+        return [v for e in x for v in _leaves(e)]
+    return [x]
+
+
+def _struct(x):
+    if isinstance(x, dict):
+        return {k: _struct(v) for k, v in x.items()}
+    if isinstance(x, (tuple, list)):
+        return type(x)(_struct(e) for e in x)
+    return tuple(x.shape)
+
+
+def _assert_same_nest(ours, theirs):
+    assert _struct(ours) == _struct(theirs)
+    for o, t in zip(_leaves(ours), _leaves(theirs)):
+        np.testing.assert_allclose(o.detach().numpy(), t.detach().numpy(), rtol=1e-10,
+                                   atol=1e-12)
+
+
+_W = np.random.default_rng(3).standard_normal((3, 4))
+_B = np.random.default_rng(4).standard_normal(3)
+_X = np.random.default_rng(5).standard_normal(4)
+
+
+def _model(m, p, x):
+    return {"y": (x @ p["w"].T + p["b"]).tanh(), "s": [p["w"].sum() * x.sum()]}
+
+
+def _params(m):
+    return {"w": m.tensor(_W), "b": m.tensor(_B)}
+
+
+@requires_torch
+def test_jacrev_over_a_parameter_dict_with_nested_outputs_matches_pytorch():
+    ours, theirs = _in_both(lambda m: m.func.jacrev(lambda p, x: _model(m, p, x))(
+        _params(m), m.tensor(_X)))
+    _assert_same_nest(ours, theirs)
+    ours, theirs = _in_both(lambda m: m.func.jacrev(lambda p, x: _model(m, p, x),
+                                                 argnums=(0, 1))(_params(m), m.tensor(_X)))
+    _assert_same_nest(ours, theirs)
+
+
+@requires_torch
+def test_jacrev_has_aux_matches_pytorch():
+    def run(m):
+        jac, aux = m.func.jacrev(lambda x: (x.sin(), x.cos().sum()), has_aux=True)(
+            m.tensor(_X))
+        return [jac, aux]
+    ours, theirs = _in_both(run)
+    _assert_same_nest(ours, theirs)
+
+
+@requires_torch
+def test_vjp_and_jvp_over_parameter_dicts_match_pytorch():
+    def run(m):
+        f = lambda p: _model(m, p, m.tensor(_X))  # noqa: E731
+        out, vjp_fn = m.func.vjp(f, _params(m))
+        cot = {"y": m.tensor(np.arange(3.0)), "s": [m.tensor(2.0)]}
+        (g,) = vjp_fn(cot)
+        tangent = {"w": m.tensor(np.ones((3, 4))), "b": m.tensor(np.arange(3.0))}
+        value, jv = m.func.jvp(f, (_params(m),), (tangent,))
+        return [out, g, value, jv]
+    ours, theirs = _in_both(run)
+    _assert_same_nest(ours, theirs)
+
+
+def test_vmap_stacks_nested_results():
+    out = ember.func.vmap(lambda x: {"a": (x, [x * 2]), "b": x.sum()})(ember.ones(3, 2))
+    assert out["a"][0].shape == (3, 2) and out["a"][1][0].shape == (3, 2)
+    assert out["b"].tolist() == [2.0, 2.0, 2.0]
+
+
+@requires_torch
+def test_jacfwd_takes_pytorchs_arguments():
+    def run(m):
+        f = lambda x, y: (x.sin() * y, x.sum())  # noqa: E731
+        jac, aux = m.func.jacfwd(f, argnums=1, has_aux=True, randomness="same")(
+            m.tensor(_X), m.tensor(_X[::-1].copy()))
+        return [jac, aux]
+    ours, theirs = _in_both(run)
+    _assert_same_nest(ours, theirs)
+
+
 @requires_torch
 def test_jvp_over_a_dict_of_parameters_matches_pytorch():
     import torch

@@ -313,3 +313,11 @@ def sum_all(x):
     for part in lanes:
         total = total + part.sum()
     return xp.asarray(total, dtype=x.dtype)
+
+
+# NOTE: BLAS is made single-threaded when ember is imported, not at the first large op: a
+# program of small tensors (a DQN, a char-RNN) never runs one, and OpenBLAS's own threads then
+# spin after every product, fighting the interpreter for the cores (DQN tutorial on a busy
+# 2-core machine: 17.6 s wall with them, 3.6 s without). Products large enough to pay for a
+# hand-off are split by `dot` above. Costs ~7 ms of import (threadpoolctl).
+take_blas()

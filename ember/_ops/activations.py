@@ -2,6 +2,8 @@
 hand-written backward and, for create_graph, a Tensor-level one; plus prelu."""
 import math
 
+from ember._ops._autocast import DTYPE as _AC
+from ember._ops._autocast import lower as _ac_lower
 from ember._ops._helpers import _wrap, masked_grad, xp
 from ember._ops.unary import _relu, _relu_grad
 from ember.autograd.function import Op
@@ -240,7 +242,16 @@ def _check_float(x, name):
 
 def activation(name, input, inplace=False, **params):
     """Apply the activation `name` (a row of _ACTS), optionally in place."""
-    _check_float(input, name)
+    if input._data.dtype.kind not in "fc":
+        if input._data.dtype.name == "bfloat16" and not inplace:
+            # NOTE: computed in float32 and rounded, as PyTorch's CPU kernels do (NumPy's
+            # ufuncs on ml_dtypes' bfloat16 give float32 for some of these)
+            from ember import _dtype
+            from ember._ops.conversion import to_dtype
+
+            y = activation(name, to_dtype(input, _dtype.float32), **params)
+            return to_dtype(y, _dtype.bfloat16)
+        _check_float(input, name)
     op = ACT_OPS[name]
     if not inplace:
         if not (input._requires_grad and _enabled[0]):
@@ -313,4 +324,6 @@ def _prelu_shape(x, w):
 
 def prelu(input, weight):
     """PReLU with learnable slope(s) `weight` (one, or one per channel)."""
+    if _AC[0] is not None:  # (on PyTorch's CPU autocast lower-precision list)
+        input, weight = _ac_lower(input, weight)
     return PRelu.apply(input, weight)

@@ -7,6 +7,8 @@ samples at a time, split across ember's threads; grouped ones in one buffer, one
 group. A transposed convolution is the same pair of kernels used the other way round. The
 array kernels live in conv_kernels.py.
 """
+from ember._ops._autocast import DTYPE as _AC
+from ember._ops._autocast import lower as _ac_lower
 from ember._ops._helpers import xp
 from ember._ops._linear_map import Scratch, transpose_of_backward
 from ember._ops.conv_kernels import (
@@ -365,6 +367,8 @@ class ConvTransposeNdUnbatched(ConvTransposeNd):
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """1-D convolution over an input of shape (N, C_in, L) or (C_in, L)."""
+    if _AC[0] is not None:
+        input, weight, bias = _ac_lower(input, weight, bias)
     return _conv("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
 
 
@@ -374,11 +378,15 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     >>> ember.conv2d(ember.ones(1, 1, 3, 3), ember.ones(1, 1, 2, 2)).shape
     ember.Size([1, 1, 2, 2])
     """
+    if _AC[0] is not None:
+        input, weight, bias = _ac_lower(input, weight, bias)
     return _conv("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
 
 
 def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """3-D convolution over an input of shape (N, C_in, D, H, W) or (C_in, D, H, W)."""
+    if _AC[0] is not None:
+        input, weight, bias = _ac_lower(input, weight, bias)
     return _conv("conv3d", 3, input, weight, bias, stride, padding, dilation, groups)
 
 
@@ -419,6 +427,8 @@ def _conv_transpose(name, d, input, weight, bias, stride, padding, output_paddin
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
                      groups=1, dilation=1):
     """1-D transposed convolution ("deconvolution"); weight is (C_in, C_out/groups, k)."""
+    if _AC[0] is not None:
+        input, weight, bias = _ac_lower(input, weight, bias)
     return _conv_transpose("conv_transpose1d", 1, input, weight, bias, stride, padding,
                            output_padding, groups, dilation)
 
@@ -426,6 +436,8 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
                      groups=1, dilation=1):
     """2-D transposed convolution; weight is (C_in, C_out/groups, kH, kW)."""
+    if _AC[0] is not None:
+        input, weight, bias = _ac_lower(input, weight, bias)
     return _conv_transpose("conv_transpose2d", 2, input, weight, bias, stride, padding,
                            output_padding, groups, dilation)
 
@@ -433,6 +445,8 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
 def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
                      groups=1, dilation=1):
     """3-D transposed convolution; weight is (C_in, C_out/groups, kD, kH, kW)."""
+    if _AC[0] is not None:
+        input, weight, bias = _ac_lower(input, weight, bias)
     return _conv_transpose("conv_transpose3d", 3, input, weight, bias, stride, padding,
                            output_padding, groups, dilation)
 

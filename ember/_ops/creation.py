@@ -75,6 +75,28 @@ def _raise_ragged(data):
     check(data, 0)
 
 
+_LIST_OF_ARRAYS = ("Creating a tensor from a list of numpy.ndarrays is extremely slow. Please "
+                   "consider converting the list to a single numpy.ndarray with numpy.array() "
+                   "before converting to a tensor.")
+_warned_arrays = [False]  # PyTorch warns once per process
+
+
+def _warn_if_list_of_arrays(data):
+    first = data
+    while isinstance(first, (list, tuple)) and first:
+        first = first[0]
+    if isinstance(first, xp.ndarray) and first is not data:
+        _warned_arrays[0] = True
+        import os
+        import sys
+
+        # attributed to the first caller outside ember, as PyTorch's points at the user's line
+        root, f, level = os.path.dirname(os.path.dirname(__file__)), sys._getframe(1), 2
+        while f is not None and f.f_code.co_filename.startswith(root):
+            f, level = f.f_back, level + 1
+        warnings.warn(_LIST_OF_ARRAYS, UserWarning, stacklevel=level)
+
+
 def _infer_array(data):
     """NumPy array for Python data with PyTorch's dtype inference (floats -> default)."""
     if isinstance(data, Tensor):
@@ -92,15 +114,25 @@ def _infer_array(data):
         _raise_ragged(data)
         raise
     ch = arr.dtype.char
+    first = data
+    while isinstance(first, (list, tuple)) and first:
+        first = first[0]
+    np_leaf = isinstance(first, (xp.generic, xp.ndarray))
+    if np_leaf and arr.dtype.kind in "fc":
+        # NOTE: NumPy takes a Python number beside a NumPy scalar as 64-bit; PyTorch takes
+        # each leaf's own dtype and promotes ([np.float32(1.5), 2] -> float32; a list of
+        # float64 arrays stays float64). Only lists that start with NumPy values pay for
+        # this walk.
+        return arr.astype(_leaf_dtype(data).np, copy=False)
     if ch == "d":  # Python floats -> the default dtype
-        if not _first_leaf_is_np_scalar(data):
+        if not np_leaf:
             return arr.astype(_dtype.get_default_dtype().np)
     elif ch == "l" or ch == "q" or ch == "?":
         return arr
     elif ch == "D":
-        if not _first_leaf_is_np_scalar(data):
+        if not np_leaf:
             return arr.astype(_dtype.get_default_dtype().to_complex().np)
-    elif ch == "O" or (ch == "Q" or ch == "L") and not _first_leaf_is_np_scalar(data):
+    elif ch == "O" or (ch == "Q" or ch == "L") and not np_leaf:
         if ch != "O" or _has_big_int(data):
             raise ValueError("Overflow when unpacking long long")
         raise TypeError(f"new(): invalid data type '{_leaf_type(data)}' (ember.tensor takes "
@@ -108,16 +140,32 @@ def _infer_array(data):
     elif arr.dtype.kind not in "biufc":
         raise TypeError(f"new(): invalid data type '{_leaf_type(data)}' (ember.tensor takes "
                         "numbers, nested sequences of numbers, NumPy arrays or Tensors)")
-    elif not _first_leaf_is_np_scalar(data) and arr.dtype.kind in "iu":
+    elif not np_leaf and arr.dtype.kind in "iu":
         return arr.astype(xp.int64)
     _dtype.from_np(arr.dtype)  # a list of NumPy scalars keeps their dtype
     return arr
 
 
-def _first_leaf_is_np_scalar(data):
-    while isinstance(data, (list, tuple)) and data:
-        data = data[0]
-    return isinstance(data, xp.generic)
+def _leaf_dtype(data):
+    """PyTorch's dtype for nested data: every leaf's own dtype (Python floats the default
+    dtype, ints int64), promoted."""
+    kinds, stack = set(), [data]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, (list, tuple)):
+            stack.extend(x)
+        elif isinstance(x, (xp.generic, xp.ndarray)):
+            kinds.add(x.dtype)
+        else:
+            kinds.add(x.dtype if isinstance(x, Tensor) else type(x))
+    default = _dtype.get_default_dtype()
+    python = {float: default, int: _dtype.int64, builtins.bool: _dtype.bool,
+              complex: default.to_complex()}
+    d = None
+    for k in kinds:
+        k = python.get(k) or (k if isinstance(k, _dtype.dtype) else _dtype.from_np(k))
+        d = k if d is None else _dtype.promote_types(d, k)
+    return d
 
 
 def _leaf_type(data):
@@ -136,6 +184,12 @@ def _has_big_int(data):
     return isinstance(data, int) and not -2 ** 63 <= data < 2 ** 63
 
 
+_COPY_CONSTRUCT = ("To copy construct from a tensor, it is recommended to use "
+                   "sourceTensor.detach().clone() or "
+                   "sourceTensor.detach().clone().requires_grad_(True), rather than "
+                   "torch.tensor(sourceTensor).")
+
+
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """Build a tensor by copying `data` (a number, nested sequence, array or tensor).
 
@@ -143,7 +197,12 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     tensor([[1, 2],
             [3, 4]])
     """
-    if dtype is not None and not isinstance(data, (Tensor, xp.ndarray)):
+    if isinstance(data, Tensor):
+        warnings.warn(_COPY_CONSTRUCT, UserWarning, stacklevel=2)
+        return _finish(_infer_array(data), dtype, device, requires_grad)
+    if not _warned_arrays[0] and (type(data) is list or type(data) is tuple):
+        _warn_if_list_of_arrays(data)
+    if dtype is not None and not isinstance(data, xp.ndarray):
         d = _dtype.to_dtype(dtype)
         if d.np is not None:
             return _finish(xp.array(data, dtype=d.np), None, device, requires_grad)
@@ -358,18 +417,21 @@ def _arange_values(start, step, n, d):
     """start + step * i rounded the way PyTorch's vectorised CPU kernel rounds: each chunk of
     `lanes` elements starts from a base rounded to the dtype, then adds i * step (fused)."""
     idx = xp.arange(n)
+    # NOTE: long double stands in for the FMAs PyTorch's kernel compiles to: base and lanes are
+    # each one fused multiply-add in double (arange(-8.0, 8.0, 0.1)[80] is 4.4409e-16, not 0),
+    # rounded to double, then (float32) to the dtype
     if d is _dtype.float64:
-        lanes, wide = 4, xp.longdouble  # NOTE: long double stands in for the FMA
+        lanes = 4
     elif d.category == _dtype.FLOAT:
-        lanes, wide = 8, xp.float64
+        lanes = 8
     else:  # integer dtype with float arguments: computed in double, truncated
         return (start + step * idx).astype(d.np)
+    wide, f64 = xp.longdouble, xp.float64
     np_d = xp.float32 if d.np is None or d.itemsize < 4 else d.np.type
     vec_end = n - n % (2 * lanes)
     chunk = xp.where(idx < vec_end, idx // lanes * lanes, idx)
-    base = (wide(start) + wide(step) * chunk.astype(wide)).astype(np_d).astype(wide)
-    vals = (base + wide(step) * (idx - chunk).astype(wide)).astype(np_d)
-    return vals
+    base = (wide(start) + wide(step) * chunk.astype(wide)).astype(f64).astype(np_d).astype(wide)
+    return (base + wide(step) * (idx - chunk).astype(wide)).astype(f64).astype(np_d)
 
 
 def range_(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False,
@@ -485,6 +547,8 @@ def legacy_new(cls, dtype, *args, **kwargs):
                                 f"{data.dtype.name.capitalize()})")
             arr = data._data
         elif isinstance(data, (list, tuple, xp.ndarray)):
+            if not _warned_arrays[0] and not isinstance(data, xp.ndarray):
+                _warn_if_list_of_arrays(data)
             arr = xp.array(data).astype(np_d)
         else:
             raise TypeError(f"new(): data must be a sequence (got {type(data).__name__})")

@@ -5,6 +5,7 @@ Binary ops are full classes (they undo broadcasting). The promotion and error-wo
 machinery in inplace.py; unary.py (unary math rule table, float math) and comparison.py
 (comparisons, logic, clamp, where, lerp) build on them.
 """
+import math
 import warnings
 
 from ember import _dtype
@@ -137,6 +138,78 @@ class Pow(Op):
         ga = _sum_to(g * b * a ** (b - 1), _tshape(a))
         gb = _sum_to(g * a ** b * a.log(), _tshape(b)) if isinstance(b, Tensor) else None
         return ga, gb
+
+
+# NOTE: PyTorch names the graph node after the overload that ran: `x ** 2` PowBackward0,
+# `x ** y` PowBackward1, `2 ** x` PowBackward2, `1 - x` RsubBackward1. Same math, other names.
+class PowTensor(Pow):
+    _bw_name = "PowBackward1"
+
+
+class PowScalarBase(Pow):
+    _bw_name = "PowBackward2"
+
+
+class RsubTensors(Sub):  # `ember.sub(1, x)` through promote: two inputs
+    _bw_name = "RsubBackward1"
+
+
+class PowScalar(Op):
+    """x ** exponent for a Python number exponent: one input (PyTorch's PowBackward0)."""
+
+    _bw_name = "PowBackward0"
+
+    def forward(ctx, a, exponent=1):
+        ctx.exponent = exponent
+        ctx.save_for_backward(a)
+        return a ** exponent
+
+    def backward(ctx, g):
+        (a,) = ctx.saved
+        e = ctx.exponent
+        return g * 0 if e == 0 else g * (e * a ** (e - 1))
+
+    def tbackward(ctx, g):
+        e = ctx.exponent
+        return g * 0 if e == 0 else g * (ctx.inputs[0] ** (e - 1) * e)
+
+
+class RPowScalar(Op):
+    """base ** x for a Python number base: one input (PyTorch's PowBackward2)."""
+
+    _bw_name = "PowBackward2"
+
+    def forward(ctx, x, base=1):
+        out = base ** x
+        ctx.base = base
+        ctx.save_for_backward(x, out)
+        return out
+
+    def backward(ctx, g):
+        x, out = ctx.saved
+        b = ctx.base
+        if b == 0:  # d/dx 0**x: 0 where x >= 0 (PyTorch's convention), else -inf * 0**x
+            return xp.where(x >= 0, 0, g * out * -math.inf).astype(out.dtype, copy=False)
+        return g * out * (math.log(b) if b > 0 else math.nan)
+
+    def tbackward(ctx, g):
+        b = ctx.base
+        return g * (b ** ctx.inputs[0]) * (math.log(b) if b > 0 else math.nan)
+
+
+class Rsub(Op):
+    """other - x for a Python number other: one input (PyTorch's RsubBackward1)."""
+
+    _bw_name = "RsubBackward1"
+
+    def forward(ctx, x, other=0):
+        return other - x
+
+    def backward(ctx, g):
+        return -g
+
+    def tbackward(ctx, g):
+        return -g
 
 
 class FloorDivide(Op):
@@ -351,14 +424,36 @@ def _lean(ufunc, input, other, floats_only=False, scalars=False, op=None):
     return None
 
 
+_overload_warned = [False]  # PyTorch warns once per process for all deprecated overloads
+
+
 def _alpha_overload(name, other, extra):
     """PyTorch's deprecated `add(input, Number alpha, Tensor other)` form (old notebooks)."""
     if len(extra) == 1 and isinstance(extra[0], Tensor) and isinstance(other, (int, float)):
-        warnings.warn(f"This overload of {name} is deprecated:\n\t{name}(Number alpha, Tensor "
-                      f"other)\nConsider using one of the following signatures instead:\n\t"
-                      f"{name}(Tensor other, *, Number alpha = 1)", UserWarning, stacklevel=3)
+        if not _overload_warned[0]:
+            _overload_warned[0] = True
+            name, level = _caller(name)
+            warnings.warn(f"This overload of {name} is deprecated:\n\t{name}(Number alpha, "
+                          f"Tensor other)\nConsider using one of the following signatures "
+                          f"instead:\n\t{name}(Tensor other, *, Number alpha = 1)", UserWarning,
+                          stacklevel=level)
         return extra[0], other
     raise TypeError(f"{name}() takes 2 positional arguments but {2 + len(extra)} were given")
+
+
+def _caller(name):
+    """(the op's name, `add_` when reached through the in-place method; the stacklevel of
+    the first frame outside ember) for a warning raised two frames below here."""
+    import os
+    import sys
+
+    root = os.path.dirname(os.path.dirname(__file__))
+    f, level = sys._getframe(2), 2
+    while f is not None and f.f_code.co_filename.startswith(root):
+        if f.f_code.co_name == "inplace":
+            name += "_"
+        f, level = f.f_back, level + 1
+    return name, level
 
 
 def add(input, other, *extra, alpha=1, out=None):
@@ -400,10 +495,11 @@ def sub(input, other, *extra, alpha=1, out=None):
     if alpha != 1:
         other = other * alpha
     a, b = promote(input, other)
+    cls = Sub if isinstance(input, Tensor) else RsubTensors  # a number first: `1 - x`
     try:
-        r = Sub.apply(a, b)
+        r = cls.apply(a, b)
     except OverflowError:
-        r = Sub.apply(*_wrapped(a, b))
+        r = cls.apply(*_wrapped(a, b))
     except ValueError:
         _check_shapes("sub", a, b)
         raise
@@ -499,8 +595,18 @@ def pow(input, exponent, *, out=None):  # noqa: A001
             r = _wrap(a._data.copy() if b else xp.ones_like(a._data))
             return r if out is None else write_out(r, out)
         _not_impl("pow", _dtype.bool)
+    if _enabled[0]:  # with a graph, the Python number is no input (PyTorch's overloads)
+        ta, tb = type(a), type(b)
+        if ta is Tensor and a._requires_grad and (tb is float or tb is int):
+            r = PowScalar.apply(a, exponent=b)
+            return r if out is None else write_out(r, out)
+        if tb is Tensor and b._requires_grad and (ta is float or ta is int):
+            r = RPowScalar.apply(b, base=a)
+            return r if out is None else write_out(r, out)
+    cls = (Pow if not isinstance(b, Tensor) else PowTensor if isinstance(a, Tensor)
+           else PowScalarBase)
     try:
-        r = Pow.apply(a, b)
+        r = cls.apply(a, b)
     except ValueError:
         _check_shapes("pow", a, b)
         raise
@@ -547,6 +653,32 @@ def _reflect(fn):
     return lambda self, other: fn(other, self)
 
 
+def _rsub(self, other):
+    # NOTE: `1 - x` with a graph is PyTorch's rsub: one input, RsubBackward1
+    t = type(other)
+    if (t is float or t is int) and _enabled[0] and self._requires_grad:
+        return Rsub.apply(self, other=other)
+    return sub(other, self)
+
+
+def _rtruediv(self, other):
+    # NOTE: PyTorch computes `2 / x` as x.reciprocal() * 2 (its rounding, and a MulBackward0
+    # over ReciprocalBackward0 in the graph)
+    t = type(other)
+    if t is float or t is int:
+        r = self.reciprocal()
+        if other == 1 and not (_enabled[0] and self._requires_grad):
+            return r
+        return mul(r, other)
+    return div(other, self)
+
+
+def _commuted(fn):
+    # NOTE: PyTorch computes `2 * t` as mul(t, 2): the tensor stays the first input, so
+    # grad_fn.next_functions lists it first (the autograd tutorials print that tuple)
+    return lambda self, other: fn(self, other)
+
+
 _methods = {
     "add": add, "sub": sub, "mul": mul, "div": div, "true_divide": div, "floor_divide":
     floor_divide, "pow": pow, "remainder": remainder, "fmod": fmod,
@@ -559,8 +691,9 @@ for _name in ["add", "sub", "mul", "div", "pow", "remainder", "fmod", "floor_div
     _methods[_name + "_"] = _make_inplace(_name, _methods[_name])
 
 _methods.update({
-    "__add__": add, "__radd__": _reflect(add), "__sub__": sub, "__rsub__": _reflect(sub),
-    "__mul__": mul, "__rmul__": _reflect(mul), "__truediv__": div, "__rtruediv__": _reflect(div),
+    "__add__": add, "__radd__": _commuted(add), "__sub__": sub, "__rsub__": _rsub,
+    "__mul__": mul, "__rmul__": _commuted(mul),
+    "__truediv__": div, "__rtruediv__": _rtruediv,
     "__floordiv__": floor_divide, "__rfloordiv__": _reflect(floor_divide),
     "__mod__": remainder, "__rmod__": _reflect(remainder), "__pow__": pow,
     "__rpow__": _reflect(pow),

@@ -362,6 +362,8 @@ def _set_part(getter):
     return setter
 
 
+# NOTE: these replace numeric.py's read-only properties: the parts are views sharing the
+# tensor's version counter, and `z.real = ...` / `z.imag = ...` assign, as in PyTorch
 Tensor.real = property(_real, _set_part(_real))
 Tensor.imag = property(_imag, _set_part(_imag))
 

@@ -9,12 +9,13 @@
 * Functions PyTorch 2 removed (solve, symeig, eig, lstsq, matrix_rank) raising its error;
   deprecated spellings that still work (cholesky, qr, frobenius_norm, nuclear_norm); eager
   cond/while_loop, sym_* helpers, typename and global switches.
-* The torch.* names of aten_forms, scatter_views, linalg_extra and spectral (this family is
-  the one the registry loads; those modules are exported through it).
+* The torch.* names of extra_math, tensor_state, aten_forms, scatter_views, linalg_extra and
+  spectral (this family is the one the registry loads; those modules are exported through it).
 """
 import math
 
 from ember import _dtype
+from ember._ops import inplace_fns as _inplace_fns
 from ember._ops import nn_ops as _nn
 from ember._ops._helpers import Tensor, bind, public_functions
 from ember._ops.inplace import _tname
@@ -57,8 +58,9 @@ _INPLACE_FORMS = (
     "get_device", "is_inference",
 )
 for _name in _INPLACE_FORMS:
-    globals()[_name] = _method_form(_name)
-    globals()[_name].__module__ = __name__
+    if _name not in _inplace_fns.__all__:  # (those are inplace_fns.py's)
+        globals()[_name] = _method_form(_name)
+        globals()[_name].__module__ = __name__
 del _name
 
 
@@ -461,6 +463,8 @@ solve, symeig, eig, lstsq, matrix_rank = (_removed(n) for n in _REMOVED)
 bind({n: _removed(n) for n in ("solve", "symeig", "eig", "lstsq")})
 
 
+from ember._ops import extra_math as _extra_math  # noqa: E402 - binds its Tensor methods
+from ember._ops import tensor_state as _tensor_state  # noqa: E402 - binds its Tensor methods
 from ember._ops.aten_forms import *  # noqa: E402, F403 - exported with these forms
 from ember._ops.aten_forms import __all__ as _aten_all  # noqa: E402
 from ember._ops.linalg_extra import TORCH_NAMES as _LINALG_FORMS  # noqa: E402
@@ -477,5 +481,7 @@ def _F():
     return functional
 
 
+for _mod in (_extra_math, _tensor_state):  # their torch.* names go out with this family's
+    globals().update({_n: getattr(_mod, _n) for _n in _mod.__all__})
 __all__ = (public_functions(globals()) + _views_all + _aten_all + list(_LINALG_FORMS)
-           + ["stft", "istft"])
+           + ["stft", "istft"] + _extra_math.__all__ + _tensor_state.__all__)

@@ -7,12 +7,10 @@ from ember._ops._helpers import Tensor, _wrap, bind, cast, public_functions, wri
 from ember._ops.shape import (
     _as_shape,
     expand,
-    flatten,
     reshape,
     split,
     transpose,
     unbind,
-    view,
 )
 from ember._tensor import _wrap_dim
 from ember.autograd.function import Op
@@ -99,10 +97,12 @@ def flipud(input):
 class Roll(Op):
     def forward(ctx, x, shifts=None, axes=None):
         ctx.shifts, ctx.axes = shifts, axes
-        return xp.roll(x, shifts, axes)
+        # (axes None: the flattened tensor rolls, the shape stays)
+        return xp.roll(x, shifts if axes is not None else shifts[0], axes)
 
     def backward(ctx, g):
-        return xp.roll(g, tuple(-s for s in ctx.shifts), ctx.axes)
+        back = tuple(-s for s in ctx.shifts)
+        return xp.roll(g, back if ctx.axes is not None else back[0], ctx.axes)
 
     def tbackward(ctx, g):
         return Roll.apply(g, shifts=tuple(-s for s in ctx.shifts), axes=ctx.axes)
@@ -114,7 +114,7 @@ def roll(input, shifts, dims=None):
         if len(shifts) != 1:
             raise RuntimeError(f"`shifts` required to be of size 1 when `dims` is None, "
                                f"but got {len(shifts)}")
-        return view(roll(flatten(input), shifts, 0), input._data.shape)
+        return Roll.apply(input, shifts=shifts, axes=None)
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
     if len(dims) != len(shifts):
         raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, "

@@ -5,6 +5,8 @@ Diagonals, triangles, norms and decompositions live in matrix.py."""
 from ember import _dtype
 from ember._backend.threads import DOT_MIN as _DOT_MIN
 from ember._backend.threads import dot as _dot
+from ember._ops._autocast import DTYPE as _AC
+from ember._ops._autocast import lower as _ac_lower
 from ember._ops._helpers import (
     Tensor,
     bind,
@@ -33,20 +35,41 @@ def _same_dtype(a, b, what="expected m1 and m2 to have the same dtype, but got: 
         raise RuntimeError(f"{what}{_cname(a)} != {_cname(b)}")
 
 
+def _mat(a, b):
+    """a @ b in a's dtype: NumPy's matmul turns bfloat16 (ml_dtypes) operands into float32."""
+    r = a @ b
+    return r if r.dtype == a.dtype else r.astype(a.dtype)
+
+
+def _fold_dot(a, b):
+    """(..., n, k) @ (k, m): a stack of rows times one matrix is one 2-D product (PyTorch folds
+    it so too), not NumPy's loop of small products over the batch dims."""
+    return _dot(a.reshape(-1, a.shape[-1]), b).reshape(a.shape[:-1] + b.shape[1:])
+
+
 class MatMul(Op):
     _bw_name = "MmBackward0"
 
     def forward(ctx, a, b):
         ctx.saved = (a, b)  # (save_for_backward, without the call: hot path)
         # ndarray.dot equals matmul for a 2-D right operand at half the dispatch cost
-        if b.ndim == 2 and a.ndim <= 2:
-            return a.dot(b) if a.size * b.shape[1] < _DOT_MIN else _dot(a, b)
-        return a @ b
+        if b.ndim == 2:
+            if a.ndim <= 2:
+                return a.dot(b) if a.size * b.shape[1] < _DOT_MIN else _dot(a, b)
+            return _fold_dot(a, b)
+        return _mat(a, b)
 
     def backward(ctx, g):
         a, b = ctx.saved
         n = ctx.needs_input_grad
         ga = gb = None
+        if b.ndim == 2 and a.ndim > 2:  # folded as in forward
+            g2 = g.reshape(-1, g.shape[-1])
+            if n[0]:
+                ga = _dot(g2, b.T).reshape(a.shape)
+            if n[1]:
+                gb = _dot(a.reshape(-1, a.shape[-1]).T, g2)
+            return ga, gb
         # NOTE: 1-D operands are promoted to matrices for the product, then squeezed back
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
@@ -56,10 +79,10 @@ class MatMul(Op):
         if b.ndim == 1:
             g2 = xp.expand_dims(g2, -1)
         if n[0]:
-            ga = g2 @ xp.swapaxes(b2, -1, -2)
+            ga = _mat(g2, xp.swapaxes(b2, -1, -2))
             ga = unbroadcast(ga, a2.shape).reshape(a.shape)
         if n[1]:
-            gb = xp.swapaxes(a2, -1, -2) @ g2
+            gb = _mat(xp.swapaxes(a2, -1, -2), g2)
             gb = unbroadcast(gb, b2.shape).reshape(b.shape)
         return ga, gb
 
@@ -93,12 +116,20 @@ def _matmul_error(a, b):
         return RuntimeError(f"mat1 and mat2 shapes cannot be multiplied "
                             f"({'x'.join(map(str, sa if a.ndim == 2 else [1] + sa))} and "
                             f"{'x'.join(map(str, sb if b.ndim == 2 else sb + [1]))})")
+    if b.ndim == 2:  # (..., n, k) @ (k, m) is folded into one 2-D product, as PyTorch does
+        rows = 1
+        for d in sa[:-1]:
+            rows *= d
+        return RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{sa[-1]} and "
+                            f"{sb[0]}x{sb[1]})")
     return RuntimeError(f"matmul: shapes {sa} and {sb} cannot be multiplied (the last dim of "
                         f"the first must equal the second-to-last dim of the second)")
 
 
 def matmul(input, other, *, out=None):
     """Matrix product with NumPy/PyTorch broadcasting over batch dims."""
+    if _AC[0] is not None:
+        input, other = _ac_lower(input, other)
     if input._data.dtype != other._data.dtype:
         _same_dtype(input, other)
     if input._data.ndim == 0 or other._data.ndim == 0:
@@ -109,8 +140,10 @@ def matmul(input, other, *, out=None):
             # ndarray.dot equals matmul for a 2-D right operand at half the dispatch cost
             if b.ndim == 2 and a.ndim <= 2:  # (the size test first: _dot costs 0.2 us)
                 r = _wrap(a.dot(b) if a.size * b.shape[1] < _DOT_MIN else _dot(a, b))
+            elif b.ndim == 2:  # batch dims folded into rows, as in MatMul.forward
+                r = _wrap(_fold_dot(a, b))
             else:
-                r = _wrap(xp.matmul(a, b))
+                r = _wrap(_mat(a, b))
         except ValueError:
             raise _matmul_error(input, other) from None
         return r if out is None else write_out(r, out)
@@ -164,11 +197,13 @@ def _shape_x(t):
 
 
 def mm(input, mat2, *, out=None):
+    if _AC[0] is not None:
+        input, mat2 = _ac_lower(input, mat2)
     a, b = input._data, mat2._data
     if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0] or a.dtype != b.dtype:
         _check_mm(input, mat2)
     if not (_enabled[0] and (input._requires_grad or mat2._requires_grad)):
-        r = _wrap(a @ b)
+        r = _wrap(_mat(a, b))
         return r if out is None else write_out(r, out)
     r = Mm.apply(input, mat2)
     return r if out is None else write_out(r, out)
@@ -186,12 +221,14 @@ def _check_mm(input, mat2):
 
 
 def bmm(input, mat2, *, out=None):
+    if _AC[0] is not None:
+        input, mat2 = _ac_lower(input, mat2)
     a, b = input._data, mat2._data
     if a.ndim != 3 or b.ndim != 3 or a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1] \
             or a.dtype != b.dtype:
         _check_batches(input, mat2)
     if not (_enabled[0] and (input._requires_grad or mat2._requires_grad)):
-        r = _wrap(a @ b)
+        r = _wrap(_mat(a, b))
         return r if out is None else write_out(r, out)
     r = Bmm.apply(input, mat2)
     return r if out is None else write_out(r, out)
@@ -262,7 +299,7 @@ class Addmm(Op):
     def forward(ctx, c, a, b, beta=1, alpha=1):
         ctx.save_for_backward(a, b)
         ctx.beta, ctx.alpha, ctx.c_shape = beta, alpha, xp.shape(c)
-        p = a @ b
+        p = _mat(a, b)
         if alpha != 1:
             p *= alpha
         if beta == 0:
@@ -279,9 +316,9 @@ class Addmm(Op):
         if n[1] or n[2]:
             ga_g = g if ctx.alpha == 1 else g * ctx.alpha
             if n[1]:
-                ga = ga_g @ xp.swapaxes(b, -1, -2)
+                ga = _mat(ga_g, xp.swapaxes(b, -1, -2))
             if n[2]:
-                gb = xp.swapaxes(a, -1, -2) @ ga_g
+                gb = _mat(xp.swapaxes(a, -1, -2), ga_g)
         return gc, ga, gb
 
     def tbackward(ctx, g):
@@ -379,6 +416,8 @@ def _out_shape(cls, a, b):
 
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
+    if _AC[0] is not None:
+        input, mat1, mat2 = _ac_lower(input, mat1, mat2)
     if mat1._data.ndim != 2 or mat2._data.ndim != 2:
         raise RuntimeError(f"{'mat1' if mat1._data.ndim != 2 else 'mat2'} must be a matrix, got "
                            f"{(mat1 if mat1._data.ndim != 2 else mat2)._data.ndim}-D tensor")
@@ -413,11 +452,15 @@ def _check_batches(b1, b2):
 
 
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
+    if _AC[0] is not None:
+        input, batch1, batch2 = _ac_lower(input, batch1, batch2)
     _check_batches(batch1, batch2)
     return _fused(Baddbmm, input, batch1, batch2, beta, alpha, out)
 
 
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
+    if _AC[0] is not None:
+        input, batch1, batch2 = _ac_lower(input, batch1, batch2)
     _check_batches(batch1, batch2)
     return _fused(Addbmm, input, batch1, batch2, beta, alpha, out)
 

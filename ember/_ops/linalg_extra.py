@@ -1,11 +1,10 @@
 """More of torch.linalg and its legacy torch.* spellings: solve_triangular (and
 triangular_solve, cholesky_solve, cholesky_inverse), the pivoted LU family (lu_factor, lu,
-lu_solve, lu_unpack), the `_ex` variants, eig/eigvals, lstsq, vander, tensorinv/tensorsolve,
-cond and matrix_exp.
+lu_solve, lu_unpack), the `_ex` variants, lstsq, vander, tensorinv/tensorsolve, cond and
+matrix_exp.
 
 Everything differentiable is composed from ember's differentiable ops (solve, tril/triu,
-matmul, pinv), so the gradients come from theirs; the LU factorisation itself and eig are
-forward only (as is complex autograd in ember).
+matmul), so the gradients come from theirs; the LU factorisation itself is forward only.
 """
 from ember import _dtype
 from ember._ops._helpers import _wrap, bind, xp
@@ -27,7 +26,6 @@ _lu_factor_ex_result = _return_type("linalg_lu_factor_ex", ["LU", "pivots", "inf
 _lu_result = _return_type("linalg_lu", ["P", "L", "U"])
 _lu_unpack_result = _return_type("lu_unpack", ["P", "L", "U"])
 _lu_info_result = _return_type("_lu_with_info", ["LU", "pivots", "info"])
-_eig_result = _return_type("linalg_eig", ["eigenvalues", "eigenvectors"])
 _lstsq_result = _return_type("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
 _tri_result = _return_type("triangular_solve", ["solution", "cloned_coefficient"])
 
@@ -215,25 +213,6 @@ def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
     return _cholesky_ex_result(linalg.cholesky(A, upper=upper), _info(A))
 
 
-# -- eigen-decomposition of general matrices (complex results, forward only) --------------------
-_COMPLEX = {"float32": xp.complex64, "float64": xp.complex128}
-
-
-def eigvals(A, *, out=None):
-    a = A._data
-    w = xp.linalg.eigvals(a)
-    return _wrap(w.astype(_COMPLEX.get(a.dtype.name, w.dtype)))
-
-
-def eig(A, *, out=None):
-    a = A._data
-    w, v = xp.linalg.eig(a)
-    c = _COMPLEX.get(a.dtype.name, w.dtype)
-    # NOTE: LAPACK normalises each eigenvector to unit norm; the sign/phase may differ from
-    # PyTorch's, as it may between LAPACK builds
-    return _eig_result(_wrap(w.astype(c)), _wrap(v.astype(c)))
-
-
 # -- least squares, vander, tensor inverse/solve, cond ------------------------------------------
 def lstsq(A, B, rcond=None, *, driver=None):
     """Least-squares solution of A X = B (the minimum-norm one for a wide A), like PyTorch's
@@ -311,7 +290,7 @@ def cond(A, p=None, *, out=None):
 
 # linalg.matrix_exp is extra_math's matrix_exp
 LINALG_NAMES = ["solve_triangular", "lu_factor", "lu_factor_ex", "lu", "lu_solve", "solve_ex",
-                "inv_ex", "cholesky_ex", "eigvals", "eig", "lstsq", "vander", "tensorinv",
+                "inv_ex", "cholesky_ex", "lstsq", "vander", "tensorinv",
                 "tensorsolve", "cond", "matrix_exp"]
 
 bind({

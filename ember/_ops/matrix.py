@@ -4,6 +4,8 @@ decompositions.py).
 
 Products (matmul and its family) live in linalg.py.
 """
+import warnings
+
 from ember import _dtype
 from ember._ops._helpers import (
     Tensor,
@@ -14,6 +16,7 @@ from ember._ops._helpers import (
     write_out,
     xp,
 )
+from ember._ops.reduction import _return_type
 from ember._tensor import _wrap, _wrap_dim
 from ember.autograd.function import Op
 
@@ -202,6 +205,10 @@ def cross(input, other, dim=None, *, out=None):
     a, b = promote(input, other)
     shape = xp.broadcast_shapes(a._data.shape, b._data.shape)
     if dim is None:
+        warnings.warn("Using torch.cross without specifying the dim arg is deprecated.\n"
+                      "Please either pass the dim explicitly or simply use torch.linalg.cross."
+                      "\nThe default value of dim will change to agree with that of "
+                      "linalg.cross in a future release.", UserWarning, stacklevel=2)
         dim = next((k for k, s in enumerate(shape) if s == 3), None)
         if dim is None:
             raise RuntimeError("no dimension of size 3 in input")
@@ -364,7 +371,7 @@ def logdet(input):
 
 
 def slogdet(input):
-    return _la().slogdet(input)
+    return _slogdet_result(*_la().slogdet(input))
 
 
 def pinverse(input, rcond=1e-15):
@@ -378,7 +385,16 @@ def matrix_power(input, n):
 def svd(input, some=True, compute_uv=True):
     """Legacy torch.svd: (U, S, V) with V, not Vh."""
     u, sv, vh = _la().svd(input, full_matrices=not some)
-    return u, sv, vh.mT
+    return _svd_result(u, sv, vh.mT)
+
+
+def _qr(self, some=True):
+    return _qr_result(*_la().qr(self, "reduced" if some else "complete"))
+
+
+_svd_result = _return_type("svd", ["U", "S", "V"])
+_qr_result = _return_type("qr", ["Q", "R"])
+_slogdet_result = _return_type("slogdet", ["sign", "logabsdet"])
 
 
 def chain_matmul(*matrices):
@@ -405,7 +421,7 @@ bind({"diagonal": diagonal, "diag": diag, "diag_embed": diag_embed, "trace": tra
       "logdet": logdet, "slogdet": slogdet, "pinverse": pinverse, "matrix_power": matrix_power,
       "svd": svd, "adjoint": adjoint,
       "cholesky": lambda self, upper=False: _la().cholesky(self, upper=upper),
-      "qr": lambda self, some=True: _la().qr(self, "reduced" if some else "complete")})
+      "qr": _qr})
 Tensor.mH = property(adjoint)
 
 __all__ = public_functions(globals())

@@ -9,6 +9,9 @@ import warnings
 
 from ember import _random
 from ember._backend.threads import dot as _dot
+from ember._ops._aliases import required_dim
+from ember._ops._autocast import DTYPE as _AC
+from ember._ops._autocast import lower as _ac_lower
 from ember._ops._helpers import Tensor, _wrap, bind, xp
 from ember._ops.activations import (  # noqa: F401 - also re-exported for nn.functional
     _SELU_ALPHA,
@@ -92,6 +95,8 @@ def _linear_error(x, w):
 
 def linear(input, weight, bias=None):
     """y = input @ weight.T + bias (PyTorch's F.linear), fused into one graph node."""
+    if _AC[0] is not None:
+        input, weight, bias = _ac_lower(input, weight, bias)
     try:
         xa = input._data
         wa = weight._data
@@ -219,7 +224,7 @@ def _softmax_prep(input, dim, dtype, name):
         from ember._ops.conversion import to_dtype
 
         input = to_dtype(input, dtype)
-    elif input._data.dtype.kind not in "fc":
+    elif input._data.dtype.kind not in "fc" and not input.dtype.is_floating_point:  # bfloat16
         raise RuntimeError(f'"{name}_lastdim_kernel_impl" not implemented for '
                            f"'{_dt(input._data)}'")
     nd = input._data.ndim
@@ -230,18 +235,20 @@ def _softmax_prep(input, dim, dtype, name):
     return input, (dim + n if dim < 0 else dim) if nd else None
 
 
-def softmax(input, dim, dtype=None):
-    """exp(x) / sum(exp(x)) along `dim` (torch.softmax: `dim` is required; F.softmax also
-    takes the legacy implicit dim)."""
+def softmax(input, dim=None, dtype=None, *, axis=None):
+    """exp(x) / sum(exp(x)) along `dim` (torch.softmax: `dim` is required, also as NumPy's
+    `axis`; F.softmax also takes the legacy implicit dim)."""
+    dim = required_dim("softmax", dim, axis)
     input, dim = _softmax_prep(input, dim, dtype, "softmax")
     if input._data.size == 0:
         return _wrap(input._data.copy())
     return Softmax.apply(input, dim=dim)
 
 
-def log_softmax(input, dim, dtype=None):
+def log_softmax(input, dim=None, dtype=None, *, axis=None):
     """log(softmax(x)) along `dim`, computed stably as x - max - log(sum(exp(x - max)))
     (`dim` required, as in torch.log_softmax)."""
+    dim = required_dim("log_softmax", dim, axis)
     input, dim = _softmax_prep(input, dim, dtype, "log_softmax")
     if input._data.size == 0:
         return _wrap(input._data.copy())
@@ -466,12 +473,12 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     return w12 / denom
 
 
-def _t_softmax(self, dim, dtype=None):
-    return softmax(self, dim, dtype=dtype)
+def _t_softmax(self, dim=None, dtype=None, *, axis=None):
+    return softmax(self, dim, dtype=dtype, axis=axis)
 
 
-def _t_log_softmax(self, dim, dtype=None):
-    return log_softmax(self, dim, dtype=dtype)
+def _t_log_softmax(self, dim=None, dtype=None, *, axis=None):
+    return log_softmax(self, dim, dtype=dtype, axis=axis)
 
 
 def _t_hardshrink(self, lambd=0.5):

@@ -8,13 +8,16 @@ import itertools
 import math
 
 from ember import _dtype
+from ember._ops._aliases import np_names
 from ember._ops._helpers import Tensor, _wrap, as_tensor_arg, bind, public_functions, xp
 from ember._ops.reduction import _return_type
 
 
 # -- differences --------------------------------------------------------------------------------
-def diff(input, n=1, dim=-1, prepend=None, append=None):
+def diff(input, n=1, dim=-1, prepend=None, append=None, *, axis=None):
     """n-th forward difference along `dim`, after joining `prepend` and `append`."""
+    if axis is not None:  # NumPy name
+        dim = np_names("diff", dim, False, axis, None, -1)[0]
     import ember
 
     if n < 0:
@@ -253,9 +256,11 @@ def sinc(input, *, out=None):
     return ember.where(zero, ember.ones_like(x), ember.sin(safe) / safe)
 
 
-def nanmedian(input, dim=None, keepdim=False):
+def nanmedian(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Median of the non-NaN values (the lower one for an even count); with `dim`, a
     (values, indices) named tuple like median's."""
+    if axis is not None or keepdims is not None:  # NumPy names
+        dim, keepdim = np_names("nanmedian", dim, keepdim, axis, keepdims)
     import ember
 
     if dim is None:
@@ -428,6 +433,16 @@ bind({"diff": diff, "quantile": quantile, "nanquantile": nanquantile, "cov": cov
       "fmax": fmax, "fmin": fmin, "logaddexp2": logaddexp2, "sinc": sinc,
       "nanmedian": nanmedian, "rsub": rsub, "dist": dist, "is_nonzero": is_nonzero,
       "is_signed": is_signed, "is_same_size": is_same_size, "is_conj": is_conj,
-      "is_neg": is_neg})
+      "is_neg": is_neg,
+      # Tensor.real / Tensor.imag are attributes (views of the complex data), as in PyTorch
+      "real": property(real), "imag": property(imag)})
 
-__all__ = public_functions(globals())
+# PyTorch's constants (torch.pi, torch.e, torch.inf, torch.nan, torch.newaxis), exported as
+# ember.<name> with this module's functions
+pi = math.pi
+e = math.e
+inf = math.inf
+nan = math.nan
+newaxis = None
+
+__all__ = public_functions(globals()) + ["pi", "e", "inf", "nan", "newaxis"]

@@ -5,6 +5,7 @@ from collections import namedtuple
 
 from ember import _dtype
 from ember._backend import threads
+from ember._ops._aliases import np_names, required_dim
 from ember._ops._helpers import Tensor, _wrap, bind, public_functions, write_out, xp
 from ember._ops.inplace import _tname
 from ember._tensor import _wrap_dim
@@ -108,8 +109,19 @@ def _count(shape, axes):
     return n
 
 
-def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):  # noqa: A001
+class SumDim(Sum):
+    _bw_name = "SumBackward1"  # PyTorch's sum.dim_IntList overload (a dim or keepdim given)
+
+
+class MeanDim(Mean):
+    _bw_name = "MeanBackward1"
+
+
+def sum(input, dim=None, keepdim=False, *, dtype=None, out=None,  # noqa: A001
+        axis=None, keepdims=None):
     """Sum over `dim` (all elements when None). Integer and bool inputs sum as int64."""
+    if axis is not None or keepdims is not None:  # NumPy names
+        dim, keepdim = np_names("sum", dim, keepdim, axis, keepdims)
     x = input._data
     if dim is None and dtype is None and out is None and not keepdim:
         # the common `loss.sum()` / `x.sum()` call, kept lean
@@ -123,11 +135,14 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):  # noqa: A001
         dtype = _dtype.to_dtype(dtype).np
     elif x.dtype.kind in "biu":
         dtype = xp.int64
-    return write_out(Sum.apply(input, axes=axes, keepdim=keepdim, dtype=dtype), out)
+    op = SumDim if dim is not None or keepdim else Sum
+    return write_out(op.apply(input, axes=axes, keepdim=keepdim, dtype=dtype), out)
 
 
-def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
+def mean(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None, keepdims=None):
     """Mean over `dim`. Integer inputs need an explicit floating dtype, as in PyTorch."""
+    if axis is not None or keepdims is not None:  # NumPy names
+        dim, keepdim = np_names("mean", dim, keepdim, axis, keepdims)
     x = input._data
     if dim is None and dtype is None and out is None and not keepdim and x.dtype.kind == "f" \
             and x.size:
@@ -142,7 +157,8 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
             "mean(): could not infer output dtype. Input dtype must be either a floating point "
             f"or complex dtype. Got: {_tname(input.dtype)}")
     axes = _axes(dim, input._data.ndim)
-    return write_out(Mean.apply(input, axes=axes, keepdim=keepdim), out)
+    op = MeanDim if dim is not None or keepdim else Mean
+    return write_out(op.apply(input, axes=axes, keepdim=keepdim), out)
 
 
 def sum_to_size(input, *size):
@@ -229,8 +245,10 @@ def _prod_others(x, axis):
     return left * xp.flip(right, axis)
 
 
-def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
+def prod(input, dim=None, keepdim=False, *, dtype=None, out=None, axis=None, keepdims=None):
     """Product of elements (over one `dim`). Integer and bool inputs give int64."""
+    if axis is not None or keepdims is not None:  # NumPy names
+        dim, keepdim = np_names("prod", dim, keepdim, axis, keepdims)
     if dtype is not None:
         dtype = _dtype.to_dtype(dtype).np
     elif input._data.dtype.kind in "biu":
@@ -363,13 +381,17 @@ def _nan_aware_arg(x, axis, argfn):
     return idx.astype(xp.int64, copy=False)
 
 
-def max(input, dim=None, keepdim=False, *, out=None):  # noqa: A001
+def max(input, dim=None, keepdim=False, *, out=None, axis=None, keepdims=None):  # noqa: A001
     """max(input) -> value; max(input, dim) -> (values, indices); max(a, b) = maximum."""
+    if axis is not None or keepdims is not None:  # NumPy names
+        dim, keepdim = np_names("max", dim, keepdim, axis, keepdims)
     return _minmax("max", input, dim, keepdim, out, MaxAll, MaxBackward1, xp.argmax, max_result)
 
 
-def min(input, dim=None, keepdim=False, *, out=None):  # noqa: A001
+def min(input, dim=None, keepdim=False, *, out=None, axis=None, keepdims=None):  # noqa: A001
     """min(input) -> value; min(input, dim) -> (values, indices); min(a, b) = minimum."""
+    if axis is not None or keepdims is not None:  # NumPy names
+        dim, keepdim = np_names("min", dim, keepdim, axis, keepdims)
     return _minmax("min", input, dim, keepdim, out, MinAll, MinBackward1, xp.argmin, min_result)
 
 
@@ -387,17 +409,23 @@ def _amaxmin(name, cls, fn, input, dim, keepdim, out):
     return write_out(cls.apply(input, axes=axes, keepdim=keepdim, fn=fn), out)
 
 
-def amax(input, dim=(), keepdim=False, *, out=None):
+def amax(input, dim=(), keepdim=False, *, out=None, axis=None, keepdims=None):
     """Maximum over `dim` (all dims by default); ties share the gradient evenly."""
+    if axis is not None or keepdims is not None:  # NumPy names
+        dim, keepdim = np_names("amax", dim, keepdim, axis, keepdims, ())
     return _amaxmin("amax", Amax, xp.max, input, dim, keepdim, out)
 
 
-def amin(input, dim=(), keepdim=False, *, out=None):
+def amin(input, dim=(), keepdim=False, *, out=None, axis=None, keepdims=None):
     """Minimum over `dim` (all dims by default); ties share the gradient evenly."""
+    if axis is not None or keepdims is not None:  # NumPy names
+        dim, keepdim = np_names("amin", dim, keepdim, axis, keepdims, ())
     return _amaxmin("amin", Amin, xp.min, input, dim, keepdim, out)
 
 
-def aminmax(input, *, dim=None, keepdim=False):
+def aminmax(input, *, dim=None, keepdim=False, axis=None, keepdims=None):
+    if axis is not None or keepdims is not None:  # NumPy names
+        dim, keepdim = np_names("aminmax", dim, keepdim, axis, keepdims)
     if dim is None and input._data.size == 0:
         raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the "
                            "operation has no identity.")
@@ -422,13 +450,17 @@ def _arg(name, argfn, input, dim, keepdim):
     return _wrap(xp.expand_dims(idx, axis) if keepdim else idx)
 
 
-def argmax(input, dim=None, keepdim=False, *, out=None):
+def argmax(input, dim=None, keepdim=False, *, out=None, axis=None, keepdims=None):
     """Index of the maximum (of the flattened input when dim is None)."""
+    if axis is not None or keepdims is not None:  # NumPy names
+        dim, keepdim = np_names("argmax", dim, keepdim, axis, keepdims)
     return write_out(_arg("argmax", xp.argmax, input, dim, keepdim), out)
 
 
-def argmin(input, dim=None, keepdim=False, *, out=None):
+def argmin(input, dim=None, keepdim=False, *, out=None, axis=None, keepdims=None):
     """Index of the minimum (of the flattened input when dim is None)."""
+    if axis is not None or keepdims is not None:  # NumPy names
+        dim, keepdim = np_names("argmin", dim, keepdim, axis, keepdims)
     return write_out(_arg("argmin", xp.argmin, input, dim, keepdim), out)
 
 
@@ -522,8 +554,12 @@ class Logsumexp(Op):
         return g * (x - y).exp()
 
 
-def logsumexp(input, dim, keepdim=False, *, out=None):
+def logsumexp(input, dim=None, keepdim=False, *, out=None, axis=None, keepdims=None):
     """log(sum(exp(input))) over `dim`, computed stably."""
+    if dim is None or axis is not None:  # required, or given by its NumPy name
+        dim = required_dim("logsumexp", dim, axis)
+    if keepdims is not None:
+        dim, keepdim = np_names("logsumexp", dim, keepdim, None, keepdims)
     if input.dtype.category < _dtype.FLOAT:
         from ember._ops.conversion import to_dtype
 
@@ -544,11 +580,15 @@ def _logical(npfn, input, dim, keepdim, out):
     return write_out(_wrap(xp.asarray(r)), out)
 
 
-def all(input, dim=None, keepdim=False, *, out=None):  # noqa: A001
+def all(input, dim=None, keepdim=False, *, out=None, axis=None, keepdims=None):  # noqa: A001
+    if axis is not None or keepdims is not None:  # NumPy names
+        dim, keepdim = np_names("all", dim, keepdim, axis, keepdims)
     return _logical(xp.all, input, dim, keepdim, out)
 
 
-def any(input, dim=None, keepdim=False, *, out=None):  # noqa: A001
+def any(input, dim=None, keepdim=False, *, out=None, axis=None, keepdims=None):  # noqa: A001
+    if axis is not None or keepdims is not None:  # NumPy names
+        dim, keepdim = np_names("any", dim, keepdim, axis, keepdims)
     return _logical(xp.any, input, dim, keepdim, out)
 
 

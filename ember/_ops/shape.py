@@ -4,6 +4,7 @@ reshape/view/permute/transpose/expand/squeeze/flatten, slicing views (narrow, sp
 chunk, unbind, select, unfold) and movedim. Joining and copying ops (cat/stack,
 repeat/tile, flip/roll/rot90, meshgrid) live in joining.py.
 """
+from ember._ops._aliases import np_names, required_dim
 from ember._ops._helpers import Tensor, bind, public_functions, xp
 from ember._tensor import _make_view, _wrap_dim
 from ember.autograd.function import Op
@@ -132,6 +133,10 @@ class Transpose(Permute):
     pass
 
 
+class T(Permute):
+    _bw_name = "TBackward0"
+
+
 def permute(input, *dims, **kw):
     dims = _as_shape(dims or (kw["dims"],))
     n = input._data.ndim
@@ -157,7 +162,9 @@ def t(input):
     if input._data.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
                            f"{input._data.ndim}D")
-    return transpose(input, 0, 1) if input._data.ndim == 2 else input
+    if input._data.ndim < 2:
+        return input
+    return _share_version(T.apply(input, axes=(1, 0)), input)
 
 
 class Expand(Op):
@@ -211,7 +218,9 @@ def expand_as(input, other):
     return expand(input, tuple(other.shape))
 
 
-def unsqueeze(input, dim):
+def unsqueeze(input, dim=None, *, axis=None):
+    if dim is None or axis is not None:  # required, or given by its NumPy name
+        dim = required_dim("unsqueeze", dim, axis)
     n = input._data.ndim + 1
     d = _wrap_dim(dim, n)
     shape = input._data.shape[:d] + (1,) + input._data.shape[d:]
@@ -225,7 +234,9 @@ def unsqueeze_dims(input, axes):
     return reshape(input, tuple(shape))
 
 
-def squeeze(input, dim=None):
+def squeeze(input, dim=None, *, axis=None):
+    if axis is not None:  # NumPy name
+        dim = np_names("squeeze", dim, False, axis, None)[0]
     shape = input._data.shape
     if dim is None:
         new, op = tuple(s for s in shape if s != 1), Squeeze0
@@ -305,8 +316,21 @@ class SliceGrad(Op):
         return Slice.apply(g, key=ctx.key)
 
 
-def _slice_view(input, key):
-    return _share_version(Slice.apply(input, key=key), input)
+# the pieces of split/chunk/unbind under PyTorch's grad_fn names (one node per piece here)
+class SplitPiece(Slice):
+    _bw_name = "SplitBackward0"
+
+
+class SplitWithSizesPiece(Slice):
+    _bw_name = "SplitWithSizesBackward0"
+
+
+class UnbindPiece(Slice):
+    _bw_name = "UnbindBackward0"
+
+
+def _slice_view(input, key, op=Slice):
+    return _share_version(op.apply(input, key=key), input)
 
 
 def narrow(input, dim, start, length):
@@ -327,11 +351,11 @@ def narrow(input, dim, start, length):
     return _slice_view(input, (slice(None),) * d + (slice(start, start + length),))
 
 
-def _sections(input, sizes, d):
+def _sections(input, sizes, d, op=Slice):
     out, start = [], 0
     pre = (slice(None),) * d
     for s in sizes:
-        out.append(_slice_view(input, pre + (slice(start, start + s),)))
+        out.append(_slice_view(input, pre + (slice(start, start + s),), op))
         start += s
     return tuple(out)
 
@@ -349,7 +373,7 @@ def split(tensor, split_size_or_sections, dim=0):
             raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {size} "
                                f"(input tensor's size at dimension {d}), but got split_sizes="
                                f"{sizes}")
-        return _sections(tensor, sizes, d)
+        return _sections(tensor, sizes, d, SplitWithSizesPiece)
     step = int(split_size_or_sections)
     if step < 0:
         raise RuntimeError(f"split expects split_size be non-negative, but got split_size={step}")
@@ -357,9 +381,9 @@ def split(tensor, split_size_or_sections, dim=0):
         if size != 0:
             raise RuntimeError("split_size can only be 0 if dimension size is 0, but got "
                                f"dimension size of {size}")
-        return (_slice_view(tensor, (slice(None),) * (d + 1)),)
+        return (_slice_view(tensor, (slice(None),) * (d + 1), SplitPiece),)
     sizes = [step] * (size // step) + ([size % step] if size % step or size == 0 else [])
-    return _sections(tensor, sizes, d)
+    return _sections(tensor, sizes, d, SplitPiece)
 
 
 def tensor_split(input, indices_or_sections, dim=0):
@@ -389,17 +413,20 @@ def chunk(input, chunks, dim=0):
         raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     size = input._data.shape[_wrap_dim(dim, n)]
     if size == 0:
-        return _sections(input, [0] * chunks, _wrap_dim(dim, n))
+        return _sections(input, [0] * chunks, _wrap_dim(dim, n), SplitPiece)
     return split(input, -(-size // chunks), dim)
 
 
-def unbind(input, dim=0):
+def unbind(input, dim=0, *, axis=None):
+    if axis is not None:  # NumPy name
+        dim = np_names("unbind", dim, False, axis, None, 0)[0]
     n = input._data.ndim
     if n == 0:
         raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     d = _wrap_dim(dim, n)
     pre = (slice(None),) * d
-    return tuple(_slice_view(input, pre + (i,)) for i in range(input._data.shape[d]))
+    return tuple(_slice_view(input, pre + (i,), UnbindPiece)
+                 for i in range(input._data.shape[d]))
 
 
 def select(input, dim, index):

@@ -8,6 +8,7 @@ import builtins
 from collections import namedtuple
 
 from ember import _dtype
+from ember._ops._aliases import np_names
 from ember._ops._helpers import Tensor, _wrap, bind, public_functions, xp
 from ember._ops.indexing import Index, IndexGrad
 from ember._ops.scatter_gather import _coords
@@ -93,7 +94,9 @@ def _sort_dim(input, dim):
     return _wrap_dim(dim, n)
 
 
-def sort(input, dim=-1, descending=False, stable=False, *, out=None):
+def sort(input, dim=-1, descending=False, stable=False, *, out=None, axis=None):
+    if axis is not None:  # NumPy name
+        dim = np_names("sort", dim, False, axis, None, -1)[0]
     d = _sort_dim(input, dim)
     if input._data.ndim == 0:
         return sort_result(Index.apply(input, key=()), _wrap(xp.zeros((), _int64)))
@@ -108,7 +111,9 @@ def sort(input, dim=-1, descending=False, stable=False, *, out=None):
     return sort_result(_wrap(values), _wrap(idx))
 
 
-def argsort(input, dim=-1, descending=False, stable=False):
+def argsort(input, dim=-1, descending=False, stable=False, *, axis=None):
+    if axis is not None:  # NumPy name
+        dim = np_names("argsort", dim, False, axis, None, -1)[0]
     d = _sort_dim(input, dim)
     if input._data.ndim == 0:
         return _wrap(xp.zeros((), _int64))
@@ -119,7 +124,9 @@ def msort(input):
     return sort(input, 0).values
 
 
-def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):  # noqa: A002
+def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None, axis=None):  # noqa: A002
+    if axis is not None:  # NumPy name
+        dim = np_names("topk", dim, False, axis, None, -1)[0]
     x = input._data
     d = _sort_dim(input, dim)
     size = x.shape[d] if x.ndim else 1
@@ -138,7 +145,9 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):  # noqa: A00
     return topk_result(_values(input, idx, d, Topk), _wrap(idx))
 
 
-def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
+def kthvalue(input, k, dim=-1, keepdim=False, *, out=None, axis=None, keepdims=None):
+    if axis is not None or keepdims is not None:  # NumPy names
+        dim, keepdim = np_names("kthvalue", dim, keepdim, axis, keepdims, -1)
     x = input._data
     d = _sort_dim(input, dim)
     size = x.shape[d] if x.ndim else 1
@@ -285,15 +294,54 @@ def histc(input, bins=100, min=0, max=0, *, out=None):  # noqa: A002
     return r
 
 
+_CPP_FLOAT = {"float32": "float", "float64": "double", "float16": "c10::Half",
+              "bfloat16": "c10::BFloat16"}
 histogram_result = _return_type("histogram", ["hist", "bin_edges"])
 
 
-def histogram(input, bins, *, range=None, weight=None, density=False, out=None):  # noqa: A002
-    """Histogram of `input` (float) over `bins` equal-width bins of `range` (the data's
-    range by default) or over the given bin edges; (hist, bin_edges) named tuple."""
+def _hist_edges(x, bins, range_):
+    """The bin edges of histogram(): `bins` + 1 evenly spaced over `range_` (the data's range
+    when None, widened by 0.5 each way when empty), computed as PyTorch's linspace computes."""
+    from ember._ops.creation import linspace
+
+    if bins <= 0:
+        raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
+    if range_ is not None:
+        lo, hi = float(range_[0]), float(range_[1])
+    elif x.size:
+        lo, hi = float(x.min()), float(x.max())
+    else:
+        lo, hi = 0.0, 1.0
+    if not (xp.isfinite(lo) and xp.isfinite(hi)):
+        raise RuntimeError(f"torch.histogramdd: dimension 0's range [{lo:g}, {hi:g}] is not "
+                           "finite")
+    if lo > hi:
+        raise RuntimeError(f"torch.histogramdd: min should not exceed max, but got min {lo:g} "
+                           f"max {hi:g} for dimension 0")
+    if lo == hi:
+        lo, hi = lo - 0.5, hi + 0.5
+    return linspace(lo, hi, bins + 1, dtype=_dtype.from_np(x.dtype))._data
+
+
+def histogram(input, bins=100, *, range=None, weight=None, density=False, out=None):  # noqa: A002
+    """Histogram of `input`'s values: (hist, bin_edges). `bins` is a count of equal-width bins
+    over `range` (the data's min and max by default) or a 1-D tensor of increasing edges; a
+    value equal to the last edge falls in the last bin, values outside are ignored. `density`
+    divides by the total and the bin widths, so the histogram integrates to 1."""
     x = input._data
     if x.dtype.kind != "f":
         raise NotImplementedError(f'"histogramdd" not implemented for \'{_c_name(x)}\'')
+    if isinstance(bins, Tensor):
+        edges = bins._data
+        if edges.dtype != x.dtype:
+            raise RuntimeError(
+                "torch.histogramdd: input tensor and bins tensors should have the same dtype, "
+                f"but got input with dtype {_CPP_FLOAT.get(x.dtype.name, x.dtype.name)} and bins "
+                f"for dimension 0 with dtype {_CPP_FLOAT.get(edges.dtype.name, edges.dtype.name)}")
+        edges = edges.reshape(-1)
+    else:
+        edges = _hist_edges(x, int(bins), range)
+    flat = x.reshape(-1)
     w = None
     if weight is not None:
         w = weight._data
@@ -303,45 +351,33 @@ def histogram(input, bins, *, range=None, weight=None, density=False, out=None):
                 f"tensor should have the same dtype, but got input({_c_name(x).lower()}), and "
                 f"weight({_c_name(w).lower()})")
         if w.shape != x.shape:
-            raise RuntimeError("torch.histogramdd: if weight tensor is provided it should have "
-                               "the same shape as the input tensor excluding its innermost "
-                               f"dimension, but got input with shape {list(x.shape)} and "
-                               f"weight with shape {list(w.shape)}")
+            raise RuntimeError(
+                "torch.histogramdd: if weight tensor is provided it should have the same shape "
+                "as the input tensor excluding its innermost dimension, but got input with "
+                f"shape {list(x.shape) + [1]} and weight with shape {list(w.shape)}")
         w = w.reshape(-1)
-    flat = x.reshape(-1)
-    if isinstance(bins, Tensor):
-        edges = bins._data
-        if edges.ndim != 1 or edges.size < 1:
-            raise RuntimeError("torch.histogramdd: bins tensor should have one dimension and "
-                               "at least 1 element")
+    nbins = edges.shape[0] - 1
+    if nbins > 0:
+        keep = (flat >= edges[0]) & (flat <= edges[-1])
+        flat = flat[keep]
+        w = None if w is None else w[keep]
+        # NOTE: the bin is found from the edges themselves (as PyTorch's local search does),
+        # not from (x - lo) / width, which rounds values sitting on an edge either way
+        pos = xp.searchsorted(edges, flat, side="right") - 1
+        pos[pos >= nbins] = nbins - 1
+        hist = xp.bincount(pos, weights=w, minlength=nbins).astype(x.dtype)
     else:
-        if bins <= 0:
-            raise RuntimeError(f"torch.histogramdd: expected bin_ct to be at least 1 for every "
-                               f"dimension, but got {bins} for dimension 0")
-        if range is not None:
-            lo, hi = float(range[0]), float(range[1])
-            if lo > hi:
-                raise RuntimeError(f"torch.histogramdd: min should not exceed max, but got min "
-                                   f"{lo:g} max {hi:g} for dimension 0")
-        elif flat.size:
-            lo, hi = float(flat.min()), float(flat.max())
-        else:
-            lo, hi = 0.0, 1.0
-        if lo == hi:  # a degenerate range widens by 0.5 on each side, as NumPy's
-            lo, hi = lo - 0.5, hi + 0.5
-        edges = xp.linspace(lo, hi, int(bins) + 1).astype(x.dtype)
-    hist, _ = xp.histogram(flat, edges.astype(xp.float64), weights=w)
-    hist = hist.astype(x.dtype)
+        hist = xp.zeros(0, dtype=x.dtype)
     if density:
         total = hist.sum()
-        widths = xp.diff(edges)
-        hist = hist / (total * widths) if total else hist * 0
-        hist = hist.astype(x.dtype)
-    r = histogram_result(_wrap(hist), _wrap(edges.copy()))
+        hist = hist / (total * xp.diff(edges)).astype(x.dtype)
+    r = histogram_result(_wrap(hist.astype(x.dtype, copy=False)), _wrap(edges.copy()))
     if out is not None:
-        out[0].resize_(hist.shape).copy_(r[0])
-        out[1].resize_(edges.shape).copy_(r[1])
-        return histogram_result(*out)
+        from ember._ops._helpers import write_out
+
+        write_out(r.hist, out[0])
+        write_out(r.bin_edges, out[1])
+        return histogram_result(out[0], out[1])
     return r
 
 

@@ -3,6 +3,7 @@ cumulative ops (cumsum, cumprod, cummax, cummin, logcumsumexp), median and mode.
 import warnings
 
 from ember import _dtype
+from ember._ops._aliases import np_names, required_dim
 from ember._ops._helpers import _wrap, bind, public_functions, write_out, xp
 from ember._ops.reduction import (
     Extreme,
@@ -109,8 +110,11 @@ def _var_args(name, input, dim, unbiased, keepdim, correction):
     return _axes(dim, input._data.ndim), correction
 
 
-def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None,
+        axis=None, keepdims=None):
     """Variance over `dim` with Bessel's `correction` (1 by default; unbiased=False -> 0)."""
+    if axis is not None or keepdims is not None:  # NumPy names
+        dim, keepdim = np_names("var", dim, keepdim, axis, keepdims)
     axes, c = _var_args("var", input, dim, unbiased, keepdim, correction)
     x = input._data
     if not input._requires_grad and x.size and c >= 0 and (
@@ -119,8 +123,11 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=N
     return write_out(Var.apply(input, axes=axes, keepdim=keepdim, correction=c), out)
 
 
-def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None,
+        axis=None, keepdims=None):
     """Standard deviation over `dim` (see var)."""
+    if axis is not None or keepdims is not None:  # NumPy names
+        dim, keepdim = np_names("std", dim, keepdim, axis, keepdims)
     axes, c = _var_args("std", input, dim, unbiased, keepdim, correction)
     x = input._data
     if not input._requires_grad and x.size and c >= 0 and (
@@ -132,12 +139,18 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=N
     return write_out(r, out)
 
 
-def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
+             keepdims=None):
+    if axis is not None or keepdims is not None:  # NumPy names
+        dim, keepdim = np_names("var_mean", dim, keepdim, axis, keepdims)
     return (var(input, dim, unbiased, keepdim, correction=correction),
             mean(input, _mean_dim(input, dim), keepdim))
 
 
-def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
+             keepdims=None):
+    if axis is not None or keepdims is not None:  # NumPy names
+        dim, keepdim = np_names("std_mean", dim, keepdim, axis, keepdims)
     return (std(input, dim, unbiased, keepdim, correction=correction),
             mean(input, _mean_dim(input, dim), keepdim))
 
@@ -147,13 +160,17 @@ def _mean_dim(input, dim):
 
 
 # -- counting, NaN-aware sums ------------------------------------------------------------------
-def count_nonzero(input, dim=None):
+def count_nonzero(input, dim=None, *, axis=None):
+    if axis is not None:  # NumPy name
+        dim = np_names("count_nonzero", dim, False, axis, None)[0]
     x = input._data
     axes = _axes(dim, x.ndim)
     return _wrap(xp.asarray(xp.count_nonzero(x, axis=axes), dtype=xp.int64))
 
 
-def nansum(input, dim=None, keepdim=False, *, dtype=None):
+def nansum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+    if axis is not None or keepdims is not None:  # NumPy names
+        dim, keepdim = np_names("nansum", dim, keepdim, axis, keepdims)
     from ember._ops.comparison import isnan, where
 
     if input.dtype.category < _dtype.FLOAT:
@@ -161,7 +178,9 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None):
     return sum(where(isnan(input), 0.0, input), dim, keepdim, dtype=dtype)
 
 
-def nanmean(input, dim=None, keepdim=False, *, dtype=None):
+def nanmean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+    if axis is not None or keepdims is not None:  # NumPy names
+        dim, keepdim = np_names("nanmean", dim, keepdim, axis, keepdims)
     from ember._ops.comparison import isnan
 
     if input.dtype.category < _dtype.FLOAT:
@@ -232,29 +251,37 @@ def _cum_args(input, dim, dtype):
     return (0 if input._data.ndim == 0 else axis), dtype
 
 
-def cumsum(input, dim, *, dtype=None, out=None):
+def cumsum(input, dim=None, *, dtype=None, out=None, axis=None):
     """Cumulative sum along `dim` (integer and bool inputs give int64)."""
+    if dim is None or axis is not None:  # required, or given by its NumPy name
+        dim = required_dim("cumsum", dim, axis)
     axis, dtype = _cum_args(input, dim, dtype)
     if input._data.ndim == 0:
         return write_out(Sum.apply(input, dtype=dtype), out)
     return write_out(Cumsum.apply(input, axis=axis, dtype=dtype), out)
 
 
-def cumprod(input, dim, *, dtype=None, out=None):
+def cumprod(input, dim=None, *, dtype=None, out=None, axis=None):
     """Cumulative product along `dim` (integer and bool inputs give int64)."""
+    if dim is None or axis is not None:  # required, or given by its NumPy name
+        dim = required_dim("cumprod", dim, axis)
     axis, dtype = _cum_args(input, dim, dtype)
     if input._data.ndim == 0:
         return write_out(Prod.apply(input, dtype=dtype), out)
     return write_out(Cumprod.apply(input, axis=axis, dtype=dtype), out)
 
 
-def _cumsum_(self, dim, *, dtype=None):
+def _cumsum_(self, dim=None, *, dtype=None, axis=None):
+    if dim is None or axis is not None:  # required, or given by its NumPy name
+        dim = required_dim("cumsum_", dim, axis)
     from ember._ops.inplace import _inplace_from
 
     return _inplace_from(self, cumsum(self, dim, dtype=dtype), "cumsum")
 
 
-def _cumprod_(self, dim, *, dtype=None):
+def _cumprod_(self, dim=None, *, dtype=None, axis=None):
+    if dim is None or axis is not None:  # required, or given by its NumPy name
+        dim = required_dim("cumprod_", dim, axis)
     from ember._ops.inplace import _inplace_from
 
     return _inplace_from(self, cumprod(self, dim, dtype=dtype), "cumprod")
@@ -316,13 +343,17 @@ def _cumext(name, input, dim, acc, cls, result):
     return result(cls.apply(input, idx, axis=axis), _wrap(idx))
 
 
-def cummax(input, dim):
+def cummax(input, dim=None, *, axis=None):
     """Running maximum along `dim` -> (values, indices)."""
+    if dim is None or axis is not None:  # required, or given by its NumPy name
+        dim = required_dim("cummax", dim, axis)
     return _cumext("cummax", input, dim, xp.maximum, CummaxBackward, cummax_result)
 
 
-def cummin(input, dim):
+def cummin(input, dim=None, *, axis=None):
     """Running minimum along `dim` -> (values, indices)."""
+    if dim is None or axis is not None:  # required, or given by its NumPy name
+        dim = required_dim("cummin", dim, axis)
     return _cumext("cummin", input, dim, xp.minimum, CumminBackward, cummin_result)
 
 
@@ -358,8 +389,10 @@ class Logcumsumexp(Op):
         return tail * (x - m).exp()
 
 
-def logcumsumexp(input, dim, *, out=None):
+def logcumsumexp(input, dim=None, *, out=None, axis=None):
     """log(cumsum(exp(input))) along `dim`, computed stably."""
+    if dim is None or axis is not None:  # required, or given by its NumPy name
+        dim = required_dim("logcumsumexp", dim, axis)
     if input.dtype.category < _dtype.FLOAT:
         from ember._ops.conversion import to_dtype
 
@@ -401,8 +434,10 @@ class MedianAll(Extreme):
     _bw_name = "MedianBackward0"
 
 
-def median(input, dim=None, keepdim=False, *, out=None):
+def median(input, dim=None, keepdim=False, *, out=None, axis=None, keepdims=None):
     """median(input) -> lower median value; median(input, dim) -> (values, indices)."""
+    if axis is not None or keepdims is not None:  # NumPy names
+        dim, keepdim = np_names("median", dim, keepdim, axis, keepdims)
     x = input._data
     if dim is None:
         if x.size == 0:
@@ -439,8 +474,10 @@ def _mode_index(x, axis):
     return out.reshape(moved.shape[:-1])
 
 
-def mode(input, dim=-1, keepdim=False):
+def mode(input, dim=-1, keepdim=False, *, axis=None, keepdims=None):
     """Most frequent value along `dim` -> (values, indices)."""
+    if axis is not None or keepdims is not None:  # NumPy names
+        dim, keepdim = np_names("mode", dim, keepdim, axis, keepdims, -1)
     x = input._data
     axis = _one_dim(dim, x.ndim)
     if x.ndim == 0:

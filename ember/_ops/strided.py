@@ -8,6 +8,7 @@ accumulate) and reads the input's own positions back out.
 from ember._ops._helpers import Tensor, bind, xp
 from ember._tensor import _make_view
 from ember.autograd.function import Op
+from ember.storage import _tensor_storage
 
 _as_strided = xp.lib.stride_tricks.as_strided
 
@@ -72,6 +73,6 @@ def storage_offset(input):
     return _storage(input._data)[1]
 
 
-bind({"as_strided": as_strided, "storage_offset": storage_offset})
+bind({"as_strided": as_strided, "storage_offset": storage_offset, "storage": _tensor_storage})
 
 __all__ = ["as_strided"]  # (storage_offset is a Tensor method only, as in PyTorch)

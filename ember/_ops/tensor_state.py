@@ -8,6 +8,7 @@ from ember import _dtype
 from ember._ops._helpers import Tensor, bind, xp
 from ember._ops.strided import _as_strided, _storage
 from ember._tensor import _HookHandle, _wrap
+from ember.storage import TypedStorage  # (Tensor.storage() is ember/storage.py's)
 
 
 def _false(self):
@@ -416,69 +417,8 @@ class UntypedStorage:
         return f"{body}\n[ember.storage.UntypedStorage(device=cpu) of size {self.nbytes()}]"
 
 
-class TypedStorage:
-    """Deprecated typed view of a tensor's storage (elements of `dtype`)."""
-
-    def __init__(self, array, dtype):
-        self._untyped = UntypedStorage(array)
-        self.dtype = dtype
-
-    def _elements(self):
-        return self._untyped._bytes.view(self.dtype.np)
-
-    def size(self):
-        return self._elements().size
-
-    __len__ = size
-
-    def element_size(self):
-        return self._elements().itemsize
-
-    def nbytes(self):
-        return self._untyped.nbytes()
-
-    def data_ptr(self):
-        return self._untyped.data_ptr()
-
-    @property
-    def device(self):
-        return self._untyped.device
-
-    def untyped(self):
-        return self._untyped
-
-    def __getitem__(self, i):
-        v = self._elements()[i]
-        return v.tolist()
-
-    def __setitem__(self, i, v):
-        self._elements()[i] = v
-
-    def tolist(self):
-        return self._elements().tolist()
-
-    def __iter__(self):
-        return iter(self.tolist())
-
-    def __repr__(self):
-        body = "\n".join(f" {v}" for v in self.tolist())
-        return (f"{body}\n[ember.storage.TypedStorage(dtype={self.dtype}, device=cpu) of size "
-                f"{self.size()}]")
-
-
 def untyped_storage(self):
     return UntypedStorage(self._data)
-
-
-def storage(self):
-    import warnings
-
-    warnings.warn("TypedStorage is deprecated. It will be removed in the future and "
-                  "UntypedStorage will be the only storage class. This should only matter to "
-                  "you if you are using storages directly.  To access UntypedStorage directly, "
-                  "use tensor.untyped_storage() instead of tensor.storage()", UserWarning,
-                  stacklevel=2)
-    return TypedStorage(self._data, self.dtype)
 
 
 # -- Python protocols PyTorch defines beyond the core's --------------------------------------------
@@ -513,7 +453,7 @@ bind({
     "dense_dim": lambda self: self._data.ndim, "sparse_dim": lambda self: 0,
     "is_coalesced": _sparse_only("is_coalesced"), "indices": _sparse_only("indices"),
     "values": _sparse_only("values", "sparse tensor layout"),
-    "untyped_storage": untyped_storage, "storage": storage,
+    "untyped_storage": untyped_storage,
     "__dlpack__": _dlpack, "__dlpack_device__": lambda self: self._data.__dlpack_device__(),
     "as_subclass": as_subclass,
     "get_device": get_device, "is_inference": is_inference, "resize_": resize_,

@@ -4,7 +4,8 @@ from ember.nn import modules as modules  # noqa: F401
 from ember.nn.modules import *  # noqa: F403
 from ember.nn.modules import __all__ as _modules_all
 from ember.nn.parallel import DataParallel
-from ember.nn.parameter import Buffer, Parameter
+from ember.nn.parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter
 
-__all__ = ["Parameter", "Buffer", "DataParallel", "functional", "init", "parallel", "utils",
+__all__ = ["Parameter", "Buffer", "UninitializedParameter", "UninitializedBuffer",
+           "DataParallel", "functional", "init", "parallel", "utils",
            *_modules_all]

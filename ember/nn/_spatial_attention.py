@@ -3,6 +3,8 @@
 import math
 
 from ember import _random
+from ember._ops._autocast import DTYPE as _AC
+from ember._ops._autocast import lower as _ac_lower
 from ember._ops._helpers import xp
 from ember._tensor import _wrap
 from ember.autograd.function import Op
@@ -32,8 +34,10 @@ class Attention(Op):
         ctx.save_for_backward(q, k, v, p, pd)
         if weights:
             pb = xp.broadcast_to(pd, out.shape[:-1] + pd.shape[-1:])
-            return xp.concatenate([out, pb], axis=-1)
-        return out
+            out = xp.concatenate([out, pb], axis=-1)
+        # NOTE: NumPy's matmul turns bfloat16 into float32: the scores and the weighted sum are
+        # computed in float32 (as PyTorch's CPU kernel accumulates) and rounded back here
+        return out if out.dtype == q.dtype else out.astype(q.dtype)
 
     def backward(ctx, g):
         q, k, v, p, pd = ctx.saved
@@ -58,6 +62,9 @@ class Attention(Op):
             gq = _sum_like(xp.matmul(gs, k), q.shape)
         if need[1]:
             gk = _sum_like(xp.matmul(xp.swapaxes(gs, -1, -2), q), k.shape)
+        if q.dtype != gs.dtype:  # (bfloat16 inputs, see forward)
+            gq, gk, gv = (None if a is None else a.astype(b.dtype)
+                          for a, b in ((gq, q), (gk, k), (gv, v)))
         return gq, gk, gv, gm
 
     def tbackward(ctx, g):
@@ -161,6 +168,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
 
     A bool `attn_mask` marks the positions that take part; a float one is added to the scores.
     """
+    if _AC[0] is not None:
+        query, key, value = _ac_lower(query, key, value)
     if enable_gqa and query.ndim >= 3 and key.shape[-3] != query.shape[-3]:
         rep = query.shape[-3] // key.shape[-3]
         key = _repeat_heads(key, rep)

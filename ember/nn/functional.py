@@ -10,6 +10,8 @@ import warnings
 from ember._backend import xp as _xp
 from ember._ops import loss_ops as _L
 from ember._ops import nn_ops as _ops
+from ember._ops._autocast import DTYPE as _AC
+from ember._ops._autocast import fp32 as _ac_fp32
 from ember._ops.functional_forms import celu_, pdist, rms_norm, selu_  # noqa: F401
 from ember._ops.nn_ops import (  # noqa: F401
     alpha_dropout,
@@ -400,6 +402,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
                   reduce=None, reduction="mean", label_smoothing=0.0):
     """log_softmax + nll_loss in one fused op. `target` holds class indices (int64, shape
     (N,) or (N, d1, ...)) or class probabilities (float, same shape as input)."""
+    if _AC[0] is not None:
+        input, target, weight = _ac_fp32(input, target, weight)
     reduction = _reduction(size_average, reduce, reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: "
@@ -426,6 +430,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
              reduction="mean"):
     """Negative log likelihood of class-index targets given log-probabilities."""
+    if _AC[0] is not None:
+        input, weight = _ac_fp32(input, weight)
     reduction = _reduction(size_average, reduce, reduction)
     t = _class_targets(input, target, weight, "nll_loss")
     return _L.CrossEntropy.apply(input, t, _arr(weight), reduction=reduction,
@@ -434,6 +440,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Mean squared error, fused into one node."""
+    if _AC[0] is not None:
+        input, target = _ac_fp32(input, target)
     reduction = _reduction(size_average, reduce, reduction)
     _check_same_size(input, target, "mse_loss")
     input, target = _promote_pair(input, target)
@@ -453,11 +461,15 @@ def _pointwise(kind, param, input, target, reduction):
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """Mean absolute error."""
+    if _AC[0] is not None:
+        input, target = _ac_fp32(input, target)
     return _pointwise("l1", 0.0, input, target, _reduction(size_average, reduce, reduction))
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta."""
+    if _AC[0] is not None:
+        input, target = _ac_fp32(input, target)
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     return _pointwise("smooth_l1", beta, input, target,
@@ -466,6 +478,8 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta)."""
+    if _AC[0] is not None:
+        input, target = _ac_fp32(input, target)
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     return _pointwise("huber", delta, input, target, _reduction(None, None, reduction))
@@ -474,6 +488,8 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
                          reduction="mean"):
     """-(y log x + (1 - y) log(1 - x)); inputs must be probabilities in [0, 1]."""
+    if _AC[0] is not None:
+        input, target, weight = _ac_fp32(input, target, weight)
     reduction = _reduction(size_average, reduce, reduction)
     if target.shape != input.shape:
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input "
@@ -489,6 +505,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None,
                                      reduce=None, reduction="mean", pos_weight=None):
     """Sigmoid + binary cross entropy, computed stably from logits."""
+    if _AC[0] is not None:
+        input, target, weight = _ac_fp32(input, target, weight)
     reduction = _reduction(size_average, reduce, reduction)
     if target.shape != input.shape:
         raise ValueError(f"Target size ({target.shape}) must be the same as input size "
@@ -500,6 +518,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
     """KL(target || exp(input)): `input` holds log-probabilities."""
+    if _AC[0] is not None:
+        input, target = _ac_fp32(input, target)
     if size_average is not None or reduce is not None:
         reduction = _reduction(size_average, reduce, reduction)
     elif reduction == "mean":

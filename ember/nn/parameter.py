@@ -89,4 +89,102 @@ class Buffer(Tensor):
         pass
 
 
-__all__ = ["Parameter", "Buffer"]
+class UninitializedTensorMixin:
+    """A parameter or buffer whose shape is not known yet (lazy modules): it holds an empty
+    array until `materialize(shape)` gives it one and turns it into `cls_to_become`, in
+    place, so modules, optimisers and views holding the object see the real tensor."""
+
+    __slots__ = ()
+    cls_to_become = None
+
+    def materialize(self, shape, device=None, dtype=None):
+        """Allocate the (uninitialised) data with `shape` and become `cls_to_become`."""
+        if isinstance(shape, int):
+            shape = (shape,)
+        np_dtype = self._data.dtype if dtype is None else _dtype.to_dtype(dtype).np
+        self._data = xp.empty(tuple(shape), dtype=np_dtype)
+        self.__class__ = self.cls_to_become
+
+    @property
+    def shape(self):
+        raise RuntimeError(
+            "Can't access the shape of an uninitialized parameter or buffer. This error usually "
+            "happens in `load_state_dict` when trying to load an uninitialized parameter into "
+            "an initialized one. Call `forward` to initialize the parameters before accessing "
+            "their attributes.")
+
+    def _uninitialized(self, what):
+        raise ValueError(
+            f"Attempted to use an uninitialized parameter in {what}. This error happens when "
+            "you are using a `LazyModule` or explicitly manipulating "
+            "`torch.nn.parameter.UninitializedParameter` objects. When using LazyModules Call "
+            "`forward` with a dummy batch to initialize the parameters before calling torch "
+            "functions")
+
+    def numel(self):
+        self._uninitialized("numel")
+
+    def detach(self):
+        self._uninitialized("detach")
+
+    def __repr__(self):
+        return f"<{self.__class__.__name__}>"
+
+    def __reduce_ex__(self, protocol):
+        return (self.__class__, (self._requires_grad,))
+
+    def __deepcopy__(self, memo):
+        # a fresh uninitialised one of the same dtype (copy.deepcopy of a lazy module)
+        if id(self) not in memo:
+            memo[id(self)] = type(self)(self._requires_grad, dtype=_dtype.from_np(
+                self._data.dtype))
+        return memo[id(self)]
+
+
+class UninitializedParameter(UninitializedTensorMixin, Parameter):
+    """A Parameter of a lazy module before its first forward (prints
+    `<UninitializedParameter>`); becomes a Parameter on `materialize`."""
+
+    cls_to_become = Parameter
+
+    def __new__(cls, requires_grad=True, device=None, dtype=None):
+        d = _dtype.get_default_dtype() if dtype is None else _dtype.to_dtype(dtype)
+        from ember._tensor import _wrap
+
+        p = Parameter.__new__(cls, _wrap(xp.empty((0,), dtype=d.np)), requires_grad)
+        p._vc = None
+        return p
+
+    def __init__(self, requires_grad=True, device=None, dtype=None):
+        pass
+
+
+class UninitializedBuffer(UninitializedTensorMixin, Tensor):
+    """A buffer of a lazy module before its first forward; becomes a Tensor on
+    `materialize`."""
+
+    __slots__ = ()
+    cls_to_become = Tensor
+
+    def __new__(cls, requires_grad=False, device=None, dtype=None, persistent=True):
+        d = _dtype.get_default_dtype() if dtype is None else _dtype.to_dtype(dtype)
+        b = _new(cls)
+        b._data = xp.empty((0,), dtype=d.np)
+        b._requires_grad = requires_grad
+        b.grad = None
+        b.grad_fn = None
+        b._vc = None
+        b._extra = None
+        return b
+
+    def __init__(self, requires_grad=False, device=None, dtype=None, persistent=True):
+        pass
+
+
+def is_lazy(t):
+    """Whether `t` is an uninitialised parameter or buffer."""
+    return isinstance(t, UninitializedTensorMixin)
+
+
+__all__ = ["Parameter", "Buffer", "UninitializedParameter", "UninitializedBuffer",
+           "UninitializedTensorMixin", "is_lazy"]

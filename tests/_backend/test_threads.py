@@ -201,3 +201,14 @@ def test_a_worker_error_leaves_the_workers_usable(two_threads):
     with pytest.raises(ZeroDivisionError):
         threads._run(lambda lo, hi: 1 // lo, [0, 1, 2])  # the caller's own chunk fails
     assert threads._run(lambda lo, hi: hi - lo, [0, 3, 7]) == [3, 4]
+
+
+def test_importing_ember_makes_blas_single_threaded():
+    pytest.importorskip("threadpoolctl")
+    import subprocess
+
+    code = ("import threadpoolctl, numpy; import ember; print(max(i['num_threads'] for i in "
+            "threadpoolctl.threadpool_info() if i['user_api'] == 'blas'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "1"

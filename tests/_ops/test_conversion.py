@@ -99,3 +99,18 @@ def test_many_element_scalar_conversions_raise_like_pytorch(convert):
             convert(m.ones(2, 3))
         errors.append((type(info.value), str(info.value)))
     assert errors[0] == errors[1]
+
+
+def test_float_of_a_tensor_requiring_grad_warns_once(monkeypatch):
+    import warnings
+
+    from ember import _tensor
+
+    monkeypatch.setattr(_tensor, "_WARNED_SCALAR", [])
+    x = ember.ones(1, requires_grad=True)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        assert float(x) == 1.0 and int(x) == 1 and x.item() == 1.0
+    messages = [str(w.message) for w in seen]
+    assert messages == ["Converting a tensor with requires_grad=True to a scalar may lead to "
+                        "unexpected behavior.\nConsider using tensor.detach() first."]

@@ -1,5 +1,6 @@
 """Tensor creation, in-place fills and copies, random sampling: parity with PyTorch."""
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -88,6 +89,73 @@ def test_requires_grad_on_int_tensor_raises_like_torch():
     assert ember.tensor([1.0], requires_grad=True).requires_grad
 
 
+@requires_torch
+@pytest.mark.filterwarnings("ignore:Creating a tensor from a list of numpy")
+@pytest.mark.parametrize("data", [
+    [np.float32(1.5), 2], [np.float32(1.5), 2.5], [[np.float32(1)], [2]], [np.float16(1), 1],
+    [np.float16(1), 1.0], [np.float32(1), 1j], (np.complex64(1), 2.0), [np.float64(1.5)],
+    [np.float32(1), np.float64(2)], [np.float32(1), np.array(2.0)], [np.int32(1), 2],
+    [np.int32(1), np.int16(2)], [np.int8(1), True], [2, np.float32(1.5)],
+], ids=repr)
+def test_tensor_list_of_numpy_scalars_infers_like_torch(data):
+    # each leaf's own dtype, promoted (NumPy would widen [np.float32(1.5), 2] to float64)
+    e, t = ember.tensor(data), torch.tensor(data)
+    _same_exact(e, t)
+    mixed = [np.float32(1), 2.0]  # 0-d tensors among the leaves count with their dtype
+    assert ember.tensor(mixed + [ember.tensor(2.0, dtype=ember.float64)]).dtype is ember.float64
+    assert ember.tensor(mixed + [ember.tensor(2)]).dtype is ember.float32
+    assert str(torch.tensor(mixed + [torch.tensor(2)]).dtype) == "torch.float32"
+
+
+@requires_torch
+@pytest.mark.filterwarnings("ignore:Creating a tensor from a list of numpy")
+@pytest.mark.parametrize("data", [
+    [np.ones(2), np.ones(2)], [np.arange(2, dtype=np.int32)], [[np.ones(2)]],
+    [np.ones(2), [1.0, 2.0]], (np.ones(2, np.float32), [1, 2]), [np.arange(3)],
+], ids=repr)
+def test_tensor_list_of_arrays_keeps_their_dtype_like_torch(data):
+    # the RL idiom torch.tensor([obs1, obs2]): float64 observations stay float64
+    _same_exact(ember.tensor(data), torch.tensor(data))
+    _same_exact(ember.Tensor(data), torch.Tensor(data))
+
+
+@pytest.mark.parametrize("make", [
+    lambda: ember.tensor([np.ones(2), np.ones(2)]),
+    lambda: ember.tensor([[np.ones(2)]], dtype=ember.float32),
+    lambda: ember.as_tensor((np.ones(2),)),
+    lambda: ember.Tensor([np.ones(2)]),
+])
+def test_tensor_list_of_arrays_warns_once_like_torch(make, monkeypatch):
+    from ember._ops import creation
+
+    monkeypatch.setattr(creation, "_warned_arrays", [False])
+    with pytest.warns(UserWarning) as rec:
+        make()
+        make()  # PyTorch warns once per process
+    assert len(rec) == 1 and rec[0].filename == __file__
+    assert str(rec[0].message) == (
+        "Creating a tensor from a list of numpy.ndarrays is extremely slow. Please consider "
+        "converting the list to a single numpy.ndarray with numpy.array() before converting "
+        "to a tensor.")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        monkeypatch.setattr(creation, "_warned_arrays", [False])
+        ember.tensor([1.0, np.float64(2)])  # NumPy scalars, or an array itself, do not warn
+        ember.tensor(np.ones(2))
+
+
+@pytest.mark.parametrize("lib", ["ember", "torch"])
+def test_tensor_from_tensor_warns_like_torch(lib):
+    # neural style tutorial: torch.tensor(mean).view(-1, 1, 1) with mean already a tensor
+    m = pytest.importorskip(lib)
+    src = m.tensor([0.485, 0.456], requires_grad=True)
+    with pytest.warns(UserWarning, match=r"sourceTensor\.detach\(\)\.clone\(\) or"):
+        t = m.tensor(src)
+    assert not t.requires_grad and t.dtype == m.float32
+    t[0] = 1.0
+    assert src[0].item() == pytest.approx(0.485)
+
+
 def test_tensor_copies_as_tensor_and_from_numpy_share():
     a = np.arange(4.0)
     t = ember.tensor(a)
@@ -170,7 +238,9 @@ def test_size_errors():
 # -- ranges ---------------------------------------------------------------------------------------
 ARANGES = [(5,), (0, 1, 0.1), (1, 4), (0, 10, 3), (10, 0, -3), (-2.5, 2.5, 0.5), (0.0, 5),
            (0, 1, 0.3), (1e-3, 5.7, 0.0123), (-50.2, 30.7, 0.777), (0, 100.5, 1.25),
-           (3, 3), (0, 2000, 0.37)]
+           (3, 3), (0, 2000, 0.37),
+           # d2l's activation plots: element 80 is 4.4409e-16 (the kernel's FMA), not 0
+           (-8.0, 8.0, 0.1), (-18.9, 0.0, 0.9), (-12.0, 56.1, 0.3), (-2.9, 16.8, 0.1)]
 
 
 @requires_torch
@@ -179,6 +249,19 @@ ARANGES = [(5,), (0, 1, 0.1), (1, 4), (0, 10, 3), (10, 0, -3), (-2.5, 2.5, 0.5),
 def test_arange_matches_torch_bit_for_bit(args, dtype):
     kw = {} if dtype is None else {"dtype": dtype}
     _same_or_same_error(lambda m: m.arange(*args, **{k: getattr(m, v) for k, v in kw.items()}))
+
+
+@requires_torch
+def test_arange_matches_torch_on_random_float_ranges():
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        start = float(np.round(rng.uniform(-20, 20), rng.integers(0, 4)))
+        step = float(np.round(rng.uniform(0.01, 2), rng.integers(1, 4)))
+        end = start + step * int(rng.integers(1, 300))
+        for dt in ("float32", "float64"):
+            e = ember.arange(start, end, step, dtype=getattr(ember, dt)).numpy()
+            t = torch.arange(start, end, step, dtype=getattr(torch, dt)).numpy()
+            np.testing.assert_array_equal(e, t, err_msg=f"arange({start}, {end}, {step}) {dt}")
 
 
 def test_arange_element_count_and_errors():

@@ -1,5 +1,6 @@
 """Elementwise math: parity with PyTorch (value, dtype, shape, gradients) and gradient checks."""
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -531,3 +532,123 @@ def test_where_shape_error_and_lean_path_agree():
         ember.where(ember.ones(3, dtype=ember.bool), ember.ones(3), ember.ones(4))
     c = np.array([True, False, True])
     check_parity(lambda m, a, b: m.where(m.tensor(c), a, b), rand((2, 3)), rand((3,)))
+
+
+@pytest.mark.parametrize("expr", ["1 - x", "1.5 - x", "x - 1", "2 ** x", "x ** 2", "x ** y",
+                                  "y ** x", "x ** torch.tensor(2.)", "torch.rsub(x, 1)"])
+def test_reflected_and_pow_overloads_name_their_nodes_like_pytorch(expr):
+    """`1 - x` is RsubBackward1, `2 ** x` PowBackward2, `x ** y` PowBackward1 in PyTorch (the
+    overload that ran); the gradients are the same as the plain ops'."""
+    pt = pytest.importorskip("torch")
+    out = []
+    for lib in (ember, pt):
+        x = lib.tensor([0.5, 1.5], requires_grad=True)
+        y = lib.tensor([2.0, 3.0])
+        r = eval(expr, {"torch": lib, "x": x, "y": y})
+        r.sum().backward()
+        out.append((str(r).split("grad_fn=")[1], x.grad.numpy()))
+    assert out[0][0] == out[1][0]
+    np.testing.assert_allclose(out[0][1], out[1][1], rtol=1e-6)
+
+
+@requires_torch
+@pytest.mark.parametrize("expr", ["2 * b", "2 + b", "2.5 * b", "True + b", "b * 2", "b + 2"])
+def test_reflected_commutative_ops_keep_the_tensor_first_like_pytorch(expr):
+    import torch
+
+    results = []
+    for m in (ember, torch):
+        b = m.ones(2, requires_grad=True)
+        r = eval(expr, {"b": b})
+        results.append((r.grad_fn.name(), [type(f).__name__ if f else None
+                                           for f, _ in r.grad_fn.next_functions],
+                        r.dtype.__repr__().replace("ember", "torch"), r.tolist()))
+    assert results[0] == results[1]
+
+
+_SCALAR_SIDE = {
+    "1 - x": lambda m, x: 1 - x,
+    "2.5 - x": lambda m, x: 2.5 - x,
+    "2 / x": lambda m, x: 2 / x,
+    "1 / x": lambda m, x: 1 / x,
+    "x ** 2": lambda m, x: x ** 2,
+    "x ** 0": lambda m, x: x ** 0,
+    "x ** -1.5": lambda m, x: x.abs() ** -1.5,
+    "x.pow(3)": lambda m, x: x.pow(3),
+    "2 ** x": lambda m, x: 2 ** x,
+    "0.5 ** x": lambda m, x: 0.5 ** x,
+    "0 ** x": lambda m, x: 0 ** x,
+    "m.pow(3, x)": lambda m, x: m.pow(3, x),
+}
+
+
+@requires_torch
+@pytest.mark.parametrize("name", list(_SCALAR_SIDE))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_scalar_side_ops_match_pytorch_with_grad(name, dtype):
+    x = np.array([[0.5, -1.25, 2.0], [1.5, 0.0, -0.75]], dtype=dtype)
+    if "/" in name:
+        x[x == 0] = 0.25
+    check_parity(_SCALAR_SIDE[name], x, grad=True)
+
+
+@pytest.mark.parametrize("name", ["1 - x", "2 / x", "x ** 2", "x ** -1.5", "2 ** x",
+                                  "0.5 ** x"])
+def test_scalar_side_ops_gradcheck(name):
+    x = np.array([0.5, 1.25, 2.0, 0.75])
+    check_grad(lambda x: _SCALAR_SIDE[name](ember, x), x)
+
+
+@requires_torch
+@pytest.mark.parametrize("name", ["1 - x", "2 / x", "x ** 2", "x ** 0", "2 ** x", "x ** -1.5"])
+def test_scalar_side_ops_graph_and_double_backward_like_pytorch(name):
+    x0 = np.array([0.5, 1.25, 2.0])
+    results = []
+    for m in (ember, torch):
+        x = m.tensor(x0, requires_grad=True)
+        y = _SCALAR_SIDE[name](m, x)
+        (g,) = m.autograd.grad(y.sum(), x, create_graph=True)
+        gg = m.autograd.grad(g.sum(), x, allow_unused=True)[0] if g.requires_grad else None
+        results.append((y.grad_fn.name(), len(y.grad_fn.next_functions),
+                        g.detach().numpy(), None if gg is None else gg.numpy()))
+    (n0, k0, g0, h0), (n1, k1, g1, h1) = results
+    assert (n0, k0) == (n1, k1)
+    np.testing.assert_allclose(g0, g1, rtol=1e-12)
+    if h1 is None or h0 is None:
+        assert h0 is None or not h0.any()
+    else:
+        np.testing.assert_allclose(h0, h1, rtol=1e-12)
+
+
+@requires_torch
+def test_scalar_divided_by_int_tensor_like_pytorch():
+    check_parity(lambda m, x: 2 / x, np.array([1, 2, 0, -3]))
+    check_parity(lambda m, x: 1 / x, np.array([1, 2, 4]))
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda m, p, g: m.add(p, 2, g), "add"),
+    (lambda m, p, g: p.sub(2, g), "sub"),
+    (lambda m, p, g: p.add_(-0.5, g), "add_"),
+    (lambda m, p, g: p.data.sub_(2, g), "sub_"),  # the char-RNN tutorials' 2017 update
+])
+def test_deprecated_alpha_first_overload_warns_once_like_torch(call, name, monkeypatch):
+    torch = pytest.importorskip("torch")
+    from ember._ops import elementwise
+
+    monkeypatch.setattr(elementwise, "_overload_warned", [False])
+    p, g = ember.ones(3), ember.full((3,), 2.0)
+    with pytest.warns(UserWarning) as rec:
+        call(ember, p, g)
+        r = call(ember, p, g)  # PyTorch warns once per process for these overloads
+    assert len(rec) == 1 and rec[0].filename == __file__  # the caller's line, not ember's
+    assert str(rec[0].message) == (
+        f"This overload of {name} is deprecated:\n\t{name}(Number alpha, Tensor other)\n"
+        f"Consider using one of the following signatures instead:\n\t"
+        f"{name}(Tensor other, *, Number alpha = 1)")
+    tp, tg = torch.ones(3), torch.full((3,), 2.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        call(torch, tp, tg)
+        tr = call(torch, tp, tg)
+    assert r.tolist() == tr.tolist() and p.tolist() == tp.tolist()

@@ -25,6 +25,9 @@ BINARY = [
     ("matmul_3d_2d", lambda m, a, b: a @ b, R(5, 2, 3), R(3, 4)),
     ("matmul_2d_3d", lambda m, a, b: a @ b, R(2, 3), R(5, 3, 4)),
     ("matmul_bcast", lambda m, a, b: a.matmul(b), R(5, 1, 2, 3), R(4, 3, 2)),
+    ("matmul_4d_2d", lambda m, a, b: a @ b, R(2, 5, 2, 3), R(3, 4)),
+    ("matmul_3d_2d_noncontig", lambda m, a, b: a.transpose(0, 1) @ b.t(), R(2, 5, 3), R(4, 3)),
+    ("matmul_3d_2d_empty", lambda m, a, b: a @ b, R(0, 2, 3), R(3, 4)),
     ("matmul_empty", lambda m, a, b: a @ b, R(0, 3), R(3, 2)),
     ("matmul_empty_inner", lambda m, a, b: a @ b, R(2, 0), R(0, 3)),
     ("matmul_noncontig", lambda m, a, b: a.t() @ b[:, ::2], R(3, 2), R(3, 4)),
@@ -273,6 +276,10 @@ ERRORS = [
      r"mat1 and mat2 shapes cannot be multiplied \(2x3 and 4x5\)"),
     (lambda m: m.matmul(m.ones(2, 3), m.ones(4, 5)), RuntimeError,
      r"mat1 and mat2 shapes cannot be multiplied \(2x3 and 4x5\)"),
+    (lambda m: m.matmul(m.ones(2, 2, 3), m.ones(4, 5)), RuntimeError,
+     r"mat1 and mat2 shapes cannot be multiplied \(4x3 and 4x5\)"),
+    (lambda m: m.ones(2, 2, 3, requires_grad=True) @ m.ones(4, 5), RuntimeError,
+     r"mat1 and mat2 shapes cannot be multiplied \(4x3 and 4x5\)"),
     (lambda m: m.matmul(m.ones(3), m.ones(4)), RuntimeError, "inconsistent tensor size"),
     (lambda m: m.matmul(m.ones(2, 3, dtype=m.long), m.ones(3, 2)), RuntimeError,
      "expected m1 and m2 to have the same dtype, but got: long int != float"),
@@ -350,3 +357,86 @@ def test_gradgradcheck(fn):
     x = ember.tensor(R(2, 3), dtype=ember.float64, requires_grad=True)
     y = ember.tensor(R(3, 4), dtype=ember.float64, requires_grad=True)
     assert gradgradcheck(fn, [x, y])
+
+
+# -- linalg.eig / eigvals: complex results from real input (LAPACK geev on both sides) ---------
+EIG_MATRICES = [
+    np.array([[2.0, 1.0], [2.0, 3.0]]),  # d2l's example: eigenvalues 1 and 4
+    np.array([[0.0, -1.0], [1.0, 0.0]]),  # a rotation: +-i
+    np.array([[1.0, 2.0, 0.0], [-2.0, 1.0, 0.5], [0.3, 0.0, 2.0]]),  # a complex pair
+    np.arange(18.0).reshape(2, 3, 3) % 5 - 2,  # a batch
+]
+
+
+@requires_torch
+@pytest.mark.parametrize("a", EIG_MATRICES, ids=["real", "rotation", "pair", "batch"])
+@pytest.mark.parametrize("dt", ["float32", "float64"])
+def test_eig_matches_torch(a, dt):
+    import torch
+
+    e = ember.linalg.eig(ember.tensor(a, dtype=getattr(ember, dt)))
+    t = torch.linalg.eig(torch.tensor(a, dtype=getattr(torch, dt)))
+    ctype = {"float32": "complex64", "float64": "complex128"}[dt]
+    assert str(e.eigenvalues.dtype) == f"ember.{ctype}" == str(t.eigenvalues.dtype).replace(
+        "torch", "ember")
+    np.testing.assert_allclose(e.eigenvalues.numpy(), t.eigenvalues.numpy(), rtol=1e-5,
+                               atol=1e-6)
+    # eigenvectors: unit norm, A v = lambda v; their phase is LAPACK's choice (MKL's float32
+    # geev can flip a sign where NumPy's does not), so compare up to it
+    v, w = e.eigenvectors.numpy(), e.eigenvalues.numpy()
+    np.testing.assert_allclose(a.astype(dt) @ v, v * w[..., None, :], atol=1e-4)
+    tv = t.eigenvectors.numpy()
+    np.testing.assert_allclose(np.abs((np.conj(v) * tv).sum(-2)), 1, rtol=1e-4)
+    np.testing.assert_allclose(ember.linalg.eigvals(ember.tensor(a, dtype=getattr(ember, dt)))
+                               .numpy(), w)
+
+
+def test_eig_prints_like_torch_and_refuses_grad():
+    r = ember.linalg.eig(ember.tensor([[2, 1], [2, 3]], dtype=ember.float64))
+    assert repr(r).startswith("ember.return_types.linalg_eig(\neigenvalues=tensor([1.+0.j, "
+                              "4.+0.j], dtype=ember.complex128),\neigenvectors=tensor([[")
+    with pytest.raises(RuntimeError, match="Expected a floating point or complex tensor"):
+        ember.linalg.eig(ember.tensor([[1, 0], [0, 1]]))
+    with pytest.raises(RuntimeError, match="must be batches of square matrices"):
+        ember.linalg.eigvals(ember.ones(2, 3))
+    a = ember.tensor([[2.0, 1.0], [2.0, 3.0]], requires_grad=True)
+    w = ember.linalg.eigvals(a)
+    assert w.requires_grad
+    with pytest.raises(RuntimeError, match="gradient of linalg.eigvals"):
+        w.backward(ember.ones(2, dtype=ember.complex64))
+
+
+def test_torch_constants():
+    import math
+
+    assert (ember.pi, ember.e, ember.newaxis) == (math.pi, math.e, None)
+    assert ember.inf == math.inf and math.isnan(ember.nan)
+
+
+@requires_torch
+@pytest.mark.parametrize("expr", [
+    "m.svd(a)", "m.slogdet(a)", "a.qr()", "a.svd()", "m.linalg.svd(a)", "m.linalg.qr(a)",
+    "m.linalg.eigh(a)", "m.linalg.slogdet(a)", "m.max(a, 1)",
+])
+def test_named_tuple_results_print_like_pytorch(expr):
+    import torch
+
+    texts = []
+    for m in (ember, torch):
+        env = {"m": m, "a": m.tensor([[2., 1.], [1., 3.]])}
+        texts.append(repr(eval(expr, env)).replace("ember", "torch"))
+    assert texts[0] == texts[1]
+    assert texts[0].startswith("torch.return_types.")
+
+
+@requires_torch
+def test_cross_without_dim_warns_like_pytorch():
+    import torch
+
+    msgs = []
+    for m in (ember, torch):
+        with pytest.warns(UserWarning) as rec:
+            r = m.cross(m.tensor([0., 1., 0.]), m.tensor([1., 0., 0.]))
+        assert r.tolist() == [0., 0., -1.]
+        msgs.append(str(rec[0].message).split(" (Triggered")[0])
+    assert msgs[0] == msgs[1]

@@ -173,3 +173,15 @@ def test_predicates_and_real_imag():
         assert lib.real(x) is x
         with pytest.raises(RuntimeError, match="imag is not implemented"):
             lib.imag(x)
+
+
+def test_real_and_imag_attributes_view_the_complex_data():
+    t = ember.tensor([1 + 2j, 3 - 1j])
+    r = t.real
+    r[0] = 7
+    assert t.tolist() == [7 + 2j, 3 - 1j] and t.imag.tolist() == [2.0, -1.0]
+    x = ember.tensor([1.0, 2.0])
+    assert x.real is x
+    with pytest.raises(RuntimeError, match="imag is not implemented for tensors with "
+                                           "non-complex dtypes"):
+        x.imag

@@ -277,3 +277,52 @@ def test_mean_of_integers_error_names_the_scalar_type_like_torch(dtype):
     with pytest.raises(RuntimeError) as ours:
         ember.ones(2, dtype=getattr(ember, dtype)).mean()
     assert str(ours.value) == str(theirs.value)
+
+
+# NumPy-style aliases PyTorch accepts everywhere: `axis` for `dim`, `keepdims` for `keepdim`
+_X = np.random.default_rng(4).standard_normal((3, 4)).astype(np.float32)
+ALIASES = [
+    ("sum_keepdims", lambda m, t: t.sum(1, keepdims=True)),
+    ("sum_axis", lambda m, t: m.sum(t, axis=0)),
+    ("mean_axis_keepdims", lambda m, t: t.mean(axis=1, keepdims=True)),
+    ("std_keepdims", lambda m, t: t.std(0, keepdims=True)),
+    ("var_axis", lambda m, t: m.var(t, axis=1)),
+    ("prod_axis", lambda m, t: t.prod(axis=1, keepdims=True)),
+    ("amax_keepdims", lambda m, t: t.amax(1, keepdims=True)),
+    ("amin_axis", lambda m, t: t.amin(axis=0)),
+    ("max_axis_keepdims", lambda m, t: t.max(axis=1, keepdims=True).values),
+    ("min_keepdims", lambda m, t: t.min(0, keepdims=True).values),
+    ("argmax_axis", lambda m, t: t.argmax(axis=1, keepdims=True)),
+    ("argmin_axis", lambda m, t: m.argmin(t, axis=0)),
+    ("all_axis", lambda m, t: (t > 0).all(axis=1, keepdims=True)),
+    ("any_axis", lambda m, t: m.any(t > 0, axis=0)),
+]
+
+
+@pytest.mark.parametrize("fn", [r[1] for r in ALIASES], ids=[r[0] for r in ALIASES])
+def test_numpy_style_aliases_like_torch(fn):
+    check_parity(fn, _X, grad=fn(ember, ember.tensor(_X)).dtype.is_floating_point)
+
+
+def test_alias_and_dim_together_is_an_error():
+    with pytest.raises(TypeError):
+        ember.ones(2, 3).sum(0, axis=1)
+
+
+@pytest.mark.parametrize("expr", [
+    "x.sum()", "x.sum(dtype=m.float64)", "x.sum(dim=None, keepdim=True)", "x.sum(1)",
+    "x.sum((0, 1))", "m.sum(x, 0)", "x.mean()", "x.mean(dtype=m.float64)", "x.mean(1)",
+    "x.mean(dim=None, keepdim=True)", "x.mean(-1, keepdim=True)",
+])
+def test_sum_and_mean_grad_fn_names_like_pytorch(expr):
+    import torch
+
+    names, grads = [], []
+    for m in (ember, torch):
+        x = m.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+        y = eval(expr, {"m": m, "x": x})
+        names.append(y.grad_fn.name())
+        y.sum().backward()
+        grads.append(x.grad.numpy())
+    assert names[0] == names[1]
+    np.testing.assert_allclose(grads[0], grads[1])

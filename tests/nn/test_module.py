@@ -501,3 +501,16 @@ def test_state_dict_checkpoint_round_trip_with_torch(tmp_path):
     np.testing.assert_allclose(e2(ember.tensor(x)).detach().numpy(),
                                t2(torch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-6)
     check_mirror(e2)
+
+
+def test_module_to_meta_keeps_shapes_and_drops_storage():
+    m = ember.nn.Sequential(ember.nn.Linear(3, 4), ember.nn.BatchNorm1d(4))
+    meta = copy.deepcopy(m).to("meta")
+    for (k, v), (_, w) in zip(m.state_dict().items(), meta.state_dict().items()):
+        assert w.shape == v.shape and w.dtype == v.dtype, k
+        assert w._data.size == 0 or w._data.strides == (0,) * w.dim()  # no storage
+    assert isinstance(meta[0].weight, ember.nn.Parameter) and meta[0].weight.requires_grad
+    assert m[0].weight.abs().sum().item() > 0  # the original keeps its values
+    half = copy.deepcopy(m).to("meta", ember.float64)
+    assert half[0].weight.dtype == ember.float64 and half[1].num_batches_tracked.dtype == \
+        ember.int64

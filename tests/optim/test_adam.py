@@ -50,6 +50,9 @@ def test_adam_mlp_matches_torch(kwargs):
 def test_seed004_nn_training_loop_matches_torch():
     # seed 004's loop (Sequential MLP, MSE sum, Adam) with the same initial weights
     torch = pytest.importorskip("torch")
+    # NOTE: fixed initial weights: from about 1 start in 60 (torch seed 3) the two libraries'
+    # float32 rounding drifts past rtol 1e-4 within the 100 steps
+    torch.manual_seed(0)
     rng = np.random.default_rng(0)
     x = rng.standard_normal((16, 100)).astype(np.float32)
     y = rng.standard_normal((16, 5)).astype(np.float32)

@@ -122,10 +122,7 @@ def cifar10(in_tmp, monkeypatch):
         yield srv
 
 
-@pytest.fixture(autouse=True, scope="package")
-def _torch_single_thread():
-    """The tutorials' tensors are small: PyTorch's intra-op thread pool only adds spin-wait time
-    (on a busy 2-core machine a 1000-epoch loop of an 800x2 MLP ran 20x slower)."""
+def _single_threaded_torch():
     try:
         import torch
     except ImportError:
@@ -135,3 +132,26 @@ def _torch_single_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(n)
+
+
+@pytest.fixture(autouse=True, scope="package")
+def _torch_single_thread():
+    """The tutorials' tensors are small: PyTorch's intra-op thread pool only adds spin-wait time
+    (on a busy 2-core machine a 1000-epoch loop of an 800x2 MLP ran 20x slower, one d2l RNN
+    chapter 29 s instead of 0.8 s)."""
+    yield from _single_threaded_torch()
+
+
+@pytest.fixture
+def one_torch_thread():
+    """(The d2l tests ask for it by name; the package-wide fixture above already applies.)"""
+    yield from _single_threaded_torch()
+
+
+@pytest.fixture
+def book_fashion_mnist(fashion_mnist, tmp_path, monkeypatch):
+    """The ``fashion_mnist`` server, run from tmp_path/book: the book's ``root='../data'`` is
+    then this test's own folder (not one shared by every test of the session)."""
+    (tmp_path / "book").mkdir()
+    monkeypatch.chdir(tmp_path / "book")
+    return fashion_mnist

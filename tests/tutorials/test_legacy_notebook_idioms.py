@@ -92,6 +92,9 @@ WARNS_ONCE_IN_TORCH = {"add_alpha_first", "sub_alpha_first"}
 
 
 @pytest.mark.parametrize("name", sorted(WARNS_ONCE_IN_TORCH))
-def test_deprecated_alpha_overload_warns(name):
+def test_deprecated_alpha_overload_warns(name, monkeypatch):
+    from ember._ops import elementwise
+
+    monkeypatch.setattr(elementwise, "_overload_warned", [False])  # warned once per process
     _, warned = _run(ROWS[name], ember)
     assert len(warned) == 1 and "(Number alpha, Tensor other)" in warned[0][1]

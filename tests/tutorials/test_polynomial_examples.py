@@ -340,8 +340,12 @@ def test_random_start_examples_follow_pytorch_from_the_same_start(name):
         ref, _ = run(src, "torch")
     finally:
         ember.randn, torch.randn = orig_e, orig_t
-        # the autograd example sets a global default device; a default left set (even to
-        # the CPU) makes PyTorch refuse meta tensors in later tests
         torch.set_default_device(None)
+        # PyTorch caches its set of factory functions (for default-device handling) on first
+        # use: made while randn was replaced, it would miss the real randn for the rest of the
+        # session, and `with torch.device("meta")` would then build randn tensors on the cpu
+        clear = getattr(getattr(torch.utils, "_device", None), "_device_constructors", None)
+        if clear is not None and hasattr(clear, "cache_clear"):
+            clear.cache_clear()
         ember.set_default_device(None)
     np.testing.assert_allclose(ns["losses"], ref["losses"], rtol=1e-4)

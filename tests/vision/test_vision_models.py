@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pytest
 
@@ -56,7 +58,11 @@ def test_state_dict_keys_match_torchvision(name, keys):
     ("vgg11", 22, ["features.0.weight", "features.18.bias", "classifier.0.weight",
                    "classifier.3.weight", "classifier.6.bias"]),
     ("vgg11_bn", 62, ["features.1.running_mean", "features.25.weight", "features.26.bias"]),
+    ("vgg13", 26, ["features.22.weight", "classifier.6.weight"]),
     ("vgg16", 32, ["features.28.weight", "classifier.6.weight"]),
+    ("vgg19", 38, ["features.0.weight", "features.34.weight", "features.34.bias",
+                   "classifier.6.weight"]),
+    ("vgg19_bn", 118, ["features.49.weight", "features.50.running_var"]),
     ("vgg16_bn", 97, ["features.40.weight", "features.41.running_var",
                       "features.41.num_batches_tracked"]),
     ("alexnet", 16, ["features.0.weight", "features.3.weight", "features.10.bias",
@@ -69,11 +75,27 @@ def test_vgg_alexnet_keys(small_linear, name, n_keys, keys):
         assert k in sd, k
 
 
-def test_vgg_features_param_counts():
+@pytest.mark.parametrize("cfg, bn, weights", [
+    ("A", False, "VGG11_Weights"), ("A", True, "VGG11_BN_Weights"),
+    ("B", False, "VGG13_Weights"), ("B", True, "VGG13_BN_Weights"),
+    ("D", False, "VGG16_Weights"), ("D", True, "VGG16_BN_Weights"),
+    ("E", False, "VGG19_Weights"), ("E", True, "VGG19_BN_Weights"),
+])
+def test_vgg_features_param_counts(cfg, bn, weights):
     from ember.vision.models.vgg import cfgs, make_layers
 
-    n = sum(p.numel() for p in make_layers(cfgs["D"]).parameters())
-    assert n == 138357544 - (25088 * 4096 + 4096 + 4096 * 4096 + 4096 + 4096 * 1000 + 1000)
+    n = sum(p.numel() for p in make_layers(cfgs[cfg], bn).parameters())
+    classifier = 25088 * 4096 + 4096 + 4096 * 4096 + 4096 + 4096 * 1000 + 1000
+    assert n + classifier == getattr(models, weights).DEFAULT.meta["num_params"]
+
+
+def test_vgg19_features_layout(small_linear):
+    feats = models.vgg19(weights=None).features
+    convs = [i for i, m in enumerate(feats) if isinstance(m, nn.Conv2d)]
+    pools = [i for i, m in enumerate(feats) if isinstance(m, nn.MaxPool2d)]
+    assert len(feats) == 37 and len(convs) == 16 and pools == [4, 9, 18, 27, 36]
+    assert models.VGG19_Weights.DEFAULT.url.endswith("vgg19-dcbb9e9d.pth")
+    assert feats(ember.rand(1, 3, 32, 32)).shape == (1, 512, 1, 1)
 
 
 def test_forward_backward_shapes():
@@ -132,3 +154,49 @@ def test_pretrained_missing_offline_is_clear(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="mobilenet_v2-7ebf99e0.pth.*could not be downloaded"):
         models.mobilenet_v2(weights="DEFAULT")
     assert api.get_dir().startswith(str(tmp_path))
+
+
+def _warned(fn):
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        out = fn()
+    return out, [str(w.message) for w in rec]
+
+
+_LEGACY = ("Arguments other than a weight enum or `None` for 'weights' are deprecated since "
+           "0.13 and may be removed in the future. The current behavior is equivalent to "
+           "passing `weights={}`.")
+_PRETRAINED = ("The parameter 'pretrained' is deprecated since 0.13 and may be removed in the "
+               "future, please use 'weights' instead.")
+
+
+def test_legacy_pretrained_argument(monkeypatch):
+    # the pre-0.13 spelling of older tutorials: models.vgg19(pretrained=True).features
+    m, msgs = _warned(lambda: models.resnet18(pretrained=False))
+    assert isinstance(m, models.ResNet) and msgs == [_PRETRAINED, _LEGACY.format("None")]
+    m, msgs = _warned(lambda: models.resnet18(weights=False, num_classes=3))
+    assert m.fc.out_features == 3 and msgs == [_LEGACY.format("None")]
+    m, msgs = _warned(lambda: models.resnet18(False, True))
+    assert msgs[0] == ("Using 'weights' and 'progress' as positional parameter(s) is deprecated "
+                       "since 0.13 and may be removed in the future. Please use keyword "
+                       "parameter(s) instead.") and msgs[1:] == [_LEGACY.format("None")]
+    from ember.vision.models import resnet
+
+    monkeypatch.setattr(resnet, "_load", lambda model, weights, progress: weights)
+    w, msgs = _warned(lambda: models.resnet50(pretrained=True))
+    assert w is models.ResNet50_Weights.IMAGENET1K_V1  # V1, not DEFAULT (V2)
+    assert msgs == [_PRETRAINED, _LEGACY.format("ResNet50_Weights.IMAGENET1K_V1") +
+                    " You can also use `weights=ResNet50_Weights.DEFAULT` to get the most "
+                    "up-to-date weights."]
+    _, msgs = _warned(lambda: models.resnet18(weights="DEFAULT"))
+    assert msgs == []
+    with pytest.raises(TypeError, match="positional"):
+        models.resnet18(None, True, 3)
+    with pytest.raises(ValueError, match="No weights available for model efficientnet_b1"):
+        models.efficientnet_b1(pretrained=True)
+
+
+@pytest.mark.parametrize("name", models.list_models())
+def test_every_builder_takes_pretrained(small_linear, name):
+    _, msgs = _warned(lambda: models.get_model(name, pretrained=False))
+    assert msgs == [_PRETRAINED, _LEGACY.format("None")]

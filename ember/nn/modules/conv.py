@@ -13,10 +13,12 @@ from ember._ops.conv import (
     unfold,
 )
 from ember._ops.creation import empty
+from ember.autograd.grad_mode import no_grad
 from ember.nn import init
 from ember.nn._functional_spatial import pad
+from ember.nn.modules.lazy import LazyModuleMixin
 from ember.nn.modules.module import Module
-from ember.nn.parameter import Parameter
+from ember.nn.parameter import Parameter, UninitializedParameter
 
 _PAD_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -290,5 +292,95 @@ class Fold(Module):
                 f"dilation={self.dilation}, padding={self.padding}, stride={self.stride}")
 
 
+# -- lazy convolutions: in_channels inferred from the first input ------------------------------
+class _LazyConvXdMixin(LazyModuleMixin):
+    def reset_parameters(self):
+        if not self.has_uninitialized_params() and self.in_channels != 0:
+            super().reset_parameters()
+
+    def initialize_parameters(self, input, *args, **kwargs):
+        if self.has_uninitialized_params():
+            self.in_channels = self._get_in_channels(input)
+            if self.in_channels % self.groups != 0:
+                raise ValueError("in_channels must be divisible by groups")
+            with no_grad():
+                if self.transposed:
+                    self.weight.materialize((self.in_channels, self.out_channels // self.groups,
+                                             *self.kernel_size))
+                else:
+                    self.weight.materialize((self.out_channels, self.in_channels // self.groups,
+                                             *self.kernel_size))
+                if self.bias is not None:
+                    self.bias.materialize((self.out_channels,))
+                self.reset_parameters()
+
+    def _get_in_channels(self, input):
+        d = self._d
+        if input.ndim not in (d + 1, d + 2):
+            raise RuntimeError(f"Expected {d + 1}D (unbatched) or {d + 2}D (batched) input to "
+                               f"{self.__class__.__name__}, but got input of size: "
+                               f"{input.shape}")
+        return input.shape[1] if input.ndim == d + 2 else input.shape[0]
+
+
+def _lazy_conv(base, doc):
+    class LazyConv(_LazyConvXdMixin, base):
+        __doc__ = doc
+        cls_to_become = base
+
+        def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+                     bias=True, padding_mode="zeros", device=None, dtype=None):
+            super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False,
+                             padding_mode, device, dtype)
+            self.weight = UninitializedParameter(device=device, dtype=dtype)
+            self.out_channels = out_channels
+            if bias:
+                self.bias = UninitializedParameter(device=device, dtype=dtype)
+
+    LazyConv.__name__ = LazyConv.__qualname__ = "Lazy" + base.__name__
+    return LazyConv
+
+
+def _lazy_conv_transpose(base, doc):
+    class LazyConvTranspose(_LazyConvXdMixin, base):
+        __doc__ = doc
+        cls_to_become = base
+
+        def __init__(self, out_channels, kernel_size, stride=1, padding=0, output_padding=0,
+                     groups=1, bias=True, dilation=1, padding_mode="zeros", device=None,
+                     dtype=None):
+            super().__init__(0, 0, kernel_size, stride, padding, output_padding, groups,
+                             False, dilation, padding_mode, device, dtype)
+            self.weight = UninitializedParameter(device=device, dtype=dtype)
+            self.out_channels = out_channels
+            if bias:
+                self.bias = UninitializedParameter(device=device, dtype=dtype)
+
+    LazyConvTranspose.__name__ = LazyConvTranspose.__qualname__ = "Lazy" + base.__name__
+    return LazyConvTranspose
+
+
+LazyConv1d = _lazy_conv(Conv1d, "A Conv1d whose in_channels is inferred from the first input.")
+LazyConv2d = _lazy_conv(Conv2d, """A Conv2d whose in_channels is inferred from the first input
+    (then it becomes a Conv2d).
+
+    Example::
+
+        >>> m = nn.LazyConv2d(6, kernel_size=5, padding=2)
+        >>> m(ember.randn(1, 3, 28, 28)).shape, m.weight.shape
+        (ember.Size([1, 6, 28, 28]), ember.Size([6, 3, 5, 5]))
+    """)
+LazyConv3d = _lazy_conv(Conv3d, "A Conv3d whose in_channels is inferred from the first input.")
+LazyConvTranspose1d = _lazy_conv_transpose(
+    ConvTranspose1d, "A ConvTranspose1d whose in_channels is inferred from the first input.")
+LazyConvTranspose2d = _lazy_conv_transpose(
+    ConvTranspose2d, "A ConvTranspose2d whose in_channels is inferred from the first input.")
+LazyConvTranspose3d = _lazy_conv_transpose(
+    ConvTranspose3d, "A ConvTranspose3d whose in_channels is inferred from the first input.")
+for _cls in (LazyConv1d, LazyConv2d, LazyConv3d, LazyConvTranspose1d, LazyConvTranspose2d,
+             LazyConvTranspose3d):
+    _cls.__module__ = __name__
+
 __all__ = ["Unfold", "Fold", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
-           "ConvTranspose3d"]
+           "ConvTranspose3d", "LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d",
+           "LazyConvTranspose2d", "LazyConvTranspose3d"]

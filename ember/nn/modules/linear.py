@@ -3,9 +3,11 @@ import math
 
 from ember._ops import nn_ops
 from ember._ops.creation import empty
+from ember.autograd.grad_mode import no_grad
 from ember.nn import init
+from ember.nn.modules.lazy import LazyModuleMixin
 from ember.nn.modules.module import Module
-from ember.nn.parameter import Parameter
+from ember.nn.parameter import Parameter, UninitializedParameter
 
 
 class Identity(Module):
@@ -111,38 +113,45 @@ class Bilinear(Module):
                 f"out_features={self.out_features}, bias={self.bias is not None}")
 
 
-class LazyLinear(Linear):
-    """A Linear whose in_features is inferred from the first input."""
+class LazyLinear(LazyModuleMixin, Linear):
+    """A Linear whose in_features is inferred from the first input; it then becomes a Linear.
+
+    Example::
+
+        >>> m = nn.LazyLinear(3)
+        >>> m.weight
+        <UninitializedParameter>
+        >>> m(ember.ones(2, 5)).shape, type(m).__name__, m.weight.shape
+        (ember.Size([2, 3]), 'Linear', ember.Size([3, 5]))
+    """
+
+    cls_to_become = Linear
 
     def __init__(self, out_features, bias=True, device=None, dtype=None):
-        Module.__init__(self)
-        self.in_features = 0
+        super().__init__(0, 0, False)
+        self.weight = UninitializedParameter(device=device, dtype=dtype)
         self.out_features = out_features
-        self._dtype = dtype
-        self.weight = Parameter(empty(0, dtype=dtype))
         if bias:
-            self.bias = Parameter(empty(0, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+            self.bias = UninitializedParameter(device=device, dtype=dtype)
 
     def reset_parameters(self):
-        if self.in_features:
+        if not self.has_uninitialized_params() and self.in_features != 0:
             super().reset_parameters()
 
-    def has_uninitialized_params(self):
-        return self.in_features == 0
-
-    def forward(self, input):
-        if self.in_features == 0:
+    def initialize_parameters(self, input):
+        if self.has_uninitialized_params():
+            with no_grad():
+                self.in_features = input.shape[-1]
+                self.weight.materialize((self.out_features, self.in_features))
+                if self.bias is not None:
+                    self.bias.materialize((self.out_features,))
+                self.reset_parameters()
+        if self.in_features == 0:  # parameters came from a state_dict
+            if input.shape[-1] != self.weight.shape[-1]:
+                raise AssertionError(f"The in_features inferred from input: {input.shape[-1]} "
+                                     "is not equal to in_features from self.weight: "
+                                     f"{self.weight.shape[-1]}")
             self.in_features = input.shape[-1]
-            d = self._dtype or input.dtype
-            # NOTE: keep the Parameter objects (optimisers may already hold them)
-            self.weight._data = empty((self.out_features, self.in_features), dtype=d)._data
-            if self.bias is not None:
-                self.bias._data = empty(self.out_features, dtype=d)._data
-            self.reset_parameters()
-            self.__class__ = Linear
-        return Linear.forward(self, input)
 
 
 __all__ = ["Identity", "Linear", "Bilinear", "LazyLinear"]

@@ -67,19 +67,36 @@ class RandomSampler(Sampler):
     def num_samples(self):
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
+    _CHUNK = 1 << 16  # draws with replacement made at a time beyond this many
+
     def _index_array(self):
         """The whole epoch's indices as one int64 array (consumes the generator once)."""
+        parts = list(self._index_chunks())
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+    def _index_chunks(self, multiple=1):
+        """The epoch's indices as int64 arrays. Draws with replacement beyond `_CHUNK` are
+        made lazily, a chunk (a multiple of `multiple` long) at a time, so
+        `RandomSampler(ds, replacement=True, num_samples=int(1e10))` (an "infinite" loader)
+        costs nothing up front, as in PyTorch."""
         n, k = len(self.data_source), self.num_samples
         rng = _fresh_generator(self.generator)._rng
         if self.replacement:
-            return rng.integers(0, n, k)
+            if k <= self._CHUNK:
+                yield rng.integers(0, n, k)
+                return
+            size = max(multiple, self._CHUNK // multiple * multiple)
+            for lo in range(0, k, size):
+                yield rng.integers(0, n, min(size, k - lo))
+            return
         parts = [rng.permutation(n) for _ in range(k // n)]
         if k % n:
             parts.append(rng.permutation(n)[:k % n])
-        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+        yield parts[0] if len(parts) == 1 else np.concatenate(parts)
 
     def __iter__(self):
-        return iter(self._index_array().tolist())
+        for chunk in self._index_chunks():
+            yield from chunk.tolist()
 
     def __len__(self):
         return self.num_samples
@@ -165,12 +182,18 @@ class BatchSampler(Sampler):
     def _index_batches(self):
         """Batches as slices of one index array when the sampler can give one (the
         DataLoader's fast path: no per-index Python objects)."""
-        if type(self.sampler) not in (SequentialSampler, RandomSampler):
+        if type(self.sampler) is RandomSampler:
+            return self._chunk_batches(self.sampler._index_chunks(self.batch_size))
+        if type(self.sampler) is not SequentialSampler:
             return None
-        idx = self.sampler._index_array()
+        return self._chunk_batches(iter([self.sampler._index_array()]))
+
+    def _chunk_batches(self, chunks):
+        # every chunk but the last is a multiple of the batch size long
         size = self.batch_size
-        stop = len(idx) - len(idx) % size if self.drop_last else len(idx)
-        return (idx[i:i + size] for i in range(0, stop, size))
+        for idx in chunks:
+            stop = len(idx) - len(idx) % size if self.drop_last else len(idx)
+            yield from (idx[i:i + size] for i in range(0, stop, size))
 
     def __len__(self):
         if self.drop_last:

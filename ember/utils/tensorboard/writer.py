@@ -2,6 +2,7 @@
 import os
 import sys
 import tempfile
+import time
 
 import numpy as np
 
@@ -78,6 +79,26 @@ def _check_writable(log_dir):
             f"({e.strerror or e}). Choose a writable log_dir.") from e
 
 
+def _drain(event_writer):
+    """Wait until the events queued on a tensorboardX event writer are in its file.
+
+    NOTE: tensorboardX's flush only flushes the file: events still in the queue of its
+    writer thread are written later, so a reader right after flush() can miss them. Stopping
+    the thread writes everything queued before the stop (the queue is FIFO); a new thread
+    then serves the same queue and file."""
+    worker = getattr(event_writer, "_worker", None)
+    if worker is None or getattr(event_writer, "_closed", True):
+        return
+    try:
+        worker.stop()
+        event_writer._ev_writer.flush()
+        event_writer._worker = type(worker)(event_writer._event_queue,
+                                            event_writer._ev_writer, event_writer._flush_secs)
+    except AttributeError:  # pragma: no cover - a tensorboardX with other internals
+        return
+    event_writer._worker.start()
+
+
 class SummaryWriter:
     """Write TensorBoard event files (torch.utils.tensorboard.SummaryWriter).
 
@@ -132,8 +153,20 @@ class SummaryWriter:
         self._w().add_scalar(tag, float(_scalar(scalar_value)), _step(global_step), walltime)
 
     def add_scalars(self, main_tag, tag_scalar_dict, global_step=None, walltime=None):
-        vals = {k: float(_scalar(v)) for k, v in tag_scalar_dict.items()}
-        self._w().add_scalars(main_tag, vals, _step(global_step), walltime)
+        """One scalar per key, each key in its own run ``<log_dir>/<main_tag>_<key>`` (PyTorch's
+        layout; tensorboardX alone nests them as ``<main_tag>/<key>``)."""
+        w = self._w()
+        root = w._get_file_writer().get_logdir()
+        walltime = time.time() if walltime is None else walltime
+        step = _step(global_step)
+        for tag, value in tag_scalar_dict.items():
+            fw_tag = root + "/" + main_tag.replace("/", "_") + "_" + tag
+            fw = w.all_writers.get(fw_tag)
+            if fw is None:
+                fw = _tbx.writer.FileWriter(fw_tag, w._max_queue, w._flush_secs,
+                                            w._filename_suffix)
+                w.all_writers[fw_tag] = fw
+            fw.add_summary(_tbx.summary.scalar(main_tag, float(_scalar(value))), step, walltime)
 
     def add_histogram(self, tag, values, global_step=None, bins="tensorflow", walltime=None,
                       max_bins=None):
@@ -192,7 +225,10 @@ class SummaryWriter:
                                walltime)
 
     def flush(self):
+        """Write every pending event to disk (as PyTorch's flush does)."""
         if not self._closed:
+            for fw in (self._writer.all_writers or {}).values():
+                _drain(getattr(fw, "event_writer", None))
             self._writer.flush()
 
     def close(self):

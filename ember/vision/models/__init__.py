@@ -17,4 +17,5 @@ def get_model(name, **config):
 
 def list_models():
     return sorted(["alexnet", "mobilenet_v2", "resnet18", "resnet34", "resnet50", "vgg11",
-                   "vgg11_bn", "vgg16", "vgg16_bn"] + [f"efficientnet_b{i}" for i in range(8)])
+                   "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn"]
+                  + [f"efficientnet_b{i}" for i in range(8)])

@@ -1,5 +1,7 @@
 """Weights enums and checkpoint loading (torchvision.models._api)."""
+import functools
 import os
+import warnings
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import partial
@@ -98,3 +100,44 @@ def _meta(n_params, acc1, acc5, min_size=(1, 1)):
     # NOTE: the 1000 ImageNet category names are not bundled; num_classes says how many.
     return {"num_params": n_params, "min_size": min_size, "num_classes": 1000,
             "_metrics": {"ImageNet-1K": {"acc@1": acc1, "acc@5": acc5}}}
+
+
+def handle_legacy_interface(default):
+    """torchvision's pre-0.13 builder arguments, with its deprecation warnings: ``pretrained=``
+    (or a bool as ``weights``) means ``weights=default`` (True) or ``weights=None`` (False), and
+    ``weights``/``progress`` may be passed positionally, as in ``resnet18(True)``."""
+    def wrap(builder):
+        @functools.wraps(builder)
+        def inner(*args, **kwargs):
+            if args:
+                names = ("weights", "progress")[:len(args)]
+                if len(args) > 2:
+                    raise TypeError(f"{builder.__name__}() takes 0 to 2 positional arguments but "
+                                    f"{len(args)} were given")
+                warnings.warn(f"Using {' and '.join(repr(n) for n in names)} as positional "
+                              f"parameter(s) is deprecated since 0.13 and may be removed in the "
+                              f"future. Please use keyword parameter(s) instead.")
+                kwargs.update(zip(names, args))
+            weights = kwargs.get("weights", "legacy")
+            if "pretrained" in kwargs or ("weights" in kwargs and weights is not None
+                                          and not isinstance(weights, (WeightsEnum, str))):
+                by_name = "pretrained" in kwargs and "weights" not in kwargs
+                pretrained = kwargs.pop("pretrained") if by_name else kwargs["weights"]
+                kwargs.pop("pretrained", None)
+                if pretrained and default is None:  # no weights enum for this builder
+                    raise ValueError(f"No weights available for model {builder.__name__}")
+                if by_name:
+                    warnings.warn("The parameter 'pretrained' is deprecated since 0.13 and may "
+                                  "be removed in the future, please use 'weights' instead.")
+                chosen = default if pretrained else None
+                msg = ("Arguments other than a weight enum or `None` for 'weights' are "
+                       "deprecated since 0.13 and may be removed in the future. The current "
+                       f"behavior is equivalent to passing `weights={chosen}`.")
+                if pretrained:
+                    msg += (f" You can also use `weights={type(default).__name__}.DEFAULT` to "
+                            "get the most up-to-date weights.")
+                warnings.warn(msg)
+                kwargs["weights"] = chosen
+            return builder(**kwargs)
+        return inner
+    return wrap

@@ -8,6 +8,7 @@ from ember.vision.models._api import (
     _meta,
     _ovewrite_num_classes,
     _preset,
+    handle_legacy_interface,
 )
 
 __all__ = ["AlexNet", "alexnet", "AlexNet_Weights"]
@@ -42,6 +43,7 @@ class AlexNet_Weights(WeightsEnum):
     DEFAULT = IMAGENET1K_V1
 
 
+@handle_legacy_interface(AlexNet_Weights.IMAGENET1K_V1)
 def alexnet(*, weights=None, progress=True, **kwargs):
     """AlexNet (Krizhevsky 2014, "One weird trick...")."""
     weights = AlexNet_Weights.verify(weights)

@@ -7,7 +7,13 @@ from functools import partial
 
 import ember
 import ember.nn as nn
-from ember.vision.models._api import Weights, WeightsEnum, _load, _ovewrite_num_classes
+from ember.vision.models._api import (
+    Weights,
+    WeightsEnum,
+    _load,
+    _ovewrite_num_classes,
+    handle_legacy_interface,
+)
 from ember.vision.models.mobilenetv2 import Conv2dNormActivation, _make_divisible
 from ember.vision.ops import SqueezeExcitation, StochasticDepth
 from ember.vision.transforms._presets import ImageClassification
@@ -176,40 +182,48 @@ def _efficientnet(name, width_mult, depth_mult, dropout, weights_enum, weights, 
 _BN_B5 = partial(nn.BatchNorm2d, eps=0.001, momentum=0.01)  # B5-B7 were ported with these
 
 
+@handle_legacy_interface(EfficientNet_B0_Weights.IMAGENET1K_V1)
 def efficientnet_b0(*, weights=None, progress=True, **kwargs):
     """EfficientNet-B0 (Tan & Le, 2019): 5.3M parameters, 224x224 inputs."""
     return _efficientnet("efficientnet_b0", 1.0, 1.0, 0.2, EfficientNet_B0_Weights, weights,
                          progress, kwargs)
 
 
+@handle_legacy_interface(None)
 def efficientnet_b1(*, weights=None, progress=True, **kwargs):
     return _efficientnet("efficientnet_b1", 1.0, 1.1, 0.2, None, weights, progress, kwargs)
 
 
+@handle_legacy_interface(EfficientNet_B2_Weights.IMAGENET1K_V1)
 def efficientnet_b2(*, weights=None, progress=True, **kwargs):
     """EfficientNet-B2: 9.1M parameters, 288x288 inputs."""
     return _efficientnet("efficientnet_b2", 1.1, 1.2, 0.3, EfficientNet_B2_Weights, weights,
                          progress, kwargs)
 
 
+@handle_legacy_interface(None)
 def efficientnet_b3(*, weights=None, progress=True, **kwargs):
     return _efficientnet("efficientnet_b3", 1.2, 1.4, 0.3, None, weights, progress, kwargs)
 
 
+@handle_legacy_interface(None)
 def efficientnet_b4(*, weights=None, progress=True, **kwargs):
     return _efficientnet("efficientnet_b4", 1.4, 1.8, 0.4, None, weights, progress, kwargs)
 
 
+@handle_legacy_interface(None)
 def efficientnet_b5(*, weights=None, progress=True, **kwargs):
     return _efficientnet("efficientnet_b5", 1.6, 2.2, 0.4, None, weights, progress, kwargs,
                          _BN_B5)
 
 
+@handle_legacy_interface(None)
 def efficientnet_b6(*, weights=None, progress=True, **kwargs):
     return _efficientnet("efficientnet_b6", 1.8, 2.6, 0.5, None, weights, progress, kwargs,
                          _BN_B5)
 
 
+@handle_legacy_interface(None)
 def efficientnet_b7(*, weights=None, progress=True, **kwargs):
     return _efficientnet("efficientnet_b7", 2.0, 3.1, 0.5, None, weights, progress, kwargs,
                          _BN_B5)

@@ -9,6 +9,7 @@ from ember.vision.models._api import (
     _meta,
     _ovewrite_num_classes,
     _preset,
+    handle_legacy_interface,
 )
 
 __all__ = ["MobileNetV2", "mobilenet_v2", "MobileNet_V2_Weights", "Conv2dNormActivation",
@@ -127,6 +128,7 @@ class MobileNet_V2_Weights(WeightsEnum):
     DEFAULT = IMAGENET1K_V2
 
 
+@handle_legacy_interface(MobileNet_V2_Weights.IMAGENET1K_V1)
 def mobilenet_v2(*, weights=None, progress=True, **kwargs):
     """MobileNetV2 (Sandler et al. 2018)."""
     weights = MobileNet_V2_Weights.verify(weights)

@@ -9,6 +9,7 @@ from ember.vision.models._api import (
     _meta,
     _ovewrite_num_classes,
     _preset,
+    handle_legacy_interface,
 )
 
 __all__ = ["ResNet", "BasicBlock", "Bottleneck", "resnet18", "resnet34", "resnet50",
@@ -167,16 +168,19 @@ def _resnet(block, layers, weights, progress, **kwargs):
     return _load(ResNet(block, layers, **kwargs), weights, progress)
 
 
+@handle_legacy_interface(ResNet18_Weights.IMAGENET1K_V1)
 def resnet18(*, weights=None, progress=True, **kwargs):
     """ResNet-18 (He et al. 2015). ``weights=ResNet18_Weights.DEFAULT`` loads ImageNet weights."""
     return _resnet(BasicBlock, [2, 2, 2, 2], ResNet18_Weights.verify(weights), progress, **kwargs)
 
 
+@handle_legacy_interface(ResNet34_Weights.IMAGENET1K_V1)
 def resnet34(*, weights=None, progress=True, **kwargs):
     """ResNet-34 (He et al. 2015)."""
     return _resnet(BasicBlock, [3, 4, 6, 3], ResNet34_Weights.verify(weights), progress, **kwargs)
 
 
+@handle_legacy_interface(ResNet50_Weights.IMAGENET1K_V1)
 def resnet50(*, weights=None, progress=True, **kwargs):
     """ResNet-50 (He et al. 2015), bottleneck blocks with the stride on the 3x3 conv (v1.5)."""
     return _resnet(Bottleneck, [3, 4, 6, 3], ResNet50_Weights.verify(weights), progress, **kwargs)

@@ -47,6 +47,30 @@ def test_random_num_samples_and_replacement():
     assert len(r) == 200 and set(r) == {0, 1, 2}
 
 
+def test_random_with_replacement_draws_lazily():
+    # makemore's InfiniteDataLoader: num_samples=int(1e10) must not be drawn up front
+    import itertools
+
+    from ember.utils.data import DataLoader, TensorDataset
+
+    ds = TensorDataset(ember.arange(10))
+    s = RandomSampler(ds, replacement=True, num_samples=int(1e10), generator=gen(0))
+    assert len(s) == int(1e10) and set(itertools.islice(iter(s), 100)) <= set(range(10))
+    loader = DataLoader(ds, sampler=s, batch_size=4)
+    assert len(loader) == 2500000000
+    batches = list(itertools.islice(iter(loader), 3))
+    assert [tuple(b[0].shape) for b in batches] == [(4,), (4,), (4,)]
+    # past one chunk of draws: every index drawn once, batches cut across chunk boundaries
+    k = RandomSampler._CHUNK * 2 + 3
+    s = RandomSampler(range(5), replacement=True, num_samples=k, generator=gen(1))
+    assert len(list(s)) == k
+    for drop_last in (False, True):
+        loader = DataLoader(list(range(5)), sampler=s, batch_size=7, drop_last=drop_last)
+        sizes = [len(b) for b in loader]
+        assert len(sizes) == len(loader) and set(sizes[:-1]) == {7}
+        assert sum(sizes) == (k - k % 7 if drop_last else k)
+
+
 @pytest.mark.parametrize("kwargs,exc,msg", [
     (dict(num_samples=0), ValueError, "num_samples should be a positive integer value, but got "
                                       "num_samples=0"),

@@ -8,6 +8,7 @@ import ember
 pytest.importorskip("tensorboardX")
 ea_mod = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
 from ember.utils.tensorboard import SummaryWriter  # noqa: E402
+from tests.helpers import requires_torch  # noqa: E402
 
 GUIDE = {"scalars": 0, "images": 0, "histograms": 0, "tensors": 0}
 
@@ -40,9 +41,29 @@ def test_add_scalar_rejects_multi_element_tensor(tmp_path):
 def test_add_scalars_writes_one_run_per_key(tmp_path):
     with SummaryWriter(tmp_path) as w:
         w.add_scalars("acc", {"train": ember.tensor(0.75), "test": 0.5}, 2)
-    train = _read(tmp_path / "acc" / "train").Scalars("acc")
-    test = _read(tmp_path / "acc" / "test").Scalars("acc")
-    assert train[0].value == 0.75 and test[0].value == 0.5 and train[0].step == 2
+        w.add_scalars("acc", {"train": 0.5}, 3)
+    train = _read(tmp_path / "acc_train").Scalars("acc")
+    test = _read(tmp_path / "acc_test").Scalars("acc")
+    assert [(e.step, e.value) for e in train] == [(2, 0.75), (3, 0.5)]
+    assert test[0].value == 0.5 and test[0].step == 2
+
+
+@requires_torch
+def test_add_scalars_run_layout_is_pytorchs(tmp_path):
+    from torch.utils.tensorboard import SummaryWriter as TorchWriter
+
+    for lib, cls in (("ember", SummaryWriter), ("torch", TorchWriter)):
+        w = cls(str(tmp_path / lib))
+        w.add_scalars("Loss/a b", {"Training": 1.0, "Validation": 2.0}, 1)
+        w.close()
+        w.add_scalars("Loss/a b", {"Training": 0.5}, 2)  # logging after close reopens
+        w.close()
+    runs = [sorted(p.name for p in (tmp_path / lib).iterdir() if p.is_dir())
+            for lib in ("ember", "torch")]
+    assert runs[0] == runs[1] == ["Loss_a b_Training", "Loss_a b_Validation"]
+    steps = [e.step for e in _read(tmp_path / "ember" / "Loss_a b_Training").Scalars(
+        "Loss/a_b")]
+    assert steps == [1, 2]
 
 
 def test_add_histogram_counts(tmp_path):
@@ -177,3 +198,16 @@ def test_import_does_not_drag_in_torch_but_torch_still_imports():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=root, timeout=120)
     assert out.stdout.split() == ["False", "True"], out.stderr
+
+
+def test_flush_puts_every_pending_event_on_disk(tmp_path):
+    w = SummaryWriter(tmp_path, flush_secs=1000)
+    for step in range(50):
+        w.add_scalar("loss", float(step), step)
+        w.add_scalars("pair", {"a": step, "b": -step}, step)
+    w.flush()  # read back before close: everything logged so far is there
+    assert [e.step for e in _read(tmp_path).Scalars("loss")] == list(range(50))
+    assert len(_read(tmp_path / "pair_b").Scalars("pair")) == 50
+    w.add_scalar("loss", 50.0, 50)  # the writer keeps working after a flush
+    w.close()
+    assert len(_read(tmp_path).Scalars("loss")) == 51
