@@ -312,3 +312,12 @@ __all__ = ["norm", "vector_norm", "matrix_norm", "inv", "det", "solve", "cross",
            "vecdot", "multi_dot", "matmul", "LinAlgError", "svd", "svdvals", "qr", "eigh",
            "eigvalsh", "eig", "eigvals", "cholesky", "slogdet", "pinv", "matrix_rank",
            "matrix_power"]
+
+
+# solve_triangular, the LU family, _ex variants, lstsq, vander, tensorinv/solve, cond,
+# matrix_exp (ember/_ops/linalg_extra.py)
+from ember._ops import linalg_extra as _extra  # noqa: E402
+
+for _n in _extra.LINALG_NAMES:
+    globals()[_n] = getattr(_extra, _n)
+__all__ += _extra.LINALG_NAMES

@@ -472,6 +472,14 @@ _methods["polygamma"] = lambda self, n: polygamma(n, self)
 for _name in ["round", "atan2", "hypot", "xlogy", "arctan2", "sgn", "logit", "copysign",
               "deg2rad", "rad2deg", *_unary_fns]:
     _methods[_name + "_"] = _make_inplace(_name, _methods[_name])
+# NOTE: logit is composite (its division saves the input), so its in-place form computes
+# on a copy when recording: the write into self must not clobber what backward reads
+_methods["logit_"] = _make_inplace("logit", lambda self, eps=None: logit(
+    self.clone() if self._requires_grad else self, eps))
+for _alias, _name in [("absolute", "abs"), ("negative", "neg"), ("fix", "trunc"),
+                      ("arccos", "acos"), ("arcsin", "asin"), ("arctan", "atan"),
+                      ("arccosh", "acosh"), ("arcsinh", "asinh"), ("arctanh", "atanh")]:
+    _methods[_alias + "_"] = _methods[_name + "_"]
 _methods.update({"__neg__": neg, "__abs__": abs, "__pos__": lambda self: self})  # noqa: F821
 bind(_methods)
 
