@@ -233,7 +233,29 @@ def set_default_tensor_type(t):
 
 
 def use_deterministic_algorithms(mode, *, warn_only=False):
-    """ember's CPU ops are deterministic already."""
+    """ember's CPU ops are deterministic already; the mode is recorded for the queries."""
+    _deterministic[:] = [_builtins.bool(mode), _builtins.bool(warn_only)]
+
+
+def are_deterministic_algorithms_enabled():
+    return _deterministic[0]
+
+
+def is_deterministic_algorithms_warn_only_enabled():
+    return _deterministic[1]
+
+
+def set_deterministic_debug_mode(debug_mode):
+    modes = {"default": 0, "warn": 1, "error": 2}
+    mode = modes[debug_mode] if isinstance(debug_mode, str) else _builtins.int(debug_mode)
+    use_deterministic_algorithms(mode != 0, warn_only=mode == 1)
+
+
+def get_deterministic_debug_mode():
+    return 0 if not _deterministic[0] else 1 if _deterministic[1] else 2
+
+
+_deterministic = [False, False]  # (mode, warn_only)
 
 
 _SUBMODULES = {"nn", "optim", "utils", "autograd", "cuda", "backends", "accelerator",

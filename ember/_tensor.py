@@ -110,9 +110,16 @@ class Tensor:
         return self._data.nbytes
 
     def stride(self, dim=None):
-        item = self._data.itemsize
-        strides = tuple(s // item for s in self._data.strides)
-        return strides if dim is None else strides[_wrap_dim(dim, self._data.ndim, "stride")]
+        a = self._data
+        if a.size and type(a) is not _MetaArray:
+            strides = tuple(s // a.itemsize for s in a.strides)
+        else:  # no elements, or no data (meta): PyTorch reports the contiguous layout
+            strides, step = [], 1
+            for n in reversed(a.shape):
+                strides.insert(0, step)
+                step *= max(n, 1)
+            strides = tuple(strides)
+        return strides if dim is None else strides[_wrap_dim(dim, a.ndim, "stride")]
 
     def is_contiguous(self, memory_format=None):
         return self._data.flags.c_contiguous

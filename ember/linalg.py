@@ -313,8 +313,18 @@ __all__ = ["norm", "vector_norm", "matrix_norm", "inv", "det", "solve", "cross",
            "eigvalsh", "eig", "eigvals", "cholesky", "slogdet", "pinv", "matrix_rank",
            "matrix_power"]
 
-# lstsq, solve_triangular, matrix_exp, cond, the LU and LDL families, *_ex, vander, tensor* ...
+
+# solve_triangular, the LU family, _ex variants, lstsq, vander, tensorinv/solve, cond,
+# matrix_exp (ember/_ops/linalg_extra.py)
+from ember._ops import linalg_extra as _extra  # noqa: E402
+
+for _n in _extra.LINALG_NAMES:
+    globals()[_n] = getattr(_extra, _n)
+__all__ += _extra.LINALG_NAMES
+
+# this module's fuller versions (gradients for every factorisation, LDL, lstsq driver rules,
+# Tensor methods) from ember/_linalg_ext.py replace the names above they share
 from ember import _linalg_ext  # noqa: E402
 from ember._linalg_ext import *  # noqa: E402, F403
 
-__all__ += _linalg_ext.__all__
+__all__ += [n for n in _linalg_ext.__all__ if n not in __all__]

@@ -1,7 +1,6 @@
-"""ember.special: PyTorch's torch.special names for the special functions ember has.
-
-Functions torch.special has and ember lacks (Bessel functions, polygamma, zeta, …) are
-absent, so `hasattr(torch.special, name)` tells the truth.
+"""ember.special: PyTorch's torch.special namespace (normal-distribution functions, Bessel
+functions, incomplete gamma, zeta, orthogonal polynomials, ...), from ember/_ops/special_math.py
+(differentiable ones) and ember/_ops/special_extra.py (those PyTorch does not differentiate).
 """
 import ember as _ember
 from ember._ops import special_extra as _se
@@ -26,7 +25,10 @@ multigammaln = _sm.multigammaln
 ndtr, ndtri, log_ndtr, erfcx = _sm.ndtr, _sm.ndtri, _sm.log_ndtr, _sm.erfcx
 i0, i0e, i1, i1e = _sm.i0, _sm.i0e, _sm.i1, _sm.i1e
 entr, xlog1py = _sm.entr, _sm.xlog1py
-from ember._ops.special_extra import *  # noqa: E402, F403 - gammainc, zeta, Bessel, polynomials
+from ember._ops.special_extra import *  # noqa: E402, F403 - zeta, Bessel, polynomials, ...
+
+# the incomplete gamma functions differentiable in `other` (ember/_ops/extra_math.py)
+gammainc, gammaincc = _ember.igamma, _ember.igammac
 
 
 def softmax(input, dim, *, dtype=None):

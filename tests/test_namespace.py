@@ -50,3 +50,16 @@ def test_version_reports_the_pytorch_api_level_with_embers_label():
     major, minor = (int(p) for p in ember.__version__.split(".")[:2])
     assert major == 2 and minor >= 12  # the check notebooks make before using an API
     assert type(ember.ones(1)).__module__ == "ember"
+
+
+def test_deterministic_algorithm_flags_round_trip():
+    try:
+        ember.use_deterministic_algorithms(True, warn_only=True)
+        assert ember.are_deterministic_algorithms_enabled()
+        assert ember.is_deterministic_algorithms_warn_only_enabled()
+        assert ember.get_deterministic_debug_mode() == 1
+        ember.set_deterministic_debug_mode("error")
+        assert ember.get_deterministic_debug_mode() == 2
+    finally:
+        ember.use_deterministic_algorithms(False)
+    assert ember.get_deterministic_debug_mode() == 0

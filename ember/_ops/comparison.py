@@ -1,5 +1,7 @@
 """Elementwise maximum/minimum; comparisons, logic and bitwise ops (no gradient); value tests
 (isnan, isclose, ...); and the selecting ops clamp, where, lerp and nan_to_num."""
+from numbers import Number
+
 from ember import _dtype
 from ember._ops._helpers import (
     Tensor,
@@ -504,6 +506,81 @@ def equal(input, other):
     return input._data.shape == other._data.shape and bool((input._data == other._data).all())
 
 
+
+# -- shifts ------------------------------------------------------------------------------------
+def _shift(left):
+    name = "lshift" if left else "rshift"
+
+    def fn(input, other, *, out=None):
+        a, b = promote(input, other)
+        d = _res(a, b)
+        if d.category > _dtype.INT:
+            _not_impl(name, d)
+        x = xp.asarray(_arr(a), dtype=d.np) if not isinstance(a, Tensor) else a._data
+        s = xp.asarray(_arr(b), dtype=d.np) if not isinstance(b, Tensor) else b._data
+        if x.dtype == _NP_BOOL:  # bool << bool: PyTorch shifts as uint8 and keeps bool
+            x, s = x.astype(xp.uint8), s.astype(xp.uint8)
+        bits = x.dtype.itemsize * 8
+        # NOTE: a shift by a negative amount or by the bit width or more is undefined in C;
+        # PyTorch gives 0 for a left shift and the sign fill (x >> bits-1) for a right one
+        ok = (s >= 0) & (s < bits)
+        amount = xp.where(ok, s, 0).astype(x.dtype, copy=False)
+        try:
+            if left:
+                r = xp.where(ok, xp.left_shift(x, amount), 0)
+            else:
+                r = xp.where(ok, xp.right_shift(x, amount), xp.right_shift(x, bits - 1))
+        except ValueError:
+            _check_shapes("bitwise_" + name[0] + "_shift", a, b)
+            raise
+        r = r.astype(d.np, copy=False)
+        return write_out(_wrap(r), out)
+
+    fn.__name__ = "bitwise_left_shift" if left else "bitwise_right_shift"
+    return fn
+
+
+bitwise_left_shift = _shift(True)
+bitwise_right_shift = _shift(False)
+
+
+def _shift_operand(fn):
+    def op(self, other):
+        if not isinstance(other, (Tensor, Number)):  # (NumPy scalars are Numbers)
+            return NotImplemented
+        return fn(self, other)
+
+    return op
+
+
+# -- in-place comparisons: the result written in self's dtype, zero gradient -------------------
+class _CmpZeroGrad(Op):
+    """The node of an in-place comparison on a tensor that requires grad: the result is
+    piecewise constant, so its gradient is zero (PyTorch's EqBackward0, ...)."""
+
+    def forward(ctx, x, *others, value):
+        ctx.shapes = (x.shape,) + tuple(xp.shape(o) for o in others)
+        return value
+
+    def backward(ctx, g):
+        r = tuple(xp.zeros(s, g.dtype) for s in ctx.shapes)
+        return r if len(r) > 1 else r[0]
+
+
+def _cmp_in_self_dtype(fn, name):
+    node = type(name.capitalize(), (_CmpZeroGrad,),
+                {"_bw_name": name.capitalize() + "Backward0"})
+
+    def cmp(self, other):
+        r = fn(self, other)._data.astype(self._data.dtype)
+        if _enabled[0] and (self._requires_grad or (isinstance(other, Tensor)
+                                                    and other._requires_grad)):
+            args = (self, other) if isinstance(other, Tensor) else (self,)
+            return node.apply(*args, value=r)
+        return _wrap(r)
+
+    return cmp
+
 _methods = {
     "maximum": maximum, "minimum": minimum,
     "eq": eq, "ne": ne, "lt": lt, "le": le, "gt": gt, "ge": ge,
@@ -515,10 +592,16 @@ _methods = {
     "clamp": clamp, "clip": clamp, "clamp_min": clamp_min, "clamp_max": clamp_max,
     "where": _where_method, "lerp": lerp, "nan_to_num": nan_to_num, "isclose": isclose,
     "allclose": allclose, "equal": equal,
+    "bitwise_left_shift": bitwise_left_shift, "bitwise_right_shift": bitwise_right_shift,
 }
+for _name, _fn in [("eq", eq), ("ne", ne), ("lt", lt), ("le", le), ("gt", gt), ("ge", ge)]:
+    _methods[_name + "_"] = _make_inplace(_name, _cmp_in_self_dtype(_fn, _name))
+for _alias, _name in [("greater", "gt"), ("greater_equal", "ge"), ("less", "lt"),
+                      ("less_equal", "le"), ("not_equal", "ne")]:
+    _methods[_alias + "_"] = _methods[_name + "_"]
 for _name in ["clamp", "clip", "clamp_min", "clamp_max", "lerp", "nan_to_num", "bitwise_and",
               "bitwise_or", "bitwise_xor", "bitwise_not", "logical_and", "logical_or",
-              "logical_xor", "logical_not"]:
+              "logical_xor", "logical_not", "bitwise_left_shift", "bitwise_right_shift"]:
     _methods[_name + "_"] = _make_inplace(_name, _methods[_name])
 
 _methods.update({
@@ -528,6 +611,12 @@ _methods.update({
     "__rxor__": _reflect(bitwise_xor), "__invert__": bitwise_not,
     "__iand__": _methods["bitwise_and_"], "__ior__": _methods["bitwise_or_"],
     "__ixor__": _methods["bitwise_xor_"],
+    "__lshift__": _shift_operand(bitwise_left_shift),
+    "__rshift__": _shift_operand(bitwise_right_shift),
+    "__rlshift__": _shift_operand(_reflect(bitwise_left_shift)),
+    "__rrshift__": _shift_operand(_reflect(bitwise_right_shift)),
+    "__ilshift__": _methods["bitwise_left_shift_"],
+    "__irshift__": _methods["bitwise_right_shift_"],
 })
 bind(_methods)
 Tensor.__hash__ = lambda self: id(self)  # defining __eq__ above must not drop hashing

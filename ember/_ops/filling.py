@@ -150,4 +150,40 @@ def _copy_check_shapes(dst, src):
             raise _broadcast_error(dst, src) from None
 
 
-bind({"fill_": fill_, "zero_": zero_, "copy_": copy_})
+class FillDiagonal(Op):
+    """fill_diagonal_ recorded for autograd: the filled positions get no gradient."""
+
+    def forward(ctx, x, value=None, wrap=False):
+        y = x.copy()
+        xp.fill_diagonal(y, value, wrap=wrap)
+        ctx.wrap = wrap
+        return y
+
+    def backward(ctx, g):
+        g = g.copy()
+        xp.fill_diagonal(g, 0, wrap=ctx.wrap)
+        return g
+
+
+def fill_diagonal_(self, fill_value, wrap=False):
+    """Fill the main diagonal of a 2-D (or all-equal-sides n-D) tensor, in place; with
+    wrap=True a tall matrix's diagonal restarts every cols + 1 rows, as in NumPy."""
+    x = self._data
+    if x.ndim < 2:
+        raise RuntimeError("dimensions must larger than 1")
+    if x.ndim > 2 and builtins.any(n != x.shape[0] for n in x.shape):
+        raise RuntimeError("all dimensions of input must be of equal length")
+    if x.dtype.kind in "iub":
+        fill_value = x.dtype.type(builtins.int(fill_value))  # truncated, as PyTorch's cast
+    if _records(self):
+        if self.grad_fn is None:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
+                               "an in-place operation.")
+        check_view_leaf(self)
+        return _adopt(self, FillDiagonal.apply(self, value=fill_value, wrap=wrap))
+    xp.fill_diagonal(x, fill_value, wrap=wrap)
+    self._bump()
+    return self
+
+
+bind({"fill_": fill_, "zero_": zero_, "copy_": copy_, "fill_diagonal_": fill_diagonal_})

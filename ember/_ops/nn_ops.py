@@ -481,7 +481,12 @@ def _t_log_softmax(self, dim=None, dtype=None, *, axis=None):
     return log_softmax(self, dim, dtype=dtype, axis=axis)
 
 
-bind({"softmax": _t_softmax, "log_softmax": _t_log_softmax})
+def _t_hardshrink(self, lambd=0.5):
+    return activation("hardshrink", self, False, lambd=lambd)
+
+
+bind({"softmax": _t_softmax, "log_softmax": _t_log_softmax, "hardshrink": _t_hardshrink,
+      "prelu": prelu})
 
 __all__ = ["softmax", "log_softmax", "dropout", "alpha_dropout", "feature_alpha_dropout",
            "feature_dropout", "prelu", "embedding", "embedding_bag", "pairwise_distance",

@@ -158,8 +158,10 @@ def heaviside(input, values, *, out=None):
 def _integer_pair(name, a, b):
     for t in (a, b):
         if t._data.dtype.kind not in "iub":
-            raise RuntimeError(f'"{name}_cpu" not implemented for '
-                               f"'{t.dtype.name.capitalize()}'")
+            from ember._ops.inplace import _tname
+
+            raise NotImplementedError(f'"{name}_cpu" not implemented for '
+                                      f"'{_tname(_dtype.result_type(a, b))}'")
     return a._data, b._data
 
 

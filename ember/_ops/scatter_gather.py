@@ -145,12 +145,32 @@ class ScatterReduce(Op):
             gx = xp.where(sel_x, g / xp.maximum(n, 1), 0)
             gs = xp.where(sel_s, (g / xp.maximum(n, 1))[c], 0)
         else:
-            raise RuntimeError("scatter_reduce(): backward for reduce='prod' is not "
-                               "implemented in ember")
+            gx, gs = _prod_grads(g, x, src, c, ctx.include_self, hit)
         if not ctx.include_self and r != "amax" and r != "amin":
             gx = xp.where(hit, 0, gx)
         return (gx if ctx.needs_input_grad[0] else None,
                 gs if ctx.needs_input_grad[1] else None)
+
+
+def _prod_grads(g, x, src, c, include_self, hit):
+    """Gradients of a product reduction: for each factor, the product of the other factors
+    of its group, computed without dividing by zero (one zero in a group: only that factor
+    gets a gradient, the product of the rest; two or more: none)."""
+    zeros = xp.zeros(x.shape, xp.int64)
+    xp.add.at(zeros, c, src == 0)
+    nonzero = xp.ones(x.shape, g.dtype)
+    xp.multiply.at(nonzero, c, xp.where(src == 0, 1, src))
+    if include_self:
+        zeros += x == 0
+        nonzero *= xp.where(x == 0, 1, x)
+
+    def others(v, zc, pnz):  # product of the other factors of v's group
+        safe = xp.where(v == 0, 1, v)
+        return xp.where(v == 0, xp.where(zc == 1, pnz, 0), xp.where(zc == 0, pnz / safe, 0))
+
+    gs = g[c] * others(src, zeros[c], nonzero[c])
+    gx = g * others(x, zeros, nonzero) if include_self else g
+    return gx, gs
 
 
 def _identity(reduce, dtype):
@@ -600,7 +620,60 @@ def take_along_dim(input, indices, dim=None):
     return TakeAlongDim.apply(input, key=_coords(idx % max(shape[d], 1), d))
 
 
+_INDEX_REDUCE = ("prod", "mean", "amax", "amin")
+
+
+def index_reduce(input, dim, index, source, reduce, *, include_self=True):
+    """Reduce (prod, mean, amax, amin) the slices of `source` into `input` at the positions
+    `index` along `dim` (scatter_reduce with the index spread over each slice)."""
+    if reduce not in _INDEX_REDUCE:
+        raise RuntimeError(f"index_reduce(): Expected reduce to be one of prod, mean, amax or "
+                           f"amin but got {reduce}.")
+    if not isinstance(index, Tensor):
+        raise TypeError(f"index_reduce(): argument 'index' must be Tensor, not "
+                        f"{type(index).__name__}")
+    idx = index._data
+    if idx.dtype.kind not in "iu" or idx.dtype.itemsize < 4:
+        from ember._ops.inplace import _tname
+
+        raise RuntimeError(f"index_reduce_(): Expected dtype int32/int64 for index but got: "
+                           f"{_tname(index.dtype)}")
+    if idx.ndim > 1:
+        raise IndexError("index_reduce_(): Index is supposed to be a vector")
+    x, src = input._data, source._data
+    d = _wrap_dim(dim, x.ndim)
+    if x.ndim == 0:
+        x_shape, s_shape = (1,), src.shape or (1,)
+    else:
+        x_shape, s_shape = x.shape, src.shape
+    idx = idx.reshape(-1)
+    if len(s_shape) != len(x_shape) or s_shape[:d] + s_shape[d + 1:] != \
+            x_shape[:d] + x_shape[d + 1:] or s_shape[d] != idx.size:
+        raise RuntimeError(f"source tensor shape must match self tensor shape, excluding the "
+                           f"specified dimension. Got self.shape = {list(x.shape)} "
+                           f"source.shape = {list(src.shape)}")
+    if idx.size and (int(idx.min()) < -x_shape[d] or int(idx.max()) >= x_shape[d]):
+        raise IndexError("index out of range in self")
+    if x.ndim == 0:
+        return _index_reduce_0d(input, source, reduce, include_self)
+    shape = [1] * x.ndim
+    shape[d] = idx.size
+    full = xp.broadcast_to((idx % x_shape[d]).reshape(shape), s_shape)
+    return ScatterReduce.apply(input, source, coords=_coords(full, d), reduce=reduce,
+                               include_self=include_self)
+
+
+def _index_reduce_0d(input, source, reduce, include_self):
+    from ember._ops.shape import reshape
+
+    r = index_reduce(reshape(input, (1,)), 0, _wrap(xp.zeros(source._data.size, _int64)),
+                     reshape(source, (source._data.size,)), reduce, include_self=include_self)
+    return reshape(r, ())
+
+
 bind({
+    "index_reduce": index_reduce,
+    "index_reduce_": _make_inplace(index_reduce, "index_reduce_"),
     "index_select": index_select,
     "gather": gather, "scatter": scatter, "scatter_add": scatter_add, "index_add": index_add,
     "index_fill": index_fill, "index_copy": index_copy, "masked_fill": masked_fill,

@@ -4,6 +4,7 @@ unique/unique_consecutive, nonzero/argwhere, and counting (bincount/histc).
 Indices come back as int64 tensors without a gradient; sorted values carry one through
 a gather at the sorted positions.
 """
+import builtins
 from collections import namedtuple
 
 from ember import _dtype
@@ -344,6 +345,11 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False, out=No
     w = None
     if weight is not None:
         w = weight._data
+        if w.dtype != x.dtype:
+            raise RuntimeError(
+                "torch.histogramdd: if weight tensor is provided, input tensor and weight "
+                f"tensor should have the same dtype, but got input({_c_name(x).lower()}), and "
+                f"weight({_c_name(w).lower()})")
         if w.shape != x.shape:
             raise RuntimeError(
                 "torch.histogramdd: if weight tensor is provided it should have the same shape "
@@ -373,6 +379,47 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False, out=No
         write_out(r.bin_edges, out[1])
         return histogram_result(out[0], out[1])
     return r
+
+
+histogramdd_result = _return_type("histogramdd", ["hist", "bin_edges"])
+
+
+def histogramdd(input, bins, *, range=None, weight=None, density=False):  # noqa: A002
+    """Histogram of the points in the rows of `input` (..., D) over D dims: `bins` is an int,
+    one int per dim, or one edges tensor per dim; `range` is (min0, max0, min1, max1, ...)."""
+    x = input._data
+    if x.dtype.kind != "f":
+        raise NotImplementedError(f'"histogramdd" not implemented for \'{_c_name(x)}\'')
+    if x.ndim < 1:
+        raise RuntimeError("torch.histogramdd: input tensor should have at least 1 dimension")
+    n_dims = x.shape[-1]
+    pts = x.reshape(-1, n_dims)
+    if isinstance(bins, int):
+        bins = [bins] * n_dims
+    edges = []
+    for d in builtins.range(n_dims):  # (`range` is the argument here)
+        b = bins[d]
+        if isinstance(b, Tensor):
+            edges.append(b._data.astype(x.dtype))
+            continue
+        col = pts[:, d]
+        if range is not None:
+            lo, hi = float(range[2 * d]), float(range[2 * d + 1])
+            if lo > hi:
+                raise RuntimeError(f"torch.histogramdd: min should not exceed max, but got min "
+                                   f"{lo:g} max {hi:g} for dimension {d}")
+        elif col.size:
+            lo, hi = float(col.min()), float(col.max())
+        else:
+            lo, hi = 0.0, 1.0
+        if lo == hi:
+            lo, hi = lo - 0.5, hi + 0.5
+        edges.append(xp.linspace(lo, hi, int(b) + 1).astype(x.dtype))
+    w = None if weight is None else weight._data.reshape(-1)
+    hist, _ = xp.histogramdd(pts, [e.astype(xp.float64) for e in edges], weights=w,
+                             density=density)
+    return histogramdd_result(_wrap(hist.astype(x.dtype)),
+                              tuple(_wrap(e.copy()) for e in edges))
 
 
 bind({

@@ -1,12 +1,11 @@
-"""The rest of torch.special that PyTorch does not differentiate: the regularised incomplete
-gamma functions, Hurwitz zeta, spherical_bessel_j0, the modified Bessel functions of the
-first and second kind, and the orthogonal polynomial families. Float64 NumPy, no SciPy;
-outputs never require grad (as PyTorch's, which have no derivative formulas)."""
+"""The rest of torch.special that PyTorch does not differentiate: Hurwitz zeta, the Bessel
+functions of the first and second kind, Airy Ai, spherical_bessel_j0, the modified Bessel
+functions and the orthogonal polynomial families. Float64 NumPy, no SciPy; outputs never
+require grad (as PyTorch's, which have no derivative formulas)."""
 import math
 
 from ember import _dtype
 from ember._ops._helpers import xp
-from ember._ops.special import lgamma_array
 from ember._ops.special_math import i0_array, i1_array
 from ember._tensor import Tensor, _wrap
 
@@ -35,71 +34,6 @@ def _dtype_name(dt):
 
 def _out(r, dt):
     return _wrap(xp.asarray(r).astype(dt.np, copy=False))
-
-
-# -- regularised incomplete gamma ------------------------------------------------------------
-def _igamma_pq(a, x):
-    """(P(a, x), Q(a, x)): the series for x < a + 1, the continued fraction (modified Lentz)
-    for Q beyond, each in float64."""
-    a, x = xp.broadcast_arrays(a, x)
-    p = xp.full(a.shape, xp.nan)
-    q = xp.full(a.shape, xp.nan)
-    with xp.errstate(all="ignore"):
-        logpre = a * xp.log(x) - x - lgamma_array(a)
-        ser = (x < a + 1) & (a > 0) & (x > 0)
-        s_a, s_x = a[ser], x[ser]
-        term = 1.0 / s_a
-        total = term.copy()
-        ap = s_a.copy()
-        for _ in range(2000):
-            ap = ap + 1
-            term = term * s_x / ap
-            total = total + term
-            if not xp.any(xp.abs(term) > xp.abs(total) * 1e-17):
-                break
-        ps = total * xp.exp(logpre[ser])
-        p[ser], q[ser] = ps, 1.0 - ps
-        cf = ~ser & (a > 0) & (x > 0) & xp.isfinite(x) & xp.isfinite(a)
-        c_a, c_x = a[cf], x[cf]
-        tiny = 1e-300
-        b = c_x + 1 - c_a
-        c = xp.full(b.shape, 1 / tiny)
-        d = 1 / b
-        h = d.copy()
-        for i in range(1, 2000):
-            an = -i * (i - c_a)
-            b = b + 2
-            d = an * d + b
-            d = xp.where(xp.abs(d) < tiny, tiny, d)
-            c = b + an / c
-            c = xp.where(xp.abs(c) < tiny, tiny, c)
-            d = 1 / d
-            delta = d * c
-            h = h * delta
-            if not xp.any(xp.abs(delta - 1) > 1e-16):
-                break
-        qc = xp.exp(logpre[cf]) * h
-        q[cf], p[cf] = qc, 1.0 - qc
-    # edges, as PyTorch: P(0, x > 0) = 1, P(a, 0) = 0, P(a, inf) = 1, P(inf, x) = 0
-    valid = (a >= 0) & (x >= 0)
-    one = valid & (((a == 0) & (x > 0)) | (xp.isinf(x) & xp.isfinite(a)))
-    zero = valid & (((x == 0) & (a > 0)) | (xp.isinf(a) & xp.isfinite(x)))
-    p = xp.where(one, 1.0, xp.where(zero, 0.0, p))
-    q = xp.where(one, 0.0, xp.where(zero, 1.0, q))
-    bad = (a < 0) | (x < 0) | xp.isnan(a) | xp.isnan(x) | ((a == 0) & (x == 0))
-    return xp.where(bad, xp.nan, p), xp.where(bad, xp.nan, q)
-
-
-def gammainc(input, other, *, out=None):
-    """The regularised lower incomplete gamma function P(input, other)."""
-    a, x, dt = _operands("igamma", input, other)
-    return _write(_out(_igamma_pq(a, x)[0], dt), out)
-
-
-def gammaincc(input, other, *, out=None):
-    """The regularised upper incomplete gamma function Q(input, other) = 1 - P."""
-    a, x, dt = _operands("igammac", input, other)
-    return _write(_out(_igamma_pq(a, x)[1], dt), out)
 
 
 def _write(r, out):
@@ -389,7 +323,7 @@ shifted_chebyshev_polynomial_v = _shifted(chebyshev_polynomial_v,
 shifted_chebyshev_polynomial_w = _shifted(chebyshev_polynomial_w,
                                           "shifted_chebyshev_polynomial_w")
 
-__all__ = ["gammainc", "gammaincc", "zeta", "spherical_bessel_j0", "bessel_j0", "bessel_j1",
+__all__ = ["zeta", "spherical_bessel_j0", "bessel_j0", "bessel_j1",
            "bessel_y0", "bessel_y1", "airy_ai", "modified_bessel_i0",
            "modified_bessel_i1", "modified_bessel_k0", "modified_bessel_k1",
            "scaled_modified_bessel_k0", "scaled_modified_bessel_k1", "chebyshev_polynomial_t",

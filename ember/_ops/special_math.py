@@ -216,7 +216,8 @@ class Xlog1py(Op):
         ga = gb = None
         with xp.errstate(divide="ignore", invalid="ignore"):
             if n[0]:
-                ga = unbroadcast(g * xp.where((a == 0) & ~xp.isnan(b), 0, xp.log1p(b)),
+                # NOTE: as PyTorch, log1p(y) even at x = 0, except where y <= -1 (there 0)
+                ga = unbroadcast(g * xp.where((a == 0) & (b <= -1), 0, xp.log1p(b)),
                                  _shape(a))
             if n[1]:
                 gb = unbroadcast(g * a / (1 + b), _shape(b))
@@ -229,7 +230,7 @@ class Xlog1py(Op):
         n = ctx.needs_input_grad
         ga = gb = None
         if n[0]:
-            keep = _wrap(~((_arr(a) == 0) & ~xp.isnan(_arr(b))))
+            keep = _wrap(~((_arr(a) == 0) & (_arr(b) <= -1)))
             lb = b.log1p() if isinstance(b, Tensor) else math.log1p(b)
             ga = _sum_to(g * where(keep, lb, 0.0), _tshape(a))
         if n[1]:

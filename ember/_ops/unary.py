@@ -406,7 +406,10 @@ class Xlogy(Op):
         n = ctx.needs_input_grad
         ga = gb = None
         if n[0]:
-            ga = unbroadcast(g * xp.where((a == 0) & ~xp.isnan(b), 0, xp.log(b)), _shape(a))
+            # NOTE: as PyTorch, d/dx is log(y) even at x = 0, except where log(y) is -inf or
+            # NaN for y <= 0 (there 0)
+            with xp.errstate(divide="ignore", invalid="ignore"):
+                ga = unbroadcast(g * xp.where((a == 0) & (b <= 0), 0, xp.log(b)), _shape(a))
         if n[1]:
             gb = unbroadcast(g * a / b, _shape(b))
         return ga, gb
@@ -416,7 +419,7 @@ class Xlogy(Op):
         n = ctx.needs_input_grad
         ga = gb = None
         if n[0]:
-            keep = _wrap(~((a._data == 0) & ~xp.isnan(_arr(b))))
+            keep = _wrap(~((a._data == 0) & (_arr(b) <= 0)))
             ga = _sum_to(g * where(keep, b.log() if isinstance(b, Tensor) else math.log(b), 0.0),
                          _tshape(a))
         if n[1]:
@@ -472,6 +475,14 @@ _methods["polygamma"] = lambda self, n: polygamma(n, self)
 for _name in ["round", "atan2", "hypot", "xlogy", "arctan2", "sgn", "logit", "copysign",
               "deg2rad", "rad2deg", *_unary_fns]:
     _methods[_name + "_"] = _make_inplace(_name, _methods[_name])
+# NOTE: logit is composite (its division saves the input), so its in-place form computes
+# on a copy when recording: the write into self must not clobber what backward reads
+_methods["logit_"] = _make_inplace("logit", lambda self, eps=None: logit(
+    self.clone() if self._requires_grad else self, eps))
+for _alias, _name in [("absolute", "abs"), ("negative", "neg"), ("fix", "trunc"),
+                      ("arccos", "acos"), ("arcsin", "asin"), ("arctan", "atan"),
+                      ("arccosh", "acosh"), ("arcsinh", "asinh"), ("arctanh", "atanh")]:
+    _methods[_alias + "_"] = _methods[_name + "_"]
 _methods.update({"__neg__": neg, "__abs__": abs, "__pos__": lambda self: self})  # noqa: F821
 bind(_methods)
 

@@ -621,7 +621,7 @@ __all__ = [
     "unfold", "fold", "max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d",
     "avg_pool3d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
     "adaptive_max_pool1d", "adaptive_max_pool2d", "batch_norm", "instance_norm", "layer_norm",
-    "group_norm", "local_response_norm", "rms_norm", "pad", "interpolate", "upsample",
+    "group_norm", "local_response_norm", "pad", "interpolate", "upsample",
     "upsample_nearest",
     "upsample_bilinear", "pixel_shuffle", "pixel_unshuffle", "scaled_dot_product_attention",
     "affine_grid", "grid_sample", "max_unpool1d", "max_unpool2d",
@@ -631,4 +631,4 @@ from ember.nn import _pool_extra  # noqa: E402
 from ember.nn._pool_extra import *  # noqa: E402, F403
 
 __all__ += _pool_extra.__all__
-_REEXPORTED = (Attention, _attention, GroupNormOp, LayerNormOp, Normalize)
+_REEXPORTED = (Attention, _attention, GroupNormOp, LayerNormOp, Normalize, rms_norm)

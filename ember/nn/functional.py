@@ -12,6 +12,7 @@ from ember._ops import loss_ops as _L
 from ember._ops import nn_ops as _ops
 from ember._ops._autocast import DTYPE as _AC
 from ember._ops._autocast import fp32 as _ac_fp32
+from ember._ops.functional_forms import celu_, pdist, rms_norm, selu_  # noqa: F401
 from ember._ops.nn_ops import (  # noqa: F401
     alpha_dropout,
     bilinear,

@@ -98,3 +98,14 @@ def test_special_misc_gradchecks_and_errors():
     with pytest.raises(RuntimeError, match="p has to be greater than or equal to 1"):
         ember.special.multigammaln(ember.tensor([2.0]), 0)
     assert ember.special.ndtr(ember.tensor([0.0], requires_grad=True)).grad_fn is not None
+
+
+@pytest.mark.parametrize("name,ys", [
+    ("xlogy", [0.5, 1e-10, 0.0, -0.5, np.nan, np.inf]),
+    ("xlog1py", [0.5, 1e-10, 0.0, -0.5, -1.0, -2.0, np.nan, np.inf]),
+])
+def test_xlogy_family_gradients_at_zero_like_torch(name, ys):
+    # d/dx is log(y) (log1p(y)) even at x = 0, except where that is -inf/NaN for small y
+    for x0 in (0.0, 1.0):
+        check_parity(lambda m, x, y: getattr(m.special, name)(x, y),
+                     np.full(len(ys), x0), np.array(ys), grad=True, rtol=1e-7, atol=1e-12)

@@ -37,3 +37,14 @@ def test_view_shares_memory_and_errors():
         x.as_strided((3, 3), (2, 2))
     with pytest.raises(RuntimeError, match="mismatch in length of strides and shape"):
         x.as_strided((2,), (1, 1))
+
+
+@requires_torch
+@pytest.mark.parametrize("shape", [(0, 3), (2, 0, 4), (0,), (3, 0)])
+def test_strides_of_empty_and_meta_tensors_are_contiguous_like_pytorch(shape):
+    import torch
+
+    expected = torch.empty(*shape).stride()
+    assert ember.empty(*shape).stride() == expected
+    assert ember.empty(*shape, device="meta").stride() == expected
+    assert ember.ones(2, 3, device="meta").stride() == (3, 1)
