@@ -314,16 +314,8 @@ __all__ = ["norm", "vector_norm", "matrix_norm", "inv", "det", "solve", "cross",
            "matrix_power"]
 
 
-# solve_triangular, the LU family, _ex variants, lstsq, vander, tensorinv/solve, cond,
-# matrix_exp (ember/_ops/linalg_extra.py)
-from ember._ops import linalg_extra as _extra  # noqa: E402
-
-for _n in _extra.LINALG_NAMES:
-    globals()[_n] = getattr(_extra, _n)
-__all__ += _extra.LINALG_NAMES
-
-# this module's fuller versions (gradients for every factorisation, LDL, lstsq driver rules,
-# Tensor methods) from ember/_linalg_ext.py replace the names above they share
+# solve_triangular, the LU and LDL families, _ex variants, lstsq, vander, tensorinv/solve,
+# cond, matrix_exp, householder_product (ember/_linalg_ext.py)
 from ember import _linalg_ext  # noqa: E402
 from ember._linalg_ext import *  # noqa: E402, F403
 
