@@ -7,7 +7,7 @@ from ember._backend import xp as _xp
 from ember._ops import loss_ops as _L
 from ember._ops._autocast import DTYPE as _AC
 from ember._ops._autocast import fp32 as _ac_fp32
-from ember._ops.nn_ops import pairwise_distance
+from ember._ops.nn_ops import _dt, pairwise_distance
 from ember._tensor import Tensor
 
 # NOTE: ember.nn.functional imports this module after defining its activations
@@ -68,8 +68,6 @@ def _class_targets(input, target, weight, fname):
     x = input._data
     t = target._data
     if t.dtype.type is not _INT64 and t.dtype.type is not _UINT8:
-        from ember._ops.nn_ops import _dt
-
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_dt(t)}")
     if x.ndim == 0:
         raise ValueError(f"{fname}: expected input of at least 1 dimension (C) or (N, C), got a "
@@ -82,12 +80,6 @@ def _class_targets(input, target, weight, fname):
         raise RuntimeError(f"weight tensor should be defined either for all {c} classes or no "
                            f"classes but got weight tensor of shape: {list(weight.shape)}")
     return t
-
-
-def _dtype_name(t):
-    from ember._ops.nn_ops import _dt
-
-    return _dt(t)
 
 
 def _target_mismatch(x, t, expected):
@@ -129,7 +121,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
                                           smoothing=label_smoothing)
     if t.shape == input._data.shape and input._data.ndim:  # same shape: probabilities
         raise RuntimeError("Expected floating point type for target with class probabilities, "
-                           f"got {_dtype_name(t)}")
+                           f"got {_dt(t)}")
     t = _class_targets(input, target, weight, "cross_entropy")
     return _L.CrossEntropy.apply(input, t, _arr(weight), reduction=reduction,
                                  ignore_index=ignore_index, smoothing=label_smoothing)
@@ -204,8 +196,6 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
                          f"size ({input.shape}) is deprecated. Please ensure they have the same "
                          "size.")
     if isinstance(target, Tensor) and target._data.dtype != input._data.dtype:
-        from ember._ops.nn_ops import _dt
-
         raise RuntimeError(f"Found dtype {_dt(target._data)} but expected {_dt(input._data)}")
     return _L.BCE.apply(input, target, _arr(weight), reduction=reduction)
 
