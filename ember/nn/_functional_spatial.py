@@ -7,7 +7,6 @@ separable matrix product per axis (linear/bicubic) or a gather (nearest).
 import math
 import warnings
 
-from ember import _random
 from ember._ops._helpers import xp
 from ember._ops._linear_map import Scratch, regrad, transpose_of_backward
 from ember._ops.conv import (
@@ -103,8 +102,10 @@ def _dropout(x, p, training):
         return x
     if p == 1:
         return x * 0
-    keep = _random.rng().random(x.shape) >= p
-    return x * _wrap(keep.astype(x._data.dtype) * (1.0 / (1.0 - p)))
+    from ember._ops.nn_ops import _keep_mask
+
+    kind = x._data.dtype.type
+    return x * _wrap(_keep_mask(x.shape, p).astype(kind) * (kind(1) / kind(1.0 - p)))
 
 
 # -- padding -----------------------------------------------------------------------------------
