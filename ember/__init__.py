@@ -75,6 +75,7 @@ from ember._ops.elementwise import *
 from ember._ops.joining import *
 from ember._ops.linalg import *
 from ember._ops.matrix import *
+from ember._ops.power import *
 from ember._ops.reduction import *
 from ember._ops.sampling import *
 from ember._ops.shape import *

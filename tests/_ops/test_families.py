@@ -6,7 +6,7 @@ import pytest
 
 import ember
 
-FAMILIES = ["elementwise", "unary", "comparison", "reduction", "statistics", "creation",
+FAMILIES = ["elementwise", "power", "unary", "comparison", "reduction", "statistics", "creation",
             "sampling"]
 
 

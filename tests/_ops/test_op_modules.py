@@ -9,7 +9,7 @@ import pytest
 import ember
 
 INTERNAL = {"unsqueeze_dims"}  # public in shape.py for other ops, not in torch
-MODULES = ["indexing", "scatter_gather", "sorting", "linalg", "matrix", "shape", "joining"]
+MODULES = ["indexing", "scatter_gather", "sorting", "linalg", "matrix", "shape", "joining", "power"]
 
 
 @pytest.mark.parametrize("family", MODULES)
