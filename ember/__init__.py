@@ -55,6 +55,7 @@ from ember._dtype import (
 from ember._ops import _registry
 from ember._ops import creation as _ops_creation
 from ember._ops.comparison import *
+from ember._ops.contractions import *
 from ember._ops.conversion import clone
 from ember._ops.creation import *
 from ember._ops.creation import (
@@ -72,6 +73,7 @@ from ember._ops.creation import (
 
 # op families: importing them binds their Tensor methods
 from ember._ops.elementwise import *
+from ember._ops.fused_products import *
 from ember._ops.joining import *
 from ember._ops.linalg import *
 from ember._ops.matrix import *

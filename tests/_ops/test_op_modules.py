@@ -9,7 +9,8 @@ import pytest
 import ember
 
 INTERNAL = {"unsqueeze_dims"}  # public in shape.py for other ops, not in torch
-MODULES = ["indexing", "scatter_gather", "sorting", "linalg", "matrix", "shape", "joining", "power"]
+MODULES = ["indexing", "scatter_gather", "sorting", "linalg", "matrix", "shape", "joining", "power",
+           "contractions", "fused_products"]
 
 
 @pytest.mark.parametrize("family", MODULES)
@@ -34,8 +35,9 @@ def test_module_imports_first(family):
 @pytest.mark.parametrize("method, module", [
     ("__getitem__", "indexing"), ("__setitem__", "indexing"), ("gather", "scatter_gather"),
     ("index_put", "scatter_gather"), ("masked_fill_", "scatter_gather"), ("sort", "sorting"),
-    ("bincount", "sorting"), ("addmm", "linalg"), ("kron", "linalg"), ("tril", "matrix"),
-    ("det", "matrix"), ("view", "shape"), ("unfold", "shape"), ("squeeze_", "shape"),
+    ("bincount", "sorting"), ("addmm", "fused_products"), ("kron", "contractions"),
+    ("inner", "contractions"), ("addr_", "indexing"), ("tril", "matrix"), ("det", "matrix"),
+    ("view", "shape"), ("unfold", "shape"), ("squeeze_", "shape"),
     ("repeat", "joining"), ("rot90", "joining"), ("repeat_interleave", "joining"),
 ])
 def test_methods_bound_by_their_module(method, module):
