@@ -1,7 +1,9 @@
-"""Linear algebra: matmul in every rank combination, and the products built on it
-(mm/bmm/mv/dot/outer, the fused addmm family, einsum/tensordot/inner, kron, addr).
+"""Linear algebra: matmul in every rank combination, and the plain products built on it
+(mm/bmm/mv/dot/vdot/outer).
 
-Diagonals, triangles, norms and decompositions live in matrix.py."""
+The fused addmm family (addmm, addmv, baddbmm, addbmm, addr) lives in fused_products.py,
+einsum/tensordot/inner/kron in contractions.py; diagonals, triangles, norms and
+decompositions in matrix.py."""
 from ember._backend.threads import DOT_MIN as _DOT_MIN
 from ember._backend.threads import dot as _dot
 from ember._ops._autocast import DTYPE as _AC
