@@ -10,7 +10,7 @@ import ember
 
 INTERNAL = {"unsqueeze_dims"}  # public in shape.py for other ops, not in torch
 MODULES = ["indexing", "scatter_gather", "sorting", "linalg", "matrix", "shape", "joining", "power",
-           "contractions", "fused_products"]
+           "contractions", "fused_products", "masked"]
 
 
 @pytest.mark.parametrize("family", MODULES)
@@ -34,7 +34,7 @@ def test_module_imports_first(family):
 
 @pytest.mark.parametrize("method, module", [
     ("__getitem__", "indexing"), ("__setitem__", "indexing"), ("gather", "scatter_gather"),
-    ("index_put", "scatter_gather"), ("masked_fill_", "scatter_gather"), ("sort", "sorting"),
+    ("index_put", "scatter_gather"), ("masked_fill_", "masked"), ("sort", "sorting"),
     ("bincount", "sorting"), ("addmm", "fused_products"), ("kron", "contractions"),
     ("inner", "contractions"), ("addr_", "indexing"), ("tril", "matrix"), ("det", "matrix"),
     ("view", "shape"), ("unfold", "shape"), ("squeeze_", "shape"),
