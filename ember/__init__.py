@@ -53,7 +53,7 @@ from ember._dtype import (
     uint64,
 )
 from ember._ops import _registry
-from ember._ops import creation as _ops_creation
+from ember._ops import ranges as _ops_ranges
 from ember._ops.comparison import *
 from ember._ops.contractions import *
 from ember._ops.conversion import clone
@@ -78,6 +78,7 @@ from ember._ops.joining import *
 from ember._ops.linalg import *
 from ember._ops.matrix import *
 from ember._ops.power import *
+from ember._ops.ranges import *
 from ember._ops.reduction import *
 from ember._ops.sampling import *
 from ember._ops.shape import *
@@ -112,7 +113,7 @@ for _name in ("contiguous", "expand", "expand_as", "repeat", "reshape_as", "sum_
               "unsqueeze_dims", "view", "view_as", "range_"):
     globals().pop(_name, None)
 del _name
-range = _ops_creation.range_  # noqa: A001 - torch.range (deprecated in PyTorch, kept for code)
+range = _ops_ranges.range_  # noqa: A001 - torch.range (deprecated in PyTorch, kept for code)
 
 strided = "ember.strided"
 contiguous_format = preserve_format = channels_last = "ember.contiguous_format"

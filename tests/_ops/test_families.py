@@ -7,7 +7,7 @@ import pytest
 import ember
 
 FAMILIES = ["elementwise", "power", "unary", "comparison", "reduction", "statistics", "creation",
-            "sampling"]
+            "ranges", "sampling"]
 
 
 @pytest.mark.parametrize("family", FAMILIES)
