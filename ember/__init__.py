@@ -81,6 +81,7 @@ from ember._ops.power import *
 from ember._ops.ranges import *
 from ember._ops.reduction import *
 from ember._ops.sampling import *
+from ember._ops.selection import *
 from ember._ops.shape import *
 from ember._ops.statistics import *
 from ember._ops.unary import *

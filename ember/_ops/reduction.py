@@ -593,7 +593,7 @@ def any(input, dim=None, keepdim=False, *, out=None, axis=None, keepdims=None): 
 
 
 def _where(cond, a, b):
-    from ember._ops.comparison import where
+    from ember._ops.selection import where
 
     return where(cond, a, b)
 

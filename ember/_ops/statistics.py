@@ -171,7 +171,8 @@ def count_nonzero(input, dim=None, *, axis=None):
 def nansum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
     if axis is not None or keepdims is not None:  # NumPy names
         dim, keepdim = np_names("nansum", dim, keepdim, axis, keepdims)
-    from ember._ops.comparison import isnan, where
+    from ember._ops.comparison import isnan
+    from ember._ops.selection import where
 
     if input.dtype.category < _dtype.FLOAT:
         return sum(input, dim, keepdim, dtype=dtype)

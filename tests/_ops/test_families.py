@@ -7,7 +7,7 @@ import pytest
 import ember
 
 FAMILIES = ["elementwise", "power", "unary", "comparison", "reduction", "statistics", "creation",
-            "ranges", "sampling"]
+            "ranges", "sampling", "selection"]
 
 
 @pytest.mark.parametrize("family", FAMILIES)
