@@ -83,6 +83,7 @@ from ember._ops.reduction import *
 from ember._ops.sampling import *
 from ember._ops.selection import *
 from ember._ops.shape import *
+from ember._ops.slicing import *
 from ember._ops.statistics import *
 from ember._ops.unary import *
 from ember._printing import set_printoptions

@@ -7,7 +7,7 @@ scatter_gather.py, sort/topk/unique and counting in sorting.py.
 """
 
 from ember._ops._helpers import Tensor, _wrap, bind, public_functions, unbroadcast, xp
-from ember._ops.shape import Slice
+from ember._ops.slicing import Slice
 from ember._tensor import _make_view
 from ember.autograd._views import check_view_leaf, protect_saved, rebase_history
 from ember.autograd.function import Op

@@ -4,14 +4,8 @@ not views. Views (reshape, transpose, split...) live in shape.py.
 """
 from ember import _dtype
 from ember._ops._helpers import Tensor, _wrap, bind, cast, public_functions, write_out, xp
-from ember._ops.shape import (
-    _as_shape,
-    expand,
-    reshape,
-    split,
-    transpose,
-    unbind,
-)
+from ember._ops.shape import _as_shape, expand, reshape, transpose
+from ember._ops.slicing import split, unbind
 from ember._tensor import _wrap_dim
 from ember.autograd.function import Op
 from ember.autograd.grad_mode import _enabled

@@ -14,7 +14,7 @@ from ember._ops.indexing import (
     _index_error,
     _make_inplace,
 )
-from ember._ops.shape import Slice
+from ember._ops.slicing import Slice
 from ember._tensor import _wrap_dim
 from ember.autograd.function import Op
 

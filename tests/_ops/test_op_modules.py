@@ -10,7 +10,7 @@ import ember
 
 INTERNAL = {"unsqueeze_dims"}  # public in shape.py for other ops, not in torch
 MODULES = ["indexing", "scatter_gather", "sorting", "linalg", "matrix", "shape", "joining", "power",
-           "contractions", "fused_products", "masked"]
+           "contractions", "fused_products", "masked", "slicing"]
 
 
 @pytest.mark.parametrize("family", MODULES)
@@ -37,7 +37,7 @@ def test_module_imports_first(family):
     ("index_put", "scatter_gather"), ("masked_fill_", "masked"), ("sort", "sorting"),
     ("bincount", "sorting"), ("addmm", "fused_products"), ("kron", "contractions"),
     ("inner", "contractions"), ("addr_", "indexing"), ("tril", "matrix"), ("det", "matrix"),
-    ("view", "shape"), ("unfold", "shape"), ("squeeze_", "shape"),
+    ("view", "shape"), ("unfold", "shape"), ("squeeze_", "shape"), ("narrow", "slicing"),
     ("repeat", "joining"), ("rot90", "joining"), ("repeat_interleave", "joining"),
 ])
 def test_methods_bound_by_their_module(method, module):
