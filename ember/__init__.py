@@ -73,6 +73,7 @@ from ember._ops.creation import (
 
 # op families: importing them binds their Tensor methods
 from ember._ops.elementwise import *
+from ember._ops.extrema import *
 from ember._ops.fused_products import *
 from ember._ops.joining import *
 from ember._ops.linalg import *

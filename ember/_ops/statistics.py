@@ -5,10 +5,9 @@ import warnings
 from ember import _dtype
 from ember._ops._aliases import np_names, required_dim
 from ember._ops._helpers import _wrap, bind, public_functions, write_out, xp
+from ember._ops.extrema import Extreme, SelectDim
 from ember._ops.reduction import (
-    Extreme,
     Prod,
-    SelectDim,
     Sum,
     _axes,
     _count,

@@ -7,7 +7,7 @@ import pytest
 import ember
 
 FAMILIES = ["elementwise", "power", "unary", "comparison", "reduction", "statistics", "creation",
-            "ranges", "sampling", "selection"]
+            "ranges", "sampling", "selection", "extrema"]
 
 
 @pytest.mark.parametrize("family", FAMILIES)
