@@ -21,6 +21,7 @@ from ember.nn.modules._hooks import (  # noqa: F401 - public here, as in PyTorch
 )
 from ember.nn.modules._state_dict import StateDictMixin, _IncompatibleKeys  # noqa: F401
 from ember.nn.parameter import Buffer, Parameter
+from ember.utils.hooks import RemovableHandle  # noqa: F401 - torch.nn.modules.module has it
 
 
 def _addindent(s, num_spaces):
