@@ -10,7 +10,8 @@ import ember
 
 INTERNAL = {"unsqueeze_dims"}  # public in shape.py for other ops, not in torch
 MODULES = ["indexing", "scatter_gather", "sorting", "linalg", "matrix", "shape", "joining", "power",
-           "contractions", "fused_products", "masked", "slicing"]
+           "contractions", "fused_products", "masked", "slicing", "selection", "extrema",
+           "ranges"]
 
 
 @pytest.mark.parametrize("family", MODULES)
