@@ -2,8 +2,8 @@
 
 Binary ops are full classes (they undo broadcasting). The promotion and error-wording glue
 (`_binary`, `_float_binary`, `_check_shapes`, `_not_impl`, ...) live here, the in-place
-machinery in inplace.py; unary.py (unary math rule table, float math) and comparison.py
-(comparisons, logic, clamp, where, lerp) build on them.
+machinery in inplace.py; power.py (pow, float_power), unary.py (unary math rule table, float
+math), comparison.py (comparisons, logic) and selection.py (clamp, where, lerp) build on them.
 """
 import warnings
 
