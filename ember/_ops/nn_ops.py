@@ -146,7 +146,7 @@ class Bilinear(Op):
         return g1, g2, gw, gb
 
     def tbackward(ctx, g):
-        from ember._ops.linalg import einsum
+        from ember._ops.contractions import einsum
 
         x1, x2, w, b = ctx.inputs
         needs = ctx.needs_input_grad
