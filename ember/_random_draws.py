@@ -80,10 +80,15 @@ def _blocks(gen, n, work, fill):
     """PyTorch's normal_fill: uniforms for all n, Box-Muller per 16, the tail redone."""
     data = uniform(gen, (n,), work)
     whole = n - n % 16
-    data[:whole] = fill(data[:whole].reshape(-1, 16)).reshape(-1)
+    for lo in range(0, whole, _CHUNK):  # (bounded float64 temporaries for large tensors)
+        hi = min(whole, lo + _CHUNK)
+        data[lo:hi] = fill(data[lo:hi].reshape(-1, 16)).reshape(-1)
     if n % 16:
         data[n - 16:] = fill(uniform(gen, (1, 16), work)).reshape(-1)
     return data
+
+
+_CHUNK = 1 << 20  # elements transformed at a time (a multiple of 16)
 
 
 def _normal_serial(gen, n):
