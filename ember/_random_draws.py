@@ -133,16 +133,14 @@ def _box_muller_f32(blocks, mean, std):
     u2 = blocks[:, 8:]
     radius = xp.sqrt(_f32(-2) * _log_ps(u1))
     sin, cos = _sincos_ps(_f32(2.0 * math.pi) * u2)
-    return xp.concatenate([_fma(radius * cos, std, mean), _fma(radius * sin, std, mean)],
-                          axis=1)
+    pair = xp.concatenate([radius * cos, radius * sin], axis=1)
+    return pair if std == 1 and mean == 0 else _fma(pair, std, mean)  # (n * 1 + 0 is n)
 
 
 def _fma(a, b, c):
     """a * b + c rounded once to float32 (see the module docstring)."""
-    t = a.astype(_f64) if isinstance(a, xp.ndarray) else xp.full(xp.shape(b), a, _f64)
-    t *= b
-    t += c
-    return t.astype(_f32)
+    t = xp.multiply(a, b, dtype=_f64)  # exact: float32 products fit in float64
+    return xp.add(t, c, out=t).astype(_f32)
 
 
 def _fma64(a, b, c):
@@ -189,6 +187,7 @@ _FOPI = _f32(1.27323954473516)  # 4 / pi
 _DP = [_f32(-0.78515625), _f32(-2.4187564849853515625e-4), _f32(-3.77489497744594108e-8)]
 _COS_P = [_f32(2.443315711809948e-5), _f32(-1.388731625493765e-3), _f32(4.166664568298827e-2)]
 _SIN_P = [_f32(-1.9515295891e-4), _f32(8.3321608736e-3), _f32(-1.6666654611e-1)]
+_POLY = [xp.array([c, s], _f32).reshape((2,) + (1,) * 2) for c, s in zip(_COS_P, _SIN_P)]
 
 
 def _sincos_ps(x):
@@ -203,10 +202,10 @@ def _sincos_ps(x):
     cos_sign = (~(j - 2) & 4) != 0
     use_sin_poly = (j & 2) == 0
     z = x * x
-    yc = _fma(_fma(_COS_P[0], z, _COS_P[1]), z, _COS_P[2]) * z
-    yc = _fma(yc, z, -(z * _f32(0.5))) + _f32(1)
-    ys = _fma(_fma(_SIN_P[0], z, _SIN_P[1]), z, _SIN_P[2]) * z
-    ys = _fma(ys, x, x)
+    zz = xp.stack([z, z])  # the cosine and sine polynomials side by side
+    poly = _fma(_fma(_POLY[0], zz, _POLY[1]), zz, _POLY[2]) * zz
+    yc = _fma(poly[0], z, -(z * _f32(0.5))) + _f32(1)
+    ys = _fma(poly[1], x, x)
     sin = xp.where(use_sin_poly, ys, yc)
     cos = xp.where(use_sin_poly, yc, ys)
     return xp.where(sin_sign, -sin, sin), xp.where(cos_sign, -cos, cos)
