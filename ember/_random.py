@@ -16,6 +16,10 @@ class Generator:
         self._seed = 67280421310721
         self._rng = xp.random.Generator(xp.random.PCG64(self._seed))
 
+    def __repr__(self):
+        # PyTorch's Generator is the C++ class torch._C.Generator
+        return f"<ember._C.Generator object at {hex(id(self))}>"
+
     def manual_seed(self, seed):
         seed = int(seed)
         self._seed = seed
