@@ -2,7 +2,7 @@
 
 ``notebook_styling(monkeypatch)`` makes the notebooks' import lines work unchanged:
 ``import seaborn as sns`` gets a small module whose ``set``/``reset_orig`` do nothing and whose
-``histplot`` draws the same histogram with plain matplotlib (no KDE curve), and
+``histplot`` draws the same histogram with plain matplotlib (filled outline, no KDE curve), and
 ``from tqdm.notebook import tqdm`` gets the console ``tqdm`` (the notebook widget needs
 ipywidgets).
 """
@@ -14,7 +14,8 @@ def _histplot(data=None, bins="auto", ax=None, color=None, kde=False, stat="coun
     import matplotlib.pyplot as plt
 
     ax = ax if ax is not None else plt.gca()
-    ax.hist(data, bins=bins, color=color, density=stat == "density")
+    # one outline patch instead of a Rectangle per bin (matplotlib's bars are slow to add)
+    ax.hist(data, bins=bins, color=color, density=stat == "density", histtype="stepfilled")
     return ax
 
 
@@ -35,3 +36,61 @@ def notebook_styling(monkeypatch):
         notebook = types.ModuleType("tqdm.notebook")
         notebook.tqdm = lambda *args, **kwargs: tqdm.tqdm(*args, disable=True, **kwargs)
         monkeypatch.setitem(sys.modules, "tqdm.notebook", notebook)
+
+
+def offline_pretrained(monkeypatch, server):
+    """The notebooks fetch pretrained checkpoints from raw.githubusercontent.com with
+    ``urllib.request.urlretrieve``: point those requests at ``server`` (a local FileServer)."""
+    import urllib.request
+
+    real = urllib.request.urlretrieve
+
+    def urlretrieve(url, filename=None, *args, **kwargs):
+        url = url.replace("https://raw.githubusercontent.com", server.url)
+        return real(url, filename, *args, **kwargs)
+
+    monkeypatch.setattr(urllib.request, "urlretrieve", urlretrieve)
+
+
+def torchvision_standin(monkeypatch):
+    """``torchvision`` for the PyTorch runs (it is not installed beside PyTorch here): ember's
+    datasets and transforms (the same files, images and transforms) handing out PyTorch
+    tensors, and ember's ``make_grid`` on PyTorch tensors."""
+    import numpy as np
+    import torch
+
+    import ember
+    from ember.vision import datasets, transforms, utils
+
+    def wrap(cls):
+        class Wrapped(torch.utils.data.Dataset):
+            def __init__(self, *args, **kwargs):
+                self.base = cls(*args, **kwargs)
+
+            def __len__(self):
+                return len(self.base)
+
+            def __getitem__(self, i):
+                x, y = self.base[i]
+                return torch.from_numpy(np.array(x.numpy())), y
+
+            def __getattr__(self, name):
+                value = getattr(self.__dict__["base"], name)
+                if isinstance(value, ember.Tensor):
+                    return torch.from_numpy(np.array(value.numpy()))
+                return value
+
+        Wrapped.__name__ = cls.__name__
+        return Wrapped
+
+    tv = types.ModuleType("torchvision")
+    tv.datasets = types.ModuleType("torchvision.datasets")
+    for name in ("FashionMNIST", "MNIST", "CIFAR10"):
+        setattr(tv.datasets, name, wrap(getattr(datasets, name)))
+    tv.transforms = transforms
+    tv.utils = types.ModuleType("torchvision.utils")
+    tv.utils.make_grid = lambda t, **kw: torch.from_numpy(
+        np.array(utils.make_grid(ember.tensor(t.numpy()), **kw).numpy()))
+    for name, mod in (("torchvision", tv), ("torchvision.datasets", tv.datasets),
+                      ("torchvision.transforms", transforms), ("torchvision.utils", tv.utils)):
+        monkeypatch.setitem(sys.modules, name, mod)
