@@ -12,7 +12,9 @@ import types
 
 def _histplot(data=None, bins="auto", ax=None, color=None, kde=False, stat="count", **kwargs):
     import matplotlib.pyplot as plt
+    import numpy as np
 
+    data = np.asarray(data, dtype=np.float64)  # float32 edges can collapse on a tiny range
     ax = ax if ax is not None else plt.gca()
     # one outline patch instead of a Rectangle per bin (matplotlib's bars are slow to add)
     ax.hist(data, bins=bins, color=color, density=stat == "density", histtype="stepfilled")
@@ -94,3 +96,35 @@ def torchvision_standin(monkeypatch):
     for name, mod in (("torchvision", tv), ("torchvision.datasets", tv.datasets),
                       ("torchvision.transforms", transforms), ("torchvision.utils", tv.utils)):
         monkeypatch.setitem(sys.modules, name, mod)
+
+
+def lightning_standin(monkeypatch):
+    """``import pytorch_lightning as pl`` for Tutorial 4's only use of it,
+    ``pl.seed_everything(seed)``: seeds Python's ``random``, NumPy, ember and (if installed)
+    PyTorch, and returns the seed as Lightning does."""
+    try:
+        import pytorch_lightning  # noqa: F401
+        return
+    except ImportError:
+        pass
+    import random
+
+    import numpy as np
+
+    import ember
+
+    def seed_everything(seed=None, workers=False):
+        random.seed(seed)
+        np.random.seed(seed)
+        ember.manual_seed(seed)
+        try:
+            import torch
+        except ImportError:
+            pass
+        else:
+            torch.manual_seed(seed)
+        return seed
+
+    pl = types.ModuleType("pytorch_lightning")
+    pl.seed_everything = seed_everything
+    monkeypatch.setitem(sys.modules, "pytorch_lightning", pl)
