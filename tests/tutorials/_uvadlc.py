@@ -128,3 +128,17 @@ def lightning_standin(monkeypatch):
     pl = types.ModuleType("pytorch_lightning")
     pl.seed_everything = seed_everything
     monkeypatch.setitem(sys.modules, "pytorch_lightning", pl)
+
+
+def without_plots(monkeypatch):
+    """For the PyTorch reference runs, which only supply the printed text to compare: pyplot
+    becomes a do-nothing stand-in (building the notebooks' ~100 histogram axes is most of a
+    run's time; ember's runs draw them all)."""
+    from unittest import mock
+
+    import matplotlib
+
+    fake = mock.MagicMock(name="pyplot")
+    fake.subplots.return_value = (mock.MagicMock(name="figure"), mock.MagicMock(name="axes"))
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", fake)
+    monkeypatch.setattr(matplotlib, "pyplot", fake, raising=False)

@@ -11,7 +11,8 @@ that has none of the files, so the notebook prints its own error message and tra
 model itself. Shrunk: the 256 images are split 192 / 64 (50000 / 10000 in the notebook) and the
 models train for 2 epochs with batch size 64 (``max_epochs=50``, 256).
 
-PyTorch comparison (torchvision stood in for by ember's datasets handing out PyTorch tensors):
+PyTorch comparison (torchvision stood in for by ember's datasets handing out PyTorch tensors;
+the PyTorch run skips drawing: pyplot is a do-nothing stand-in there):
 the whole notebook prints the same text as on PyTorch with numbers masked; every activation
 function and its ``get_grads`` gradient equal PyTorch's; and from PyTorch's ``set_seed(42)``
 weights and the same images each ``BaseNetwork``'s loss and weight gradients
@@ -27,7 +28,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from _harness import mask_numbers, normalise, run
-from _uvadlc import notebook_styling, offline_pretrained, torchvision_standin
+from _uvadlc import notebook_styling, offline_pretrained, torchvision_standin, without_plots
 
 NOTEBOOK = '''
 ## Standard libraries
@@ -573,6 +574,7 @@ def _pytorch_run(monkeypatch):
     shutil.rmtree("../data")
     shutil.rmtree("../saved_models")
     torchvision_standin(monkeypatch)
+    without_plots(monkeypatch)
     return run(NOTEBOOK, "torch")
 
 

@@ -12,7 +12,8 @@ has none of the files, so the notebook prints its own error message and trains t
 models itself. Shrunk: the 256 images are split 192 / 64 (50000 / 10000 in the notebook), and
 the optimizer comparison trains 2 epochs with batch size 64 (40 epochs of 256).
 
-PyTorch comparison (torchvision stood in for by ember's datasets handing out PyTorch tensors):
+PyTorch comparison (torchvision stood in for by ember's datasets handing out PyTorch tensors;
+the PyTorch run skips drawing: pyplot is a do-nothing stand-in there):
 the whole notebook prints the same text as on PyTorch with numbers masked; on the same images
 the constant initialisation's gradient and activation variances are equal; from the same
 Kaiming-initialised weights one epoch of each of the notebook's own optimizers (SGD,
@@ -29,7 +30,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from _harness import mask_numbers, normalise, run
-from _uvadlc import lightning_standin, notebook_styling, offline_pretrained, torchvision_standin
+from _uvadlc import (
+    lightning_standin,
+    notebook_styling,
+    offline_pretrained,
+    torchvision_standin,
+    without_plots,
+)
 
 NOTEBOOK = '''
 ## Standard libraries
@@ -716,6 +723,7 @@ def test_uvadlc_tutorial4_runs_on_ember_like_on_pytorch(notebook_env, monkeypatc
     shutil.rmtree("../data")
     shutil.rmtree("../saved_models")
     torchvision_standin(monkeypatch)
+    without_plots(monkeypatch)
     ns_t, theirs = run(NOTEBOOK, "torch")
     assert _masked(ours) == _masked(theirs)
 
