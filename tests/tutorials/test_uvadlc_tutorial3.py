@@ -14,12 +14,15 @@ models train for 2 epochs with batch size 64 (``max_epochs=50``, 256).
 PyTorch comparison (torchvision stood in for by ember's datasets handing out PyTorch tensors;
 the PyTorch run skips drawing: pyplot is a do-nothing stand-in there):
 the whole notebook prints the same text as on PyTorch with numbers masked; every activation
-function and its ``get_grads`` gradient equal PyTorch's; and from PyTorch's ``set_seed(42)``
+function and its ``get_grads`` gradient equal PyTorch's; the six checkpoints load across
+(PyTorch reads ember's files, the notebook's ``load_model`` on ember reads PyTorch's) and
+predict alike; and from PyTorch's ``set_seed(42)``
 weights and the same images each ``BaseNetwork``'s loss and weight gradients
 (``visualize_gradients``) are equal, and ``measure_number_dead_neurons`` prints the same counts.
 """
 import contextlib
 import io
+import json
 import pathlib
 import re
 import shutil
@@ -584,8 +587,27 @@ def test_uvadlc_tutorial3_runs_on_ember_like_on_pytorch(notebook_env, monkeypatc
 
     torch = pytest.importorskip("torch")
     import ember
+    saved = pathlib.Path("../saved_models/tutorial3")
+    ember_files = {p.name: p.read_bytes() for p in saved.iterdir()}
     ns_t, theirs = _pytorch_run(monkeypatch)
     assert _masked(ours) == _masked(theirs)
+
+    # the checkpoints cross over: PyTorch loads ember's files, and the notebook's load_model
+    # on ember reads the ones PyTorch wrote (as the pretrained downloads would be)
+    imgs = np.stack([ns_t["test_set"][i][0].numpy() for i in range(16)])
+    for name in ns_e["act_fn_by_name"]:
+        net_t = ns_t["load_model"](str(saved), f"FashionMNIST_{name}")
+        net_e = ns_e["load_model"](str(saved), f"FashionMNIST_{name}")
+        np.testing.assert_allclose(net_e(ember.tensor(imgs)).detach().numpy(),
+                                   net_t(torch.tensor(imgs)).detach().numpy(), rtol=1e-4,
+                                   atol=1e-5, err_msg=name)
+        blob = ember_files[f"FashionMNIST_{name}.tar"]
+        assert json.loads(ember_files[f"FashionMNIST_{name}.config"]) == net_t.config
+        net_t.load_state_dict(torch.load(io.BytesIO(blob)))
+        net_e.load_state_dict(ember.load(io.BytesIO(blob)))
+        np.testing.assert_allclose(net_e(ember.tensor(imgs)).detach().numpy(),
+                                   net_t(torch.tensor(imgs)).detach().numpy(), rtol=1e-4,
+                                   atol=1e-5, err_msg=name)
 
     x = np.linspace(-5, 5, 1001, dtype=np.float32)
     for name in ns_e["act_fn_by_name"]:

@@ -14,7 +14,8 @@ the optimizer comparison trains 2 epochs with batch size 64 (40 epochs of 256).
 
 PyTorch comparison (torchvision stood in for by ember's datasets handing out PyTorch tensors;
 the PyTorch run skips drawing: pyplot is a do-nothing stand-in there):
-the whole notebook prints the same text as on PyTorch with numbers masked; on the same images
+the whole notebook prints the same text as on PyTorch with numbers masked; the checkpoints
+load across (either library reads the other's files) and predict alike; on the same images
 the constant initialisation's gradient and activation variances are equal; from the same
 Kaiming-initialised weights one epoch of each of the notebook's own optimizers (SGD,
 SGDMomentum, Adam) gives the same losses and weights; and the optimizer trajectories on the
@@ -22,6 +23,7 @@ pathological curvature and the steep optima are equal.
 """
 import contextlib
 import io
+import json
 import pathlib
 import re
 import shutil
@@ -720,12 +722,33 @@ def test_uvadlc_tutorial4_runs_on_ember_like_on_pytorch(notebook_env, monkeypatc
 
     torch = pytest.importorskip("torch")
     import ember
+    saved = pathlib.Path("../saved_models/tutorial4")
+    ember_files = {p.name: p.read_bytes() for p in saved.iterdir()}
     shutil.rmtree("../data")
     shutil.rmtree("../saved_models")
     torchvision_standin(monkeypatch)
     without_plots(monkeypatch)
     ns_t, theirs = run(NOTEBOOK, "torch")
     assert _masked(ours) == _masked(theirs)
+
+    # the checkpoints cross over: the notebook's load_model on ember reads PyTorch's files,
+    # PyTorch reads ember's; both predict alike
+    imgs = np.stack([ns_t["test_set"][i][0].numpy() for i in range(16)])
+    for name in ("SGD", "SGDMom", "Adam"):
+        net_e = ns_e["load_model"](str(saved), f"FashionMNIST_{name}",
+                                   net=ns_e["BaseNetwork"](act_fn=ember.nn.ReLU()))
+        net_t = ns_t["BaseNetwork"](act_fn=torch.nn.ReLU())
+        net_t.load_state_dict(torch.load(saved / f"FashionMNIST_{name}.tar"))
+        for load_e, load_t in ((None, None), (ember.load, torch.load)):
+            if load_e is not None:
+                blob = ember_files[f"FashionMNIST_{name}.tar"]
+                net_e.load_state_dict(load_e(io.BytesIO(blob)))
+                net_t.load_state_dict(load_t(io.BytesIO(blob)))
+            np.testing.assert_allclose(net_e(ember.tensor(imgs)).detach().numpy(),
+                                       net_t(torch.tensor(imgs)).detach().numpy(), rtol=1e-4,
+                                       atol=1e-5, err_msg=name)
+        results = json.loads(ember_files[f"FashionMNIST_{name}_results.json"])
+        assert results == ns_e[f"{name}_results"] and len(results["train_losses"]) == 6
 
     # optimizer trajectories on the two loss surfaces: the notebook's own optimizers
     curves = [("pathological_curve_loss", [5, 5], [("SGD", dict(lr=10)),
