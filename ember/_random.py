@@ -28,6 +28,10 @@ class Generator:
         self._rng = xp.random.Generator(self._bits)  # NumPy samplers on the same stream
         self.manual_seed(_DEFAULT_SEED)
 
+    def __repr__(self):
+        # PyTorch's Generator is the C++ class torch._C.Generator
+        return f"<ember._C.Generator object at {hex(id(self))}>"
+
     def manual_seed(self, seed):
         if isinstance(seed, float) or not hasattr(seed, "__index__"):
             raise RuntimeError(f"manual_seed expected a long, but got {type(seed).__name__}")

@@ -1,5 +1,7 @@
 """ember's generator reproduces PyTorch's CPU streams: the same seed gives the same numbers,
 bit for bit, for every sampling op with a PyTorch recipe (see ember/_random_draws.py)."""
+import re
+
 import numpy as np
 import pytest
 
@@ -140,3 +142,12 @@ def test_generator_pickles_with_its_stream():
     h = pickle.loads(pickle.dumps(g))
     np.testing.assert_array_equal(ember.rand(4, generator=g).numpy(),
                                   ember.rand(4, generator=h).numpy())
+
+
+def test_generator_repr_names_the_class_like_pytorch():
+    pattern = r"<{}\._C\.Generator object at 0x[0-9a-f]+>"
+    assert re.fullmatch(pattern.format("torch"), repr(torch.manual_seed(0)))
+    assert re.fullmatch(pattern.format("ember"), repr(ember.manual_seed(0)))
+    g = ember.Generator()
+    assert repr(g) == f"<ember._C.Generator object at {hex(id(g))}>"
+    assert ember.manual_seed(3) is ember.default_generator

@@ -209,6 +209,13 @@ class DataLoader:
                 self.drop_last, self.batch_size, self.worker_init_fn)
 
     def _get_iterator(self):
+        if self.pin_memory:
+            from ember import accelerator
+
+            if not accelerator.is_available():
+                # PyTorch warns at every new iterator (_BaseDataLoaderIter.__init__)
+                warnings.warn("'pin_memory' argument is set as true but no accelerator is "
+                              "found, then device pinned memory won't be used.", stacklevel=3)
         if self.num_workers == 0:
             return _SingleProcessIter(self)
         return _MultiWorkerIter(self)
