@@ -20,3 +20,7 @@ def load_families():
             continue
         for fn in getattr(mod, "__all__", []):
             setattr(ember, fn, getattr(mod, fn))
+    # torch.autograd.graph and the nodes' _saved_* attributes (see that module's NOTE)
+    from ember import _autograd_graph
+
+    _autograd_graph.install()
