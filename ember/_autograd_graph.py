@@ -12,21 +12,21 @@ is open, `Op.apply` is replaced with a version that packs the new node's saved a
 the op ran (the way ember.profiler and forward AD wrap it), so the hot path costs nothing
 otherwise; the packed objects live in the node's `saved` tuple, which the engine drops after
 backward (so, like PyTorch, they are released then). Unpacking happens in a pre-hook of the
-node, right before its backward. Saved tensors of user-defined `autograd.Function`s are not
-packed (their `ctx.saved_tensors` are kept as they are).
+node, right before its backward. `Function.apply` is wrapped the same way, so the tensors a
+user-defined Function saves with `ctx.save_for_backward` are packed too.
 """
 import sys
 import weakref
 
 from ember._tensor import Tensor, _wrap
-from ember.autograd.function import _FREED, Node, Op
+from ember.autograd.function import _FREED, Function, Node, Op, _FunctionNode, _OutputOf
 from ember.autograd.grad_mode import _enabled
 
 __all__ = ["saved_tensors_hooks", "save_on_cpu", "disable_saved_tensors_hooks", "Node"]
 
 _stack = []  # the (pack, unpack) pairs of the open blocks, innermost last
 _disabled = [None]  # the error message while disable_saved_tensors_hooks is open
-_installed = {}  # the Op.apply replaced while hooks are open
+_installed = {}  # the Op.apply and Function.apply replaced while hooks are open
 
 _FREED_MSG = ("Trying to backward through the graph a second time (or directly access saved "
               "tensors after they have already been freed). Saved intermediate values of the "
@@ -148,9 +148,60 @@ def _install():
     Op.apply = classmethod(hooked_apply)
 
 
+    _installed["function_apply"] = Function.__dict__["apply"]
+    inner_fn = _installed["function_apply"].__func__
+
+    def hooked_function_apply(cls, *args, **kwargs):
+        out = inner_fn(cls, *args, **kwargs)
+        if _stack:
+            first = out[0] if isinstance(out, tuple) and out else out
+            node = getattr(first, "grad_fn", None)
+            if type(node) is _OutputOf:
+                node = node._next[0]
+            if type(node) is _FunctionNode:
+                pack, unpack = _stack[-1]
+                _pack_function(node, pack, unpack)
+        return out
+
+    Function.apply = classmethod(hooked_function_apply)
+
+
+def _pack_function(node, pack, unpack):
+    """A custom Function's `ctx.save_for_backward` tensors: packed now, unpacked into
+    `ctx.saved_tensors` right before its backward."""
+    ctx = node.ctx
+    saved = ctx.__dict__.get("to_save")
+    if not saved or type(saved) is _Saved or saved is _FREED:
+        return
+    prev = _enabled[0]
+    _enabled[0] = False
+    try:
+        packed = {j: pack(t) for j, t in enumerate(saved) if isinstance(t, Tensor)}
+    finally:
+        _enabled[0] = prev
+    if not packed:
+        return
+    ctx.to_save = _Saved([None if j in packed else t for j, t in enumerate(saved)], packed,
+                         unpack, [None] * len(saved))
+    ref = weakref.ref(ctx)
+
+    def prehook(grad_outputs):
+        c = ref()
+        held = c.__dict__.get("to_save") if c is not None else None
+        if type(held) is _Saved:
+            items = list(held)
+            for j in held.packed:
+                items[j] = _unpacked(held, j)
+            c.to_save = _Saved(items, held.packed, held.unpack, held.origin)
+        return None
+
+    node.register_prehook(prehook)
+
+
 def _uninstall():
     if not _stack and "apply" in _installed:
         Op.apply = _installed.pop("apply")
+        Function.apply = _installed.pop("function_apply")
 
 
 class saved_tensors_hooks:

@@ -205,3 +205,38 @@ def test_hooks_leave_op_apply_as_it_was_and_import_forms():
 
     assert graph is ember.autograd.graph and issubclass(save_on_cpu, saved_tensors_hooks)
     assert isinstance(ember.ones(1, requires_grad=True).exp().grad_fn, graph.Node)
+
+
+@requires_torch
+def test_custom_function_saved_tensors_are_packed_like_pytorch():
+    import torch
+
+    logs = []
+    for m in (ember, torch):
+        log = []
+
+        class Square(m.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                y = x * x
+                ctx.save_for_backward(x, y)
+                return y
+
+            @staticmethod
+            def backward(ctx, g):
+                x, _ = ctx.saved_tensors
+                log.append(("backward", x.tolist()))
+                return 2 * x * g
+
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        with m.autograd.graph.saved_tensors_hooks(
+                lambda t: log.append(("pack", t.tolist())) or t * 4,
+                lambda t: log.append(("unpack", t.tolist())) or t / 4):
+            y = Square.apply(x)
+        y.sum().backward(retain_graph=True)
+        y.sum().backward()
+        log.append(x.grad.tolist())
+        with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+            y.grad_fn.saved_tensors if m is torch else y.grad_fn.ctx.saved_tensors
+        logs.append(log)
+    assert logs[0] == logs[1]
