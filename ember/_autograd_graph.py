@@ -18,6 +18,7 @@ user-defined Function saves with `ctx.save_for_backward` are packed too.
 import sys
 import weakref
 
+from ember._backend import xp
 from ember._tensor import Tensor, _wrap
 from ember.autograd.function import _FREED, Function, Node, Op, _FunctionNode, _OutputOf
 from ember.autograd.grad_mode import _enabled
@@ -79,6 +80,10 @@ def _unpack_before_backward(ref):
     return prehook
 
 
+def _stand_in(array):
+    return xp.broadcast_to(xp.zeros((), array.dtype), array.shape)
+
+
 def _origin(node, saved):
     """For each saved slot: the index of the input whose array it is, "result" for the
     output's, else None."""
@@ -125,8 +130,19 @@ def _pack(node, out, pack, unpack, slots=None):
     finally:
         _enabled[0] = prev
     if packed:
-        node.saved = _Saved([None if j in packed else s for j, s in enumerate(saved)],
+        # NOTE: a packed slot keeps a zero-stride stand-in of the array's shape and dtype
+        # (no memory), so the engine's in-place check can still word its error
+        node.saved = _Saved([_stand_in(s) if j in packed else s for j, s in enumerate(saved)],
                             packed, unpack, origin)
+        # as in PyTorch, a hooked saved tensor is not version-checked: backward uses what
+        # unpack_hook returns, whatever happened to the original since
+        record = node._saved_versions
+        if record is not None:
+            versions, out_record = record
+            hooked = {origin[j] for j in packed}
+            node._saved_versions = (
+                tuple(None if i in hooked else v for i, v in enumerate(versions)),
+                None if "result" in hooked else out_record)
         node.register_prehook(_unpack_before_backward(weakref.ref(node)))
 
 

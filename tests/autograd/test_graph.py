@@ -240,3 +240,25 @@ def test_custom_function_saved_tensors_are_packed_like_pytorch():
             y.grad_fn.saved_tensors if m is torch else y.grad_fn.ctx.saved_tensors
         logs.append(log)
     assert logs[0] == logs[1]
+
+
+@requires_torch
+@pytest.mark.parametrize("pack", ["clone", "identity"])
+def test_hooked_saved_tensors_skip_the_inplace_check_like_pytorch(pack):
+    import torch
+
+    grads = []
+    for m in (ember, torch):
+        x = m.ones(3, requires_grad=True)
+        hook = (lambda t: t.clone()) if pack == "clone" else (lambda t: t)
+        with m.autograd.graph.saved_tensors_hooks(hook, lambda t: t):
+            y = x.exp()
+        y.add_(1)  # exp saved its result; backward uses what unpack returns
+        y.sum().backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-6)
+    x = ember.ones(3, requires_grad=True)
+    y = x.exp()
+    y.add_(1)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()  # without hooks the check stays
