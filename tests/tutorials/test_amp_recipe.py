@@ -175,7 +175,8 @@ def _run(backend, ns=None, src=AMP):
         warnings.simplefilter("always")
         glb, out = run(src, backend, ns=ns)
     return glb, out, sorted({str(w.message).split("\n")[0] for w in caught
-                             if not str(w.message).startswith("To copy construct")})
+                             if issubclass(w.category, (UserWarning, FutureWarning))
+                             and not str(w.message).startswith("To copy construct")})
 
 
 def _quiet_cuda(monkeypatch):

@@ -233,6 +233,7 @@ net = nn.DataParallel(SaveToDisk(Model()))
 
 def test_saved_tensors_hooks_tutorial_prints_like_pytorch(in_tmp):
     ns, out = run(HOOKS)
+    ns["tmp_dir_obj"].cleanup()  # (the script leaves its TemporaryDirectory to the GC)
     lines = out.splitlines()
     assert lines[2:6] == ["True", "True", "True", "False"]
     assert lines[6:10] == [
@@ -244,7 +245,8 @@ def test_saved_tensors_hooks_tutorial_prints_like_pytorch(in_tmp):
                           "Double access failed!"]
     assert ns["model"][1].module.weight.grad is not None  # SaveToCpu inside Sequential
     pytest.importorskip("torch")
-    _, theirs = run(HOOKS, "torch")
+    theirs_ns, theirs = run(HOOKS, "torch")
+    theirs_ns["tmp_dir_obj"].cleanup()
     assert mask_numbers(out) == mask_numbers(theirs)
 
 
@@ -268,9 +270,11 @@ def test_self_deleting_temp_files_are_removed_after_backward(in_tmp):
     consts = {"WEIGHT": rng.standard_normal((4, 3)).astype(np.float32),
               "INPUT": rng.standard_normal((2, 3)).astype(np.float32)}
     ours, _ = run(DISK, ns=dict(consts))
+    ours["tmp_dir_obj"].cleanup()
     assert ours["files_after_forward"] > 0 and ours["files_after_backward"] == 0
     pytest.importorskip("torch")
     theirs, _ = run(DISK, "torch", ns=dict(consts))
+    theirs["tmp_dir_obj"].cleanup()
     assert theirs["files_after_backward"] == 0
     for a, b in zip(ours["grads"], theirs["grads"]):
         np.testing.assert_allclose(a, b, rtol=1e-5)

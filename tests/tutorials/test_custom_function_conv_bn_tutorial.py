@@ -6,9 +6,11 @@ The tutorial's three gradchecks pass, and the MNIST training of both networks ru
 generated training / 16 test images (``download=True`` from a local server). Its memory
 report reads ``torch.cuda`` counters (0 GB without CUDA, as ember answers; PyTorch's CPU build
 has no ``reset_peak_memory_stats``), so the memory comparison is made here on the CPU with
-tracemalloc: the fused network's training step peaks lower. From the same weights, the fused
-and the unfused networks each give PyTorch's loss and gradients.
+tracemalloc: after the forward pass, the graph of fused layers holds about half the memory
+of the unfused one (what the fusion saves: the batch norm inputs). From the same weights,
+the fused and the unfused networks each give PyTorch's loss and gradients.
 """
+import gc
 import tracemalloc
 
 import numpy as np
@@ -369,20 +371,23 @@ def step(fused):
                   nn.BatchNorm2d(16, affine=False, track_running_stats=False)]
     model = nn.Sequential(*layers)
     start()
-    model(x).relu().sum().backward()
-    return stop()
+    loss = model(x).relu().sum()
+    held = stop()  # what the graph keeps for backward
+    loss.backward()
+    return held
 '''
 
 
-def test_fused_training_step_peaks_lower_on_the_cpu():
+def test_fused_layers_keep_less_memory_for_backward_on_the_cpu():
     def start():
+        gc.collect()
         tracemalloc.start()
 
     def stop():
-        peak = tracemalloc.get_traced_memory()[1]
+        held = tracemalloc.get_traced_memory()[0]
         tracemalloc.stop()
-        return peak
+        return held
 
     ns, _ = run(MEMORY, ns={"start": start, "stop": stop})
     fused, unfused = ns["step"](True), ns["step"](False)
-    assert fused < 0.9 * unfused
+    assert fused < 0.7 * unfused  # (about 1.1 MB against 2.1 MB)
