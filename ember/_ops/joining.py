@@ -1,17 +1,11 @@
 """Joining and copying shape ops: cat/stack and friends (hstack, vstack, atleast_*...),
 repeat/tile/repeat_interleave, flip/roll/rot90 and meshgrid. Results are new arrays,
-not views. Views (reshape, transpose, split...) live in shape.py.
+not views. Views (reshape, transpose...) live in shape.py, split/chunk in slicing.py.
 """
 from ember import _dtype
 from ember._ops._helpers import Tensor, _wrap, bind, cast, public_functions, write_out, xp
-from ember._ops.shape import (
-    _as_shape,
-    expand,
-    reshape,
-    split,
-    transpose,
-    unbind,
-)
+from ember._ops.shape import _as_shape, expand, reshape, transpose
+from ember._ops.slicing import split, unbind
 from ember._tensor import _wrap_dim
 from ember.autograd.function import Op
 from ember.autograd.grad_mode import _enabled

@@ -17,7 +17,6 @@ from ember._ops._helpers import (
     write_out,
     xp,
 )
-from ember._ops.comparison import clamp, where
 from ember._ops.elementwise import (
     _NP_BOOL,
     _arr,
@@ -34,6 +33,7 @@ from ember._ops.elementwise import (
     mul,
     sub,
 )
+from ember._ops.selection import clamp, where
 from ember.autograd.function import Op
 from ember.autograd.grad_mode import _enabled
 

@@ -3,11 +3,16 @@ import itertools
 import warnings
 import weakref
 
-from ember import _random
 from ember.utils.data import _shm, _worker
 from ember.utils.data._collate import default_collate, default_convert
 from ember.utils.data.dataset import IterableDataset, TensorDataset
-from ember.utils.data.sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
+from ember.utils.data.sampler import (
+    BatchSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    _seed_draw,
+)
 
 __all__ = ["DataLoader", "default_collate", "default_convert", "get_worker_info"]
 
@@ -197,7 +202,7 @@ class DataLoader:
         return iter(s)
 
     def _base_seed(self):
-        return int(_random.rng(self.generator).integers(0, 2 ** 63 - 1))
+        return _seed_draw(self.generator)
 
     def _spec(self):
         return (self.dataset, self._iterable, self._auto_collation, self.collate_fn,

@@ -624,3 +624,27 @@ def test_spawn_worker_exception_keeps_type(no_leaks):
                         multiprocessing_context="spawn")
     with pytest.raises(IndexError, match="Caught IndexError in DataLoader worker process 0"):
         list(loader)
+
+
+class _Draws:
+    """Each item draws from NumPy's global generator and from the library's."""
+
+    def __init__(self, lib):
+        self.lib = lib
+
+    def __len__(self):
+        return 8
+
+    def __getitem__(self, i):
+        return np.random.randint(0, 1000), float(self.lib.rand(1)), i
+
+
+def test_worker_seeds_match_torch():
+    torch = pytest.importorskip("torch")
+
+    def run(m):
+        m.manual_seed(5)
+        loader = m.utils.data.DataLoader(_Draws(m), batch_size=2, num_workers=2)
+        return [tuple(x.tolist() for x in b) for b in loader]
+
+    assert run(ember) == run(torch)
