@@ -493,6 +493,12 @@ def test_knowledge_distillation_tutorial_runs(cifar10):
     assert norms[0] == norms[1] and norms[2] == norms[3] and norms[4] == norms[0]
     assert "Student accuracy with CE + RegressorMSE: " in out
     assert ns["test_accuracy_deep"] in {100 * k / 8 for k in range(9)}
+    # torch.manual_seed(42) draws PyTorch's numbers: the students start from PyTorch's weights
+    torch = pytest.importorskip("torch")
+    defs, _ = run(module_classes(KD), "torch", ns={"nn": torch.nn, "torch": torch})
+    torch.manual_seed(42)
+    assert norms[0] == pytest.approx(torch.norm(defs["LightNN"]().features[0].weight).item(),
+                                     rel=1e-6)
 
 
 def _functions(src):
