@@ -20,9 +20,7 @@ def load_families():
             continue
         for fn in getattr(mod, "__all__", []):
             setattr(ember, fn, getattr(mod, fn))
-    # torch.autograd.graph, the nodes' _saved_* attributes and
-    # torch.autograd.function.once_differentiable (see those modules' NOTEs)
-    from ember import _autograd_graph, _once_differentiable
+    # the nodes' _saved_* attributes (see ember/autograd/graph.py's NOTE)
+    from ember.autograd import graph
 
-    _autograd_graph.install()
-    _once_differentiable.install()
+    graph.install()

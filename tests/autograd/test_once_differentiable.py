@@ -1,4 +1,4 @@
-"""torch.autograd.function.once_differentiable (ember/_once_differentiable.py): a custom
+"""torch.autograd.function.once_differentiable (ember/autograd/function.py): a custom
 Function's backward runs without recording; differentiating its result again raises, as in
 PyTorch."""
 import numpy as np

@@ -15,7 +15,6 @@ backward (so, like PyTorch, they are released then). Unpacking happens in a pre-
 node, right before its backward. `Function.apply` is wrapped the same way, so the tensors a
 user-defined Function saves with `ctx.save_for_backward` are packed too.
 """
-import sys
 import weakref
 
 from ember._backend import xp
@@ -357,15 +356,10 @@ _NAMES = ("self", "other", "result", "exponent", "mat1", "mat2", "vec", "tensor"
 
 
 def install():
-    """Make this module `ember.autograd.graph` and give nodes their `_saved_*` attributes.
+    """Give nodes their `_saved_*` attributes.
 
     NOTE: called once from ember's import (ember/_ops/_registry.py); the properties live on
     Op (not on the hot path: plain class attributes that only these names look up)."""
-    import ember.autograd as autograd
-
-    module = sys.modules[__name__]
-    sys.modules.setdefault("ember.autograd.graph", module)
-    autograd.graph = module
     for name in _NAMES:
         if "_saved_" + name not in Op.__dict__:
             setattr(Op, "_saved_" + name, _saved_property(name))
