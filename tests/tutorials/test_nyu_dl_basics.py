@@ -1,0 +1,488 @@
+# ruff: noqa: E501  (the notebooks' code keeps its own long lines)
+"""NYU Deep Learning (Alfredo Canziani, Atcold/NYU-DLSP20): notebooks 01-06 on ember.
+
+Each notebook's code cells in order (``# %%`` separates cells), imports rewritten only, run
+Jupyter style by ``_nyu.run_notebook`` (a cell's last expression is displayed). The course's
+``res/plot_lib.py`` is inlined in ``_nyu.py`` and installed as ``plot_lib`` / ``res.plot_lib``.
+Left out: IPython-only cells (``torch.*Tensor?``, ``!ls``, ``%%bash``, ``%magic``, the
+``torch.sq<Tab>`` completion demo). Shrunk: the spiral's ``N = 1000`` -> 100 points per class and
+1000 -> 200 epochs; MNIST is the ``mnist`` fixture's 256 train / 64 test generated images
+served from a local server in the official idx format. 06-convnet's bar-chart cell uses
+``tick.label1`` (matplotlib >= 3.10 removed ``Tick.label``, on PyTorch too).
+"""
+import re
+
+import numpy as np
+import pytest
+from _harness import mask_layout, normalise
+from _nyu import cells, inject, install_res, run_notebook
+
+pytestmark = [pytest.mark.filterwarnings("ignore:More than 20 figures"),
+              # PyTorch's Tensor.__array_wrap__ under NumPy 2 (matplotlib's np.hypot on arrows)
+              pytest.mark.filterwarnings("ignore:__array_wrap__ must accept")]
+
+# --------------------------------------------------------------------------- 01-tensor_tutorial
+TENSOR_TUTORIAL = cells('''
+import torch  # <Ctrl> / <Shift> + <Return>
+# %%
+torch.nn.Module()  # <Shift>+<Tab>
+# %%
+# Generate a tensor of size 2x3x4
+t = torch.Tensor(2, 3, 4)
+type(t)
+# %%
+# Get the size of the tensor
+t.size()
+# %%
+# t.size() is a classic tuple =>
+print('t size:', ' \\u00D7 '.join(map(str, t.size())))
+# %%
+# prints dimensional space and sub-dimensions
+print(f'point in a {t.numel()} dimensional space')
+print(f'organised in {t.dim()} sub-dimensions')
+# %%
+t
+# %%
+# Mind the underscore!
+# Any operation that mutates a tensor in-place is post-fixed with an _.
+# For example: x.copy_(y), x.t_(), x.random_(n) will change x.
+t.random_(10)
+# %%
+t
+# %%
+# This resizes the tensor permanently
+r = torch.Tensor(t)
+r.resize_(3, 8)
+r
+# %%
+# As you can see zero_ would replace r with 0's which was originally filled with integers
+r.zero_()
+# %%
+t
+# %%
+# This *is* important, sigh...
+s = r.clone()
+# %%
+# In-place fill of 1's
+s.fill_(1)
+s
+# %%
+# Because we cloned r, even though we did an in-place operation, this doesn't affect r
+r
+# %%
+# Creates a 1D tensor of integers 1 to 4
+v = torch.Tensor([1, 2, 3, 4])
+v
+# %%
+# Print number of dimensions (1D) and size of tensor
+print(f'dim: {v.dim()}, size: {v.size()[0]}')
+# %%
+w = torch.Tensor([1, 0, 2, 0])
+w
+# %%
+# Element-wise multiplication
+v * w
+# %%
+# Scalar product: 1*1 + 2*0 + 3*2 + 4*0
+v @ w
+# %%
+# In-place replacement of random number from 0 to 10
+x = torch.Tensor(5).random_(10)
+x
+# %%
+print(f'first: {x[0]}, last: {x[-1]}')
+# %%
+# Extract sub-Tensor [from:to)
+x[1:2 + 1]
+# %%
+v
+# %%
+# Create a tensor with integers ranging from 1 to 5, excluding 5
+v = torch.arange(1, 4 + 1)
+v
+# %%
+# Square all elements in the tensor
+print(v.pow(2), v)
+# %%
+# Create a 2x4 tensor
+m = torch.Tensor([[2, 5, 3, 7],
+                  [4, 2, 1, 9]])
+m
+# %%
+m.dim()
+# %%
+print(m.size(0), m.size(1), m.size(), sep=' -- ')
+# %%
+# Returns the total number of elements, hence num-el (number of elements)
+m.numel()
+# %%
+# Indexing row 0, column 2 (0-indexed)
+m[0][2]
+# %%
+# Indexing row 0, column 2 (0-indexed)
+m[0, 2]
+# %%
+# Indexing column 1, all rows (returns size 2)
+m[:, 1]
+# %%
+# Indexing column 1, all rows (returns size 2x1)
+m[:, [1]]
+# %%
+# Indexes row 0, all columns (returns 1x4)
+m[[0], :]
+# %%
+# Indexes row 0, all columns (returns size 4)
+m[0, :]
+# %%
+# Create tensor of numbers from 1 to 5 (excluding 5)
+v = torch.arange(1., 4 + 1)
+v
+# %%
+m
+# %%
+# Scalar product
+m @ v
+# %%
+# Calculated by 1*2 + 2*5 + 3*3 + 4*7
+m[[0], :] @ v
+# %%
+# Calculated by
+m[[1], :] @ v
+# %%
+# Add a random tensor of size 2x4 to m
+m + torch.rand(2, 4)
+# %%
+# Subtract a random tensor of size 2x4 to m
+m - torch.rand(2, 4)
+# %%
+# Multiply a random tensor of size 2x4 to m
+m * torch.rand(2, 4)
+# %%
+# Divide m by a random tensor of size 2x4
+m / torch.rand(2, 4)
+# %%
+m.size()
+# %%
+# Transpose tensor m, which is essentially 2x4 to 4x2
+m.t()
+# %%
+# Same as
+m.transpose(0, 1)
+# %%
+# Create tensor from 3 to 8, with each having a space of 1
+torch.arange(3., 8 + 1)
+# %%
+# Create tensor from 5.7 to -2.1 with each having a space of -3
+torch.arange(5.7, -2.1, -3)
+# %%
+# returns a 1D tensor of steps equally spaced points between start=3, end=8 and steps=20
+torch.linspace(3, 8, 20).view(1, -1)
+# %%
+# Create a tensor filled with 0's
+torch.zeros(3, 5)
+# %%
+# Create a tensor filled with 1's
+torch.ones(3, 2, 5)
+# %%
+# Create a tensor with the diagonal filled with 1
+torch.eye(3)
+# %%
+# Set default plots
+from res.plot_lib import set_default
+from matplotlib import pyplot as plt
+set_default()
+# %%
+# Numpy bridge!
+plt.hist(torch.randn(1000).numpy(), 100);
+# %%
+plt.hist(torch.randn(10**6).numpy(), 100);  # how much does this chart weight?
+# use rasterized=True for SVG/EPS/PDF!
+# %%
+plt.hist(torch.rand(10**6).numpy(), 100);
+# %%
+# Check if a GPU is available
+device = "cuda" if torch.cuda.is_available() else "cpu"
+print("Device: ", device)
+# %%
+# Checking for MPS
+device = "mps" if torch.backends.mps.is_available() else "cpu"
+print("Device: ", device)
+# %%
+# Checking for available device (CPU, GPU, MPS)
+device = "cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is_available() else "cpu"
+print("Device: ", device)
+# %%
+# Create a tensor on the CPU (default)
+z = torch.ones(2, 3, 5)
+
+# Move tensor to the device
+z_1 = z.to(device) # Remember: when moving tensors to a device, you have to reassign them!
+print(f"Tensor on {device}:\\n", z_1)
+# %%
+# Multiple GPUs? You can specify which one to use:
+# e.g., move your tensor to GPU device 0 (first GPU in the system) if there is one
+device = torch.device("cuda:0" if torch.cuda.is_available() else "cpu")
+z_2 = z.to(device)
+print(f"Tensor on {device}:\\n", z_2)
+# %%
+# Not sure which of your GPUs is the first one for PyTorch?
+gpus = []
+
+# List the available GPUs in order
+if torch.cuda.is_available():
+    gpus = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
+
+gpus
+# %%
+m
+# %%
+# This is basically a 64 bit float tensor
+m_double = m.double()
+m_double
+# %%
+# This creates a tensor of type int8
+m_byte = m.byte()
+m_byte
+# %%
+# Move your tensor to GPU device 0 if there is one (first GPU in the system)
+device = torch.device("cuda:0" if torch.cuda.is_available() else "cpu")
+m.to(device)
+# %%
+# Converts tensor to numpy array
+m_np = m.numpy()
+m_np
+# %%
+# In-place fill of column 0 and row 0 with value -1
+m_np[0, 0] = -1
+m_np
+# %%
+m
+# %%
+# Create a tensor of integers ranging from 0 to 4
+import numpy as np
+n_np = np.arange(5)
+n = torch.from_numpy(n_np)
+print(n_np, n)
+# %%
+# In-place multiplication of all elements by 2 for tensor n
+# Because n is essentially n_np, not a clone, this affects n_np
+n.mul_(2)
+n_np
+# %%
+# Creates two tensors of size 1x4
+a = torch.Tensor([[1, 2, 3, 4]])
+b = torch.Tensor([[5, 6, 7, 8]])
+print(a.size(), b)
+# %%
+# Concatenate on axis 0, so you get 2x4
+torch.cat((a, b), 0)
+# %%
+# Concatenate on axis 1, so you get 1x8
+torch.cat((a, b), 1)
+''')
+
+
+def _cell_index(cell_list, text):
+    return next(k for k, c in enumerate(cell_list) if text in c)
+
+
+def test_tensor_tutorial_runs_on_ember(monkeypatch):
+    install_res(monkeypatch, "ember")
+    ns, outs = run_notebook(TENSOR_TUTORIAL)
+    out = "".join(outs)
+    assert "t size: 2 × 3 × 4" in out
+    assert "point in a 24 dimensional space" in out
+    assert ns["m_byte"].dtype == ns["torch"].uint8
+    assert list(ns["n_np"]) == [0, 2, 4, 6, 8]            # from_numpy shares memory
+    assert ns["m"][0, 0].item() == -1                       # so does .numpy()
+    assert ns["r"].shape == (3, 8) and ns["s"].sum().item() == 24
+
+
+def test_tensor_tutorial_prints_like_pytorch(monkeypatch):
+    pytest.importorskip("torch")
+    install_res(monkeypatch, "torch")
+    _, theirs = run_notebook(TENSOR_TUTORIAL, "torch")
+    install_res(monkeypatch, "ember")
+    _, ours = run_notebook(TENSOR_TUTORIAL)
+    assert len(ours) == len(theirs)
+    # The uninitialised `torch.Tensor(2, 3, 4)` may hold anything on PyTorch.
+    uninitialised = TENSOR_TUTORIAL.index("t", 6)
+    random = ("random_", "torch.rand(", "first: {x[0]}", "x[1:2 + 1]", "r.resize_")
+    for k, (a, b) in enumerate(zip(ours, theirs)):
+        if k == uninitialised:
+            continue
+        if any(word in TENSOR_TUTORIAL[k] for word in random) or TENSOR_TUTORIAL[k] == "t":
+            assert mask_layout(a) == mask_layout(b), TENSOR_TUTORIAL[k]
+        else:
+            assert normalise(a) == b, TENSOR_TUTORIAL[k]
+
+
+# ---------------------------------------------------------------------- 02-space_stretching
+SPACE_STRETCHING = cells('''
+# Load libraries
+import torch
+import torch.nn as nn
+from res.plot_lib import set_default, show_scatterplot, plot_bases
+from matplotlib.pyplot import plot, title, axis
+# %%
+# Set style (needs to be in a new cell)
+set_default()
+# %%
+device = torch.device("cuda:0" if torch.cuda.is_available() else "cpu")
+# %%
+# generate some points in 2-D space
+n_points = 1000
+X = torch.randn(n_points, 2).to(device)
+colors = X[:, 0]
+
+show_scatterplot(X, colors, title='X')
+OI = torch.cat((torch.zeros(2, 2), torch.eye(2))).to(device)
+plot_bases(OI)
+# %%
+show_scatterplot(X, colors, title='X')
+plot_bases(OI)
+
+for i in range(10):
+    # create a random matrix
+    W = torch.randn(2, 2).to(device)
+    # transform points
+    Y = X @ W.t()
+    # compute singular values
+    U, S, V = torch.svd(W)
+    # plot transformed points
+    show_scatterplot(Y, colors, title='y = Wx, singular values : [{:.3f}, {:.3f}]'.format(S[0], S[1]))
+    # transform the basis
+    new_OI = OI @ W
+    # plot old and new basis
+    plot_bases(OI)
+#     plot_bases(new_OI)
+# %%
+model = nn.Sequential(
+        nn.Linear(2, 2, bias=False)
+)
+model.to(device)
+with torch.no_grad():
+    Y = model(X)
+    show_scatterplot(Y, colors)
+    plot_bases(model(OI))
+# %%
+z = torch.linspace(-10, 10, 101)
+s = torch.tanh(z)
+plot(z.numpy(), s.numpy())
+title('tanh() non linearity');
+# %%
+show_scatterplot(X, colors, title='X')
+plot_bases(OI)
+
+model = nn.Sequential(
+        nn.Linear(2, 2, bias=False),
+        nn.Tanh()
+)
+
+model.to(device)
+
+for s in range(1, 6):
+    W = s * torch.eye(2)
+    model[0].weight.data.copy_(W)
+    Y = model(X).data
+    show_scatterplot(Y, colors, title=f'f(x), s={s}')
+    plot_bases(OI, width=0.01)
+# %%
+show_scatterplot(X, colors, title='x')
+n_hidden = 5
+
+# NL = nn.ReLU()
+NL = nn.Tanh()
+
+for i in range(5):
+    # create 1-layer neural networks with random weights
+    model = nn.Sequential(
+            nn.Linear(2, n_hidden),
+            NL,
+            nn.Linear(n_hidden, 2)
+        )
+    model.to(device)
+    with torch.no_grad():
+        Y = model(X)
+    show_scatterplot(Y, colors, title='f(x)')
+#     plot_bases(OI)
+# %%
+# deeper network with random weights
+show_scatterplot(X, colors, title='x')
+n_hidden = 5
+
+# NL = nn.ReLU()
+NL = nn.Tanh()
+
+for i in range(5):
+    model = nn.Sequential(
+        nn.Linear(2, n_hidden),
+        NL,
+        nn.Linear(n_hidden, n_hidden),
+        NL,
+        nn.Linear(n_hidden, n_hidden),
+        NL,
+        nn.Linear(n_hidden, n_hidden),
+        NL,
+        nn.Linear(n_hidden, 2)
+    )
+    model.to(device)
+    with torch.no_grad():
+        Y = model(X).detach()
+    show_scatterplot(Y, colors, title='f(x)')
+''')
+
+
+def _record_titles(monkeypatch, into):
+    """Make ``plt.close`` (run_notebook's clean-up) first store the open figures' titles."""
+    import matplotlib.pyplot as plt
+
+    real = plt.close
+
+    def close(*args):
+        into.append([ax.get_title() for n in plt.get_fignums() for ax in plt.figure(n).axes])
+        real(*args)
+
+    monkeypatch.setattr(plt, "close", close)
+
+
+def test_space_stretching_runs_on_ember(monkeypatch):
+    install_res(monkeypatch, "ember")
+    seen = []
+    _record_titles(monkeypatch, seen)
+    ns, _ = run_notebook(SPACE_STRETCHING)
+    titles = seen[0]
+    assert titles[:2] == ["X", "X"] and titles.count("f(x)") == 10
+    assert [t for t in titles if t.startswith("f(x), s=")] == [f"f(x), s={s}" for s in range(1, 6)]
+    svd = [t for t in titles if t.startswith("y = Wx")]
+    assert len(svd) == 10 and all(re.fullmatch(r"y = Wx, singular values : \[\d+\.\d{3}, \d+\.\d{3}\]", t) for t in svd)
+    torch = ns["torch"]
+    # plot_bases subtracts the origin rows in place (`.cpu()` of a CPU tensor is the tensor)
+    assert torch.equal(ns["OI"], torch.cat((torch.zeros(2, 2), torch.eye(2))))
+    x, y = ns["X"], ns["Y"]
+    assert y.shape == (1000, 2) and not y.requires_grad and torch.isfinite(y).all()
+    assert torch.allclose(ns["model"](x), y)
+
+
+def test_space_stretching_singular_values_like_pytorch(monkeypatch):
+    """From the same random matrices the titles (singular values) are PyTorch's."""
+    torch = pytest.importorskip("torch")
+    import ember
+
+    rng = np.random.default_rng(0)
+    mats = [rng.standard_normal((2, 2)).astype(np.float32) for _ in range(10)]
+    titles = {}
+    for backend, lib in (("torch", torch), ("ember", ember)):
+        install_res(monkeypatch, backend)
+        feed = iter(mats)
+        real = lib.randn
+
+        def randn(*size, real=real, lib=lib, feed=feed):
+            return lib.from_numpy(next(feed)) if size == (2, 2) else real(*size)
+
+        monkeypatch.setattr(lib, "randn", randn)
+        titles[backend] = []
+        _record_titles(monkeypatch, titles[backend])
+        run_notebook(SPACE_STRETCHING[:5], backend)
+        monkeypatch.undo()
+    assert titles["ember"] == titles["torch"] and len(titles["torch"][0]) == 12
