@@ -486,3 +486,219 @@ def test_space_stretching_singular_values_like_pytorch(monkeypatch):
         run_notebook(SPACE_STRETCHING[:5], backend)
         monkeypatch.undo()
     assert titles["ember"] == titles["torch"] and len(titles["torch"][0]) == 12
+
+
+# ------------------------------------------------------------------ 04-spiral_classification
+SPIRAL = cells('''
+import random
+import torch
+from torch import nn, optim
+import math
+from IPython import display
+# %%
+from res.plot_lib import plot_data, plot_model, set_default
+# %%
+set_default()
+# %%
+device = torch.device("cuda:0" if torch.cuda.is_available() else "cpu")
+# %%
+seed = 12345
+random.seed(seed)
+torch.manual_seed(seed)
+N = 100  # num_samples_per_class
+D = 2  # dimensions
+C = 3  # num_classes
+H = 100  # num_hidden_units
+# %%
+X = torch.zeros(N * C, D).to(device)
+y = torch.zeros(N * C, dtype=torch.long).to(device)
+for c in range(C):
+    index = 0
+    t = torch.linspace(0, 1, N)
+    # When c = 0 and t = 0: start of linspace
+    # When c = 0 and t = 1: end of linpace
+    # This inner_var is for the formula inside sin() and cos() like sin(inner_var) and cos(inner_Var)
+    inner_var = torch.linspace(
+        # When t = 0
+        (2 * math.pi / C) * (c),
+        # When t = 1
+        (2 * math.pi / C) * (2 + c),
+        N
+    ) + torch.randn(N) * 0
+
+    for ix in range(N * c, N * (c + 1)):
+        X[ix] = t[index] * torch.FloatTensor((
+            math.sin(inner_var[index]), math.cos(inner_var[index])
+        ))
+        y[ix] = c
+        index += 1
+
+print("Shapes:")
+print("X:", tuple(X.size()))
+print("y:", tuple(y.size()))
+# %%
+# visualise the data
+plot_data(X, y)
+# %%
+learning_rate = 1e-3
+lambda_l2 = 1e-5
+# %%
+# nn package to create our linear model
+# each Linear module has a weight and bias
+model = nn.Sequential(
+    nn.Linear(D, H),
+    nn.Linear(H, C)
+)
+model.to(device) #Convert to CUDA
+
+# nn package also has different loss functions.
+# we use cross entropy loss for our classification task
+criterion = torch.nn.CrossEntropyLoss()
+
+# we use the optim package to apply
+# stochastic gradient descent for our parameter updates
+optimizer = torch.optim.SGD(model.parameters(), lr=learning_rate, weight_decay=lambda_l2) # built-in L2
+
+# Training
+for t in range(200):
+
+    # Feed forward to get the logits
+    y_pred = model(X)
+
+    # Compute the loss and accuracy
+    loss = criterion(y_pred, y)
+    score, predicted = torch.max(y_pred, 1)
+    acc = (y == predicted).sum().float() / len(y)
+    print("[EPOCH]: %i, [LOSS]: %.6f, [ACCURACY]: %.3f" % (t, loss.item(), acc))
+    display.clear_output(wait=True)
+
+    # zero the gradients before running
+    # the backward pass.
+    optimizer.zero_grad()
+
+    # Backward pass to compute the gradient
+    # of loss w.r.t our learnable params.
+    loss.backward()
+
+    # Update params
+    optimizer.step()
+# %%
+# Plot trained model
+print(model)
+plot_model(X, y, model)
+# %%
+learning_rate = 1e-3
+lambda_l2 = 1e-5
+# %%
+# nn package to create our linear model
+# each Linear module has a weight and bias
+
+model = nn.Sequential(
+    nn.Linear(D, H),
+    nn.ReLU(),
+    nn.Linear(H, C)
+)
+model.to(device)
+
+# nn package also has different loss functions.
+# we use cross entropy loss for our classification task
+criterion = torch.nn.CrossEntropyLoss()
+
+# we use the optim package to apply
+# ADAM for our parameter updates
+optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate, weight_decay=lambda_l2) # built-in L2
+
+# e = 1.  # plotting purpose
+
+# Training
+for t in range(200):
+
+    # Feed forward to get the logits
+    y_pred = model(X)
+
+    # Compute the loss and accuracy
+    loss = criterion(y_pred, y)
+    score, predicted = torch.max(y_pred, 1)
+    acc = (y == predicted).sum().float() / len(y)
+    print("[EPOCH]: %i, [LOSS]: %.6f, [ACCURACY]: %.3f" % (t, loss.item(), acc))
+    display.clear_output(wait=True)
+
+    # zero the gradients before running
+    # the backward pass.
+    optimizer.zero_grad()
+
+    # Backward pass to compute the gradient
+    # of loss w.r.t our learnable params.
+    loss.backward()
+
+    # Update params
+    optimizer.step()
+# %%
+# Plot trained model
+print(model)
+plot_model(X, y, model)
+''')
+
+
+def _epochs(text):
+    return [tuple(map(float, m)) for m in re.findall(
+        r"\[EPOCH\]: (\d+), \[LOSS\]: ([\d.]+), \[ACCURACY\]: ([\d.]+)", text)]
+
+
+def _with_starts(cell_list, marks, hook):
+    """Call ``_start(model)`` right after each ``(cell, line)`` in ``marks`` builds a model."""
+    for k, line in marks:
+        cell_list = inject(cell_list, k, line, "_start(model)")
+    return cell_list, {"_start": hook}
+
+
+def _recorder(starts):
+    def record(model):
+        starts.append({k: v.detach().numpy().copy() for k, v in model.state_dict().items()})
+    return record
+
+
+def _loader(starts):
+    import ember
+
+    feed = iter(starts)
+
+    def load(model):
+        model.load_state_dict({k: ember.tensor(v) for k, v in next(feed).items()})
+    return load
+
+
+SPIRAL_MODELS = [(8, "model.to(device) #Convert to CUDA"), (11, "model.to(device)\n")]
+
+
+def test_spiral_runs_on_ember(monkeypatch):
+    install_res(monkeypatch, "ember")
+    ns, outs = run_notebook(SPIRAL)
+    assert outs[5] == "Shapes:\nX: (300, 2)\ny: (300,)\n"
+    linear, two_layer = _epochs(outs[8]), _epochs(outs[11])
+    assert len(linear) == len(two_layer) == 200
+    assert linear[-1][1] < linear[0][1] and two_layer[-1][1] < two_layer[0][1]
+    assert two_layer[-1][2] > 0.6 > linear[-1][2]    # the ReLU network bends around the arms
+    assert outs[12].startswith("Sequential(\n  (0): Linear(in_features=2, out_features=100, bias=True)\n  (1): ReLU()")
+
+
+def test_spiral_trains_like_pytorch(monkeypatch):
+    """Same data (the generator is deterministic) and, from PyTorch's initial weights, the same
+    200 SGD and 200 Adam epochs: every printed loss and accuracy agrees."""
+    pytest.importorskip("torch")
+    starts = []
+    install_res(monkeypatch, "torch")
+    src, ns = _with_starts(SPIRAL, SPIRAL_MODELS, _recorder(starts))
+    tns, theirs = run_notebook(src, "torch", ns)
+    install_res(monkeypatch, "ember")
+    src, ns = _with_starts(SPIRAL, SPIRAL_MODELS, _loader(starts))
+    ens, ours = run_notebook(src, "ember", ns)
+    np.testing.assert_array_equal(ens["X"].numpy(), tns["X"].numpy())
+    assert mask_layout("".join(ours)) == mask_layout("".join(theirs))
+    for k in (8, 11):
+        a, b = np.array(_epochs(ours[k])), np.array(_epochs(theirs[k]))
+        np.testing.assert_allclose(a[:, 1], b[:, 1], rtol=0, atol=1e-5)  # float32 drift
+        assert np.abs(a[:, 2] - b[:, 2]).max() <= 0.0035     # at most one point flips
+    # (Adam divides by sqrt(v): on near-dead ReLU units float32 rounding differences grow)
+    for (name, p), q in zip(ens["model"].named_parameters(), tns["model"].parameters()):
+        np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), atol=1e-3, err_msg=name)
