@@ -702,3 +702,277 @@ def test_spiral_trains_like_pytorch(monkeypatch):
     # (Adam divides by sqrt(v): on near-dead ReLU units float32 rounding differences grow)
     for (name, p), q in zip(ens["model"].named_parameters(), tns["model"].parameters()):
         np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), atol=1e-3, err_msg=name)
+
+
+# -------------------------------------------------------------------------------- 06-convnet
+CONVNET = cells('''
+from res.plot_lib import plot_data, plot_model, set_default
+# %%
+set_default()
+# %%
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import torch.optim as optim
+from torchvision import datasets, transforms
+import matplotlib.pyplot as plt
+import numpy
+
+# function to count number of parameters
+def get_n_params(model):
+    np=0
+    for p in list(model.parameters()):
+        np += p.nelement()
+    return np
+# %%
+device = torch.device("cuda:0" if torch.cuda.is_available() else "cpu")
+# %%
+input_size  = 28*28   # images are 28x28 pixels
+output_size = 10      # there are 10 classes
+
+train_loader = torch.utils.data.DataLoader(
+    datasets.MNIST('../data', train=True, download=True,
+                   transform=transforms.Compose([
+                       transforms.ToTensor(),
+                       transforms.Normalize((0.1307,), (0.3081,))
+                   ])),
+    batch_size=64, shuffle=True)
+
+test_loader = torch.utils.data.DataLoader(
+    datasets.MNIST('../data', train=False, transform=transforms.Compose([
+                       transforms.ToTensor(),
+                       transforms.Normalize((0.1307,), (0.3081,))
+                   ])),
+    batch_size=1000, shuffle=True)
+# %%
+# show some images
+plt.figure(figsize=(16, 6))
+for i in range(10):
+    plt.subplot(2, 5, i + 1)
+    image, _ = train_loader.dataset.__getitem__(i)
+    plt.imshow(image.squeeze().numpy())
+    plt.axis('off');
+# %%
+class FC2Layer(nn.Module):
+    def __init__(self, input_size, n_hidden, output_size):
+        super(FC2Layer, self).__init__()
+        self.input_size = input_size
+        self.network = nn.Sequential(
+            nn.Linear(input_size, n_hidden),
+            nn.ReLU(),
+            nn.Linear(n_hidden, n_hidden),
+            nn.ReLU(),
+            nn.Linear(n_hidden, output_size),
+            nn.LogSoftmax(dim=1)
+        )
+
+    def forward(self, x):
+        x = x.view(-1, self.input_size)
+        return self.network(x)
+
+class CNN(nn.Module):
+    def __init__(self, input_size, n_feature, output_size):
+        super(CNN, self).__init__()
+        self.n_feature = n_feature
+        self.conv1 = nn.Conv2d(in_channels=1, out_channels=n_feature, kernel_size=5)
+        self.conv2 = nn.Conv2d(n_feature, n_feature, kernel_size=5)
+        self.fc1 = nn.Linear(n_feature*4*4, 50)
+        self.fc2 = nn.Linear(50, 10)
+
+    def forward(self, x, verbose=False):
+        x = self.conv1(x)
+        x = F.relu(x)
+        x = F.max_pool2d(x, kernel_size=2)
+        x = self.conv2(x)
+        x = F.relu(x)
+        x = F.max_pool2d(x, kernel_size=2)
+        x = x.view(-1, self.n_feature*4*4)
+        x = self.fc1(x)
+        x = F.relu(x)
+        x = self.fc2(x)
+        x = F.log_softmax(x, dim=1)
+        return x
+# %%
+accuracy_list = []
+
+def train(epoch, model, perm=torch.arange(0, 784).long()):
+    model.train()
+    for batch_idx, (data, target) in enumerate(train_loader):
+        # send to device
+        data, target = data.to(device), target.to(device)
+
+        # permute pixels
+        data = data.view(-1, 28*28)
+        data = data[:, perm]
+        data = data.view(-1, 1, 28, 28)
+
+        optimizer.zero_grad()
+        output = model(data)
+        loss = F.nll_loss(output, target)
+        loss.backward()
+        optimizer.step()
+        if batch_idx % 100 == 0:
+            print('Train Epoch: {} [{}/{} ({:.0f}%)]\\tLoss: {:.6f}'.format(
+                epoch, batch_idx * len(data), len(train_loader.dataset),
+                100. * batch_idx / len(train_loader), loss.item()))
+
+def test(model, perm=torch.arange(0, 784).long()):
+    model.eval()
+    test_loss = 0
+    correct = 0
+    for data, target in test_loader:
+        # send to device
+        data, target = data.to(device), target.to(device)
+
+        # permute pixels
+        data = data.view(-1, 28*28)
+        data = data[:, perm]
+        data = data.view(-1, 1, 28, 28)
+        output = model(data)
+        test_loss += F.nll_loss(output, target, reduction='sum').item() # sum up batch loss
+        pred = output.data.max(1, keepdim=True)[1] # get the index of the max log-probability
+        correct += pred.eq(target.data.view_as(pred)).cpu().sum().item()
+
+    test_loss /= len(test_loader.dataset)
+    accuracy = 100. * correct / len(test_loader.dataset)
+    accuracy_list.append(accuracy)
+    print('\\nTest set: Average loss: {:.4f}, Accuracy: {}/{} ({:.0f}%)\\n'.format(
+        test_loss, correct, len(test_loader.dataset),
+        accuracy))
+# %%
+n_hidden = 8 # number of hidden units
+
+model_fnn = FC2Layer(input_size, n_hidden, output_size)
+model_fnn.to(device)
+optimizer = optim.SGD(model_fnn.parameters(), lr=0.01, momentum=0.5)
+print('Number of parameters: {}'.format(get_n_params(model_fnn)))
+
+for epoch in range(0, 1):
+    train(epoch, model_fnn)
+    test(model_fnn)
+# %%
+# Training settings
+n_features = 6 # number of feature maps
+
+model_cnn = CNN(input_size, n_features, output_size)
+model_cnn.to(device)
+optimizer = optim.SGD(model_cnn.parameters(), lr=0.01, momentum=0.5)
+print('Number of parameters: {}'.format(get_n_params(model_cnn)))
+
+for epoch in range(0, 1):
+    train(epoch, model_cnn)
+    test(model_cnn)
+# %%
+perm = torch.randperm(784)
+plt.figure(figsize=(16, 12))
+for i in range(10):
+    image, _ = train_loader.dataset.__getitem__(i)
+    # permute pixels
+    image_perm = image.view(-1, 28*28).clone()
+    image_perm = image_perm[:, perm]
+    image_perm = image_perm.view(-1, 1, 28, 28)
+    plt.subplot(4, 5, i + 1)
+    plt.imshow(image.squeeze().numpy())
+    plt.axis('off')
+    plt.subplot(4, 5, i + 11)
+    plt.imshow(image_perm.squeeze().numpy())
+    plt.axis('off')
+# %%
+# Training settings
+n_features = 6 # number of feature maps
+
+model_cnn = CNN(input_size, n_features, output_size)
+model_cnn.to(device)
+optimizer = optim.SGD(model_cnn.parameters(), lr=0.01, momentum=0.5)
+print('Number of parameters: {}'.format(get_n_params(model_cnn)))
+
+for epoch in range(0, 1):
+    train(epoch, model_cnn, perm)
+    test(model_cnn, perm)
+# %%
+n_hidden = 8    # number of hidden units
+
+model_fnn = FC2Layer(input_size, n_hidden, output_size)
+model_fnn.to(device)
+optimizer = optim.SGD(model_fnn.parameters(), lr=0.01, momentum=0.5)
+print('Number of parameters: {}'.format(get_n_params(model_fnn)))
+
+for epoch in range(0, 1):
+    train(epoch, model_fnn, perm)
+    test(model_fnn, perm)
+# %%
+plt.bar(('NN image', 'CNN image',
+         'CNN scrambled', 'NN scrambled'),
+        accuracy_list, width=0.4)
+plt.ylim((min(accuracy_list)-5, 96))
+plt.ylabel('Accuracy [%]')
+for tick in plt.gca().xaxis.get_major_ticks():
+    tick.label1.set_fontsize(20)
+plt.title('Performance comparison');
+# %%
+print(dir(model_cnn))
+# %%
+print(dir(model_fnn))
+''')
+
+
+@pytest.fixture
+def nb_dir(tmp_path, monkeypatch):
+    """Run from tmp_path/nb so that the notebooks' '../data' is this test's own folder."""
+    (tmp_path / "nb").mkdir()
+    monkeypatch.chdir(tmp_path / "nb")
+    return tmp_path
+
+
+def _convnet(monkeypatch, backend):
+    install_res(monkeypatch, backend)
+    return run_notebook(CONVNET, backend)
+
+
+def test_convnet_runs_on_ember(mnist, nb_dir, monkeypatch):
+    ns, outs = _convnet(monkeypatch, "ember")
+    assert (nb_dir / "data" / "MNIST" / "raw" / "train-images-idx3-ubyte").exists()
+    counts = [outs[k].splitlines()[0] for k in (8, 9, 11, 12)]
+    assert counts == [f"Number of parameters: {n}" for n in (6442, 6422, 6422, 6442)]
+    for k in (8, 9, 11, 12):
+        assert re.search(r"Train Epoch: 0 \[0/256 \(0%\)\]\tLoss: \d\.\d{6}\n\nTest set: Average "
+                         r"loss: \d+\.\d{4}, Accuracy: \d+/64 \(\d+%\)\n\n$", outs[k]), outs[k]
+    assert len(ns["accuracy_list"]) == 4
+    assert sorted(ns["perm"].tolist()) == list(range(784))
+    assert "conv1" in outs[14] and "network" in outs[15] and "state_dict" in outs[14]
+
+
+def test_convnet_models_step_like_pytorch():
+    """The notebook's FC2Layer and CNN, PyTorch's weights copied in: one training step on the
+    same permuted batch gives the same output, loss, gradients and updated weights."""
+    torch = pytest.importorskip("torch")
+    import ember
+
+    # (torchvision is not installed beside PyTorch here: its import line is left out there)
+    models = [CONVNET[2], CONVNET[6]]
+    tns, _ = run_notebook([models[0].replace("from torchvision import datasets, transforms\n", ""),
+                           models[1]], "torch")
+    ens, _ = run_notebook(models, "ember")
+    batch = np.random.default_rng(0).standard_normal((16, 1, 28, 28)).astype(np.float32)
+    target = np.arange(16) % 10
+    perm = np.random.default_rng(1).permutation(784)
+    for name, args in (("FC2Layer", (784, 8, 10)), ("CNN", (784, 6, 10))):
+        ref = tns[name](*args)
+        mine = ens[name](*args)
+        mine.load_state_dict({k: ember.tensor(v.detach().numpy()) for k, v in ref.state_dict().items()})
+        results = []
+        for lib, model, ns in ((torch, ref, tns), (ember, mine, ens)):
+            opt = ns["optim"].SGD(model.parameters(), lr=0.01, momentum=0.5)
+            data = lib.from_numpy(batch).view(-1, 28 * 28)[:, lib.from_numpy(perm)].view(-1, 1, 28, 28)
+            out = model(data)
+            loss = ns["F"].nll_loss(out, lib.from_numpy(target))
+            loss.backward()
+            grads = [p.grad.numpy().copy() for p in model.parameters()]
+            opt.step()
+            results.append((out.detach().numpy(), loss.item(), grads,
+                            [p.detach().numpy() for p in model.parameters()]))
+        (o1, l1, g1, w1), (o2, l2, g2, w2) = results
+        np.testing.assert_allclose(o2, o1, rtol=1e-5, atol=1e-5)
+        assert abs(l1 - l2) < 1e-5
+        for a, b in zip(g2 + w2, g1 + w1):
+            np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
