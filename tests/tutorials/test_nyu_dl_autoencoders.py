@@ -1,0 +1,258 @@
+# ruff: noqa: E501  (the notebooks' code keeps its own long lines)
+"""NYU Deep Learning (Atcold/NYU-DLSP20): 10-autoencoder and 11-VAE on ember.
+
+Each notebook's code cells in order (``# %%`` separates cells), imports rewritten only, run
+Jupyter style by ``_nyu.run_notebook``. ``MNIST('./data', download=True)`` fetches the ``mnist``
+fixture's generated 256 train / 64 test images (official idx ``.gz`` files from a local server).
+10-autoencoder runs twice: as the standard AE (``d = 30``), then switched to the denoising AE
+the way its markdown says (``d = 500``, the ``do = nn.Dropout()`` / ``noise`` / ``img_bad`` lines
+uncommented, ``img_bad`` fed to the model and displayed); the OpenCV inpainting comparison runs
+against a small ``cv2`` stand-in (OpenCV is not installed): ``inpaint`` fills the masked pixels
+with the mean of the others. 11-VAE: 3 epochs (10). torchvision is not installed beside
+PyTorch here, so the comparisons build the notebooks' model classes on both libraries and check
+one training step from the same weights.
+"""
+import sys
+import types
+
+import numpy as np
+import pytest
+from _nyu import cells, run_notebook
+
+pytestmark = [pytest.mark.filterwarnings("ignore:More than 20 figures")]
+
+# ------------------------------------------------------------------------------ 10-autoencoder
+AUTOENCODER = cells('''
+# Import some libraries
+
+import torch
+import torchvision
+from torch import nn
+from torch.utils.data import DataLoader
+from torchvision import transforms
+from torchvision.datasets import MNIST
+from matplotlib import pyplot as plt
+# %%
+# Convert vector to image
+
+def to_img(x):
+    x = 0.5 * (x + 1)
+    x = x.view(x.size(0), 28, 28)
+    return x
+# %%
+# Displaying routine
+
+def display_images(in_, out, n=1):
+    for N in range(n):
+        if in_ is not None:
+            in_pic = to_img(in_.cpu().data)
+            plt.figure(figsize=(18, 6))
+            for i in range(4):
+                plt.subplot(1,4,i+1)
+                plt.imshow(in_pic[i+4*N])
+                plt.axis('off')
+        out_pic = to_img(out.cpu().data)
+        plt.figure(figsize=(18, 6))
+        for i in range(4):
+            plt.subplot(1,4,i+1)
+            plt.imshow(out_pic[i+4*N])
+            plt.axis('off')
+# %%
+# Define data loading step
+
+batch_size = 256
+
+img_transform = transforms.Compose([
+    transforms.ToTensor(),
+    transforms.Normalize((0.5,), (0.5,))
+])
+
+dataset = MNIST('./data', transform=img_transform, download=True)
+dataloader = DataLoader(dataset, batch_size=batch_size, shuffle=True)
+# %%
+device = torch.device("cuda:0" if torch.cuda.is_available() else "cpu")
+# %%
+# Define model architecture and reconstruction loss
+
+# n = 28 x 28 = 784
+d = 30  # for standard AE (under-complete hidden layer)
+# d = 500  # for denoising AE (over-complete hidden layer)
+
+class Autoencoder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.encoder = nn.Sequential(
+            nn.Linear(28 * 28, d),
+            nn.Tanh(),
+        )
+        self.decoder = nn.Sequential(
+            nn.Linear(d, 28 * 28),
+            nn.Tanh(),
+        )
+
+    def forward(self, x):
+        x = self.encoder(x)
+        x = self.decoder(x)
+        return x
+
+model = Autoencoder().to(device)
+criterion = nn.MSELoss()
+# %%
+# Configure the optimiser
+
+learning_rate = 1e-3
+
+optimizer = torch.optim.Adam(
+    model.parameters(),
+    lr=learning_rate,
+)
+# %%
+# Train standard or denoising autoencoder (AE)
+
+num_epochs = 1
+# do = nn.Dropout()  # comment out for standard AE
+for epoch in range(num_epochs):
+    for data in dataloader:
+        img, _ = data
+        img = img.to(device)
+        img.requires_grad_()
+        img = img.view(img.size(0), -1)
+#         noise = do(torch.ones(img.shape))
+#         img_bad = (img * noise).to(device)  # comment out for standard AE
+        # ===================forward=====================
+        output = model(img)  # feed <img> (for std AE) or <img_bad> (for denoising AE)
+        loss = criterion(output, img.data)
+        # ===================backward====================
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    # ===================log========================
+    print(f'epoch [{epoch + 1}/{num_epochs}], loss:{loss.item():.4f}')
+    display_images(None, output)  # pass (None, output) for std AE, (img_bad, output) for denoising AE
+# %%
+# Visualise a few kernels of the encoder
+
+display_images(None, model.encoder[0].weight, 5)
+''')
+
+# The notebook's switch to the denoising AE: "(1) change the size of the hidden layer
+# accordingly, (2) re-generate the model, and (3) re-pass the parameters to the optimiser",
+# and un-comment the noise lines; then its OpenCV comparison cells.
+DENOISING = [AUTOENCODER[5].replace("d = 30  # for standard AE (under-complete hidden layer)\n# d = 500",
+                                    "# d = 30  # for standard AE (under-complete hidden layer)\nd = 500"),
+             AUTOENCODER[6],
+             AUTOENCODER[7].replace("# do = nn.Dropout()", "do = nn.Dropout()")
+                           .replace("#         noise = do", "        noise = do")
+                           .replace("#         img_bad = ", "        img_bad = ")
+                           .replace("output = model(img)", "output = model(img_bad)")
+                           .replace("display_images(None, output)", "display_images(img_bad, output)")] + cells('''
+# Visualise a few kernels of the encoder
+
+display_images(None, model.encoder[0].weight, 5)
+# %%
+# Let's compare the autoencoder inpainting capabilities vs. OpenCV
+
+from cv2 import inpaint, INPAINT_NS, INPAINT_TELEA
+# %%
+# Inpaint with Telea and Navier-Stokes methods
+
+dst_TELEA = list()
+dst_NS = list()
+
+for i in range(3, 7):
+    corrupted_img = ((img_bad.data.cpu()[i].view(28, 28) / 4 + 0.5) * 255).byte().numpy()
+    mask = 2 - noise.cpu()[i].view(28, 28).byte().numpy()
+    dst_TELEA.append(inpaint(corrupted_img, mask, 3, INPAINT_TELEA))
+    dst_NS.append(inpaint(corrupted_img, mask, 3, INPAINT_NS))
+
+tns_TELEA = [torch.from_numpy(d) for d in dst_TELEA]
+tns_NS = [torch.from_numpy(d) for d in dst_NS]
+
+TELEA = torch.stack(tns_TELEA).float()
+NS = torch.stack(tns_NS).float()
+# %%
+# Compare the results: [noise], [img + noise], [img], [AE, Telea, Navier-Stokes] inpainting
+
+with torch.no_grad():
+    display_images(noise[3:7], img_bad[3:7])
+    display_images(img[3:7], output[3:7])
+    display_images(TELEA, NS)
+''')
+
+
+def _cv2_stand_in():
+    """OpenCV's ``inpaint`` (not installed): masked pixels get the mean of the others."""
+    cv2 = types.ModuleType("cv2")
+    cv2.INPAINT_NS, cv2.INPAINT_TELEA = 0, 1
+
+    def inpaint(src, mask, radius, flags):
+        assert src.dtype == np.uint8 and mask.dtype == np.uint8 and src.shape == mask.shape
+        out = src.copy()
+        keep = mask == 0
+        out[~keep] = src[keep].mean() if keep.any() else 0
+        return out
+
+    cv2.inpaint = inpaint
+    return cv2
+
+
+def _figures():
+    import matplotlib.pyplot as plt
+
+    return len(plt.get_fignums())
+
+
+def test_autoencoder_runs_on_ember(mnist, monkeypatch):
+    import matplotlib.pyplot as plt
+
+    monkeypatch.setitem(sys.modules, "cv2", _cv2_stand_in())
+    shown = []
+    real_close = plt.close
+    monkeypatch.setattr(plt, "close", lambda *a: (shown.append(_figures()), real_close(*a)))
+    ns, outs = run_notebook(AUTOENCODER)
+    torch = ns["torch"]
+    assert outs[7].startswith("epoch [1/1], loss:0.") and shown == [1 + 5]
+    assert ns["model"].encoder[0].weight.shape == (30, 784)
+    assert ns["img"].requires_grad and ns["img"].shape == (256, 784)
+    ns, outs = run_notebook(DENOISING, ns=ns)
+    assert outs[2].startswith("epoch [1/1], loss:0.") and shown[1] == 2 + 5 + 6
+    noise = ns["noise"]
+    assert ns["model"].encoder[0].weight.shape == (500, 784)
+    assert set(noise.unique().tolist()) == {0.0, 2.0}             # Dropout(p=0.5) of ones
+    assert torch.equal(ns["img_bad"], ns["img"] * noise)
+    assert ns["TELEA"].shape == (4, 28, 28) and ns["TELEA"].dtype == torch.float32
+
+
+@pytest.mark.parametrize("d", [30, 500])
+def test_autoencoder_step_like_pytorch(d):
+    """The notebook's Autoencoder (both sizes), PyTorch's weights copied in: MSE loss, all
+    gradients (the input's too: the notebook calls ``img.requires_grad_()``) and the Adam step
+    agree on the same batch."""
+    torch = pytest.importorskip("torch")
+    import ember
+
+    no_vision = AUTOENCODER[0].replace("import torchvision\n", "").replace("from torchvision import transforms\n", "").replace("from torchvision.datasets import MNIST\n", "")
+    cell = AUTOENCODER[5].replace("d = 30 ", f"d = {d} ")
+    tns, _ = run_notebook([no_vision, AUTOENCODER[4], cell, AUTOENCODER[6]], "torch")
+    ens, _ = run_notebook([AUTOENCODER[0], AUTOENCODER[4], cell, AUTOENCODER[6]], "ember")
+    ens["model"].load_state_dict({k: ember.tensor(v.numpy()) for k, v in tns["model"].state_dict().items()})
+    batch = np.tanh(np.random.default_rng(0).standard_normal((32, 784))).astype(np.float32)
+    res = []
+    for lib, ns in ((torch, tns), (ember, ens)):
+        img = lib.from_numpy(batch.copy())
+        img.requires_grad_()
+        output = ns["model"](img)
+        loss = ns["criterion"](output, img.data)
+        ns["optimizer"].zero_grad()
+        loss.backward()
+        grads = [p.grad.numpy().copy() for p in ns["model"].parameters()]
+        ns["optimizer"].step()
+        res.append((loss.item(), output.detach().numpy(), grads + [img.grad.numpy()],
+                    [p.detach().numpy() for p in ns["model"].parameters()]))
+    (l1, o1, g1, w1), (l2, o2, g2, w2) = res
+    assert abs(l1 - l2) < 1e-6
+    np.testing.assert_allclose(o2, o1, atol=1e-6)
+    for a, b in zip(g2, g1):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-7)
+    for a, b in zip(w2, w1):  # (Adam's first step is ~lr * sign(g): where |g| ~ eps, rounding shows)
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=2e-6)
