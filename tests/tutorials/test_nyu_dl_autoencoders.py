@@ -255,4 +255,4 @@ def test_autoencoder_step_like_pytorch(d):
     for a, b in zip(g2, g1):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-7)
     for a, b in zip(w2, w1):  # (Adam's first step is ~lr * sign(g): where |g| ~ eps, rounding shows)
-        np.testing.assert_allclose(a, b, rtol=1e-5, atol=2e-6)
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
