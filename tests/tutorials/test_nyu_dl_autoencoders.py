@@ -256,3 +256,240 @@ def test_autoencoder_step_like_pytorch(d):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-7)
     for a, b in zip(w2, w1):  # (Adam's first step is ~lr * sign(g): where |g| ~ eps, rounding shows)
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+
+
+# ------------------------------------------------------------------------------------- 11-VAE
+VAE = cells('''
+import torch
+import torchvision
+from torch import nn
+from torch.utils.data import DataLoader
+from torchvision import transforms
+from torchvision.datasets import MNIST
+from matplotlib import pyplot as plt
+# %%
+# Displaying routine
+def display_images(in_, out, n=1, label=None, count=False):
+    for N in range(n):
+        if in_ is not None:
+            in_pic = in_.data.cpu().view(-1, 28, 28)
+            plt.figure(figsize=(18, 4))
+            plt.suptitle(label + ' – real test data / reconstructions', color='w', fontsize=16)
+            for i in range(4):
+                plt.subplot(1,4,i+1)
+                plt.imshow(in_pic[i+4*N])
+                plt.axis('off')
+        out_pic = out.data.cpu().view(-1, 28, 28)
+        plt.figure(figsize=(18, 6))
+        for i in range(4):
+            plt.subplot(1,4,i+1)
+            plt.imshow(out_pic[i+4*N])
+            plt.axis('off')
+            if count: plt.title(str(4 * N + i), color='w')
+# %%
+# Set random seeds
+
+torch.manual_seed(1)
+torch.cuda.manual_seed(1)
+# %%
+# Define data loading step
+
+batch_size = 256
+
+kwargs = {'num_workers': 1, 'pin_memory': True}
+train_loader = torch.utils.data.DataLoader(
+    MNIST('./data', train=True, download=True,
+                   transform=transforms.ToTensor()),
+    batch_size=batch_size, shuffle=True, **kwargs)
+test_loader = torch.utils.data.DataLoader(
+    MNIST('./data', train=False, transform=transforms.ToTensor()),
+    batch_size=batch_size, shuffle=True, **kwargs)
+# %%
+device = torch.device("cuda:0" if torch.cuda.is_available() else "cpu")
+# %%
+d = 20
+
+class VAE(nn.Module):
+    def __init__(self):
+        super().__init__()
+
+        self.encoder = nn.Sequential(
+            nn.Linear(784, d ** 2),
+            nn.ReLU(),
+            nn.Linear(d ** 2, d * 2)
+        )
+
+        self.decoder = nn.Sequential(
+            nn.Linear(d, d ** 2),
+            nn.ReLU(),
+            nn.Linear(d ** 2, 784),
+            nn.Sigmoid(),
+        )
+
+    def reparameterise(self, mu, logvar):
+        if self.training:
+            std = logvar.mul(0.5).exp_()
+            eps = std.data.new(std.size()).normal_()
+            return eps.mul(std).add_(mu)
+        else:
+            return mu
+
+    def forward(self, x):
+        mu_logvar = self.encoder(x.view(-1, 784)).view(-1, 2, d)
+        mu = mu_logvar[:, 0, :]
+        logvar = mu_logvar[:, 1, :]
+        z = self.reparameterise(mu, logvar)
+        return self.decoder(z), mu, logvar
+
+model = VAE().to(device)
+# %%
+learning_rate = 1e-3
+
+optimizer = torch.optim.Adam(
+    model.parameters(),
+    lr=learning_rate,
+)
+# %%
+# Reconstruction + KL divergence losses summed over all elements and batch
+
+def loss_function(x_hat, x, mu, logvar):
+    BCE = nn.functional.binary_cross_entropy(
+        x_hat, x.view(-1, 784), reduction='sum'
+    )
+    KLD = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+
+    return BCE + KLD
+# %%
+# Training and testing the VAE
+
+epochs = 3
+for epoch in range(1, epochs + 1):
+    # Training
+    model.train()
+    train_loss = 0
+    for x, _ in train_loader:
+        x = x.to(device)
+        # ===================forward=====================
+        x_hat, mu, logvar = model(x)
+        loss = loss_function(x_hat, x, mu, logvar)
+        train_loss += loss.item()
+        # ===================backward====================
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    # ===================log========================
+    print(f'====> Epoch: {epoch} Average loss: {train_loss / len(train_loader.dataset):.4f}')
+
+    # Testing
+
+    with torch.no_grad():
+        model.eval()
+        test_loss = 0
+        for x, _ in test_loader:
+            x = x.to(device)
+            # ===================forward=====================
+            x_hat, mu, logvar = model(x)
+            test_loss += loss_function(x_hat, x, mu, logvar).item()
+    # ===================log========================
+    test_loss /= len(test_loader.dataset)
+    print(f'====> Test set loss: {test_loss:.4f}')
+    display_images(x, x_hat, 1, f'Epoch {epoch}')
+# %%
+# Generating a few samples
+
+N = 16
+z = torch.randn((N, d)).to(device)
+sample = model.decoder(z)
+display_images(None, sample, N // 4, count=True)
+# %%
+# Display last test batch
+
+display_images(None, x, 4, count=True)
+# %%
+# Choose starting and ending point for the interpolation -> shows original and reconstructed
+
+A, B = 3, 8
+sample = model.decoder(torch.stack((mu[A].data, mu[B].data), 0))
+display_images(None, torch.stack(((
+    x[A].data.view(-1),
+    x[B].data.view(-1),
+    sample.data[0],
+    sample.data[1]
+)), 0))
+# %%
+# Perform an interpolation between input A and B, in N steps
+
+N = 16
+code = torch.Tensor(N, 20).to(device)
+sample = torch.Tensor(N, 28, 28).to(device)
+for i in range(N):
+    code[i] = i / (N - 1) * mu[B].data + (1 - i / (N - 1) ) * mu[A].data
+    # sample[i] = i / (N - 1) * x[B].data + (1 - i / (N - 1) ) * x[A].data
+sample = model.decoder(code)
+display_images(None, sample, N // 4, count=True)
+''')
+
+
+def test_vae_runs_on_ember(mnist, monkeypatch):
+    import re
+
+    import matplotlib.pyplot as plt
+
+    shown = []
+    real_close = plt.close
+    monkeypatch.setattr(plt, "close", lambda *a: (shown.append(_figures()), real_close(*a)))
+    ns, outs = run_notebook(VAE)
+    torch = ns["torch"]
+    lines = outs[8].splitlines()
+    assert len(lines) == 6
+    train = [float(re.fullmatch(r"====> Epoch: \d Average loss: (\d+\.\d{4})", s).group(1)) for s in lines[::2]]
+    test = [float(re.fullmatch(r"====> Test set loss: (\d+\.\d{4})", s).group(1)) for s in lines[1::2]]
+    assert train[-1] < train[0] and test[-1] < test[0]
+    # 3 epochs x 2 figures, 4 + 4 sample/test-batch figures, 1 interpolation ends, 4 steps
+    assert shown == [6 + 4 + 4 + 1 + 4]
+    assert ns["sample"].shape == (16, 784) and ns["code"].shape == (16, 20)
+    mu, code = ns["mu"], ns["code"]
+    assert torch.allclose(code[0], mu[3]) and torch.allclose(code[-1], mu[8], atol=1e-6)
+    assert not ns["model"].training                         # the last test pass left it in eval
+
+
+def test_vae_step_like_pytorch():
+    """The notebook's VAE and loss_function, PyTorch's weights copied in: in eval mode
+    (reparameterise returns mu) the BCE + KL loss, every gradient and the Adam step agree; in
+    training mode the sampled z = mu + eps * exp(logvar / 2) agrees given the same eps."""
+    torch = pytest.importorskip("torch")
+    import ember
+
+    no_vision = "\n".join(line for line in VAE[0].splitlines() if "torchvision" not in line)
+    parts = [VAE[5], VAE[6], VAE[7]]
+    tns, _ = run_notebook([no_vision, VAE[4]] + parts, "torch")
+    ens, _ = run_notebook([VAE[0], VAE[4]] + parts, "ember")
+    ens["model"].load_state_dict({k: ember.tensor(v.numpy()) for k, v in tns["model"].state_dict().items()})
+    x_np = np.random.default_rng(0).random((16, 1, 28, 28)).astype(np.float32)
+    res = []
+    for lib, ns in ((torch, tns), (ember, ens)):
+        model = ns["model"]
+        model.eval()
+        x = lib.from_numpy(x_np)
+        x_hat, mu, logvar = model(x)
+        loss = ns["loss_function"](x_hat, x, mu, logvar)
+        ns["optimizer"].zero_grad()
+        loss.backward()
+        grads = [p.grad.numpy().copy() for p in model.parameters()]
+        ns["optimizer"].step()
+        model.train()
+        mu, logvar = mu.detach(), logvar.detach()
+        lib.manual_seed(0)
+        z = model.reparameterise(mu, logvar)
+        lib.manual_seed(0)
+        eps = lib.randn(mu.shape)
+        res.append((loss.item(), grads, [p.detach().numpy() for p in model.parameters()],
+                    z.numpy(), (mu + eps * (0.5 * logvar).exp()).numpy()))
+    (l1, g1, w1, z1, e1), (l2, g2, w2, z2, e2) = res
+    assert abs(l1 - l2) <= 1e-5 * abs(l1)
+    for a, b in zip(g2, g1):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    for a, b in zip(w2, w1):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(z1, e1, rtol=1e-6)
+    np.testing.assert_allclose(z2, e2, rtol=1e-6)
