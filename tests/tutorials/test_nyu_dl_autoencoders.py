@@ -233,6 +233,7 @@ def test_autoencoder_step_like_pytorch(d):
 
     no_vision = AUTOENCODER[0].replace("import torchvision\n", "").replace("from torchvision import transforms\n", "").replace("from torchvision.datasets import MNIST\n", "")
     cell = AUTOENCODER[5].replace("d = 30 ", f"d = {d} ")
+    torch.manual_seed(0)
     tns, _ = run_notebook([no_vision, AUTOENCODER[4], cell, AUTOENCODER[6]], "torch")
     ens, _ = run_notebook([AUTOENCODER[0], AUTOENCODER[4], cell, AUTOENCODER[6]], "ember")
     ens["model"].load_state_dict({k: ember.tensor(v.numpy()) for k, v in tns["model"].state_dict().items()})
@@ -254,8 +255,12 @@ def test_autoencoder_step_like_pytorch(d):
     np.testing.assert_allclose(o2, o1, atol=1e-6)
     for a, b in zip(g2, g1):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-7)
-    for a, b in zip(w2, w1):  # (Adam's first step is ~lr * sign(g): where |g| ~ eps, rounding shows)
-        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+    # Adam's first step is lr * g / (|g| + eps): where |g| is near eps, float32 rounding of g
+    # shows in the step, so those weights only agree to within lr
+    for a, b, g in zip(w2, w1, g1):
+        big = np.abs(g) > 1e-6
+        np.testing.assert_allclose(a[big], b[big], rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-3)
 
 
 # ------------------------------------------------------------------------------------- 11-VAE
@@ -462,6 +467,7 @@ def test_vae_step_like_pytorch():
 
     no_vision = "\n".join(line for line in VAE[0].splitlines() if "torchvision" not in line)
     parts = [VAE[5], VAE[6], VAE[7]]
+    torch.manual_seed(0)
     tns, _ = run_notebook([no_vision, VAE[4]] + parts, "torch")
     ens, _ = run_notebook([VAE[0], VAE[4]] + parts, "ember")
     ens["model"].load_state_dict({k: ember.tensor(v.numpy()) for k, v in tns["model"].state_dict().items()})
@@ -489,7 +495,9 @@ def test_vae_step_like_pytorch():
     assert abs(l1 - l2) <= 1e-5 * abs(l1)
     for a, b in zip(g2, g1):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
-    for a, b in zip(w2, w1):
-        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+    for a, b, g in zip(w2, w1, g1):   # (see the autoencoder's step check)
+        big = np.abs(g) > 1e-6
+        np.testing.assert_allclose(a[big], b[big], rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-3)
     np.testing.assert_allclose(z1, e1, rtol=1e-6)
     np.testing.assert_allclose(z2, e2, rtol=1e-6)
