@@ -296,6 +296,7 @@ def test_tensor_tutorial_runs_on_ember(monkeypatch):
     assert list(ns["n_np"]) == [0, 2, 4, 6, 8]            # from_numpy shares memory
     assert ns["m"][0, 0].item() == -1                       # so does .numpy()
     assert ns["r"].shape == (3, 8) and ns["s"].sum().item() == 24
+    assert ns["t"].shape == (2, 3, 4) and not ns["t"].any()  # torch.Tensor(t) aliased t: zeroed
 
 
 def test_tensor_tutorial_prints_like_pytorch(monkeypatch):
