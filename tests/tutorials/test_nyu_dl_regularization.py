@@ -9,7 +9,7 @@ Jupyter style by ``_nyu.run_notebook``. Deviations:
   legacy API is gone and not installed) are replaced by one stand-in cell that builds
   ``train_loader`` / ``valid_loader`` / ``test_loader`` of batches with ``.text`` (80 token ids
   from a 1002-word vocabulary), ``.label`` (float) and ``.fields``, from generated "reviews"
-  (positive ones use token 7 often): 10 / 2 / 2 batches of 64;
+  (positive ones use token 7 often): 10 / 2 / 2 batches of 16 (the notebook's batch_size is 64);
 - ``%matplotlib inline`` and the ``isinstance(train_loader, collections.Iterable)`` cell
   (``collections.Iterable`` is gone since Python 3.10) are left out;
 - the notebook's toggles are run the way its comments say: no regularisation, then "Toggle 1"
@@ -55,7 +55,7 @@ import types
 import numpy as np
 max_len = 80
 num_words = 1000
-batch_size = 64
+batch_size = 16
 def _loader(n_batches, seed):
     rng = np.random.default_rng(seed)
     batches = []
@@ -317,7 +317,7 @@ NOTEBOOK = (HEAD + [MODEL, PARAMS, TRAIN, PLOTS, WEIGHTS]
 MODEL_CELLS = [k for k, c in enumerate(NOTEBOOK) if c.startswith("input_dim = num_words + 2")]
 
 
-def _runs(tmp_path):
+def _runs():
     runs = {}
     try:
         import torch  # noqa: F401
@@ -339,9 +339,12 @@ def _runs(tmp_path):
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
+    where = tmp_path_factory.mktemp("regularization")
     with pytest.MonkeyPatch.context() as mp:
-        mp.chdir(tmp_path_factory.mktemp("regularization"))
-        return _runs(None)
+        mp.chdir(where)
+        out = _runs()
+    out["dir"] = where
+    return out
 
 
 ITER = r"Iter: 100 \| Train Loss: (\S+) \| Val Loss: (\S+) \| Val Accuracy: (\S+)\n"
@@ -350,7 +353,7 @@ ITER = r"Iter: 100 \| Train Loss: (\S+) \| Val Loss: (\S+) \| Val Accuracy: (\S+
 def test_regularization_runs_on_ember(runs):
     ns, outs = runs["ember"]
     torch = ns["torch"]
-    assert outs[5] == "{'text': None, 'label': None}\n" and outs[7] == "ember.Size([64, 80])\n"
+    assert outs[5] == "{'text': None, 'label': None}\n" and outs[7] == "ember.Size([16, 80])\n"
     assert outs[MODEL_CELLS[0] + 1] == ("Number of groups of parameters 5\n" + "-" * 50 + "\nember.Size([1002, 80])\n"
                                         "ember.Size([32, 6400])\nember.Size([32])\nember.Size([1, 32])\nember.Size([1])\n" + "-" * 50 + "\n")
     trains = [o for o in outs if o.startswith("Iter: 100 |")]
@@ -358,7 +361,7 @@ def test_regularization_runs_on_ember(runs):
     assert all(float(re.fullmatch(ITER, o).group(3)) > 60 for o in trains)   # it learns token 7
     sizes = [ns[f"weights_{w}"].size for w in ("nothing", "L1", "L2")]
     assert sizes == [1002 * 80 + 32 * 6400 + 32 + 32 + 1] * 3
-    best = torch.load("best_model.pth")
+    best = torch.load(runs["dir"] / "best_model.pth")
     assert list(best) == ["embedding.weight", "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"]
     assert ns["weights_L1"].dtype == np.float32
 
@@ -373,8 +376,40 @@ def test_regularization_trains_like_pytorch(runs):
         if a.startswith("Iter: "):
             x = np.array(re.fullmatch(ITER, a).groups(), float)
             y = np.array(re.fullmatch(ITER, b).groups(), float)
-            np.testing.assert_allclose(x, y, rtol=1e-4)
+            # 100 Adam steps: float32 rounding grows on rarely-seen embedding rows
+            np.testing.assert_allclose(x, y, rtol=1e-2)
         else:
             assert normalise(a) == b
     for w in ("nothing", "L1", "L2"):
-        np.testing.assert_allclose(ens[f"weights_{w}"], tns[f"weights_{w}"], atol=1e-3)
+        np.testing.assert_allclose(ens[f"weights_{w}"], tns[f"weights_{w}"], atol=1e-2)
+
+
+@pytest.mark.parametrize("toggle", ["none", "L1", "L2"])
+def test_regularization_steps_like_pytorch(runs, toggle):
+    """Five steps of the notebook's model, loss and optimiser (L1 term / weight decay as the
+    toggles add them) from the same weights: losses and weights agree tightly."""
+    torch = pytest.importorskip("torch")
+    import ember
+
+    (tns, _), (ens, _) = runs["torch"], runs["ember"]
+    ref = tns["FeedforwardNeuralNetModel"](1002, 80, 32, 1)
+    mine = ens["FeedforwardNeuralNetModel"](1002, 80, 32, 1)
+    mine.load_state_dict({k: ember.tensor(v.detach().numpy()) for k, v in ref.state_dict().items()})
+    batches = [(b.text.numpy(), b.label.numpy()) for b in tns["train_loader"].dl[:5]]
+    res = []
+    for lib, model in ((torch, ref), (ember, mine)):
+        opt = lib.optim.Adam(model.parameters(), lr=1e-3, weight_decay=0.005 if toggle == "L2" else 0)
+        losses = []
+        for text, label in batches:
+            opt.zero_grad()
+            loss = lib.nn.BCELoss()(model(lib.from_numpy(text)), lib.from_numpy(label).view(-1, 1))
+            if toggle == "L1":
+                fc1_params = lib.cat([x.view(-1) for x in model.fc1.parameters()])
+                loss += 0.001 * lib.norm(fc1_params, 1)
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        res.append((losses, [p.detach().numpy() for p in model.parameters()]))
+    np.testing.assert_allclose(res[1][0], res[0][0], rtol=5e-5)  # (L1: a float32 sum of 204,800 terms)
+    for a, b in zip(res[1][1], res[0][1]):
+        np.testing.assert_allclose(a, b, atol=2e-5)
