@@ -436,12 +436,13 @@ def _module(name, src, backend):
     return mod
 
 
-def install_res(monkeypatch, backend):
+def install_res(monkeypatch, backend, plot_lib=PLOT_LIB):
     """Put the course's helper modules in sys.modules for ``backend`` (``res.plot_lib`` and the
-    older notebooks' top-level ``plot_lib``; the same for ``sequential_tasks``)."""
+    older notebooks' top-level ``plot_lib``; the same for ``sequential_tasks``). ``plot_lib``:
+    the source to use (NYU-DLSP21 has its own, ``PLOT_LIB_21``)."""
     res = types.ModuleType("res")
     res.__path__ = []
-    for name, src in (("plot_lib", PLOT_LIB), ("sequential_tasks", SEQUENTIAL_TASKS)):
+    for name, src in (("plot_lib", plot_lib), ("sequential_tasks", SEQUENTIAL_TASKS)):
         mod = _module(name, src, backend)
         setattr(res, name, mod)
         monkeypatch.setitem(sys.modules, name, mod)
