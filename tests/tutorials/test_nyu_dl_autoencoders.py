@@ -17,7 +17,7 @@ import types
 
 import numpy as np
 import pytest
-from _nyu import cells, run_notebook
+from _nyu import cells, install_res, run_notebook
 
 pytestmark = [pytest.mark.filterwarnings("ignore:More than 20 figures")]
 
@@ -435,6 +435,257 @@ display_images(None, sample, N // 4, count=True)
 ''')
 
 
+# ------------------------------------------------------------------ 11-VAE, spring 2021 edition
+# (Atcold/NYU-DLSP21: codes kept per epoch, an untrained epoch 0, a t-SNE of the means. Shrunk:
+# 2 epochs (20) and the t-SNE of epochs (0, 1, 2) instead of (0, 5, 10); its
+# ``from res.plot_lib import set_default`` gets the course's plot_lib (set_default is the same
+# in both years' versions). The three t-SNE cells (VAE_21[14:]) are not run by default:
+# sklearn's TSNE takes ~4 s per fit here, whatever the library; NYU_TSNE=1 runs them.)
+VAE_21 = cells('''
+import torch
+import torchvision
+from torch import nn
+from torch.utils.data import DataLoader
+from torchvision import transforms
+from torchvision.datasets import MNIST
+from matplotlib import pyplot as plt
+# %%
+# Displaying routine
+
+def display_images(in_, out, n=1, label=None, count=False):
+    for N in range(n):
+        if in_ is not None:
+            in_pic = in_.data.cpu().view(-1, 28, 28)
+            plt.figure(figsize=(18, 4))
+            plt.suptitle(label + ' – real test data / reconstructions', color='w', fontsize=16)
+            for i in range(4):
+                plt.subplot(1,4,i+1)
+                plt.imshow(in_pic[i+4*N])
+                plt.axis('off')
+        out_pic = out.data.cpu().view(-1, 28, 28)
+        plt.figure(figsize=(18, 6))
+        for i in range(4):
+            plt.subplot(1,4,i+1)
+            plt.imshow(out_pic[i+4*N])
+            plt.axis('off')
+            if count: plt.title(str(4 * N + i), color='w')
+# %%
+# Set random seeds
+
+torch.manual_seed(1)
+torch.cuda.manual_seed(1)
+# %%
+# Define data loading step
+
+batch_size = 256
+
+kwargs = {'num_workers': 1, 'pin_memory': True}
+train_loader = torch.utils.data.DataLoader(
+    MNIST('./data', train=True, download=True,
+                   transform=transforms.ToTensor()),
+    batch_size=batch_size, shuffle=True, **kwargs)
+test_loader = torch.utils.data.DataLoader(
+    MNIST('./data', train=False, transform=transforms.ToTensor()),
+    batch_size=batch_size, shuffle=True, **kwargs)
+# %%
+# Defining the device
+
+device = torch.device("cuda:0" if torch.cuda.is_available() else "cpu")
+# %%
+# Defining the model
+
+d = 20
+
+class VAE(nn.Module):
+    def __init__(self):
+        super().__init__()
+
+        self.encoder = nn.Sequential(
+            nn.Linear(784, d ** 2),
+            nn.ReLU(),
+            nn.Linear(d ** 2, d * 2)
+        )
+
+        self.decoder = nn.Sequential(
+            nn.Linear(d, d ** 2),
+            nn.ReLU(),
+            nn.Linear(d ** 2, 784),
+            nn.Sigmoid(),
+        )
+
+    def reparameterise(self, mu, logvar):
+        if self.training:
+            std = logvar.mul(0.5).exp_()
+            eps = std.data.new(std.size()).normal_()
+            return eps.mul(std).add_(mu)
+        else:
+            return mu
+
+    def forward(self, y):
+        mu_logvar = self.encoder(y.view(-1, 784)).view(-1, 2, d)
+        mu = mu_logvar[:, 0, :]
+        logvar = mu_logvar[:, 1, :]
+        z = self.reparameterise(mu, logvar)
+        return self.decoder(z), mu, logvar
+
+model = VAE().to(device)
+# %%
+# Setting the optimiser
+
+learning_rate = 1e-3
+
+optimizer = torch.optim.Adam(
+    model.parameters(),
+    lr=learning_rate,
+)
+# %%
+# Reconstruction + KL divergence losses summed over all elements and batch
+
+def loss_function(ỹ, y, mu, logvar):
+    BCE = nn.functional.binary_cross_entropy(
+        ỹ, y.view(-1, 784), reduction='sum'
+    )
+    KLD = 0.5 * torch.sum(logvar.exp() - logvar - 1 + mu.pow(2))
+
+    return BCE + KLD
+# %%
+# Training and testing the VAE
+
+epochs = 2
+codes = dict(μ=list(), logσ2=list(), x=list())
+for epoch in range(0, epochs + 1):
+    # Training
+    if epoch > 0:  # test untrained net first
+        model.train()
+        train_loss = 0
+        for y, _ in train_loader:
+            y = y.to(device)
+            # ===================forward=====================
+            ỹ, mu, logvar = model(y)
+            loss = loss_function(ỹ, y, mu, logvar)
+            train_loss += loss.item()
+            # ===================backward====================
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        # ===================log========================
+        print(f'====> Epoch: {epoch} Average loss: {train_loss / len(train_loader.dataset):.4f}')
+
+    # Testing
+
+    means, logvars, labels = list(), list(), list()
+    with torch.no_grad():
+        model.eval()
+        test_loss = 0
+        for y, x in test_loader:
+            y = y.to(device)
+            # ===================forward=====================
+            ỹ, mu, logvar = model(y)
+            test_loss += loss_function(ỹ, y, mu, logvar).item()
+            # =====================log=======================
+            means.append(mu.detach())
+            logvars.append(logvar.detach())
+            labels.append(x.detach())
+    # ===================log========================
+    codes['μ'].append(torch.cat(means))
+    codes['logσ2'].append(torch.cat(logvars))
+    codes['x'].append(torch.cat(labels))
+    test_loss /= len(test_loader.dataset)
+    print(f'====> Test set loss: {test_loss:.4f}')
+    display_images(y, ỹ, 1, f'Epoch {epoch}')
+# %%
+# Generating a few samples
+
+N = 16
+z = torch.randn((N, d)).to(device)
+sample = model.decoder(z)
+display_images(None, sample, N // 4, count=True)
+# %%
+# Display last test batch
+
+display_images(None, y, 4, count=True)
+# %%
+# Choose starting and ending point for the interpolation -> shows original and reconstructed
+
+A, B = 1, 14
+sample = model.decoder(torch.stack((mu[A].data, mu[B].data), 0))
+display_images(None, torch.stack(((
+    y[A].data.view(-1),
+    y[B].data.view(-1),
+    sample.data[0],
+    sample.data[1]
+)), 0))
+# %%
+# Perform an interpolation between input A and B, in N steps
+
+N = 16
+code = torch.Tensor(N, 20).to(device)
+sample = torch.Tensor(N, 28, 28).to(device)
+for i in range(N):
+    #code[i] = i / (N - 1) * mu[B].data + (1 - i / (N - 1) ) * mu[A].data
+    sample[i] = i / (N - 1) * y[B].data + (1 - i / (N - 1) ) * y[A].data
+# sample = model.decoder(code)
+display_images(None, sample, N // 4, count=True)
+# %%
+ẏ = sample[9]
+with torch.no_grad():
+    ỹ = model(ẏ)[0]
+plt.figure(figsize=(10,5))
+plt.subplot(121)
+plt.imshow((ẏ).view(28, 28))
+plt.subplot(122)
+plt.imshow((ỹ).view(28, 28))
+# %%
+import numpy as np
+from sklearn.manifold import TSNE
+from res.plot_lib import set_default
+# %%
+set_default(figsize=(15, 4))
+# %%
+X, Y, E = list(), list(), list()  # input, classes, embeddings
+N = 1000  # samples per epoch
+epochs = (0, 1, 2)
+for epoch in epochs:
+    Y.append(codes['μ'][epoch][:N])
+    E.append(TSNE(n_components=2).fit_transform(Y[-1]))
+    X.append(codes['x'][epoch][:N])
+# %%
+f, a = plt.subplots(ncols=3)
+for i, e in enumerate(epochs):
+    s = a[i].scatter(E[i][:,0], E[i][:,1], c=X[i], cmap='tab10')
+    a[i].grid(False)
+    a[i].set_title(f'Epoch {e}')
+    a[i].axis('equal')
+f.colorbar(s, ax=a[:], ticks=np.arange(10), boundaries=np.arange(11) - .5)
+''')
+
+
+def test_vae_2021_runs_on_ember(mnist, monkeypatch):
+    import os
+    import re
+
+    tsne = os.environ.get("NYU_TSNE") == "1"
+    if tsne:
+        pytest.importorskip("sklearn")
+    install_res(monkeypatch, "ember")
+    ns, outs = run_notebook(VAE_21 if tsne else VAE_21[:14])
+    torch = ns["torch"]
+    lines = outs[8].splitlines()
+    assert [re.sub(r"\d+\.\d{4}", "#", s) for s in lines] == [
+        "====> Test set loss: #", "====> Epoch: 1 Average loss: #", "====> Test set loss: #",
+        "====> Epoch: 2 Average loss: #", "====> Test set loss: #"]
+    codes = ns["codes"]
+    assert [c.shape for c in codes["μ"]] == [(64, 20)] * 3 and codes["x"][0].dtype == torch.int64
+    assert torch.equal(codes["x"][0].sort().values, codes["x"][2].sort().values)  # same test set
+    y, sample = ns["y"], ns["sample"]
+    assert torch.allclose(sample[0], y[1].view(28, 28)) and torch.allclose(sample[15], y[14].view(28, 28))
+    assert ns["ỹ"].shape == (1, 784)                         # model(ẏ): one 28 x 28 image
+    assert np.asarray(codes["μ"][2]).shape == (64, 20)   # what TSNE.fit_transform takes in
+    if tsne:
+        assert [e.shape for e in ns["E"]] == [(64, 2)] * 3 and np.isfinite(ns["E"][2]).all()
+        assert outs[17].startswith("<matplotlib.colorbar.Colorbar object at ")
+
+
 def test_vae_runs_on_ember(mnist, monkeypatch):
     import re
 
@@ -458,18 +709,20 @@ def test_vae_runs_on_ember(mnist, monkeypatch):
     assert not ns["model"].training                         # the last test pass left it in eval
 
 
-def test_vae_step_like_pytorch():
+@pytest.mark.parametrize("nb", ["VAE", "VAE_21"])
+def test_vae_step_like_pytorch(nb):
     """The notebook's VAE and loss_function, PyTorch's weights copied in: in eval mode
     (reparameterise returns mu) the BCE + KL loss, every gradient and the Adam step agree; in
     training mode the sampled z = mu + eps * exp(logvar / 2) agrees given the same eps."""
     torch = pytest.importorskip("torch")
     import ember
 
-    no_vision = "\n".join(line for line in VAE[0].splitlines() if "torchvision" not in line)
-    parts = [VAE[5], VAE[6], VAE[7]]
+    src = globals()[nb]
+    no_vision = "\n".join(line for line in src[0].splitlines() if "torchvision" not in line)
+    parts = [src[5], src[6], src[7]]
     torch.manual_seed(0)
-    tns, _ = run_notebook([no_vision, VAE[4]] + parts, "torch")
-    ens, _ = run_notebook([VAE[0], VAE[4]] + parts, "ember")
+    tns, _ = run_notebook([no_vision, src[4]] + parts, "torch")
+    ens, _ = run_notebook([src[0], src[4]] + parts, "ember")
     ens["model"].load_state_dict({k: ember.tensor(v.numpy()) for k, v in tns["model"].state_dict().items()})
     x_np = np.random.default_rng(0).random((16, 1, 28, 28)).astype(np.float32)
     res = []
