@@ -502,3 +502,29 @@ def inject(cell_list, k, after, code):
     assert after in cell_list[k], (k, after)
     cell_list[k] = cell_list[k].replace(after, after + "\n" + code, 1)
     return cell_list
+
+
+def with_starts(cell_list, marks, hook):
+    """Test instrumentation: ``_start(model)`` right after each ``(cell, line)`` of ``marks``
+    that builds a model; returns the cells and the namespace providing ``_start = hook``."""
+    for k, line in marks:
+        cell_list = inject(cell_list, k, line, "_start(model)")
+    return cell_list, {"_start": hook}
+
+
+def recorder(starts):
+    """A ``_start`` hook for the PyTorch run: appends each new model's initial state_dict."""
+    def record(model):
+        starts.append({k: v.detach().numpy().copy() for k, v in model.state_dict().items()})
+    return record
+
+
+def loader(starts):
+    """A ``_start`` hook for the ember run: loads the recorded state_dicts in order."""
+    import ember
+
+    feed = iter(starts)
+
+    def load(model):
+        model.load_state_dict({k: ember.tensor(v) for k, v in next(feed).items()})
+    return load

@@ -15,7 +15,7 @@ import re
 import numpy as np
 import pytest
 from _harness import mask_layout, normalise
-from _nyu import cells, inject, install_res, run_notebook
+from _nyu import cells, install_res, loader, recorder, run_notebook, with_starts
 
 pytestmark = [pytest.mark.filterwarnings("ignore:More than 20 figures"),
               # PyTorch's Tensor.__array_wrap__ under NumPy 2 (matplotlib's np.hypot on arrows)
@@ -646,29 +646,6 @@ def _epochs(text):
         r"\[EPOCH\]: (\d+), \[LOSS\]: ([\d.]+), \[ACCURACY\]: ([\d.]+)", text)]
 
 
-def _with_starts(cell_list, marks, hook):
-    """Call ``_start(model)`` right after each ``(cell, line)`` in ``marks`` builds a model."""
-    for k, line in marks:
-        cell_list = inject(cell_list, k, line, "_start(model)")
-    return cell_list, {"_start": hook}
-
-
-def _recorder(starts):
-    def record(model):
-        starts.append({k: v.detach().numpy().copy() for k, v in model.state_dict().items()})
-    return record
-
-
-def _loader(starts):
-    import ember
-
-    feed = iter(starts)
-
-    def load(model):
-        model.load_state_dict({k: ember.tensor(v) for k, v in next(feed).items()})
-    return load
-
-
 SPIRAL_MODELS = [(8, "model.to(device) #Convert to CUDA"), (11, "model.to(device)\n")]
 
 
@@ -689,10 +666,10 @@ def test_spiral_trains_like_pytorch(monkeypatch):
     pytest.importorskip("torch")
     starts = []
     install_res(monkeypatch, "torch")
-    src, ns = _with_starts(SPIRAL, SPIRAL_MODELS, _recorder(starts))
+    src, ns = with_starts(SPIRAL, SPIRAL_MODELS, recorder(starts))
     tns, theirs = run_notebook(src, "torch", ns)
     install_res(monkeypatch, "ember")
-    src, ns = _with_starts(SPIRAL, SPIRAL_MODELS, _loader(starts))
+    src, ns = with_starts(SPIRAL, SPIRAL_MODELS, loader(starts))
     ens, ours = run_notebook(src, "ember", ns)
     np.testing.assert_array_equal(ens["X"].numpy(), tns["X"].numpy())
     assert mask_layout("".join(ours)) == mask_layout("".join(theirs))

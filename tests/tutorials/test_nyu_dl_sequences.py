@@ -15,7 +15,7 @@ import re
 import numpy as np
 import pytest
 from _harness import normalise
-from _nyu import cells, inject, install_res, run_notebook
+from _nyu import cells, install_res, loader, recorder, run_notebook, with_starts
 
 pytestmark = [pytest.mark.filterwarnings("ignore:More than 20 figures"),
               pytest.mark.filterwarnings("ignore:FigureCanvasAgg is non-interactive")]
@@ -352,30 +352,6 @@ SEQ_MODELS = [(k, f"model       = Simple{kind}(input_size, hidden_size, output_s
               for k, kind in ((9, "RNN"), (11, "LSTM"), (13, "RNN"), (14, "LSTM"))]
 
 
-def _with_starts(cell_list, marks, hook):
-    """Test instrumentation: ``_start(model)`` right after each line of ``marks`` that builds a
-    model (PyTorch's run records the initial weights, ember's loads them)."""
-    for k, line in marks:
-        cell_list = inject(cell_list, k, line, "_start(model)")
-    return cell_list, {"_start": hook}
-
-
-def _recorder(starts):
-    def record(model):
-        starts.append({k: v.detach().numpy().copy() for k, v in model.state_dict().items()})
-    return record
-
-
-def _loader(starts):
-    import ember
-
-    feed = iter(starts)
-
-    def load(model):
-        model.load_state_dict({k: ember.tensor(v) for k, v in next(feed).items()})
-    return load
-
-
 def _run(monkeypatch, cell_list, backend, ns=None):
     random.seed(0)          # evaluate_model's random picks of sequences to show
     np.random.seed(0)       # EchoData draws from NumPy's global generator without a seed
@@ -394,9 +370,9 @@ def _both(cell_list, marks):
             runs["ember"] = _run(mp, cell_list, "ember")
             return runs
         starts = []
-        src, ns = _with_starts(cell_list, marks, _recorder(starts))
+        src, ns = with_starts(cell_list, marks, recorder(starts))
         runs["torch"] = _run(mp, src, "torch", ns)
-        src, ns = _with_starts(cell_list, marks, _loader(starts))
+        src, ns = with_starts(cell_list, marks, loader(starts))
         runs["ember"] = _run(mp, src, "ember", ns)
         assert len(starts) == len(marks)
     return runs
