@@ -17,6 +17,11 @@ import types
 
 from _harness import to_ember
 
+try:
+    import matplotlib.pyplot as _plt
+except ImportError:  # pragma: no cover
+    _plt = None
+
 PLOT_LIB = '''
 from matplotlib import pyplot as plt
 import numpy as np
@@ -450,6 +455,17 @@ def install_res(monkeypatch, backend, plot_lib=PLOT_LIB):
     monkeypatch.setitem(sys.modules, "res", res)
 
 
+def _close_all():
+    """Close every figure with pyplot's own ``close`` (tests may wrap ``plt.close`` to look at
+    the figures a notebook leaves open)."""
+    import matplotlib.pyplot as plt
+
+    _REAL_CLOSE.get("close", plt.close)("all")
+
+
+_REAL_CLOSE = {} if _plt is None else {"close": _plt.close}
+
+
 def _quiet(cell):
     """IPython's rule: a cell whose last token (comments aside) is ``;`` displays nothing."""
     skip = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.ENDMARKER,
@@ -464,6 +480,7 @@ def run_notebook(cells, backend="ember", ns=None):
     printed text, its displayed value included])."""
     import matplotlib.pyplot as plt
 
+    _close_all()  # a fresh kernel: no figures left open by earlier code
     glb = {"__name__": "__main__"}
     if ns:
         glb.update(ns)
