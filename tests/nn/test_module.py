@@ -528,3 +528,55 @@ def test_cuda_on_a_module_without_tensors_moves_nothing():
             ember.nn.Linear(2, 2).cuda()
         with pytest.raises(RuntimeError, match="Cannot move a tensor to 'cuda'"):
             ember.nn.BatchNorm1d(2, affine=False).cuda()  # buffers only
+
+
+# -- state_dict pre/post hooks (the public API of PyTorch >= 2.5) -----------------------------
+@pytest.mark.parametrize("lib_name", ["ember", "torch"])
+def test_state_dict_pre_and_post_hooks(lib_name):
+    lib = pytest.importorskip(lib_name)
+    m = lib.nn.Sequential(lib.nn.Linear(2, 2), lib.nn.BatchNorm1d(2))
+    calls = []
+    m[0].register_state_dict_pre_hook(lambda mod, prefix, keep: calls.append(("pre", prefix, keep)))
+
+    def post(mod, sd, prefix, meta):
+        calls.append(("post", prefix, dict(meta)))
+        sd["extra"] = lib.zeros(1)          # in-place edits are kept
+
+    h = m.register_state_dict_post_hook(post)
+    sd = m.state_dict(keep_vars=True)
+    assert calls == [("pre", "0.", True), ("post", "", {"version": 1})]
+    assert "extra" in sd and list(sd)[:2] == ["0.weight", "0.bias"]
+    assert dict(sd._metadata) == {"": {"version": 1}, "0": {"version": 1},
+                                  "1": {"version": m[1]._version}}
+    h.remove()
+    assert "extra" not in m.state_dict()
+    m.register_state_dict_post_hook(lambda *a: {})
+    with pytest.raises(RuntimeError, match="state_dict post-hook must return None"):
+        m.state_dict()
+    # the older (private) form may still return a replacement dict
+    m2 = lib.nn.Linear(2, 2)
+    m2._register_state_dict_hook(lambda mod, sd, prefix, meta: {"only": 1})
+    assert m2.state_dict() == {"only": 1}
+
+
+def test_state_dict_metadata_round_trip():
+    """The version metadata state_dict now records loads back (BatchNorm included)."""
+    import ember
+
+    a, b = ember.nn.BatchNorm1d(3), ember.nn.BatchNorm1d(3)
+    a.running_mean.fill_(2.0)
+    sd = a.state_dict()
+    assert sd._metadata[""] == {"version": a._version}
+    assert not b.load_state_dict(sd).missing_keys
+    assert ember.equal(b.running_mean, a.running_mean)
+
+
+@pytest.mark.parametrize("name", ["Linear", "BatchNorm1d", "BatchNorm2d", "InstanceNorm1d",
+                                  "LazyBatchNorm1d", "LayerNorm", "GroupNorm"])
+def test_module_version_like_pytorch(name):
+    """`_version` (recorded in state_dict metadata) matches PyTorch's: 2 for the norm layers
+    with running statistics, 1 elsewhere."""
+    torch = pytest.importorskip("torch")
+    import ember
+
+    assert getattr(ember.nn, name)._version == getattr(torch.nn, name)._version

@@ -74,14 +74,24 @@ class StateDictMixin:
                 keep_vars = args[2]
         if destination is None:
             destination = OrderedDict()
+            destination._metadata = OrderedDict()
+        local_metadata = dict(version=self._version)
+        metadata = getattr(destination, "_metadata", None)
+        if metadata is not None:
+            metadata[prefix[:-1]] = local_metadata
+        for hook in self.__dict__.get("_state_dict_pre_hooks", {}).values():
+            hook(self, prefix, keep_vars)
         self._save_to_state_dict(destination, prefix, keep_vars)
         for name, m in self._modules.items():
             if m is not None:
                 m.state_dict(destination=destination, prefix=prefix + name + ".",
                              keep_vars=keep_vars)
         for hook in self._state_dict_hooks.values():
-            result = hook(self, destination, prefix, {})
-            if result is not None:
+            result = hook(self, destination, prefix, local_metadata)
+            if getattr(hook, "_from_public_api", False):
+                if result is not None:
+                    raise RuntimeError("state_dict post-hook must return None")
+            elif result is not None:  # the older hook may return a replacement dict
                 destination = result
         return destination
 
@@ -212,6 +222,22 @@ class StateDictMixin:
     def register_state_dict_hook(self, hook):
         h = RemovableHandle(self._state_dict_hooks)
         self._state_dict_hooks[h.id] = hook
+        return h
+
+    def register_state_dict_post_hook(self, hook):
+        """`hook(module, state_dict, prefix, local_metadata) -> None` runs after this module's
+        entries (and its children's) are in `state_dict`; it edits the dict in place (a
+        returned value raises, unlike the older `_register_state_dict_hook`'s)."""
+        hook._from_public_api = True
+        return self.register_state_dict_hook(hook)
+
+    def register_state_dict_pre_hook(self, hook):
+        """`hook(module, prefix, keep_vars) -> None` runs before `state_dict` collects this
+        module's entries."""
+        if "_state_dict_pre_hooks" not in self.__dict__:
+            self.__dict__["_state_dict_pre_hooks"] = OrderedDict()
+        h = RemovableHandle(self._state_dict_pre_hooks)
+        self._state_dict_pre_hooks[h.id] = hook
         return h
 
     _register_state_dict_hook = register_state_dict_hook

@@ -31,6 +31,8 @@ def _reset_affine(m):
 
 
 class _NormBase(Module):
+    _version = 2  # (PyTorch's: its state_dict metadata records it)
+
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
                  track_running_stats=True, device=None, dtype=None, *, bias=True):
         super().__init__()
