@@ -19,6 +19,7 @@ and tensorflow are not installed. This module makes small deterministic replacem
   ``load_gpt2_params_from_tf_ckpt`` returns them (for ``load_weights_into_gpt``).
 """
 import csv
+import importlib.machinery
 import random
 import re
 import types
@@ -64,7 +65,8 @@ def _pieces():
 
 # GPT-2's pre-tokenizer with ASCII classes (re has no \p{L}): contractions, words, numbers,
 # other symbols, each with an optional leading space; whitespace runs
-_SPLIT = re.compile(r"""'s|'t|'re|'ve|'m|'ll|'d| ?[A-Za-z]+| ?[0-9]+| ?[^\sA-Za-z0-9]+|\s+(?!\S)|\s+""")
+_SPLIT = re.compile(r"""'s|'t|'re|'ve|'m|'ll|'d| ?[A-Za-z]+| ?[0-9]+| ?[^\sA-Za-z0-9]+"""
+                    r"""|\s+(?!\S)|\s+""")
 
 
 class Encoding:
@@ -114,6 +116,7 @@ class Encoding:
 
 def tiktoken_module():
     mod = types.ModuleType("tiktoken")
+    mod.__spec__ = importlib.machinery.ModuleSpec("tiktoken", None)  # (PyTorch probes modules)
     enc = Encoding()
     mod.Encoding = Encoding
     mod.__version__ = "0.7.0"
@@ -291,6 +294,7 @@ def concat(frames):
 
 def pandas_module():
     mod = types.ModuleType("pandas")
+    mod.__spec__ = importlib.machinery.ModuleSpec("pandas", None)
     mod.read_csv, mod.concat, mod.DataFrame = read_csv, concat, DataFrame
     return mod
 

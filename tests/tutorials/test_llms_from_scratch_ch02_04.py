@@ -1,4 +1,4 @@
-# ruff: noqa: E501
+# ruff: noqa: E501, W291, W293
 """Sebastian Raschka's "Build a Large Language Model (From Scratch)" (rasbt/LLMs-from-scratch,
 Apache-2.0), chapters 2-4, on ember with only the import lines rewritten.
 
