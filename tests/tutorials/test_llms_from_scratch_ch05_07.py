@@ -1342,6 +1342,9 @@ if __name__ == "__main__":
     main(args.test_mode)
 '''
 
+# PyTorch's Tensor.__array_wrap__ lacks NumPy 2's arguments (matplotlib's bar() on a tensor)
+pytestmark = pytest.mark.filterwarnings("ignore:__array_wrap__ must accept")
+
 SMALL = {"vocab_size": 50257, "context_length": 120, "drop_rate": 0.0, "qkv_bias": False,
          "emb_dim": 12, "n_layers": 1, "n_heads": 2}
 
