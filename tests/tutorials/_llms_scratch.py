@@ -44,7 +44,7 @@ Four Correct spelling definately definitely Summarize text short sun bright day 
 car fast lightning quick cold ice
 Free entry win prize claim now call txt reply STOP cash award urgent mobile offer
 ok see later lunch home are we still meeting tomorrow sorry can not talk right will call back
-love thanks for dinner going movie tonight pick up at
+love thanks for dinner going movie tonight pick up at day holds
 """.split()
 
 

@@ -16,12 +16,15 @@ for character where it holds no random values and by structure (numbers masked) 
 does; from PyTorch's weights copied into ember, outputs, losses, gradients and generated
 token ids are compared.
 """
+import contextlib
 import importlib.metadata
+import io
+import re
 import sys
 
 import numpy as np
 import pytest
-from _harness import assert_prints_alike, mask_numbers, normalise, run
+from _harness import assert_prints_alike, mask_layout, mask_numbers, normalise, run
 from _llms_scratch import fake_version, tiktoken_module, verdict_text
 
 
@@ -1238,3 +1241,476 @@ def test_ch04_gpt_matches_pytorch_from_same_weights(book):
     gt = ns_t["generate_text_simple"](mt, real.tensor(idx[:1, :4]), 70, CFG["context_length"])
     assert ge.tolist() == gt.tolist()
     assert ge.shape == (1, 74)
+
+
+# ch04.ipynb (GPT_CONFIG_124M shrunk to a 1024-token vocabulary and 1 layer; emb_dim stays
+# 768, which the notebook's own `torch.rand(2, 3, 768)` cells need)
+CH04_NB = r"""
+from importlib.metadata import version
+
+import matplotlib
+import tiktoken
+import torch
+
+print("matplotlib version:", version("matplotlib"))
+print("torch version:", version("torch"))
+print("tiktoken version:", version("tiktoken"))
+
+GPT_CONFIG_124M = {
+    "vocab_size": 1024,    # Vocabulary size
+    "context_length": 1024, # Context length
+    "emb_dim": 768,         # Embedding dimension
+    "n_heads": 12,          # Number of attention heads
+    "n_layers": 1,         # Number of layers
+    "drop_rate": 0.1,       # Dropout rate
+    "qkv_bias": False       # Query-Key-Value bias
+}
+
+import torch
+import torch.nn as nn
+
+
+class DummyGPTModel(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        self.tok_emb = nn.Embedding(cfg["vocab_size"], cfg["emb_dim"])
+        self.pos_emb = nn.Embedding(cfg["context_length"], cfg["emb_dim"])
+        self.drop_emb = nn.Dropout(cfg["drop_rate"])
+        
+        # Use a placeholder for TransformerBlock
+        self.trf_blocks = nn.Sequential(
+            *[DummyTransformerBlock(cfg) for _ in range(cfg["n_layers"])])
+        
+        # Use a placeholder for LayerNorm
+        self.final_norm = DummyLayerNorm(cfg["emb_dim"])
+        self.out_head = nn.Linear(
+            cfg["emb_dim"], cfg["vocab_size"], bias=False
+        )
+
+    def forward(self, in_idx):
+        batch_size, seq_len = in_idx.shape
+        tok_embeds = self.tok_emb(in_idx)
+        pos_embeds = self.pos_emb(torch.arange(seq_len, device=in_idx.device))
+        x = tok_embeds + pos_embeds
+        x = self.drop_emb(x)
+        x = self.trf_blocks(x)
+        x = self.final_norm(x)
+        logits = self.out_head(x)
+        return logits
+
+
+class DummyTransformerBlock(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        # A simple placeholder
+
+    def forward(self, x):
+        # This block does nothing and just returns its input.
+        return x
+
+
+class DummyLayerNorm(nn.Module):
+    def __init__(self, normalized_shape, eps=1e-5):
+        super().__init__()
+        # The parameters here are just to mimic the LayerNorm interface.
+
+    def forward(self, x):
+        # This layer does nothing and just returns its input.
+        return x
+
+import tiktoken
+
+tokenizer = tiktoken.get_encoding("gpt2")
+
+batch = []
+
+txt1 = "Every effort moves you"
+txt2 = "Every day holds a"
+
+batch.append(torch.tensor(tokenizer.encode(txt1)))
+batch.append(torch.tensor(tokenizer.encode(txt2)))
+batch = torch.stack(batch, dim=0)
+print(batch)
+
+torch.manual_seed(123)
+model = DummyGPTModel(GPT_CONFIG_124M)
+
+logits = model(batch)
+print("Output shape:", logits.shape)
+print(logits)
+
+torch.manual_seed(123)
+
+# create 2 training examples with 5 dimensions (features) each
+batch_example = torch.randn(2, 5) 
+
+layer = nn.Sequential(nn.Linear(5, 6), nn.ReLU())
+out = layer(batch_example)
+print(out)
+
+mean = out.mean(dim=-1, keepdim=True)
+var = out.var(dim=-1, keepdim=True)
+
+print("Mean:\n", mean)
+print("Variance:\n", var)
+
+out_norm = (out - mean) / torch.sqrt(var)
+print("Normalized layer outputs:\n", out_norm)
+
+mean = out_norm.mean(dim=-1, keepdim=True)
+var = out_norm.var(dim=-1, keepdim=True)
+print("Mean:\n", mean)
+print("Variance:\n", var)
+
+torch.set_printoptions(sci_mode=False)
+print("Mean:\n", mean)
+print("Variance:\n", var)
+
+class LayerNorm(nn.Module):
+    def __init__(self, emb_dim):
+        super().__init__()
+        self.eps = 1e-5
+        self.scale = nn.Parameter(torch.ones(emb_dim))
+        self.shift = nn.Parameter(torch.zeros(emb_dim))
+
+    def forward(self, x):
+        mean = x.mean(dim=-1, keepdim=True)
+        var = x.var(dim=-1, keepdim=True, unbiased=False)
+        norm_x = (x - mean) / torch.sqrt(var + self.eps)
+        return self.scale * norm_x + self.shift
+
+ln = LayerNorm(emb_dim=5)
+out_ln = ln(batch_example)
+
+mean = out_ln.mean(dim=-1, keepdim=True)
+var = out_ln.var(dim=-1, unbiased=False, keepdim=True)
+
+print("Mean:\n", mean)
+print("Variance:\n", var)
+
+class GELU(nn.Module):
+    def __init__(self):
+        super().__init__()
+
+    def forward(self, x):
+        return 0.5 * x * (1 + torch.tanh(
+            torch.sqrt(torch.tensor(2.0 / torch.pi)) * 
+            (x + 0.044715 * torch.pow(x, 3))
+        ))
+
+import matplotlib.pyplot as plt
+
+gelu, relu = GELU(), nn.ReLU()
+
+# Some sample data
+x = torch.linspace(-3, 3, 100)
+y_gelu, y_relu = gelu(x), relu(x)
+
+plt.figure(figsize=(8, 3))
+for i, (y, label) in enumerate(zip([y_gelu, y_relu], ["GELU", "ReLU"]), 1):
+    plt.subplot(1, 2, i)
+    plt.plot(x, y)
+    plt.title(f"{label} activation function")
+    plt.xlabel("x")
+    plt.ylabel(f"{label}(x)")
+    plt.grid(True)
+
+plt.tight_layout()
+plt.show()
+
+class FeedForward(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        self.layers = nn.Sequential(
+            nn.Linear(cfg["emb_dim"], 4 * cfg["emb_dim"]),
+            GELU(),
+            nn.Linear(4 * cfg["emb_dim"], cfg["emb_dim"]),
+        )
+
+    def forward(self, x):
+        return self.layers(x)
+
+print(GPT_CONFIG_124M["emb_dim"])
+
+ffn = FeedForward(GPT_CONFIG_124M)
+
+# input shape: [batch_size, num_token, emb_size]
+x = torch.rand(2, 3, 768) 
+out = ffn(x)
+print(out.shape)
+
+class ExampleDeepNeuralNetwork(nn.Module):
+    def __init__(self, layer_sizes, use_shortcut):
+        super().__init__()
+        self.use_shortcut = use_shortcut
+        self.layers = nn.ModuleList([
+            nn.Sequential(nn.Linear(layer_sizes[0], layer_sizes[1]), GELU()),
+            nn.Sequential(nn.Linear(layer_sizes[1], layer_sizes[2]), GELU()),
+            nn.Sequential(nn.Linear(layer_sizes[2], layer_sizes[3]), GELU()),
+            nn.Sequential(nn.Linear(layer_sizes[3], layer_sizes[4]), GELU()),
+            nn.Sequential(nn.Linear(layer_sizes[4], layer_sizes[5]), GELU())
+        ])
+
+    def forward(self, x):
+        for layer in self.layers:
+            # Compute the output of the current layer
+            layer_output = layer(x)
+            # Check if shortcut can be applied
+            if self.use_shortcut and x.shape == layer_output.shape:
+                x = x + layer_output
+            else:
+                x = layer_output
+        return x
+
+
+def print_gradients(model, x):
+    # Forward pass
+    output = model(x)
+    target = torch.tensor([[0.]])
+
+    # Calculate loss based on how close the target
+    # and output are
+    loss = nn.MSELoss()
+    loss = loss(output, target)
+    
+    # Backward pass to calculate the gradients
+    loss.backward()
+
+    for name, param in model.named_parameters():
+        if 'weight' in name:
+            # Print the mean absolute gradient of the weights
+            print(f"{name} has gradient mean of {param.grad.abs().mean().item()}")
+
+layer_sizes = [3, 3, 3, 3, 3, 1]  
+
+sample_input = torch.tensor([[1., 0., -1.]])
+
+torch.manual_seed(123)
+model_without_shortcut = ExampleDeepNeuralNetwork(
+    layer_sizes, use_shortcut=False
+)
+print_gradients(model_without_shortcut, sample_input)
+
+torch.manual_seed(123)
+model_with_shortcut = ExampleDeepNeuralNetwork(
+    layer_sizes, use_shortcut=True
+)
+print_gradients(model_with_shortcut, sample_input)
+
+from previous_chapters import MultiHeadAttention
+
+
+class TransformerBlock(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        self.att = MultiHeadAttention(
+            d_in=cfg["emb_dim"],
+            d_out=cfg["emb_dim"],
+            context_length=cfg["context_length"],
+            num_heads=cfg["n_heads"], 
+            dropout=cfg["drop_rate"],
+            qkv_bias=cfg["qkv_bias"])
+        self.ff = FeedForward(cfg)
+        self.norm1 = LayerNorm(cfg["emb_dim"])
+        self.norm2 = LayerNorm(cfg["emb_dim"])
+        self.drop_shortcut = nn.Dropout(cfg["drop_rate"])
+
+    def forward(self, x):
+        # Shortcut connection for attention block
+        shortcut = x
+        x = self.norm1(x)
+        x = self.att(x)  # Shape [batch_size, num_tokens, emb_size]
+        x = self.drop_shortcut(x)
+        x = x + shortcut  # Add the original input back
+
+        # Shortcut connection for feed forward block
+        shortcut = x
+        x = self.norm2(x)
+        x = self.ff(x)
+        x = self.drop_shortcut(x)
+        x = x + shortcut  # Add the original input back
+
+        return x
+
+torch.manual_seed(123)
+
+x = torch.rand(2, 4, 768)  # Shape: [batch_size, num_tokens, emb_dim]
+block = TransformerBlock(GPT_CONFIG_124M)
+output = block(x)
+
+print("Input shape:", x.shape)
+print("Output shape:", output.shape)
+
+class GPTModel(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        self.tok_emb = nn.Embedding(cfg["vocab_size"], cfg["emb_dim"])
+        self.pos_emb = nn.Embedding(cfg["context_length"], cfg["emb_dim"])
+        self.drop_emb = nn.Dropout(cfg["drop_rate"])
+        
+        self.trf_blocks = nn.Sequential(
+            *[TransformerBlock(cfg) for _ in range(cfg["n_layers"])])
+        
+        self.final_norm = LayerNorm(cfg["emb_dim"])
+        self.out_head = nn.Linear(
+            cfg["emb_dim"], cfg["vocab_size"], bias=False
+        )
+
+    def forward(self, in_idx):
+        batch_size, seq_len = in_idx.shape
+        tok_embeds = self.tok_emb(in_idx)
+        pos_embeds = self.pos_emb(torch.arange(seq_len, device=in_idx.device))
+        x = tok_embeds + pos_embeds  # Shape [batch_size, num_tokens, emb_size]
+        x = self.drop_emb(x)
+        x = self.trf_blocks(x)
+        x = self.final_norm(x)
+        logits = self.out_head(x)
+        return logits
+
+torch.manual_seed(123)
+model = GPTModel(GPT_CONFIG_124M)
+
+out = model(batch)
+print("Input batch:\n", batch)
+print("\nOutput shape:", out.shape)
+print(out)
+
+total_params = sum(p.numel() for p in model.parameters())
+print(f"Total number of parameters: {total_params:,}")
+
+print("Token embedding layer shape:", model.tok_emb.weight.shape)
+print("Output layer shape:", model.out_head.weight.shape)
+
+total_params_gpt2 =  total_params - sum(p.numel() for p in model.out_head.parameters())
+print(f"Number of trainable parameters considering weight tying: {total_params_gpt2:,}")
+
+# Calculate the total size in bytes (assuming float32, 4 bytes per parameter)
+total_size_bytes = total_params * 4
+
+# Convert to megabytes
+total_size_mb = total_size_bytes / (1024 * 1024)
+
+print(f"Total size of the model: {total_size_mb:.2f} MB")
+
+def generate_text_simple(model, idx, max_new_tokens, context_size):
+    # idx is (batch, n_tokens) array of indices in the current context
+    for _ in range(max_new_tokens):
+        
+        # Crop current context if it exceeds the supported context size
+        # E.g., if LLM supports only 5 tokens, and the context size is 10
+        # then only the last 5 tokens are used as context
+        idx_cond = idx[:, -context_size:]
+        
+        # Get the predictions
+        with torch.no_grad():
+            logits = model(idx_cond)
+        
+        # Focus only on the last time step
+        # (batch, n_tokens, vocab_size) becomes (batch, vocab_size)
+        logits = logits[:, -1, :]  
+
+        # Apply softmax to get probabilities
+        probas = torch.softmax(logits, dim=-1)  # (batch, vocab_size)
+
+        # Get the idx of the vocab entry with the highest probability value
+        idx_next = torch.argmax(probas, dim=-1, keepdim=True)  # (batch, 1)
+
+        # Append sampled index to the running sequence
+        idx = torch.cat((idx, idx_next), dim=1)  # (batch, n_tokens+1)
+
+    return idx
+
+start_context = "Hello, I am"
+
+encoded = tokenizer.encode(start_context)
+print("encoded:", encoded)
+
+encoded_tensor = torch.tensor(encoded).unsqueeze(0)
+print("encoded_tensor.shape:", encoded_tensor.shape)
+
+model.eval() # disable dropout
+
+out = generate_text_simple(
+    model=model,
+    idx=encoded_tensor, 
+    max_new_tokens=6, 
+    context_size=GPT_CONFIG_124M["context_length"]
+)
+
+print("Output:", out)
+print("Output length:", len(out[0]))
+
+decoded_text = tokenizer.decode(out.squeeze(0).tolist())
+print(decoded_text)
+"""
+
+
+def _ch04_notebook(backend="ember"):
+    """ch04.ipynb run with `previous_chapters` (the book's chapter 2-3 code: gpt.py's part)."""
+    import types
+
+    ns, _ = run(GPT_PY, backend)
+    prev = types.ModuleType("previous_chapters")
+    prev.MultiHeadAttention = ns["MultiHeadAttention"]
+    saved = sys.modules.get("previous_chapters")
+    sys.modules["previous_chapters"] = prev
+    torch_mod = ns["torch"]
+    try:
+        return run(CH04_NB, backend)
+    finally:
+        torch_mod.set_printoptions(profile="default", sci_mode=None)  # (the notebook's sci_mode)
+        if saved is None:
+            sys.modules.pop("previous_chapters", None)
+        else:
+            sys.modules["previous_chapters"] = saved
+
+
+def test_ch04_notebook(book):
+    ns, out = _ch04_notebook()
+    on_ember(ns)
+    assert "Output shape: ember.Size([2, 4, 1024])" in out
+    assert out.count("grad_fn=<UnsafeViewBackward0>)") == 2  # the two models' logits
+    assert "grad_fn=<ReluBackward0>)" in out and "grad_fn=<VarBackward0>)" in out
+    assert "Mean:\n tensor([[-0.0000]," in out or "Mean:\n tensor([[0.0000]," in out \
+        or "Mean:\n tensor([[ 0.0000]," in out
+    assert "ember.Size([2, 3, 768])" in out and "Output shape: ember.Size([2, 4, 768])" in out
+    # vanishing gradients without shortcuts, not with them
+    means = [float(v) for v in re.findall(r"has gradient mean of (\S+)", out)]
+    assert len(means) == 10 and means[0] < means[4] and means[5] > means[0]
+    n = 3 * 1024 * 768 + 4 * 768 * 768 + 768 + 2 * 768 * 3072 + 3072 + 768 + 6 * 768
+    assert f"Total number of parameters: {n:,}" in out
+    assert "Output length: 10" in out
+    assert ns["decoded_text"].startswith("Hello, I am")
+
+
+def test_ch04_notebook_matches_pytorch(book):
+    real = pytest.importorskip("torch")
+    ns_e, out_e = _ch04_notebook()
+    ns_t, out_t = _ch04_notebook("torch")
+    # (the last line decodes the generated random token ids)
+    out_e, out_t = no_versions(out_e).rsplit("\n", 1)[0], no_versions(out_t).rsplit("\n", 1)[0]
+    assert mask_layout(out_e) == mask_layout(out_t)
+    keep = ("Total", "Number", "Token", "Output layer", "encoded", "Input shape", "768")
+    assert [ln for ln in out_e.splitlines() if ln.startswith(keep)] == \
+        [ln for ln in out_t.splitlines() if ln.startswith(keep)]
+    # print_gradients from the same weights prints the same gradient means
+    e = ns_e["torch"]
+    for shortcut in (False, True):
+        mt = ns_t["ExampleDeepNeuralNetwork"](ns_t["layer_sizes"], use_shortcut=shortcut)
+        me = ns_e["ExampleDeepNeuralNetwork"](ns_e["layer_sizes"], use_shortcut=shortcut)
+        load_from_torch(me, mt)
+        buf_e, buf_t = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(buf_e):
+            ns_e["print_gradients"](me, e.tensor([[1., 0., -1.]]))
+        with contextlib.redirect_stdout(buf_t):
+            ns_t["print_gradients"](mt, real.tensor([[1., 0., -1.]]))
+        assert_prints_alike(buf_e.getvalue(), buf_t.getvalue(), rtol=1e-5)
+    # the GPT model and greedy generation from the same weights
+    mt, me = ns_t["model"], ns_e["model"]
+    load_from_torch(me, mt)
+    batch = np_of(ns_t["batch"])
+    np.testing.assert_allclose(np_of(me(e.tensor(batch))), np_of(mt(real.tensor(batch))),
+                               rtol=1e-4, atol=1e-5)
+    ge = ns_e["generate_text_simple"](me, e.tensor(batch), 6, 1024)
+    gt = ns_t["generate_text_simple"](mt, real.tensor(batch), 6, 1024)
+    assert ge.tolist() == gt.tolist()
