@@ -53,8 +53,9 @@ from ember._dtype import (
     uint64,
 )
 from ember._ops import _registry
-from ember._ops import creation as _ops_creation
+from ember._ops import ranges as _ops_ranges
 from ember._ops.comparison import *
+from ember._ops.contractions import *
 from ember._ops.conversion import clone
 from ember._ops.creation import *
 from ember._ops.creation import (
@@ -72,12 +73,18 @@ from ember._ops.creation import (
 
 # op families: importing them binds their Tensor methods
 from ember._ops.elementwise import *
+from ember._ops.extrema import *
+from ember._ops.fused_products import *
 from ember._ops.joining import *
 from ember._ops.linalg import *
 from ember._ops.matrix import *
+from ember._ops.power import *
+from ember._ops.ranges import *
 from ember._ops.reduction import *
 from ember._ops.sampling import *
+from ember._ops.selection import *
 from ember._ops.shape import *
+from ember._ops.slicing import *
 from ember._ops.statistics import *
 from ember._ops.unary import *
 from ember._printing import set_printoptions
@@ -109,7 +116,7 @@ for _name in ("contiguous", "expand", "expand_as", "repeat", "reshape_as", "sum_
               "unsqueeze_dims", "view", "view_as", "range_"):
     globals().pop(_name, None)
 del _name
-range = _ops_creation.range_  # noqa: A001 - torch.range (deprecated in PyTorch, kept for code)
+range = _ops_ranges.range_  # noqa: A001 - torch.range (deprecated in PyTorch, kept for code)
 
 strided = "ember.strided"
 contiguous_format = preserve_format = channels_last = "ember.contiguous_format"

@@ -4,8 +4,8 @@ Each family module lists its public functions in `__all__`; they become `ember.<
 """
 import importlib
 
-FAMILIES = ["filling", "indexing", "scatter_gather", "sorting", "nn_ops", "pooling", "conv",
-            "special_fns", "numeric", "strided", "inplace_fns", "functional_forms"]
+FAMILIES = ["filling", "indexing", "scatter_gather", "masked", "sorting", "nn_ops", "pooling",
+            "conv", "special_fns", "numeric", "strided", "inplace_fns", "functional_forms"]
 
 
 def load_families():

@@ -5,7 +5,7 @@ import math
 from ember._ops._autocast import DTYPE as _AC
 from ember._ops._autocast import lower as _ac_lower
 from ember._ops._helpers import _wrap, masked_grad, xp
-from ember._ops.unary import _relu, _relu_grad
+from ember._ops.unary import _one_minus_square, _relu, _relu_grad
 from ember.autograd.function import Op
 from ember.autograd.grad_mode import _enabled
 
@@ -228,7 +228,7 @@ _ACTS = {
                    lambda g, x, y, lambd=0.5: masked_grad(g, xp.abs(x) > lambd),
                    "HardshrinkBackward0"),
     "sigmoid": (_sig, lambda g, x, y: g * y * (1 - y), "SigmoidBackward0"),
-    "tanh": (xp.tanh, lambda g, x, y: g * (1 - y * y), "TanhBackward0"),
+    "tanh": (xp.tanh, lambda g, x, y: g * _one_minus_square(y), "TanhBackward0"),
 }
 ACT_OPS = {name: _activation(bw[:-len("Backward0")] if name not in ("softsign", "tanhshrink")
                              else name.capitalize(), f, b, bw)

@@ -52,7 +52,7 @@ class VectorNorm(Op):
         return xp.where(rk == 0, 0, gk * xp.sign(x) * (xp.abs(x) / safe) ** (p - 1))
 
     def tbackward(ctx, g):
-        from ember._ops.comparison import where
+        from ember._ops.selection import where
         from ember._ops.shape import unsqueeze_dims
 
         if ctx.ord != 2:

@@ -2,10 +2,9 @@
 
 Binary ops are full classes (they undo broadcasting). The promotion and error-wording glue
 (`_binary`, `_float_binary`, `_check_shapes`, `_not_impl`, ...) live here, the in-place
-machinery in inplace.py; unary.py (unary math rule table, float math) and comparison.py
-(comparisons, logic, clamp, where, lerp) build on them.
+machinery in inplace.py; power.py (pow, float_power), unary.py (unary math rule table, float
+math), comparison.py (comparisons, logic) and selection.py (clamp, where, lerp) build on them.
 """
-import math
 import warnings
 
 from ember import _dtype
@@ -114,87 +113,10 @@ class Div(Op):
         return _sum_to(g / b, _tshape(a)), _sum_to(-g * a / (b * b), _tshape(b))
 
 
-class Pow(Op):
-    def forward(ctx, a, b):
-        out = a ** b
-        ctx.save_for_backward(a, b, out)
-        return out
-
-    def backward(ctx, g):
-        a, b, out = ctx.saved
-        n = ctx.needs_input_grad
-        ga = gb = None
-        if n[0]:
-            # NOTE: b * a**(b-1), written so that b == 0 gives 0 rather than 0 * inf
-            ga = unbroadcast(g * xp.where(b == 0, 0, b * a ** (b - 1)), _shape(a))
-        if n[1]:
-            with xp.errstate(divide="ignore", invalid="ignore"):
-                loga = xp.where((a == 0) & (xp.asarray(b) >= 0), 0, xp.log(a))
-            gb = unbroadcast(g * out * loga, _shape(b))
-        return ga, gb
-
-    def tbackward(ctx, g):
-        a, b = ctx.inputs
-        ga = _sum_to(g * b * a ** (b - 1), _tshape(a))
-        gb = _sum_to(g * a ** b * a.log(), _tshape(b)) if isinstance(b, Tensor) else None
-        return ga, gb
-
-
-# NOTE: PyTorch names the graph node after the overload that ran: `x ** 2` PowBackward0,
-# `x ** y` PowBackward1, `2 ** x` PowBackward2, `1 - x` RsubBackward1. Same math, other names.
-class PowTensor(Pow):
-    _bw_name = "PowBackward1"
-
-
-class PowScalarBase(Pow):
-    _bw_name = "PowBackward2"
-
-
+# NOTE: PyTorch names the graph node after the overload that ran: `1 - x` is RsubBackward1
+# (the pow overloads are in power.py). Same math, another name.
 class RsubTensors(Sub):  # `ember.sub(1, x)` through promote: two inputs
     _bw_name = "RsubBackward1"
-
-
-class PowScalar(Op):
-    """x ** exponent for a Python number exponent: one input (PyTorch's PowBackward0)."""
-
-    _bw_name = "PowBackward0"
-
-    def forward(ctx, a, exponent=1):
-        ctx.exponent = exponent
-        ctx.save_for_backward(a)
-        return a ** exponent
-
-    def backward(ctx, g):
-        (a,) = ctx.saved
-        e = ctx.exponent
-        return g * 0 if e == 0 else g * (e * a ** (e - 1))
-
-    def tbackward(ctx, g):
-        e = ctx.exponent
-        return g * 0 if e == 0 else g * (ctx.inputs[0] ** (e - 1) * e)
-
-
-class RPowScalar(Op):
-    """base ** x for a Python number base: one input (PyTorch's PowBackward2)."""
-
-    _bw_name = "PowBackward2"
-
-    def forward(ctx, x, base=1):
-        out = base ** x
-        ctx.base = base
-        ctx.save_for_backward(x, out)
-        return out
-
-    def backward(ctx, g):
-        x, out = ctx.saved
-        b = ctx.base
-        if b == 0:  # d/dx 0**x: 0 where x >= 0 (PyTorch's convention), else -inf * 0**x
-            return xp.where(x >= 0, 0, g * out * -math.inf).astype(out.dtype, copy=False)
-        return g * out * (math.log(b) if b > 0 else math.nan)
-
-    def tbackward(ctx, g):
-        b = ctx.base
-        return g * (b ** ctx.inputs[0]) * (math.log(b) if b > 0 else math.nan)
 
 
 class Rsub(Op):
@@ -581,47 +503,6 @@ def floor_divide(input, other, *, out=None):
     return r if out is None else write_out(r, out)
 
 
-def pow(input, exponent, *, out=None):  # noqa: A001
-    a, b = promote(input, exponent)
-    d = _res(a, b)
-    if d.category == _dtype.INT:
-        if isinstance(b, Tensor) and (b._data < 0).any():
-            raise RuntimeError("Integers to negative integer powers are not allowed.")
-        if type(b) is int and b < 0:
-            raise RuntimeError("Integers to negative integer powers are not allowed.")
-    elif d is _dtype.bool:
-        if isinstance(a, Tensor) and type(b) is bool:
-            # x ** True is x, x ** False is all True
-            r = _wrap(a._data.copy() if b else xp.ones_like(a._data))
-            return r if out is None else write_out(r, out)
-        _not_impl("pow", _dtype.bool)
-    if _enabled[0]:  # with a graph, the Python number is no input (PyTorch's overloads)
-        ta, tb = type(a), type(b)
-        if ta is Tensor and a._requires_grad and (tb is float or tb is int):
-            r = PowScalar.apply(a, exponent=b)
-            return r if out is None else write_out(r, out)
-        if tb is Tensor and b._requires_grad and (ta is float or ta is int):
-            r = RPowScalar.apply(b, base=a)
-            return r if out is None else write_out(r, out)
-    cls = (Pow if not isinstance(b, Tensor) else PowTensor if isinstance(a, Tensor)
-           else PowScalarBase)
-    try:
-        r = cls.apply(a, b)
-    except ValueError:
-        _check_shapes("pow", a, b)
-        raise
-    return r if out is None else write_out(r, out)
-
-
-def float_power(input, exponent, *, out=None):
-    """pow computed in float64 (complex128 for complex inputs), like PyTorch."""
-    from ember._ops.conversion import to_dtype
-
-    a = to_dtype(input, _dtype.float64) if isinstance(input, Tensor) else float(input)
-    b = to_dtype(exponent, _dtype.float64) if isinstance(exponent, Tensor) else float(exponent)
-    return write_out(Pow.apply(a, b), out)
-
-
 multiply, subtract, divide, true_divide = mul, sub, div, div
 
 
@@ -645,8 +526,6 @@ def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
     q = div(tensor1, tensor2)
     r = add(input, q if value == 1 else mul(q, value))
     return r if out is None else write_out(r, out)
-
-
 
 
 def _reflect(fn):
@@ -681,13 +560,11 @@ def _commuted(fn):
 
 _methods = {
     "add": add, "sub": sub, "mul": mul, "div": div, "true_divide": div, "floor_divide":
-    floor_divide, "pow": pow, "remainder": remainder, "fmod": fmod,
-    "multiply": mul, "subtract": sub, "divide": div,
-    "float_power": float_power, "addcmul": addcmul, "addcdiv": addcdiv,
+    floor_divide, "remainder": remainder, "fmod": fmod,
+    "multiply": mul, "subtract": sub, "divide": div, "addcmul": addcmul, "addcdiv": addcdiv,
 }
-for _name in ["add", "sub", "mul", "div", "pow", "remainder", "fmod", "floor_divide",
-              "true_divide", "multiply", "subtract", "divide", "float_power", "addcmul",
-              "addcdiv"]:
+for _name in ["add", "sub", "mul", "div", "remainder", "fmod", "floor_divide", "true_divide",
+              "multiply", "subtract", "divide", "addcmul", "addcdiv"]:
     _methods[_name + "_"] = _make_inplace(_name, _methods[_name])
 
 _methods.update({
@@ -695,10 +572,9 @@ _methods.update({
     "__mul__": mul, "__rmul__": _commuted(mul),
     "__truediv__": div, "__rtruediv__": _rtruediv,
     "__floordiv__": floor_divide, "__rfloordiv__": _reflect(floor_divide),
-    "__mod__": remainder, "__rmod__": _reflect(remainder), "__pow__": pow,
-    "__rpow__": _reflect(pow),
+    "__mod__": remainder, "__rmod__": _reflect(remainder),
     "__iadd__": _methods["add_"], "__isub__": _methods["sub_"], "__imul__": _methods["mul_"],
-    "__itruediv__": _methods["div_"], "__ipow__": _methods["pow_"],
+    "__itruediv__": _methods["div_"],
     "__imod__": _methods["remainder_"], "__ifloordiv__": _methods["floor_divide_"],
 })
 bind(_methods)

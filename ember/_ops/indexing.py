@@ -3,11 +3,12 @@
 Basic keys (ints, slices, None, Ellipsis) give views sharing the version counter with the
 base; advanced keys (int/bool tensors, lists, arrays) copy. Both backwards scatter the
 gradient into zeros (`add.at` where indices may repeat). The gather/scatter family lives in
-scatter_gather.py, sort/topk/unique and counting in sorting.py.
+scatter_gather.py, the masked_* ops in masked.py, slicing views in slicing.py, sort/topk/unique
+and counting in sorting.py.
 """
 
 from ember._ops._helpers import Tensor, _wrap, bind, public_functions, unbroadcast, xp
-from ember._ops.shape import Slice
+from ember._ops.slicing import Slice
 from ember._tensor import _make_view
 from ember.autograd._views import check_view_leaf, protect_saved, rebase_history
 from ember.autograd.function import Op

@@ -1,17 +1,13 @@
 """Joining and copying shape ops: cat/stack and friends (hstack, vstack, atleast_*...),
 repeat/tile/repeat_interleave, flip/roll/rot90 and meshgrid. Results are new arrays,
-not views. Views (reshape, transpose, split...) live in shape.py.
+not views. Views (reshape, transpose...) live in shape.py, split/chunk in slicing.py.
 """
+import warnings
+
 from ember import _dtype
 from ember._ops._helpers import Tensor, _wrap, bind, cast, public_functions, write_out, xp
-from ember._ops.shape import (
-    _as_shape,
-    expand,
-    reshape,
-    split,
-    transpose,
-    unbind,
-)
+from ember._ops.shape import _as_shape, expand, reshape, transpose
+from ember._ops.slicing import split, unbind
 from ember._tensor import _wrap_dim
 from ember.autograd.function import Op
 from ember.autograd.grad_mode import _enabled
@@ -342,9 +338,19 @@ def column_stack(tensors, *, out=None):
 
 
 # -- meshgrid, rot90, repeat_interleave ------------------------------------------------------
-def meshgrid(*tensors, indexing="ij"):
+_MESHGRID_WARNED = False
+
+
+def meshgrid(*tensors, indexing=None):
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
+    if indexing is None:
+        global _MESHGRID_WARNED
+        if not _MESHGRID_WARNED:  # PyTorch's TORCH_WARN_ONCE: once per process
+            _MESHGRID_WARNED = True
+            warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass "
+                          "the indexing argument.", UserWarning, stacklevel=2)
+        indexing = "ij"
     if indexing not in ("ij", "xy"):
         raise RuntimeError(f"torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but "
                            f"received: {indexing}")

@@ -477,7 +477,7 @@ class KLDiv(Op):
         return unbroadcast(gx, x.shape), None if gt is None else unbroadcast(gt, t.shape)
 
     def tbackward(ctx, g):
-        from ember._ops.comparison import where
+        from ember._ops.selection import where
 
         x, t = ctx.inputs
         reduction, log_target, n = ctx.p

@@ -2,7 +2,7 @@
 spellings of ember.linalg functions (the norm and decomposition ops behind ember.linalg are in
 decompositions.py).
 
-Products (matmul and its family) live in linalg.py.
+Products live in linalg.py (matmul family), fused_products.py and contractions.py.
 """
 import warnings
 

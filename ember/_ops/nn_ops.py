@@ -8,6 +8,7 @@ import math
 import warnings
 
 from ember import _random
+from ember import _random_draws as _draws
 from ember._backend.threads import dot as _dot
 from ember._ops._aliases import required_dim
 from ember._ops._autocast import DTYPE as _AC
@@ -155,7 +156,7 @@ class Bilinear(Op):
         return g1, g2, gw, gb
 
     def tbackward(ctx, g):
-        from ember._ops.linalg import einsum
+        from ember._ops.contractions import einsum
 
         x1, x2, w, b = ctx.inputs
         needs = ctx.needs_input_grad
@@ -279,9 +280,9 @@ class Dropout(Op):
     _bw_name = "MulBackward0"
 
     def forward(ctx, x, p, mask_shape):
-        r = _random.rng().random(mask_shape, dtype=xp.float32)
-        keep = r >= p
-        scale = 1.0 / (1.0 - p)
+        keep = _keep_mask(mask_shape, p)
+        kind = x.dtype.type
+        scale = kind(1) / kind(1.0 - p)  # PyTorch: noise.div_(1 - p) in the input's dtype
         y = xp.multiply(x, keep)
         y *= scale
         ctx.keep, ctx.scale = keep, scale
@@ -295,6 +296,11 @@ class Dropout(Op):
     def tbackward(ctx, g):
         # the mask is a constant of the graph
         return g * _wrap(xp.multiply(ctx.keep, ctx.scale, dtype=g._data.dtype))
+
+
+def _keep_mask(shape, p):
+    """PyTorch's dropout noise: `empty(shape).bernoulli_(1 - p)`, as booleans."""
+    return _draws.bernoulli_scalar(_random.get(None), shape, 1.0 - p)
 
 
 def _check_p(p):
@@ -343,7 +349,7 @@ class AlphaDropout(Op):
     def forward(ctx, x, p, mask_shape):
         alpha = 1.7580993408473766
         a = 1.0 / math.sqrt((alpha * alpha * p + 1) * (1 - p))
-        keep = (_random.rng().random(mask_shape, dtype=xp.float32) >= p).astype(x.dtype)
+        keep = _keep_mask(mask_shape, p).astype(x.dtype)
         b = (keep - 1) * (alpha * a) + alpha * a * p
         ka = keep * a
         ctx.ka = ka

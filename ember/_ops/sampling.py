@@ -1,9 +1,9 @@
 """Random sampling: rand/randn/randint/randperm/normal/poisson/bernoulli/multinomial (and
 the *_like forms), and the in-place random fills (uniform_, normal_, random_, ...).
 """
-import math
 
 from ember import _dtype, _random
+from ember import _random_draws as _draws
 from ember._device import DEFAULT as _DEFAULT
 from ember._ops._helpers import Tensor, _wrap, bind, xp
 from ember._ops.creation import (
@@ -19,48 +19,40 @@ from ember._ops.creation import (
 )
 from ember._ops.filling import _check_inplace_leaf
 
-_NATIVE = {}  # ember float dtypes NumPy's Generator samples directly (float32/float64)
 
-
-def _draw(kind, rng, shape, d):
-    """Uniform [0, 1) or standard normal samples of ember dtype `d` from a NumPy Generator."""
-    np_d = _NATIVE.get(d)
-    if np_d is not None:
-        return rng.random(shape, np_d) if kind == "uniform" else rng.standard_normal(shape, np_d)
-    np_d = _np_dtype(d)
-    if d.category == _dtype.COMPLEX:  # real and imaginary parts each carry half the variance
-        real = d.to_real().np
-        if kind == "uniform":
-            return (rng.random(shape, real) + 1j * rng.random(shape, real)).astype(np_d)
-        scale = math.sqrt(0.5)
-        return (rng.standard_normal(shape, real) * scale
-                + 1j * rng.standard_normal(shape, real) * scale).astype(np_d)
-    if d.category != _dtype.FLOAT:
+def _draw(kind, generator, shape, d, a=None, b=None, contiguous=True):
+    """PyTorch's uniform [a, b) or normal (mean a, std b) samples of ember dtype `d`."""
+    if d.category < _dtype.FLOAT:
         kernel = "check_uniform_bounds" if kind == "uniform" else "normal_kernel_cpu"
         raise RuntimeError(f"\"{kernel}\" not implemented for '{d.name.capitalize()}'")
-    out = rng.random(shape, xp.float32) if kind == "uniform" else \
-        rng.standard_normal(shape, xp.float32)
-    return out.astype(np_d)
+    gen = _random.get(generator)
+    if kind == "uniform":
+        return _draws.uniform(gen, shape, _np_dtype(d), 0.0 if a is None else a,
+                              1.0 if b is None else b)
+    return _draws.normal(gen, shape, _np_dtype(d), 0.0 if a is None else a,
+                         1.0 if b is None else b, contiguous)
 
 
-_NATIVE.update({_dtype.float32: xp.float32, _dtype.float64: xp.float64})
+def _fill_random(self, kind, generator, a=None, b=None):
+    """Draw into self's buffer (as PyTorch's in-place kernels do: a strided destination
+    takes the element-by-element normal path)."""
+    arr = self._data
+    if type(arr) is not xp.ndarray and self.is_meta:  # no data to draw into
+        return arr
+    view = _memory_order(arr)
+    view[...] = _draw(kind, generator, view.shape, self.dtype, a, b, arr.flags.c_contiguous)
+    return arr
 
 
-def _fill_random(self, kind, generator):
-    """Draw into self's own buffer when NumPy can write there directly (no temporary)."""
-    a = self._data
-    if type(a) is not xp.ndarray and self.is_meta:  # no data to draw into
-        return a
-    if _NATIVE.get(self.dtype) is not None and a.flags.c_contiguous:
-        rng = _random.rng(generator)
-        if kind == "uniform":
-            rng.random(dtype=a.dtype, out=a)
-        else:
-            rng.standard_normal(dtype=a.dtype, out=a)
-        return a
-    vals = _draw(kind, _random.rng(generator), a.shape, self.dtype)
-    a[...] = vals
-    return a
+def _memory_order(arr, like=None):
+    """`arr` with its axes in the memory order of `like` (default: arr itself; largest
+    stride first): PyTorch's kernels fill a strided tensor in that order (a transposed one
+    along its storage)."""
+    like = arr if like is None else like
+    if like.flags.c_contiguous:
+        return arr
+    axes = sorted(range(like.ndim), key=lambda i: -abs(like.strides[i]))
+    return arr.transpose(axes)
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None,
@@ -71,7 +63,7 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, ou
         meta = meta_tensor(shape, _np_dtype(_dtype_or_default(dtype)), device, requires_grad)
         if meta is not None:
             return meta
-    arr = _draw("uniform", _random.rng(generator), shape, _dtype_or_default(dtype))
+    arr = _draw("uniform", generator, shape, _dtype_or_default(dtype))
     if device is None and not requires_grad and out is None and _DEFAULT[0] is None:
         return _wrap(arr)
     return _out(_finish(arr, None, device, requires_grad), out)
@@ -85,7 +77,7 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, o
         meta = meta_tensor(shape, _np_dtype(_dtype_or_default(dtype)), device, requires_grad)
         if meta is not None:
             return meta
-    arr = _draw("normal", _random.rng(generator), shape, _dtype_or_default(dtype))
+    arr = _draw("normal", generator, shape, _dtype_or_default(dtype))
     if device is None and not requires_grad and out is None and _DEFAULT[0] is None:
         return _wrap(arr)
     return _out(_finish(arr, None, device, requires_grad), out)
@@ -107,8 +99,8 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
                            f"to={high}")
     d = _dtype.to_dtype(dtype) if dtype is not None else _dtype.int64
     shape = _size_args((size,)) if isinstance(size, (int, xp.integer)) else _size_args(size)
-    arr = _random.rng(generator).integers(low, high, shape)
-    return _out(_finish(arr.astype(_np_dtype(d)), None, device, requires_grad), out)
+    arr = _draws.integers(_random.get(generator), shape, _np_dtype(d), low, high)
+    return _out(_finish(arr, None, device, requires_grad), out)
 
 
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False, out=None,
@@ -117,7 +109,8 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False,
     if n < 0:
         raise RuntimeError(f"n must be non-negative, got{n}")
     d = _dtype.to_dtype(dtype) if dtype is not None else _dtype.int64
-    return _out(_finish(_random.rng(generator).permutation(n).astype(_np_dtype(d)), None,
+    perm = xp.array(_draws.permutation(_random.get(generator), n), _np_dtype(d))
+    return _out(_finish(perm, None,
                         device, requires_grad), out)
 
 
@@ -146,7 +139,6 @@ def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_g
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None,
            device=None, requires_grad=False, layout=None, pin_memory=False):
     """Normal samples: mean/std tensors (broadcast), or floats with `size`."""
-    g = _random.rng(generator)
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
         ref = mean if isinstance(mean, Tensor) else std
         if ref.dtype.category < _dtype.FLOAT:
@@ -157,16 +149,19 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
         if (xp.asarray(s) < 0).any():
             raise RuntimeError("normal expects all elements of std >= 0.0")
         shape = xp.broadcast_shapes(xp.shape(m), xp.shape(s))
-        return _out(_wrap((m + s * _draw("normal", g, shape, ref.dtype)).astype(
-            ref._data.dtype)), out)
+        kind = ref._data.dtype.type
+        if isinstance(std, Tensor):  # PyTorch: draw N(0, 1), then * std + mean
+            z = _draw("normal", generator, shape, ref.dtype)
+            z = z * s.astype(z.dtype, copy=False)
+        else:  # N(0, std), then + mean
+            z = _draw("normal", generator, shape, ref.dtype, 0.0, std)
+        return _out(_wrap((z + (m.astype(z.dtype, copy=False) if isinstance(m, xp.ndarray)
+                                else kind(m))).astype(kind, copy=False)), out)
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
     shape = _size_args((size,) if isinstance(size, int) else tuple(size)) if size is not None \
         else ()
-    d = _dtype_or_default(dtype)
-    arr = _draw("normal", g, shape, d)
-    arr *= std
-    arr += mean
+    arr = _draw("normal", generator, shape, _dtype_or_default(dtype), mean, std)
     return _out(_finish(arr, None, device, requires_grad), out)
 
 
@@ -180,7 +175,11 @@ def bernoulli(input, p=None, *, generator=None, out=None):
     probs = input._data if p is None else p
     if p is None and ((probs < 0).any() or (probs > 1).any()):
         raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
-    draws = _random.rng(generator).random(input._data.shape) < probs
+    gen = _random.get(generator)
+    if p is None:
+        draws = _draws.bernoulli_tensor(gen, probs)
+    else:
+        draws = _draws.bernoulli_scalar(gen, input._data.shape, p)
     return _out(_wrap(draws.astype(input._data.dtype)), out)
 
 
@@ -194,35 +193,26 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
                            f"{input.dtype.name.capitalize()}")
     if num_samples <= 0:
         raise RuntimeError("cannot sample n_sample <= 0 samples")
-    rows = probs.reshape(-1, probs.shape[-1]).astype(xp.float64)
-    k = rows.shape[1]
+    checked = probs.reshape(-1, probs.shape[-1]).astype(xp.float64)
+    k = checked.shape[1]
     if not replacement and num_samples > k:
         raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
                            "replacement")
-    if (rows < 0).any() or not xp.isfinite(rows).all():
+    if (checked < 0).any() or not xp.isfinite(checked).all():
         raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
-    totals = rows.sum(axis=1)
+    totals = checked.sum(axis=1)
     if (totals <= 0).any():
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-    g = _random.rng(generator)
-    r = rows.shape[0]
-    if replacement:  # inverse CDF, all rows in one searchsorted (row i shifted by i)
-        cdf = xp.cumsum(rows, axis=1) / totals[:, None]
-        shift = xp.arange(r, dtype=xp.float64)[:, None]
-        u = g.random((r, num_samples))
-        pos = xp.searchsorted((cdf + shift).ravel(), (u + shift).ravel(), side="right")
-        idx = xp.minimum(pos.reshape(r, num_samples) - xp.arange(r)[:, None] * k, k - 1)
-    else:  # exponential race: the num_samples smallest E_i / p_i win (zero p never first)
-        with xp.errstate(divide="ignore"):
-            keys = g.standard_exponential((r, k)) / rows
-        idx = xp.argsort(keys, axis=1, kind="stable")[:, :num_samples]
-    result = idx.astype(xp.int64).reshape(probs.shape[:-1] + (num_samples,))
-    return _out(_wrap(result), out)
+    rows = probs.reshape(-1, probs.shape[-1])
+    result = _draws.multinomial(_random.get(generator), rows, num_samples, replacement)
+    return _out(_wrap(result.reshape(probs.shape[:-1] + (num_samples,))), out)
 
 
 # -- in-place random fills (Tensor methods) -----------------------------------------------------
-def _write(self, values):
-    self._data[...] = values
+def _write(self, draw):
+    """Fill self with draw(shape), drawn in self's memory order."""
+    view = _memory_order(self._data)
+    view[...] = draw(view.shape)
     self._bump()
     return self
 
@@ -235,11 +225,7 @@ def uniform_(self, a=0.0, b=1.0, *, generator=None, **kw):
     if a > b:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} "
                            f"> to={b}")
-    u = _fill_random(self, "uniform", generator)
-    if b - a != 1.0:
-        u *= b - a
-    if a:
-        u += a
+    _fill_random(self, "uniform", generator, a, b)
     self._bump()
     return self
 
@@ -249,11 +235,7 @@ def normal_(self, mean=0.0, std=1.0, *, generator=None):
     _check_inplace_leaf(self)
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-    v = _fill_random(self, "normal", generator)
-    if std != 1.0:
-        v *= std
-    if mean:
-        v += mean
+    _fill_random(self, "normal", generator, mean, std)
     self._bump()
     return self
 
@@ -264,44 +246,55 @@ def random_(self, from_=0, to=None, *, generator=None, **kw):
     from_ = kw.get("from", from_)
     if to is None and "from" not in kw and from_ != 0:
         from_, to = 0, from_
+    gen = _random.get(generator)
+    if to is None and from_ == 0:  # [0, max] of the type (PyTorch's random_() recipe)
+        return _write(self, lambda shape: _draws.full_range(gen, shape, self._data.dtype))
     if to is None:
-        d = self.dtype
-        if d.category == _dtype.FLOAT:
-            to = 2 ** (xp.finfo(xp.float32 if d.np is None else d.np).nmant + 1) + 1
-        elif d.category == _dtype.BOOL:
-            to = 2
-        else:
-            to = int(xp.iinfo(d.np).max) + 1
+        to = _type_top(self.dtype) + 1
     if from_ >= to:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={from_} "
                            f">= to={to}")
-    return _write(self, _random.rng(generator).integers(from_, to, self._data.shape))
+    return _write(self, lambda shape: _draws.integers(gen, shape, self._data.dtype, from_, to))
+
+
+def _type_top(d):
+    """The largest value random_ may draw into dtype `d`."""
+    if d.category == _dtype.FLOAT:
+        return 2 ** (xp.finfo(xp.float32 if d.np is None else d.np).nmant + 1)
+    if d.category == _dtype.BOOL:
+        return 1
+    return int(xp.iinfo(d.np).max)
 
 
 def exponential_(self, lambd=1.0, *, generator=None):
     _check_inplace_leaf(self)
-    return _write(self, _random.rng(generator).exponential(1.0 / lambd, self._data.shape))
+    return _write(self, lambda shape: _draws.exponential(_random.get(generator), shape, lambd))
 
 
 def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
     _check_inplace_leaf(self)
-    return _write(self, median + sigma * _random.rng(generator).standard_cauchy(self._data.shape))
+    gen = _random.get(generator)
+    return _write(self, lambda shape: _draws.cauchy(gen, shape, median, sigma))
 
 
 def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
     _check_inplace_leaf(self)
-    return _write(self, _random.rng(generator).lognormal(mean, std, self._data.shape))
+    gen = _random.get(generator)
+    return _write(self, lambda shape: _draws.log_normal(gen, shape, mean, std))
 
 
 def geometric_(self, p, *, generator=None):
     _check_inplace_leaf(self)
-    return _write(self, _random.rng(generator).geometric(p, self._data.shape))
+    return _write(self, lambda shape: _draws.geometric(_random.get(generator), shape, p))
 
 
 def bernoulli_(self, p=0.5, *, generator=None):
     _check_inplace_leaf(self)
-    probs = p._data if isinstance(p, Tensor) else p
-    return _write(self, _random.rng(generator).random(self._data.shape) < probs)
+    gen = _random.get(generator)
+    if isinstance(p, Tensor):
+        probs = _memory_order(xp.broadcast_to(p._data, self._data.shape), self._data)
+        return _write(self, lambda shape: _draws.bernoulli_tensor(gen, probs))
+    return _write(self, lambda shape: _draws.bernoulli_scalar(gen, shape, p))
 
 
 def _method_bernoulli(self, p=None, *, generator=None):

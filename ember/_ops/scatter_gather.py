@@ -1,5 +1,5 @@
 """The gather/scatter family: gather, scatter(_add/_reduce), index_select/add/fill/copy,
-index_put/put, take/take_along_dim and the masked_* ops.
+index_put/put, take/take_along_dim, index_reduce (the masked_* ops are in masked.py).
 
 Out-of-place ops on coordinates; their in-place `_` variants (through `_make_inplace`) write
 the result back and take over its history. Backwards scatter or gather the gradient at the
@@ -14,10 +14,9 @@ from ember._ops.indexing import (
     _index_error,
     _make_inplace,
 )
-from ember._ops.shape import Slice
+from ember._ops.slicing import Slice
 from ember._tensor import _wrap_dim
 from ember.autograd.function import Op
-from ember.autograd.grad_mode import _enabled
 
 _int64 = xp.dtype("int64")
 
@@ -48,10 +47,6 @@ class TakeAlongDim(Index):
 
 
 class Take(Index):
-    pass
-
-
-class MaskedSelect(Index):
     pass
 
 
@@ -180,77 +175,6 @@ def _identity(reduce, dtype):
         return 1
     big = xp.inf if dtype.kind == "f" else xp.iinfo(dtype).max
     return -big if reduce == "amax" else big
-
-
-class MaskedScatter(Op):
-    def forward(ctx, x, mask, src):
-        shape = xp.broadcast_shapes(x.shape, mask.shape)
-        m = xp.broadcast_to(mask, shape)
-        n = int(m.sum())
-        if n > src.size:
-            raise RuntimeError("masked_scatter: expected source to have at least as many "
-                               f"elements as ones in mask ({n}), got {src.size}")
-        out = xp.array(xp.broadcast_to(x, shape))
-        out[m] = src.reshape(-1)[:n]
-        ctx.m, ctx.n, ctx.x_shape, ctx.src_shape = m, n, x.shape, src.shape
-        return out
-
-    def backward(ctx, g):
-        gx = gs = None
-        if ctx.needs_input_grad[0]:
-            gx = unbroadcast(xp.where(ctx.m, 0, g), ctx.x_shape)
-        if ctx.needs_input_grad[2]:
-            gs = xp.zeros(int(xp.prod(ctx.src_shape)), g.dtype)
-            gs[:ctx.n] = g[ctx.m]
-            gs = gs.reshape(ctx.src_shape)
-        return gx, None, gs
-
-    def tbackward(ctx, g):
-        from ember._ops._linear_map import linear_map
-
-        gx = gs = None
-        m, n, src_shape = ctx.m, ctx.n, ctx.src_shape
-        if ctx.needs_input_grad[0]:
-            gx = g * _wrap((~m).astype(g._data.dtype))
-            if tuple(gx.shape) != tuple(ctx.x_shape):
-                gx = gx.sum_to_size(*ctx.x_shape)
-        if ctx.needs_input_grad[2]:
-            gshape = tuple(g.shape)
-
-            def pick(a):
-                out = xp.zeros(int(xp.prod(src_shape)), a.dtype)
-                out[:n] = a[m]
-                return out.reshape(src_shape)
-
-            def place(b):
-                out = xp.zeros(gshape, b.dtype)
-                out[m] = b.reshape(-1)[:n]
-                return out
-
-            gs = linear_map(g, pick, place, "MaskedScatterBackwardBackward0")
-        return gx, None, gs
-
-
-class MaskedFill(Op):
-    def forward(ctx, x, mask, value):
-        ctx.mask, ctx.x_shape = mask, x.shape
-        return xp.where(mask, xp.asarray(value, dtype=x.dtype), x)
-
-    def backward(ctx, g):
-        gx = gv = None
-        if ctx.needs_input_grad[0]:
-            gx = unbroadcast(xp.where(ctx.mask, 0, g), ctx.x_shape)
-        if ctx.needs_input_grad[2]:
-            gv = xp.where(ctx.mask, g, 0).sum()
-        return gx, None, gv
-
-    def tbackward(ctx, g):
-        gx = gv = None
-        if ctx.needs_input_grad[0]:
-            gx = masked_fill(g, _wrap(ctx.mask), 0.0).sum_to_size(ctx.x_shape)
-        if ctx.needs_input_grad[2]:
-            gv = (g - masked_fill(g, _wrap(ctx.mask), 0.0)).sum()
-        return gx, None, gv
 
 
 # -- gather / scatter family -----------------------------------------------------------------
@@ -503,80 +427,10 @@ def index_copy(input, dim, index, source):
     return Scatter.apply(input, source, coords=key)
 
 
-def _mask_array(mask, op):
-    if not isinstance(mask, Tensor):
-        raise TypeError(f"{op}(): argument 'mask' must be Tensor, not {type(mask).__name__}")
-    m = mask._data
-    if m.dtype.kind != "b":
-        if m.dtype == xp.uint8:
-            return m.astype(bool)
-        raise RuntimeError(f"{op} only supports boolean masks, but got mask with dtype "
-                           f"{_dtype_name(mask)}")
-    return m
-
-
 def _dtype_name(t):
     names = {"int64": "long int", "int32": "int", "int16": "short int", "float32": "float",
              "float64": "double", "uint8": "unsigned char", "int8": "signed char"}
     return names.get(t.dtype.name, t.dtype.name)
-
-
-def masked_fill(input, mask, value):
-    m = _mask_array(mask, "masked_fill_")
-    if isinstance(value, Tensor):
-        if value._data.ndim:
-            raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but "
-                               f"got tensor with {value._data.ndim} dimension(s).")
-        if value._requires_grad and _enabled[0]:
-            return MaskedFill.apply(input, m, value)
-        value = value._data
-    try:
-        return MaskedFill.apply(input, m, value)
-    except ValueError:
-        raise RuntimeError(f"The size of tensor a ({input._data.shape}) must match the size of "
-                           f"tensor b ({m.shape})") from None
-
-
-def _masked_fill_(self, mask, value):
-    if _enabled[0] and (self._requires_grad or (isinstance(value, Tensor) and
-                                                value._requires_grad)):
-        return _masked_fill_grad(self, mask, value)
-    m = _mask_array(mask, "masked_fill_")
-    if isinstance(value, Tensor):
-        value = value._data
-    try:
-        xp.copyto(self._data, value, casting="unsafe", where=m)
-    except ValueError:
-        raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the "
-                           f"broadcast shape {list(xp.broadcast_shapes(self._data.shape, m.shape))}"
-                           ) from None
-    self._bump()
-    return self
-
-
-_masked_fill_grad = _make_inplace(masked_fill, "masked_fill_")
-
-
-def masked_scatter(input, mask, source):
-    """Copy source's elements, in order, into input where mask is True."""
-    m = _mask_array(mask, "masked_scatter_")
-    if source._data.dtype != input._data.dtype:
-        raise RuntimeError(f"masked_scatter: expected self and source to have same dtypes but "
-                           f"got {_dtype_name(input)} and {_dtype_name(source)}")
-    return MaskedScatter.apply(input, m, source)
-
-
-def masked_select(input, mask):
-    m = _mask_array(mask, "masked_select")
-    x = input._data
-    if m.shape != x.shape:
-        shape = xp.broadcast_shapes(x.shape, m.shape)
-        if x.shape != shape:
-            from ember._ops.shape import expand
-
-            input = expand(input, shape)
-        m = xp.broadcast_to(m, shape)
-    return MaskedSelect.apply(input, key=m, unique=True)
 
 
 def take(input, index):
@@ -676,8 +530,7 @@ bind({
     "index_reduce_": _make_inplace(index_reduce, "index_reduce_"),
     "index_select": index_select,
     "gather": gather, "scatter": scatter, "scatter_add": scatter_add, "index_add": index_add,
-    "index_fill": index_fill, "index_copy": index_copy, "masked_fill": masked_fill,
-    "masked_fill_": _masked_fill_, "masked_select": masked_select, "take": take,
+    "index_fill": index_fill, "index_copy": index_copy, "take": take,
     "take_along_dim": take_along_dim,
     "scatter_": _make_inplace(scatter, "scatter_"),
     "scatter_add_": _make_inplace(scatter_add, "scatter_add_"),
@@ -685,8 +538,7 @@ bind({
     "index_fill_": _make_inplace(index_fill, "index_fill_"),
     "index_copy_": _make_inplace(index_copy, "index_copy_"),
     "scatter_reduce": scatter_reduce, "index_put": index_put,
-    "masked_scatter": masked_scatter, "put": put, "put_": _make_inplace(put, "put_"),
-    "masked_scatter_": _make_inplace(masked_scatter, "masked_scatter_"),
+    "put": put, "put_": _make_inplace(put, "put_"),
     "scatter_reduce_": _make_inplace(scatter_reduce, "scatter_reduce_"),
     "index_put_": _make_inplace(index_put, "index_put_"),
 })

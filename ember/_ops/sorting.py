@@ -302,7 +302,7 @@ histogram_result = _return_type("histogram", ["hist", "bin_edges"])
 def _hist_edges(x, bins, range_):
     """The bin edges of histogram(): `bins` + 1 evenly spaced over `range_` (the data's range
     when None, widened by 0.5 each way when empty), computed as PyTorch's linspace computes."""
-    from ember._ops.creation import linspace
+    from ember._ops.ranges import linspace
 
     if bins <= 0:
         raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")

@@ -143,7 +143,7 @@ def _i1_over_x(i1, x):
 
 
 def _t_i1_over_x(i1, x):
-    from ember._ops.comparison import where
+    from ember._ops.selection import where
 
     zero = x == 0
     return where(zero, 0.5, i1 / where(zero, 1.0, x))
@@ -224,7 +224,7 @@ class Xlog1py(Op):
         return ga, gb
 
     def tbackward(ctx, g):
-        from ember._ops.comparison import where
+        from ember._ops.selection import where
 
         a, b = ctx.inputs
         n = ctx.needs_input_grad

@@ -5,10 +5,9 @@ import warnings
 from ember import _dtype
 from ember._ops._aliases import np_names, required_dim
 from ember._ops._helpers import _wrap, bind, public_functions, write_out, xp
+from ember._ops.extrema import Extreme, SelectDim
 from ember._ops.reduction import (
-    Extreme,
     Prod,
-    SelectDim,
     Sum,
     _axes,
     _count,
@@ -171,7 +170,8 @@ def count_nonzero(input, dim=None, *, axis=None):
 def nansum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
     if axis is not None or keepdims is not None:  # NumPy names
         dim, keepdim = np_names("nansum", dim, keepdim, axis, keepdims)
-    from ember._ops.comparison import isnan, where
+    from ember._ops.comparison import isnan
+    from ember._ops.selection import where
 
     if input.dtype.category < _dtype.FLOAT:
         return sum(input, dim, keepdim, dtype=dtype)

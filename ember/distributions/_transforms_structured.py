@@ -5,7 +5,8 @@ import math
 
 import ember
 from ember.distributions import constraints
-from ember.distributions.transforms import Transform, _clipped_sigmoid, _Elementwise
+from ember.distributions._transforms_elementwise import _clipped_sigmoid, _Elementwise
+from ember.distributions.transforms import Transform
 from ember.distributions.utils import _sum_rightmost, lazy_property
 from ember.nn.functional import logsigmoid, pad, softplus
 

@@ -2,7 +2,6 @@
 (scores, softmax, optional dropout, weighted sum) with its closed-form backward."""
 import math
 
-from ember import _random
 from ember._ops._autocast import DTYPE as _AC
 from ember._ops._autocast import lower as _ac_lower
 from ember._ops._helpers import xp
@@ -157,7 +156,9 @@ def _attention(query, key, value, attn_mask, dropout_p, is_causal, scale, weight
     keep = None
     if dropout_p > 0.0:
         shape = xp.broadcast_shapes(query.shape[:-2], key.shape[:-2]) + (l, s)
-        keep = (_random.rng().random(shape) >= dropout_p).astype(dt) * (1.0 / (1.0 - dropout_p))
+        from ember._ops.nn_ops import _keep_mask
+
+        keep = _keep_mask(shape, dropout_p).astype(dt) * (dt.type(1) / dt.type(1.0 - dropout_p))
     return Attention.apply(query, key, value, mask, scale=float(scale), keep=keep,
                            weights=weights)
 

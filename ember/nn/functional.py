@@ -75,13 +75,17 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     """Leaky ReLU with slopes drawn from U(lower, upper) when training, else their mean."""
     if not training:
         return leaky_relu(input, (lower + upper) / 2, inplace)
-    from ember import _random
+    from ember import _random, _random_draws
     from ember._backend import xp
     from ember._tensor import _wrap
 
     x = input._data
-    slopes = _random.rng().uniform(lower, upper, x.shape).astype(x.dtype)
-    factor = _wrap(xp.where(x >= 0, xp.ones((), x.dtype), slopes))
+    # PyTorch draws a slope (a double uniform) only for each element <= 0, in order
+    factor = xp.ones_like(x)
+    neg = x <= 0
+    factor[neg] = _random_draws.uniform(_random.get(None), (int(neg.sum()),), xp.float64,
+                                        lower, upper)
+    factor = _wrap(factor)
     out = input * factor
     return _ops._maybe_inplace(input, out, inplace, "rrelu")
 
@@ -227,7 +231,9 @@ def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1):
     from ember._tensor import _wrap
 
     x = logits._data
-    gumbels = -xp.log(_random.rng().exponential(size=x.shape)).astype(x.dtype)
+    from ember import _random_draws
+
+    gumbels = -xp.log(_random_draws.exponential(_random.get(None), x.shape, 1.0).astype(x.dtype))
     y_soft = softmax((logits + _wrap(gumbels)) / tau, dim)
     if not hard:
         return y_soft

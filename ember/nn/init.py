@@ -8,6 +8,7 @@ import math
 import warnings
 
 from ember import _random
+from ember import _random_draws as _draws
 from ember._backend import xp
 
 
@@ -18,30 +19,14 @@ def _fill(tensor, values):
     return tensor
 
 
-def _uniform_array(tensor, a, b, generator=None):
-    shape = tensor._data.shape
-    r = _random.rng(generator)
-    dt = tensor._data.dtype
-    if dt == xp.float32 or dt == xp.float64:
-        out = r.random(shape, dtype=dt)
-    else:
-        out = r.random(shape)
-    out *= b - a
-    out += a
-    return out
+def _draw_into(tensor, kind, a, b, generator):
+    """Fill with PyTorch's uniform [a, b) / normal (mean a, std b) draws (same seed, same
+    numbers), under no_grad semantics."""
+    from ember._ops.sampling import _fill_random
 
-
-def _normal_array(tensor, mean, std, generator=None):
-    shape = tensor._data.shape
-    r = _random.rng(generator)
-    dt = tensor._data.dtype
-    if dt == xp.float32 or dt == xp.float64:
-        out = r.standard_normal(shape, dtype=dt)
-    else:
-        out = r.standard_normal(shape)
-    out *= std
-    out += mean
-    return out
+    _fill_random(tensor, kind, generator, a, b)
+    tensor._bump()
+    return tensor
 
 
 def calculate_gain(nonlinearity, param=None):
@@ -69,26 +54,54 @@ def calculate_gain(nonlinearity, param=None):
 
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
     """Fill with values from U(a, b)."""
-    return _fill(tensor, _uniform_array(tensor, a, b, generator))
+    return _draw_into(tensor, "uniform", a, b, generator)
 
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
     """Fill with values from N(mean, std**2)."""
-    return _fill(tensor, _normal_array(tensor, mean, std, generator))
+    return _draw_into(tensor, "normal", mean, std, generator)
 
 
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
-    """Fill with N(mean, std**2) values redrawn... truncated to [a, b] (inverse-CDF method)."""
-    from ember._ops.special import erfinv_array
+    """Fill with N(mean, std**2) truncated to [a, b], by rejection as PyTorch 2.13 does
+    (same draws, same numbers): redraw normals outside [a, b] when most of the mass is
+    inside, else uniform proposals on [a, b] accepted against the density."""
+    if tensor.is_meta:
+        return tensor
 
     def cdf(x):
         return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
 
-    lo, hi = cdf((a - mean) / std), cdf((b - mean) / std)
-    u = _random.rng(generator).random(tensor._data.shape)
-    u = u * (2 * hi - 2 * lo) + (2 * lo - 1)
-    v = erfinv_array(u) * (std * math.sqrt(2.0)) + mean
-    return _fill(tensor, xp.clip(v, a, b))
+    if mean < a - 2 * std or mean > b + 2 * std:
+        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The "
+                      "distribution of values may be incorrect.", stacklevel=2)
+    arr = tensor._data
+    gen, kind = _random.get(generator), arr.dtype.type
+    if cdf((b - mean) / std) - cdf((a - mean) / std) > 0.3:
+        lo, hi = kind(a), kind(b)
+        result = _draw_into(tensor, "normal", mean, std, generator)._data.copy()
+        while True:
+            outside = (result < lo) | (result > hi)
+            if not outside.any():
+                break
+            result = xp.where(outside, _draws.normal(gen, arr.shape, arr.dtype, mean, std), result)
+        return _fill(tensor, result)
+    log_peak = kind(-0.5 * ((max(a, min(mean, b)) - mean) / std) ** 2)
+
+    def log_density(x):  # in the tensor's dtype, step by step as PyTorch's in-place ops
+        z = (x - kind(mean)) / kind(std)
+        return z * z * kind(-0.5) - log_peak
+
+    def rejected(x):
+        return xp.log(_draws.uniform(gen, arr.shape, arr.dtype)) > log_density(x)
+
+    result = _draw_into(tensor, "uniform", a, b, generator)._data.copy()
+    pending = rejected(result)
+    while pending.any():
+        candidates = _draws.uniform(gen, arr.shape, arr.dtype, a, b)
+        result = xp.where(pending, candidates, result)
+        pending = xp.where(pending, rejected(candidates), pending)
+    return _fill(tensor, result)
 
 
 def constant_(tensor, val):
@@ -186,7 +199,7 @@ def orthogonal_(tensor, gain=1, generator=None):
         return tensor
     rows = tensor._data.shape[0]
     cols = tensor.numel() // rows
-    flat = _random.rng(generator).standard_normal((rows, cols))
+    flat = _draws.normal(_random.get(generator), (rows, cols), tensor._data.dtype)
     if rows < cols:
         flat = flat.T
     q, r = xp.linalg.qr(flat)
@@ -201,12 +214,12 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
     if tensor.ndim != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
     rows, cols = tensor._data.shape
-    r = _random.rng(generator)
-    arr = r.standard_normal((rows, cols)) * std
     zeros = int(math.ceil(sparsity * rows))
-    for c in range(cols):
-        arr[r.permutation(rows)[:zeros], c] = 0
-    return _fill(tensor, arr)
+    _draw_into(tensor, "normal", 0.0, std, generator)
+    arr = tensor._data
+    for c in range(cols):  # (PyTorch draws these permutations from the global generator)
+        arr[_draws.permutation(_random.get(None), rows)[:zeros], c] = 0
+    return tensor
 
 
 def _deprecated(fn):

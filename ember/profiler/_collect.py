@@ -99,7 +99,8 @@ def _stack(skip):
 # modules whose public functions get their own events ("ember::relu", like PyTorch's
 # "aten::relu") besides the Op classes they apply: this is what sees the no-graph fast paths
 _FUNCTION_MODULES = ("ember.nn.functional", "ember.nn._functional_loss",
-                     "ember.nn._functional_spatial", "ember.nn._spatial_norm",
+                     "ember.nn._functional_spatial", "ember.nn._spatial_pad",
+                     "ember.nn._spatial_resample", "ember.nn._spatial_norm",
                      "ember.nn._spatial_attention")
 
 

@@ -6,8 +6,8 @@ import pytest
 
 import ember
 
-FAMILIES = ["elementwise", "unary", "comparison", "reduction", "statistics", "creation",
-            "sampling"]
+FAMILIES = ["elementwise", "power", "unary", "comparison", "reduction", "statistics", "creation",
+            "ranges", "sampling", "selection", "extrema"]
 
 
 @pytest.mark.parametrize("family", FAMILIES)

@@ -9,7 +9,9 @@ import pytest
 import ember
 
 INTERNAL = {"unsqueeze_dims"}  # public in shape.py for other ops, not in torch
-MODULES = ["indexing", "scatter_gather", "sorting", "linalg", "matrix", "shape", "joining"]
+MODULES = ["indexing", "scatter_gather", "sorting", "linalg", "matrix", "shape", "joining", "power",
+           "contractions", "fused_products", "masked", "slicing", "selection", "extrema",
+           "ranges"]
 
 
 @pytest.mark.parametrize("family", MODULES)
@@ -33,9 +35,10 @@ def test_module_imports_first(family):
 
 @pytest.mark.parametrize("method, module", [
     ("__getitem__", "indexing"), ("__setitem__", "indexing"), ("gather", "scatter_gather"),
-    ("index_put", "scatter_gather"), ("masked_fill_", "scatter_gather"), ("sort", "sorting"),
-    ("bincount", "sorting"), ("addmm", "linalg"), ("kron", "linalg"), ("tril", "matrix"),
-    ("det", "matrix"), ("view", "shape"), ("unfold", "shape"), ("squeeze_", "shape"),
+    ("index_put", "scatter_gather"), ("masked_fill_", "masked"), ("sort", "sorting"),
+    ("bincount", "sorting"), ("addmm", "fused_products"), ("kron", "contractions"),
+    ("inner", "contractions"), ("addr_", "indexing"), ("tril", "matrix"), ("det", "matrix"),
+    ("view", "shape"), ("unfold", "shape"), ("squeeze_", "shape"), ("narrow", "slicing"),
     ("repeat", "joining"), ("rot90", "joining"), ("repeat_interleave", "joining"),
 ])
 def test_methods_bound_by_their_module(method, module):

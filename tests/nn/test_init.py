@@ -123,3 +123,61 @@ def test_init_does_not_record_graph():
     init.normal_(w)
     (w * 2).sum().backward()
     np.testing.assert_array_equal(w.grad.numpy(), np.full((3, 3), 2.0))
+
+
+# -- the same seed gives PyTorch's initial weights ------------------------------------------------
+_MODULES = ["Linear(5, 7)", "Conv2d(3, 8, 3)", "Conv1d(2, 3, 4)", "ConvTranspose2d(3, 4, 3)",
+            "Embedding(10, 4)", "EmbeddingBag(10, 3)", "Bilinear(3, 4, 5)", "LSTM(4, 6, 2)",
+            "GRU(3, 5, bidirectional=True)", "RNN(3, 4)", "LSTMCell(3, 4)",
+            "MultiheadAttention(8, 2)", "TransformerEncoderLayer(8, 2, 16)",
+            "Transformer(8, 2, 1, 1, 16)", "BatchNorm1d(4)", "LayerNorm(5)", "PReLU()"]
+
+
+@pytest.mark.parametrize("build", _MODULES)
+def test_seeded_modules_start_from_torchs_weights(build):
+    torch = pytest.importorskip("torch")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (PyTorch's nested-tensor note on Transformer)
+        ember.manual_seed(3)
+        torch.manual_seed(3)
+        mine, theirs = eval("ember.nn." + build), eval("torch.nn." + build)
+    ours = mine.state_dict()
+    for k, v in theirs.state_dict().items():
+        np.testing.assert_array_equal(ours[k].numpy(), v.numpy(), err_msg=k)
+
+
+@pytest.mark.parametrize("call", [
+    lambda m, t: m.nn.init.uniform_(t, -0.3, 0.2),
+    lambda m, t: m.nn.init.normal_(t, 0.5, 0.02),
+    lambda m, t: m.nn.init.xavier_uniform_(t, gain=2.0),
+    lambda m, t: m.nn.init.xavier_normal_(t),
+    lambda m, t: m.nn.init.kaiming_uniform_(t, a=0.1),
+    lambda m, t: m.nn.init.kaiming_normal_(t, mode="fan_out"),
+    lambda m, t: m.nn.init.trunc_normal_(t, std=0.02),
+    lambda m, t: m.nn.init.sparse_(t, 0.5),
+])
+def test_seeded_init_functions_match_torch(call):
+    torch = pytest.importorskip("torch")
+    ember.manual_seed(11)
+    torch.manual_seed(11)
+    a = call(ember, ember.empty(20, 30))
+    b = call(torch, torch.empty(20, 30))
+    np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+@pytest.mark.parametrize("args", [(0.0, 0.02, -2.0, 2.0), (0.0, 1.0, -0.5, 0.5),
+                                  (1.0, 1.0, 0.9, 1.2), (0.0, 1.0, -3.0, -2.5)])
+def test_trunc_normal_rejection_matches_torch(args):
+    torch = pytest.importorskip("torch")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ember.manual_seed(4)
+        torch.manual_seed(4)
+        a = ember.nn.init.trunc_normal_(ember.empty(50, 40), *args)
+        b = torch.nn.init.trunc_normal_(torch.empty(50, 40), *args)
+    np.testing.assert_array_equal(a.numpy(), b.numpy())
+    assert float(a.min()) >= args[2] and float(a.max()) <= args[3]

@@ -124,13 +124,17 @@ def make_fetcher(dataset, iterable, auto_collation, collate_fn, drop_last, batch
     return fetch
 
 
-def _seed_worker(seed):
+def _seed_worker(seed, worker_id):
+    """Seed a worker's generators as PyTorch's workers are: ember's and Python's with
+    `seed` (base seed + worker id), NumPy's legacy one with a SeedSequence hash of the base
+    seed and the worker id (the same four words PyTorch computes)."""
     from ember import _random
 
     _random.manual_seed(seed)
     random.seed(seed)
-    # NumPy's legacy global RNG takes 32-bit words: feed it the whole 64-bit seed.
-    np.random.seed(np.array([seed & 0xFFFFFFFF, (seed >> 32) & 0xFFFFFFFF], dtype=np.uint32))
+    base = seed - worker_id
+    entropy = [worker_id, base & 0xFFFFFFFF, base >> 32, 0]
+    np.random.seed(np.random.SeedSequence(entropy).generate_state(4))
 
 
 def _serve(worker_id, spec, recv, send, where):
@@ -183,7 +187,7 @@ def _process_worker(worker_id, num_workers, spec, index_conn, result_reader, res
     where = f"in DataLoader worker process {worker_id}"
     if isinstance(spec, bytes):
         spec = pickle.loads(spec)
-    _seed_worker(seed)
+    _seed_worker(seed, worker_id)
     _info = WorkerInfo(id=worker_id, num_workers=num_workers, seed=seed, dataset=spec[0])
     shm = _shm.WorkerShm(main_pid, ctl_name, ctl)
     if shm.enabled:

@@ -3,11 +3,16 @@ import itertools
 import warnings
 import weakref
 
-from ember import _random
 from ember.utils.data import _shm, _worker
 from ember.utils.data._collate import default_collate, default_convert
 from ember.utils.data.dataset import IterableDataset, TensorDataset
-from ember.utils.data.sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
+from ember.utils.data.sampler import (
+    BatchSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    _seed_draw,
+)
 
 __all__ = ["DataLoader", "default_collate", "default_convert", "get_worker_info"]
 
@@ -197,13 +202,20 @@ class DataLoader:
         return iter(s)
 
     def _base_seed(self):
-        return int(_random.rng(self.generator).integers(0, 2 ** 63 - 1))
+        return _seed_draw(self.generator)
 
     def _spec(self):
         return (self.dataset, self._iterable, self._auto_collation, self.collate_fn,
                 self.drop_last, self.batch_size, self.worker_init_fn)
 
     def _get_iterator(self):
+        if self.pin_memory:
+            from ember import accelerator
+
+            if not accelerator.is_available():
+                # PyTorch warns at every new iterator (_BaseDataLoaderIter.__init__)
+                warnings.warn("'pin_memory' argument is set as true but no accelerator is "
+                              "found, then device pinned memory won't be used.", stacklevel=3)
         if self.num_workers == 0:
             return _SingleProcessIter(self)
         return _MultiWorkerIter(self)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ember import _random
+from ember import _random, _random_draws
 from ember._tensor import Tensor, _wrap
 from ember.utils.data import _collate
 
@@ -264,7 +264,7 @@ def random_split(dataset, lengths, generator=None):
     if sum(lengths) != n:
         raise ValueError("Sum of input lengths does not equal the length of the input "
                          "dataset!")
-    perm = _random.rng(generator).permutation(sum(lengths)).tolist()
+    perm = _random_draws.permutation(_random.get(generator), sum(lengths))
     out, offset = [], 0
     for size in lengths:
         out.append(Subset(dataset, perm[offset:offset + size]))

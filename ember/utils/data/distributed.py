@@ -4,7 +4,7 @@ import os
 
 import numpy as np
 
-from ember import _random
+from ember import _random, _random_draws
 from ember.utils.data.sampler import Sampler
 
 __all__ = ["DistributedSampler"]
@@ -46,7 +46,7 @@ class DistributedSampler(Sampler):
         n = len(self.dataset)
         if self.shuffle:
             g = _random.Generator().manual_seed(self.seed + self.epoch)
-            idx = g._rng.permutation(n)
+            idx = np.array(_random_draws.permutation(g, n), dtype=np.int64)
         else:
             idx = np.arange(n)
         if not self.drop_last:

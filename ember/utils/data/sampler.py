@@ -2,6 +2,7 @@
 import numpy as np
 
 from ember import _random
+from ember import _random_draws as _draws
 
 __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
            "WeightedRandomSampler", "BatchSampler"]
@@ -30,8 +31,12 @@ def _fresh_generator(generator):
     # `ember.manual_seed` makes shuffling reproducible.
     if generator is not None:
         return generator
-    seed = int(_random.rng().integers(0, 2 ** 63 - 1))
-    return _random.Generator().manual_seed(seed)
+    return _random.Generator().manual_seed(_seed_draw(None))
+
+
+def _seed_draw(generator):
+    """PyTorch's `torch.empty((), dtype=torch.int64).random_(generator=g).item()`."""
+    return int(_draws.full_range(_random.get(generator), (), np.int64))
 
 
 class SequentialSampler(Sampler):
@@ -80,18 +85,19 @@ class RandomSampler(Sampler):
         `RandomSampler(ds, replacement=True, num_samples=int(1e10))` (an "infinite" loader)
         costs nothing up front, as in PyTorch."""
         n, k = len(self.data_source), self.num_samples
-        rng = _fresh_generator(self.generator)._rng
-        if self.replacement:
+        gen = _fresh_generator(self.generator)
+        if self.replacement:  # (PyTorch draws 32 at a time: the same stream)
             if k <= self._CHUNK:
-                yield rng.integers(0, n, k)
+                yield _draws.integers(gen, (k,), np.int64, 0, n)
                 return
             size = max(multiple, self._CHUNK // multiple * multiple)
             for lo in range(0, k, size):
-                yield rng.integers(0, n, min(size, k - lo))
+                yield _draws.integers(gen, (min(size, k - lo),), np.int64, 0, n)
             return
-        parts = [rng.permutation(n) for _ in range(k // n)]
+        parts = [np.array(_draws.permutation(gen, n)) for _ in range(k // n)]
+        last = _draws.permutation(gen, n)  # drawn even when unused, as PyTorch does
         if k % n:
-            parts.append(rng.permutation(n)[:k % n])
+            parts.append(np.array(last[:k % n]))
         yield parts[0] if len(parts) == 1 else np.concatenate(parts)
 
     def __iter__(self):
@@ -110,8 +116,7 @@ class SubsetRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self):
-        rng = _random.rng(self.generator)
-        for i in rng.permutation(len(self.indices)).tolist():
+        for i in _draws.permutation(_random.get(self.generator), len(self.indices)):
             yield self.indices[i]
 
     def __len__(self):
@@ -145,9 +150,8 @@ class WeightedRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self):
-        w = self.weights._data
-        rng = _random.rng(self.generator)
-        idx = rng.choice(len(w), self.num_samples, replace=self.replacement, p=w / w.sum())
+        idx = _draws.multinomial(_random.get(self.generator), self.weights._data,
+                                 self.num_samples, self.replacement)
         return iter(idx.tolist())
 
     def __len__(self):

@@ -7,7 +7,10 @@ import math
 import numbers
 from collections.abc import Sequence
 
+import numpy as np
+
 from ember import _random
+from ember import _random_draws as _draws
 from ember._tensor import Tensor
 from ember.vision.transforms import functional as F
 from ember.vision.transforms.functional import InterpolationMode
@@ -19,17 +22,29 @@ __all__ = ["Compose", "ToTensor", "PILToTensor", "ToPILImage", "ConvertImageDtyp
            "RandomOrder", "RandomErasing", "InterpolationMode"]
 
 
+# The random parameters are drawn as torchvision draws them (`torch.rand(1)`,
+# `torch.empty(1).uniform_(lo, hi)`, `torch.randint(lo, hi, (1,))`, `torch.randperm(n)`), in the
+# same order, so a seeded pipeline crops and flips exactly as torchvision's does.
 def _rand():
-    return float(_random.rng().random())
+    return float(_draws.uniform(_random.get(None), (1,), np.float32)[0])
 
 
 def _uniform(lo, hi):
-    return float(_random.rng().uniform(lo, hi))
+    return float(_draws.uniform(_random.get(None), (1,), np.float32, lo, hi)[0])
 
 
 def _randint(lo, hi):
     """An int in [lo, hi) (hi exclusive, like torch.randint)."""
-    return int(_random.rng().integers(lo, hi))
+    return int(_draws.integers(_random.get(None), (1,), np.int64, lo, hi)[0])
+
+
+def _randperm(n):
+    return _draws.permutation(_random.get(None), n)
+
+
+def _log_ratio(ratio):
+    """torch.log(torch.tensor(ratio)): float32 logarithms."""
+    return [float(v) for v in np.log(np.asarray(ratio, np.float32))]
 
 
 def _setup_size(size, error_msg):
@@ -211,7 +226,8 @@ class RandomChoice(_Repr):
         self.p = [x / total for x in p] if p is not None else [1.0 / total] * len(transforms)
 
     def __call__(self, *args):
-        idx = int(_random.rng().choice(len(self.transforms), p=self.p))
+        probs = np.asarray(self.p, np.float32)  # torch.multinomial(torch.tensor(p), 1)
+        idx = int(_draws.multinomial(_random.get(None), probs, 1, False)[0])
         return self.transforms[idx](*args)
 
     def extra_repr(self):
@@ -223,7 +239,7 @@ class RandomOrder(_Repr):
         self.transforms = transforms
 
     def __call__(self, img):
-        for i in _random.rng().permutation(len(self.transforms)):
+        for i in _randperm(len(self.transforms)):
             img = self.transforms[int(i)](img)
         return img
 
@@ -280,10 +296,10 @@ class RandomResizedCrop(_Repr):
     def get_params(img, scale, ratio):
         _, height, width = F.get_dimensions(img)
         area = height * width
-        log_ratio = (math.log(ratio[0]), math.log(ratio[1]))
+        log_ratio = _log_ratio(ratio)
         for _ in range(10):
             target_area = area * _uniform(scale[0], scale[1])
-            aspect = math.exp(_uniform(log_ratio[0], log_ratio[1]))
+            aspect = float(np.exp(np.float32(_uniform(log_ratio[0], log_ratio[1]))))
             w = int(round(math.sqrt(target_area * aspect)))
             h = int(round(math.sqrt(target_area / aspect)))
             if 0 < w <= width and 0 < h <= height:
@@ -439,7 +455,7 @@ class ColorJitter(_Repr):
 
     @staticmethod
     def get_params(brightness, contrast, saturation, hue):
-        order = [int(i) for i in _random.rng().permutation(4)]
+        order = _randperm(4)
         b = None if brightness is None else _uniform(*brightness)
         c = None if contrast is None else _uniform(*contrast)
         s = None if saturation is None else _uniform(*saturation)
@@ -545,16 +561,16 @@ class RandomErasing(_Repr):
 
         c, h, w = img.shape[-3], img.shape[-2], img.shape[-1]
         area = h * w
-        log_ratio = (math.log(ratio[0]), math.log(ratio[1]))
+        log_ratio = _log_ratio(ratio)
         for _ in range(10):
             erase_area = area * _uniform(scale[0], scale[1])
-            aspect = math.exp(_uniform(log_ratio[0], log_ratio[1]))
+            aspect = float(np.exp(np.float32(_uniform(log_ratio[0], log_ratio[1]))))
             eh = int(round(math.sqrt(erase_area * aspect)))
             ew = int(round(math.sqrt(erase_area / aspect)))
             if not (eh < h and ew < w):
                 continue
             if value is None:
-                v = _random.rng().standard_normal((c, eh, ew)).astype(np.float32)
+                v = _draws.normal(_random.get(None), (c, eh, ew), np.float32)
             else:
                 v = np.asarray(value, np.float32).reshape(-1, 1, 1)
             return _randint(0, h - eh + 1), _randint(0, w - ew + 1), eh, ew, _wrap(v)

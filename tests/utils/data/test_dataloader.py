@@ -6,6 +6,7 @@ import pickle
 import random
 import signal
 import time
+import warnings
 
 import numpy as np
 import pytest
@@ -506,9 +507,31 @@ def test_worker_info_outside_workers_and_frozen():
         info.id = 2
 
 
-def test_pin_memory_accepted():
-    out = list(DataLoader(TensorDataset(ember.ones(4, 2)), batch_size=2, pin_memory=True))
-    assert len(out) == 2 and out[0][0].shape == (2, 2)
+PIN_MEMORY_WARNING = ("'pin_memory' argument is set as true but no accelerator is found, then "
+                      "device pinned memory won't be used.")
+
+
+def test_pin_memory_accepted_with_pytorchs_warning_per_iterator():
+    loader = DataLoader(TensorDataset(ember.ones(4, 2)), batch_size=2, pin_memory=True)
+    with pytest.warns(UserWarning) as record:
+        out = list(loader)
+        again = list(loader)
+    assert len(out) == len(again) == 2 and out[0][0].shape == (2, 2)
+    assert [str(w.message) for w in record] == [PIN_MEMORY_WARNING] * 2
+    assert record[0].filename == __file__  # attributed to the loop, not to ember's internals
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        list(DataLoader(TensorDataset(ember.ones(4, 2)), batch_size=2))
+
+
+def test_pin_memory_warning_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    if torch.accelerator.is_available():
+        pytest.skip("PyTorch sees an accelerator")
+    with pytest.warns(UserWarning) as record:
+        list(torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.ones(4, 2)),
+                                         batch_size=2, pin_memory=True))
+    assert [str(w.message) for w in record] == [PIN_MEMORY_WARNING]
 
 
 _ORPHAN_SCRIPT = """
@@ -624,3 +647,27 @@ def test_spawn_worker_exception_keeps_type(no_leaks):
                         multiprocessing_context="spawn")
     with pytest.raises(IndexError, match="Caught IndexError in DataLoader worker process 0"):
         list(loader)
+
+
+class _Draws:
+    """Each item draws from NumPy's global generator and from the library's."""
+
+    def __init__(self, lib):
+        self.lib = lib
+
+    def __len__(self):
+        return 8
+
+    def __getitem__(self, i):
+        return np.random.randint(0, 1000), float(self.lib.rand(1)), i
+
+
+def test_worker_seeds_match_torch():
+    torch = pytest.importorskip("torch")
+
+    def run(m):
+        m.manual_seed(5)
+        loader = m.utils.data.DataLoader(_Draws(m), batch_size=2, num_workers=2)
+        return [tuple(x.tolist() for x in b) for b in loader]
+
+    assert run(ember) == run(torch)

@@ -168,3 +168,28 @@ def test_distributed_matches_torch_without_shuffle():
             theirs = list(torch.utils.data.DistributedSampler(range(n), reps, r, shuffle=False,
                                                               drop_last=drop))
             assert ours == theirs
+
+
+def test_seeded_shuffling_matches_torch():
+    torch = pytest.importorskip("torch")
+
+    def run(m):
+        m.manual_seed(0)
+        ds = m.utils.data.TensorDataset(m.arange(50))
+        out = []
+        for _ in range(2):
+            for (b,) in m.utils.data.DataLoader(ds, batch_size=8, shuffle=True):
+                out += b.tolist()
+        g = m.Generator().manual_seed(1)
+        out += list(m.utils.data.random_split(range(20), [0.75, 0.25], generator=g)[0].indices)
+        out += list(m.utils.data.SubsetRandomSampler([5, 6, 7, 8]))
+        out += list(m.utils.data.WeightedRandomSampler([0.1, 0.9, 0.4], 6))
+        out += list(m.utils.data.WeightedRandomSampler([0.1, 0.9, 0.4, 1.0], 3, False))
+        out += list(m.utils.data.RandomSampler(range(10), replacement=True, num_samples=40))
+        out += list(m.utils.data.RandomSampler(range(10), num_samples=15))
+        out += list(m.utils.data.distributed.DistributedSampler(range(11), num_replicas=2,
+                                                                rank=0, seed=3))
+        out += m.rand(3).tolist()  # the global stream is left where PyTorch leaves it
+        return out
+
+    assert run(ember) == run(torch)

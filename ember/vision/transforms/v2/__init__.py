@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 
 from ember import _random
+from ember import _random_draws as _draws
 from ember._tensor import Tensor
 from ember.vision.transforms import transforms as _v1
 from ember.vision.transforms.functional import InterpolationMode
@@ -95,14 +96,15 @@ class RandomApply(_SharedRandomness, _v1.RandomApply):
 
 class RandomChoice(_v1.RandomChoice):
     def __call__(self, *inputs):
-        idx = int(_random.rng().choice(len(self.transforms), p=self.p))
+        probs = np.asarray(self.p, np.float32)  # torch.multinomial(torch.tensor(p), 1)
+        idx = int(_draws.multinomial(_random.get(None), probs, 1, False)[0])
         return self.transforms[idx](*inputs)
 
 
 class RandomOrder(_v1.RandomOrder):
     def __call__(self, *inputs):
         unpack = len(inputs) > 1
-        for i in _random.rng().permutation(len(self.transforms)):
+        for i in _v1._randperm(len(self.transforms)):
             out = self.transforms[i](*inputs)
             inputs = out if unpack else (out,)
         return inputs if unpack else inputs[0]
