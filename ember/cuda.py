@@ -87,4 +87,28 @@ def reset_peak_memory_stats(device=None):
     """Nothing to reset without a GPU."""
 
 
+def max_memory_reserved(device=None):
+    return 0
+
+
+def reset_max_memory_allocated(device=None):
+    """Deprecated alias of reset_peak_memory_stats (with PyTorch's FutureWarning)."""
+    import warnings
+
+    warnings.warn("torch.cuda.reset_max_memory_allocated now calls "
+                  "torch.cuda.reset_peak_memory_stats, which resets /all/ peak memory stats.",
+                  FutureWarning, stacklevel=2)
+    return reset_peak_memory_stats(device)
+
+
+def reset_max_memory_cached(device=None):
+    """Deprecated alias of reset_peak_memory_stats (with PyTorch's FutureWarning)."""
+    import warnings
+
+    warnings.warn("torch.cuda.reset_max_memory_cached now calls "
+                  "torch.cuda.reset_peak_memory_stats, which resets /all/ peak memory stats.",
+                  FutureWarning, stacklevel=2)
+    return reset_peak_memory_stats(device)
+
+
 from ember.amp import _cuda as amp  # noqa: E402,F401 - ember.cuda.amp (torch.cuda.amp)

@@ -72,6 +72,15 @@ def test_cuda_module_without_gpu():
         ember.cuda.get_device_name()
 
 
+def test_cuda_memory_stats_without_gpu_and_deprecated_resets():
+    assert ember.cuda.max_memory_allocated() == 0 and ember.cuda.max_memory_reserved() == 0
+    assert ember.cuda.reset_peak_memory_stats() is None
+    for name in ("reset_max_memory_allocated", "reset_max_memory_cached"):
+        with pytest.warns(FutureWarning, match=f"torch.cuda.{name} now calls "
+                                               "torch.cuda.reset_peak_memory_stats"):
+            getattr(ember.cuda, name)()
+
+
 def test_generator_device_and_fork_rng():
     assert ember.Generator().device == ember.device("cpu")
     ember.manual_seed(0)

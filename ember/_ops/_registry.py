@@ -20,3 +20,7 @@ def load_families():
             continue
         for fn in getattr(mod, "__all__", []):
             setattr(ember, fn, getattr(mod, fn))
+    # the nodes' _saved_* attributes (see ember/autograd/graph.py's NOTE)
+    from ember.autograd import graph
+
+    graph.install()

@@ -23,6 +23,44 @@ class Select(Slice):
     _bw_name = "SelectBackward0"
 
 
+# NOTE: PyTorch applies a basic key entry by entry, so `x[key]`'s grad_fn is named after the
+# last entry that does anything: x[0, 1] is a select, x[0, None] an unsqueeze, x[:, :] an alias
+class UnsqueezeView(Slice):
+    _bw_name = "UnsqueezeBackward0"
+
+
+class AliasView(Slice):
+    _bw_name = "AliasBackward0"
+
+
+def _view_op(key, shape):
+    """The op (named as PyTorch's grad_fn) for basic tuple `key` on a tensor of `shape`."""
+    n = len(shape)
+    nd = sum(1 for e in key if e is not None and e is not Ellipsis)
+    dims = []  # the dim each entry indexes (None for None / Ellipsis)
+    d = 0
+    for e in key:
+        if e is Ellipsis:
+            d = n - nd + sum(1 for x in dims if x is not None)
+            dims.append(None)
+        elif e is None:
+            dims.append(None)
+        else:
+            dims.append(d)
+            d += 1
+    for e, d in zip(reversed(key), reversed(dims)):
+        if e is Ellipsis:
+            continue
+        if e is None:
+            return UnsqueezeView
+        if type(e) is not slice:
+            return Select
+        if e.start not in (None, 0) or e.step not in (None, 1) or not (
+                e.stop is None or (d is not None and d < n and e.stop >= shape[d])):
+            return Slice
+    return AliasView
+
+
 class Index(Op):
     """`x[key]` for an advanced key; `unique=True` when the key never repeats a position."""
 
@@ -241,7 +279,7 @@ def _getitem(self, key):
             except IndexError as e:
                 raise _index_error(e, self._data.ndim) from None
         else:
-            out = Slice.apply(self, key=k)
+            out = _view_op(k, self._data.shape).apply(self, key=k)
         return _make_view(out, self)
     if any(type(e) is int for e in k):
         # NOTE: PyTorch selects ints first (basic), NumPy would treat them as advanced and

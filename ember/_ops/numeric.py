@@ -9,8 +9,22 @@ import math
 
 from ember import _dtype
 from ember._ops._aliases import np_names
-from ember._ops._helpers import Tensor, _wrap, as_tensor_arg, bind, public_functions, xp
+from ember._ops._helpers import (
+    Tensor,
+    _wrap,
+    as_tensor_arg,
+    bind,
+    public_functions,
+    unbroadcast,
+    xp,
+)
+from ember._ops.decompositions import VectorNorm
+from ember._ops.elementwise import _sum_to
 from ember._ops.reduction import _return_type
+from ember.autograd.function import Op
+
+_TORCH_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
+                "uint8": "Byte", "bool": "Bool"}
 
 
 # -- differences --------------------------------------------------------------------------------
@@ -344,11 +358,46 @@ def rsub(input, other, *, alpha=1):
     return other - input * alpha if alpha != 1 else other - input
 
 
-def dist(input, other, p=2):
-    """The p-norm of input - other."""
-    import ember
+class Dist(Op):
+    """The p-norm of a - b as one node (PyTorch's DistBackward0); the norm's math is
+    VectorNorm's, applied to the broadcast difference."""
 
-    return ember.linalg.vector_norm(input - other, p)
+    def forward(ctx, a, b, p=2):
+        ctx.shapes = a.shape, b.shape
+        return VectorNorm.forward(ctx, a - b, ord=p)
+
+    def backward(ctx, g):
+        gd = VectorNorm.backward(ctx, g)
+        need = ctx.needs_input_grad
+        return (unbroadcast(gd, ctx.shapes[0]) if need[0] else None,
+                unbroadcast(-gd, ctx.shapes[1]) if need[1] else None)
+
+    def tbackward(ctx, g):
+        if ctx.ord != 2:
+            raise RuntimeError("ember implements create_graph through dist for p=2 only")
+        a, b = ctx.inputs
+        d = a - b
+        gd = g * d / Dist.apply(a, b, p=2)
+        return _sum_to(gd, a.shape), _sum_to(-gd, b.shape)
+
+
+def dist(input, other, p=2):
+    """The p-norm of input - other (broadcast together)."""
+    if not isinstance(other, Tensor):
+        raise TypeError("dist(): argument 'other' (position 2) must be Tensor, not "
+                        f"{type(other).__name__}")
+    a, b = input, other
+    dt = _dtype.result_type(a, b)
+    if dt.category < _dtype.FLOAT:
+        raise RuntimeError("norm(): input dtype should be either floating point or complex. "
+                           f"Got {_TORCH_NAMES.get(dt.np.name, dt.np.name)} instead.")
+    if a.dtype is not dt:
+        a = a.to(dt)
+    if b.dtype is not dt:
+        b = b.to(dt)
+    if p not in (0, 1, 2):
+        p = float(p)
+    return Dist.apply(a, b, p=p)
 
 
 def real(input):

@@ -18,7 +18,7 @@ __all__ = ["backward", "grad", "detect_anomaly", "set_detect_anomaly", "Function
 
 
 def __getattr__(name):
-    if name in ("functional", "profiler", "profile", "forward_ad"):
+    if name in ("functional", "profiler", "profile", "forward_ad", "graph"):
         import importlib
 
         return importlib.import_module("ember.autograd." + name)

@@ -9,6 +9,8 @@ an input requires grad.
 `Function` is the public `ember.autograd.Function` for user-defined ops; its forward and
 backward take and return Tensors, as in PyTorch.
 """
+import functools
+
 from ember._backend import xp
 from ember._backend.meta import MetaArray as _MetaArray
 from ember._tensor import Tensor, _wrap
@@ -395,3 +397,37 @@ def apply_function(cls, args, kwargs):
         outs.append(o)
     return ctx, (tuple(outs) if isinstance(out, tuple) else outs[0])
 
+
+# -- torch.autograd.function.once_differentiable --------------------------------------------
+class _DelayedError(Function):
+    """Returns `x` linked to `inputs` (what the backward was computed from); differentiating
+    it raises (PyTorch's DelayedError)."""
+
+    @staticmethod
+    def forward(ctx, x, *inputs):
+        return x.clone()
+
+    @staticmethod
+    def backward(ctx, g):
+        raise RuntimeError("trying to differentiate twice a function that was marked with "
+                           "@once_differentiable")
+
+
+def once_differentiable(fn):
+    """Run a custom Function's backward without recording it: its result has no history.
+    Under create_graph with gradients that require grad, differentiating the result again
+    raises instead of silently giving zeros."""
+
+    @functools.wraps(fn)
+    def wrapper(ctx, *args):
+        linked = [a for a in args if isinstance(a, Tensor) and a.requires_grad]
+        with no_grad():
+            outputs = fn(ctx, *args)
+        if not (_enabled[0] and linked):
+            return outputs
+        if isinstance(outputs, tuple):
+            return tuple(_DelayedError.apply(o, *linked) if isinstance(o, Tensor) else o
+                         for o in outputs)
+        return _DelayedError.apply(outputs, *linked) if isinstance(outputs, Tensor) else outputs
+
+    return wrapper

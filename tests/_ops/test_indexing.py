@@ -108,6 +108,24 @@ def test_index_on_no_grad_builds_no_graph():
     assert x[ember.tensor([0, 0])].grad_fn.name() == "IndexBackward0"
 
 
+_KEYS = [(0, 1), (slice(None), 1), (0, slice(1, None)), (slice(None),), (slice(None),) * 2,
+         (Ellipsis,), (slice(0, 3),), (slice(None, None, 1),), (None, 0), (0, None),
+         (Ellipsis, None), (1, Ellipsis), (None,), (slice(0, 1), slice(None)),
+         (Ellipsis, slice(0, 5)), (Ellipsis, slice(0, 4)), (0, Ellipsis, slice(None)),
+         (slice(1, None), 0), (None, slice(None), None, 1)]
+
+
+@requires_torch
+@pytest.mark.parametrize("key", _KEYS, ids=str)
+def test_basic_key_grad_fn_named_after_its_last_entry(key):
+    # PyTorch applies a basic key entry by entry: w[0, 1] is a SelectBackward0
+    import torch
+
+    a, b = ember.tensor(X, requires_grad=True), torch.tensor(X, requires_grad=True)
+    assert a[key].grad_fn.name() == b[key].grad_fn.name()
+    check_parity(lambda m, x: x[key], X, grad=True)
+
+
 def test_repeated_indices_accumulate_gradient():
     x = ember.zeros(3, requires_grad=True)
     x[ember.tensor([0, 0, 2, 0])].sum().backward()

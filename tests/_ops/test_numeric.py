@@ -185,3 +185,32 @@ def test_real_and_imag_attributes_view_the_complex_data():
     with pytest.raises(RuntimeError, match="imag is not implemented for tensors with "
                                            "non-complex dtypes"):
         x.imag
+
+
+@requires_torch
+@pytest.mark.parametrize("p", [2, 1, 3, 0.5, float("inf")])
+@pytest.mark.parametrize("shapes", [((3, 5), (3, 5)), ((1, 5), (3, 1)), ((5,), ()), ((), ())])
+def test_dist_broadcasts_and_is_one_node(p, shapes):
+    a, b = RNG.standard_normal(shapes[0]), RNG.standard_normal(shapes[1])
+    check_parity(lambda m, x, y: m.dist(x, y, p), a.astype(np.float32), b.astype(np.float32),
+                 grad=True)
+    check_grad(lambda x, y: ember.dist(x, y, p), a, b)
+    x = ember.tensor(a.astype(np.float32), requires_grad=True)
+    assert ember.dist(x, ember.tensor(b)).grad_fn.name() == "DistBackward0"
+
+
+@requires_torch
+def test_dist_dtypes_and_errors():
+    check_parity(lambda m, x, y: m.dist(x, y), X.astype(np.float32), X[:1])  # -> float64
+    with pytest.raises(RuntimeError, match="input dtype should be either floating point"):
+        ember.dist(ember.ones(3, dtype=ember.long), ember.zeros(3, dtype=ember.long))
+    with pytest.raises(TypeError, match="must be Tensor, not float"):
+        ember.dist(ember.ones(3), 2.0)
+    x = ember.tensor(X, requires_grad=True)
+    (g,) = ember.autograd.grad(ember.dist(x, ember.zeros(5)), x, create_graph=True)
+    (gg,) = ember.autograd.grad(g.sum(), x)
+    import torch
+    xt = torch.tensor(X, requires_grad=True)
+    (gt,) = torch.autograd.grad(torch.dist(xt, torch.zeros(5)), xt, create_graph=True)
+    (ggt,) = torch.autograd.grad(gt.sum(), xt)
+    np.testing.assert_allclose(gg.numpy(), ggt.numpy(), rtol=1e-10)

@@ -514,3 +514,17 @@ def test_module_to_meta_keeps_shapes_and_drops_storage():
     half = copy.deepcopy(m).to("meta", ember.float64)
     assert half[0].weight.dtype == ember.float64 and half[1].num_batches_tracked.dtype == \
         ember.int64
+
+
+@requires_torch
+def test_cuda_on_a_module_without_tensors_moves_nothing():
+    import torch
+
+    for m in (ember, torch):
+        loss = m.nn.MSELoss()
+        assert loss.cuda() is loss and m.nn.ReLU().cuda(0) is not None
+    if not ember.cuda.is_available():
+        with pytest.raises(RuntimeError, match="Cannot move a tensor to 'cuda'"):
+            ember.nn.Linear(2, 2).cuda()
+        with pytest.raises(RuntimeError, match="Cannot move a tensor to 'cuda'"):
+            ember.nn.BatchNorm1d(2, affine=False).cuda()  # buffers only

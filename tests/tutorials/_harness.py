@@ -20,6 +20,7 @@ _IMPORTS = [
     (r"^(\s*)import torch\.([\w.]+)(\s*#.*)?$", r"\1import ember.\2; import ember as torch\3"),
     (r"^(\s*)import torchvision(\s*#.*)?$", r"\1import ember.vision as torchvision\2"),
     (r"^(\s*)import torch(\s*#.*)?$", r"\1import ember as torch\2"),
+    (r"^(\s*)import torch,", r"\1import ember as torch,"),  # `import torch, time, gc`
     (r"^(\s*)from torchvision\.", r"\1from ember.vision."),
     (r"^(\s*)from torchvision import", r"\1from ember.vision import"),
     (r"^(\s*)from torch\.", r"\1from ember."),

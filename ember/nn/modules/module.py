@@ -506,6 +506,10 @@ class Module(StateDictMixin, HooksMixin):
         from ember._device import to_device
         from ember._ops.conversion import _check_device
 
+        # NOTE: like PyTorch's (which moves each tensor), a module without parameters or
+        # buffers (nn.MSELoss().cuda()) moves nothing, so it never needs the device
+        if next(self.parameters(), None) is None and next(self.buffers(), None) is None:
+            return self
         _check_device(to_device("cuda" if device is None else
                                 device if not isinstance(device, int) else f"cuda:{device}"))
         return self
