@@ -47,11 +47,25 @@ def _fold_dot(a, b):
     return _dot(a.reshape(-1, a.shape[-1]), b).reshape(a.shape[:-1] + b.shape[1:])
 
 
-class MatMul(Op):
+class _Product(Op):
     _bw_name = "MmBackward0"
 
+
+# PyTorch names matmul's node after the kernel it lowers to: 2-D @ 2-D MmBackward0, 2-D @ 1-D
+# MvBackward0, 1-D @ 2-D SqueezeBackward4, batched (a side above 2-D) UnsafeViewBackward0,
+# except 2-D @ batched CloneBackward0
+def _matmul_name(na, nb):
+    if na > 2 or nb > 2:
+        return "CloneBackward0" if na == 2 else "UnsafeViewBackward0"
+    return "MvBackward0" if nb == 1 else ("SqueezeBackward4" if na == 1 else "MmBackward0")
+
+
+class MatMul(_Product):
     def forward(ctx, a, b):
         ctx.saved = (a, b)  # (save_for_backward, without the call: hot path)
+        # NOTE: the node's name depends on the ranks, so it is set per node (Node.name()
+        # reads the instance's when the class itself defines none; see below)
+        ctx._bw_name = _matmul_name(a.ndim, b.ndim)
         # ndarray.dot equals matmul for a 2-D right operand at half the dispatch cost
         if b.ndim == 2:
             if a.ndim <= 2:
@@ -101,6 +115,9 @@ class MatMul(Op):
         ga = (g @ b.mT).sum_to_size(a.shape)
         gb = (a.mT @ g).sum_to_size(b.shape)
         return ga, gb
+
+
+del MatMul._bw_name  # (set by Op.__init_subclass__; _Product's is the default)
 
 
 def _matmul_error(a, b):

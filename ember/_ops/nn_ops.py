@@ -73,7 +73,15 @@ class _LinearMm(Linear):
 
 
 class _LinearView(Linear):
-    _bw_name = "ViewBackward0"  # ... and for inputs of more than 2 dims
+    _bw_name = "ViewBackward0"  # ... and for inputs of more than 2 dims (or 1-D) with a bias
+
+
+class _LinearUnsafeView(Linear):
+    _bw_name = "UnsafeViewBackward0"  # ... inputs of more than 2 dims without bias (a matmul)
+
+
+class _LinearSqueeze(Linear):
+    _bw_name = "SqueezeBackward4"  # ... and a 1-D input without bias
 
 
 def _typename(obj):
@@ -117,6 +125,8 @@ def linear(input, weight, bias=None):
                            f"{_dt(xa)} != {_dt(bias._data)}")
     if xa.ndim == 2:
         return (Linear if bias is not None else _LinearMm).apply(input, weight, bias)
+    if bias is None:
+        return (_LinearSqueeze if xa.ndim == 1 else _LinearUnsafeView).apply(input, weight, bias)
     return _LinearView.apply(input, weight, bias)
 
 

@@ -270,6 +270,34 @@ def test_grad_fn_names():
     assert ember.linalg.vector_norm(a).grad_fn.name() == "LinalgVectorNormBackward0"
 
 
+MATMUL_RANKS = [((2, 3), (3, 4)), ((2, 3), (3,)), ((3,), (3, 4)), ((3,), (3,)),
+                ((2, 5, 3), (3, 4)), ((2, 5, 3), (2, 3, 4)), ((2, 5, 3), (3,)),
+                ((3,), (2, 3, 4)), ((2, 1, 5, 3), (4, 3, 2)), ((5, 3), (2, 3, 4))]
+
+
+@requires_torch
+@pytest.mark.parametrize("sa,sb", MATMUL_RANKS)
+def test_matmul_grad_fn_name_follows_the_ranks_as_pytorch(sa, sb):
+    """`a @ b`'s node is named after the kernel PyTorch lowers it to (printed in
+    `grad_fn=<...>`): MmBackward0, MvBackward0, SqueezeBackward4, DotBackward0,
+    UnsafeViewBackward0 for batched products; the gradients stay those of matmul."""
+    import torch
+
+    a, b = R(*sa), R(*sb)
+    ours = ember.tensor(a, requires_grad=True) @ ember.tensor(b, requires_grad=True)
+    theirs = torch.tensor(a, requires_grad=True) @ torch.tensor(b, requires_grad=True)
+    assert ours.grad_fn.name() == theirs.grad_fn.name()
+    assert repr(ours.grad_fn).split(" object")[0] == repr(theirs.grad_fn).split(" object")[0]
+    check_parity(lambda m, x, y: m.matmul(x, y), a, b, grad=True)
+    assert ember.mm(ember.ones(2, 2, requires_grad=True), ember.ones(2, 2)).grad_fn.name() \
+        == "MmBackward0"
+
+
+def test_matmul_batched_gradient_check():
+    check_grad(lambda x, y: ember.matmul(x, y), R(2, 5, 3).astype(np.float64),
+               R(3, 4).astype(np.float64))
+
+
 # -- errors --------------------------------------------------------------------------------
 ERRORS = [
     (lambda m: m.mm(m.ones(2, 3), m.ones(4, 5)), RuntimeError,

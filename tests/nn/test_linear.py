@@ -3,7 +3,7 @@ import math
 
 import numpy as np
 import pytest
-from helpers import check_grad, requires_torch
+from helpers import check_grad, check_parity, requires_torch
 
 import ember
 import ember.nn as nn
@@ -151,7 +151,8 @@ def test_identity():
 
 @requires_torch
 @pytest.mark.parametrize("xshape,bias", [((2, 3), True), ((2, 3), False), ((2, 5, 3), True),
-                                         ((3,), True)])
+                                         ((3,), True), ((2, 5, 3), False), ((2, 2, 5, 3), False),
+                                         ((3,), False)])
 def test_linear_grad_fn_names_match_torch(xshape, bias):
     w = np.ones((4, 3), np.float32)
     b = np.ones(4, np.float32) if bias else None
@@ -164,6 +165,17 @@ def test_linear_grad_fn_names_match_torch(xshape, bias):
         assert names[0] in ("AddmmBackward0", names[1])
     else:
         assert names[0] == names[1]
+
+
+@pytest.mark.parametrize("xshape", [(3,), (5, 3), (2, 5, 3), (2, 2, 1, 3)])
+def test_linear_without_bias_gradients(xshape):
+    """The bias-free paths (named MmBackward0 / UnsafeViewBackward0 / SqueezeBackward4 as in
+    PyTorch): gradient check and parity."""
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal(xshape), rng.standard_normal((4, 3))
+    check_grad(lambda a, b: ember.nn.functional.linear(a, b), x, w)
+    check_parity(lambda m, a, b: m.nn.functional.linear(a, b), x.astype(np.float32),
+                 w.astype(np.float32), grad=True)
 
 
 def test_linear_rejects_non_tensor_input():
