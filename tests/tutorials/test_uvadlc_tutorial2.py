@@ -503,8 +503,8 @@ def test_uvadlc_tutorial2_runs_on_ember_and_prints_like_pytorch(notebook_env):
     assert "tensor([1.3333, 2.0000, 2.6667])" in out  # dy/dx of the computation-graph example
     assert "Parameter linear1.weight, shape torch.Size([4, 2])" in out
     assert "Size of dataset: 200" in out
-    acc = float(out.split("Accuracy of the model: ")[1].split("%")[0])
-    assert acc >= 70.0  # chance is 50%; the notebook reaches ~100% after 100 epochs
+    accuracy = float(out.split("Accuracy of the model: ")[1].split("%")[0])
+    assert accuracy > 50.0  # chance is 50%; the notebook reaches ~100% after its 100 epochs, here 40
     for k, v in ns["model"].state_dict().items():
         assert np.isfinite(v.numpy()).all(), k
     assert (notebook_env / "our_model.tar").is_file()
@@ -528,6 +528,8 @@ def test_uvadlc_tutorial2_runs_on_ember_and_prints_like_pytorch(notebook_env):
     _, theirs = run_cells(NOTEBOOK[:logger], "torch")
     ours = outs[:len(theirs)]
     assert not "".join(outs[len(theirs):]) and len(theirs) == 60
+    # the same seed, the same streams: PyTorch's run reaches the same accuracy
+    assert accuracy == float(normalise("".join(theirs)).split("Accuracy of the model: ")[1].split("%")[0])
     for cell, a, b in zip(src_cells, ours, theirs):
         if any(mark in cell for mark in UNCOMPARABLE):
             continue
