@@ -322,3 +322,7 @@ try:
 except ModuleNotFoundError as _e:
     if _e.name != "ember.nn._functional_spatial":
         raise
+
+from ember.nn._functional_mha import multi_head_attention_forward  # noqa: E402
+
+__all__ += ["multi_head_attention_forward"]
