@@ -45,16 +45,23 @@ _ALIASES = {"cache_size_limit": "recompile_limit",
 
 
 class _ConfigModule(types.ModuleType):
+    """A config module (this one, ember._inductor.config): its settings are the public
+    names of simple values it defines (listed in its `_SETTINGS`); others are refused."""
+
+    def _missing(self, name):
+        return AttributeError(f"torch.{self.__name__.split('.', 1)[1]}.{name} does not exist")
+
     def _name(self, name):
-        name = _ALIASES.get(name, name)
-        if name.startswith("_") or name not in _SETTINGS:
-            raise AttributeError(f"torch._dynamo.config.{name} does not exist")
+        name = self.__dict__.get("_ALIASES", {}).get(name, name)
+        if name.startswith("_") or name not in self.__dict__["_SETTINGS"]:
+            raise self._missing(name)
         return name
 
     def __getattr__(self, name):  # only reached for names the module lacks
-        if name in _ALIASES:
-            return self.__dict__[_ALIASES[name]]
-        raise AttributeError(f"torch._dynamo.config.{name} does not exist")
+        aliases = self.__dict__.get("_ALIASES", {})
+        if name in aliases:
+            return self.__dict__[aliases[name]]
+        raise self._missing(name)
 
     def __setattr__(self, name, value):
         self.__dict__[self._name(name)] = value
@@ -70,7 +77,7 @@ class _ConfigModule(types.ModuleType):
         return _Patch(self, names)
 
     def get_config_copy(self):
-        return {k: self.__dict__[k] for k in _SETTINGS}
+        return {k: self.__dict__[k] for k in self.__dict__["_SETTINGS"]}
 
     def load_config(self, config):
         for k, v in dict(config).items():
@@ -90,7 +97,13 @@ class _Patch(contextlib.ContextDecorator):
         return False
 
 
-_SETTINGS = frozenset(k for k, v in dict(globals()).items()
-                      if not k.startswith("_") and isinstance(v, (bool, int, float, str)))
+def install(module_globals):
+    """Make the module whose globals are given a config module (see _ConfigModule)."""
+    module_globals["_SETTINGS"] = frozenset(
+        k for k, v in module_globals.items()
+        if not k.startswith("_") and (v is None or isinstance(v, (bool, int, float, str))))
+    sys.modules[module_globals["__name__"]].__class__ = _ConfigModule
+
+
+install(globals())
 del contextlib, types
-sys.modules[__name__].__class__ = _ConfigModule
