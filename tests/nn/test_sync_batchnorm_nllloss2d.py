@@ -66,3 +66,26 @@ def test_nllloss2d_is_nllloss():
                          rtol=1e-10, atol=1e-12)
         assert isinstance(ember.nn.NLLLoss2d(), ember.nn.NLLLoss)
         assert repr(ember.nn.NLLLoss2d()) == "NLLLoss2d()"
+
+
+# -- CrossMapLRN2d (kept here with the other legacy-compatibility layers) -------------------------
+@requires_torch
+@pytest.mark.parametrize("size", [1, 2, 3, 4, 5, 9])
+@pytest.mark.parametrize("channels", [1, 3, 7])
+def test_cross_map_lrn2d_matches_torch(size, channels):
+    # forward only: PyTorch's legacy backward is not its forward's gradient (it keeps the
+    # symmetric window, and fails for size 1); ember's is, as check_grad below shows
+    x = rng.standard_normal((2, channels, 3, 3))
+    check_parity(lambda m, t: m.nn.CrossMapLRN2d(size, alpha=0.1, beta=0.75, k=1.5)(t), x,
+                 rtol=1e-10, atol=1e-12)
+    check_grad(lambda t: ember.nn.CrossMapLRN2d(size, alpha=0.1, beta=0.75, k=1.5)(t), x[:1])
+
+
+@requires_torch
+def test_cross_map_lrn2d_gradient_repr_and_errors():
+    import torch
+
+    check_grad(lambda t: ember.nn.CrossMapLRN2d(3, alpha=0.5)(t), X4[:1])
+    assert repr(ember.nn.CrossMapLRN2d(3)) == repr(torch.nn.CrossMapLRN2d(3))
+    with pytest.raises(ValueError, match="Expected input to be 4D, got 3D instead"):
+        ember.nn.CrossMapLRN2d(3)(ember.ones(2, 3, 4))

@@ -332,6 +332,43 @@ def _lazy_norm(base):
 
 
 LazyBatchNorm1d = _lazy_norm(BatchNorm1d)
+class CrossMapLRN2d(Module):
+    """Local response normalisation across channels of (N, C, H, W) input, with the
+    legacy (Lua Torch) window of PyTorch's CrossMapLRN2d:
+    x_c * (k + alpha / size * sum_(j in window(c)) x_j^2)^-beta.
+
+    NOTE: the window is channels c - p + 1 .. c + p - 1 (p = (size - 1) // 2 + 1, clipped to
+    the channels), and channel 0 stays in it for every c > p: the legacy running sum never
+    subtracts it. LocalResponseNorm is the symmetric form. The backward is this forward's
+    exact gradient (PyTorch's legacy backward differs from it).
+    """
+
+    def __init__(self, size, alpha=1e-4, beta=0.75, k=1):
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input):
+        import ember
+
+        if input.ndim != 4:
+            raise ValueError(f"CrossMapLRN2d: Expected input to be 4D, got {input.ndim}D "
+                             "instead.")
+        c = input.shape[1]
+        p = int((self.size - 1) / 2 + 1)
+        sq = input * input
+        zero = sq.new_zeros((sq.shape[0], 1) + tuple(sq.shape[2:]))
+        cs = ember.cat([zero, sq.cumsum(1)], dim=1)  # cs[j] = sum of channels < j
+        ch = ember.arange(c)
+        lo = ember.where(ch > p, ch - p + 1, 0)
+        hi = ember.clamp(ch + p, max=c)
+        window = cs.index_select(1, hi) - cs.index_select(1, lo)
+        window = window + (ch > p).to(sq.dtype).reshape(1, c, 1, 1) * sq[:, :1]
+        return input * (window * (self.alpha / self.size) + self.k) ** -self.beta
+
+    def extra_repr(self):
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
 class SyncBatchNorm(_BatchNorm):
     """Batch normalisation whose statistics span every process of a distributed job.
 
@@ -388,4 +425,5 @@ LazyInstanceNorm3d = _lazy_norm(InstanceNorm3d)
 __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d",
            "InstanceNorm3d", "LayerNorm", "RMSNorm", "GroupNorm", "LocalResponseNorm",
            "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d", "LazyInstanceNorm1d",
-           "LazyInstanceNorm2d", "LazyInstanceNorm3d", "SyncBatchNorm"]
+           "LazyInstanceNorm2d", "LazyInstanceNorm3d", "SyncBatchNorm",
+           "CrossMapLRN2d"]
