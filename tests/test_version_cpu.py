@@ -47,3 +47,18 @@ def test_cpu_module_matches_torch():
     s = ember.cpu.current_stream()
     with ember.cpu.stream(s):
         assert s.query() and ember.cpu.Event().query()
+
+
+@requires_torch
+def test_cuda_out_of_memory_error_is_a_runtime_error_like_torch():
+    import torch
+
+    import ember
+
+    assert issubclass(ember.cuda.OutOfMemoryError, RuntimeError)
+    assert [c.__name__ for c in ember.cuda.OutOfMemoryError.__mro__[:2]] == [
+        c.__name__ for c in torch.cuda.OutOfMemoryError.__mro__[:2]]
+    try:
+        raise ember.cuda.OutOfMemoryError("CUDA out of memory.")
+    except ember.cuda.OutOfMemoryError as e:
+        assert "out of memory" in str(e)
