@@ -104,3 +104,17 @@ class sdp_kernel:
         for k, v in self.saved.items():
             _sdp_enable(k, v)
         return False
+
+
+def is_ck_sdpa_available():
+    """Whether ROCm's composable-kernel attention was built: no."""
+    return False
+
+
+def __getattr__(name):
+    # SDPBackend lives in ember.nn.attention (which imports this module): fetched lazily
+    if name == "SDPBackend":
+        from ember.nn.attention import SDPBackend
+
+        return SDPBackend
+    raise AttributeError(f"module 'ember.backends.cuda' has no attribute '{name}'")

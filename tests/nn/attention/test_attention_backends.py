@@ -166,3 +166,14 @@ def test_causal_bias_errors():
             q, q, q, attn_mask=ebias.causal_upper_left(2, 3))
     with pytest.warns(UserWarning, match="will produce NaNs"):
         ebias.causal_lower_right(5, 3)
+
+
+@requires_torch
+def test_backends_cuda_reexports_sdp_backend():
+    import torch
+
+    assert ember.backends.cuda.SDPBackend is SDPBackend
+    assert torch.backends.cuda.SDPBackend is torch.nn.attention.SDPBackend
+    assert ember.backends.cuda.is_ck_sdpa_available() is torch.backends.cuda.is_ck_sdpa_available()
+    with pytest.raises(AttributeError, match="has no attribute 'bogus'"):
+        ember.backends.cuda.bogus  # noqa: B018
