@@ -83,12 +83,49 @@ def gamma(lib):
     return step
 
 
-CASES = [reinforce, vae_kl, mvn, gmm, gamma]
+def gamma_10k(lib):
+    """Gamma rsample of 10k draws with concentrations spread over 0.1..50 (both branches of
+    the incomplete gamma behind the implicit reparameterization gradient)."""
+    rng = np.random.default_rng(0)
+    c = lib.tensor(rng.uniform(0.1, 50.0, 10_000), requires_grad=True)
+
+    def step():
+        lib.distributions.Gamma(c, 1.0).rsample().sum().backward()
+
+    return step
+
+
+def igamma_1m(lib):
+    """torch.igamma (regularized lower incomplete gamma) on 1M float64 elements."""
+    rng = np.random.default_rng(0)
+    a = lib.tensor(rng.uniform(0.05, 30.0, 1_000_000))
+    x = lib.tensor(rng.uniform(0.0, 40.0, 1_000_000))
+
+    def step():
+        lib.igamma(a, x)
+
+    return step
+
+
+def igammac_1m(lib):
+    """torch.igammac (the upper one) on the same 1M elements."""
+    rng = np.random.default_rng(0)
+    a = lib.tensor(rng.uniform(0.05, 30.0, 1_000_000))
+    x = lib.tensor(rng.uniform(0.0, 40.0, 1_000_000))
+
+    def step():
+        lib.igammac(a, x)
+
+    return step
+
+
+CASES = [reinforce, vae_kl, mvn, gmm, gamma, gamma_10k, igamma_1m, igammac_1m]
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("cases", nargs="*", help="case names (default: all)")
     args = ap.parse_args()
     import torch
 
@@ -96,6 +133,8 @@ def main():
 
     print(f"{'case':<12}{'ember us':>10}{'torch us':>10}{'ratio':>8}")
     for case in CASES:
+        if args.cases and case.__name__ not in args.cases:
+            continue
         te, tt = bench([case(ember), case(torch)], args.repeat)
         print(f"{case.__name__:<12}{te * 1e6:>10.1f}{tt * 1e6:>10.1f}{te / tt:>8.2f}")
 

@@ -2,6 +2,11 @@
 `is_available()` is False and moving tensors to 'cuda' raises a clear error."""
 
 
+class OutOfMemoryError(RuntimeError):
+    """Raised when a device runs out of memory (torch.cuda.OutOfMemoryError, also
+    torch.OutOfMemoryError); ember never raises it, but `except` clauses name it."""
+
+
 def is_available():
     """True only when CuPy, a GPU and ember's CuPy backend are all present."""
     try:

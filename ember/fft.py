@@ -89,6 +89,23 @@ ifftn = _many_dims("ifftn", xp.fft.ifftn, "complex", None)
 rfftn = _many_dims("rfftn", xp.fft.rfftn, "complex", None)
 irfftn = _many_dims("irfftn", xp.fft.irfftn, "real", None)
 
+_SWAP = {None: "forward", "backward": "forward", "forward": "backward", "ortho": "ortho"}
+
+
+def _hfftn(a, s=None, axes=None, norm=None):
+    # the Hermitian transform of a is the inverse real one of conj(a), scaled the other way
+    return xp.fft.irfftn(xp.conj(a), s=s, axes=axes, norm=_SWAP[norm])
+
+
+def _ihfftn(a, s=None, axes=None, norm=None):
+    return xp.conj(xp.fft.rfftn(a, s=s, axes=axes, norm=_SWAP[norm]))
+
+
+hfft2 = _many_dims("hfft2", _hfftn, "real", (-2, -1))
+ihfft2 = _many_dims("ihfft2", _ihfftn, "complex", (-2, -1))
+hfftn = _many_dims("hfftn", _hfftn, "real", None)
+ihfftn = _many_dims("ihfftn", _ihfftn, "complex", None)
+
 
 def _frequencies(np_fn, n, d, dtype, requires_grad):
     d_ = _dtype.get_default_dtype() if dtype is None else _dtype.to_dtype(dtype)
@@ -129,5 +146,6 @@ def ifftshift(input, dim=None):
     return _shift(input, dim, -1)
 
 
-__all__ = ["fft", "ifft", "rfft", "irfft", "hfft", "ihfft", "fft2", "ifft2", "rfft2", "irfft2",
+__all__ = ["fft", "ifft", "rfft", "irfft", "hfft", "ihfft", "hfft2", "ihfft2", "hfftn",
+           "ihfftn", "fft2", "ifft2", "rfft2", "irfft2",
            "fftn", "ifftn", "rfftn", "irfftn", "fftfreq", "rfftfreq", "fftshift", "ifftshift"]

@@ -315,5 +315,65 @@ def stack_module_state(models):
     return tuple(stacked)
 
 
+# -- linearize, functionalize, batch-norm statistics -------------------------------------------
+def linearize(func, *primals):
+    """(func(*primals), jvp_fn): jvp_fn(*tangents) is the Jacobian of func at `primals`
+    applied to `tangents` (tensors of the primals' structure, shapes and dtypes)."""
+    p_leaves, p_spec = _flatten(tuple(primals))
+    output = func(*primals)
+
+    def jvp_fn(*tangents):
+        t_leaves, t_spec = _flatten(tuple(tangents))
+        if len(t_leaves) != len(p_leaves) or repr(t_spec) != repr(p_spec):
+            raise RuntimeError("Expected the tangents to have the same argspec as the primals "
+                               f"({len(p_leaves)} tensors in the same nesting)")
+        for i, (p, t) in enumerate(zip(p_leaves, t_leaves)):
+            if tuple(t.shape) != tuple(p.shape):
+                raise RuntimeError(f"tangent:{i} with shape {t.shape} in flattened pytree "
+                                   f"doesn't match the shape {p.shape} of the corresponding "
+                                   "primal.")
+            if t.dtype != p.dtype:
+                raise RuntimeError(f"tangent:{i} with dtype {t.dtype} in flattened pytree "
+                                   f"doesn't match the dtype {p.dtype} of the corresponding "
+                                   "primal.")
+        return jvp(func, primals, tangents)[1]
+
+    return output, jvp_fn
+
+
+def functionalize(func, *, remove="mutations"):
+    """`func` with its in-place updates turned into out-of-place ones: ember runs it as it
+    is (the results, which functionalize keeps, are the same)."""
+    if remove not in ("mutations", "mutations_and_views"):
+        raise RuntimeError(f"functionalize(f, remove='mutations'): received invalid argument "
+                           f"for remove={remove}. Valid options are:\n     remove='mutations': "
+                           "all inplace and out= operators will be removed from the program, "
+                           "and replaced with their out-of-place equivalents.\n     "
+                           "remove='mutations_and_views': In addition to the above, all "
+                           "aliasing operators {view} will be replaced with their non-aliasing "
+                           "counterparts, {view}_copy.\n")
+
+    @functools.wraps(func)
+    def wrapped(*args, **kwargs):
+        return func(*args, **kwargs)
+
+    return wrapped
+
+
+def replace_all_batch_norm_modules_(root):
+    """Make every batch-norm layer under `root` use batch statistics only (no running
+    mean/var), as vmap over a model needs; in place, returns `root`."""
+    from ember.nn.modules.normalization import _BatchNorm
+
+    for m in root.modules():
+        if isinstance(m, _BatchNorm):
+            m.running_mean = None
+            m.running_var = None
+            m.num_batches_tracked = None
+            m.track_running_stats = False
+    return root
+
+
 __all__ = ["vmap", "grad", "grad_and_value", "jacrev", "jacfwd", "hessian", "vjp", "jvp",
-           "functional_call", "stack_module_state"]
+           "functional_call", "stack_module_state", "linearize", "functionalize",
+           "replace_all_batch_norm_modules_"]

@@ -259,3 +259,69 @@ def test_jvp_over_a_dict_of_parameters_matches_pytorch():
                           (params,), (tangents,))
 
     assert_same(run(ember), run(torch))
+
+
+# -- linearize, functionalize, replace_all_batch_norm_modules_ -----------------------------------
+_LX = np.random.default_rng(3).standard_normal((2, 3))
+
+
+@requires_torch
+def test_linearize_matches_torch_and_jvp():
+    import torch
+
+    def f(m, x, y):
+        return (x.sin() * y).sum(0), x @ y.mT
+
+    res = []
+    for m in (ember, torch):
+        x, y = m.tensor(_LX), m.tensor(_LX * 2)
+        out, jvp_fn = m.func.linearize(lambda a, b: f(m, a, b), x, y)
+        t = jvp_fn(m.ones_like(x), m.tensor(_LX[::-1].copy()))
+        res.append([o.detach().numpy() for o in (*out, *t)])
+    for e, t in zip(*res):
+        np.testing.assert_allclose(e, t, rtol=1e-12)
+    x = ember.tensor(_LX)
+    _, jf = ember.func.linearize(ember.sin, x)
+    for bad, msg in [((ember.ones(3),), "tangent:0 with shape"),
+                     ((ember.ones(2, 3, dtype=ember.float32),), "tangent:0 with dtype"),
+                     ((ember.ones(2, 3, dtype=ember.float64),) * 2, "same argspec")]:
+        with pytest.raises(RuntimeError, match=msg):
+            jf(*bad)
+
+
+def test_linearize_matches_finite_differences():
+    def f(a):
+        return (a * a).exp().sum(-1)
+
+    x, t = ember.tensor(_LX * 0.3), ember.tensor(_LX[::-1].copy())
+    _, jf = ember.func.linearize(f, x)
+    eps = 1e-6
+    numerical = (f(x + eps * t) - f(x - eps * t)) / (2 * eps)
+    np.testing.assert_allclose(jf(t).numpy(), numerical.numpy(), rtol=1e-7)
+
+
+@requires_torch
+def test_functionalize_and_replace_all_batch_norm_modules_match_torch():
+    import torch
+
+    def f(x):
+        y = x.clone()
+        y.add_(1)
+        return y * 2
+
+    for m in (ember, torch):
+        g = m.func.functionalize(f)
+        assert g(m.ones(2)).tolist() == [4.0, 4.0] and g.__name__ == "f"
+        with pytest.raises(RuntimeError, match="received invalid argument for remove=bad"):
+            m.func.functionalize(f, remove="bad")
+    outs = []
+    for m in (ember, torch):
+        net = m.nn.Sequential(m.nn.Linear(3, 3), m.nn.BatchNorm1d(3)).double()
+        net[0].weight.data = m.tensor(np.eye(3))
+        assert m.func.replace_all_batch_norm_modules_(net) is net
+        bn = net[1]
+        assert bn.running_mean is None and bn.running_var is None
+        assert bn.num_batches_tracked is None and bn.track_running_stats is False
+        net.eval()  # batch statistics even in eval mode now
+        outs.append(net(m.tensor(_LX)).detach().numpy())
+    np.testing.assert_allclose(outs[0], outs[1], rtol=1e-10, atol=1e-12)

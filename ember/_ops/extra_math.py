@@ -4,6 +4,7 @@ ldexp_, heaviside_, sinc_)."""
 from ember import _dtype
 from ember._ops import numeric as _numeric
 from ember._ops._helpers import Tensor, _wrap, bind, public_functions, xp
+from ember._ops.igamma_kernel import regularized_gamma
 from ember._ops.inplace import _make_inplace, _tname
 from ember._ops.reduction import _return_type
 from ember._tensor import _wrap_dim
@@ -210,66 +211,14 @@ def renorm(input, p, dim, maxnorm):
 
 
 # -- regularized incomplete gamma ---------------------------------------------------------------
-def _gammainc(a, x):
-    """(P, Q) = regularized lower and upper incomplete gamma in float64: the power series
-    where x < a + 1, Lentz's continued fraction for Q elsewhere (Numerical Recipes' split)."""
-    from ember._ops.special import lgamma_array
-
-    a, x = xp.broadcast_arrays(xp.asarray(a, xp.float64), xp.asarray(x, xp.float64))
-    p = xp.full(a.shape, xp.nan)
-    ok = (a > 0) & (x > 0) & xp.isfinite(a) & xp.isfinite(x)
-    with xp.errstate(all="ignore"):
-        front = xp.exp(xp.where(ok, -x + a * xp.log(x) - lgamma_array(a), 0.0))
-        ser = ok & (x < a + 1)
-        aa, xx = xp.where(ser, a, 1.0), xp.where(ser, x, 0.0)
-        term = 1.0 / aa
-        total = term.copy()
-        for n in range(1, 2000):
-            term = term * xx / (aa + n)
-            total += term
-            if not (xp.abs(term) > xp.abs(total) * 1e-17).any():
-                break
-        p = xp.where(ser, total * front, p)
-        cf = ok & ~ser
-        aa, xx = xp.where(cf, a, 1.0), xp.where(cf, x, 2.0)
-        tiny = 1e-300
-        b = xx + 1.0 - aa
-        c = xp.full(aa.shape, 1.0 / tiny)
-        d = 1.0 / b
-        h = d.copy()
-        for i in range(1, 2000):
-            an = -i * (i - aa)
-            b = b + 2.0
-            d = an * d + b
-            d = xp.where(xp.abs(d) < tiny, tiny, d)
-            c = b + an / c
-            c = xp.where(xp.abs(c) < tiny, tiny, c)
-            d = 1.0 / d
-            delta = d * c
-            h = h * delta
-            if not (xp.abs(delta - 1.0) > 1e-16).any():
-                break
-        p = xp.where(cf, 1.0 - front * h, p)
-    # the edges: P(a, 0) = 0, P(0, x > 0) = 1, P(a, inf) = 1, P(inf, x) = 0
-    valid = (a >= 0) & (x >= 0)
-    p = xp.where(valid & (x == 0) & (a > 0), 0.0, p)
-    p = xp.where(valid & (a == 0) & (x > 0), 1.0, p)
-    p = xp.where(valid & xp.isinf(x) & (a > 0) & xp.isfinite(a), 1.0, p)
-    p = xp.where(valid & xp.isinf(a) & xp.isfinite(x), 0.0, p)
-    q = 1.0 - p
-    if cf.any():  # keep Q's own precision where it was computed directly
-        q = xp.where(cf, front * h, q)
-    return p, q
-
-
 class Igamma(Op):
-    """P(a, x) (upper=False) or Q(a, x); differentiable in x only, as in PyTorch."""
+    """P(a, x) (upper=False) or Q(a, x) (ember/_ops/igamma_kernel.py); differentiable in x
+    only, as in PyTorch."""
 
     def forward(ctx, a, x, upper=False):
-        p, q = _gammainc(a, x)
         ctx.upper = upper
         ctx.save_for_backward(a, x)
-        return (q if upper else p).astype(xp.result_type(a, x), copy=False)
+        return regularized_gamma(a, x, upper).astype(xp.result_type(a, x), copy=False)
 
     def backward(ctx, g):
         from ember._ops.special import lgamma_array

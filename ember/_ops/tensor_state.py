@@ -444,7 +444,29 @@ def _array_wrap(self, array, context=None, return_scalar=False):
     return _wrap(xp.asarray(array))
 
 
+def _no_device(name, exc, message):
+    def to_device(self, device=None, non_blocking=False, memory_format=None):
+        raise exc(message)
+
+    to_device.__name__ = name
+    return to_device
+
+
+def _module_load(self, other, assign=False):
+    """How nn.Module.load_state_dict turns a state-dict entry into this parameter/buffer's
+    value: `other` itself with assign=True, else `self` with `other` copied in (both
+    detached). `Tensor.module_load(self, other)`."""
+    if assign:
+        return other.detach()
+    return self.copy_(other).detach()
+
+
 bind({
+    "xpu": _no_device("xpu", AssertionError, "Torch not compiled with XPU enabled"),
+    "ipu": _no_device("ipu", RuntimeError, "PyTorch is not linked with support for ipu "
+                      "devices"),
+    "mtia": _no_device("mtia", AssertionError, "Torch not compiled with MTIA enabled"),
+    "module_load": _module_load,
     "__contains__": _contains, "__reversed__": _reversed, "__delitem__": _delitem,
     "__array_wrap__": _array_wrap,
     "__nonzero__": Tensor.__bool__, "__long__": Tensor.__int__,

@@ -20,20 +20,96 @@ def is_autocast_available(device_type):
     return device_type == "cpu"
 
 
+_DEVICE_TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip",
+                 "ve", "fpga", "maia", "xla", "lazy", "vulkan", "mps", "meta", "hpu", "mtia",
+                 "privateuseone")
+_default_dtype = {}  # device type -> the dtype an autocast region without one uses
+_cache = [True]
+
+
+def _device_type(device_type):
+    if device_type not in _DEVICE_TYPES:
+        raise RuntimeError("Expected one of " + ", ".join(_DEVICE_TYPES) + " device type at "
+                           f"start of device string: {device_type}")
+    return device_type
+
+
 def is_autocast_enabled(device_type=None):
-    """Whether an enabled autocast region is active (for the CPU: the one ember runs)."""
-    if device_type is None or device_type == "cpu":
+    """Whether an enabled autocast region is active on `device_type`; with no argument, on
+    CUDA (as PyTorch: a CPU region leaves `is_autocast_enabled()` False)."""
+    if device_type is None:
+        return False  # CUDA: never enabled without a GPU
+    if _device_type(device_type) == "cpu":
         return _autocast.DTYPE[0] is not None
     return False
 
 
 def get_autocast_dtype(device_type):
-    """The lower-precision dtype autocast uses on `device_type` (bfloat16 on the CPU)."""
+    """The lower-precision dtype autocast uses on `device_type`: the active CPU region's,
+    else the default set by set_autocast_dtype (bfloat16 on the CPU, float16 elsewhere)."""
     from ember import _dtype
 
-    if device_type == "cpu":
-        return _autocast.DTYPE[0] or _dtype.bfloat16
-    return _dtype.float16
+    if _device_type(device_type) == "cpu" and _autocast.DTYPE[0] is not None:
+        return _autocast.DTYPE[0]
+    default = _dtype.bfloat16 if device_type in ("cpu", "mps", "hpu", "xla") else \
+        _dtype.float16
+    return _default_dtype.get(device_type, default)
+
+
+def set_autocast_dtype(device_type, dtype):
+    """The dtype an autocast region on `device_type` uses when it names none."""
+    _default_dtype[_device_type(device_type)] = dtype
+
+
+def set_autocast_enabled(device_type, enabled=None):
+    """Turn the CPU autocast state on or off outside a `with` block (PyTorch's low-level
+    switch; `set_autocast_enabled(enabled)` alone means CUDA, which ember lacks)."""
+    if enabled is None:
+        device_type, enabled = "cuda", device_type
+    if _device_type(device_type) == "cpu":
+        _autocast.DTYPE[0] = get_autocast_dtype("cpu") if enabled else None
+
+
+def _deprecated(old, new):
+    warnings.warn(f"torch.{old} is deprecated. Please use torch.{new} instead.",
+                  DeprecationWarning, stacklevel=3)
+
+
+def is_autocast_cpu_enabled():
+    _deprecated("is_autocast_cpu_enabled()", "is_autocast_enabled('cpu')")
+    return is_autocast_enabled("cpu")
+
+
+def get_autocast_cpu_dtype():
+    _deprecated("get_autocast_cpu_dtype()", "get_autocast_dtype('cpu')")
+    return get_autocast_dtype("cpu")
+
+
+def get_autocast_gpu_dtype():
+    _deprecated("get_autocast_gpu_dtype()", "get_autocast_dtype('cuda')")
+    return get_autocast_dtype("cuda")
+
+
+def set_autocast_cpu_enabled(enabled):
+    _deprecated("set_autocast_cpu_enabled(enabled)", "set_autocast_enabled('cpu', enabled)")
+    set_autocast_enabled("cpu", enabled)
+
+
+def set_autocast_cpu_dtype(dtype):
+    _deprecated("set_autocast_cpu_dtype(dtype)", "set_autocast_dtype('cpu', dtype)")
+    set_autocast_dtype("cpu", dtype)
+
+
+def is_autocast_cache_enabled():
+    return _cache[0]
+
+
+def set_autocast_cache_enabled(enabled):
+    _cache[0] = bool(enabled)
+
+
+def clear_autocast_cache():
+    """Drop autocast's cast-weight cache: ember keeps none."""
 
 
 class autocast:  # noqa: N801 - PyTorch's name
@@ -67,7 +143,7 @@ class autocast:  # noqa: N801 - PyTorch's name
             from ember import _dtype
 
             if dtype is None:
-                self.fast_dtype = _dtype.bfloat16
+                self.fast_dtype = _default_dtype.get("cpu", _dtype.bfloat16)
             elif self.fast_dtype.name not in _CPU_DTYPES:
                 warnings.warn(
                     "In CPU autocast, but the target dtype is not supported. Disabling autocast.\n"

@@ -5,8 +5,9 @@ import math
 from ember._ops._autocast import DTYPE as _AC
 from ember._ops._autocast import lower as _ac_lower
 from ember._ops._helpers import xp
-from ember._tensor import _wrap
+from ember._tensor import Tensor, _wrap
 from ember.autograd.function import Op
+from ember.backends.cuda import _SDP, SDP_MATH
 
 
 # -- attention ---------------------------------------------------------------------------------
@@ -169,6 +170,12 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
 
     A bool `attn_mask` marks the positions that take part; a float one is added to the scores.
     """
+    if attn_mask is not None and not isinstance(attn_mask, Tensor) and hasattr(attn_mask,
+                                                                                "_sdpa"):
+        # a CausalBias (ember.nn.attention.bias) picks the causal path or its own mask
+        return attn_mask._sdpa(query, key, value, dropout_p, is_causal, scale, enable_gqa)
+    if not SDP_MATH[0]:
+        _check_fused_kernel(query, key, value, attn_mask, dropout_p, enable_gqa)
     if _AC[0] is not None:
         query, key, value = _ac_lower(query, key, value)
     if enable_gqa and query.ndim >= 3 and key.shape[-3] != query.shape[-3]:
@@ -176,6 +183,77 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         key = _repeat_heads(key, rep)
         value = _repeat_heads(value, rep)
     return _attention(query, key, value, attn_mask, dropout_p, is_causal, scale, False)
+
+
+_DTYPE_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
+                "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int",
+                "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+                "bool": "bool"}
+
+
+def _check_fused_kernel(query, key, value, attn_mask, dropout_p, enable_gqa):
+    """With the math kernel turned off (ember.nn.attention.sdpa_kernel), accept only what
+    PyTorch CPU's flash kernel accepts, with its warnings and errors (ember still computes
+    with its math kernel: the numbers are the same)."""
+    import warnings
+
+    if not _SDP["flash"]:
+        raise RuntimeError("No viable backend for scaled_dot_product_attention was found. This "
+                           "is likely due to turning off both the math kernel and the fused "
+                           "kernels.")
+    q, k, v = query, key, value
+    sizes = [list(t.shape) for t in (q, k, v)]
+    names = [_DTYPE_NAMES.get(str(t.dtype).split(".")[-1], str(t.dtype)) for t in (q, k, v)]
+    why = None
+    if not all(t.dtype.is_floating_point for t in (q, k, v)):
+        why = ("Expected query, key and value to all be of dtype: {Float, Double, BFloat16, "
+               f"Half}}. Got Query dtype: {names[0]}, Key dtype: {names[1]}, and Value dtype: "
+               f"{names[2]} instead.")
+    elif dropout_p > 0.0:
+        why = "Both fused kernels do not support non-zero dropout."
+    elif not q.ndim == k.ndim == v.ndim == 4:
+        why = ("All fused kernels requires query, key and value to be 4 dimensional, but got "
+               f"Query dim: {q.ndim}, Key dim: {k.ndim}, Value dim: {v.ndim} instead.")
+    elif not sizes[0][0] == sizes[1][0] == sizes[2][0]:
+        why = ("For dense inputs, both fused kernels require query, key and value to have the "
+               f"same batch_size. Query.sizes(): {sizes[0]}, Key.sizes(): {sizes[1]}, "
+               f"Value.sizes(): {sizes[2]} instead. To broadcast dense inputs, try using "
+               "unsqueeze and expand_to before passing them into the kernel.")
+    elif not enable_gqa and not sizes[0][1] == sizes[1][1] == sizes[2][1]:
+        why = ("For dense input, both fused kernels require query, key and value to have the "
+               f"same num_heads. Query.sizes(): {sizes[0]}, Key sizes(): {sizes[1]}, Value "
+               f"sizes(): {sizes[2]} instead. To broadcast dense inputs, try using unsqueeze "
+               "and expand_to before passing them into the kernel.")
+    elif attn_mask is not None and not _flash_mask_shape_ok(attn_mask, q, k):
+        why = ("Please use the following attn mask shapes: 2d - ({Q_seq_len, 1}  x "
+               "{KV_seq_len, 1}); 4d - ({Batch, 1} x {Num_heads, 1} x {Q_seq_len, 1}  x "
+               "{KV_seq_len, 1})")
+    elif not sizes[0][-1] == sizes[1][-1] == sizes[2][-1]:
+        why = ("Flash attention requires q,k,v to have the same last dimension. Got "
+               f"Query.size(-1): {sizes[0][-1]}, Key.size(-1): {sizes[1][-1]}, "
+               f"Value.size(-1): {sizes[2][-1]} instead.")
+    else:
+        strides = [t._data.strides[-1] // t._data.itemsize if t.shape[-1] > 1 else 1
+                   for t in (q, k, v)]
+        if strides != [1, 1, 1]:
+            why = ("All fused kernels require the last dimension of the input to have stride "
+                   f"1. Got Query.stride(-1): {strides[0]}, Key.stride(-1): {strides[1]}, "
+                   f"Value.stride(-1): {strides[2]}")
+    if why is not None:
+        warnings.warn("Flash attention kernel not used because:", UserWarning, stacklevel=3)
+        warnings.warn(why, UserWarning, stacklevel=3)
+        raise RuntimeError("No available kernel.  Aborting execution.")
+
+
+def _flash_mask_shape_ok(mask, q, k):
+    want = (q.shape[-2], k.shape[-2])
+    if mask.ndim == 2:
+        ok = zip(mask.shape, want)
+    elif mask.ndim == 4:
+        ok = zip(mask.shape, (q.shape[0], q.shape[1]) + want)
+    else:
+        return False
+    return all(m in (n, 1) for m, n in ok)
 
 
 def _repeat_heads(t, rep):

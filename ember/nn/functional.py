@@ -328,3 +328,37 @@ try:
 except ModuleNotFoundError as _e:
     if _e.name != "ember.nn._functional_spatial":
         raise
+
+from ember.nn._functional_mha import multi_head_attention_forward  # noqa: E402
+
+__all__ += ["multi_head_attention_forward"]
+
+from ember.nn._fractional_pool import (  # noqa: E402
+    fractional_max_pool2d,
+    fractional_max_pool2d_with_indices,
+    fractional_max_pool3d,
+    fractional_max_pool3d_with_indices,
+)
+
+__all__ += ["fractional_max_pool2d", "fractional_max_pool3d",
+            "fractional_max_pool2d_with_indices", "fractional_max_pool3d_with_indices"]
+
+
+def linear_cross_entropy(input, linear_weight, target, *, linear_bias=None, weight=None,
+                         reduction="mean", ignore_index=None, label_smoothing=0.0,
+                         options=None):
+    """cross_entropy(linear(input, linear_weight, linear_bias), target, ...): the loss of a
+    classifier head in one call (`options` tune PyTorch's chunked kernel; ember computes the
+    logits at once, with the same result)."""
+    if input.ndim not in (1, 2):
+        raise RuntimeError(f"expected input with dimensionality 1 or 2, got {input.ndim}")
+    if linear_weight.ndim != 2:
+        raise NotImplementedError("linear_cross_entropy: ember supports a 2-D linear_weight "
+                                  "(num_classes, in_features) only")
+    return cross_entropy(  # noqa: F405 - from _functional_loss
+        linear(input, linear_weight, linear_bias), target, weight=weight,
+        ignore_index=-100 if ignore_index is None else ignore_index, reduction=reduction,
+        label_smoothing=label_smoothing)
+
+
+__all__ += ["linear_cross_entropy"]

@@ -107,11 +107,12 @@ def test_cpu_region_state_nesting_and_decorator():
     x = ember.ones(2, 2)
     assert ember.amp.is_autocast_available("cpu") and not ember.is_autocast_enabled()
     with ember.autocast("cpu"):
-        assert ember.is_autocast_enabled() and ember.is_autocast_enabled("cpu")
+        # (no argument means CUDA: False in a CPU region, as in PyTorch)
+        assert not ember.is_autocast_enabled() and ember.is_autocast_enabled("cpu")
         assert ember.amp.get_autocast_dtype("cpu") == ember.bfloat16
         assert (x @ x).dtype == ember.bfloat16
         with ember.autocast("cpu", enabled=False):
-            assert (x @ x).dtype == ember.float32 and not ember.is_autocast_enabled()
+            assert (x @ x).dtype == ember.float32 and not ember.is_autocast_enabled("cpu")
         assert (x @ x).dtype == ember.bfloat16
     assert (x @ x).dtype == ember.float32 and not ember.is_autocast_enabled()
 

@@ -14,7 +14,8 @@ from ember.nn.modules.module import Module
 
 _OPTIONAL = ["activation", "loss", "dropout", "sparse", "flatten", "distance",
              "conv", "pooling", "normalization", "rnn", "transformer", "upsampling",
-             "pixelshuffle", "padding", "channelshuffle"]
+             "pixelshuffle", "padding", "channelshuffle", "fractional_pooling",
+             "adaptive", "linear_cross_entropy"]
 
 
 def _public_classes(mod):

@@ -334,6 +334,90 @@ def _lazy_norm(base):
 
 
 LazyBatchNorm1d = _lazy_norm(BatchNorm1d)
+class CrossMapLRN2d(Module):
+    """Local response normalisation across channels of (N, C, H, W) input, with the
+    legacy (Lua Torch) window of PyTorch's CrossMapLRN2d:
+    x_c * (k + alpha / size * sum_(j in window(c)) x_j^2)^-beta.
+
+    NOTE: the window is channels c - p + 1 .. c + p - 1 (p = (size - 1) // 2 + 1, clipped to
+    the channels), and channel 0 stays in it for every c > p: the legacy running sum never
+    subtracts it. LocalResponseNorm is the symmetric form. The backward is this forward's
+    exact gradient (PyTorch's legacy backward differs from it).
+    """
+
+    def __init__(self, size, alpha=1e-4, beta=0.75, k=1):
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input):
+        import ember
+
+        if input.ndim != 4:
+            raise ValueError(f"CrossMapLRN2d: Expected input to be 4D, got {input.ndim}D "
+                             "instead.")
+        c = input.shape[1]
+        p = int((self.size - 1) / 2 + 1)
+        sq = input * input
+        zero = sq.new_zeros((sq.shape[0], 1) + tuple(sq.shape[2:]))
+        cs = ember.cat([zero, sq.cumsum(1)], dim=1)  # cs[j] = sum of channels < j
+        ch = ember.arange(c)
+        lo = ember.where(ch > p, ch - p + 1, 0)
+        hi = ember.clamp(ch + p, max=c)
+        window = cs.index_select(1, hi) - cs.index_select(1, lo)
+        window = window + (ch > p).to(sq.dtype).reshape(1, c, 1, 1) * sq[:, :1]
+        return input * (window * (self.alpha / self.size) + self.k) ** -self.beta
+
+    def extra_repr(self):
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+class SyncBatchNorm(_BatchNorm):
+    """Batch normalisation whose statistics span every process of a distributed job.
+
+    ember trains in one process, where that is plain batch normalisation over any (N, C, ...)
+    input; `convert_sync_batchnorm` swaps a model's BatchNorm*D layers for it, keeping their
+    parameters and running statistics.
+
+    Example::
+
+        >>> net = nn.SyncBatchNorm.convert_sync_batchnorm(nn.Sequential(nn.BatchNorm2d(4)))
+        >>> net[0]
+        SyncBatchNorm(4, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)
+    """
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
+                 track_running_stats=True, process_group=None, device=None, dtype=None, *,
+                 bias=True):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device,
+                         dtype, bias=bias)
+        self.process_group = process_group
+
+    def _check_input_dim(self, input):
+        if input.ndim < 2:
+            raise ValueError(f"expected at least 2D input (got {input.ndim}D input)")
+
+    @classmethod
+    def convert_sync_batchnorm(cls, module, process_group=None):
+        """`module` with every BatchNorm*D layer in it replaced by a SyncBatchNorm sharing its
+        parameters and buffers (the module itself if it is one)."""
+        out = module
+        if isinstance(module, _BatchNorm) and not isinstance(module, SyncBatchNorm):
+            out = cls(module.num_features, module.eps, module.momentum, module.affine,
+                      module.track_running_stats, process_group,
+                      bias=not module.affine or module.bias is not None)
+            for name in ("weight", "bias"):
+                if getattr(module, name, None) is not None:
+                    setattr(out, name, getattr(module, name))
+            for name in ("running_mean", "running_var", "num_batches_tracked"):
+                setattr(out, name, getattr(module, name))
+            out.training = module.training
+            if hasattr(module, "qconfig"):
+                out.qconfig = module.qconfig
+        for name, child in module.named_children():
+            out.add_module(name, cls.convert_sync_batchnorm(child, process_group))
+        return out
+
+
 LazyBatchNorm2d = _lazy_norm(BatchNorm2d)
 LazyBatchNorm3d = _lazy_norm(BatchNorm3d)
 LazyInstanceNorm1d = _lazy_norm(InstanceNorm1d)
@@ -343,4 +427,5 @@ LazyInstanceNorm3d = _lazy_norm(InstanceNorm3d)
 __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d",
            "InstanceNorm3d", "LayerNorm", "RMSNorm", "GroupNorm", "LocalResponseNorm",
            "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d", "LazyInstanceNorm1d",
-           "LazyInstanceNorm2d", "LazyInstanceNorm3d"]
+           "LazyInstanceNorm2d", "LazyInstanceNorm3d", "SyncBatchNorm",
+           "CrossMapLRN2d"]
