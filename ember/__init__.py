@@ -10,7 +10,9 @@ import os as _os
 # NOTE: the PyTorch release whose API ember follows, with ember's own version as a local
 # label: notebooks test `torch.__version__` (`major == 2`, `minor >= 12`) before using an API
 __ember_version__ = "0.1.0"
-__version__ = "2.13.0+ember." + __ember_version__
+from ember.torch_version import TorchVersion as _TorchVersion  # noqa: E402
+
+__version__ = _TorchVersion("2.13.0+ember." + __ember_version__)
 
 # PyTorch's math constants (torch.pi, torch.e, torch.inf, torch.nan; newaxis is None)
 pi = 3.141592653589793
@@ -163,10 +165,12 @@ def get_default_device():
 
 
 def compile(model=None, **kwargs):
-    """No compiler in ember: returns the model (or a decorator) unchanged."""
-    if model is None:
-        return lambda m: m
-    return model
+    """`torch.compile`: ember has no compiler, so the model runs eagerly with the same
+    results; a module comes back wrapped in an `OptimizedModule` (its state_dict under
+    `_orig_mod.`), as in PyTorch (ember/_dynamo/eval_frame.py)."""
+    from ember._dynamo.eval_frame import compile as front_end
+
+    return front_end(model, **kwargs)
 
 
 def set_num_threads(n):
@@ -268,12 +272,19 @@ _deterministic = [False, False]  # (mode, warn_only)
 _SUBMODULES = {"nn", "optim", "utils", "autograd", "cuda", "backends", "accelerator",
                "testing", "linalg", "special", "vision", "distributions", "fft", "jit",
                "serialization", "hub", "onnx", "amp", "multiprocessing", "random", "func",
-               "profiler", "xpu", "__future__", "distributed", "functional"}
+               "profiler", "xpu", "__future__", "distributed", "functional", "compiler",
+               "_dynamo", "_inductor", "version", "cpu", "torch_version"}
 _LAZY_ATTRS = {"save": "ember.serialization", "load": "ember.serialization",
                "autocast": "ember.amp", "is_autocast_enabled": "ember.amp.autocast_mode",
                "is_anomaly_enabled": "ember.autograd.anomaly_mode",
                "is_anomaly_check_nan_enabled": "ember.autograd.anomaly_mode",
-               "vmap": "ember.func"}
+               "vmap": "ember.func", "GradScaler": "ember.amp", "OutOfMemoryError": "ember.cuda",
+               **{n: "ember.amp.autocast_mode" for n in (
+                   "get_autocast_dtype", "set_autocast_dtype", "set_autocast_enabled",
+                   "is_autocast_cpu_enabled", "get_autocast_cpu_dtype", "get_autocast_gpu_dtype",
+                   "set_autocast_cpu_enabled", "set_autocast_cpu_dtype",
+                   "is_autocast_cache_enabled", "set_autocast_cache_enabled",
+                   "clear_autocast_cache")}}
 
 
 def __getattr__(name):

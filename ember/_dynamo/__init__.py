@@ -1,17 +1,18 @@
 """ember._dynamo: the torch._dynamo names notebooks touch (config, reset, disable,
 mark_dynamic, ...).
 
-ember has no tracing compiler (`ember.compile` returns the model unchanged), so every
-function here leaves the code to run eagerly: `config` records settings, `reset` has no
+ember has no tracing compiler (`ember.compile` runs the model eagerly; a module comes back
+wrapped in an `OptimizedModule`, see eval_frame.py), so every function here leaves the code
+to run eagerly: `config` records settings, `reset` has no
 caches to clear, the marks on tensors' dimensions are accepted and change nothing.
 """
 from ember._dynamo import config
+from ember._dynamo.eval_frame import InvalidBackend, OptimizedModule, compile, list_backends
 from ember.compiler import (
     allow_in_graph,
     assume_constant_result,
     disable,
     is_compiling,
-    list_backends,
     reset,
     set_stance,
     substitute_in_graph,
@@ -70,7 +71,8 @@ def is_inductor_supported():
     return True
 
 
-__all__ = ["config", "reset", "disable", "optimize", "run", "allow_in_graph",
+__all__ = ["config", "compile", "OptimizedModule", "InvalidBackend", "reset", "disable",
+           "optimize", "run", "allow_in_graph",
            "disallow_in_graph", "forbid_in_graph", "assume_constant_result", "graph_break",
            "mark_dynamic", "maybe_mark_dynamic", "mark_static", "mark_static_address",
            "is_compiling", "list_backends", "set_stance", "substitute_in_graph",

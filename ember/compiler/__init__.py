@@ -81,7 +81,9 @@ def cudagraph_mark_step_begin():
 
 def list_backends(exclude_tags=("debug", "experimental")):
     """The backend names torch.compile accepts (ember.compile accepts and ignores them)."""
-    return list(_BACKENDS)
+    from ember._dynamo.eval_frame import list_backends
+
+    return list_backends(exclude_tags)
 
 
 def get_default_backend():

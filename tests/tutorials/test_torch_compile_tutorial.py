@@ -2,8 +2,8 @@
 parts, on ember with the import lines rewritten only.
 
 ember has no compiler: ``torch.compile`` computes exactly what the eager code computes, which
-is what the tutorial checks with ``test_fns`` (``ember._dynamo.compile`` also wraps a module
-in PyTorch's ``OptimizedModule``; ``ember.compile`` still returns the module itself). Run
+is what the tutorial checks with ``test_fns`` (a module comes back wrapped in PyTorch's
+``OptimizedModule``, its state_dict under ``_orig_mod.``). Run
 here: Basic Usage (a function, the decorator, a module) and the
 ``torch.compile`` half of "Comparison to TorchScript and FX Tracing" (data-dependent control
 flow, a Python scalar argument, a SciPy call), with ``torch._dynamo.reset()``. Left out: the
@@ -171,7 +171,7 @@ def test_compiled_results_equal_pytorch_from_the_same_inputs():
               "V": rng.standard_normal((4, 100)).astype(np.float32)}
     with pytest.warns(UserWarning):
         ours, _ = run(SAME, ns=dict(consts))
-    assert ours["keys"][-2:] == ["lin.weight", "lin.bias"]  # (see ember._dynamo.compile)
+    assert ours["keys"][-2:] == ["_orig_mod.lin.weight", "_orig_mod.lin.bias"]  # as PyTorch
 
     def eager(model=None, **kw):  # what each compiled function must compute
         return model

@@ -1,27 +1,19 @@
-"""ember._dynamo: `torch.compile`'s front end without a compiler.
+"""`torch.compile`'s front end without a compiler (PyTorch keeps it in torch/_dynamo/eval_frame.py).
 
 ember runs eagerly, so compiling changes no result: `compile(fn)` returns a wrapper that calls
 `fn`, and `compile(module)` returns an `OptimizedModule` around it, as PyTorch does (its
 parameters show up under `_orig_mod.` in `state_dict()`, attribute reads reach the wrapped
 module). The arguments are checked as in PyTorch (modes, backends, mode with options);
 `backend=` callables are accepted but never called, since no FX graph is captured.
-
-NOTE: `ember.compile` (ember/__init__.py) is still a plain pass-through returning its
-argument; it should be `from ember._dynamo import compile` to give these semantics.
 """
 import functools
-import types
 
 from ember.nn.modules.module import Module
 
 _MODES = ("default", "lite", "reduce-overhead", "max-autotune-no-cudagraphs", "max-autotune")
-_BACKENDS = ("cudagraphs", "inductor", "onnxrt", "openxla", "tvm")
+_BACKENDS = ("cudagraphs", "inductor", "openxla", "tvm")
 _DEBUG_BACKENDS = ("eager", "aot_eager", "aot_eager_decomp_partition",
                    "aot_eager_default_partitioner")
-
-config = types.SimpleNamespace(cache_size_limit=8, suppress_errors=False, verbose=False,
-                               capture_scalar_outputs=False, optimize_ddp=True)
-
 
 class InvalidBackend(RuntimeError):
     def __init__(self, name):
@@ -88,27 +80,3 @@ def compile(model=None, *, fullgraph=False, dynamic=None, backend="inductor",  #
         return model(*args, **kwargs)
 
     return compiled
-
-
-def reset():
-    """Forget compiled code (there is none to forget)."""
-
-
-def is_compiling():
-    return False
-
-
-def disable(fn=None, recursive=True):
-    """`@torch._dynamo.disable`: the function runs as it is (it always does here)."""
-    if fn is None:
-        return lambda f: f
-    return fn
-
-
-def mark_dynamic(t, index, *, min=None, max=None):  # noqa: A002
-    """Shape hints for the compiler: nothing to record."""
-
-
-def mark_static(t, index=None):
-    """Shape hints for the compiler: nothing to record."""
-
