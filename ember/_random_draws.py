@@ -247,9 +247,9 @@ def permutation(gen, n):
     perm = list(range(n))
     if n < 2:
         return perm
-    steps = (gen.random32(n - 1) % xp.arange(n, 1, -1, dtype=xp.uint64)).tolist()
-    for i, z in enumerate(steps):
-        j = i + z
+    counts = xp.arange(n, 1, -1, dtype=xp.uint64)
+    targets = (gen.random32(n - 1) % counts + (n - counts)).tolist()  # i + z_i
+    for i, j in enumerate(targets):
         perm[i], perm[j] = perm[j], perm[i]
     return perm
 
