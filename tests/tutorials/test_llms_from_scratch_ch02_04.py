@@ -11,10 +11,10 @@ expressions left as they are. Deviations: no network, so tiktoken is the stand-i
 _llms_scratch.py (same interface, same 50257 ids, `<|endoftext|>` = 50256) and
 the-verdict.txt a generated story; gpt.py's GPT_CONFIG_124M is shrunk to 2 layers,
 emb_dim 32, 4 heads, context 64.
-Random streams differ between ember and PyTorch, so printed output is compared character
-for character where it holds no random values and by structure (numbers masked) where it
-does; from PyTorch's weights copied into ember, outputs, losses, gradients and generated
-token ids are compared.
+ember reproduces PyTorch's random streams, so the book's seeded prints (embedding tables,
+attention weights, generated text) agree number for number, float32 rounding aside; from
+PyTorch's weights copied into ember, outputs, losses, gradients and generated token ids are
+compared too.
 """
 import contextlib
 import importlib.metadata
@@ -410,6 +410,8 @@ def test_ch02_prints_match_pytorch(book):
     _, out_e = _ch02()
     _, out_t = _ch02("torch")
     out_e, out_t = no_versions(out_e), no_versions(out_t)
+    # the book's torch.manual_seed(123): the same random tables too (float32 rounding aside)
+    assert_prints_alike(out_e, out_t, atol=1e-4)
     # identical up to the first random values (the 6x3 embedding table) ...
     head_e, _, tail_e = out_e.partition("Parameter containing:")
     head_t, _, tail_t = out_t.partition("Parameter containing:")
@@ -860,6 +862,8 @@ def test_ch03_prints_match_pytorch(book):
     _, out_t = run(CH03, "torch")
     out_e, out_t = no_versions(out_e), no_versions(out_t)
     assert mask_numbers(out_e) == mask_numbers(out_t)
+    # seeded as the book seeds them, the random weights are PyTorch's: every number agrees
+    assert_prints_alike(out_e, out_t, atol=1e-4)
     # the same numbers wherever no random weights are involved (last-digit float32 rounding
     # aside): the simplified attention, and the head-splitting matmul at the end
     cut = "Previous 2nd context vector"  # the last print before the random weights
@@ -1211,6 +1215,8 @@ def test_ch04_prints_match_pytorch(book):
     assert mask_numbers(out_e.split("Output:")[0]) == mask_numbers(out_t.split("Output:")[0])
     assert out_e.split("OUT")[0].replace("ember", "torch") == out_t.split("OUT")[0]
     assert mask_numbers(out_e).count("#") == mask_numbers(out_t).count("#")
+    # gpt.py seeds with torch.manual_seed(123): the same model, the same generated text
+    assert out_e.replace("ember", "torch") == out_t
 
 
 def test_ch04_gpt_matches_pytorch_from_same_weights(book):
@@ -1690,6 +1696,9 @@ def test_ch04_notebook_matches_pytorch(book):
     # (the last line decodes the generated random token ids)
     out_e, out_t = no_versions(out_e).rsplit("\n", 1)[0], no_versions(out_t).rsplit("\n", 1)[0]
     assert mask_layout(out_e) == mask_layout(out_t)
+    # seeded as the notebook seeds them, the random weights are PyTorch's: every number
+    # printed agrees (float32 rounding aside)
+    assert_prints_alike(out_e, out_t, rtol=1e-4, atol=1e-4)
     keep = ("Total", "Number", "Token", "Output layer", "encoded", "Input shape", "768")
     assert [ln for ln in out_e.splitlines() if ln.startswith(keep)] == \
         [ln for ln in out_t.splitlines() if ln.startswith(keep)]
