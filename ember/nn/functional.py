@@ -80,11 +80,13 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     from ember._tensor import _wrap
 
     x = input._data
-    # PyTorch draws a slope (a double uniform) only for each element <= 0, in order
+    # PyTorch draws a slope (a double uniform between the bounds rounded to the input's
+    # type) only for each element <= 0, in order, and multiplies in the input's type
     factor = xp.ones_like(x)
     neg = x <= 0
+    lo, hi = (float(xp.asarray(b, x.dtype)) for b in (lower, upper))
     factor[neg] = _random_draws.uniform(_random.get(None), (int(neg.sum()),), xp.float64,
-                                        lower, upper)
+                                        lo, hi)
     factor = _wrap(factor)
     out = input * factor
     return _ops._maybe_inplace(input, out, inplace, "rrelu")
