@@ -7,7 +7,7 @@ are dropped; cells that raise on purpose are wrapped in try/except printing the 
 """
 import numpy as np
 import pytest
-from _harness import mask_numbers, normalise, run
+from _harness import assert_prints_alike, mask_numbers, normalise, run
 
 # The deterministic cells (no random values): printed output must equal PyTorch's exactly.
 FUNDAMENTALS = '''
@@ -426,6 +426,14 @@ def test_fundamentals_random_cells():
     assert ns["output"].shape == (3, 6) and ns["output"].requires_grad
     assert bool((ns["random_tensor_C"] == ns["random_tensor_D"]).all())
     assert not bool((ns["random_tensor_A"] == ns["random_tensor_B"]).any())
-    if pytest.importorskip("torch"):
-        _, theirs = run(RANDOM_CELLS, "torch")
-        assert mask_numbers(out) == mask_numbers(theirs)
+    torch = pytest.importorskip("torch")
+    _, theirs = run(RANDOM_CELLS, "torch")
+    assert mask_numbers(out) == mask_numbers(theirs)
+    # from the same global seed, every random number printed is PyTorch's own
+    import ember
+
+    ember.manual_seed(7)
+    _, ours = run(RANDOM_CELLS)
+    torch.manual_seed(7)
+    _, theirs = run(RANDOM_CELLS, "torch")
+    assert_prints_alike(ours, theirs, rtol=1e-6)
