@@ -92,6 +92,15 @@ def module_classes(src):
 _NUMBER = r"-?\d+\.?\d*(?:e[+-]?\d+)?"
 
 
+def run_seeded(src, backend="ember", seed=0, **kwargs):
+    """``run`` after seeding the library's global generator with ``seed``: ember reproduces
+    PyTorch's random streams, so a page run from the same seed prints the same numbers."""
+    import importlib
+
+    importlib.import_module("ember" if backend == "ember" else "torch").manual_seed(seed)
+    return run(src, backend, **kwargs)
+
+
 def assert_prints_alike(ours, theirs, rtol=1e-6, atol=0.0):
     """The same printed text, numbers allowed to differ by rtol (last-place rounding of
     float32 math that NumPy and PyTorch compute differently, e.g. exp)."""
