@@ -6,7 +6,7 @@ Each section also runs on PyTorch; printed outputs are compared with random valu
 import numpy as np
 import pytest
 from _d2l import D2L
-from _harness import mask_numbers, normalise, run
+from _harness import assert_prints_alike, mask_numbers, normalise, run, run_seeded
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -332,9 +332,10 @@ SECTIONS = {"layers": LAYERS, "parameters": PARAMETERS, "init": INIT, "lazy": LA
 @pytest.mark.parametrize("name", list(SECTIONS))
 def test_prints_like_pytorch(name, in_tmp):
     pytest.importorskip("torch")
-    _, ours = run(SECTIONS[name])
-    _, theirs = run(SECTIONS[name], "torch")
+    _, ours = run_seeded(SECTIONS[name])
+    _, theirs = run_seeded(SECTIONS[name], "torch")
     assert mask_numbers(ours) == mask_numbers(theirs)
+    assert_prints_alike(ours, theirs, rtol=1e-5, atol=1e-6)  # same seed, same numbers
 
 
 def test_layers_and_modules():
