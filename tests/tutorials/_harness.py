@@ -93,10 +93,16 @@ _NUMBER = r"-?\d+\.?\d*(?:e[+-]?\d+)?"
 
 
 def run_seeded(src, backend="ember", seed=0, **kwargs):
-    """``run`` after seeding the library's global generator with ``seed``: ember reproduces
-    PyTorch's random streams, so a page run from the same seed prints the same numbers."""
+    """``run`` after seeding the library's global generator with ``seed`` (and Python's and
+    NumPy's, which some pages also draw from): ember reproduces PyTorch's random streams, so a
+    page run from the same seed prints the same numbers."""
     import importlib
+    import random
 
+    import numpy as np
+
+    random.seed(seed)
+    np.random.seed(seed)
     importlib.import_module("ember" if backend == "ember" else "torch").manual_seed(seed)
     return run(src, backend, **kwargs)
 

@@ -12,7 +12,7 @@ FashionMNIST chapters run on ember only; the others also run on PyTorch for comp
 import numpy as np
 import pytest
 from _d2l import D2L, D2L_VISION, losses
-from _harness import mask_numbers, run
+from _harness import assert_prints_alike, mask_numbers, run, run_seeded
 
 pytestmark = [pytest.mark.usefixtures("one_torch_thread"),
               # PyTorch 2.13 warns once on float() of a tensor that requires grad (the book's
@@ -354,9 +354,10 @@ def test_linear_regression_runs_on_ember():
 
 def test_linear_regression_prints_like_pytorch():
     pytest.importorskip("torch")
-    _, ours = run(LINEAR_REGRESSION)
-    _, theirs = run(LINEAR_REGRESSION, "torch")
+    _, ours = run_seeded(LINEAR_REGRESSION)
+    _, theirs = run_seeded(LINEAR_REGRESSION, "torch")
     assert mask_numbers(ours) == mask_numbers(theirs)
+    assert_prints_alike(ours, theirs, rtol=1e-5, atol=1e-6)  # same seed, same numbers
 
 
 def test_weight_decay_runs_on_ember():
@@ -416,9 +417,10 @@ def test_first_edition_runs_on_ember():
 
 def test_first_edition_prints_like_pytorch():
     pytest.importorskip("torch")
-    _, ours = run(FIRST_EDITION)
-    _, theirs = run(FIRST_EDITION, "torch")
+    _, ours = run_seeded(FIRST_EDITION)
+    _, theirs = run_seeded(FIRST_EDITION, "torch")
     assert mask_numbers(ours) == mask_numbers(theirs)
+    assert_prints_alike(ours, theirs, rtol=1e-5, atol=1e-6)  # same seed, same numbers
 
 
 def test_first_edition_sgd_matches_pytorch_from_same_data():
