@@ -434,6 +434,19 @@ def test_tensors_deeper_tutorial_prints_what_pytorch_prints():
             assert mask_layout(_known(o)) == mask_layout(t), f"cell {k}"
         else:
             assert _known(o) == normalise(t), f"cell {k}"
+    # from the same seeds (the library's, NumPy's) the random cells print PyTorch's numbers
+    import numpy as np
+    import torch
+
+    import ember
+
+    runs = []
+    for lib, backend in ((ember, "ember"), (torch, "torch")):
+        np.random.seed(0)
+        lib.manual_seed(0)
+        runs.append(run_cells(TUTORIAL, backend)[1])
+    for k in sorted(random):
+        assert _known(runs[0][k]) == normalise(runs[1][k]), f"cell {k}"
 
 
 @requires_torch
