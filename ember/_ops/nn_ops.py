@@ -303,6 +303,13 @@ def _keep_mask(shape, p):
     return _draws.bernoulli_scalar(_random.get(None), shape, 1.0 - p)
 
 
+def _scaled_keep(shape, p, dtype):
+    """The noise a dropout multiplies by, in `dtype`: kept entries 1 / (1 - p) (divided in
+    that dtype, as PyTorch's `noise.div_(1 - p)`), dropped ones 0."""
+    kind = xp.dtype(dtype).type
+    return _keep_mask(shape, p).astype(kind) * (kind(1) / kind(1.0 - p))
+
+
 def _check_p(p):
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")

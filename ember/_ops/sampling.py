@@ -203,9 +203,8 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
     totals = checked.sum(axis=1)
     if (totals <= 0).any():
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-    rows = probs.reshape(-1, probs.shape[-1])
-    result = _draws.multinomial(_random.get(generator), rows, num_samples, replacement)
-    return _out(_wrap(result.reshape(probs.shape[:-1] + (num_samples,))), out)
+    return _out(_wrap(_draws.multinomial(_random.get(generator), probs, num_samples,
+                                         replacement)), out)
 
 
 # -- in-place random fills (Tensor methods) -----------------------------------------------------

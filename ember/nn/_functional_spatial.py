@@ -17,6 +17,7 @@ from ember._ops.conv import (
     fold,
     unfold,
 )
+from ember._ops.nn_ops import _scaled_keep
 from ember._ops.pooling import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
@@ -98,10 +99,7 @@ def _dropout(x, p, training):
         return x
     if p == 1:
         return x * 0
-    from ember._ops.nn_ops import _keep_mask
-
-    kind = x._data.dtype.type
-    return x * _wrap(_keep_mask(x.shape, p).astype(kind) * (kind(1) / kind(1.0 - p)))
+    return x * _wrap(_scaled_keep(x.shape, p, x._data.dtype))
 
 
 # padding, resampling, normalisation and attention live in their own files; re-exported here

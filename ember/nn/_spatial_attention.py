@@ -5,6 +5,7 @@ import math
 from ember._ops._autocast import DTYPE as _AC
 from ember._ops._autocast import lower as _ac_lower
 from ember._ops._helpers import xp
+from ember._ops.nn_ops import _scaled_keep
 from ember._tensor import Tensor, _wrap
 from ember.autograd.function import Op
 from ember.backends.cuda import _SDP, SDP_MATH
@@ -157,9 +158,7 @@ def _attention(query, key, value, attn_mask, dropout_p, is_causal, scale, weight
     keep = None
     if dropout_p > 0.0:
         shape = xp.broadcast_shapes(query.shape[:-2], key.shape[:-2]) + (l, s)
-        from ember._ops.nn_ops import _keep_mask
-
-        keep = _keep_mask(shape, dropout_p).astype(dt) * (dt.type(1) / dt.type(1.0 - dropout_p))
+        keep = _scaled_keep(shape, dropout_p, dt)
     return Attention.apply(query, key, value, mask, scale=float(scale), keep=keep,
                            weights=weights)
 
